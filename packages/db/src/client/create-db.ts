@@ -1,0 +1,44 @@
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import * as schema from '../schema/index.ts';
+
+export type Schema = typeof schema;
+export type Db = NodePgDatabase<Schema>;
+/** A database handle or an open transaction: query functions accept either. */
+export type DbOrTx = Db | Parameters<Parameters<Db['transaction']>[0]>[0];
+
+export interface DbOptions {
+  url: string;
+  /** Pool size; default 10. */
+  poolSize?: number;
+  /** Server-side statement timeout in milliseconds; default 30 s, 0 disables. */
+  statementTimeoutMs?: number;
+  applicationName?: string;
+}
+
+export interface DbHandle {
+  db: Db;
+  pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+// bigint (int8) columns are declared `mode: 'number'`; make the raw driver agree for counts.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+export function createDb(options: DbOptions): DbHandle {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    statement_timeout: options.statementTimeoutMs ?? 30_000,
+    application_name: options.applicationName ?? 'koukan',
+    connectionTimeoutMillis: 10_000,
+  });
+  // An idle client that loses its connection must not crash the process.
+  pool.on('error', () => {});
+  const db = drizzle({ client: pool, schema });
+  return {
+    db,
+    pool,
+    close: () => pool.end(),
+  };
+}

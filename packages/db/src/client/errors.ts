@@ -1,0 +1,76 @@
+/**
+ * Typed database errors. Query functions translate driver errors into these so that callers
+ * (REST handlers, tRPC procedures, the config importer) never inspect raw driver errors.
+ */
+export type DbErrorCode =
+  | 'unique_violation'
+  | 'foreign_key_violation'
+  | 'check_violation'
+  | 'not_found'
+  | 'version_conflict';
+
+export class DbError extends Error {
+  constructor(
+    readonly code: DbErrorCode,
+    message: string,
+    /** The constraint or entity concerned, e.g. `senders_name_key`. */
+    readonly constraint?: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'DbError';
+  }
+}
+
+const pgCodes: Record<string, DbErrorCode> = {
+  '23505': 'unique_violation',
+  '23503': 'foreign_key_violation',
+  '23514': 'check_violation',
+};
+
+interface PgErrorLike {
+  code?: string;
+  constraint?: string;
+  detail?: string;
+  message?: string;
+  cause?: unknown;
+}
+
+/** Finds the PostgreSQL error under Drizzle's wrapper, if any. */
+function findPgError(err: unknown): PgErrorLike | undefined {
+  let e: unknown = err;
+  for (let depth = 0; e && depth < 5; depth++) {
+    const c = e as PgErrorLike;
+    if (typeof c.code === 'string' && c.code in pgCodes) return c;
+    e = c.cause;
+  }
+  return undefined;
+}
+
+/** Rethrows a constraint violation as a DbError; anything else unchanged. */
+export function translateDbError(err: unknown): never {
+  const pgErr = findPgError(err);
+  if (pgErr?.code) {
+    const code = pgCodes[pgErr.code]!;
+    throw new DbError(
+      code,
+      `${code.replaceAll('_', ' ')} on ${pgErr.constraint ?? 'unknown constraint'}`,
+      pgErr.constraint,
+      { cause: err },
+    );
+  }
+  throw err;
+}
+
+/** Runs a query, translating constraint violations. */
+export async function withDbErrors<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    translateDbError(err);
+  }
+}
+
+export function isDbError(err: unknown, code?: DbErrorCode): err is DbError {
+  return err instanceof DbError && (code === undefined || err.code === code);
+}

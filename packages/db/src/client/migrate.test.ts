@@ -1,0 +1,82 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../testing/index.ts';
+import { isMigrated, migrate } from './migrate.ts';
+
+async function schemaSnapshot(t: TestDatabase) {
+  const tables = await t.pool.query<{ table_name: string }>(
+    `select table_name from information_schema.tables where table_schema = 'public' order by 1`,
+  );
+  const indexes = await t.pool.query<{ indexname: string }>(
+    `select indexname from pg_indexes where schemaname = 'public' order by 1`,
+  );
+  const applied = await t.pool.query<{ n: number }>(
+    'select count(*)::int as n from drizzle.__drizzle_migrations',
+  );
+  return {
+    tables: tables.rows.map((r) => r.table_name),
+    indexes: indexes.rows.map((r) => r.indexname),
+    applied: applied.rows[0]!.n,
+  };
+}
+
+async function checkMigrations(t: TestDatabase) {
+  expect(await isMigrated(t.pool)).toBe(false);
+  await migrate(t.pool);
+  expect(await isMigrated(t.pool)).toBe(true);
+  const first = await schemaSnapshot(t);
+  expect(first.tables).toEqual(
+    expect.arrayContaining([
+      'senders',
+      'api_keys',
+      'chains',
+      'chain_revisions',
+      'transactions',
+      'attempts',
+      'events',
+      'blobs',
+      'blob_chunks',
+      'instances',
+      'audit_log',
+      'auth_users',
+      'auth_sessions',
+      'koukan_meta',
+    ]),
+  );
+  expect(first.indexes).toEqual(
+    expect.arrayContaining([
+      'transactions_due_idx',
+      'transactions_sender_created_idx',
+      'transactions_rcpt_idx',
+      'transactions_sender_idempotency_key',
+    ]),
+  );
+  expect(first.applied).toBeGreaterThan(0);
+  // A second run (and a concurrent one) is a no-op.
+  await Promise.all([migrate(t.pool), migrate(t.pool)]);
+  expect(await schemaSnapshot(t)).toEqual(first);
+}
+
+describe('migrations', () => {
+  const dbs: TestDatabase[] = [];
+  afterAll(async () => {
+    await Promise.all(dbs.map((d) => d.destroy()));
+  });
+
+  it('apply to an empty embedded database, and a second run is a no-op', async () => {
+    const t = await createTestDatabase({ migrate: false, forceEmbedded: true });
+    dbs.push(t);
+    expect(t.kind).toBe('embedded');
+    await checkMigrations(t);
+  });
+
+  // Needs a PostgreSQL server: CI sets DATABASE_URL; a machine with only Node.js has none.
+  it.runIf(process.env.DATABASE_URL)(
+    'apply to an empty real PostgreSQL database, and a second run is a no-op',
+    async () => {
+      const t = await createTestDatabase({ migrate: false });
+      dbs.push(t);
+      expect(t.kind).toBe('postgres');
+      await checkMigrations(t);
+    },
+  );
+});

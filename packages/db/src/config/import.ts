@@ -1,0 +1,67 @@
+import type { Db } from '../client/create-db.ts';
+import { recordAudit } from '../queries/audit.ts';
+import { getChainByName, upsertChain } from '../queries/chains.ts';
+import { upsertSender } from '../queries/senders.ts';
+import { parseConfig } from './parse.ts';
+import { type ChainValidator, ConfigError, type ConfigFile, type ConfigIssue } from './schema.ts';
+
+export interface ImportResult {
+  changedSenders: string[];
+  changedChains: string[];
+}
+
+/**
+ * Upserts the senders and chains of a configuration file in one database transaction, with an
+ * audit-log entry for each change. Importing the same file again changes nothing. Sender
+ * `output_chain`s must name a chain in the file or already in the database.
+ */
+export async function importConfig(
+  db: Db,
+  source: string | ConfigFile,
+  options: { actor: string; validateChain?: ChainValidator },
+): Promise<ImportResult> {
+  const config = typeof source === 'string' ? parseConfig(source, options) : source;
+  return db.transaction(async (tx) => {
+    const known = new Set(config.endpoint.map((e) => e.name));
+    const issues: ConfigIssue[] = [];
+    for (const [i, sender] of config.sender.entries()) {
+      const chain = sender.output_chain;
+      if (chain && !known.has(chain) && !(await getChainByName(tx, chain))) {
+        issues.push({ path: `sender[${i}].output_chain`, message: `no endpoint named "${chain}"` });
+      }
+    }
+    if (issues.length > 0) throw new ConfigError(issues);
+
+    const result: ImportResult = { changedSenders: [], changedChains: [] };
+    for (const endpoint of config.endpoint) {
+      const { chain, changed } = await upsertChain(tx, {
+        name: endpoint.name,
+        description: endpoint.description,
+        filters: endpoint.chain,
+        author: options.actor,
+      });
+      if (!changed) continue;
+      result.changedChains.push(chain.name);
+      await recordAudit(tx, {
+        actor: options.actor,
+        action: 'chain.import',
+        entityType: 'chain',
+        entityId: chain.id,
+        details: { name: chain.name, version: chain.version },
+      });
+    }
+    for (const input of config.sender) {
+      const { sender, changed } = await upsertSender(tx, input);
+      if (!changed) continue;
+      result.changedSenders.push(sender.name);
+      await recordAudit(tx, {
+        actor: options.actor,
+        action: 'sender.import',
+        entityType: 'sender',
+        entityId: sender.id,
+        details: { name: sender.name, version: sender.version },
+      });
+    }
+    return result;
+  });
+}

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { chainNameSchema, filterConfigSchema } from '../schema/chains/validation.ts';
+import { senderInputSchema } from '../schema/senders/validation.ts';
+
+/**
+ * `koukan.yaml`: senders and their output chains ("endpoints"), in the shape of the Koukan
+ * seed configuration. Filter configs are checked structurally here and in detail by the chain
+ * validator the caller passes in (from @koukan/chain).
+ */
+export const endpointSchema = z.strictObject({
+  name: chainNameSchema,
+  description: z.string().max(500).optional(),
+  chain: z.array(filterConfigSchema),
+});
+
+export const configFileSchema = z.strictObject({
+  sender: z.array(senderInputSchema).default([]),
+  endpoint: z.array(endpointSchema).default([]),
+});
+
+export type ConfigFile = z.infer<typeof configFileSchema>;
+export type EndpointConfig = z.infer<typeof endpointSchema>;
+
+export interface ConfigIssue {
+  /** e.g. `sender[1].retry.schedule[0]` */
+  path: string;
+  message: string;
+}
+
+export type ChainValidator = (
+  filters: unknown,
+) => { ok: true } | { ok: false; errors: { path: (string | number)[]; message: string }[] };
+
+export class ConfigError extends Error {
+  constructor(readonly issues: ConfigIssue[]) {
+    super(
+      `invalid configuration:\n${issues.map((i) => `  ${i.path || '(root)'}: ${i.message}`).join('\n')}`,
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
+    .join('');
+}

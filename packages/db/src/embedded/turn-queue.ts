@@ -1,0 +1,94 @@
+import type { PGlite } from '@electric-sql/pglite';
+
+/**
+ * Shares PGlite's single backend session between many wire-protocol connections.
+ *
+ * PGlite has one session, so two connections must never interleave inside one unit of work:
+ * an extended-query sequence (Parse, Bind, Describe, Execute … Sync) or an open transaction.
+ * A connection takes the turn with its first message and keeps it until, after a Sync or a
+ * simple Query, the session is idle outside a transaction. pglite-socket's own queue
+ * interleaves extended-query messages of different connections outside transactions, which
+ * corrupts the shared unnamed statement; this replaces it.
+ *
+ * It implements the queue interface that PGLiteSocketHandler calls.
+ */
+export class TurnQueue {
+  private owner: number | null = null;
+  private readonly waiters: Array<{ id: number; grant: () => void; reject: (e: Error) => void }> =
+    [];
+
+  constructor(private readonly db: PGlite) {}
+
+  async enqueue(
+    id: number,
+    message: Uint8Array,
+    onData: (data: Uint8Array) => void,
+  ): Promise<number> {
+    if (this.owner !== id) await this.acquire(id);
+    let bytes = 0;
+    try {
+      await this.db.runExclusive(() =>
+        this.db.execProtocolRawStream(message, {
+          onRawData: (chunk: Uint8Array) => {
+            bytes += chunk.length;
+            onData(chunk);
+          },
+        }),
+      );
+    } finally {
+      if (endsUnit(message) && !this.inTransaction()) this.release(id);
+    }
+    return bytes;
+  }
+
+  clearQueueForHandler(id: number): void {
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      const w = this.waiters[i]!;
+      if (w.id === id) {
+        this.waiters.splice(i, 1);
+        w.reject(new Error('Handler disconnected'));
+      }
+    }
+  }
+
+  /** A connection that goes away mid-transaction must not leave the session in it. */
+  async clearTransactionIfNeeded(id: number): Promise<void> {
+    if (this.owner !== id) return;
+    if (this.inTransaction()) await this.db.exec('ROLLBACK');
+    this.release(id);
+  }
+
+  private inTransaction(): boolean {
+    return (this.db as unknown as { isInTransaction(): boolean }).isInTransaction();
+  }
+
+  private acquire(id: number): Promise<void> {
+    if (this.owner === null) {
+      this.owner = id;
+      return Promise.resolve();
+    }
+    return new Promise((grant, reject) => this.waiters.push({ id, grant, reject }));
+  }
+
+  private release(id: number): void {
+    if (this.owner !== id) return;
+    const next = this.waiters.shift();
+    this.owner = next ? next.id : null;
+    next?.grant();
+  }
+}
+
+// Frontend messages after which a unit of work may end: Sync, simple Query, Terminate, and the
+// untyped startup packets (whose first byte is a length byte, 0 for any sane size).
+const P = 0x50; // Parse
+const B = 0x42; // Bind
+const D = 0x44; // Describe
+const E = 0x45; // Execute
+const C = 0x43; // Close
+const H = 0x48; // Flush
+const d = 0x64; // CopyData
+const midSequence = new Set([P, B, D, E, C, H, d]);
+
+function endsUnit(message: Uint8Array): boolean {
+  return !midSequence.has(message[0] ?? 0);
+}

@@ -1,0 +1,14 @@
+export * from './client/create-db.ts';
+export * from './client/errors.ts';
+export * from './client/migrate.ts';
+export * from './queries/api-keys.ts';
+export * from './queries/attempts.ts';
+export * from './queries/audit.ts';
+export * from './queries/blobs.ts';
+export * from './queries/chains.ts';
+export * from './queries/events.ts';
+export * from './queries/instances.ts';
+export * from './queries/meta.ts';
+export * from './queries/senders.ts';
+export * from './queries/transactions.ts';
+export * as schema from './schema/index.ts';

@@ -1,0 +1,28 @@
+import { desc, lt } from 'drizzle-orm';
+import type { DbOrTx } from '../client/create-db.ts';
+import { type AuditEntry, auditLog } from '../schema/audit-log/table.ts';
+
+export interface AuditInput {
+  actor: string;
+  action: string;
+  entityType: string;
+  entityId?: string | null;
+  details?: Record<string, unknown>;
+}
+
+export async function recordAudit(db: DbOrTx, input: AuditInput): Promise<AuditEntry> {
+  const [row] = await db.insert(auditLog).values(input).returning();
+  return row!;
+}
+
+export function listAudit(
+  db: DbOrTx,
+  input: { beforeId?: number; limit?: number } = {},
+): Promise<AuditEntry[]> {
+  return db
+    .select()
+    .from(auditLog)
+    .where(input.beforeId ? lt(auditLog.id, input.beforeId) : undefined)
+    .orderBy(desc(auditLog.id))
+    .limit(Math.min(input.limit ?? 50, 500));
+}

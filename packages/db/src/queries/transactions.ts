@@ -1,0 +1,122 @@
+import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../client/create-db.ts';
+import { DbError, withDbErrors } from '../client/errors.ts';
+import {
+  type NewTransaction,
+  type Transaction,
+  type TransactionStatus,
+  transactions,
+} from '../schema/transactions/table.ts';
+
+export type TransactionInsert = Omit<NewTransaction, 'rcptAddresses' | 'id' | 'version'>;
+
+export async function insertTransaction(
+  db: DbOrTx,
+  input: TransactionInsert,
+): Promise<Transaction> {
+  const [row] = await withDbErrors(() =>
+    db
+      .insert(transactions)
+      .values({ ...input, rcptAddresses: input.rcptTo.map((r) => r.m.toLowerCase()) })
+      .returning(),
+  );
+  return row!;
+}
+
+export async function getTransaction(db: DbOrTx, id: string): Promise<Transaction | undefined> {
+  if (!isUuid(id)) return undefined;
+  const [row] = await db.select().from(transactions).where(eq(transactions.id, id));
+  return row;
+}
+
+export async function findByIdempotencyKey(
+  db: DbOrTx,
+  senderId: string,
+  key: string,
+): Promise<Transaction | undefined> {
+  const [row] = await db
+    .select()
+    .from(transactions)
+    .where(and(eq(transactions.senderId, senderId), eq(transactions.idempotencyKey, key)));
+  return row;
+}
+
+export type TransactionPatch = Partial<
+  Omit<NewTransaction, 'id' | 'senderId' | 'version' | 'createdAt' | 'rcptAddresses'>
+>;
+
+/**
+ * Applies `patch` and bumps the version. With `expectedVersion`, only if the row is still at
+ * that version (the ETag check): `version_conflict` otherwise, `not_found` if there is no row.
+ */
+export async function updateTransaction(
+  db: DbOrTx,
+  id: string,
+  patch: TransactionPatch,
+  expectedVersion?: number,
+): Promise<Transaction> {
+  const conditions: SQL[] = [eq(transactions.id, id)];
+  if (expectedVersion !== undefined) conditions.push(eq(transactions.version, expectedVersion));
+  const set = {
+    ...patch,
+    ...(patch.rcptTo && { rcptAddresses: patch.rcptTo.map((r) => r.m.toLowerCase()) }),
+    version: sql`${transactions.version} + 1`,
+    updatedAt: sql`now()`,
+  };
+  const [row] = await withDbErrors(() =>
+    db
+      .update(transactions)
+      .set(set)
+      .where(and(...conditions))
+      .returning(),
+  );
+  if (row) return row;
+  const current = await getTransaction(db, id);
+  if (!current) throw new DbError('not_found', `no transaction ${id}`, 'transactions');
+  throw new DbError(
+    'version_conflict',
+    `transaction ${id} is at version ${current.version}, not ${expectedVersion}`,
+    'transactions',
+  );
+}
+
+export interface ListTransactionsInput {
+  senderId?: string;
+  status?: TransactionStatus;
+  /** Exact recipient address (case-insensitive), served by the GIN index. */
+  rcpt?: string;
+  /** Keyset cursor: the (created_at, id) of the last row of the previous page. */
+  before?: { createdAt: Date; id: string };
+  limit?: number;
+}
+
+/** Newest first, keyset-paginated: each page costs the same however deep. */
+export function listTransactions(
+  db: DbOrTx,
+  input: ListTransactionsInput = {},
+): Promise<Transaction[]> {
+  const conditions: SQL[] = [];
+  if (input.senderId) conditions.push(eq(transactions.senderId, input.senderId));
+  if (input.status) conditions.push(eq(transactions.status, input.status));
+  if (input.rcpt) {
+    conditions.push(
+      sql`${transactions.rcptAddresses} @> array[${input.rcpt.toLowerCase()}]::text[]`,
+    );
+  }
+  if (input.before) {
+    conditions.push(
+      sql`(${transactions.createdAt}, ${transactions.id}) < (${input.before.createdAt.toISOString()}::timestamptz, ${input.before.id}::uuid)`,
+    );
+  }
+  return db
+    .select()
+    .from(transactions)
+    .where(conditions.length ? and(...conditions) : undefined)
+    .orderBy(desc(transactions.createdAt), desc(transactions.id))
+    .limit(Math.min(input.limit ?? 50, 500));
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export function isUuid(s: string): boolean {
+  return UUID.test(s);
+}

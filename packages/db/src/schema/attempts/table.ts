@@ -1,0 +1,30 @@
+import { index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { id } from '../columns.ts';
+import { transactions } from '../transactions/table.ts';
+import type { SmtpResponse } from '../transactions/validation.ts';
+
+export type AttemptOutcome = 'success' | 'temp_failure' | 'perm_failure' | 'abandoned';
+
+/** One delivery attempt of a transaction, with what the upstream answered. */
+export const attempts = pgTable(
+  'attempts',
+  {
+    id: id(),
+    transactionId: uuid('transaction_id')
+      .notNull()
+      .references(() => transactions.id, { onDelete: 'cascade' }),
+    number: integer('number').notNull(),
+    instanceId: uuid('instance_id'),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    upstreamHost: text('upstream_host'),
+    mailResponse: jsonb('mail_response').$type<SmtpResponse>(),
+    rcptResponse: jsonb('rcpt_response').$type<(SmtpResponse | null)[]>(),
+    dataResponse: jsonb('data_response').$type<SmtpResponse>(),
+    outcome: text('outcome').$type<AttemptOutcome>(),
+    error: text('error'),
+  },
+  (t) => [index('attempts_transaction_idx').on(t.transactionId, t.number)],
+);
+
+export type Attempt = typeof attempts.$inferSelect;

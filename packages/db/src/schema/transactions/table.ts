@@ -1,0 +1,90 @@
+import { sql } from 'drizzle-orm';
+import {
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { blobs } from '../blobs/table.ts';
+import { createdAt, id, updatedAt } from '../columns.ts';
+import { senders } from '../senders/table.ts';
+import type { NotificationPolicy, RetryPolicy } from '../senders/validation.ts';
+import type { Mailbox, SmtpResponse } from './validation.ts';
+
+export const transactionStatuses = [
+  'queued', // waiting for its next attempt (next_attempt_at) or for its body
+  'inflight', // leased by a router instance (lease_owner, lease_expires_at)
+  'held', // parked by an operator until released
+  'delivered',
+  'failed',
+  'cancelled',
+] as const;
+export type TransactionStatus = (typeof transactionStatuses)[number];
+export const finalStatuses: readonly TransactionStatus[] = ['delivered', 'failed', 'cancelled'];
+
+/** One message to one recipient (or, downstream of the exploder, to several). */
+export const transactions = pgTable(
+  'transactions',
+  {
+    id: id(),
+    senderId: uuid('sender_id')
+      .notNull()
+      .references(() => senders.id, { onDelete: 'cascade' }),
+    status: text('status').$type<TransactionStatus>().notNull().default('queued'),
+    mailFrom: jsonb('mail_from').$type<Mailbox>().notNull(),
+    rcptTo: jsonb('rcpt_to').$type<Mailbox[]>().notNull(),
+    /** Lower-cased recipient addresses, for the recipient search index. */
+    rcptAddresses: text('rcpt_addresses').array().notNull(),
+    bodyBlobId: uuid('body_blob_id').references(() => blobs.id, { onDelete: 'set null' }),
+    /** A message-builder spec when the body is built by the chain. */
+    bodySpec: jsonb('body_spec').$type<Record<string, unknown>>(),
+    mailResponse: jsonb('mail_response').$type<SmtpResponse>(),
+    rcptResponse: jsonb('rcpt_response').$type<(SmtpResponse | null)[]>(),
+    dataResponse: jsonb('data_response').$type<SmtpResponse>(),
+    attemptCount: integer('attempt_count').notNull().default(0),
+    finalAttemptReason: text('final_attempt_reason'),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
+    leaseOwner: uuid('lease_owner'),
+    leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
+    /** Incremented on every change; the ETag. */
+    version: integer('version').notNull().default(1),
+    retry: jsonb('retry').$type<RetryPolicy | null>(),
+    notification: jsonb('notification').$type<NotificationPolicy | null>(),
+    idempotencyKey: text('idempotency_key'),
+    /** Hash of the creating request, to tell a replay from a conflicting reuse of the key. */
+    requestHash: text('request_hash'),
+    metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
+    /** Downstream transaction this one was exploded from, or original of a DSN. */
+    parentId: uuid('parent_id'),
+    cancelRequestedAt: timestamp('cancel_requested_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('transactions_due_idx')
+      .on(t.nextAttemptAt)
+      .where(sql`${t.status} = 'queued' and ${t.nextAttemptAt} is not null`),
+    index('transactions_lease_idx').on(t.leaseExpiresAt).where(sql`${t.status} = 'inflight'`),
+    index('transactions_sender_created_idx').on(t.senderId, t.createdAt.desc(), t.id.desc()),
+    index('transactions_created_idx').on(t.createdAt.desc(), t.id.desc()),
+    index('transactions_rcpt_idx').using('gin', t.rcptAddresses),
+    index('transactions_parent_idx').on(t.parentId).where(sql`${t.parentId} is not null`),
+    index('transactions_finished_idx').on(t.finishedAt).where(sql`${t.finishedAt} is not null`),
+    uniqueIndex('transactions_sender_idempotency_key')
+      .on(t.senderId, t.idempotencyKey)
+      .where(sql`${t.idempotencyKey} is not null`),
+    check(
+      'transactions_status_check',
+      sql`${t.status} in ('queued', 'inflight', 'held', 'delivered', 'failed', 'cancelled')`,
+    ),
+  ],
+);
+
+export type Transaction = typeof transactions.$inferSelect;
+export type NewTransaction = typeof transactions.$inferInsert;

@@ -1,0 +1,2 @@
+export { uniqueName } from './factories.ts';
+export { createTestDatabase, type TestDatabase } from './test-database.ts';
