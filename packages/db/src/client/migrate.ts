@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { drizzle } from 'drizzle-orm/node-postgres';
-import { migrate as drizzleMigrate } from 'drizzle-orm/node-postgres/migrator';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
 import type pg from 'pg';
 
 export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
@@ -8,19 +7,40 @@ export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.me
 const MIGRATION_LOCK = 7357001;
 
 /**
- * Applies the committed SQL migrations that have not run yet. Safe to call from every replica
- * at start: one session-level advisory lock, taken on one dedicated connection, serialises the
- * replicas, and a second run is a no-op.
+ * Applies the committed drizzle-kit SQL migrations that have not run yet, recording them in
+ * drizzle's own table. Everything happens in one transaction that first takes a
+ * transaction-scoped advisory lock, so replicas starting together apply each migration once,
+ * and on the embedded server (one shared session, where advisory locks do not exclude) the
+ * open transaction itself keeps other connections out. A second run is a no-op.
  */
 export async function migrate(pool: pg.Pool): Promise<void> {
+  const migrations = readMigrationFiles({ migrationsFolder });
   const client = await pool.connect();
   try {
-    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
-    try {
-      await drizzleMigrate(drizzle({ client }), { migrationsFolder });
-    } finally {
-      await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+    await client.query('begin');
+    await client.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await client.query('create schema if not exists drizzle');
+    await client.query(
+      'create table if not exists drizzle.__drizzle_migrations (id serial primary key, hash text not null, created_at bigint)',
+    );
+    const { rows } = await client.query<{ hash: string }>(
+      'select hash from drizzle.__drizzle_migrations',
+    );
+    const applied = new Set(rows.map((r) => r.hash));
+    for (const m of migrations) {
+      if (applied.has(m.hash)) continue;
+      for (const statement of m.sql) {
+        if (statement.trim()) await client.query(statement);
+      }
+      await client.query(
+        'insert into drizzle.__drizzle_migrations (hash, created_at) values ($1, $2)',
+        [m.hash, m.folderMillis],
+      );
     }
+    await client.query('commit');
+  } catch (err) {
+    await client.query('rollback').catch(() => {});
+    throw err;
   } finally {
     client.release();
   }
@@ -28,13 +48,13 @@ export async function migrate(pool: pg.Pool): Promise<void> {
 
 /** True when every committed migration has been applied (for readiness probes). */
 export async function isMigrated(pool: pg.Pool): Promise<boolean> {
-  const { readMigrationFiles } = await import('drizzle-orm/migrator');
-  const expected = readMigrationFiles({ migrationsFolder }).length;
+  const expected = readMigrationFiles({ migrationsFolder }).map((m) => m.hash);
   try {
-    const { rows } = await pool.query<{ n: number }>(
-      'select count(*)::int as n from drizzle.__drizzle_migrations',
+    const { rows } = await pool.query<{ hash: string }>(
+      'select hash from drizzle.__drizzle_migrations',
     );
-    return (rows[0]?.n ?? 0) >= expected;
+    const applied = new Set(rows.map((r) => r.hash));
+    return expected.every((h) => applied.has(h));
   } catch {
     return false;
   }

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+
+/** The router's whole environment, validated once; nothing else reads process.env. */
+const envSchema = z.object({
+  DATABASE_URL: z.string().url('DATABASE_URL must be a postgres:// URL'),
+  KOUKAN_ROUTER_HOST: z.string().default('127.0.0.1'),
+  KOUKAN_ROUTER_PORT: z.coerce.number().int().min(0).max(65535).default(8000),
+  KOUKAN_DB_POOL_SIZE: z.coerce.number().int().positive().default(10),
+  KOUKAN_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().nonnegative().default(30_000),
+  KOUKAN_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(50 * 1024 * 1024),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type RouterEnv = z.infer<typeof envSchema>;
+
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): RouterEnv {
+  const result = envSchema.safeParse(source);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid router environment:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}
