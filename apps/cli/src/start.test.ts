@@ -72,7 +72,7 @@ describe('koukan start', () => {
     );
     expect((await findApiKey(db1.db, key!)).map((k) => k.sender.name)).toEqual(['sandbox']);
     await db1.close();
-    expect(await stop(first.child, 'SIGINT')).toBe(0);
+    expect(await stop(first.child, 'SIGINT'), first.output()).toBe(0);
 
     const second = await startKoukan(env);
     // Not a first start: no new key, no re-import; the old key still works.
@@ -82,7 +82,7 @@ describe('koukan start', () => {
     const { rows } = await db2.pool.query('select count(*)::int as n from api_keys');
     expect(rows[0].n).toBe(1);
     await db2.close();
-    expect(await stop(second.child)).toBe(0);
+    expect(await stop(second.child), second.output()).toBe(0);
   });
 
   it('imports KOUKAN_CONFIG at every start and registers KOUKAN_SEED_API_KEY on the database of DATABASE_URL', async () => {
@@ -99,14 +99,14 @@ describe('koukan start', () => {
         DATABASE_URL: t.url,
       });
       const first = await startKoukan(env);
-      expect(await stop(first.child)).toBe(0);
+      expect(await stop(first.child), first.output()).toBe(0);
       expect((await findApiKey(t.db, seedKey)).map((k) => k.sender.name).sort()).toEqual([
         'sandbox',
         'submission',
       ]);
       writeFileSync(file, config('second'));
       const second = await startKoukan(env);
-      expect(await stop(second.child)).toBe(0);
+      expect(await stop(second.child), second.output()).toBe(0);
       const { rows } = await t.pool.query(
         `select description, version from senders where name = 'submission'`,
       );
