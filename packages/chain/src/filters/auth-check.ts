@@ -1,0 +1,58 @@
+import { authenticate } from 'mailauth';
+import { systemResolver } from '../dns.ts';
+import type { FilterRun } from '../registry.ts';
+import type { AuthResults } from '../types.ts';
+
+/**
+ * SPF, DKIM, DMARC and ARC with mailauth. Prepends `Authentication-Results:` (and
+ * `Received-SPF:`) and exposes the results to later filters (`policy` can match on them).
+ */
+export const authCheck: FilterRun<'auth_check'> = async (tx, config, ctx) => {
+  if (!tx.body) return { kind: 'continue' };
+  const s = tx.session;
+  const mta = config.authserv_id ?? ctx.hostname ?? 'localhost';
+  const res = await authenticate(tx.openBody(), {
+    ...(s.remote_ip ? { ip: s.remote_ip } : {}),
+    ...(s.helo ? { helo: s.helo } : {}),
+    sender: tx.mailFrom.m,
+    mta,
+    resolver: ctx.dns ?? systemResolver,
+    minBitLength: config.min_bit_length,
+    disableArc: !config.arc,
+    disableDmarc: !config.dmarc,
+    disableBimi: true,
+  });
+  const results: AuthResults = {
+    ...(res.spf ? { spf: res.spf.status.result } : {}),
+    dkim: (res.dkim.results ?? []).map((r) => ({
+      domain: r.signingDomain,
+      result: r.status.result,
+      ...(r.status.aligned !== undefined ? { aligned: Boolean(r.status.aligned) } : {}),
+    })),
+    ...(res.dmarc
+      ? {
+          dmarc: {
+            result: res.dmarc.status.result,
+            policy: res.dmarc.policy,
+            domain: res.dmarc.domain,
+          },
+        }
+      : {}),
+    ...(res.arc ? { arc: res.arc.status.result } : {}),
+  };
+  const headers = res.headers
+    .replace(/\r\n$/, '')
+    .split(/\r\n(?=[A-Za-z0-9-]+:)/)
+    .filter((h) => /^(Authentication-Results|Received-SPF):/i.test(h));
+  const ar = headers.find((h) => /^Authentication-Results:/i.test(h));
+  if (ar) results.header = ar.replace(/^Authentication-Results:\s*/i, '');
+  tx.setAuthResults(results);
+  tx.prependHeaders(headers);
+  tx.event('auth_checked', {
+    spf: results.spf,
+    dkim: results.dkim?.map((d) => `${d.domain}=${d.result}`),
+    dmarc: results.dmarc?.result,
+    arc: results.arc,
+  });
+  return { kind: 'continue' };
+};
