@@ -84,21 +84,52 @@ export type ValidateResult =
 
 const toPath = (p: readonly PropertyKey[]) => p.map((k) => (typeof k === 'number' ? k : String(k)));
 
+type Issue = z.core.$ZodIssue;
+
+const depth = (issues: Issue[]): number =>
+  Math.max(
+    0,
+    ...issues.map((i) =>
+      i.code === 'invalid_union' && i.errors.length
+        ? i.path.length + Math.max(...i.errors.map(depth))
+        : i.path.length,
+    ),
+  );
+
+/** How well a union branch fits: deep errors, not "unknown key"/"missing key" at its root. */
+const score = (issues: Issue[]) =>
+  depth(issues) * 10 -
+  issues.filter((i) => i.code === 'unrecognized_keys').length * 5 -
+  issues.filter((i) => i.code === 'invalid_type' && i.message.endsWith('received undefined'))
+    .length *
+    3;
+
+/** Flatten issues into `{ path, message }`, one per unknown key, and look into unions: the
+ * branch that got deepest is the one the author meant (e.g. a nested policy match). */
+function flattenIssues(issues: Issue[], prefix: (string | number)[] = []): ChainValidationError[] {
+  const out: ChainValidationError[] = [];
+  for (const issue of issues) {
+    const path = [...prefix, ...toPath(issue.path)];
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys)
+        out.push({ path: [...path, key], message: `unknown key "${key}"` });
+    } else if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+      const best = issue.errors.reduce((a, b) => (score(b) > score(a) ? b : a));
+      if (depth(best) > 0) out.push(...flattenIssues(best, path));
+      else out.push({ path, message: issue.message });
+    } else {
+      out.push({ path, message: issue.message });
+    }
+  }
+  return out;
+}
+
 /** Validate a chain (parsed YAML/JSON); each error names the path of the offending key. */
 export function validateChain(input: unknown): ValidateResult {
   const r = chainSchema.safeParse(input);
-  if (r.success) return { ok: true, chain: r.data };
-  const errors: ChainValidationError[] = [];
-  for (const issue of r.error.issues) {
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) {
-        errors.push({ path: [...toPath(issue.path), key], message: `unknown key "${key}"` });
-      }
-    } else {
-      errors.push({ path: toPath(issue.path), message: issue.message });
-    }
-  }
-  return { ok: false, errors };
+  return r.success
+    ? { ok: true, chain: r.data }
+    : { ok: false, errors: flattenIssues(r.error.issues) };
 }
 
 /** A set of named chains, as in the seed configuration. */
@@ -108,13 +139,7 @@ export function validateChainSet(
   input: unknown,
 ): { ok: true; chains: Record<string, Chain> } | { ok: false; errors: ChainValidationError[] } {
   const r = chainSetSchema.safeParse(input);
-  if (r.success) return { ok: true, chains: r.data };
-  const errors: ChainValidationError[] = [];
-  for (const issue of r.error.issues) {
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys)
-        errors.push({ path: [...toPath(issue.path), key], message: `unknown key "${key}"` });
-    } else errors.push({ path: toPath(issue.path), message: issue.message });
-  }
-  return { ok: false, errors };
+  return r.success
+    ? { ok: true, chains: r.data }
+    : { ok: false, errors: flattenIssues(r.error.issues) };
 }

@@ -40,7 +40,12 @@ export const dkimSign: FilterRun<'dkim_sign'> = async (tx, config, ctx) => {
   for (const k of keys) {
     const privateKey =
       k.private_key ?? (k.private_key_ref ? await ctx.secrets?.get(k.private_key_ref) : undefined);
-    if (!privateKey) return fail(`DKIM key ${k.selector}._domainkey.${k.domain} is not available`);
+    if (!privateKey) {
+      const key = `${k.selector}._domainkey.${k.domain}`;
+      if (config.require_signature) return fail(`DKIM key ${key} is not available`);
+      tx.event('dkim_key_unavailable', { key });
+      continue;
+    }
     signatureData.push({
       signingDomain: k.domain,
       selector: k.selector,
@@ -49,6 +54,7 @@ export const dkimSign: FilterRun<'dkim_sign'> = async (tx, config, ctx) => {
       canonicalization: config.canonicalization,
     });
   }
+  if (signatureData.length === 0) return { kind: 'continue' };
   const result = await mailauthSign(tx.openBody(), {
     // the first key doubles as the top-level options mailauth's typings ask for
     signingDomain: signatureData[0]!.signingDomain,
@@ -70,7 +76,9 @@ export const dkimSign: FilterRun<'dkim_sign'> = async (tx, config, ctx) => {
   const signatures = result.signatures.replace(/\r\n$/, '');
   tx.prependHeaders(signatures.split(/\r\n(?=DKIM-Signature:)/i));
   tx.event('dkim_signed', {
-    signatures: keys.map((k) => `${k.selector}._domainkey.${k.domain} ${k.algorithm}`),
+    signatures: signatureData.map(
+      (k) => `${k.selector}._domainkey.${k.signingDomain} ${k.algorithm}`,
+    ),
   });
   return { kind: 'continue' };
 };
