@@ -24,11 +24,14 @@ export const authCheck: FilterRun<'auth_check'> = async (tx, config, ctx) => {
   });
   const results: AuthResults = {
     ...(res.spf ? { spf: res.spf.status.result } : {}),
-    dkim: (res.dkim.results ?? []).map((r) => ({
-      domain: r.signingDomain,
-      result: r.status.result,
-      ...(r.status.aligned !== undefined ? { aligned: Boolean(r.status.aligned) } : {}),
-    })),
+    // mailauth adds a `dkim=none` placeholder without a domain for unsigned mail
+    dkim: (res.dkim.results ?? [])
+      .filter((r) => r.signingDomain)
+      .map((r) => ({
+        domain: r.signingDomain,
+        result: r.status.result,
+        ...(r.status.aligned !== undefined ? { aligned: Boolean(r.status.aligned) } : {}),
+      })),
     ...(res.dmarc
       ? {
           dmarc: {
