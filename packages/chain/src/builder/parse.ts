@@ -1,4 +1,5 @@
 import { PassThrough, Readable } from 'node:stream';
+import libmime from 'libmime';
 import {
   type AddressObject,
   type AttachmentStream,
@@ -102,9 +103,13 @@ export async function parseMessage(
       const v = headers.get(key);
       const value = Array.isArray(v) ? v[n] : v;
       const name = line.slice(0, line.indexOf(':')).trim();
+      const rawValue = line
+        .slice(line.indexOf(':') + 1)
+        .replace(/\r?\n[ \t]+/g, ' ')
+        .trim();
       spec.headers.push({
         name,
-        value: typeof value === 'string' ? value : line.slice(line.indexOf(':') + 1).trim(),
+        value: libmime.decodeWords(typeof value === 'string' ? value : rawValue),
       });
     }
     const set = <K extends 'from' | 'to' | 'cc' | 'bcc' | 'reply_to'>(k: K, h: string) => {
