@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import type { MessageBuilderSpec } from './builder/schema.ts';
+import type { MessageBuilderInput } from './builder/schema.ts';
 import type { DnsResolve } from './dns.ts';
 
 /** An SMTP-style response: `{ code: 250, enhanced: '2.0.0', message: 'ok' }`. */
@@ -86,8 +86,8 @@ export type ChainTransaction = {
   rcpt_to: Mailbox[];
   session?: SessionInfo;
   body?: BodySource;
-  /** message-builder JSON body, turned into `body` by `message_builder` */
-  message_builder?: MessageBuilderSpec;
+  /** message-builder JSON body (validated and turned into `body` by `message_builder`) */
+  message_builder?: MessageBuilderInput;
   /** message-builder-shaped JSON produced by `message_parser` */
   parsed?: unknown;
   routing?: RoutingData;
