@@ -166,3 +166,45 @@ describe('runChain', () => {
     expect(res2.rcpt[0]!.response.message).toBe('x');
   });
 });
+
+describe('filter handle', () => {
+  it('lets a filter rewrite the envelope of the recipients still in play', async () => {
+    const chain = chainOf([
+      { filter: 'policy', rules: [{ match: { rcpt_domain: ['old.test'] }, action: 'reject' }] },
+      { filter: 'received_header' },
+    ]);
+    const tx = testTx({ rcpt_to: [{ m: 'a@old.test' }, { m: 'b@keep.test' }] });
+    const res = await runChain(chain, tx, testContext(), {
+      endOfChain: accept(),
+      implementations: {
+        received_header: async (h) => {
+          expect(h.rcptTo).toEqual([{ m: 'b@keep.test' }]); // the rejected one is not passed on
+          h.setRcpt(0, { m: 'b@new.test' });
+          h.setMailFrom({ m: 'bounces@example.com' });
+          h.setRouting({ destination_domain: 'new.test' });
+          h.event('rewritten');
+          return { kind: 'continue' };
+        },
+      },
+    });
+    expect(tx.rcpt_to).toEqual([{ m: 'a@old.test' }, { m: 'b@new.test' }]);
+    expect(tx.mail_from).toEqual({ m: 'bounces@example.com' });
+    expect(tx.routing).toEqual({ destination_domain: 'new.test' });
+    expect(res.rcpt.map((v) => v.kind)).toEqual(['perm', 'accept']);
+    expect(res.events.map((e) => [e.filter, e.index, e.type])).toEqual([
+      ['policy', 0, 'policy_reject'],
+      ['received_header', 1, 'rewritten'],
+    ]);
+  });
+
+  it('treats more verdicts than recipients as an internal error', async () => {
+    const chain = chainOf([{ filter: 'received_header' }]);
+    const res = await runChain(chain, testTx(), testContext(), {
+      implementations: {
+        received_header: async () => ({ kind: 'continue', rcpt: [undefined, undefined] }),
+      },
+    });
+    expect(res.rcpt[0]).toMatchObject({ kind: 'temp', response: { code: 451, enhanced: '4.3.0' } });
+    expect(res.events[0]).toMatchObject({ type: 'internal_error' });
+  });
+});
