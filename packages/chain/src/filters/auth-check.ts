@@ -14,7 +14,12 @@ export const authCheck: FilterRun<'auth_check'> = async (tx, config, ctx) => {
   const res = await authenticate(tx.openBody(), {
     ...(s.remote_ip ? { ip: s.remote_ip } : {}),
     ...(s.helo ? { helo: s.helo } : {}),
-    sender: tx.mailFrom.m,
+    // RFC 7208 §2.4: for the null reverse-path SPF checks postmaster@<HELO>
+    ...(tx.mailFrom.m
+      ? { sender: tx.mailFrom.m }
+      : s.helo
+        ? { sender: `postmaster@${s.helo}` }
+        : {}),
     mta,
     resolver: ctx.dns ?? systemResolver,
     minBitLength: config.min_bit_length,

@@ -111,3 +111,15 @@ describe('dns_resolution', () => {
     expect(tx.routing?.remote_hosts).toEqual([{ host: 'relay.test', port: 587 }]);
   });
 });
+
+describe('dns_resolution with several recipient domains', () => {
+  it('defers recipients of another domain than the one resolved', async () => {
+    const r = validateChain([
+      { filter: 'dns_resolution', static_hosts: { 'a.test': ['mx.a.test'] } },
+    ]);
+    if (!r.ok) throw new Error('invalid');
+    const tx = testTx({ rcpt_to: [{ m: 'x@a.test' }, { m: 'y@b.test' }, { m: 'z@A.test' }] });
+    const res = await runChain(r.chain, tx, testContext({ dns }), { endOfChain: accept() });
+    expect(res.rcpt.map((v) => v.kind)).toEqual(['accept', 'temp', 'accept']);
+  });
+});

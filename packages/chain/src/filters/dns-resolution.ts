@@ -73,8 +73,10 @@ export async function resolveNextHops(
 export const dnsResolution: FilterRun<'dns_resolution'> = async (tx, config, ctx) => {
   if (tx.routing.remote_hosts?.length) return { kind: 'continue' };
   const domain = tx.routing.destination_domain ?? domainOf(tx.rcptTo[0]?.m ?? '');
+  // one next hop per transaction: recipients of another domain are deferred (the router's
+  // callers submit one recipient per transaction, so this is the exception)
   const others = tx.rcptTo.map((r) =>
-    domainOf(r.m) === domain || tx.routing.destination_domain
+    domainOf(r.m) === domain
       ? undefined
       : temp('one destination domain per transaction', 451, '4.3.0'),
   );

@@ -163,6 +163,7 @@ async function deliver(
   while (!responsesComplete(t, nrcpt)) {
     if (Date.now() >= deadline) throw new HttpTimeoutError('response');
     const wait = Math.min(config.poll_timeout, Math.ceil(remaining() / 1000));
+    const started = Date.now();
     const res = await httpRequest({
       ...common,
       method: 'GET',
@@ -174,7 +175,12 @@ async function deliver(
       },
       responseTimeoutMs: Math.min(remaining(), (wait + 5) * 1000),
     });
-    if (res.status === 304) continue;
+    if (res.status === 304) {
+      // a next hop that does not hold the poll must not be hammered
+      const elapsed = Date.now() - started;
+      if (elapsed < 500) await new Promise((r) => setTimeout(r, 500 - elapsed));
+      continue;
+    }
     if (res.status !== 200) throw httpFailure(res, 'poll');
     t = parseJson(res, 'poll');
     etag = res.headers.etag ?? etag;
