@@ -11,6 +11,11 @@ import { simpleMessage, testContext, testTx } from '../test-helpers.ts';
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const rsaPem = rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 const rsaPub = rsa.publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+const relay = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const relayPem = relay.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const relayPub = relay.publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+const txt = (pub: string) =>
+  pub.match(/.{1,255}/g)!.map((s, i) => (i === 0 ? `v=DKIM1; k=rsa; p=${s}` : s));
 const dns = zoneResolver({
   'example.com': {
     TXT: [['v=spf1 ip4:192.0.2.0/24 -all']],
@@ -21,6 +26,7 @@ const dns = zoneResolver({
     TXT: [rsaPub.match(/.{1,255}/g)!.map((s, i) => (i === 0 ? `v=DKIM1; k=rsa; p=${s}` : s))],
   },
   'example.org': { TXT: [['v=spf1 -all']] },
+  'arc1._domainkey.relay.test': { TXT: [txt(relayPub)] },
 });
 
 const chain = (sign: boolean) => {
@@ -120,5 +126,43 @@ describe('auth_check', () => {
     });
     await runChain(chain(false), tx, testContext({ dns }), end);
     expect(tx.auth_results).toMatchObject({ spf: 'fail', dmarc: { result: 'none' } });
+  });
+
+  it('ARC-seals at one hop and verifies the seal at the next', async () => {
+    const tx = testTx({ session: { remote_ip: '192.0.2.10', helo: 'out.example.com' } });
+    const hop1 = validateChain([
+      {
+        filter: 'dkim_sign',
+        keys: [{ domain: 'example.com', selector: 'rsa1', private_key: rsaPem }],
+      },
+      {
+        filter: 'auth_check',
+        authserv_id: 'relay.test',
+        arc_seal: { domain: 'relay.test', selector: 'arc1', private_key_ref: 'arc' },
+      },
+    ]);
+    if (!hop1.ok) throw new Error(JSON.stringify(hop1.errors));
+    const ctx1 = testContext({
+      dns,
+      secrets: { get: (ref) => (ref === 'arc' ? relayPem : undefined) },
+    });
+    const r1 = await runChain(hop1.chain, tx, ctx1, end);
+    expect(tx.auth_results?.arc).toBe('none');
+    expect(r1.events.at(-1)).toMatchObject({ type: 'auth_checked', data: { arc_sealed: true } });
+    const names = (await readHeaders(tx.body!)).map((h) => h.name);
+    expect(names).toEqual(
+      expect.arrayContaining(['ARC-Seal', 'ARC-Message-Signature', 'ARC-Authentication-Results']),
+    );
+    expect(JSON.stringify(r1.events) + ctx1.lines.join('')).not.toContain('PRIVATE KEY');
+
+    // next hop: the relay's IP is not in example.com's SPF, but the ARC chain verifies
+    tx.session = { remote_ip: '203.0.113.9', helo: 'relay.test' };
+    tx.auth_results = undefined;
+    await runChain(chain(false), tx, testContext({ dns }), end);
+    expect(tx.auth_results).toMatchObject({
+      arc: 'pass',
+      spf: 'fail',
+      dkim: [{ domain: 'example.com', result: 'pass' }],
+    });
   });
 });

@@ -11,6 +11,13 @@ export const authCheck: FilterRun<'auth_check'> = async (tx, config, ctx) => {
   if (!tx.body) return { kind: 'continue' };
   const s = tx.session;
   const mta = config.authserv_id ?? ctx.hostname ?? 'localhost';
+  const sealCfg = config.arc_seal;
+  const sealKey = sealCfg
+    ? (sealCfg.private_key ??
+      (sealCfg.private_key_ref ? await ctx.secrets?.get(sealCfg.private_key_ref) : undefined))
+    : undefined;
+  if (sealCfg && !sealKey)
+    tx.event('arc_key_unavailable', { key: `${sealCfg.selector}._domainkey.${sealCfg.domain}` });
   const res = await authenticate(tx.openBody(), {
     ...(s.remote_ip ? { ip: s.remote_ip } : {}),
     ...(s.helo ? { helo: s.helo } : {}),
@@ -26,6 +33,9 @@ export const authCheck: FilterRun<'auth_check'> = async (tx, config, ctx) => {
     disableArc: !config.arc,
     disableDmarc: !config.dmarc,
     disableBimi: true,
+    ...(sealCfg && sealKey
+      ? { seal: { signingDomain: sealCfg.domain, selector: sealCfg.selector, privateKey: sealKey } }
+      : {}),
   });
   const results: AuthResults = {
     ...(res.spf ? { spf: res.spf.status.result } : {}),
@@ -51,12 +61,14 @@ export const authCheck: FilterRun<'auth_check'> = async (tx, config, ctx) => {
   const headers = res.headers
     .replace(/\r\n$/, '')
     .split(/\r\n(?=[A-Za-z0-9-]+:)/)
-    .filter((h) => /^(Authentication-Results|Received-SPF):/i.test(h));
+    .filter((h) => /^(Authentication-Results|Received-SPF|ARC-[A-Za-z-]+):/i.test(h));
   const ar = headers.find((h) => /^Authentication-Results:/i.test(h));
   if (ar) results.header = ar.replace(/^Authentication-Results:\s*/i, '');
   tx.setAuthResults(results);
   tx.prependHeaders(headers);
+  const sealed = headers.some((h) => /^ARC-Seal:/i.test(h));
   tx.event('auth_checked', {
+    ...(sealed ? { arc_sealed: true } : {}),
     spf: results.spf,
     dkim: results.dkim?.map((d) => `${d.domain}=${d.result}`),
     dmarc: results.dmarc?.result,
