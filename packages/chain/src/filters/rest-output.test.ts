@@ -7,128 +7,7 @@ import { bodyFromBuffer } from '../body.ts';
 import { runChain } from '../chain.ts';
 import { type ChainInput, validateChain } from '../schemas.ts';
 import { simpleMessage, testContext, testTx } from '../test-helpers.ts';
-import type { SmtpResponse } from '../types.ts';
-
-type Remote = {
-  id: string;
-  version: number;
-  status: string;
-  mail_response: SmtpResponse | null;
-  rcpt_response: (SmtpResponse | null)[];
-  data_response: SmtpResponse | null;
-};
-
-type Behaviour = {
-  mail?: SmtpResponse;
-  rcpt?: SmtpResponse[];
-  /** answered after the body arrived, after this many ms; undefined = never */
-  dataAfterMs?: number;
-  data?: SmtpResponse;
-  createStatus?: number;
-};
-
-/** A real HTTP server speaking the transaction protocol (DESIGN.md §6), on port 0. */
-async function protocolServer(b: Behaviour) {
-  const txs = new Map<string, Remote>();
-  const log: {
-    method: string;
-    url: string;
-    auth?: string;
-    json?: unknown;
-    bodyHash?: string;
-    bodySize?: number;
-  }[] = [];
-  const waiters = new Set<() => void>();
-  const bump = (t: Remote) => {
-    t.version++;
-    for (const w of waiters) w();
-  };
-  const send = (res: http.ServerResponse, status: number, t?: Remote) => {
-    if (!t) return res.writeHead(status).end();
-    const { version, ...json } = t;
-    res
-      .writeHead(status, { 'content-type': 'application/json', etag: `"${version}"` })
-      .end(JSON.stringify(json));
-  };
-  const server = http.createServer(async (req, res) => {
-    const entry: (typeof log)[number] = {
-      method: req.method!,
-      url: req.url!,
-      ...(req.headers.authorization ? { auth: req.headers.authorization } : {}),
-    };
-    log.push(entry);
-    let m = /^\/v1\/senders\/([^/]+)\/transactions$/.exec(req.url!);
-    if (req.method === 'POST' && m) {
-      const chunks: Buffer[] = [];
-      for await (const c of req) chunks.push(c as Buffer);
-      const json = JSON.parse(Buffer.concat(chunks).toString()) as { rcpt_to: unknown[] };
-      entry.json = json;
-      if (b.createStatus) return send(res, b.createStatus);
-      const t: Remote = {
-        id: `up-${txs.size + 1}`,
-        version: 1,
-        status: 'inflight',
-        mail_response: b.mail ?? { code: 250, message: 'ok' },
-        rcpt_response: (b.rcpt ?? json.rcpt_to.map(() => ({ code: 250, message: 'ok' }))).map(
-          (r) => r,
-        ),
-        data_response: null,
-      };
-      txs.set(t.id, t);
-      return send(res, 201, t);
-    }
-    m = /^\/v1\/transactions\/([^/]+)(\/body)?$/.exec(req.url!);
-    const t = m && txs.get(m[1]!);
-    if (!t) return send(res, 404);
-    if (req.method === 'PUT' && m![2]) {
-      const h = createHash('sha256');
-      let size = 0;
-      for await (const c of req) {
-        h.update(c as Buffer);
-        size += (c as Buffer).length;
-      }
-      entry.bodyHash = h.digest('hex');
-      entry.bodySize = size;
-      if (b.dataAfterMs !== undefined) {
-        setTimeout(() => {
-          t.data_response = b.data ?? { code: 250, message: 'delivered' };
-          t.status = 'delivered';
-          bump(t);
-        }, b.dataAfterMs);
-      }
-      return send(res, 200, t);
-    }
-    if (req.method === 'GET') {
-      const wait = Number(req.headers['request-timeout'] ?? 0) * 1000;
-      if (req.headers['if-none-match'] === `"${t.version}"`) {
-        const changed = await new Promise<boolean>((resolve) => {
-          const w = () => resolve(true);
-          waiters.add(w);
-          setTimeout(() => {
-            waiters.delete(w);
-            resolve(false);
-          }, wait);
-        });
-        if (!changed) return send(res, 304);
-      }
-      return send(res, 200, t);
-    }
-    send(res, 405);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  servers.push(server);
-  return { url, log, server };
-}
-
-const servers: http.Server[] = [];
-afterEach(() => {
-  for (const s of servers.splice(0)) {
-    s.closeAllConnections();
-    s.close();
-  }
-});
+import { closeServers, protocolServer, trackServer } from '../testing/protocol-server.ts';
 
 const chainTo = (url: string, extra: Record<string, unknown> = {}) => {
   const r = validateChain([
@@ -137,6 +16,8 @@ const chainTo = (url: string, extra: Record<string, unknown> = {}) => {
   if (!r.ok) throw new Error(JSON.stringify(r.errors));
   return r.chain;
 };
+
+afterEach(closeServers);
 
 describe('rest_output', () => {
   it('creates the transaction, streams the body, long-polls and maps the responses', async () => {
@@ -220,7 +101,7 @@ describe('rest_output', () => {
     const silent = http.createServer(() => {});
     silent.listen(0, '127.0.0.1');
     await once(silent, 'listening');
-    servers.push(silent);
+    trackServer(silent);
     const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
     const res = await runChain(chainTo(url, { response_timeout: 0.5 }), testTx(), testContext());
     expect(res.rcpt[0]).toMatchObject({ kind: 'temp', response: { code: 451, enhanced: '4.4.2' } });
