@@ -1,6 +1,5 @@
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import type { z } from 'zod';
 import { prependHeaders, readHeaders } from './body.ts';
 import type {
   AuthResults,
@@ -8,7 +7,6 @@ import type {
   ChainContext,
   ChainEvent,
   ChainTransaction,
-  FilterResult,
   HeaderField,
   Mailbox,
   RoutingData,
@@ -54,12 +52,13 @@ export class FilterTx {
   get session(): SessionInfo {
     return this.tx.session ?? {};
   }
+  /** copies: change the envelope with `setMailFrom`/`setRcpt` */
   get mailFrom(): Mailbox {
-    return this.tx.mail_from;
+    return structuredClone(this.tx.mail_from);
   }
-  /** recipients still in play, in order; verdicts in a result align with this list */
+  /** recipients still in play, in order (copies); verdicts in a result align with this list */
   get rcptTo(): Mailbox[] {
-    return this.active.map((i) => this.tx.rcpt_to[i]!);
+    return this.active.map((i) => structuredClone(this.tx.rcpt_to[i]!));
   }
   get body(): BodySource | undefined {
     return this.tx.body;
@@ -163,14 +162,3 @@ export class FilterTx {
     });
   }
 }
-
-/** A filter implementation: the zod config schema (without the `filter` key) and its run. */
-export type FilterDefinition<S extends z.ZodObject = z.ZodObject> = {
-  name: string;
-  description: string;
-  schema: S;
-  example: Record<string, unknown>;
-  /** true when the filter ends the chain (an output) */
-  terminal?: boolean;
-  run?: (tx: FilterTx, config: z.output<S>, ctx: FilterContext) => Promise<FilterResult>;
-};
