@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import type { Readable } from 'node:stream';
 
 export class HttpTimeoutError extends Error {
@@ -19,6 +20,8 @@ export type HttpRequest = {
   /** from the end of the request until the whole response has arrived */
   responseTimeoutMs: number;
   signal?: AbortSignal;
+  /** host name lookup (node's `dns.lookup` by default); time spent here counts as connecting */
+  lookup?: LookupFunction;
 };
 
 export type HttpResponse = { status: number; headers: http.IncomingHttpHeaders; body: string };
@@ -44,7 +47,12 @@ export function httpRequest(req: HttpRequest): Promise<HttpResponse> {
     };
     const onAbort = () =>
       done(req.signal?.reason instanceof Error ? req.signal.reason : new Error('aborted'));
-    const r = lib.request(url, { method: req.method, headers: req.headers, agent: false });
+    const r = lib.request(url, {
+      method: req.method,
+      headers: req.headers,
+      agent: false,
+      ...(req.lookup ? { lookup: req.lookup } : {}),
+    });
     timer = setTimeout(() => done(new HttpTimeoutError('connect')), req.connectTimeoutMs);
     let isConnected = false;
     const armResponseTimer = () => {
