@@ -159,7 +159,7 @@ describe('runChain', () => {
         exploder: async (tx, cfg) => ({
           kind: 'done',
           rcpt: tx.rcptTo.map(() => accept(250, '2.0.0', cfg.output_chain)),
-          data: accept(),
+          data: accept(250, '2.0.0', cfg.output_chain),
         }),
       },
     });
@@ -206,5 +206,30 @@ describe('filter handle', () => {
     });
     expect(res.rcpt[0]).toMatchObject({ kind: 'temp', response: { code: 451, enhanced: '4.3.0' } });
     expect(res.events[0]).toMatchObject({ type: 'internal_error' });
+  });
+});
+
+describe('final verdicts', () => {
+  it('gives recipients accepted at RCPT the DATA answer', async () => {
+    const chain = chainOf([{ filter: 'sandbox' }]);
+    const res = await runChain(
+      chain,
+      testTx({ rcpt_to: [{ m: 'a@x.test' }, { m: 'b@x.test' }] }),
+      testContext(),
+      {
+        implementations: {
+          sandbox: async () => ({
+            kind: 'done',
+            rcpt: [accept(), perm('no such user', 550, '5.1.1')],
+            data: {
+              kind: 'temp',
+              response: { code: 452, enhanced: '4.3.1', message: 'disk full' },
+            },
+          }),
+        },
+      },
+    );
+    expect(res.rcpt.map((v) => v.response.code)).toEqual([452, 550]);
+    expect(res.data?.response.code).toBe(452);
   });
 });

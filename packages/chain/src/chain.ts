@@ -16,7 +16,8 @@ export type RunChainOptions = {
 export type ChainResult = {
   /** message-level answer (MAIL) */
   mail: Verdict;
-  /** one verdict per recipient of the original `rcpt_to`, in order */
+  /** the final verdict per recipient of the original `rcpt_to`, in order (for a recipient
+   * accepted at RCPT, the DATA answer) */
   rcpt: Verdict[];
   /** the DATA answer, absent when no recipient reached a terminal filter */
   data?: Verdict;
@@ -81,7 +82,11 @@ export async function runChain(
         for (const i of active) rcpt[i] ??= result.mail;
         return finish(result.mail, undefined, index);
       }
-      // recipients the output did not answer individually share the DATA answer
+      // a recipient accepted at RCPT gets the DATA answer as its final verdict; recipients the
+      // output did not answer individually share it too
+      if (result.data) {
+        for (const i of active) if (rcpt[i]?.kind === 'accept') rcpt[i] = result.data;
+      }
       return finish(result.mail ?? accept(), result.data, index);
     }
   }
