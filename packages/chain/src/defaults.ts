@@ -33,6 +33,8 @@ export function defaultChains(opts: DefaultChainOptions = {}): Record<string, Ch
     url: gateway,
     sender: 'outbound',
     api_key_ref: 'gateway',
+    // above response_timeout (300 s) so the output's own timeout answers first
+    timeout: 360,
   };
   const dkim = opts.dkim ?? { domain: 'localhost', selector: 'koukan' };
   return {
