@@ -54,7 +54,7 @@ describe('httpRequest', () => {
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HttpTimeoutError);
     expect((err as HttpTimeoutError).phase).toBe('connect');
-    expect(Date.now() - started).toBeLessThan(2000);
+    expect(Date.now() - started).toBeLessThan(4000); // well before the 5 s response timeout
   });
 
   it('times out waiting for a response, and honours an abort signal', async () => {
