@@ -109,11 +109,7 @@ async function runOne(
   const run = (opts.implementations?.[name] ?? filterRegistry[name].run) as
     | FilterRun<typeof name>
     | undefined;
-  const failAll = (v: Verdict): FilterResult => ({
-    kind: 'done',
-    rcpt: handle.active.map(() => v),
-    data: v,
-  });
+  const failAll = (v: Verdict): FilterResult => ({ kind: 'done', data: v });
   if (!run) {
     events.push({ filter: name, index, type: 'unavailable', at: now() });
     return failAll(temp(`filter ${name} is not available here`, 451, '4.3.0'));

@@ -9,7 +9,7 @@ import type { FilterResult, Mailbox, Verdict } from '../types.ts';
 export const addRoute: FilterRun<'add_route'> = async (tx, config, ctx) => {
   const failAll = (message: string): FilterResult => {
     const v = temp(message, 451, '4.3.0');
-    return { kind: 'done', rcpt: tx.rcptTo.map(() => v), data: v };
+    return { kind: 'done', data: v };
   };
   const softFail = (message: string, err?: unknown): FilterResult => {
     tx.event('route_failed', { sender: config.sender, error: message });

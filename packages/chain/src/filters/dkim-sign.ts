@@ -26,7 +26,7 @@ const keyApplies = (key: Key, domain: string) =>
 export const dkimSign: FilterRun<'dkim_sign'> = async (tx, config, ctx) => {
   const fail = (message: string) => {
     const v = temp(message, 451, '4.3.0');
-    return { kind: 'done' as const, rcpt: tx.rcptTo.map(() => v), data: v };
+    return { kind: 'done' as const, data: v };
   };
   if (!tx.body) return { kind: 'continue' };
   const domain = fromDomain(headerValue(await tx.headers(), 'from'));

@@ -103,7 +103,7 @@ export const dnsResolution: FilterRun<'dns_resolution'> = async (tx, config, ctx
   }
   if ('fail' in lookup) {
     tx.event('dns_failed', { domain, reason: lookup.reason });
-    return { kind: 'done', rcpt: tx.rcptTo.map(() => lookup.fail), data: lookup.fail };
+    return { kind: 'done', data: lookup.fail };
   }
   const hosts = lookup.hosts.slice(0, config.max_hosts);
   tx.setRouting({ remote_hosts: hosts });

@@ -19,7 +19,7 @@ export const messageBuilder: FilterRun<'message_builder'> = async (tx, config, c
       '5.6.0',
     );
     tx.event('message_builder_invalid', { path, message: issue?.message });
-    return { kind: 'done', rcpt: tx.rcptTo.map(() => v), data: v };
+    return { kind: 'done', data: v };
   }
   const spec = parsed.data;
   const needsBlobs = [spec.text, spec.html, ...spec.related, ...spec.attachments].some(
@@ -27,7 +27,7 @@ export const messageBuilder: FilterRun<'message_builder'> = async (tx, config, c
   );
   if (needsBlobs && !ctx.blobs) {
     const v = temp('message builder blobs are not available', 451, '4.3.0');
-    return { kind: 'done', rcpt: tx.rcptTo.map(() => v), data: v };
+    return { kind: 'done', data: v };
   }
   const domain = config.message_id_domain ?? ctx.hostname;
   tx.replaceBody(

@@ -31,6 +31,6 @@ export const messageParser: FilterRun<'message_parser'> = async (tx, config, ctx
   } catch (err) {
     if (!(err instanceof TooLarge)) throw err;
     const v = perm(err.message, 552, '5.3.4');
-    return { kind: 'done', rcpt: tx.rcptTo.map(() => v), data: v };
+    return { kind: 'done', data: v };
   }
 };

@@ -70,11 +70,7 @@ function httpFailure(res: HttpResponse, what: string): UpstreamError {
  * (streamed), long-poll GET until the mail/rcpt/data responses are known.
  */
 export const restOutput: FilterRun<'rest_output'> = async (tx, config, ctx) => {
-  const failAll = (v: Verdict): FilterResult => ({
-    kind: 'done',
-    rcpt: tx.rcptTo.map(() => v),
-    data: v,
-  });
+  const failAll = (v: Verdict): FilterResult => ({ kind: 'done', data: v });
   if (!tx.body) return failAll(temp('no message body', 451, '4.3.0'));
   const apiKey =
     config.api_key ?? (config.api_key_ref ? await ctx.secrets?.get(config.api_key_ref) : undefined);

@@ -5,7 +5,7 @@ import { temp, verdictFromResponse } from '../responses.ts';
 export const sandbox: FilterRun<'sandbox'> = async (tx, config, ctx) => {
   const fail = (message: string) => {
     const v = temp(message, 451, '4.3.0');
-    return { kind: 'done' as const, rcpt: tx.rcptTo.map(() => v), data: v };
+    return { kind: 'done' as const, data: v };
   };
   if (!ctx.sandbox) return fail('sandbox store is not available');
   if (!tx.body) return fail('no message body');
@@ -19,5 +19,5 @@ export const sandbox: FilterRun<'sandbox'> = async (tx, config, ctx) => {
   });
   tx.event('sandboxed', { id: stored.id, ...(config.mailbox ? { mailbox: config.mailbox } : {}) });
   const v = verdictFromResponse(config.response);
-  return { kind: 'done', rcpt: tx.rcptTo.map(() => v), data: v };
+  return { kind: 'done', data: v };
 };
