@@ -4,15 +4,8 @@ import { streamToBuffer } from './body.ts';
 import { runChain } from './chain.ts';
 import type { FilterTx } from './filter.ts';
 import { accept, perm } from './responses.ts';
-import { type ChainInput, validateChain } from './schemas.ts';
-import { testContext, testTx } from './test-helpers.ts';
+import { chainOf, testContext, testTx } from './test-helpers.ts';
 import type { SandboxStore } from './types.ts';
-
-const chainOf = (input: ChainInput) => {
-  const r = validateChain(input);
-  if (!r.ok) throw new Error(JSON.stringify(r.errors));
-  return r.chain;
-};
 
 /** A real in-memory implementation of the sandbox port. */
 function memorySandbox() {

@@ -2,6 +2,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { bodyFromBuffer } from './body.ts';
+import { type Chain, type ChainInput, validateChain } from './schemas.ts';
 import type { ChainContext, ChainTransaction } from './types.ts';
 
 let seq = 0;
@@ -51,4 +52,11 @@ export function testTx(
     body: bodyFromBuffer(message ?? simpleMessage()),
     ...rest,
   };
+}
+
+/** Validate a chain or fail the test with the errors. */
+export function chainOf(input: ChainInput): Chain {
+  const r = validateChain(input);
+  if (!r.ok) throw new Error(JSON.stringify(r.errors));
+  return r.chain;
 }

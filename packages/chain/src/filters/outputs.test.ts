@@ -5,8 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { bodyFromBuffer, readHeaders, streamToBuffer } from '../body.ts';
 import { runChain } from '../chain.ts';
 import { accept, perm } from '../responses.ts';
-import { type ChainInput, validateChain } from '../schemas.ts';
-import { simpleMessage, testContext, testTx } from '../test-helpers.ts';
+import { chainOf, simpleMessage, testContext, testTx } from '../test-helpers.ts';
 import type {
   BlobReader,
   BodySource,
@@ -15,12 +14,6 @@ import type {
   SandboxStore,
   Verdict,
 } from '../types.ts';
-
-const chainOf = (input: ChainInput) => {
-  const r = validateChain(input);
-  if (!r.ok) throw new Error(JSON.stringify(r.errors));
-  return r.chain;
-};
 
 function memorySandbox() {
   const stored: { rcpt: string[]; body: string; mailbox?: string }[] = [];
