@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { validateChain } from '@koukan/chain/schemas';
 import {
   createApiKey,
   type Db,
@@ -37,7 +38,10 @@ export async function bootstrap(
   const firstStart = (await getMeta(db, 'initialized_at')) === undefined;
   const actor = 'system:config-import';
   if (env.KOUKAN_CONFIG) {
-    const result = await importConfig(db, readFileSync(env.KOUKAN_CONFIG, 'utf8'), { actor });
+    const result = await importConfig(db, readFileSync(env.KOUKAN_CONFIG, 'utf8'), {
+      actor,
+      validateChain,
+    });
     logger.info({ file: env.KOUKAN_CONFIG, ...result }, 'configuration imported');
   } else if (firstStart) {
     const gatewayUrl = `http://127.0.0.1:${env.KOUKAN_GATEWAY_PORT}`;

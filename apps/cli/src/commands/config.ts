@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { validateChain } from '@koukan/chain/schemas';
 import { migrate } from '@koukan/db';
 import { exportConfig, importConfig } from '@koukan/db/config';
 import type { Logger } from 'pino';
@@ -11,6 +12,7 @@ export async function configImport(env: CliEnv, logger: Logger, file: string): P
     await migrate(database.handle.pool);
     const result = await importConfig(database.handle.db, readFileSync(file, 'utf8'), {
       actor: 'cli:config-import',
+      validateChain,
     });
     process.stdout.write(
       `imported ${file}: ${result.changedSenders.length} sender(s) and ${result.changedChains.length} chain(s) changed\n`,

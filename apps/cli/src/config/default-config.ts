@@ -1,58 +1,38 @@
+import { defaultChains } from '@koukan/chain/defaults';
 import type { ConfigFile } from '@koukan/db/config';
+import type { FilterConfig } from '@koukan/db/schema';
+
+const retry = { schedule: ['1m', '5m', '15m', '1h', '4h'], max_age: '5d' };
+const descriptions: Record<string, string> = {
+  'smtp-mx': 'Inbound SMTP (MX): explodes into smtp-mx-output',
+  'smtp-mx-output': 'Inbound mail, one recipient per transaction',
+  'smtp-msa': 'SMTP submission (MSA): explodes into smtp-msa-output',
+  'smtp-msa-output': 'Submitted mail, one recipient per transaction, to the internet',
+  submission: 'REST submission',
+  sandbox: 'Stores mail for inspection in the console instead of delivering it',
+};
 
 /**
  * The built-in configuration imported on first start when no KOUKAN_CONFIG is given
- * (DESIGN.md §7): senders smtp-mx, smtp-msa, submission (REST) and sandbox, and their chains.
+ * (DESIGN.md §7): senders smtp-mx, smtp-msa, submission (REST) and sandbox, the exploders'
+ * upstream senders, and the chains of @koukan/chain's defaultChains(), each sender named
+ * after its chain.
  */
 export function defaultConfig(options: { smarthost?: string; gatewayUrl: string }): ConfigFile {
-  const nextHop = options.smarthost
-    ? [{ filter: 'router', policies: [{ kind: 'smarthost', smarthost: options.smarthost }] }]
-    : [
-        { filter: 'router', policies: [{ kind: 'destination_domain' }] },
-        { filter: 'dns_resolution' },
-      ];
-  const output = (name: string) => ({
-    name,
-    chain: [...nextHop, { filter: 'rest_output', url: options.gatewayUrl }],
-  });
-  const retry = { schedule: ['1m', '5m', '15m', '1h', '4h'], max_age: '5d' };
+  const chains = defaultChains({ smarthost: options.smarthost, gatewayUrl: options.gatewayUrl });
+  const upstream = new Set(['smtp-mx-output', 'smtp-msa-output', 'submission']);
   return {
-    sender: [
-      { name: 'smtp-mx', description: 'Inbound SMTP (MX)', output_chain: 'smtp-mx' },
-      { name: 'smtp-mx-output', output_chain: 'smtp-mx-output', retry },
-      { name: 'smtp-msa', description: 'SMTP submission (MSA)', output_chain: 'smtp-msa' },
-      {
-        name: 'smtp-msa-output',
-        output_chain: 'smtp-msa-output',
-        retry,
-        notification: { enabled: true, sender: 'submission' },
-      },
-      { name: 'submission', description: 'REST submission', output_chain: 'submission', retry },
-      {
-        name: 'sandbox',
-        description: 'Stores mail for inspection instead of delivering it',
-        output_chain: 'sandbox',
-      },
-    ],
-    endpoint: [
-      {
-        name: 'smtp-mx',
-        chain: [
-          { filter: 'router', policies: [{ kind: 'address_list', domains: ['localhost'] }] },
-          { filter: 'exploder', output_chain: 'smtp-mx-output', msa: false },
-        ],
-      },
-      output('smtp-mx-output'),
-      {
-        name: 'smtp-msa',
-        chain: [{ filter: 'exploder', output_chain: 'smtp-msa-output', msa: true }],
-      },
-      output('smtp-msa-output'),
-      {
-        name: 'submission',
-        chain: [{ filter: 'message_builder' }, ...output('submission').chain],
-      },
-      { name: 'sandbox', chain: [{ filter: 'message_builder' }, { filter: 'sandbox' }] },
-    ],
+    sender: Object.keys(chains).map((name) => ({
+      name,
+      description: descriptions[name] ?? '',
+      output_chain: name,
+      ...(upstream.has(name) && { retry }),
+      ...(name === 'smtp-msa-output' && { notification: { enabled: true, sender: 'submission' } }),
+    })),
+    endpoint: Object.entries(chains).map(([name, chain]) => ({
+      name,
+      description: descriptions[name] ?? '',
+      chain: chain as FilterConfig[],
+    })),
   };
 }
