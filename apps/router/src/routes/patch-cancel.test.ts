@@ -37,19 +37,33 @@ const setStatus = (id: string, status: schema.TransactionStatus) =>
 
 describe('PATCH /v1/transactions/{id}', () => {
   it('adds recipients with If-Match; the transaction becomes due once it has one and a body', async () => {
-    const { api, id, etag, view } = await create({ rcpt_to: [], body: { inline: MESSAGE } }, { exploder: true });
+    const { api, id, etag, view } = await create(
+      { rcpt_to: [], body: { inline: MESSAGE } },
+      { exploder: true },
+    );
     expect(view.next_attempt_at).toBeNull();
     const res = await api('PATCH', `/v1/transactions/${id}`, {
-      json: { add_rcpt_to: [{ m: 'b@example.org' }, { m: 'c@example.org', e: [{ k: 'NOTIFY', p: 'NEVER' }] }] },
+      json: {
+        add_rcpt_to: [
+          { m: 'b@example.org' },
+          { m: 'c@example.org', e: [{ k: 'NOTIFY', p: 'NEVER' }] },
+        ],
+      },
       headers: { 'if-match': etag },
     });
     expect(res.status).toBe(200);
-    expect(res.json.rcpt_to.map((r: { m: string }) => r.m)).toEqual(['b@example.org', 'c@example.org']);
+    expect(res.json.rcpt_to.map((r: { m: string }) => r.m)).toEqual([
+      'b@example.org',
+      'c@example.org',
+    ]);
     expect(res.json.next_attempt_at).not.toBeNull();
     expect(res.headers.get('etag')).toBe(`"${res.json.version}"`);
     expect(res.headers.get('etag')).not.toBe(etag);
     const events = await api('GET', `/v1/transactions/${id}/events`);
-    expect(events.json.events.map((e: { type: string }) => e.type)).toEqual(['created', 'rcpt_added']);
+    expect(events.json.events.map((e: { type: string }) => e.type)).toEqual([
+      'created',
+      'rcpt_added',
+    ]);
   });
 
   it('428 without If-Match, 412 with a stale one, 400 with a malformed one', async () => {
@@ -58,13 +72,25 @@ describe('PATCH /v1/transactions/{id}', () => {
     const none = await api('PATCH', path, { json: { heartbeat: true } });
     expect(none.status).toBe(428);
     expect(none.json.error.details[0].field).toBe('headers.if-match');
-    const ok = await api('PATCH', path, { json: { heartbeat: true }, headers: { 'if-match': etag } });
+    const ok = await api('PATCH', path, {
+      json: { heartbeat: true },
+      headers: { 'if-match': etag },
+    });
     expect(ok.status).toBe(200);
-    const stale = await api('PATCH', path, { json: { heartbeat: true }, headers: { 'if-match': etag } });
+    const stale = await api('PATCH', path, {
+      json: { heartbeat: true },
+      headers: { 'if-match': etag },
+    });
     expect(stale.status).toBe(412);
-    expect(stale.json.error).toMatchObject({ code: 'precondition_failed', version: ok.json.version });
+    expect(stale.json.error).toMatchObject({
+      code: 'precondition_failed',
+      version: ok.json.version,
+    });
     expect(stale.headers.get('etag')).toBe(`"${ok.json.version}"`);
-    const junk = await api('PATCH', path, { json: { heartbeat: true }, headers: { 'if-match': 'abc' } });
+    const junk = await api('PATCH', path, {
+      json: { heartbeat: true },
+      headers: { 'if-match': 'abc' },
+    });
     expect(junk.status).toBe(400);
   });
 
@@ -106,7 +132,11 @@ describe('POST /v1/transactions/{id}/cancel', () => {
     const { api, id } = await create({ rcpt_to: [{ m: 'b@example.org' }] });
     const res = await api('POST', `/v1/transactions/${id}/cancel`);
     expect(res.status).toBe(200);
-    expect(res.json).toMatchObject({ status: 'cancelled', final_attempt_reason: 'cancelled', next_attempt_at: null });
+    expect(res.json).toMatchObject({
+      status: 'cancelled',
+      final_attempt_reason: 'cancelled',
+      next_attempt_at: null,
+    });
     expect(res.json.finished_at).not.toBeNull();
     const again = await api('POST', `/v1/transactions/${id}/cancel`);
     expect(again.status).toBe(200);
@@ -114,7 +144,10 @@ describe('POST /v1/transactions/{id}/cancel', () => {
     const upload = await api('PUT', `/v1/transactions/${id}/body`, { body: MESSAGE });
     expect(upload.status).toBe(409);
     const events = await api('GET', `/v1/transactions/${id}/events`);
-    expect(events.json.events.map((e: { type: string }) => e.type)).toEqual(['created', 'cancelled']);
+    expect(events.json.events.map((e: { type: string }) => e.type)).toEqual([
+      'created',
+      'cancelled',
+    ]);
   });
 
   it('only requests cancellation of an inflight transaction', async () => {
@@ -153,7 +186,10 @@ describe('GET /v1/transactions/{id}/events', () => {
     expect(page1.status).toBe(200);
     expect(page1.json.events).toHaveLength(2);
     expect(page1.json.next_after).not.toBeNull();
-    const page2 = await api('GET', `/v1/transactions/${id}/events?limit=2&after=${page1.json.next_after}`);
+    const page2 = await api(
+      'GET',
+      `/v1/transactions/${id}/events?limit=2&after=${page1.json.next_after}`,
+    );
     expect(page2.json.events).toHaveLength(2);
     const bad = await api('GET', `/v1/transactions/${id}/events?limit=0`);
     expect(bad.status).toBe(400);
@@ -166,7 +202,10 @@ describe('GET /v1/transactions/{id}/events', () => {
 
 describe('GET /v1/transactions/{id}', () => {
   it('shows responses once the engine has recorded them', async () => {
-    const { api, id } = await create({ rcpt_to: [{ m: 'b@example.org' }], body: { inline: MESSAGE } });
+    const { api, id } = await create({
+      rcpt_to: [{ m: 'b@example.org' }],
+      body: { inline: MESSAGE },
+    });
     await t.db
       .update(schema.transactions)
       .set({
