@@ -9,6 +9,7 @@ import {
   client,
   MESSAGE,
   makeSender,
+  type Res,
   type Router,
   startRouter,
   testDatabase,
@@ -42,7 +43,7 @@ const envelope = {
   body: { inline: MESSAGE },
 };
 
-function expectError(res: { status: number; json: any }, status: number, code: string) {
+function expectError(res: Res, status: number, code: string) {
   expect(res.status).toBe(status);
   expect(res.json.error.code).toBe(code);
   expect(typeof res.json.error.message).toBe('string');

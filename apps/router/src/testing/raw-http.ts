@@ -3,6 +3,7 @@ import http from 'node:http';
 export interface RawResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
+  // biome-ignore lint/suspicious/noExplicitAny: test responses are inspected freely
   json: any;
 }
 
