@@ -42,7 +42,7 @@ export function requireApiKey(db: Db): onRequestAsyncHookHandler {
       input: { authorization: request.headers.authorization },
     });
     request.principal = principal;
-    request.log = request.log.child({ key: principal.keyPrefix });
+    request.log = request.log.child({ keyPrefix: principal.keyPrefix });
     const sender = (request.params as { sender?: string }).sender;
     if (sender !== undefined) requireSender(principal, sender);
   };

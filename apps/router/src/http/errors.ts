@@ -19,6 +19,15 @@ const byStatus: Record<number, AppErrorCode> = {
   429: 'too_many_requests',
 };
 
+/** Clearer messages for Fastify's own client errors. */
+const friendly: Record<string, string> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported Content-Type: send Content-Type: application/json',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'the JSON body is empty',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'the body is not valid JSON',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'the request body is too large',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'Content-Length does not match the body',
+};
+
 const contextPrefix: Record<string, string> = {
   body: 'body',
   params: 'params',
@@ -76,10 +85,11 @@ export function installErrorHandlers(app: FastifyInstance): void {
     if (status >= 400 && status < 500) {
       const code = byStatus[status] ?? 'bad_request';
       const field = err.code?.startsWith('FST_ERR_CTP') ? 'body' : undefined;
+      const message = (err.code && friendly[err.code]) ?? err.message;
       return sendError(reply, status, {
         code,
-        message: err.message,
-        details: [{ ...(field && { field }), message: err.code ?? code }],
+        message,
+        details: [{ ...(field && { field }), message: err.message }],
       });
     }
     request.log.error({ err }, 'unhandled error');

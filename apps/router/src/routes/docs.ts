@@ -20,10 +20,12 @@ KEY=kk_…; API=http://127.0.0.1:8000
 curl -si -X POST $API/v1/senders/submission/transactions -H "Authorization: Bearer $KEY" \\
   -H 'Content-Type: application/json' -H 'Idempotency-Key: order-1234' \\
   -d '{"mail_from":{"m":"app@example.org"},"rcpt_to":[{"m":"bob@example.org"}]}'
+ID=…  # the "id" of the answer (also in its Location header)
 # 2. upload the RFC 822 message (or give it inline as "body": {"inline": "…"} in step 1)
 curl -s -X PUT $API/v1/transactions/$ID/body -H "Authorization: Bearer $KEY" \\
   -H 'Content-Type: message/rfc822' --data-binary @message.eml
 # 3. long-poll its status: waits up to 30 s for a change of the ETag you already have
+#    (the ETag of the last answer); 200 with the new state, or 304 if nothing changed
 curl -si $API/v1/transactions/$ID -H "Authorization: Bearer $KEY" \\
   -H 'If-None-Match: "3"' -H 'Request-Timeout: 30'
 \`\`\`
