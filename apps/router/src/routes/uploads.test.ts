@@ -141,6 +141,13 @@ describe('PUT /v1/transactions/{id}/body', () => {
     },
   );
 
+  it('400 for an empty whole-body upload', async () => {
+    const tx = await pending();
+    const res = await tx.api('PUT', `/v1/transactions/${tx.id}/body`, { body: '' });
+    expect(res.status).toBe(400);
+    expect(res.json.error.details[0].field).toBe('body');
+  });
+
   it('400 when the bytes disagree with Content-Range', async () => {
     const tx = await pending();
     const res = await tx.api('PUT', `/v1/transactions/${tx.id}/body`, {

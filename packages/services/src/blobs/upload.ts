@@ -90,6 +90,11 @@ export async function uploadToBlob(
       details: [{ field: input.what, message: 'already finalized' }],
     });
   }
+  if (!range && input.contentLength === 0) {
+    throw new AppError('bad_request', `the ${input.what} is empty`, {
+      details: [{ field: input.what, message: 'no bytes' }],
+    });
+  }
   const total = range ? range.total : (input.contentLength ?? null);
   if (total !== null && total > maxBytes) throw tooLarge(maxBytes, 'headers.content-range');
   if (input.contentLength !== undefined && input.contentLength > maxBytes) {

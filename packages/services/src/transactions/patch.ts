@@ -39,6 +39,11 @@ export async function patchTransaction({
       details: [{ field: 'headers.if-match', message: 'required' }],
     });
   }
+  if (!request.add_rcpt_to?.length && !request.heartbeat) {
+    throw new AppError('bad_request', 'nothing to do: send add_rcpt_to and/or heartbeat: true', {
+      details: [{ field: 'body', message: 'empty update' }],
+    });
+  }
   const { transaction, sender } = await loadOwned(ctx, input.principal, input.id);
   if (transaction.version !== input.ifMatch) throw stale(transaction.version, input.ifMatch);
   const added = request.add_rcpt_to ?? [];
