@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import type { Db } from '@koukan/db';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -44,6 +45,22 @@ export const redactPaths = [
   'req.body',
 ];
 
+/** Requests Node's HTTP parser rejects (bad request line, bad headers) get our JSON error too. */
+function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  const body = JSON.stringify({
+    error: { code: 'bad_request', message: 'malformed HTTP request', details: [] },
+  });
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+      `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
 function validRequestId(v: unknown): v is string {
   return typeof v === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(v);
 }
@@ -67,6 +84,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // Long-polls wait up to 30 s; stalled uploads are cut by the idle timeout.
     requestTimeout: 0,
     return503OnClosing: true,
+    clientErrorHandler,
     forceCloseConnections: 'idle',
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);

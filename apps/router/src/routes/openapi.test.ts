@@ -136,6 +136,24 @@ describe('operations', () => {
     expect(del.json.error.code).toBe('not_found');
   });
 
+  it('a request the HTTP parser rejects still gets a JSON error', async () => {
+    const { connect } = await import('node:net');
+    const port = new URL(router.url).port;
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n');
+      });
+      let data = '';
+      socket.on('data', (d) => {
+        data += d;
+      });
+      socket.on('end', () => resolve(data));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400/);
+    expect(JSON.parse(answer.split('\r\n\r\n')[1]!).error.code).toBe('bad_request');
+  });
+
   it('echoes a request id, or makes one', async () => {
     const given = await api()('GET', '/healthz', { headers: { 'x-request-id': 'abc-1' } });
     expect(given.headers.get('x-request-id')).toBe('abc-1');
