@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     pool: handle.pool,
     logger,
     maxBodyBytes: env.KOUKAN_MAX_BODY_BYTES,
+    uploadIdleTimeoutMs: env.KOUKAN_UPLOAD_IDLE_TIMEOUT_MS,
     defaultMetrics: true,
   });
   const address = await app.listen({ host: env.KOUKAN_ROUTER_HOST, port: env.KOUKAN_ROUTER_PORT });

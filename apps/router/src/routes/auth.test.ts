@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createApiKey, schema } from '@koukan/db';
+import { createApiKey, listApiKeys, revokeApiKey, schema } from '@koukan/db';
 import type { TestDatabase } from '@koukan/db/testing';
 import { eq } from 'drizzle-orm';
 import pino from 'pino';
@@ -69,6 +69,12 @@ describe('authentication', () => {
     expectError(unknown, 401, 'unauthorized');
     const junk = await client(router.url, 'nonsense')('GET', '/v1/transactions/whatever');
     expectError(junk, 401, 'unauthorized');
+    const ok = await client(router.url, s.key)('POST', path, { json: envelope });
+    expect(ok.status).toBe(201);
+    const [row] = await listApiKeys(t.db, s.id);
+    await revokeApiKey(t.db, row!.id);
+    const revoked = await client(router.url, s.key)('GET', `/v1/transactions/${ok.json.id}`);
+    expectError(revoked, 401, 'unauthorized');
   });
 
   it('401 comes before body validation', async () => {
