@@ -27,14 +27,18 @@ function addressSchema(allowNull: boolean) {
 
 export const recipientSchema = z
   .strictObject({
-    m: addressSchema(false).describe('A bare RFC 5321 mailbox, e.g. "bob@example.org".'),
+    m: addressSchema(false)
+      .describe('A bare RFC 5321 mailbox, e.g. "bob@example.org".')
+      .meta({ examples: ['bob@example.org'] }),
     e: z.array(esmtpParamSchema).max(16).optional(),
   })
   .describe('A recipient mailbox with its ESMTP RCPT parameters.');
 
 export const reversePathSchema = z
   .strictObject({
-    m: addressSchema(true).describe('A bare mailbox, or "" for the null reverse path.'),
+    m: addressSchema(true)
+      .describe('A bare mailbox, or "" for the null reverse path.')
+      .meta({ examples: ['app@example.org'] }),
     e: z.array(esmtpParamSchema).max(16).optional(),
   })
   .describe('The envelope sender with its ESMTP MAIL parameters.');
@@ -65,7 +69,19 @@ export const createTransactionRequestSchema = z
       .optional()
       .describe('Omit to upload the message later with PUT /v1/transactions/{id}/body.'),
   })
-  .meta({ id: 'CreateTransaction' });
+  .meta({
+    id: 'CreateTransaction',
+    examples: [
+      {
+        mail_from: { m: 'app@example.org' },
+        rcpt_to: [{ m: 'bob@example.org' }],
+        body: {
+          inline:
+            'From: app@example.org\r\nTo: bob@example.org\r\nSubject: Hello\r\n\r\nHello Bob.\r\n',
+        },
+      },
+    ],
+  });
 export type CreateTransactionRequest = z.infer<typeof createTransactionRequestSchema>;
 
 export const patchTransactionRequestSchema = z
@@ -76,7 +92,7 @@ export const patchTransactionRequestSchema = z
       .optional()
       .describe('Marks the (incremental) sender as still alive; records heartbeat_at.'),
   })
-  .meta({ id: 'PatchTransaction' });
+  .meta({ id: 'PatchTransaction', examples: [{ add_rcpt_to: [{ m: 'carol@example.org' }] }] });
 export type PatchTransactionRequest = z.infer<typeof patchTransactionRequestSchema>;
 
 const smtpResponseSchema = z
