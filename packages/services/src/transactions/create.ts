@@ -24,7 +24,7 @@ import {
   createTransactionRequestSchema,
   type TransactionView,
 } from './schemas.ts';
-import { isDeliverable, loadBlobs, toView } from './view.ts';
+import { loadBlobs, toView } from './view.ts';
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_MAX_BODY_BYTES = 50 * 1024 * 1024;
@@ -87,7 +87,7 @@ async function storeBody(
   sender: schema.Sender,
   body: CreateTransactionRequest['body'],
   maxBodyBytes: number,
-): Promise<{ bodyBlobId: string | null; bodySpec: StoredBodySpec | null }> {
+): Promise<{ bodyBlobId: string | null; bodySpec: StoredBodySpec | null; complete: boolean }> {
   if (body && 'message_builder' in body) {
     const refs: BuilderBlobRef[] = [];
     const createIds = new Set<string>();
@@ -109,12 +109,16 @@ async function storeBody(
         refs.push({ path, reuse_uri: content.reuse_uri, blob_id: blob.id });
       }
     }
-    return { bodyBlobId: null, bodySpec: { message_builder: body.message_builder, blobs: refs } };
+    return {
+      bodyBlobId: null,
+      bodySpec: { message_builder: body.message_builder, blobs: refs },
+      complete: createIds.size === 0,
+    };
   }
   if (body && 'reuse_uri' in body) {
     const blob = await resolveReuseUri(tx, sender.id, body.reuse_uri, 'body.reuse_uri');
     await adjustBlobRefs(tx, blob.id, 1);
-    return { bodyBlobId: blob.id, bodySpec: null };
+    return { bodyBlobId: blob.id, bodySpec: null, complete: true };
   }
   const blob = await createBlob(tx, { senderId: sender.id, contentType: 'message/rfc822' });
   await adjustBlobRefs(tx, blob.id, 1);
@@ -134,8 +138,9 @@ async function storeBody(
       { offset: 0 },
     );
     await finalizeBlob(tx, blob.id);
+    return { bodyBlobId: blob.id, bodySpec: null, complete: true };
   }
-  return { bodyBlobId: blob.id, bodySpec: null };
+  return { bodyBlobId: blob.id, bodySpec: null, complete: false };
 }
 
 /**
@@ -185,23 +190,16 @@ export async function createTransaction({
         bodySpec: body.bodySpec as unknown as Record<string, unknown> | null,
         idempotencyKey: key ?? null,
         requestHash: hash,
+        // Due at once when deliverable; otherwise the upload (or PATCH) that completes it.
+        nextAttemptAt: body.complete && request.rcpt_to.length > 0 ? nowOf(ctx) : null,
       });
       const blobs = await loadBlobs(tx, row);
-      let current = row;
-      if (isDeliverable(row, blobs)) {
-        const [due] = await tx
-          .update(tables.transactions)
-          .set({ nextAttemptAt: nowOf(ctx) })
-          .where(eq(tables.transactions.id, row.id))
-          .returning();
-        current = due!;
-      }
       await appendEvent(tx, {
         transactionId: row.id,
         type: 'created',
         data: { actor: ctx.actor, rcpt_count: request.rcpt_to.length },
       });
-      return toView(current, sender.name, blobs);
+      return toView(row, sender.name, blobs);
     });
     ctx.logger.info({ transactionId: view.id, sender: sender.name }, 'transaction created');
     return { transaction: view, replayed: false };
