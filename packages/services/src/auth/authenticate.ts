@@ -9,6 +9,13 @@ export interface Principal {
   /** The key's visible prefix, safe to log. Never the key itself. */
   keyPrefix: string;
   senders: Sender[];
+  /** An operator (console) acts on every sender's transactions; API keys never do. */
+  anySender?: boolean;
+}
+
+/** The principal of a console operator or a system component: sees every transaction. */
+export function operatorPrincipal(who: string): Principal {
+  return { keyPrefix: who, senders: [], anySender: true };
 }
 
 const BEARER = /^Bearer[ ]+(\S+)\s*$/i;

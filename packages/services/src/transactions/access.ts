@@ -1,4 +1,4 @@
-import { type DbOrTx, getTransaction, type schema } from '@koukan/db';
+import { type DbOrTx, getSenderById, getTransaction, type schema } from '@koukan/db';
 import { type Principal, requireEnabled } from '../auth/authenticate.ts';
 import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors.ts';
@@ -25,6 +25,10 @@ export async function loadOwned(
   db: DbOrTx = ctx.db,
 ): Promise<Owned> {
   const transaction = await getTransaction(db, id);
+  if (transaction && principal.anySender) {
+    const owner = await getSenderById(db, transaction.senderId);
+    if (owner) return { transaction, sender: owner };
+  }
   const sender = transaction && principal.senders.find((s) => s.id === transaction.senderId);
   if (!transaction || !sender) throw notFound(id);
   requireEnabled(sender);

@@ -3,7 +3,7 @@ import { createTestDatabase, type TestDatabase, uniqueName } from '@koukan/db/te
 import { eq } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authenticate, requireSender } from '../auth/authenticate.ts';
+import { authenticate, operatorPrincipal, requireSender } from '../auth/authenticate.ts';
 import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors.ts';
 import { cancelTransaction } from './cancel.ts';
@@ -112,7 +112,20 @@ describe('services: transactions', () => {
     expect(done.transaction.next_attempt_at).not.toBeNull();
     const view = await getTransactionView({ ctx, input: { principal, id: transaction.id } });
     expect(view.body.rfc822).toMatchObject({ status: 'finalized', size: 6 });
-    const cancelled = await cancelTransaction({ ctx, input: { principal, id: transaction.id } });
+    const other = await newSender();
+    await expect(
+      getTransactionView({ ctx, input: { principal: other.principal, id: transaction.id } }),
+    ).rejects.toMatchObject({ code: 'not_found' });
+    const operator = operatorPrincipal('user:ops@example.org');
+    const seen = await getTransactionView({
+      ctx,
+      input: { principal: operator, id: transaction.id },
+    });
+    expect(seen.sender).toBe(sender.name);
+    const cancelled = await cancelTransaction({
+      ctx,
+      input: { principal: operator, id: transaction.id },
+    });
     expect(cancelled.status).toBe('cancelled');
     const blob = await getBlob(
       t.db,
