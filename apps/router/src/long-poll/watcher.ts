@@ -55,6 +55,9 @@ export class TransactionWatcher {
       this.options.logger.warn({ err }, 'LISTEN connection lost; polling until it is back');
       this.dropClient(client);
     });
+    client.on('end', () => {
+      if (this.client === client) this.dropClient(client);
+    });
     try {
       await client.connect();
       await client.query(`LISTEN ${channels.transactions}`);
