@@ -1,2 +1,17 @@
+export * from './auth/authenticate.ts';
+export * from './blobs/body-spec.ts';
+export * from './blobs/content-range.ts';
 export * from './context.ts';
 export * from './errors.ts';
+export * from './transactions/address.ts';
+export * from './transactions/after-upload.ts';
+export * from './transactions/cancel.ts';
+export * from './transactions/create.ts';
+export * from './transactions/events.ts';
+export * from './transactions/get.ts';
+export * from './transactions/message-builder-schema.ts';
+export * from './transactions/patch.ts';
+export * from './transactions/schemas.ts';
+export * from './transactions/upload-blob.ts';
+export * from './transactions/upload-body.ts';
+export { isDeliverable, toView, viewOf } from './transactions/view.ts';
