@@ -34,13 +34,11 @@ async function storedHash(blobId: string): Promise<string> {
 
 describe('message-builder bodies', () => {
   const spec = {
-    headers: [
-      ['from', 'a@example.org'],
-      ['to', 'b@example.org'],
-      ['subject', 'report'],
-    ],
-    text_body: [{ content_type: 'text/plain', content: { inline: 'see attached' } }],
-    html_body: [{ content_type: 'text/html', content: { inline: '<img src="cid:logo">' } }],
+    from: [{ address: 'a@example.org' }],
+    to: [{ address: 'b@example.org' }],
+    subject: 'report',
+    text: { content: { inline: 'see attached' } },
+    html: { content: { inline: '<img src="cid:logo">' } },
     related: [{ content_type: 'image/png', content_id: 'logo', content: { create_id: 'logo' } }],
     attachments: [
       { filename: 'report.pdf', content_type: 'application/pdf', content: { create_id: 'report' } },
@@ -98,7 +96,7 @@ describe('message-builder bodies', () => {
           message_builder: {
             ...spec,
             related: undefined,
-            html_body: undefined,
+            html: undefined,
             attachments: [{ filename: 'report.pdf', content: { reuse_uri: reuse } }],
           },
         },
@@ -127,7 +125,10 @@ describe('message-builder bodies', () => {
         ...base,
         body: {
           message_builder: {
-            attachments: [{ content: { create_id: 'a' } }, { content: { create_id: 'a' } }],
+            attachments: [
+              { filename: 'a', content: { create_id: 'a' } },
+              { filename: 'b', content: { create_id: 'a' } },
+            ],
           },
         },
       },
@@ -139,9 +140,25 @@ describe('message-builder bodies', () => {
     const badHeader = await api('POST', `/v1/senders/${s.name}/transactions`, {
       json: {
         ...base,
-        body: { message_builder: { headers: [['subject', 'x\r\nBcc: e@evil.test']] } },
+        body: {
+          message_builder: { subject: 'x\r\nBcc: e@evil.test', text: { content: { inline: 'x' } } },
+        },
       },
     });
     expect(badHeader.status).toBe(400);
+    expect(badHeader.json.error.details[0].field).toBe('body.body.message_builder.subject');
+    const badAddress = await api('POST', `/v1/senders/${s.name}/transactions`, {
+      json: {
+        ...base,
+        body: {
+          message_builder: {
+            to: [{ address: 'b@example.org,x@evil.test' }],
+            text: { content: { inline: 'x' } },
+          },
+        },
+      },
+    });
+    expect(badAddress.status).toBe(400);
+    expect(badAddress.json.error.details[0].field).toBe('body.body.message_builder.to[0].address');
   });
 });

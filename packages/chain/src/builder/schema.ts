@@ -7,9 +7,18 @@ export const partContentSchema = z.union([
   z.strictObject({ reuse_uri: z.string().min(1) }),
 ]);
 
+/** Header text: CR, LF or NUL would let a value start a header of its own. */
+const headerText = z.string().refine((v) => !/[\r\n\0]/.test(v), {
+  error: 'CR, LF and NUL are not allowed in a header',
+});
+
 export const addressSchema = z.strictObject({
-  address: z.string().regex(/^[^\s@<>]+@[^\s@<>]+$/, { error: 'expected an email address' }),
-  name: z.string().optional(),
+  // No whitespace, angle brackets, commas, semicolons, quotes or parentheses: nodemailer's
+  // address parser would read those as a list or a display name and change the recipient.
+  address: z
+    .string()
+    .regex(/^[^\s@<>,;"()]+@[^\s@<>,;"()]+$/, { error: 'expected an email address' }),
+  name: headerText.optional(),
 });
 
 const addressList = z.array(addressSchema).min(1);
@@ -72,7 +81,7 @@ export const messageBuilderSchema = z
     cc: addressList.optional(),
     bcc: addressList.optional(),
     reply_to: addressList.optional(),
-    subject: z.string().optional(),
+    subject: headerText.optional(),
     /** ISO 8601 date-time with offset; defaults to the build time */
     date: z.iso.datetime({ offset: true }).optional(),
     /** Message-ID without angle brackets; generated when absent */
@@ -80,10 +89,10 @@ export const messageBuilderSchema = z
       .string()
       .regex(/^[^<>\s]+@[^<>\s]+$/, { error: 'expected id@domain' })
       .optional(),
-    in_reply_to: z.string().optional(),
-    references: z.array(z.string().min(1)).optional(),
+    in_reply_to: headerText.optional(),
+    references: z.array(headerText.min(1)).optional(),
     /** custom headers, UTF-8 values (encoded as needed) */
-    headers: z.array(z.strictObject({ name: headerName, value: z.string() })).default([]),
+    headers: z.array(z.strictObject({ name: headerName, value: headerText })).default([]),
     text: bodyPartSchema.optional(),
     html: bodyPartSchema.optional(),
     related: z.array(relatedPartSchema).default([]),
