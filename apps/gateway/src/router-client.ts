@@ -1,0 +1,225 @@
+import { Readable } from 'node:stream';
+
+/**
+ * The gateway's only door to the router (DESIGN.md §6). Every call the gateway makes is here, so
+ * pointing the gateway at the real router is a matter of this file:
+ *
+ *   GET   /v1/senders/{sender}                     Bearer <key>  → 2xx key valid for sender, 401/403 not
+ *   POST  /v1/senders/{sender}/transactions        Bearer <key>  {mail_from, rcpt_to} → 201 + ETag + JSON
+ *   PATCH /v1/transactions/{id}                    If-Match      {rcpt_to: [new]} → 200 + ETag, 412 stale
+ *   PUT   /v1/transactions/{id}/body               raw RFC 822, chunked → 2xx
+ *   GET   /v1/transactions/{id}                    If-None-Match + Request-Timeout (≤ 30 s) → 200 | 304
+ *   POST  /v1/transactions/{id}/cancel             → 2xx (best effort)
+ */
+
+export interface EsmtpParam {
+  k: string;
+  p?: string;
+}
+export interface Mailbox {
+  m: string;
+  e?: EsmtpParam[];
+}
+export interface SmtpReply {
+  code: number;
+  message: string;
+}
+export interface RouterTransaction {
+  id: string;
+  status?: string;
+  mail_response?: SmtpReply | null;
+  rcpt_response?: (SmtpReply | null)[];
+  data_response?: SmtpReply | null;
+  attempt_count?: number;
+  final_attempt_reason?: string | null;
+}
+/** A router transaction as the gateway tracks it: its id, the last ETag seen and the last JSON. */
+export interface TransactionHandle {
+  id: string;
+  etag: string;
+  json: RouterTransaction;
+}
+
+export type RouterErrorKind = 'denied' | 'rejected' | 'unavailable' | 'timeout';
+
+export class RouterError extends Error {
+  constructor(
+    readonly kind: RouterErrorKind,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'RouterError';
+  }
+}
+
+export interface RouterClientOptions {
+  baseUrl: string;
+  /** Upper bound of one plain request (the long-poll has its own). */
+  requestTimeoutMs?: number;
+}
+
+const MAX_POLL_SECONDS = 30;
+
+export class RouterClient {
+  private readonly base: string;
+  private readonly requestTimeoutMs: number;
+
+  constructor(options: RouterClientOptions) {
+    this.base = options.baseUrl.replace(/\/+$/, '');
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+  }
+
+  /** The AUTH check of the MSA: is `apiKey` a key of `sender`? */
+  async checkCredentials(sender: string, apiKey: string): Promise<boolean> {
+    const res = await this.call('GET', `/v1/senders/${encodeURIComponent(sender)}`, apiKey);
+    await res.body?.cancel();
+    if (res.ok) return true;
+    if (res.status === 401 || res.status === 403 || res.status === 404) return false;
+    throw statusError(res.status, 'credential check');
+  }
+
+  async create(
+    sender: string,
+    apiKey: string,
+    envelope: { mail_from: Mailbox; rcpt_to: Mailbox[] },
+  ): Promise<TransactionHandle> {
+    const path = `/v1/senders/${encodeURIComponent(sender)}/transactions`;
+    const res = await this.call('POST', path, apiKey, { json: envelope });
+    if (res.status !== 201 && res.status !== 200) throw await failure(res, 'create');
+    return handleOf(res, (await res.json()) as RouterTransaction);
+  }
+
+  /** Adds recipients; a stale ETag (412) is refreshed once and the PATCH retried. */
+  async addRecipients(
+    handle: TransactionHandle,
+    apiKey: string,
+    rcpts: Mailbox[],
+  ): Promise<TransactionHandle> {
+    for (let attempt = 0; ; attempt++) {
+      const res = await this.call('PATCH', `/v1/transactions/${handle.id}`, apiKey, {
+        json: { rcpt_to: rcpts },
+        headers: { 'if-match': handle.etag },
+      });
+      if (res.status === 412 && attempt === 0) {
+        await res.body?.cancel();
+        handle = await this.get(handle.id, apiKey);
+        continue;
+      }
+      if (!res.ok) throw await failure(res, 'add recipients');
+      return handleOf(res, (await res.json()) as RouterTransaction);
+    }
+  }
+
+  /** Streams the body; resolves once the router has it all. `signal` aborts the upload. */
+  async putBody(id: string, apiKey: string, body: Readable, signal: AbortSignal): Promise<void> {
+    const res = await fetch(`${this.base}/v1/transactions/${id}/body`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'message/rfc822' },
+      body: Readable.toWeb(body) as ReadableStream<Uint8Array>,
+      duplex: 'half',
+      signal,
+    } as RequestInit);
+    await res.body?.cancel();
+    if (!res.ok) throw statusError(res.status, 'body upload');
+  }
+
+  async get(id: string, apiKey: string): Promise<TransactionHandle> {
+    const res = await this.call('GET', `/v1/transactions/${id}`, apiKey);
+    if (!res.ok) throw await failure(res, 'get');
+    return handleOf(res, (await res.json()) as RouterTransaction);
+  }
+
+  /**
+   * Long-polls until `pick` finds what it wants in the transaction JSON, or `deadline` (epoch ms)
+   * passes (→ RouterError 'timeout').
+   */
+  async waitFor<T>(
+    handle: TransactionHandle,
+    apiKey: string,
+    pick: (t: RouterTransaction) => T | undefined,
+    deadline: number,
+  ): Promise<{ value: T; handle: TransactionHandle }> {
+    let current = handle;
+    for (;;) {
+      const found = pick(current.json);
+      if (found !== undefined) return { value: found, handle: current };
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new RouterError('timeout', 'router did not answer in time');
+      const seconds = Math.max(1, Math.min(MAX_POLL_SECONDS, Math.ceil(remaining / 1000)));
+      const res = await this.call('GET', `/v1/transactions/${current.id}`, apiKey, {
+        headers: { 'if-none-match': current.etag, 'request-timeout': String(seconds) },
+        timeoutMs: Math.min(remaining, seconds * 1000) + 2_000,
+      });
+      if (res.status === 304) {
+        await res.body?.cancel();
+        continue;
+      }
+      if (!res.ok) throw await failure(res, 'status');
+      current = handleOf(res, (await res.json()) as RouterTransaction);
+    }
+  }
+
+  /** Best effort: a failure is reported, never thrown. */
+  async cancel(id: string, apiKey: string): Promise<boolean> {
+    try {
+      const res = await this.call('POST', `/v1/transactions/${id}/cancel`, apiKey);
+      await res.body?.cancel();
+      return res.ok;
+    } catch {
+      return false;
+    }
+  }
+
+  private async call(
+    method: string,
+    path: string,
+    apiKey: string,
+    options: { json?: unknown; headers?: Record<string, string>; timeoutMs?: number } = {},
+  ): Promise<Response> {
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${apiKey}`,
+      accept: 'application/json',
+      ...options.headers,
+    };
+    if (options.json !== undefined) headers['content-type'] = 'application/json';
+    try {
+      return await fetch(`${this.base}${path}`, {
+        method,
+        headers,
+        body: options.json === undefined ? undefined : JSON.stringify(options.json),
+        signal: AbortSignal.timeout(options.timeoutMs ?? this.requestTimeoutMs),
+      });
+    } catch (err) {
+      const timedOut = err instanceof Error && err.name === 'TimeoutError';
+      throw new RouterError(
+        timedOut ? 'timeout' : 'unavailable',
+        `router ${method} ${path.split('/').slice(0, 3).join('/')}: ${timedOut ? 'timed out' : 'unreachable'}`,
+      );
+    }
+  }
+}
+
+function handleOf(res: Response, json: RouterTransaction): TransactionHandle {
+  return { id: json.id, etag: res.headers.get('etag') ?? '', json };
+}
+
+function statusError(status: number, what: string): RouterError {
+  if (status === 401 || status === 403) return new RouterError('denied', `${what}: ${status}`, status);
+  if (status >= 500 || status === 429 || status === 408)
+    return new RouterError('unavailable', `${what}: ${status}`, status);
+  return new RouterError('rejected', `${what}: ${status}`, status);
+}
+
+async function failure(res: Response, what: string): Promise<RouterError> {
+  let detail = '';
+  try {
+    const body = (await res.json()) as { error?: { message?: string } };
+    detail = body.error?.message ? ` (${body.error.message})` : '';
+  } catch {
+    // not JSON: the status says enough
+  }
+  const err = statusError(res.status, what);
+  err.message += detail;
+  return err;
+}
