@@ -149,7 +149,8 @@ export class RouterClient {
       const seconds = Math.max(1, Math.min(MAX_POLL_SECONDS, Math.ceil(remaining / 1000)));
       const res = await this.call('GET', `/v1/transactions/${current.id}`, apiKey, {
         headers: { 'if-none-match': current.etag, 'request-timeout': String(seconds) },
-        timeoutMs: Math.min(remaining, seconds * 1000) + 2_000,
+        // the router holds the request up to `seconds`; past our own deadline we stop listening
+        timeoutMs: remaining < seconds * 1000 ? remaining : seconds * 1000 + 2_000,
       });
       if (res.status === 304) {
         await res.body?.cancel();

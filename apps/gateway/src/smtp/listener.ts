@@ -1,0 +1,297 @@
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type {
+  SMTPServerAddress,
+  SMTPServerAuthentication,
+  SMTPServerAuthenticationResponse,
+  SMTPServerDataStream,
+  SMTPServerSession,
+} from 'smtp-server';
+import type { Metrics } from '../metrics.ts';
+import { RouterError, type RouterClient } from '../router-client.ts';
+import type { ListenerConfig } from './config.ts';
+import { type DataOutcome, receiveData } from './data.ts';
+import { KoukanSmtpServer } from './koukan-smtp-server.ts';
+import {
+  connectRefusal,
+  disabledCommands,
+  mailRefusal,
+  type Refusal,
+  replyFromRouter,
+  replyFromRouterError,
+  type Stage,
+  toMailbox,
+} from './policy.ts';
+import { attachConnection, ConnectionState, connectionOf, type TransactionState } from './session.ts';
+import type { TlsMaterial } from './tls.ts';
+
+export interface ListenerDeps {
+  router: RouterClient;
+  logger: Logger;
+  tls: TlsMaterial;
+  metrics?: Metrics;
+}
+
+type Done = (err?: Error | null) => void;
+
+function smtpError({ code, message }: Refusal): Error {
+  return Object.assign(new Error(message), { responseCode: code });
+}
+
+/** One SMTP listener: smtp-server with thin hooks; the decisions live in policy.ts and data.ts. */
+export class SmtpListener {
+  readonly server: KoukanSmtpServer;
+  private readonly perClient = new Map<string, number>();
+  private readonly logger: Logger;
+
+  constructor(
+    readonly config: ListenerConfig,
+    private readonly deps: ListenerDeps,
+  ) {
+    this.logger = deps.logger.child({ listener: config.name });
+    const c = config;
+    this.server = new KoukanSmtpServer(
+      {
+        name: c.hostname,
+        banner: 'Koukan ESMTP',
+        secure: c.implicitTls,
+        key: deps.tls.key,
+        cert: deps.tls.cert,
+        size: c.maxMessageBytes,
+        rejectOversized: true,
+        authMethods: ['PLAIN', 'LOGIN'],
+        disabledCommands: c.kind === 'mx' ? ['AUTH'] : [],
+        hideDSN: false,
+        hideENHANCEDSTATUSCODES: false,
+        hideREQUIRETLS: true,
+        useProxy: c.proxyProtocol,
+        disableReverseLookup: !c.reverseLookup,
+        maxClients: c.maxClients,
+        maxRecipients: c.maxRecipients,
+        maxCommandLength: 4096,
+        maxAllowedUnauthenticatedCommands: c.maxBadCommands,
+        socketTimeout: c.idleTimeoutMs,
+        closeTimeout: 30_000,
+        logger: false,
+        onConnect: (s, cb) => this.onConnect(s, cb),
+        onSecure: (_socket, s, cb) => {
+          s.disabledCommands = disabledCommands(c.kind, true);
+          cb();
+        },
+        onAuth: (a, s, cb) => void this.onAuth(a, s, cb),
+        onMailFrom: (a, s, cb) => void this.onMailFrom(a, s, cb),
+        onRcptTo: (a, s, cb) => void this.onRcptTo(a, s, cb),
+        onData: (stream, s, cb) => void this.onData(stream, s, cb),
+        onClose: (s) => this.onClose(s),
+      },
+      {
+        greetPause: c.greetPause,
+        onReset: (s) => {
+          const txn = connectionOf(s)?.transaction;
+          if (txn?.phase === 'envelope') this.cancel(txn, 'transaction reset');
+        },
+      },
+    );
+    this.server.on('error', (err) => this.logger.warn({ err: err.message }, 'smtp error'));
+  }
+
+  async listen(): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.server.once('error', reject);
+      this.server.listen(this.config.port, this.config.host, () => resolve());
+    });
+    const port = (this.server.server.address() as AddressInfo).port;
+    this.logger.info({ port, kind: this.config.kind, tls: this.config.implicitTls }, 'listening');
+    return port;
+  }
+
+  /** Stops accepting; open sessions get up to `graceMs` to finish, then a 421. */
+  close(graceMs: number): Promise<void> {
+    this.server.options.closeTimeout = graceMs;
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private onConnect(session: SMTPServerSession, cb: Done): void {
+    const ip = session.remoteAddress;
+    const refusal = connectRefusal(this.perClient.get(ip) ?? 0, this.config.maxClientsPerIp);
+    if (refusal) return cb(smtpError(refusal));
+    this.perClient.set(ip, (this.perClient.get(ip) ?? 0) + 1);
+    const state = new ConnectionState(session.id, ip, this.logger.child({ conn: session.id }));
+    attachConnection(session, state);
+    session.disabledCommands = disabledCommands(this.config.kind, session.secure);
+    state.sessionTimer = setTimeout(() => {
+      state.logger.info('session time limit reached');
+      this.server.control(session.id)?.closeWith(421, '4.4.2 Session time limit reached');
+    }, this.config.sessionTimeoutMs).unref();
+    this.deps.metrics?.smtpConnections.inc({ listener: this.config.name });
+    state.logger.debug({ remote: ip }, 'connected');
+    cb();
+  }
+
+  private onClose(session: SMTPServerSession): void {
+    const state = connectionOf(session);
+    if (!state) return;
+    clearTimeout(state.sessionTimer);
+    if (state.transaction?.open) this.cancel(state.transaction, 'connection closed');
+    const left = (this.perClient.get(state.remoteAddress) ?? 1) - 1;
+    if (left > 0) this.perClient.set(state.remoteAddress, left);
+    else this.perClient.delete(state.remoteAddress);
+    this.deps.metrics?.smtpConnections.dec({ listener: this.config.name });
+    state.logger.debug('closed');
+  }
+
+  private async onAuth(
+    auth: SMTPServerAuthentication,
+    session: SMTPServerSession,
+    cb: (err: Error | null | undefined, response?: SMTPServerAuthenticationResponse) => void,
+  ): Promise<void> {
+    const state = connectionOf(session);
+    const username = auth.username ?? '';
+    const password = auth.password ?? '';
+    if (!state || !username || !password) {
+      return cb(smtpError({ code: 535, message: '5.7.8 Authentication credentials invalid' }));
+    }
+    try {
+      if (!(await this.deps.router.checkCredentials(username, password))) {
+        state.logger.info({ sender: username }, 'AUTH refused');
+        return cb(smtpError({ code: 535, message: '5.7.8 Authentication credentials invalid' }));
+      }
+      state.credentials = { sender: username, apiKey: password };
+      state.logger.info({ sender: username, method: auth.method }, 'authenticated');
+      cb(null, { user: username });
+    } catch (err) {
+      cb(smtpError(this.routerFailure(err, 'auth', state.logger)));
+    }
+  }
+
+  private async onMailFrom(
+    address: SMTPServerAddress,
+    session: SMTPServerSession,
+    cb: Done,
+  ): Promise<void> {
+    const state = connectionOf(session);
+    if (!state) return this.answer('mail', cb, { code: 451, message: '4.3.0 No session' });
+    const refused = mailRefusal(this.config.kind, Boolean(state.credentials));
+    if (refused) return this.answer('mail', cb, refused);
+    if (state.transaction?.open) this.cancel(state.transaction, 'new MAIL');
+    const sender = state.credentials?.sender ?? this.config.sender;
+    const apiKey = state.credentials?.apiKey ?? this.config.apiKey;
+    if (!sender || !apiKey) {
+      state.logger.error('MX listener has no API key (KOUKAN_SMTP_MX_API_KEY): mail is deferred');
+      return this.answer('mail', cb, { code: 451, message: '4.3.0 Not configured, try later' });
+    }
+    const txn = state.startTransaction(session.transaction, sender, apiKey);
+    try {
+      txn.handle = await this.deps.router.create(sender, apiKey, {
+        mail_from: toMailbox(address),
+        rcpt_to: [],
+      });
+    } catch (err) {
+      txn.phase = 'done';
+      return this.answer('mail', cb, this.routerFailure(err, 'mail', txn.logger));
+    }
+    if (!txn.open) return this.cancel(txn, 'closed during MAIL', true);
+    txn.logger.info({ router_txn: txn.handle.id, sender }, 'MAIL: transaction created');
+    const mailResponse = txn.handle.json.mail_response;
+    const refusal = mailResponse ? replyFromRouter(mailResponse) : undefined;
+    if (refusal) txn.phase = 'done';
+    this.answer('mail', cb, refusal);
+  }
+
+  private async onRcptTo(
+    address: SMTPServerAddress,
+    session: SMTPServerSession,
+    cb: Done,
+  ): Promise<void> {
+    const txn = connectionOf(session)?.transaction;
+    if (!txn?.handle || !txn.open) {
+      return this.answer('rcpt', cb, { code: 503, message: '5.5.1 Need MAIL command' });
+    }
+    const key = address.address.toLowerCase();
+    if (txn.replies.has(key)) return this.answer('rcpt', cb, txn.replies.get(key));
+    const index = txn.recipients.push(address.address) - 1;
+    let refusal: Refusal | undefined;
+    try {
+      txn.handle = await this.deps.router.addRecipients(txn.handle, txn.apiKey, [
+        toMailbox(address),
+      ]);
+      const { value, handle } = await this.deps.router.waitFor(
+        txn.handle,
+        txn.apiKey,
+        (t) => t.rcpt_response?.[index] ?? undefined,
+        Date.now() + this.config.routerTimeoutMs,
+      );
+      txn.handle = handle;
+      refusal = replyFromRouter(value);
+    } catch (err) {
+      refusal = this.routerFailure(err, 'rcpt', txn.logger);
+    }
+    txn.replies.set(key, refusal);
+    txn.logger.info({ rcpt: index, code: refusal?.code ?? 250 }, 'RCPT');
+    this.answer('rcpt', cb, refusal);
+  }
+
+  private async onData(
+    stream: SMTPServerDataStream,
+    session: SMTPServerSession,
+    cb: (err?: Error | null, message?: string) => void,
+  ): Promise<void> {
+    const txn = connectionOf(session)?.transaction;
+    if (!txn?.open) {
+      stream.resume();
+      return this.answer('data', cb, { code: 503, message: '5.5.1 No transaction' });
+    }
+    const c = this.config;
+    const outcome: DataOutcome = await receiveData(stream, txn, {
+      router: this.deps.router,
+      limits: {
+        maxBytes: c.maxMessageBytes,
+        maxLineBytes: c.maxLineBytes,
+        maxHeaderBytes: c.maxHeaderBytes,
+        forbidBareNewline: c.bareNewline === 'reject',
+      },
+      routerTimeoutMs: c.routerTimeoutMs,
+      dataTimeoutMs: c.dataTimeoutMs,
+      cancel: (t, why) => this.cancel(t, why),
+      closeConnection: (message) => this.server.control(session.id)?.closeWith(421, message),
+    });
+    if (txn.open) txn.phase = 'done';
+    if ('accepted' in outcome) {
+      txn.logger.info({ router_txn: txn.handle?.id }, 'DATA accepted');
+      this.deps.metrics?.smtpReplies.inc({ listener: c.name, stage: 'data', class: '2xx' });
+      return cb(null, outcome.accepted);
+    }
+    if (outcome.violation) {
+      txn.logger.warn({ reason: outcome.violation }, 'DATA refused');
+      this.deps.metrics?.smtpRefusedData.inc({ listener: c.name, reason: outcome.violation });
+    }
+    this.answer('data', cb, outcome.refusal);
+  }
+
+  /** Cancels the router transaction of `txn` once; `force` after a create that raced a close. */
+  private cancel(txn: TransactionState, why: string, force = false): void {
+    if (!txn.open && !force) return;
+    txn.phase = 'cancelled';
+    txn.abort.abort();
+    const id = txn.handle?.id;
+    if (!id) return;
+    void this.deps.router.cancel(id, txn.apiKey).then((ok) => {
+      txn.logger.info({ router_txn: id, why, ok }, 'router transaction cancelled');
+    });
+  }
+
+  private routerFailure(err: unknown, stage: Stage, logger: Logger): Refusal {
+    if (err instanceof RouterError) {
+      logger.warn({ stage, kind: err.kind, err: err.message }, 'router call failed');
+      return replyFromRouterError(err, stage);
+    }
+    logger.error({ stage, err }, 'unexpected error');
+    return { code: 451, message: '4.3.0 Temporary failure, try again later' };
+  }
+
+  private answer(stage: Stage, cb: Done, refusal: Refusal | undefined): void {
+    const cls = refusal ? `${String(refusal.code)[0]}xx` : '2xx';
+    this.deps.metrics?.smtpReplies.inc({ listener: this.config.name, stage, class: cls });
+    cb(refusal ? smtpError(refusal) : null);
+  }
+}
