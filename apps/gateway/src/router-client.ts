@@ -206,7 +206,8 @@ function handleOf(res: Response, json: RouterTransaction): TransactionHandle {
 }
 
 function statusError(status: number, what: string): RouterError {
-  if (status === 401 || status === 403) return new RouterError('denied', `${what}: ${status}`, status);
+  if (status === 401 || status === 403)
+    return new RouterError('denied', `${what}: ${status}`, status);
   if (status >= 500 || status === 429 || status === 408)
     return new RouterError('unavailable', `${what}: ${status}`, status);
   return new RouterError('rejected', `${what}: ${status}`, status);

@@ -81,7 +81,8 @@ export class DataInspector {
     const { forbidBareNewline, maxLineBytes, maxHeaderBytes } = this.limits;
     for (let i = 0; i < chunk.length; i++) {
       const b = chunk[i];
-      if (this.inHeader && ++this.headerBytes > maxHeaderBytes) return this.fail('header_too_large');
+      if (this.inHeader && ++this.headerBytes > maxHeaderBytes)
+        return this.fail('header_too_large');
       if (this.prevCR) {
         this.prevCR = false;
         if (b === LF) {

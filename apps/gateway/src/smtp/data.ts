@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import type { SMTPServerDataStream } from 'smtp-server';
-import { RouterError, type RouterClient } from '../router-client.ts';
+import { type RouterClient, RouterError } from '../router-client.ts';
 import { DataInspector, type DataViolation, type InspectorLimits } from './data-inspector.ts';
 import { oneLine, type Refusal, replyFromRouter, replyFromRouterError } from './policy.ts';
 import type { TransactionState } from './session.ts';

@@ -8,7 +8,7 @@ import type {
   SMTPServerSession,
 } from 'smtp-server';
 import type { Metrics } from '../metrics.ts';
-import { RouterError, type RouterClient } from '../router-client.ts';
+import { type RouterClient, RouterError } from '../router-client.ts';
 import type { ListenerConfig } from './config.ts';
 import { type DataOutcome, receiveData } from './data.ts';
 import { KoukanSmtpServer } from './koukan-smtp-server.ts';
@@ -22,7 +22,12 @@ import {
   type Stage,
   toMailbox,
 } from './policy.ts';
-import { attachConnection, ConnectionState, connectionOf, type TransactionState } from './session.ts';
+import {
+  attachConnection,
+  ConnectionState,
+  connectionOf,
+  type TransactionState,
+} from './session.ts';
 import type { TlsMaterial } from './tls.ts';
 
 export interface ListenerDeps {
@@ -114,7 +119,10 @@ export class SmtpListener {
   private onConnect(session: SMTPServerSession, cb: Done): void {
     const ip = session.remoteAddress;
     const refusal = connectRefusal(this.perClient.get(ip) ?? 0, this.config.maxClientsPerIp);
-    if (refusal) return cb(smtpError(refusal));
+    if (refusal) {
+      cb(smtpError(refusal));
+      return;
+    }
     this.perClient.set(ip, (this.perClient.get(ip) ?? 0) + 1);
     const state = new ConnectionState(session.id, ip, this.logger.child({ conn: session.id }));
     attachConnection(session, state);

@@ -1,7 +1,7 @@
 import { createTransport } from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RawSmtp } from '../testing/raw-smtp.ts';
 import { startInbound } from '../testing/inbound.ts';
+import { RawSmtp } from '../testing/raw-smtp.ts';
 
 type Inbound = Awaited<ReturnType<typeof startInbound>>;
 let gw: Inbound;
@@ -9,7 +9,8 @@ afterEach(async () => {
   await gw?.stop();
 });
 
-const MESSAGE = 'From: a@example.org\r\nTo: b@localhost\r\nSubject: hi\r\n\r\nHello.\r\n..leading dot\r\n';
+const MESSAGE =
+  'From: a@example.org\r\nTo: b@localhost\r\nSubject: hi\r\n\r\nHello.\r\n..leading dot\r\n';
 
 async function session(port: number): Promise<RawSmtp> {
   const c = await RawSmtp.open(port);
@@ -45,7 +46,14 @@ describe('MX listener', () => {
     gw.router.policy.rcpt = () => ({ code: 550, message: '5.7.1 Relaying denied' });
     const c = await session(gw.port);
     const ehlo = await c.cmd('EHLO client.test');
-    for (const ext of ['PIPELINING', '8BITMIME', 'SMTPUTF8', 'ENHANCEDSTATUSCODES', 'DSN', 'STARTTLS']) {
+    for (const ext of [
+      'PIPELINING',
+      '8BITMIME',
+      'SMTPUTF8',
+      'ENHANCEDSTATUSCODES',
+      'DSN',
+      'STARTTLS',
+    ]) {
       expect(ehlo).toContain(ext);
     }
     expect(ehlo).toContain(`SIZE ${1024 * 1024}`);
@@ -65,15 +73,27 @@ describe('MX listener', () => {
     gw = await startInbound();
     const c = await session(gw.port);
     await c.cmd('EHLO client.test');
-    expect(await c.cmd('MAIL FROM:<jörg@exämple.org> SMTPUTF8 BODY=8BITMIME RET=HDRS ENVID=abc')).toMatch(/^250/);
-    expect(await c.cmd('RCPT TO:<b@localhost> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;b@localhost')).toMatch(/^250/);
+    expect(
+      await c.cmd('MAIL FROM:<jörg@exämple.org> SMTPUTF8 BODY=8BITMIME RET=HDRS ENVID=abc'),
+    ).toMatch(/^250/);
+    expect(
+      await c.cmd('RCPT TO:<b@localhost> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;b@localhost'),
+    ).toMatch(/^250/);
     const t = gw.router.only();
     expect(t.mail_from.m).toBe('jörg@exämple.org');
     expect(t.mail_from.e).toEqual(
-      expect.arrayContaining([{ k: 'SMTPUTF8' }, { k: 'BODY', p: '8BITMIME' }, { k: 'RET', p: 'HDRS' }, { k: 'ENVID', p: 'abc' }]),
+      expect.arrayContaining([
+        { k: 'SMTPUTF8' },
+        { k: 'BODY', p: '8BITMIME' },
+        { k: 'RET', p: 'HDRS' },
+        { k: 'ENVID', p: 'abc' },
+      ]),
     );
     expect(t.rcpt_to[0]?.e).toEqual(
-      expect.arrayContaining([{ k: 'NOTIFY', p: 'SUCCESS,FAILURE' }, { k: 'ORCPT', p: 'rfc822;b@localhost' }]),
+      expect.arrayContaining([
+        { k: 'NOTIFY', p: 'SUCCESS,FAILURE' },
+        { k: 'ORCPT', p: 'rfc822;b@localhost' },
+      ]),
     );
     c.close();
   });
@@ -82,7 +102,9 @@ describe('MX listener', () => {
     gw = await startInbound();
     const c = await session(gw.port);
     await c.cmd('EHLO client.test');
-    c.write('MAIL FROM:<a@example.org>\r\nRCPT TO:<b@localhost>\r\nRCPT TO:<c@localhost>\r\nDATA\r\n');
+    c.write(
+      'MAIL FROM:<a@example.org>\r\nRCPT TO:<b@localhost>\r\nRCPT TO:<c@localhost>\r\nDATA\r\n',
+    );
     expect(await c.reply()).toMatch(/^250 /);
     expect(await c.reply()).toMatch(/^250 /);
     expect(await c.reply()).toMatch(/^250 /);
@@ -121,7 +143,8 @@ describe('MX listener', () => {
 
   it('gives 451, never 250, when the router does not answer in time, and cancels', async () => {
     gw = await startInbound({ routerTimeoutMs: 600 });
-    gw.router.policy.rcpt = (m) => (m.m.startsWith('slow') ? undefined : { code: 250, message: '2.1.5 OK' });
+    gw.router.policy.rcpt = (m) =>
+      m.m.startsWith('slow') ? undefined : { code: 250, message: '2.1.5 OK' };
     gw.router.policy.data = () => undefined;
     const c = await session(gw.port);
     await c.cmd('EHLO client.test');

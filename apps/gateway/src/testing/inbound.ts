@@ -47,10 +47,7 @@ export function listenerConfig(overrides: Partial<ListenerConfig> = {}): Listene
 
 /** A listener on port 0 in front of a fresh fake router. */
 export async function startInbound(overrides: Partial<ListenerConfig> = {}) {
-  const router = await new FakeRouter()
-    .addKey('smtp-mx', MX_KEY)
-    .addKey('app', MSA_KEY)
-    .start();
+  const router = await new FakeRouter().addKey('smtp-mx', MX_KEY).addKey('app', MSA_KEY).start();
   const listener = new SmtpListener(listenerConfig(overrides), {
     router: new RouterClient({ baseUrl: router.url }),
     logger: silent,

@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 
 /**
  * A raw-socket SMTP script driver for tests: write exactly the bytes a test wants (pipelined,
@@ -76,6 +76,12 @@ export class RawSmtp {
   async starttls(): Promise<string> {
     const r = await this.cmd('STARTTLS');
     if (!r.startsWith('220')) return r;
+    await this.starttlsAfterReply();
+    return r;
+  }
+
+  /** The TLS handshake after a 220 to STARTTLS read separately (pipelining tests). */
+  readonly starttlsAfterReply = async (): Promise<void> => {
     const raw = this.socket;
     raw.removeAllListeners('data');
     raw.removeAllListeners('close');
@@ -85,9 +91,9 @@ export class RawSmtp {
       secure.once('error', reject);
     });
     this.socket = secure;
+    this.buffer = '';
     this.attach(secure);
-    return r;
-  }
+  };
 
   get encrypted(): boolean {
     return 'encrypted' in this.socket && this.socket.encrypted === true;
