@@ -47,6 +47,8 @@ function smtpError({ code, message }: Refusal): Error {
 export class SmtpListener {
   readonly server: KoukanSmtpServer;
   private readonly perClient = new Map<string, number>();
+  private readonly cancelling = new Set<Promise<unknown>>();
+  private readonly sessions = new Set<ConnectionState>();
   private readonly logger: Logger;
 
   constructor(
@@ -110,10 +112,18 @@ export class SmtpListener {
     return port;
   }
 
-  /** Stops accepting; open sessions get up to `graceMs` to finish, then a 421. */
-  close(graceMs: number): Promise<void> {
+  /**
+   * Stops accepting; open sessions get up to `graceMs` to finish, then a 421. Resolves once the
+   * router has been told to cancel every transaction left open.
+   */
+  async close(graceMs: number): Promise<void> {
     this.server.options.closeTimeout = graceMs;
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // the grace is over: whatever is still open is cancelled now, not when its socket closes
+    for (const state of this.sessions) {
+      if (state.transaction?.open) this.cancel(state.transaction, 'gateway shutting down');
+    }
+    await Promise.allSettled(this.cancelling);
   }
 
   private onConnect(session: SMTPServerSession, cb: Done): void {
@@ -126,6 +136,7 @@ export class SmtpListener {
     this.perClient.set(ip, (this.perClient.get(ip) ?? 0) + 1);
     const state = new ConnectionState(session.id, ip, this.logger.child({ conn: session.id }));
     attachConnection(session, state);
+    this.sessions.add(state);
     session.disabledCommands = disabledCommands(this.config.kind, session.secure);
     state.sessionTimer = setTimeout(() => {
       state.logger.info('session time limit reached');
@@ -139,6 +150,7 @@ export class SmtpListener {
   private onClose(session: SMTPServerSession): void {
     const state = connectionOf(session);
     if (!state) return;
+    this.sessions.delete(state);
     clearTimeout(state.sessionTimer);
     if (state.transaction?.open) this.cancel(state.transaction, 'connection closed');
     const left = (this.perClient.get(state.remoteAddress) ?? 1) - 1;
@@ -283,9 +295,11 @@ export class SmtpListener {
     txn.abort.abort();
     const id = txn.handle?.id;
     if (!id) return;
-    void this.deps.router.cancel(id, txn.apiKey).then((ok) => {
+    const cancelled = this.deps.router.cancel(id, txn.apiKey).then((ok) => {
       txn.logger.info({ router_txn: id, why, ok }, 'router transaction cancelled');
     });
+    this.cancelling.add(cancelled);
+    void cancelled.finally(() => this.cancelling.delete(cancelled));
   }
 
   private routerFailure(err: unknown, stage: Stage, logger: Logger): Refusal {

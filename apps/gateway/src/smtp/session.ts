@@ -6,7 +6,8 @@ import type { Refusal } from './policy.ts';
 /**
  * Connection state and transaction state are separate objects (CONVENTIONS.md "The mail path"):
  * the connection lives from connect to close; a transaction from MAIL to the end of DATA, RSET or
- * the next MAIL. Log lines carry `conn` = `<connection id>.<transaction number>`.
+ * the next MAIL. Connection log lines carry `conn` (the connection id); transaction log lines
+ * carry `txn` = `<connection id>.<transaction number>`.
  */
 export class ConnectionState {
   /** The MSA's verified credentials: sender name and API key (never logged). */
@@ -25,7 +26,7 @@ export class ConnectionState {
       number,
       sender,
       apiKey,
-      this.logger.child({ conn: `${this.id}.${number}` }),
+      this.logger.child({ txn: `${this.id}.${number}` }),
     );
     return this.transaction;
   }
