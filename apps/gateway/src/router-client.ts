@@ -1,4 +1,5 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { HttpError, type HttpResponse, httpRequest } from './http-client.ts';
 
 /**
  * The gateway's only door to the router (DESIGN.md §6). Every call the gateway makes is here, so
@@ -73,7 +74,6 @@ export class RouterClient {
   /** The AUTH check of the MSA: is `apiKey` a key of `sender`? */
   async checkCredentials(sender: string, apiKey: string): Promise<boolean> {
     const res = await this.call('GET', `/v1/senders/${encodeURIComponent(sender)}`, apiKey);
-    await res.body?.cancel();
     if (res.ok) return true;
     if (res.status === 401 || res.status === 403 || res.status === 404) return false;
     throw statusError(res.status, 'credential check');
@@ -86,8 +86,8 @@ export class RouterClient {
   ): Promise<TransactionHandle> {
     const path = `/v1/senders/${encodeURIComponent(sender)}/transactions`;
     const res = await this.call('POST', path, apiKey, { json: envelope });
-    if (res.status !== 201 && res.status !== 200) throw await failure(res, 'create');
-    return handleOf(res, (await res.json()) as RouterTransaction);
+    if (res.status !== 201 && res.status !== 200) throw failure(res, 'create');
+    return handleOf(res);
   }
 
   /** Adds recipients; a stale ETag (412) is refreshed once and the PATCH retried. */
@@ -102,32 +102,30 @@ export class RouterClient {
         headers: { 'if-match': handle.etag },
       });
       if (res.status === 412 && attempt === 0) {
-        await res.body?.cancel();
         handle = await this.get(handle.id, apiKey);
         continue;
       }
-      if (!res.ok) throw await failure(res, 'add recipients');
-      return handleOf(res, (await res.json()) as RouterTransaction);
+      if (!res.ok) throw failure(res, 'add recipients');
+      return handleOf(res);
     }
   }
 
   /** Streams the body; resolves once the router has it all. `signal` aborts the upload. */
   async putBody(id: string, apiKey: string, body: Readable, signal: AbortSignal): Promise<void> {
-    const res = await fetch(`${this.base}/v1/transactions/${id}/body`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'message/rfc822' },
-      body: Readable.toWeb(body) as ReadableStream<Uint8Array>,
-      duplex: 'half',
+    const res = await this.call('PUT', `/v1/transactions/${id}/body`, apiKey, {
+      body,
+      headers: { 'content-type': 'message/rfc822' },
       signal,
-    } as RequestInit);
-    await res.body?.cancel();
+      // a slow client may take its time over DATA; the listener's DATA timeout bounds it
+      timeoutMs: 24 * 3600_000,
+    });
     if (!res.ok) throw statusError(res.status, 'body upload');
   }
 
   async get(id: string, apiKey: string): Promise<TransactionHandle> {
     const res = await this.call('GET', `/v1/transactions/${id}`, apiKey);
-    if (!res.ok) throw await failure(res, 'get');
-    return handleOf(res, (await res.json()) as RouterTransaction);
+    if (!res.ok) throw failure(res, 'get');
+    return handleOf(res);
   }
 
   /**
@@ -152,12 +150,9 @@ export class RouterClient {
         // the router holds the request up to `seconds`; past our own deadline we stop listening
         timeoutMs: remaining < seconds * 1000 ? remaining : seconds * 1000 + 2_000,
       });
-      if (res.status === 304) {
-        await res.body?.cancel();
-        continue;
-      }
-      if (!res.ok) throw await failure(res, 'status');
-      current = handleOf(res, (await res.json()) as RouterTransaction);
+      if (res.status === 304) continue;
+      if (!res.ok) throw failure(res, 'status');
+      current = handleOf(res);
     }
   }
 
@@ -165,7 +160,6 @@ export class RouterClient {
   async cancel(id: string, apiKey: string): Promise<boolean> {
     try {
       const res = await this.call('POST', `/v1/transactions/${id}/cancel`, apiKey);
-      await res.body?.cancel();
       return res.ok;
     } catch {
       return false;
@@ -176,8 +170,14 @@ export class RouterClient {
     method: string,
     path: string,
     apiKey: string,
-    options: { json?: unknown; headers?: Record<string, string>; timeoutMs?: number } = {},
-  ): Promise<Response> {
+    options: {
+      json?: unknown;
+      body?: Readable;
+      headers?: Record<string, string>;
+      timeoutMs?: number;
+      signal?: AbortSignal;
+    } = {},
+  ): Promise<HttpResponse> {
     const headers: Record<string, string> = {
       authorization: `Bearer ${apiKey}`,
       accept: 'application/json',
@@ -185,24 +185,24 @@ export class RouterClient {
     };
     if (options.json !== undefined) headers['content-type'] = 'application/json';
     try {
-      return await fetch(`${this.base}${path}`, {
+      return await httpRequest(`${this.base}${path}`, {
         method,
         headers,
-        body: options.json === undefined ? undefined : JSON.stringify(options.json),
-        signal: AbortSignal.timeout(options.timeoutMs ?? this.requestTimeoutMs),
+        body: options.json === undefined ? options.body : JSON.stringify(options.json),
+        timeoutMs: options.timeoutMs ?? this.requestTimeoutMs,
+        signal: options.signal,
       });
     } catch (err) {
-      const timedOut = err instanceof Error && err.name === 'TimeoutError';
-      throw new RouterError(
-        timedOut ? 'timeout' : 'unavailable',
-        `router ${method} ${path.split('/').slice(0, 3).join('/')}: ${timedOut ? 'timed out' : 'unreachable'}`,
-      );
+      const kind = err instanceof HttpError && err.kind === 'timeout' ? 'timeout' : 'unavailable';
+      const what = `router ${method} ${path.split('/').slice(0, 3).join('/')}`;
+      throw new RouterError(kind, `${what}: ${err instanceof Error ? err.message : 'failed'}`);
     }
   }
 }
 
-function handleOf(res: Response, json: RouterTransaction): TransactionHandle {
-  return { id: json.id, etag: res.headers.get('etag') ?? '', json };
+function handleOf(res: HttpResponse): TransactionHandle {
+  const json = res.json<RouterTransaction>();
+  return { id: json.id, etag: res.header('etag') ?? '', json };
 }
 
 function statusError(status: number, what: string): RouterError {
@@ -213,10 +213,10 @@ function statusError(status: number, what: string): RouterError {
   return new RouterError('rejected', `${what}: ${status}`, status);
 }
 
-async function failure(res: Response, what: string): Promise<RouterError> {
+function failure(res: HttpResponse, what: string): RouterError {
   let detail = '';
   try {
-    const body = (await res.json()) as { error?: { message?: string } };
+    const body = res.json<{ error?: { message?: string } }>();
     detail = body.error?.message ? ` (${body.error.message})` : '';
   } catch {
     // not JSON: the status says enough
