@@ -60,7 +60,7 @@ export class SmtpListener {
     this.server = new KoukanSmtpServer(
       {
         name: c.hostname,
-        banner: 'Koukan ESMTP',
+        banner: 'Koukan',
         secure: c.implicitTls,
         key: deps.tls.key,
         cert: deps.tls.cert,
