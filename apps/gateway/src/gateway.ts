@@ -32,6 +32,9 @@ export async function startGateway(env: GatewayEnv, logger: Logger): Promise<Run
     env.KOUKAN_SMTP_HOSTNAME,
     logger,
   );
+  if (configs.some((c) => c.kind === 'mx') && !env.KOUKAN_SMTP_MX_API_KEY) {
+    logger.warn('KOUKAN_SMTP_MX_API_KEY is not set: the MX listener answers MAIL with 451');
+  }
   if (!env.KOUKAN_GATEWAY_TOKEN) {
     logger.warn('KOUKAN_GATEWAY_TOKEN is not set: the outbound API accepts any caller (dev only)');
   }

@@ -57,6 +57,17 @@ export function toSendEnvelope(env: OutboundEnvelope, body: Buffer): SendEnvelop
   };
 }
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** A non-ASCII address, or the client asked for SMTPUTF8. */
+export function needsSmtpUtf8(env: OutboundEnvelope): boolean {
+  return (
+    NON_ASCII.test(env.mail_from.m) ||
+    env.rcpt_to.some((r) => NON_ASCII.test(r.m)) ||
+    Boolean(env.mail_from.e?.some((e) => e.k.toUpperCase() === 'SMTPUTF8'))
+  );
+}
+
 function has8bit(body: Buffer): boolean {
   for (const b of body) if (b > 0x7f) return true;
   return false;
@@ -143,6 +154,12 @@ export async function deliver(
       continue;
     }
     let { conn, reused } = acquired;
+    if (needsSmtpUtf8(env) && !conn.offers('SMTPUTF8')) {
+      // RFC 6531 §3.7.5: no downgrade of an internationalised address
+      pool.release(conn, true);
+      const reply = { code: 553, message: '5.6.7 The next hop does not offer SMTPUTF8' };
+      return { ...emptyResult(env, reply), upstream: `${hop.host}:${hop.port}`, attempts };
+    }
     let sent = await conn.send(envelope, body);
     if (reused && sent.replies.length === 0 && sent.error?.code !== 'EENVELOPE') {
       // the peer closed the idle connection meanwhile: once more on a fresh one

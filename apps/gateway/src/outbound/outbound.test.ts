@@ -68,6 +68,42 @@ describe('outbound delivery (REST → SMTP)', () => {
     expect(s.received).toHaveLength(1);
     expect(s.received[0]?.to).toEqual(['b@example.net', 'c@example.net']);
     expect(s.received[0]?.body).toBe(BODY);
+    expect(s.received[0]?.secure).toBe(true);
+    expect(s.received[0]?.helo).toBe('gateway.test');
+  });
+
+  it('uses SMTPUTF8 and 8BITMIME when the peer offers them, and says 553 when it does not', async () => {
+    const modern = await sink();
+    const old = await sink({ plain: true });
+    const g = await gateway();
+    const body = 'From: jörg@exämple.org\r\nSubject: grüße\r\n\r\nÄ\r\n';
+    const create = async (port: number, to: string) => {
+      const c = await g.call('POST', '/v1/senders/s/transactions', {
+        mail_from: mb('jörg@exämple.org'),
+        rcpt_to: [mb(to)],
+        remote_hosts: hosts(port),
+        body: { inline: body },
+      });
+      return g.waitDone(c.json.id);
+    };
+    const t = await create(modern.port, 'b@example.net');
+    expect(t.data_response?.code).toBe(250);
+    expect(modern.received[0]).toMatchObject({ smtpUtf8: true, bodyType: '8bitmime', body });
+    const refused = await create(old.port, 'b@example.net');
+    expect(refused.mail_response?.code).toBe(553);
+    expect(old.received).toHaveLength(0);
+  });
+
+  it('moves on after a temporary refusal in the greeting', async () => {
+    const busy = createServer((socket) => socket.end('421 4.3.2 busy, come back later\r\n'));
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    cleanup.push(() => new Promise((r) => busy.close(() => r())));
+    const good = await sink();
+    const g = await gateway();
+    const busyPort = (busy.address() as { port: number }).port;
+    const t = await send(g, ['b@example.net'], hosts(busyPort, good.port));
+    expect(t.attempts[0]).toMatchObject({ port: busyPort, reply: { code: 421 } });
+    expect(t.upstream).toBe(`127.0.0.1:${good.port}`);
   });
 
   it('falls back to the next host on a refused connection and a temporary MAIL failure', async () => {

@@ -93,6 +93,12 @@ export class UpstreamConnection {
     });
   }
 
+  /** Whether the peer's (last) EHLO reply offers `extension`, e.g. SMTPUTF8. */
+  offers(extension: string): boolean {
+    const ehlo = this.transcript.filter((r) => /^250[ -]/.test(r) && r.includes('\n')).at(-1) ?? '';
+    return new RegExp(`^250[ -]${extension}\\b`, 'im').test(ehlo);
+  }
+
   get usable(): boolean {
     return !this.closed && !this.conn.destroyed;
   }

@@ -4,6 +4,8 @@ import { SMTPServer, type SMTPServerDataResult } from 'smtp-server';
 /** A real SMTP/LMTP peer on port 0 (smtp-server) that records what it receives and answers as told. */
 export interface SinkScript {
   lmtp?: boolean;
+  /** Offer neither SMTPUTF8 nor 8BITMIME nor STARTTLS (an old peer). */
+  plain?: boolean;
   /** Error text for MAIL/RCPT (first 3 chars are the code), undefined to accept. */
   mail?: (from: string) => string | undefined;
   rcpt?: (to: string) => string | undefined;
@@ -16,6 +18,10 @@ export interface Received {
   to: string[];
   body: string;
   connection: string;
+  secure: boolean;
+  smtpUtf8: boolean;
+  bodyType: string;
+  helo: string;
 }
 
 const fail = (text: string) =>
@@ -37,6 +43,7 @@ export class Sink {
       disableReverseLookup: true,
       logger: false,
       hideDSN: false,
+      ...(script.plain && { hideSMTPUTF8: true, hide8BITMIME: true, hideSTARTTLS: true }),
       onConnect: (_s, cb) => {
         this.connections++;
         this.maxOpen = Math.max(this.maxOpen, ++this.open);
@@ -63,6 +70,10 @@ export class Sink {
             to,
             body: Buffer.concat(chunks).toString(),
             connection: session.id,
+            secure: session.secure,
+            smtpUtf8: Boolean(session.envelope.smtpUtf8),
+            bodyType: session.envelope.bodyType ?? '7bit',
+            helo: session.hostNameAppearsAs,
           });
           if (script.lmtp) {
             const results: SMTPServerDataResult[] = to.map((r) => {
