@@ -57,13 +57,13 @@ export function toSendEnvelope(env: OutboundEnvelope, body: Buffer): SendEnvelop
   };
 }
 
-const NON_ASCII = /[^\x00-\x7f]/;
+const nonAscii = (s: string) => [...s].some((c) => c.charCodeAt(0) > 0x7f);
 
 /** A non-ASCII address, or the client asked for SMTPUTF8. */
 export function needsSmtpUtf8(env: OutboundEnvelope): boolean {
   return (
-    NON_ASCII.test(env.mail_from.m) ||
-    env.rcpt_to.some((r) => NON_ASCII.test(r.m)) ||
+    nonAscii(env.mail_from.m) ||
+    env.rcpt_to.some((r) => nonAscii(r.m)) ||
     Boolean(env.mail_from.e?.some((e) => e.k.toUpperCase() === 'SMTPUTF8'))
   );
 }
