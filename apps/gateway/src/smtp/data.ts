@@ -88,7 +88,17 @@ export function receiveData(
       }
     });
 
+    let ended = false;
+    // the client went away in the middle of DATA: smtp-server destroys the stream without 'end'
+    stream.on('close', () => {
+      if (ended || settled) return;
+      stopUpload();
+      ctx.cancel(txn, 'connection lost during DATA');
+      finish({ refusal: { code: 451, message: '4.4.2 Connection lost during DATA' } });
+    });
+
     stream.on('end', () => {
+      ended = true;
       if (settled) return;
       violation ??= inspector.end();
       if (violation) {

@@ -95,6 +95,33 @@ describe('connection limits', () => {
     expect(gw.router.only().bodyComplete).toBe(false);
   });
 
+  it('refuses a declared SIZE over the limit at MAIL', async () => {
+    gw = await startInbound({ maxMessageBytes: 10_000 });
+    const c = await RawSmtp.open(gw.port);
+    await c.reply();
+    await c.cmd('EHLO client.test');
+    expect(await c.cmd('MAIL FROM:<a@example.org> SIZE=20000')).toMatch(/^552 /);
+    expect(gw.router.txns.size).toBe(0);
+    c.close();
+  });
+
+  it('a client that drops mid-DATA leaves a cancelled transaction and no complete body', async () => {
+    gw = await startInbound();
+    const c = await RawSmtp.open(gw.port);
+    await c.reply();
+    await c.cmd('EHLO client.test');
+    await c.cmd('MAIL FROM:<a@example.org>');
+    await c.cmd('RCPT TO:<b@localhost>');
+    await c.cmd('DATA');
+    c.write(`Subject: x\r\n\r\n${'part\r\n'.repeat(5000)}`);
+    await expect.poll(() => gw.router.only().body.length).toBeGreaterThan(0);
+    c.close();
+    const t = gw.router.only();
+    await expect.poll(() => t.cancelled).toBe(true);
+    await expect.poll(() => t.bodyAborted).toBe(true);
+    expect(t.bodyComplete).toBe(false);
+  });
+
   it('keeps the greet pause on MX only', async () => {
     gw = await startInbound({ greetPause: true });
     const paused = await greetingMs(gw.port);
