@@ -139,20 +139,26 @@ export class RouterClient {
     deadline: number,
   ): Promise<{ value: T; handle: TransactionHandle }> {
     let current = handle;
+    let backoff = 0;
     for (;;) {
       const found = pick(current.json);
       if (found !== undefined) return { value: found, handle: current };
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw new RouterError('timeout', 'router did not answer in time');
+      if (backoff) await new Promise((r) => setTimeout(r, Math.min(backoff, remaining)));
       const seconds = Math.max(1, Math.min(MAX_POLL_SECONDS, Math.ceil(remaining / 1000)));
+      const asked = Date.now();
       const res = await this.call('GET', `/v1/transactions/${current.id}`, apiKey, {
         headers: { 'if-none-match': current.etag, 'request-timeout': String(seconds) },
         // the router holds the request up to `seconds`; past our own deadline we stop listening
         timeoutMs: remaining < seconds * 1000 ? remaining : seconds * 1000 + 2_000,
       });
-      if (res.status === 304) continue;
-      if (!res.ok) throw failure(res, 'status');
-      current = handleOf(res);
+      if (!res.ok && res.status !== 304) throw failure(res, 'status');
+      const previous = current.etag;
+      if (res.status === 200) current = handleOf(res);
+      // a router that answers at once without a change (no long-poll) is not polled in a hot loop
+      const quick = Date.now() - asked < 50 && (res.status === 304 || current.etag === previous);
+      backoff = quick ? Math.min(500, backoff * 2 || 25) : 0;
     }
   }
 
