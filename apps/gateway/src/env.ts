@@ -65,6 +65,12 @@ const envSchema = z.object({
   KOUKAN_OUTBOUND_IDLE_MS: ms(5_000),
   KOUKAN_OUTBOUND_TIMEOUT_MS: ms(5 * 60_000),
   KOUKAN_OUTBOUND_LMTP: flag(false),
+  /** Outbound bodies held in memory at once; past it the body PUT gets 503. */
+  KOUKAN_OUTBOUND_MAX_BUFFERED_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(512 * 1024 * 1024),
   KOUKAN_SHUTDOWN_GRACE_MS: ms(25_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

@@ -15,6 +15,8 @@ export interface OutboundApiDeps {
   /** Shared bearer token of the router's rest_output; undefined = open (dev only). */
   token?: string;
   maxBodyBytes: number;
+  /** Bodies held in memory at once (all deliveries); past it a PUT gets 503 and the router retries. */
+  maxBufferedBytes?: number;
   defaultLmtp: boolean;
   metrics?: Metrics;
 }
@@ -43,6 +45,17 @@ const MAX_POLL_SECONDS = 30;
  */
 export function registerOutboundRoutes(app: FastifyInstance, deps: OutboundApiDeps): void {
   const { store } = deps;
+  const limit = deps.maxBufferedBytes ?? 512 * 1024 * 1024;
+  let buffered = 0;
+  const hold = (t: OutboundTxn, body: Buffer) => {
+    if (buffered + body.length > limit) {
+      throw new AppError('unavailable', 'the gateway holds too many messages; retry later');
+    }
+    buffered += body.length;
+    startDelivery(t, body, deps, () => {
+      buffered -= body.length;
+    });
+  };
 
   app.addContentTypeParser(
     '*',
@@ -77,7 +90,7 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: OutboundApiDe
         { outbound_txn: t.id, sender: t.sender, rcpts: envelope.rcpt_to.length },
         'outbound transaction created',
       );
-      if (body) startDelivery(t, Buffer.from(body.inline, 'utf8'), deps);
+      if (body) hold(t, Buffer.from(body.inline, 'utf8'));
       void reply.header('location', `/v1/transactions/${t.id}`);
       return sendTxn(reply.code(201), t);
     },
@@ -90,7 +103,7 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: OutboundApiDe
     if (!Buffer.isBuffer(body) || body.length === 0) {
       throw new AppError('bad_request', 'the body is a non-empty RFC 822 message');
     }
-    startDelivery(t, body, deps);
+    hold(t, body);
     return sendTxn(reply, t);
   });
 
@@ -125,7 +138,12 @@ function sendTxn(reply: FastifyReply, t: OutboundTxn) {
   return reply.header('etag', etagOf(t)).send(toJson(t));
 }
 
-function startDelivery(t: OutboundTxn, body: Buffer, deps: OutboundApiDeps): void {
+function startDelivery(
+  t: OutboundTxn,
+  body: Buffer,
+  deps: OutboundApiDeps,
+  released: () => void,
+): void {
   deps.store.update(t, { status: 'delivering' });
   const logger = deps.logger.child({ outbound_txn: t.id });
   const end = deps.metrics?.outboundDuration.startTimer();
@@ -150,7 +168,10 @@ function startDelivery(t: OutboundTxn, body: Buffer, deps: OutboundApiDeps): voi
         },
       });
     })
-    .finally(() => end?.());
+    .finally(() => {
+      released();
+      end?.();
+    });
 }
 
 /** AppError → its HTTP status and JSON; anything else is a 500 that is logged. */
