@@ -6,7 +6,7 @@ import { HttpError, type HttpResponse, httpRequest } from './http-client.ts';
  * pointing the gateway at the real router is a matter of this file:
  *
  *   GET   /v1/senders/{sender}                     Bearer <key>  → 2xx key valid for sender, 401/403 not
- *   POST  /v1/senders/{sender}/transactions        Bearer <key>  {mail_from, rcpt_to} → 201 + ETag + JSON
+ *   POST  /v1/senders/{sender}/transactions        Bearer <key>  {mail_from, rcpt_to, smtp_session} → 201 + ETag + JSON
  *   PATCH /v1/transactions/{id}                    If-Match      {rcpt_to: [new]} → 200 + ETag, 412 stale
  *   PUT   /v1/transactions/{id}/body               raw RFC 822, chunked → 2xx
  *   GET   /v1/transactions/{id}                    If-None-Match + Request-Timeout (≤ 30 s) → 200 | 304
@@ -34,6 +34,20 @@ export interface RouterTransaction {
   attempt_count?: number;
   final_attempt_reason?: string | null;
 }
+/**
+ * Where an inbound message came from, for the router's received_header / auth_check filters
+ * (a proposal: a router that does not know the field ignores it).
+ */
+export interface SmtpSession {
+  listener: string;
+  remote_ip: string;
+  remote_port: number;
+  helo: string;
+  protocol: string;
+  tls: { protocol?: string; cipher?: string } | null;
+  auth_user?: string;
+}
+
 /** A router transaction as the gateway tracks it: its id, the last ETag seen and the last JSON. */
 export interface TransactionHandle {
   id: string;
@@ -82,7 +96,7 @@ export class RouterClient {
   async create(
     sender: string,
     apiKey: string,
-    envelope: { mail_from: Mailbox; rcpt_to: Mailbox[] },
+    envelope: { mail_from: Mailbox; rcpt_to: Mailbox[]; smtp_session?: SmtpSession },
   ): Promise<TransactionHandle> {
     const path = `/v1/senders/${encodeURIComponent(sender)}/transactions`;
     const res = await this.call('POST', path, apiKey, { json: envelope });

@@ -20,6 +20,7 @@ import {
   replyFromRouter,
   replyFromRouterError,
   type Stage,
+  sessionInfo,
   toMailbox,
 } from './policy.ts';
 import {
@@ -205,6 +206,7 @@ export class SmtpListener {
       txn.handle = await this.deps.router.create(sender, apiKey, {
         mail_from: toMailbox(address),
         rcpt_to: [],
+        smtp_session: sessionInfo(this.config.name, session, state.credentials?.sender),
       });
     } catch (err) {
       txn.phase = 'done';

@@ -1,5 +1,5 @@
-import type { SMTPServerAddress } from 'smtp-server';
-import type { Mailbox, RouterError, SmtpReply } from '../router-client.ts';
+import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
+import type { Mailbox, RouterError, SmtpReply, SmtpSession } from '../router-client.ts';
 
 /**
  * The SMTP listener's decisions as pure functions: what the hooks in listener.ts answer, with
@@ -20,6 +20,24 @@ export function toMailbox(address: SMTPServerAddress): Mailbox {
     v === true ? { k } : { k, p: String(v) },
   );
   return e.length ? { m: address.address, e } : { m: address.address };
+}
+
+/** The session facts the router's filters need (client address, HELO, TLS, AUTH identity). */
+export function sessionInfo(
+  listener: string,
+  session: SMTPServerSession,
+  authUser: string | undefined,
+): SmtpSession {
+  const tls = session.tlsOptions;
+  return {
+    listener,
+    remote_ip: session.remoteAddress,
+    remote_port: session.remotePort,
+    helo: session.hostNameAppearsAs || '',
+    protocol: session.transmissionType,
+    tls: tls ? { protocol: tls.version, cipher: tls.name } : null,
+    ...(authUser && { auth_user: authUser }),
+  };
 }
 
 /** A router response as the SMTP reply: undefined to accept, a refusal otherwise. */

@@ -13,6 +13,7 @@ export interface FakeTxn {
   sender: string;
   mail_from: Mailbox;
   rcpt_to: Mailbox[];
+  smtp_session?: Record<string, unknown>;
   mail_response: SmtpReply | null;
   rcpt_response: (SmtpReply | null)[];
   data_response: SmtpReply | null;
@@ -119,11 +120,13 @@ export class FakeRouter {
       const json = JSON.parse((await readAll(req)).toString()) as {
         mail_from: Mailbox;
         rcpt_to?: Mailbox[];
+        smtp_session?: Record<string, unknown>;
       };
       const t: FakeTxn = {
         id: `t${++this.seq}`,
         sender,
         mail_from: json.mail_from,
+        smtp_session: json.smtp_session,
         rcpt_to: [],
         mail_response: null,
         rcpt_response: [],
