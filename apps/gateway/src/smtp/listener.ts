@@ -12,6 +12,7 @@ import { type RouterClient, RouterError } from '../router-client.ts';
 import type { ListenerConfig } from './config.ts';
 import { type DataOutcome, receiveData } from './data.ts';
 import { KoukanSmtpServer } from './koukan-smtp-server.ts';
+import { baseOptions } from './options.ts';
 import {
   connectRefusal,
   disabledCommands,
@@ -60,27 +61,7 @@ export class SmtpListener {
     const c = config;
     this.server = new KoukanSmtpServer(
       {
-        name: c.hostname,
-        banner: 'Koukan',
-        secure: c.implicitTls,
-        key: deps.tls.key,
-        cert: deps.tls.cert,
-        size: c.maxMessageBytes,
-        rejectOversized: true,
-        authMethods: ['PLAIN', 'LOGIN'],
-        disabledCommands: c.kind === 'mx' ? ['AUTH'] : [],
-        hideDSN: false,
-        hideENHANCEDSTATUSCODES: false,
-        hideREQUIRETLS: true,
-        useProxy: c.proxyProtocol,
-        disableReverseLookup: !c.reverseLookup,
-        maxClients: c.maxClients,
-        maxRecipients: c.maxRecipients,
-        maxCommandLength: 4096,
-        maxAllowedUnauthenticatedCommands: c.maxBadCommands,
-        socketTimeout: c.idleTimeoutMs,
-        closeTimeout: 30_000,
-        logger: false,
+        ...baseOptions(c, deps.tls),
         onConnect: (s, cb) => this.onConnect(s, cb),
         onSecure: (_socket, s, cb) => {
           s.disabledCommands = disabledCommands(c.kind, true);
