@@ -207,6 +207,7 @@ export class SmtpListener {
     cb: Done,
   ): Promise<void> {
     const txn = connectionOf(session)?.transaction;
+    if (txn?.failed) return this.answer('rcpt', cb, txn.failed);
     if (!txn?.handle || !txn.open) {
       return this.answer('rcpt', cb, { code: 503, message: '5.5.1 Need MAIL command' });
     }
@@ -228,6 +229,12 @@ export class SmtpListener {
       refusal = replyFromRouter(value);
     } catch (err) {
       refusal = this.routerFailure(err, 'rcpt', txn.logger);
+      if (err instanceof RouterError && (err.kind === 'timeout' || err.kind === 'unavailable')) {
+        // the router may still take this recipient later: drop the whole transaction rather
+        // than risk a delivery the client will retry (it gets 4xx for the rest of it, too)
+        txn.failed = refusal;
+        this.cancel(txn, 'router failed during RCPT');
+      }
     }
     txn.replies.set(key, refusal);
     txn.logger.info({ rcpt: index, code: refusal?.code ?? 250 }, 'RCPT');
@@ -242,7 +249,8 @@ export class SmtpListener {
     const txn = connectionOf(session)?.transaction;
     if (!txn?.open) {
       stream.resume();
-      return this.answer('data', cb, { code: 503, message: '5.5.1 No transaction' });
+      const refusal = txn?.failed ?? { code: 503, message: '5.5.1 No transaction' };
+      return this.answer('data', cb, refusal);
     }
     const c = this.config;
     const outcome: DataOutcome = await receiveData(stream, txn, {

@@ -148,13 +148,23 @@ describe('MX listener', () => {
     gw.router.policy.data = () => undefined;
     const c = await session(gw.port);
     await c.cmd('EHLO client.test');
+    // a recipient the router does not answer for: the whole transaction is given up
     await c.cmd('MAIL FROM:<a@example.org>');
+    expect(await c.cmd('RCPT TO:<b@localhost>')).toMatch(/^250 /);
     expect(await c.cmd('RCPT TO:<slow@localhost>')).toMatch(/^451 4\.4\.7 /);
+    await expect.poll(() => gw.router.txns.get('t1')?.cancelled).toBe(true);
+    expect(await c.cmd('RCPT TO:<c@localhost>')).toMatch(/^451 4\.4\.7 /);
+    expect(await c.cmd('DATA')).toMatch(/^354/);
+    c.write(`${MESSAGE}.\r\n`);
+    expect(await c.reply()).toMatch(/^451 4\.4\.7 /);
+    expect(gw.router.txns.get('t1')?.body).toHaveLength(0);
+    // no data_response in time
+    await c.cmd('MAIL FROM:<a@example.org>');
     expect(await c.cmd('RCPT TO:<b@localhost>')).toMatch(/^250 /);
     await c.cmd('DATA');
     c.write(`${MESSAGE}.\r\n`);
     expect(await c.reply()).toMatch(/^451 4\.4\.7 /);
-    await expect.poll(() => gw.router.only().cancelled).toBe(true);
+    await expect.poll(() => gw.router.txns.get('t2')?.cancelled).toBe(true);
     c.close();
   });
 

@@ -41,6 +41,8 @@ export class TransactionState {
   readonly recipients: string[] = [];
   /** Replies already given, by lower-cased address, so a repeated RCPT is not sent twice. */
   readonly replies = new Map<string, Refusal | undefined>();
+  /** Set when the router failed mid-envelope: the rest of the transaction gets this reply. */
+  failed: Refusal | undefined;
   /** Aborts a body upload in flight. */
   readonly abort = new AbortController();
 
