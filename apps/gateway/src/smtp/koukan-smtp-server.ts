@@ -11,12 +11,17 @@ import { hasEnhancedCode } from './policy.ts';
  * - `onReset` is told whenever the session's transaction is reset (RSET, HELO/EHLO, STARTTLS, the
  *   end of DATA): a router transaction still open then is cancelled. smtp-server has no RSET hook.
  * - A reply text that already starts with an enhanced status code (the router's) is sent as is,
- *   instead of getting smtp-server's generic code prepended ("550 5.0.0 5.1.1 ...").
+ *   instead of getting smtp-server's generic code prepended ("550 5.0.0 5.1.1 ..."), and a 250 to
+ *   MAIL or RCPT carries the router's text (`okText`).
  */
 export interface KoukanServerExtras {
   greetPause: boolean;
   onReset?: (session: SMTPServerSession) => void;
+  /** The text of a 250 to MAIL or RCPT (the router's), instead of smtp-server's "Accepted". */
+  okText?: (session: SMTPServerSession) => string | undefined;
 }
+
+const OK_CONTEXTS = new Set(['MAIL_FROM_OK', 'RCPT_TO_OK']);
 
 /** The part of smtp-server's SMTPConnection this file relies on. */
 interface ConnectionInternals {
@@ -70,10 +75,16 @@ export class KoukanSmtpServer extends SMTPServer {
 
   private adjust(conn: ConnectionInternals): void {
     const send = conn.send.bind(conn);
-    conn.send = (code, data, context) =>
-      typeof data === 'string' && code >= 200 && hasEnhancedCode(data)
-        ? send(code, data, false)
-        : send(code, data, context);
+    const okText = this.extras.okText;
+    conn.send = (code, data, context) => {
+      if (code === 250 && typeof context === 'string' && OK_CONTEXTS.has(context) && okText) {
+        data = okText(conn.session) ?? data;
+      }
+      if (typeof data === 'string' && code >= 200 && hasEnhancedCode(data)) {
+        return send(code, data, false);
+      }
+      return send(code, data, context);
+    };
 
     const reset = conn._resetSession.bind(conn);
     const onReset = this.extras.onReset;

@@ -17,6 +17,7 @@ import {
   connectRefusal,
   disabledCommands,
   mailRefusal,
+  oneLine,
   type Refusal,
   replyFromRouter,
   replyFromRouterError,
@@ -75,6 +76,12 @@ export class SmtpListener {
       },
       {
         greetPause: c.greetPause,
+        okText: (s) => {
+          const state = connectionOf(s);
+          const text = state?.okText;
+          if (state) state.okText = undefined;
+          return text;
+        },
         onReset: (s) => {
           const txn = connectionOf(s)?.transaction;
           if (txn?.phase === 'envelope') this.cancel(txn, 'transaction reset');
@@ -198,6 +205,7 @@ export class SmtpListener {
     const mailResponse = txn.handle.json.mail_response;
     const refusal = mailResponse ? replyFromRouter(mailResponse) : undefined;
     if (refusal) txn.phase = 'done';
+    else if (mailResponse) state.okText = oneLine(mailResponse.message) || undefined;
     this.answer('mail', cb, refusal);
   }
 
@@ -206,9 +214,10 @@ export class SmtpListener {
     session: SMTPServerSession,
     cb: Done,
   ): Promise<void> {
-    const txn = connectionOf(session)?.transaction;
+    const state = connectionOf(session);
+    const txn = state?.transaction;
     if (txn?.failed) return this.answer('rcpt', cb, txn.failed);
-    if (!txn?.handle || !txn.open) {
+    if (!state || !txn?.handle || !txn.open) {
       return this.answer('rcpt', cb, { code: 503, message: '5.5.1 Need MAIL command' });
     }
     const key = address.address.toLowerCase();
@@ -227,6 +236,7 @@ export class SmtpListener {
       );
       txn.handle = handle;
       refusal = replyFromRouter(value);
+      if (!refusal) state.okText = oneLine(value.message) || undefined;
     } catch (err) {
       refusal = this.routerFailure(err, 'rcpt', txn.logger);
       if (err instanceof RouterError && (err.kind === 'timeout' || err.kind === 'unavailable')) {

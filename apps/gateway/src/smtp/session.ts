@@ -13,6 +13,8 @@ export class ConnectionState {
   /** The MSA's verified credentials: sender name and API key (never logged). */
   credentials: { sender: string; apiKey: string } | undefined;
   transaction: TransactionState | undefined;
+  /** The router's text for the 250 about to be sent to MAIL or RCPT (taken once). */
+  okText: string | undefined;
   sessionTimer: NodeJS.Timeout | undefined;
 
   constructor(
