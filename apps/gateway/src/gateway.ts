@@ -78,8 +78,15 @@ export async function startGateway(env: GatewayEnv, logger: Logger): Promise<Run
       const deadline = Date.now() + grace;
       logger.info({ graceMs: grace }, 'stopping: no new connections, sessions may finish');
       await Promise.all(listeners.map((l) => l.close(grace)));
+      const hadDeliveries = store.size > 0;
       while (store.inFlight > 0 && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 100));
+      }
+      // a little longer, so the router's next poll still finds the outcome of the last deliveries
+      if (hadDeliveries) {
+        await new Promise((r) =>
+          setTimeout(r, Math.max(0, Math.min(2_000, deadline - Date.now()))),
+        );
       }
       pool.shutdown();
       await http.close();

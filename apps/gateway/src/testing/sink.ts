@@ -11,6 +11,8 @@ export interface SinkScript {
   rcpt?: (to: string) => string | undefined;
   /** SMTP: the final reply text for 250 (or an error 'NNN text'); LMTP: per recipient. */
   data?: (to: string) => string | undefined;
+  /** Wait this long before answering the end of DATA. */
+  dataDelayMs?: number;
 }
 
 export interface Received {
@@ -63,7 +65,8 @@ export class Sink {
       onData: (stream, session, cb) => {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
+        stream.on('end', () => setTimeout(finish, script.dataDelayMs ?? 0));
+        const finish = () => {
           const to = session.envelope.rcptTo.map((r) => r.address);
           this.received.push({
             from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
@@ -85,7 +88,7 @@ export class Sink {
           const text = script.data?.(to[0] ?? '');
           if (text && /^[45]/.test(text)) return cb(fail(text));
           cb(null, text ?? 'OK queued');
-        });
+        };
       },
     });
   }
