@@ -151,6 +151,7 @@ export class RouterClient {
     apiKey: string,
     pick: (t: RouterTransaction) => T | undefined,
     deadline: number,
+    signal?: AbortSignal,
   ): Promise<{ value: T; handle: TransactionHandle }> {
     let current = handle;
     let backoff = 0;
@@ -166,6 +167,7 @@ export class RouterClient {
         headers: { 'if-none-match': current.etag, 'request-timeout': String(seconds) },
         // the router holds the request up to `seconds`; past our own deadline we stop listening
         timeoutMs: remaining < seconds * 1000 ? remaining : seconds * 1000 + 2_000,
+        signal,
       });
       if (!res.ok && res.status !== 304) throw failure(res, 'status');
       const previous = current.etag;

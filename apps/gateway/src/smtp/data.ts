@@ -139,6 +139,7 @@ async function settle(
       txn.apiKey,
       (t) => t.data_response ?? undefined,
       Date.now() + ctx.routerTimeoutMs,
+      txn.abort.signal,
     );
     const refusal = replyFromRouter(value);
     if (refusal) return { refusal };

@@ -233,6 +233,7 @@ export class SmtpListener {
         txn.apiKey,
         (t) => t.rcpt_response?.[index] ?? undefined,
         Date.now() + this.config.routerTimeoutMs,
+        txn.abort.signal,
       );
       txn.handle = handle;
       refusal = replyFromRouter(value);
