@@ -95,6 +95,14 @@ describe('MX listener', () => {
         { k: 'ORCPT', p: 'rfc822;b@localhost' },
       ]),
     );
+    expect(await c.cmd('DATA')).toMatch(/^354/);
+    const eightBit = Buffer.from(
+      'Subject: =?utf-8?q?gr=C3=BC=C3=9Fe?=\r\n\r\ngrüße, 日本\r\n',
+      'utf8',
+    );
+    c.write(Buffer.concat([eightBit, Buffer.from('.\r\n')]));
+    expect(await c.reply()).toMatch(/^250 /);
+    expect(Buffer.concat(t.body).equals(eightBit)).toBe(true);
     c.close();
   });
 
