@@ -2,15 +2,17 @@ import type { Readable } from 'node:stream';
 import { HttpError, type HttpResponse, httpRequest } from './http-client.ts';
 
 /**
- * The gateway's only door to the router (DESIGN.md §6). Every call the gateway makes is here, so
- * pointing the gateway at the real router is a matter of this file:
+ * The gateway's only door to the router (DESIGN.md §6, apps/router on main). Every call the
+ * gateway makes is here:
  *
- *   GET   /v1/senders/{sender}                     Bearer <key>  → 2xx key valid for sender, 401/403 not
- *   POST  /v1/senders/{sender}/transactions        Bearer <key>  {mail_from, rcpt_to, smtp_session} → 201 + ETag + JSON
- *   PATCH /v1/transactions/{id}                    If-Match      {rcpt_to: [new]} → 200 + ETag, 412 stale
- *   PUT   /v1/transactions/{id}/body               raw RFC 822, chunked → 2xx
- *   GET   /v1/transactions/{id}                    If-None-Match + Request-Timeout (≤ 30 s) → 200 | 304
- *   POST  /v1/transactions/{id}/cancel             → 2xx (best effort)
+ *   POST  /v1/senders/{sender}/transactions  Bearer <key>  {} (deliberately invalid)
+ *         → 401/403 wrong key, 400 key valid for sender: the MSA AUTH check; nothing is created
+ *   POST  /v1/senders/{sender}/transactions  Bearer <key>  {mail_from, rcpt_to: []} → 201 + ETag
+ *   PATCH /v1/transactions/{id}    If-Match  {add_rcpt_to: [new], heartbeat: true} → 200 + ETag,
+ *         412 stale (GET, retry once)
+ *   PUT   /v1/transactions/{id}/body  raw RFC 822, chunked, no Content-Range → 2xx
+ *   GET   /v1/transactions/{id}    If-None-Match + Request-Timeout (≤ 30 s) → 200 | 304
+ *   POST  /v1/transactions/{id}/cancel → 2xx (best effort)
  */
 
 export interface EsmtpParam {
@@ -35,8 +37,8 @@ export interface RouterTransaction {
   final_attempt_reason?: string | null;
 }
 /**
- * Where an inbound message came from, for the router's received_header / auth_check filters
- * (a proposal: a router that does not know the field ignores it).
+ * Where an inbound message came from. The router's create schema is strict and has no field for
+ * it yet, so it is only logged; received_header / auth_check will want it (see README).
  */
 export interface SmtpSession {
   listener: string;
@@ -85,10 +87,16 @@ export class RouterClient {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   }
 
-  /** The AUTH check of the MSA: is `apiKey` a key of `sender`? */
+  /**
+   * The AUTH check of the MSA: is `apiKey` a key of `sender`? The router authenticates in
+   * onRequest, before it validates the body, so a create with an empty body answers 401/403 for
+   * a wrong key and 400 for a right one, and creates nothing. (A dedicated route would be
+   * cleaner; this needs no router change.)
+   */
   async checkCredentials(sender: string, apiKey: string): Promise<boolean> {
-    const res = await this.call('GET', `/v1/senders/${encodeURIComponent(sender)}`, apiKey);
-    if (res.ok) return true;
+    const path = `/v1/senders/${encodeURIComponent(sender)}/transactions`;
+    const res = await this.call('POST', path, apiKey, { json: {} });
+    if (res.status === 400 || res.status === 422) return true;
     if (res.status === 401 || res.status === 403 || res.status === 404) return false;
     throw statusError(res.status, 'credential check');
   }
@@ -96,7 +104,7 @@ export class RouterClient {
   async create(
     sender: string,
     apiKey: string,
-    envelope: { mail_from: Mailbox; rcpt_to: Mailbox[]; smtp_session?: SmtpSession },
+    envelope: { mail_from: Mailbox; rcpt_to: Mailbox[] },
   ): Promise<TransactionHandle> {
     const path = `/v1/senders/${encodeURIComponent(sender)}/transactions`;
     const res = await this.call('POST', path, apiKey, { json: envelope });
@@ -112,7 +120,7 @@ export class RouterClient {
   ): Promise<TransactionHandle> {
     for (let attempt = 0; ; attempt++) {
       const res = await this.call('PATCH', `/v1/transactions/${handle.id}`, apiKey, {
-        json: { rcpt_to: rcpts },
+        json: { add_rcpt_to: rcpts, heartbeat: true },
         headers: { 'if-match': handle.etag },
       });
       if (res.status === 412 && attempt === 0) {

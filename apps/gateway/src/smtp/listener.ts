@@ -194,14 +194,20 @@ export class SmtpListener {
       txn.handle = await this.deps.router.create(sender, apiKey, {
         mail_from: toMailbox(address),
         rcpt_to: [],
-        smtp_session: sessionInfo(this.config.name, session, state.credentials?.sender),
       });
     } catch (err) {
       txn.phase = 'done';
       return this.answer('mail', cb, this.routerFailure(err, 'mail', txn.logger));
     }
     if (!txn.open) return this.cancel(txn, 'closed during MAIL', true);
-    txn.logger.info({ router_txn: txn.handle.id, sender }, 'MAIL: transaction created');
+    txn.logger.info(
+      {
+        router_txn: txn.handle.id,
+        sender,
+        session: sessionInfo(this.config.name, session, state.credentials?.sender),
+      },
+      'MAIL: transaction created',
+    );
     const mailResponse = txn.handle.json.mail_response;
     const refusal = mailResponse ? replyFromRouter(mailResponse) : undefined;
     if (refusal) txn.phase = 'done';

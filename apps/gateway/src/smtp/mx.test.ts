@@ -39,6 +39,7 @@ describe('MX listener', () => {
     expect(t.rcpt_to.map((r) => r.m)).toEqual(['b@localhost', 'c@localhost', 'x@elsewhere.test']);
     expect(Buffer.concat(t.body).toString()).toBe(MESSAGE);
     expect(t.cancelled).toBe(false);
+    expect(t.heartbeats).toBe(3);
   });
 
   it('advertises the ESMTP extensions, never AUTH, and is no open relay', async () => {

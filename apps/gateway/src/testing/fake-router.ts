@@ -13,7 +13,6 @@ export interface FakeTxn {
   sender: string;
   mail_from: Mailbox;
   rcpt_to: Mailbox[];
-  smtp_session?: Record<string, unknown>;
   mail_response: SmtpReply | null;
   rcpt_response: (SmtpReply | null)[];
   data_response: SmtpReply | null;
@@ -21,6 +20,7 @@ export interface FakeTxn {
   bodyComplete: boolean;
   bodyAborted: boolean;
   cancelled: boolean;
+  heartbeats: number;
   version: number;
 }
 
@@ -109,24 +109,24 @@ export class FakeRouter {
     this.log.push(`${req.method} ${path}`);
     const sender = this.keys.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));
     if (!sender) return send(res, 401, { error: { code: 'unauthorized', message: 'bad key' } });
-    let m = path.match(/^\/v1\/senders\/([^/]+)$/);
-    if (m && req.method === 'GET') {
-      return send(res, sender === decodeURIComponent(m[1]!) ? 200 : 403, { name: sender });
-    }
-    m = path.match(/^\/v1\/senders\/([^/]+)\/transactions$/);
+    let m = path.match(/^\/v1\/senders\/([^/]+)\/transactions$/);
     if (m && req.method === 'POST') {
+      // like the router: authentication (onRequest) before the body is validated
       if (sender !== decodeURIComponent(m[1]!)) return send(res, 403, {});
       if (this.policy.createStatus) return send(res, this.policy.createStatus, {});
       const json = JSON.parse((await readAll(req)).toString()) as {
-        mail_from: Mailbox;
+        mail_from?: Mailbox;
         rcpt_to?: Mailbox[];
-        smtp_session?: Record<string, unknown>;
       };
+      const unknown = Object.keys(json).filter(
+        (k) => !['mail_from', 'rcpt_to', 'body'].includes(k),
+      );
+      if (!json.mail_from || unknown.length)
+        return send(res, 400, { error: { code: 'bad_request' } });
       const t: FakeTxn = {
         id: `t${++this.seq}`,
         sender,
         mail_from: json.mail_from,
-        smtp_session: json.smtp_session,
         rcpt_to: [],
         mail_response: null,
         rcpt_response: [],
@@ -135,6 +135,7 @@ export class FakeRouter {
         bodyComplete: false,
         bodyAborted: false,
         cancelled: false,
+        heartbeats: 0,
         version: 1,
       };
       this.txns.set(t.id, t);
@@ -170,8 +171,12 @@ export class FakeRouter {
     }
     if (req.method === 'PATCH') {
       if (req.headers['if-match'] !== etag(t)) return send(res, 412, {});
-      const json = JSON.parse((await readAll(req)).toString()) as { rcpt_to?: Mailbox[] };
-      this.addRcpts(t, json.rcpt_to ?? []);
+      const json = JSON.parse((await readAll(req)).toString()) as {
+        add_rcpt_to?: Mailbox[];
+        heartbeat?: boolean;
+      };
+      if (json.heartbeat) t.heartbeats++;
+      this.addRcpts(t, json.add_rcpt_to ?? []);
       t.version++;
       return sendTxn(res, 200, t);
     }
