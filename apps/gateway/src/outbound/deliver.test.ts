@@ -61,7 +61,12 @@ describe('mapReplies', () => {
       null,
       { code: 452, message: 'C' },
     ]);
-    expect(out.data_response).toEqual({ code: 452, message: 'C' });
+    expect(out.rcpt_response).toEqual([
+      { code: 250, message: 'a' },
+      { code: 550, message: 'b' },
+      { code: 452, message: 'C' },
+    ]);
+    expect(out.data_response).toEqual({ code: 250, message: 'A' });
   });
 
   it('parses multi-line replies', () => {

@@ -20,7 +20,10 @@ export interface DeliveryResult {
   mail_response: SmtpReply | null;
   rcpt_response: (SmtpReply | null)[];
   data_response: SmtpReply | null;
-  /** LMTP only: the final reply of each recipient (null where RCPT was refused). */
+  /**
+   * LMTP only: the final reply of each recipient (null where RCPT was refused), verbatim. A
+   * refusal here is also copied into rcpt_response (see mapReplies).
+   */
   rcpt_data_response?: (SmtpReply | null)[];
   /** `host:port` that decided the outcome. */
   upstream?: string;
@@ -119,9 +122,14 @@ export function mapReplies(sent: SendResult, rcptCount: number, lmtp: boolean): 
     perRcpt[rcpt] = finals[k] ?? lost;
   });
   result.rcpt_data_response = perRcpt;
-  // one data_response for the transaction: a failure if any recipient failed, else the first 250
+  // The router's rest_output gives every recipient whose RCPT was accepted the data_response,
+  // so a recipient the LMTP server refused at the end of DATA reports that refusal as its
+  // rcpt_response, and data_response is a success when any recipient got one.
+  for (const i of accepted) {
+    if (!is2xx(perRcpt[i])) result.rcpt_response[i] = perRcpt[i]!;
+  }
   const replied = accepted.map((i) => perRcpt[i]!);
-  result.data_response = replied.find((r) => !is2xx(r)) ?? replied[0] ?? lost;
+  result.data_response = replied.find(is2xx) ?? replied[0] ?? lost;
   return result;
 }
 

@@ -154,7 +154,10 @@ describe('outbound delivery (REST → SMTP)', () => {
       { code: 452, message: '4.2.2 quota exceeded' },
       { code: 250, message: '2.0.0 <c@example.net> delivered' },
     ]);
-    expect(t.data_response).toEqual({ code: 452, message: '4.2.2 quota exceeded' });
+    // as the router's rest_output reads it: each accepted recipient's outcome is data_response
+    // unless its rcpt_response is a refusal
+    expect(t.rcpt_response[1]).toEqual({ code: 452, message: '4.2.2 quota exceeded' });
+    expect(t.data_response).toEqual({ code: 250, message: '2.0.0 <b@example.net> delivered' });
   });
 
   it('reuses connections and holds the per-destination limit', async () => {
