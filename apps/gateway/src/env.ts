@@ -15,6 +15,8 @@ const flag = (fallback: boolean) =>
     .optional()
     .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes'].includes(v)));
 
+const NEXT_HOP = /^(?:(smtp|lmtp):\/\/)?([^:/\s]+):(\d{1,5})$/;
+
 /** The gateway's whole environment, validated once; nothing else reads process.env. */
 const envSchema = z.object({
   KOUKAN_ROUTER_URL: z.string().url().default('http://127.0.0.1:8000'),
@@ -65,6 +67,15 @@ const envSchema = z.object({
   KOUKAN_OUTBOUND_IDLE_MS: ms(5_000),
   KOUKAN_OUTBOUND_TIMEOUT_MS: ms(5 * 60_000),
   KOUKAN_OUTBOUND_LMTP: flag(false),
+  /** `lmtp://host:port`, `smtp://host:port` or `host:port`: when the router sends no remote_hosts. */
+  KOUKAN_OUTBOUND_DEFAULT_NEXT_HOP: z
+    .string()
+    .regex(NEXT_HOP, 'lmtp://host:port, smtp://host:port or host:port')
+    .optional()
+    .transform((v) => {
+      const m = v ? NEXT_HOP.exec(v) : null;
+      return m ? { host: m[2]!, port: Number(m[3]), lmtp: m[1] === 'lmtp' } : undefined;
+    }),
   /** Outbound bodies held in memory at once; past it the body PUT gets 503. */
   KOUKAN_OUTBOUND_MAX_BUFFERED_BYTES: z.coerce
     .number()

@@ -18,6 +18,8 @@ export interface OutboundApiDeps {
   /** Bodies held in memory at once (all deliveries); past it a PUT gets 503 and the router retries. */
   maxBufferedBytes?: number;
   defaultLmtp: boolean;
+  /** Where to deliver when the create JSON has no remote_hosts (e.g. the LMTP mailbox store). */
+  defaultNextHop?: { host: string; port: number; lmtp: boolean };
   metrics?: Metrics;
 }
 
@@ -32,7 +34,8 @@ const createSchema = z.object({
   rcpt_to: z.array(mailbox).min(1).max(1000),
   remote_hosts: z
     .array(z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535) }))
-    .min(1),
+    .min(1)
+    .optional(),
   lmtp: z.boolean().optional(),
   body: z.object({ inline: z.string() }).optional(),
 });
@@ -84,10 +87,26 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: OutboundApiDe
           })),
         });
       }
-      const { body, lmtp, ...envelope } = parsed.data;
-      const t = store.create(req.params.sender, { ...envelope, lmtp: lmtp ?? deps.defaultLmtp });
+      const { body, lmtp, remote_hosts, ...addresses } = parsed.data;
+      const fallback = deps.defaultNextHop;
+      if (!remote_hosts && !fallback) {
+        throw new AppError('unprocessable', 'no remote_hosts, and no default next hop configured', {
+          details: [
+            { field: 'remote_hosts', message: 'required (or KOUKAN_OUTBOUND_DEFAULT_NEXT_HOP)' },
+          ],
+        });
+      }
+      const envelope = remote_hosts
+        ? { ...addresses, remote_hosts, lmtp: lmtp ?? deps.defaultLmtp }
+        : { ...addresses, remote_hosts: [fallback!], lmtp: lmtp ?? fallback!.lmtp };
+      const t = store.create(req.params.sender, envelope);
       deps.logger.info(
-        { outbound_txn: t.id, sender: t.sender, rcpts: envelope.rcpt_to.length },
+        {
+          outbound_txn: t.id,
+          sender: t.sender,
+          rcpts: envelope.rcpt_to.length,
+          lmtp: envelope.lmtp,
+        },
         'outbound transaction created',
       );
       if (body) hold(t, Buffer.from(body.inline, 'utf8'));

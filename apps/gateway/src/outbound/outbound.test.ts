@@ -160,6 +160,26 @@ describe('outbound delivery (REST → SMTP)', () => {
     expect(t.data_response).toEqual({ code: 250, message: '2.0.0 <b@example.net> delivered' });
   });
 
+  it('without remote_hosts, delivers to the default next hop (LMTP), or says 422', async () => {
+    const s = await sink({ lmtp: true });
+    const g = await startOutbound({}, { host: '127.0.0.1', port: s.port, lmtp: true });
+    cleanup.push(() => g.stop());
+    const c = await g.call('POST', '/v1/senders/inbound/transactions', {
+      mail_from: mb('a@example.org'),
+      rcpt_to: [mb('b@localhost')],
+      body: { inline: BODY },
+    });
+    const t = await g.waitDone(c.json.id);
+    expect(t.data_response).toEqual({ code: 250, message: 'OK b@localhost' });
+    expect(t.rcpt_data_response).toHaveLength(1);
+    const plain = await gateway();
+    const refused = await plain.call('POST', '/v1/senders/inbound/transactions', {
+      mail_from: mb('a@example.org'),
+      rcpt_to: [mb('b@localhost')],
+    });
+    expect(refused.status).toBe(422);
+  });
+
   it('reuses connections and holds the per-destination limit', async () => {
     const s = await sink();
     const g = await gateway({ maxPerDestination: 2 });

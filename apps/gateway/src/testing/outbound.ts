@@ -7,7 +7,10 @@ import { silent } from './inbound.ts';
 export const GATEWAY_TOKEN = 'test-gateway-token-0123456789';
 
 /** The gateway's REST port on port 0, as the router's rest_output sees it. */
-export async function startOutbound(pool: Partial<PoolOptions> = {}) {
+export async function startOutbound(
+  pool: Partial<PoolOptions> = {},
+  defaultNextHop?: { host: string; port: number; lmtp: boolean },
+) {
   const metrics = createMetrics();
   const connections = new ConnectionPool(
     {
@@ -28,6 +31,7 @@ export async function startOutbound(pool: Partial<PoolOptions> = {}) {
     token: GATEWAY_TOKEN,
     maxBodyBytes: 1024 * 1024,
     defaultLmtp: false,
+    defaultNextHop,
     metrics,
     ready: () => true,
   });
