@@ -24,6 +24,7 @@ import {
   type Stage,
   sessionInfo,
   toMailbox,
+  tooManyRecipients,
 } from './policy.ts';
 import {
   attachConnection,
@@ -228,12 +229,13 @@ export class SmtpListener {
     }
     const key = address.address.toLowerCase();
     if (txn.replies.has(key)) return this.answer('rcpt', cb, txn.replies.get(key));
-    const index = txn.recipients.push(address.address) - 1;
+    const index = txn.recipients.length;
     let refusal: Refusal | undefined;
     try {
       txn.handle = await this.deps.router.addRecipients(txn.handle, txn.apiKey, [
         toMailbox(address),
       ]);
+      txn.recipients.push(address.address);
       const { value, handle } = await this.deps.router.waitFor(
         txn.handle,
         txn.apiKey,
@@ -245,7 +247,10 @@ export class SmtpListener {
       refusal = replyFromRouter(value);
       if (!refusal) state.okText = oneLine(value.message) || undefined;
     } catch (err) {
-      refusal = this.routerFailure(err, 'rcpt', txn.logger);
+      refusal =
+        err instanceof RouterError && index > 0 && err.status === 422
+          ? tooManyRecipients()
+          : this.routerFailure(err, 'rcpt', txn.logger);
       if (err instanceof RouterError && (err.kind === 'timeout' || err.kind === 'unavailable')) {
         // the router may still take this recipient later: drop the whole transaction rather
         // than risk a delivery the client will retry (it gets 4xx for the rest of it, too)

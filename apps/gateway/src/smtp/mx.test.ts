@@ -188,6 +188,22 @@ describe('MX listener', () => {
     c.close();
   });
 
+  it('defers recipients the router will not add to this transaction (452 4.5.3)', async () => {
+    gw = await startInbound();
+    gw.router.policy.maxRecipients = 1;
+    const c = await session(gw.port);
+    await c.cmd('EHLO client.test');
+    await c.cmd('MAIL FROM:<a@example.org>');
+    expect(await c.cmd('RCPT TO:<b@localhost>')).toBe('250 2.1.5 OK');
+    expect(await c.cmd('RCPT TO:<c@localhost>')).toMatch(/^452 4\.5\.3 /);
+    expect(await c.cmd('RCPT TO:<d@localhost>')).toMatch(/^452 4\.5\.3 /);
+    await c.cmd('DATA');
+    c.write(`${MESSAGE}.\r\n`);
+    expect(await c.reply()).toBe('250 2.0.0 OK queued as t1');
+    expect(gw.router.only().rcpt_to.map((r) => r.m)).toEqual(['b@localhost']);
+    c.close();
+  });
+
   it('passes a router refusal of the message through verbatim', async () => {
     gw = await startInbound();
     gw.router.policy.data = () => ({ code: 554, message: '5.7.1 Message rejected as spam' });

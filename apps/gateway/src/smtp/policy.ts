@@ -76,6 +76,15 @@ export function replyFromRouterError(err: RouterError, stage: Stage): Refusal {
   return { code: 451, message: '4.3.0 Temporary failure, try again later' };
 }
 
+/**
+ * A later recipient the router refuses to add (422: e.g. a sender whose chain takes one
+ * recipient per transaction): RFC 5321 §4.5.3.1.10 — the client sends it again in another
+ * transaction, so nothing is lost.
+ */
+export function tooManyRecipients(): Refusal {
+  return { code: 452, message: '4.5.3 Too many recipients, send the rest in another transaction' };
+}
+
 /** MAIL on a submission listener needs AUTH first (AUTH itself is only offered under TLS). */
 export function mailRefusal(kind: 'mx' | 'msa', authenticated: boolean): Refusal | undefined {
   if (kind === 'msa' && !authenticated) {

@@ -32,6 +32,9 @@ export interface FakePolicy {
   delayMs: number;
   /** Status for every create (e.g. 503) instead of 201. */
   createStatus?: number;
+  /** Recipients per transaction; a PATCH past it gets 422, as the router does for a sender
+   * whose chain does not start with the exploder. */
+  maxRecipients?: number;
 }
 
 export const acceptAll: FakePolicy = {
@@ -176,6 +179,10 @@ export class FakeRouter {
         heartbeat?: boolean;
       };
       if (json.heartbeat) t.heartbeats++;
+      const limit = this.policy.maxRecipients ?? Number.POSITIVE_INFINITY;
+      if (t.rcpt_to.length + (json.add_rcpt_to?.length ?? 0) > limit) {
+        return send(res, 422, { error: { code: 'unprocessable', message: 'one recipient' } });
+      }
       this.addRcpts(t, json.add_rcpt_to ?? []);
       t.version++;
       return sendTxn(res, 200, t);
