@@ -14,6 +14,7 @@ import { type DataOutcome, receiveData } from './data.ts';
 import { KoukanSmtpServer } from './koukan-smtp-server.ts';
 import { baseOptions } from './options.ts';
 import {
+  authFailure,
   connectRefusal,
   disabledCommands,
   mailRefusal,
@@ -158,14 +159,15 @@ export class SmtpListener {
     const state = connectionOf(session);
     const username = auth.username ?? '';
     const password = auth.password ?? '';
-    if (!state || !username || !password) {
-      return cb(smtpError({ code: 535, message: '5.7.8 Authentication credentials invalid' }));
-    }
+    if (!state) return cb(smtpError({ code: 454, message: '4.7.0 No session' }));
+    const refuse = () => {
+      state.authFailures++;
+      state.logger.info({ sender: username, failures: state.authFailures }, 'AUTH refused');
+      cb(smtpError(authFailure(state.authFailures)));
+    };
+    if (!username || !password) return refuse();
     try {
-      if (!(await this.deps.router.checkCredentials(username, password))) {
-        state.logger.info({ sender: username }, 'AUTH refused');
-        return cb(smtpError({ code: 535, message: '5.7.8 Authentication credentials invalid' }));
-      }
+      if (!(await this.deps.router.checkCredentials(username, password))) return refuse();
       state.credentials = { sender: username, apiKey: password };
       state.logger.info({ sender: username, method: auth.method }, 'authenticated');
       cb(null, { user: username });

@@ -75,6 +75,19 @@ describe('MSA listener', () => {
     expect(gw.router.txns.size).toBe(0);
   });
 
+  it('closes the connection after three failed AUTH attempts', async () => {
+    gw = await startInbound(msa);
+    const c = await RawSmtp.open(gw.port);
+    await c.reply();
+    await c.cmd('EHLO client.test');
+    await c.starttls();
+    await c.cmd('EHLO client.test');
+    expect(await c.cmd(`AUTH PLAIN ${plain('app', 'guess-1')}`)).toMatch(/^535 /);
+    expect(await c.cmd(`AUTH PLAIN ${plain('app', 'guess-2')}`)).toMatch(/^535 /);
+    expect(await c.cmd(`AUTH PLAIN ${plain('app', 'guess-3')}`)).toMatch(/^421 4\.7\.0 /);
+    expect(await c.reply()).toBe('');
+  });
+
   it('says 454 when the router cannot check credentials', async () => {
     gw = await startInbound(msa);
     const c = await RawSmtp.open(gw.port);

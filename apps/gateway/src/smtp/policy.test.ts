@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RouterError } from '../router-client.ts';
 import {
+  authFailure,
   connectRefusal,
   disabledCommands,
   mailRefusal,
@@ -53,6 +54,12 @@ describe('policy', () => {
     expect(disabledCommands('mx', true)).toEqual(['AUTH']);
     expect(disabledCommands('msa', false)).toEqual(['AUTH']);
     expect(disabledCommands('msa', true)).toEqual([]);
+  });
+
+  it('ends the connection at the third failed AUTH', () => {
+    expect(authFailure(1).code).toBe(535);
+    expect(authFailure(2).code).toBe(535);
+    expect(authFailure(3).code).toBe(421);
   });
 
   it('caps connections per client', () => {

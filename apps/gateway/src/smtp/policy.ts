@@ -85,6 +85,15 @@ export function tooManyRecipients(): Refusal {
   return { code: 452, message: '4.5.3 Too many recipients, send the rest in another transaction' };
 }
 
+export const MAX_AUTH_FAILURES = 3;
+
+/** A refused AUTH; the third on one connection ends it (smtp-server does not count AUTH). */
+export function authFailure(failures: number): Refusal {
+  return failures >= MAX_AUTH_FAILURES
+    ? { code: 421, message: '4.7.0 Too many authentication failures, closing connection' }
+    : { code: 535, message: '5.7.8 Authentication credentials invalid' };
+}
+
 /** MAIL on a submission listener needs AUTH first (AUTH itself is only offered under TLS). */
 export function mailRefusal(kind: 'mx' | 'msa', authenticated: boolean): Refusal | undefined {
   if (kind === 'msa' && !authenticated) {

@@ -12,6 +12,7 @@ import type { Refusal } from './policy.ts';
 export class ConnectionState {
   /** The MSA's verified credentials: sender name and API key (never logged). */
   credentials: { sender: string; apiKey: string } | undefined;
+  authFailures = 0;
   transaction: TransactionState | undefined;
   /** The router's text for the 250 about to be sent to MAIL or RCPT (taken once). */
   okText: string | undefined;
