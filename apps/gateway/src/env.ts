@@ -1,0 +1,98 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+/** A port, or `off` / empty to not open that listener. */
+const optionalPort = (fallback: number | undefined) =>
+  z
+    .union([z.literal('off'), z.literal(''), z.coerce.number().int().min(0).max(65535)])
+    .optional()
+    .transform((v) => (v === 'off' || v === '' ? undefined : (v ?? fallback)));
+const ms = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .optional()
+    .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes'].includes(v)));
+
+const NEXT_HOP = /^(?:(smtp|lmtp):\/\/)?([^:/\s]+):(\d{1,5})$/;
+
+/** The gateway's whole environment, validated once; nothing else reads process.env. */
+const envSchema = z.object({
+  KOUKAN_ROUTER_URL: z.string().url().default('http://127.0.0.1:8000'),
+  /** Bind address of the REST port and of the SMTP listeners. */
+  KOUKAN_GATEWAY_HOST: z.string().default('127.0.0.1'),
+  KOUKAN_GATEWAY_PORT: port(8001),
+  /** Shared bearer token the router's rest_output presents; unset = no auth (dev only). */
+  KOUKAN_GATEWAY_TOKEN: z.string().min(16).optional(),
+  KOUKAN_SMTP_HOSTNAME: z.string().default(hostname()),
+
+  KOUKAN_SMTP_MX_PORT: optionalPort(2525),
+  KOUKAN_SMTP_MX_SENDER: z.string().default('smtp-mx'),
+  /** API key of the MX sender, the bearer token of the router calls of the MX listener. */
+  KOUKAN_SMTP_MX_API_KEY: z.string().optional(),
+  KOUKAN_SMTP_MSA_PORT: optionalPort(2587),
+  /** Implicit TLS submission (465); off unless set. */
+  KOUKAN_SMTPS_PORT: optionalPort(undefined),
+  /** PEM files; without them a self-signed certificate is generated at start. */
+  KOUKAN_TLS_CERT_FILE: z.string().optional(),
+  KOUKAN_TLS_KEY_FILE: z.string().optional(),
+
+  KOUKAN_SMTP_MAX_MESSAGE_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(50 * 1024 * 1024),
+  KOUKAN_SMTP_MAX_RECIPIENTS: z.coerce.number().int().positive().default(100),
+  KOUKAN_SMTP_MAX_LINE_BYTES: z.coerce.number().int().min(78).default(998),
+  KOUKAN_SMTP_MAX_HEADER_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024),
+  KOUKAN_SMTP_MAX_CLIENTS: z.coerce.number().int().positive().default(1000),
+  KOUKAN_SMTP_MAX_CLIENTS_PER_IP: z.coerce.number().int().positive().default(20),
+  KOUKAN_SMTP_IDLE_TIMEOUT_MS: ms(60_000),
+  KOUKAN_SMTP_DATA_TIMEOUT_MS: ms(10 * 60_000),
+  KOUKAN_SMTP_SESSION_TIMEOUT_MS: ms(30 * 60_000),
+  /** `reject` (default): refuse DATA with bare CR, bare LF or NUL; `accept` passes it on. */
+  KOUKAN_SMTP_BARE_NEWLINE: z.enum(['reject', 'accept']).default('reject'),
+  KOUKAN_SMTP_PROXY_PROTOCOL: flag(false),
+  KOUKAN_SMTP_REVERSE_LOOKUP: flag(false),
+  /** How long an SMTP reply may wait for the router before the client gets a 451. */
+  KOUKAN_ROUTER_TIMEOUT_MS: ms(30_000),
+
+  KOUKAN_OUTBOUND_MAX_CONNECTIONS_PER_DESTINATION: z.coerce.number().int().positive().default(4),
+  KOUKAN_OUTBOUND_MESSAGES_PER_CONNECTION: z.coerce.number().int().positive().default(100),
+  KOUKAN_OUTBOUND_IDLE_MS: ms(5_000),
+  KOUKAN_OUTBOUND_TIMEOUT_MS: ms(5 * 60_000),
+  KOUKAN_OUTBOUND_LMTP: flag(false),
+  /** `lmtp://host:port`, `smtp://host:port` or `host:port`: when the router sends no remote_hosts. */
+  KOUKAN_OUTBOUND_DEFAULT_NEXT_HOP: z
+    .string()
+    .regex(NEXT_HOP, 'lmtp://host:port, smtp://host:port or host:port')
+    .optional()
+    .transform((v) => {
+      const m = v ? NEXT_HOP.exec(v) : null;
+      return m ? { host: m[2]!, port: Number(m[3]), lmtp: m[1] === 'lmtp' } : undefined;
+    }),
+  /** Outbound bodies held in memory at once; past it the body PUT gets 503. */
+  KOUKAN_OUTBOUND_MAX_BUFFERED_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(512 * 1024 * 1024),
+  KOUKAN_SHUTDOWN_GRACE_MS: ms(25_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type GatewayEnv = z.infer<typeof envSchema>;
+
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): GatewayEnv {
+  const result = envSchema.safeParse(source);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid gateway environment:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}

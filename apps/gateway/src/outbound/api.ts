@@ -1,0 +1,209 @@
+import { timingSafeEqual } from 'node:crypto';
+import { AppError } from '@koukan/services/errors';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { Metrics } from '../metrics.ts';
+import { deliver } from './deliver.ts';
+import type { ConnectionPool } from './pool.ts';
+import { etagOf, type OutboundStore, type OutboundTxn, toJson } from './store.ts';
+
+export interface OutboundApiDeps {
+  store: OutboundStore;
+  pool: ConnectionPool;
+  logger: Logger;
+  /** Shared bearer token of the router's rest_output; undefined = open (dev only). */
+  token?: string;
+  maxBodyBytes: number;
+  /** Bodies held in memory at once (all deliveries); past it a PUT gets 503 and the router retries. */
+  maxBufferedBytes?: number;
+  defaultLmtp: boolean;
+  /** Where to deliver when the create JSON has no remote_hosts (e.g. the LMTP mailbox store). */
+  defaultNextHop?: { host: string; port: number; lmtp: boolean };
+  metrics?: Metrics;
+}
+
+const mailbox = z.object({
+  m: z.string().max(1024),
+  e: z
+    .array(z.object({ k: z.string().min(1).max(64), p: z.string().max(1024).optional() }))
+    .optional(),
+});
+const createSchema = z.object({
+  mail_from: mailbox,
+  rcpt_to: z.array(mailbox).min(1).max(1000),
+  remote_hosts: z
+    .array(z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535) }))
+    .min(1)
+    .optional(),
+  lmtp: z.boolean().optional(),
+  body: z.object({ inline: z.string() }).optional(),
+});
+
+const MAX_POLL_SECONDS = 30;
+
+/**
+ * The router's transaction protocol, served for its rest_output (DESIGN.md §6): create with the
+ * envelope and the next hops, PUT the body (delivery starts then), long-poll the responses.
+ */
+export function registerOutboundRoutes(app: FastifyInstance, deps: OutboundApiDeps): void {
+  const { store } = deps;
+  const limit = deps.maxBufferedBytes ?? 512 * 1024 * 1024;
+  let buffered = 0;
+  const hold = (t: OutboundTxn, body: Buffer) => {
+    if (buffered + body.length > limit) {
+      throw new AppError('unavailable', 'the gateway holds too many messages; retry later');
+    }
+    buffered += body.length;
+    startDelivery(t, body, deps, () => {
+      buffered -= body.length;
+    });
+  };
+
+  app.addContentTypeParser(
+    '*',
+    { parseAs: 'buffer', bodyLimit: deps.maxBodyBytes },
+    (_req, body, done) => done(null, body),
+  );
+
+  app.addHook('onRequest', async (req) => {
+    if (!deps.token || !req.url.startsWith('/v1/')) return;
+    const given = Buffer.from((req.headers.authorization ?? '').replace(/^Bearer /i, ''));
+    const want = Buffer.from(deps.token);
+    if (given.length !== want.length || !timingSafeEqual(given, want)) {
+      throw new AppError('unauthorized', 'a valid gateway token is required');
+    }
+  });
+
+  app.post<{ Params: { sender: string } }>(
+    '/v1/senders/:sender/transactions',
+    async (req, reply) => {
+      const parsed = createSchema.safeParse(req.body);
+      if (!parsed.success) {
+        throw new AppError('bad_request', 'invalid transaction', {
+          details: parsed.error.issues.map((i) => ({
+            field: i.path.join('.'),
+            message: i.message,
+          })),
+        });
+      }
+      const { body, lmtp, remote_hosts, ...addresses } = parsed.data;
+      const fallback = deps.defaultNextHop;
+      if (!remote_hosts && !fallback) {
+        throw new AppError('unprocessable', 'no remote_hosts, and no default next hop configured', {
+          details: [
+            { field: 'remote_hosts', message: 'required (or KOUKAN_OUTBOUND_DEFAULT_NEXT_HOP)' },
+          ],
+        });
+      }
+      const envelope = remote_hosts
+        ? { ...addresses, remote_hosts, lmtp: lmtp ?? deps.defaultLmtp }
+        : { ...addresses, remote_hosts: [fallback!], lmtp: lmtp ?? fallback!.lmtp };
+      const t = store.create(req.params.sender, envelope);
+      deps.logger.info(
+        {
+          outbound_txn: t.id,
+          sender: t.sender,
+          rcpts: envelope.rcpt_to.length,
+          lmtp: envelope.lmtp,
+        },
+        'outbound transaction created',
+      );
+      if (body) hold(t, Buffer.from(body.inline, 'utf8'));
+      void reply.header('location', `/v1/transactions/${t.id}`);
+      return sendTxn(reply.code(201), t);
+    },
+  );
+
+  app.put<{ Params: { id: string } }>('/v1/transactions/:id/body', async (req, reply) => {
+    const t = find(store, req.params.id);
+    if (t.status !== 'waiting_body') throw new AppError('conflict', `transaction is ${t.status}`);
+    const body = req.body;
+    if (!Buffer.isBuffer(body) || body.length === 0) {
+      throw new AppError('bad_request', 'the body is a non-empty RFC 822 message');
+    }
+    hold(t, body);
+    return sendTxn(reply, t);
+  });
+
+  app.get<{ Params: { id: string } }>('/v1/transactions/:id', async (req, reply) => {
+    const t = find(store, req.params.id);
+    const etag = req.headers['if-none-match'];
+    if (etag) {
+      const seconds = Math.min(MAX_POLL_SECONDS, Number(req.headers['request-timeout']) || 0);
+      const changed = await store.waitForChange(t, etag, seconds * 1000);
+      if (!changed) return reply.code(304).header('etag', etagOf(t)).send();
+    }
+    return sendTxn(reply, t);
+  });
+
+  app.post<{ Params: { id: string } }>('/v1/transactions/:id/cancel', async (req, reply) => {
+    const t = find(store, req.params.id);
+    if (t.status === 'delivering') {
+      throw new AppError('conflict', 'delivery in progress; its outcome will be reported');
+    }
+    if (t.status === 'waiting_body') store.update(t, { status: 'cancelled' });
+    return sendTxn(reply, t);
+  });
+}
+
+function find(store: OutboundStore, id: string): OutboundTxn {
+  const t = store.get(id);
+  if (!t) throw new AppError('not_found', 'no such transaction (finished, expired or never here)');
+  return t;
+}
+
+function sendTxn(reply: FastifyReply, t: OutboundTxn) {
+  return reply.header('etag', etagOf(t)).send(toJson(t));
+}
+
+function startDelivery(
+  t: OutboundTxn,
+  body: Buffer,
+  deps: OutboundApiDeps,
+  released: () => void,
+): void {
+  deps.store.update(t, { status: 'delivering' });
+  const logger = deps.logger.child({ outbound_txn: t.id });
+  const end = deps.metrics?.outboundDuration.startTimer();
+  deliver(t.envelope, body, deps.pool, logger)
+    .then((result) => {
+      deps.store.update(t, { status: 'done', result });
+      const outcome = result.data_response
+        ? `data_${String(result.data_response.code)[0]}xx`
+        : `mail_${String(result.mail_response?.code ?? 4)[0]}xx`;
+      deps.metrics?.outboundDeliveries.inc({ outcome });
+      logger.info({ upstream: result.upstream, outcome }, 'outbound delivery finished');
+    })
+    .catch((err: unknown) => {
+      logger.error({ err }, 'outbound delivery failed unexpectedly');
+      deps.store.update(t, {
+        status: 'done',
+        result: {
+          mail_response: { code: 451, message: '4.3.0 Gateway internal error' },
+          rcpt_response: t.envelope.rcpt_to.map(() => null),
+          data_response: null,
+          attempts: [],
+        },
+      });
+    })
+    .finally(() => {
+      released();
+      end?.();
+    });
+}
+
+/** AppError → its HTTP status and JSON; anything else is a 500 that is logged. */
+export function errorHandler(logger: Logger) {
+  return (err: unknown, _req: FastifyRequest, reply: FastifyReply) => {
+    if (err instanceof AppError) return reply.code(err.httpStatus).send(err.toJSON());
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status && status < 500) {
+      return reply
+        .code(status)
+        .send({ error: { code: 'bad_request', message: (err as Error).message } });
+    }
+    logger.error({ err }, 'unexpected error');
+    return reply.code(500).send({ error: { code: 'internal', message: 'internal error' } });
+  };
+}

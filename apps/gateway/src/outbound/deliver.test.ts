@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { mapReplies, toSendEnvelope } from './deliver.ts';
+import { parseReply } from './upstream.ts';
+
+const r = (s: string) => parseReply(s);
+
+describe('mapReplies', () => {
+  it('maps MAIL, RCPT, DATA and the final reply in order', () => {
+    const out = mapReplies(
+      { replies: [r('250 ok'), r('250 a'), r('550 5.1.1 no'), r('354 go'), r('250 2.0.0 queued')] },
+      2,
+      false,
+    );
+    expect(out.mail_response).toEqual({ code: 250, message: 'ok' });
+    expect(out.rcpt_response).toEqual([
+      { code: 250, message: 'a' },
+      { code: 550, message: '5.1.1 no' },
+    ]);
+    expect(out.data_response).toEqual({ code: 250, message: '2.0.0 queued' });
+  });
+
+  it('stops at a MAIL failure and at all recipients refused', () => {
+    expect(mapReplies({ replies: [r('451 later')] }, 1, false)).toMatchObject({
+      mail_response: { code: 451 },
+      rcpt_response: [null],
+      data_response: null,
+    });
+    expect(mapReplies({ replies: [r('250 ok'), r('550 no')] }, 1, false).data_response).toBeNull();
+  });
+
+  it('a reply that never came is a temporary failure', () => {
+    const out = mapReplies(
+      { replies: [r('250 ok'), r('250 a'), r('354 go')], error: new Error('Connection closed') },
+      1,
+      false,
+    );
+    expect(out.data_response?.code).toBe(451);
+    expect(mapReplies({ replies: [], error: new Error('x') }, 1, false).mail_response?.code).toBe(
+      451,
+    );
+  });
+
+  it('LMTP: one final reply per accepted recipient', () => {
+    const out = mapReplies(
+      {
+        replies: [
+          r('250 ok'),
+          r('250 a'),
+          r('550 b'),
+          r('250 c'),
+          r('354 go'),
+          r('250 A'),
+          r('452 C'),
+        ],
+      },
+      3,
+      true,
+    );
+    expect(out.rcpt_data_response).toEqual([
+      { code: 250, message: 'A' },
+      null,
+      { code: 452, message: 'C' },
+    ]);
+    expect(out.rcpt_response).toEqual([
+      { code: 250, message: 'a' },
+      { code: 550, message: 'b' },
+      { code: 452, message: 'C' },
+    ]);
+    expect(out.data_response).toEqual({ code: 250, message: 'A' });
+  });
+
+  it('parses multi-line replies', () => {
+    expect(r('250-first\n250 last')).toEqual({ code: 250, message: 'first\nlast' });
+  });
+});
+
+describe('toSendEnvelope', () => {
+  it('carries DSN and 8BITMIME where nodemailer can express them', () => {
+    const env = toSendEnvelope(
+      {
+        mail_from: {
+          m: 'a@b',
+          e: [
+            { k: 'RET', p: 'HDRS' },
+            { k: 'ENVID', p: 'x1' },
+          ],
+        },
+        rcpt_to: [
+          {
+            m: 'c@d',
+            e: [
+              { k: 'NOTIFY', p: 'SUCCESS,FAILURE' },
+              { k: 'ORCPT', p: 'rfc822;c@d' },
+            ],
+          },
+        ],
+        remote_hosts: [],
+        lmtp: false,
+      },
+      Buffer.from('Subject: é\r\n\r\n'),
+    );
+    expect(env).toMatchObject({
+      from: 'a@b',
+      to: ['c@d'],
+      use8BitMime: true,
+      dsn: { ret: 'HDRS', envid: 'x1', notify: ['SUCCESS', 'FAILURE'], orcpt: 'rfc822;c@d' },
+    });
+  });
+});

@@ -1,0 +1,78 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RouterClient, RouterError } from './router-client.ts';
+
+const servers: ReturnType<typeof createServer>[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) {
+    s.closeAllConnections();
+    await new Promise((r) => s.close(r));
+  }
+});
+
+async function serve(handler: Parameters<typeof createServer>[1]) {
+  const s = createServer(handler);
+  servers.push(s);
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  return new RouterClient({ baseUrl: `http://127.0.0.1:${(s.address() as AddressInfo).port}` });
+}
+
+describe('RouterClient', () => {
+  it('does not hot-loop on a router that ignores If-None-Match', async () => {
+    let gets = 0;
+    const client = await serve((_req, res) => {
+      gets++;
+      res.writeHead(200, { etag: '"1"', 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: 't', rcpt_response: [null] }));
+    });
+    const handle = { id: 't', etag: '"1"', json: { id: 't' } };
+    const wait = client.waitFor(
+      handle,
+      'k',
+      (t) => t.rcpt_response?.[0] ?? undefined,
+      Date.now() + 1000,
+    );
+    await expect(wait).rejects.toMatchObject({ kind: 'timeout' });
+    expect(gets).toBeLessThan(20);
+  });
+
+  it('refreshes a stale ETag once on 412 and retries the PATCH', async () => {
+    const seen: string[] = [];
+    const client = await serve((req, res) => {
+      seen.push(`${req.method} ${req.headers['if-match'] ?? ''}`);
+      req.resume();
+      if (req.method === 'PATCH' && req.headers['if-match'] !== '"2"') {
+        res.writeHead(412).end();
+        return;
+      }
+      res.writeHead(200, {
+        etag: req.method === 'GET' ? '"2"' : '"3"',
+        'content-type': 'application/json',
+      });
+      res.end(JSON.stringify({ id: 't' }));
+    });
+    const out = await client.addRecipients({ id: 't', etag: '"1"', json: { id: 't' } }, 'k', [
+      { m: 'a@b' },
+    ]);
+    expect(out.etag).toBe('"3"');
+    expect(seen).toEqual(['PATCH "1"', 'GET ', 'PATCH "2"']);
+  });
+
+  it('classifies failures: 401 denied, 503 unavailable, no answer unavailable', async () => {
+    const client = await serve((req, res) => {
+      req.resume();
+      res.writeHead(req.url?.includes('denied') ? 401 : 503).end();
+    });
+    await expect(
+      client.create('denied', 'k', { mail_from: { m: '' }, rcpt_to: [] }),
+    ).rejects.toMatchObject({ kind: 'denied' });
+    await expect(
+      client.create('x', 'k', { mail_from: { m: '' }, rcpt_to: [] }),
+    ).rejects.toMatchObject({ kind: 'unavailable' });
+    const nowhere = new RouterClient({ baseUrl: 'http://127.0.0.1:1' });
+    const err = await nowhere.get('t', 'k').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RouterError);
+    expect((err as RouterError).kind).toBe('unavailable');
+  });
+});

@@ -1,0 +1,156 @@
+import { PassThrough } from 'node:stream';
+import type { SMTPServerDataStream } from 'smtp-server';
+import { type RouterClient, RouterError } from '../router-client.ts';
+import { DataInspector, type DataViolation, type InspectorLimits } from './data-inspector.ts';
+import { oneLine, type Refusal, replyFromRouter, replyFromRouterError } from './policy.ts';
+import type { TransactionState } from './session.ts';
+
+export interface DataContext {
+  router: RouterClient;
+  limits: InspectorLimits;
+  routerTimeoutMs: number;
+  dataTimeoutMs: number;
+  /** Cancels the router transaction (best effort). */
+  cancel: (txn: TransactionState, why: string) => void;
+  /** Ends the connection with a 421 (the DATA phase took too long). */
+  closeConnection: (message: string) => void;
+}
+
+export type DataOutcome =
+  | { accepted: string }
+  | { refusal: Refusal; violation?: DataViolation['reason'] };
+
+/**
+ * DATA: streams the message to the router while it arrives (never buffered whole), inspecting
+ * every chunk; at the end of DATA waits for the router's data_response. A refused message stops
+ * the upload at once, the rest of DATA is read and dropped, and the router transaction is
+ * cancelled; a router that fails or does not answer in time gives a 451, never a 250.
+ */
+export function receiveData(
+  stream: SMTPServerDataStream,
+  txn: TransactionState,
+  ctx: DataContext,
+): Promise<DataOutcome> {
+  const handle = txn.handle;
+  if (!handle) {
+    return Promise.resolve({ refusal: { code: 503, message: '5.5.1 No transaction' } });
+  }
+  txn.phase = 'data';
+  const inspector = new DataInspector(ctx.limits);
+  const upload = new PassThrough();
+  const uploaded = ctx.router.putBody(handle.id, txn.apiKey, upload, txn.abort.signal).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  let violation: DataViolation | undefined;
+  let uploadFailed = false;
+  const stopUpload = () => {
+    txn.abort.abort();
+    upload.destroy();
+    stream.resume();
+  };
+  void uploaded.then((err) => {
+    if (err !== undefined && !violation) {
+      uploadFailed = true;
+      stopUpload();
+    }
+  });
+
+  return new Promise<DataOutcome>((resolve) => {
+    let settled = false;
+    const finish = (outcome: DataOutcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(outcome);
+    };
+    const timer = setTimeout(() => {
+      stopUpload();
+      ctx.cancel(txn, 'DATA timeout');
+      ctx.closeConnection('4.4.2 DATA took too long, closing connection');
+      finish({ refusal: { code: 421, message: '4.4.2 DATA took too long' } });
+    }, ctx.dataTimeoutMs);
+
+    stream.on('data', (chunk: Buffer) => {
+      if (violation || uploadFailed || settled) return;
+      violation = inspector.feed(chunk);
+      if (violation) {
+        stopUpload();
+        return;
+      }
+      if (!upload.write(chunk)) {
+        stream.pause();
+        const resume = () => {
+          upload.off('drain', resume).off('close', resume);
+          stream.resume();
+        };
+        upload.on('drain', resume).on('close', resume);
+      }
+    });
+
+    let ended = false;
+    // the client went away in the middle of DATA: smtp-server destroys the stream without 'end'
+    stream.on('close', () => {
+      if (ended || settled) return;
+      stopUpload();
+      ctx.cancel(txn, 'connection lost during DATA');
+      finish({ refusal: { code: 451, message: '4.4.2 Connection lost during DATA' } });
+    });
+
+    stream.on('end', () => {
+      ended = true;
+      if (settled) return;
+      violation ??= inspector.end();
+      if (violation) {
+        stopUpload();
+        ctx.cancel(txn, `refused: ${violation.reason}`);
+        finish({
+          refusal: { code: violation.code, message: violation.message },
+          violation: violation.reason,
+        });
+        return;
+      }
+      upload.end();
+      void settle(uploaded, txn, ctx, inspector.bytes).then(finish);
+    });
+  });
+}
+
+async function settle(
+  uploaded: Promise<unknown>,
+  txn: TransactionState,
+  ctx: DataContext,
+  bytes: number,
+): Promise<DataOutcome> {
+  const err = await uploaded;
+  const handle = txn.handle;
+  if (err !== undefined || !handle) {
+    ctx.cancel(txn, 'body upload failed');
+    const refusal =
+      err instanceof RouterError
+        ? replyFromRouterError(err, 'data')
+        : { code: 451, message: '4.3.0 Temporary failure, try again later' };
+    return { refusal };
+  }
+  txn.logger.debug({ bytes }, 'body uploaded');
+  try {
+    const { value } = await ctx.router.waitFor(
+      handle,
+      txn.apiKey,
+      (t) => t.data_response ?? undefined,
+      Date.now() + ctx.routerTimeoutMs,
+      txn.abort.signal,
+    );
+    const refusal = replyFromRouter(value);
+    if (refusal) return { refusal };
+    return { accepted: oneLine(value.message) || 'OK' };
+  } catch (e) {
+    ctx.cancel(txn, 'no data response');
+    return {
+      refusal:
+        e instanceof RouterError
+          ? replyFromRouterError(e, 'data')
+          : { code: 451, message: '4.3.0 Temporary failure, try again later' },
+    };
+  }
+}

@@ -1,0 +1,114 @@
+import { createTransport } from 'nodemailer';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MSA_KEY, startInbound } from '../testing/inbound.ts';
+import { RawSmtp } from '../testing/raw-smtp.ts';
+
+type Inbound = Awaited<ReturnType<typeof startInbound>>;
+let gw: Inbound;
+afterEach(async () => {
+  await gw?.stop();
+});
+
+const msa = { name: 'msa', kind: 'msa', sender: undefined, apiKey: undefined } as const;
+const plain = (user: string, pass: string) => Buffer.from(`\0${user}\0${pass}`).toString('base64');
+
+describe('MSA listener', () => {
+  it('hides AUTH until STARTTLS and wants AUTH before MAIL', async () => {
+    gw = await startInbound(msa);
+    const c = await RawSmtp.open(gw.port);
+    await c.reply();
+    const ehlo = await c.cmd('EHLO client.test');
+    expect(ehlo).toContain('STARTTLS');
+    expect(ehlo).not.toContain('AUTH');
+    expect(await c.cmd(`AUTH PLAIN ${plain('app', MSA_KEY)}`)).toMatch(/^5\d\d /);
+    expect(await c.cmd('MAIL FROM:<a@example.org>')).toBe('530 5.7.0 Authentication required');
+    await c.starttls();
+    const secure = await c.cmd('EHLO client.test');
+    expect(secure).toContain('AUTH PLAIN LOGIN');
+    expect(await c.cmd('MAIL FROM:<a@example.org>')).toMatch(/^530 /);
+    expect(await c.cmd(`AUTH PLAIN ${plain('app', 'wrong-key')}`)).toBe(
+      '535 5.7.8 Authentication credentials invalid',
+    );
+    expect(await c.cmd(`AUTH PLAIN ${plain('app', MSA_KEY)}`)).toMatch(/^235 /);
+    expect(await c.cmd('MAIL FROM:<a@example.org>')).toMatch(/^250 /);
+    expect(gw.router.only().sender).toBe('app');
+    // the AUTH check: a deliberately empty create, refused after authentication
+    expect(gw.router.log.filter((l) => l === 'POST /v1/senders/app/transactions')).toHaveLength(3);
+    expect(gw.router.only().heartbeats).toBe(0);
+    c.close();
+  });
+
+  it('submits with a nodemailer client (STARTTLS, AUTH LOGIN), the key as bearer', async () => {
+    gw = await startInbound(msa);
+    const transport = createTransport({
+      host: '127.0.0.1',
+      port: gw.port,
+      requireTLS: true,
+      tls: { rejectUnauthorized: false },
+      auth: { user: 'app', pass: MSA_KEY, method: 'LOGIN' },
+    });
+    const info = await transport.sendMail({
+      from: 'a@example.org',
+      to: ['b@example.net', 'c@example.net'],
+      subject: 'submission',
+      text: 'hello ünïcode',
+    });
+    expect(info.accepted).toHaveLength(2);
+    const t = gw.router.only();
+    expect(t.sender).toBe('app');
+    expect(Buffer.concat(t.body).toString()).toContain('Subject: submission');
+    transport.close();
+  });
+
+  it('refuses bad credentials with 535 5.7.8 (nodemailer)', async () => {
+    gw = await startInbound(msa);
+    const transport = createTransport({
+      host: '127.0.0.1',
+      port: gw.port,
+      requireTLS: true,
+      tls: { rejectUnauthorized: false },
+      auth: { user: 'app', pass: 'not-a-key' },
+    });
+    await expect(
+      transport.sendMail({ from: 'a@example.org', to: 'b@example.net', text: 'x' }),
+    ).rejects.toMatchObject({ responseCode: 535 });
+    expect(gw.router.txns.size).toBe(0);
+  });
+
+  it('closes the connection after three failed AUTH attempts', async () => {
+    gw = await startInbound(msa);
+    const c = await RawSmtp.open(gw.port);
+    await c.reply();
+    await c.cmd('EHLO client.test');
+    await c.starttls();
+    await c.cmd('EHLO client.test');
+    expect(await c.cmd(`AUTH PLAIN ${plain('app', 'guess-1')}`)).toMatch(/^535 /);
+    expect(await c.cmd(`AUTH PLAIN ${plain('app', 'guess-2')}`)).toMatch(/^535 /);
+    expect(await c.cmd(`AUTH PLAIN ${plain('app', 'guess-3')}`)).toMatch(/^421 4\.7\.0 /);
+    expect(await c.reply()).toBe('');
+  });
+
+  it('says 454 when the router cannot check credentials', async () => {
+    gw = await startInbound(msa);
+    const c = await RawSmtp.open(gw.port);
+    await c.reply();
+    await c.cmd('EHLO client.test');
+    await c.starttls();
+    await c.cmd('EHLO client.test');
+    await gw.router.close();
+    expect(await c.cmd(`AUTH PLAIN ${plain('app', MSA_KEY)}`)).toMatch(/^454 4\.7\.0 /);
+    c.close();
+  });
+
+  it('serves implicit TLS (465)', async () => {
+    gw = await startInbound({ ...msa, name: 'smtps', implicitTls: true });
+    const c = await RawSmtp.open(gw.port, { tls: true });
+    expect(await c.reply()).toMatch(/^220 /);
+    expect(c.encrypted).toBe(true);
+    const ehlo = await c.cmd('EHLO client.test');
+    expect(ehlo).toContain('AUTH PLAIN LOGIN');
+    expect(ehlo).not.toContain('STARTTLS');
+    expect(await c.cmd(`AUTH PLAIN ${plain('app', MSA_KEY)}`)).toMatch(/^235 /);
+    c.close();
+  });
+});

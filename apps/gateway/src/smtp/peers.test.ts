@@ -1,0 +1,119 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MSA_KEY, startInbound } from '../testing/inbound.ts';
+import { RawSmtp } from '../testing/raw-smtp.ts';
+
+/** Real SMTP clients from Debian: swaks and Postfix's smtp-source (apt-get install swaks postfix). */
+const run = promisify(execFile);
+const SWAKS = '/usr/bin/swaks';
+const SMTP_SOURCE = '/usr/sbin/smtp-source';
+
+type Inbound = Awaited<ReturnType<typeof startInbound>>;
+let gw: Inbound;
+afterEach(async () => {
+  await gw?.stop();
+});
+
+describe.skipIf(!existsSync(SWAKS))('swaks', () => {
+  it('submits over STARTTLS with AUTH PLAIN and is refused with a wrong key', async () => {
+    gw = await startInbound({ name: 'msa', kind: 'msa', sender: undefined, apiKey: undefined });
+    const args = [
+      '--server',
+      `127.0.0.1:${gw.port}`,
+      '--from',
+      'a@example.org',
+      '--to',
+      'b@example.net',
+    ];
+    const ok = await run(SWAKS, [
+      ...args,
+      '--tls',
+      '--auth',
+      'PLAIN',
+      '--auth-user',
+      'app',
+      '--auth-password',
+      MSA_KEY,
+    ]);
+    expect(ok.stdout).toMatch(/<~ {1,2}250 2\.0\.0 OK queued as t1/);
+    const bad = run(SWAKS, [
+      ...args,
+      '--tls',
+      '--auth',
+      'LOGIN',
+      '--auth-user',
+      'app',
+      '--auth-password',
+      'nope',
+    ]);
+    await expect(bad).rejects.toMatchObject({ stdout: expect.stringMatching(/535 5\.7\.8/) });
+  });
+
+  it('gets no AUTH without TLS', async () => {
+    gw = await startInbound({ name: 'msa', kind: 'msa', sender: undefined, apiKey: undefined });
+    const bad = run(SWAKS, [
+      '--server',
+      `127.0.0.1:${gw.port}`,
+      '--to',
+      'b@example.net',
+      '--auth',
+      'PLAIN',
+      '--auth-user',
+      'app',
+      '--auth-password',
+      MSA_KEY,
+    ]);
+    await expect(bad).rejects.toMatchObject({
+      stderr: expect.stringMatching(/did not advertise authentication/),
+    });
+    expect(gw.router.txns.size).toBe(0);
+  });
+});
+
+describe.skipIf(!existsSync(SMTP_SOURCE))('smtp-source', () => {
+  it('delivers 40 messages over 4 parallel reused sessions with 3 recipients each', async () => {
+    gw = await startInbound();
+    await run(SMTP_SOURCE, [
+      '-d',
+      '-s',
+      '4',
+      '-m',
+      '40',
+      '-r',
+      '3',
+      '-l',
+      '2000',
+      '-f',
+      'a@example.org',
+      '-t',
+      'b@localhost',
+      `127.0.0.1:${gw.port}`,
+    ]);
+    const txns = [...gw.router.txns.values()];
+    expect(txns).toHaveLength(40);
+    for (const t of txns) {
+      expect(t.bodyComplete).toBe(true);
+      expect(t.rcpt_to).toHaveLength(3);
+    }
+  });
+});
+
+describe('PROXY protocol', () => {
+  it('takes the client address from the PROXY header (per-client caps use it)', async () => {
+    gw = await startInbound({ proxyProtocol: true, maxClientsPerIp: 1 });
+    const open = async (ip: string) => {
+      const c = await RawSmtp.open(gw.port);
+      c.write(`PROXY TCP4 ${ip} 127.0.0.1 40000 25\r\n`);
+      return { c, greeting: await c.reply() };
+    };
+    const a = await open('203.0.113.7');
+    const b = await open('198.51.100.9');
+    const again = await open('203.0.113.7');
+    expect(a.greeting).toMatch(/^220 /);
+    expect(b.greeting).toMatch(/^220 /);
+    expect(again.greeting).toMatch(/^421 4\.7\.0 /);
+    for (const x of [a, b, again]) x.c.close();
+  });
+});

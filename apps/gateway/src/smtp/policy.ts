@@ -1,0 +1,128 @@
+import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
+import type { Mailbox, RouterError, SmtpReply, SmtpSession } from '../router-client.ts';
+
+/**
+ * The SMTP listener's decisions as pure functions: what the hooks in listener.ts answer, with
+ * nothing of the socket or the router in them (one unit test per rule, policy.test.ts).
+ */
+
+/** An SMTP reply to give instead of the default; `message` starts with the enhanced code. */
+export interface Refusal {
+  code: number;
+  message: string;
+}
+
+const ENHANCED = /^[245]\.\d{1,3}\.\d{1,3}(?:\s|$)/;
+
+/** MAIL FROM / RCPT TO as the router's mailbox: the address and its ESMTP parameters verbatim. */
+export function toMailbox(address: SMTPServerAddress): Mailbox {
+  const e = Object.entries(address.args || {}).map(([k, v]) =>
+    v === true ? { k } : { k, p: String(v) },
+  );
+  return e.length ? { m: address.address, e } : { m: address.address };
+}
+
+/** The session facts the router's filters need (client address, HELO, TLS, AUTH identity). */
+export function sessionInfo(
+  listener: string,
+  session: SMTPServerSession,
+  authUser: string | undefined,
+): SmtpSession {
+  const tls = session.tlsOptions;
+  return {
+    listener,
+    remote_ip: session.remoteAddress,
+    remote_port: session.remotePort,
+    helo: session.hostNameAppearsAs || '',
+    protocol: session.transmissionType,
+    tls: tls ? { protocol: tls.version, cipher: tls.name } : null,
+    ...(authUser && { auth_user: authUser }),
+  };
+}
+
+/** A router response as the SMTP reply: undefined to accept, a refusal otherwise. */
+export function replyFromRouter(reply: SmtpReply): Refusal | undefined {
+  const code = Number.isInteger(reply.code) ? reply.code : 0;
+  if (code >= 200 && code < 300) return undefined;
+  if (code < 400 || code > 599) {
+    return { code: 451, message: '4.3.0 Unexpected response from the router' };
+  }
+  const text = oneLine(reply.message);
+  if (ENHANCED.test(text)) return { code, message: text };
+  return { code, message: `${code < 500 ? '4' : '5'}.0.0 ${text}`.trim() };
+}
+
+export type Stage = 'auth' | 'mail' | 'rcpt' | 'data';
+
+/** A router that failed or did not answer: never a false 250, mostly a 451. */
+export function replyFromRouterError(err: RouterError, stage: Stage): Refusal {
+  if (err.kind === 'timeout') {
+    return { code: 451, message: '4.4.7 The router did not answer in time, try again later' };
+  }
+  if (err.kind === 'denied') {
+    if (stage === 'auth') return { code: 535, message: '5.7.8 Authentication credentials invalid' };
+    // the listener's own key or an expired one: the operator's problem, not the client's
+    return { code: 451, message: '4.7.1 Not authorised by the router, try again later' };
+  }
+  if (err.kind === 'rejected' && err.status === 413) {
+    return { code: 552, message: '5.3.4 Message too big for the router' };
+  }
+  if (err.kind === 'rejected' && (err.status === 400 || err.status === 422)) {
+    return { code: 501, message: `5.5.4 ${stage === 'rcpt' ? 'Recipient' : 'Command'} refused` };
+  }
+  if (stage === 'auth') {
+    return { code: 454, message: '4.7.0 Temporary authentication failure' };
+  }
+  return { code: 451, message: '4.3.0 Temporary failure, try again later' };
+}
+
+/**
+ * A later recipient the router refuses to add (422: e.g. a sender whose chain takes one
+ * recipient per transaction): RFC 5321 §4.5.3.1.10 — the client sends it again in another
+ * transaction, so nothing is lost.
+ */
+export function tooManyRecipients(): Refusal {
+  return { code: 452, message: '4.5.3 Too many recipients, send the rest in another transaction' };
+}
+
+export const MAX_AUTH_FAILURES = 3;
+
+/** A refused AUTH; the third on one connection ends it (smtp-server does not count AUTH). */
+export function authFailure(failures: number): Refusal {
+  return failures >= MAX_AUTH_FAILURES
+    ? { code: 421, message: '4.7.0 Too many authentication failures, closing connection' }
+    : { code: 535, message: '5.7.8 Authentication credentials invalid' };
+}
+
+/** MAIL on a submission listener needs AUTH first (AUTH itself is only offered under TLS). */
+export function mailRefusal(kind: 'mx' | 'msa', authenticated: boolean): Refusal | undefined {
+  if (kind === 'msa' && !authenticated) {
+    return { code: 530, message: '5.7.0 Authentication required' };
+  }
+  return undefined;
+}
+
+/** Commands a connection may not use: AUTH never on MX, and on MSA only once under TLS. */
+export function disabledCommands(kind: 'mx' | 'msa', secure: boolean): string[] {
+  if (kind === 'mx') return ['AUTH'];
+  return secure ? [] : ['AUTH'];
+}
+
+/** Per-client connection cap; `current` counts the connections of that address already open. */
+export function connectRefusal(current: number, perClientLimit: number): Refusal | undefined {
+  if (current >= perClientLimit) {
+    return { code: 421, message: '4.7.0 Too many connections from your address, try again later' };
+  }
+  return undefined;
+}
+
+/** The message of an SMTP reply never carries line breaks or control characters. */
+export function oneLine(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
+  return text.replace(/[\x00-\x1f\x7f]+/g, ' ').trim();
+}
+
+/** Whether a reply text already starts with an enhanced status code (x.y.z). */
+export function hasEnhancedCode(text: string): boolean {
+  return ENHANCED.test(text);
+}

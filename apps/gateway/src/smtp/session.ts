@@ -1,0 +1,72 @@
+import type { Logger } from 'pino';
+import type { SMTPServerSession } from 'smtp-server';
+import type { TransactionHandle } from '../router-client.ts';
+import type { Refusal } from './policy.ts';
+
+/**
+ * Connection state and transaction state are separate objects (CONVENTIONS.md "The mail path"):
+ * the connection lives from connect to close; a transaction from MAIL to the end of DATA, RSET or
+ * the next MAIL. Connection log lines carry `conn` (the connection id); transaction log lines
+ * carry `txn` = `<connection id>.<transaction number>`.
+ */
+export class ConnectionState {
+  /** The MSA's verified credentials: sender name and API key (never logged). */
+  credentials: { sender: string; apiKey: string } | undefined;
+  authFailures = 0;
+  transaction: TransactionState | undefined;
+  /** The router's text for the 250 about to be sent to MAIL or RCPT (taken once). */
+  okText: string | undefined;
+  sessionTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly id: string,
+    readonly remoteAddress: string,
+    readonly logger: Logger,
+  ) {}
+
+  startTransaction(number: number, sender: string, apiKey: string): TransactionState {
+    this.transaction = new TransactionState(
+      number,
+      sender,
+      apiKey,
+      this.logger.child({ txn: `${this.id}.${number}` }),
+    );
+    return this.transaction;
+  }
+}
+
+export type TransactionPhase = 'envelope' | 'data' | 'done' | 'cancelled';
+
+export class TransactionState {
+  handle: TransactionHandle | undefined;
+  phase: TransactionPhase = 'envelope';
+  /** Recipients sent to the router, in order (index = position in rcpt_response). */
+  readonly recipients: string[] = [];
+  /** Replies already given, by lower-cased address, so a repeated RCPT is not sent twice. */
+  readonly replies = new Map<string, Refusal | undefined>();
+  /** Set when the router failed mid-envelope: the rest of the transaction gets this reply. */
+  failed: Refusal | undefined;
+  /** Aborts a body upload in flight. */
+  readonly abort = new AbortController();
+
+  constructor(
+    readonly number: number,
+    readonly sender: string,
+    readonly apiKey: string,
+    readonly logger: Logger,
+  ) {}
+
+  get open(): boolean {
+    return this.phase === 'envelope' || this.phase === 'data';
+  }
+}
+
+const states = new WeakMap<SMTPServerSession, ConnectionState>();
+
+export function connectionOf(session: SMTPServerSession): ConnectionState | undefined {
+  return states.get(session);
+}
+
+export function attachConnection(session: SMTPServerSession, state: ConnectionState): void {
+  states.set(session, state);
+}

@@ -1,0 +1,239 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Mailbox, SmtpReply } from '../router-client.ts';
+
+/**
+ * A scripted stand-in for the router's transaction API (DESIGN.md §6), a real node:http server
+ * on port 0 speaking exactly the calls of router-client.ts. It stands in for the router until
+ * the full-path test against the real router lands at merge. Each test says what it answers.
+ */
+
+export interface FakeTxn {
+  id: string;
+  sender: string;
+  mail_from: Mailbox;
+  rcpt_to: Mailbox[];
+  mail_response: SmtpReply | null;
+  rcpt_response: (SmtpReply | null)[];
+  data_response: SmtpReply | null;
+  body: Buffer[];
+  bodyComplete: boolean;
+  bodyAborted: boolean;
+  cancelled: boolean;
+  heartbeats: number;
+  version: number;
+}
+
+/** What the router answers; `undefined` = never (to test timeouts). */
+export interface FakePolicy {
+  rcpt: (m: Mailbox, txn: FakeTxn) => SmtpReply | undefined;
+  data: (txn: FakeTxn) => SmtpReply | undefined;
+  /** Delay before an answer appears, ms. */
+  delayMs: number;
+  /** Status for every create (e.g. 503) instead of 201. */
+  createStatus?: number;
+  /** Recipients per transaction; a PATCH past it gets 422, as the router does for a sender
+   * whose chain does not start with the exploder. */
+  maxRecipients?: number;
+}
+
+export const acceptAll: FakePolicy = {
+  rcpt: () => ({ code: 250, message: '2.1.5 OK' }),
+  data: (t) => ({ code: 250, message: `2.0.0 OK queued as ${t.id}` }),
+  delayMs: 0,
+};
+
+export class FakeRouter {
+  url = '';
+  readonly txns = new Map<string, FakeTxn>();
+  readonly log: string[] = [];
+  policy: FakePolicy = { ...acceptAll };
+  private readonly keys = new Map<string, string>();
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly server: Server = createServer((req, res) => void this.handle(req, res));
+  private seq = 0;
+
+  /** Registers `key` as an API key of `sender`. */
+  addKey(sender: string, key: string): this {
+    this.keys.set(key, sender);
+    return this;
+  }
+
+  async start(): Promise<this> {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async close(): Promise<void> {
+    for (const set of this.waiters.values()) for (const w of set) w();
+    this.server.closeAllConnections();
+    await new Promise((r) => this.server.close(r));
+  }
+
+  only(): FakeTxn {
+    const all = [...this.txns.values()];
+    if (all.length !== 1) throw new Error(`expected one transaction, have ${all.length}`);
+    return all[0]!;
+  }
+
+  private bump(t: FakeTxn): void {
+    t.version++;
+    const set = this.waiters.get(t.id);
+    this.waiters.delete(t.id);
+    for (const w of set ?? []) w();
+  }
+
+  private later(t: FakeTxn, apply: () => void): void {
+    const run = () => {
+      if (t.cancelled) return;
+      apply();
+      this.bump(t);
+    };
+    if (this.policy.delayMs) setTimeout(run, this.policy.delayMs);
+    else run();
+  }
+
+  private addRcpts(t: FakeTxn, rcpts: Mailbox[]): void {
+    for (const m of rcpts) {
+      const index = t.rcpt_to.push(m) - 1;
+      t.rcpt_response.push(null);
+      const reply = this.policy.rcpt(m, t);
+      if (reply)
+        this.later(t, () => {
+          t.rcpt_response[index] = reply;
+        });
+    }
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const path = url.pathname;
+    this.log.push(`${req.method} ${path}`);
+    const sender = this.keys.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));
+    if (!sender) return send(res, 401, { error: { code: 'unauthorized', message: 'bad key' } });
+    let m = path.match(/^\/v1\/senders\/([^/]+)\/transactions$/);
+    if (m && req.method === 'POST') {
+      // like the router: authentication (onRequest) before the body is validated
+      if (sender !== decodeURIComponent(m[1]!)) return send(res, 403, {});
+      if (this.policy.createStatus) return send(res, this.policy.createStatus, {});
+      const json = JSON.parse((await readAll(req)).toString()) as {
+        mail_from?: Mailbox;
+        rcpt_to?: Mailbox[];
+      };
+      const unknown = Object.keys(json).filter(
+        (k) => !['mail_from', 'rcpt_to', 'body'].includes(k),
+      );
+      if (!json.mail_from || unknown.length)
+        return send(res, 400, { error: { code: 'bad_request' } });
+      const t: FakeTxn = {
+        id: `t${++this.seq}`,
+        sender,
+        mail_from: json.mail_from,
+        rcpt_to: [],
+        mail_response: null,
+        rcpt_response: [],
+        data_response: null,
+        body: [],
+        bodyComplete: false,
+        bodyAborted: false,
+        cancelled: false,
+        heartbeats: 0,
+        version: 1,
+      };
+      this.txns.set(t.id, t);
+      this.addRcpts(t, json.rcpt_to ?? []);
+      res.setHeader('location', `/v1/transactions/${t.id}`);
+      return sendTxn(res, 201, t);
+    }
+    m = path.match(/^\/v1\/transactions\/([^/]+)(\/body|\/cancel)?$/);
+    const t = m ? this.txns.get(m[1]!) : undefined;
+    if (!m || !t) return send(res, 404, {});
+    if (m[2] === '/cancel' && req.method === 'POST') {
+      t.cancelled = true;
+      this.bump(t);
+      return send(res, 200, { id: t.id, status: 'cancelled' });
+    }
+    if (m[2] === '/body' && req.method === 'PUT') {
+      req.on('data', (c: Buffer) => t.body.push(c));
+      req.on('aborted', () => {
+        t.bodyAborted = true;
+      });
+      req.on('error', () => {
+        t.bodyAborted = true;
+      });
+      await new Promise<void>((r) => req.on('end', r).on('close', r));
+      if (t.bodyAborted || !req.complete) return;
+      t.bodyComplete = true;
+      const reply = this.policy.data(t);
+      if (reply)
+        this.later(t, () => {
+          t.data_response = reply;
+        });
+      return send(res, 200, {});
+    }
+    if (req.method === 'PATCH') {
+      if (req.headers['if-match'] !== etag(t)) return send(res, 412, {});
+      const json = JSON.parse((await readAll(req)).toString()) as {
+        add_rcpt_to?: Mailbox[];
+        heartbeat?: boolean;
+      };
+      if (json.heartbeat) t.heartbeats++;
+      const limit = this.policy.maxRecipients ?? Number.POSITIVE_INFINITY;
+      if (t.rcpt_to.length + (json.add_rcpt_to?.length ?? 0) > limit) {
+        return send(res, 422, { error: { code: 'unprocessable', message: 'one recipient' } });
+      }
+      this.addRcpts(t, json.add_rcpt_to ?? []);
+      t.version++;
+      return sendTxn(res, 200, t);
+    }
+    if (req.method === 'GET') {
+      if (req.headers['if-none-match'] === etag(t)) {
+        const seconds = Math.min(30, Number(req.headers['request-timeout'] ?? 30));
+        const changed = await new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(false), seconds * 1000);
+          const set = this.waiters.get(t.id) ?? new Set();
+          set.add(() => {
+            clearTimeout(timer);
+            resolve(true);
+          });
+          this.waiters.set(t.id, set);
+        });
+        if (!changed) {
+          res.writeHead(304).end();
+          return;
+        }
+      }
+      return sendTxn(res, 200, t);
+    }
+    send(res, 405, {});
+  }
+}
+
+function etag(t: FakeTxn): string {
+  return `"v${t.version}"`;
+}
+
+function sendTxn(res: ServerResponse, status: number, t: FakeTxn): void {
+  res.setHeader('etag', etag(t));
+  send(res, status, {
+    id: t.id,
+    status: t.cancelled ? 'cancelled' : 'inflight',
+    mail_response: t.mail_response,
+    rcpt_response: t.rcpt_response,
+    data_response: t.data_response,
+    attempt_count: 0,
+    final_attempt_reason: null,
+  });
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+async function readAll(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,66 @@
+import pino from 'pino';
+import { RouterClient } from '../router-client.ts';
+import type { ListenerConfig } from '../smtp/config.ts';
+import { SmtpListener } from '../smtp/listener.ts';
+import { loadTls, type TlsMaterial } from '../smtp/tls.ts';
+import { FakeRouter } from './fake-router.ts';
+
+export const MX_KEY = 'kk_mxmxmxmxmx_test-key-of-the-mx-sender-000000000000';
+export const MSA_KEY = 'kk_appappappa_test-key-of-the-app-sender-00000000000';
+
+export const silent = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+let tls: Promise<TlsMaterial> | undefined;
+export function testTls(): Promise<TlsMaterial> {
+  tls ??= loadTls({}, 'gateway.test', silent);
+  return tls;
+}
+
+export function listenerConfig(overrides: Partial<ListenerConfig> = {}): ListenerConfig {
+  return {
+    name: 'mx',
+    kind: 'mx',
+    host: '127.0.0.1',
+    port: 0,
+    implicitTls: false,
+    sender: 'smtp-mx',
+    apiKey: MX_KEY,
+    hostname: 'gateway.test',
+    greetPause: false,
+    reverseLookup: false,
+    proxyProtocol: false,
+    bareNewline: 'reject',
+    maxMessageBytes: 1024 * 1024,
+    maxRecipients: 100,
+    maxLineBytes: 998,
+    maxHeaderBytes: 64 * 1024,
+    maxClients: 100,
+    maxClientsPerIp: 50,
+    idleTimeoutMs: 30_000,
+    dataTimeoutMs: 30_000,
+    sessionTimeoutMs: 60_000,
+    routerTimeoutMs: 5_000,
+    maxBadCommands: 10,
+    ...overrides,
+  };
+}
+
+/** A listener on port 0 in front of a fresh fake router. */
+export async function startInbound(overrides: Partial<ListenerConfig> = {}) {
+  const router = await new FakeRouter().addKey('smtp-mx', MX_KEY).addKey('app', MSA_KEY).start();
+  const listener = new SmtpListener(listenerConfig(overrides), {
+    router: new RouterClient({ baseUrl: router.url }),
+    logger: silent,
+    tls: await testTls(),
+  });
+  const port = await listener.listen();
+  return {
+    router,
+    listener,
+    port,
+    async stop() {
+      await listener.close(100);
+      await router.close();
+    },
+  };
+}
