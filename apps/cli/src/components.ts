@@ -4,11 +4,20 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { CliEnv } from './env.ts';
 
+/** Credentials `npm start` makes for the components to talk to each other. */
+export interface InternalCredentials {
+  /** Bearer token of the gateway's outbound API, known to the router's rest_output. */
+  gatewayToken: string;
+  /** An API key of the smtp-mx sender, for the gateway's MX listener. */
+  mxApiKey?: string;
+}
+
 export interface Component {
   name: string;
   /** TypeScript entry point, relative to the repository root. */
   entry: string;
   url: (env: CliEnv) => string;
+  env: (env: CliEnv, credentials: InternalCredentials) => Record<string, string>;
 }
 
 /** What `npm start` runs besides the database, each as its own process, as in production. */
@@ -17,16 +26,29 @@ export const components: Component[] = [
     name: 'router',
     entry: 'apps/router/src/main.ts',
     url: (env) => `http://127.0.0.1:${env.KOUKAN_ROUTER_PORT}  (API docs: /docs)`,
+    env: (env, c) => ({
+      KOUKAN_ROUTER_PORT: String(env.KOUKAN_ROUTER_PORT),
+      // The default chains' rest_output authenticates to the gateway with these secrets.
+      KOUKAN_SECRET_GATEWAY: c.gatewayToken,
+      KOUKAN_SECRET_INBOUND: c.gatewayToken,
+    }),
   },
   {
     name: 'gateway',
     entry: 'apps/gateway/src/main.ts',
     url: (env) => `http://127.0.0.1:${env.KOUKAN_GATEWAY_PORT}  (SMTP MX 2525, MSA 2587)`,
+    env: (env, c) => ({
+      KOUKAN_GATEWAY_PORT: String(env.KOUKAN_GATEWAY_PORT),
+      KOUKAN_ROUTER_URL: `http://127.0.0.1:${env.KOUKAN_ROUTER_PORT}`,
+      KOUKAN_GATEWAY_TOKEN: c.gatewayToken,
+      ...(c.mxApiKey && { KOUKAN_SMTP_MX_API_KEY: c.mxApiKey }),
+    }),
   },
   {
     name: 'console',
     entry: 'apps/console/src/main.ts',
     url: (env) => `http://127.0.0.1:${env.KOUKAN_CONSOLE_PORT}`,
+    env: (env) => ({ KOUKAN_CONSOLE_PORT: String(env.KOUKAN_CONSOLE_PORT) }),
   },
 ];
 
@@ -47,10 +69,14 @@ export interface Running {
   exited: Promise<number | null>;
 }
 
-export function spawnComponent(component: Component, databaseUrl: string, logger: Logger): Running {
+export function spawnComponent(
+  component: Component,
+  extraEnv: Record<string, string>,
+  logger: Logger,
+): Running {
   const child = spawn(process.execPath, ['--import', 'tsx', repoRoot + component.entry], {
     cwd: repoRoot,
-    env: { ...process.env, DATABASE_URL: databaseUrl },
+    env: { ...process.env, ...extraEnv },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const exited = new Promise<number | null>((resolve) =>

@@ -1,6 +1,14 @@
+import { randomBytes } from 'node:crypto';
+import { createApiKey, type Db, getSenderByName, listApiKeys, revokeApiKey } from '@koukan/db';
 import type { Logger } from 'pino';
 import { bootstrap } from '../bootstrap.ts';
-import { type Running, selectComponents, spawnComponent, stopComponent } from '../components.ts';
+import {
+  type InternalCredentials,
+  type Running,
+  selectComponents,
+  spawnComponent,
+  stopComponent,
+} from '../components.ts';
 import { openDatabase } from '../database.ts';
 import type { CliEnv } from '../env.ts';
 
@@ -29,8 +37,9 @@ export async function start(env: CliEnv, logger: Logger): Promise<number> {
 
   try {
     const result = await bootstrap(database.handle.db, database.handle.pool, env, logger);
+    const credentials = await internalCredentials(database.handle.db);
     running = selectComponents(env.KOUKAN_COMPONENTS).map((c) =>
-      spawnComponent(c, database.url, logger),
+      spawnComponent(c, { DATABASE_URL: database.url, ...c.env(env, credentials) }, logger),
     );
     printBanner(env, database.url, Boolean(database.embedded), running, result.generatedApiKey);
   } catch (err) {
@@ -78,4 +87,21 @@ function redact(url: string): string {
   const u = new URL(url);
   if (u.password) u.password = '***';
   return u.toString();
+}
+
+const INTERNAL_KEY_NAME = 'npm start: gateway MX listener';
+
+/**
+ * A fresh gateway token and smtp-mx key for this run; the previous run's key is revoked, so
+ * internal credentials never outlive the processes that hold them.
+ */
+async function internalCredentials(db: Db): Promise<InternalCredentials> {
+  const gatewayToken = randomBytes(24).toString('base64url');
+  const mx = await getSenderByName(db, 'smtp-mx');
+  if (!mx) return { gatewayToken };
+  for (const key of await listApiKeys(db, mx.id)) {
+    if (key.name === INTERNAL_KEY_NAME && !key.revokedAt) await revokeApiKey(db, key.id);
+  }
+  const { key } = await createApiKey(db, { senderId: mx.id, name: INTERNAL_KEY_NAME });
+  return { gatewayToken, mxApiKey: key };
 }

@@ -146,7 +146,7 @@ describe('POST /v1/senders/{sender}/transactions', () => {
     expect(res.json.error.details[0].field).toBe('body.inline');
   });
 
-  it('one recipient unless the chain starts with the exploder', async () => {
+  it('one recipient unless the chain has the exploder', async () => {
     const two = { ...base, rcpt_to: [{ m: 'b@example.org' }, { m: 'c@example.org' }] };
     const plain = await sender();
     const res = await plain.create(two);

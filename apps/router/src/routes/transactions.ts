@@ -53,7 +53,7 @@ export function transactionRoutes(app: FastifyInstance, deps: RouteDeps): void {
         tags: ['transactions'],
         summary: 'Create a transaction',
         description:
-          'Creates a transaction for `sender`: an envelope (`mail_from`, `rcpt_to`) and a body given inline, reused from an earlier transaction, built from a `message_builder` spec, or omitted to upload it with `PUT /v1/transactions/{id}/body`. Answers `201` with `Location` and `ETag`. Senders whose chain does not start with the exploder take exactly one recipient per transaction.',
+          'Creates a transaction for `sender`: an envelope (`mail_from`, `rcpt_to`) and a body given inline, reused from an earlier transaction, built from a `message_builder` spec, or omitted to upload it with `PUT /v1/transactions/{id}/body`. Answers `201` with `Location` and `ETag`. Senders whose chain has no exploder take exactly one recipient per transaction.',
         security,
         params: senderParams,
         headers: createHeaders,

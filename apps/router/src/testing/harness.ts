@@ -25,7 +25,7 @@ export async function testDatabase(): Promise<TestDatabase> {
   return createTestDatabase();
 }
 
-/** A sender with its own API key; `exploder` makes its chain start with the exploder. */
+/** A sender with its own API key; `exploder` puts the exploder in its chain. */
 export async function makeSender(
   db: Db,
   options: { exploder?: boolean; enabled?: boolean } = {},
