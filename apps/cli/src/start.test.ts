@@ -79,8 +79,16 @@ describe('koukan start', () => {
     expect(second.output()).not.toMatch(/shown once/);
     const db2 = createDb({ url: second.databaseUrl, poolSize: 1 });
     expect((await findApiKey(db2.db, key!)).length).toBe(1);
-    const { rows } = await db2.pool.query('select count(*)::int as n from api_keys');
+    const { rows } = await db2.pool.query(
+      `select count(*)::int as n from api_keys k join senders s on s.id = k.sender_id where s.name = 'sandbox'`,
+    );
     expect(rows[0].n).toBe(1);
+    // The gateway's internal smtp-mx key is renewed at each start; only the newest one is live.
+    const mx = await db2.pool.query(
+      `select count(*) filter (where revoked_at is null)::int as live, count(*)::int as total
+         from api_keys k join senders s on s.id = k.sender_id where s.name = 'smtp-mx'`,
+    );
+    expect(mx.rows[0]).toEqual({ live: 1, total: 2 });
     await db2.close();
     expect(await stop(second.child), second.output()).toBe(0);
   });
