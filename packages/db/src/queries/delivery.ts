@@ -1,0 +1,251 @@
+import { and, eq, inArray, isNotNull, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../client/create-db.ts';
+import { type Attempt, attempts } from '../schema/attempts/table.ts';
+import { blobs } from '../schema/blobs/table.ts';
+import { events } from '../schema/events/table.ts';
+import { type Transaction, transactions } from '../schema/transactions/table.ts';
+
+/** A transaction this instance has just leased, with the attempt opened for it. */
+export interface ClaimedTransaction {
+  transaction: Transaction;
+  attempt: Attempt;
+  /** The attempt of a previous owner whose lease had expired, now recorded as abandoned. */
+  abandoned?: Attempt;
+}
+
+export interface ClaimInput {
+  owner: string;
+  leaseMs: number;
+  limit: number;
+  /** Claim only this transaction (cut-through); otherwise any due work. */
+  id?: string;
+}
+
+const t = transactions;
+
+/**
+ * Due work: queued and due with a body to send, or in flight under a lease that has expired
+ * (its owner died or lost the database; any replica may take it over).
+ *
+ * "Body ready" is `body_blob_id is not null or body_spec is not null`: the REST API only sets
+ * `body_blob_id` on a finalized blob, and a message-builder spec is complete when stored. A
+ * transaction created before its body was uploaded stays queued and is skipped until then.
+ */
+function dueCondition(): SQL {
+  return or(
+    and(
+      eq(t.status, 'queued'),
+      sql`${t.nextAttemptAt} <= now()`,
+      or(isNotNull(t.bodyBlobId), isNotNull(t.bodySpec)),
+    ),
+    and(eq(t.status, 'inflight'), lt(t.leaseExpiresAt, sql`now()`)),
+  )!;
+}
+
+/**
+ * Claims due transactions into a lease with one conditional UPDATE over a
+ * `FOR UPDATE SKIP LOCKED` sub-select, so concurrent replicas never claim the same row. In the
+ * same database transaction, the unfinished attempt of a taken-over lease is recorded as
+ * abandoned (and counted in `attempt_count`), and a new attempt row and `attempt_started`
+ * event are written for each claimed transaction.
+ */
+export async function claimTransactions(
+  db: DbOrTx,
+  input: ClaimInput,
+): Promise<ClaimedTransaction[]> {
+  return db.transaction(async (tx) => {
+    const due = tx
+      .select({ id: t.id })
+      .from(t)
+      .where(input.id ? and(eq(t.id, input.id), dueCondition()) : dueCondition())
+      .orderBy(t.nextAttemptAt)
+      .limit(input.limit)
+      .for('update', { skipLocked: true });
+    const claimed = await tx
+      .update(t)
+      .set({
+        status: 'inflight',
+        leaseOwner: input.owner,
+        leaseExpiresAt: sql`now() + make_interval(secs => ${input.leaseMs / 1000})`,
+        // An expired lease means an attempt that never finished: it counts as one.
+        attemptCount: sql`${t.attemptCount} + case when ${t.status} = 'inflight' then 1 else 0 end`,
+        version: sql`${t.version} + 1`,
+        updatedAt: sql`now()`,
+      })
+      .where(inArray(t.id, due))
+      .returning();
+    if (claimed.length === 0) return [];
+    const ids = claimed.map((r) => r.id);
+    const abandoned = await tx
+      .update(attempts)
+      .set({ outcome: 'abandoned', finishedAt: sql`now()`, error: 'lease expired; taken over' })
+      .where(and(inArray(attempts.transactionId, ids), isNull(attempts.finishedAt)))
+      .returning();
+    const opened = await tx
+      .insert(attempts)
+      .values(
+        claimed.map((r) => ({
+          transactionId: r.id,
+          number: r.attemptCount + 1,
+          instanceId: input.owner,
+        })),
+      )
+      .returning();
+    await tx.insert(events).values([
+      ...abandoned.map((a) => ({
+        transactionId: a.transactionId,
+        attemptId: a.id,
+        type: 'attempt_abandoned',
+        data: { number: a.number, instance_id: a.instanceId, taken_over_by: input.owner },
+      })),
+      ...opened.map((a) => ({
+        transactionId: a.transactionId,
+        attemptId: a.id,
+        type: 'attempt_started',
+        data: { number: a.number, instance_id: input.owner },
+      })),
+    ]);
+    return claimed.map((transaction) => ({
+      transaction,
+      attempt: opened.find((a) => a.transactionId === transaction.id)!,
+      ...(abandoned.some((a) => a.transactionId === transaction.id) && {
+        abandoned: abandoned.find((a) => a.transactionId === transaction.id)!,
+      }),
+    }));
+  });
+}
+
+/**
+ * The guard every write of an attempt's owner goes through: the row is still in flight under
+ * this owner, and this attempt has not been abandoned by a takeover. (The owner id alone is not
+ * enough: an instance whose lease expired may have re-claimed the row itself.)
+ */
+export function leaseHeld(id: string, owner: string, attemptId: string): SQL {
+  return and(
+    eq(t.id, id),
+    eq(t.status, 'inflight'),
+    eq(t.leaseOwner, owner),
+    sql`exists (select 1 from ${attempts} where ${attempts.id} = ${attemptId} and ${attempts.finishedAt} is null)`,
+  )!;
+}
+
+/** Extends the lease; false when it is no longer held (the attempt must stop, writing nothing). */
+export async function renewLease(
+  db: DbOrTx,
+  input: { id: string; owner: string; attemptId: string; leaseMs: number },
+): Promise<boolean> {
+  const rows = await db
+    .update(t)
+    .set({ leaseExpiresAt: sql`now() + make_interval(secs => ${input.leaseMs / 1000})` })
+    .where(leaseHeld(input.id, input.owner, input.attemptId))
+    .returning({ id: t.id });
+  return rows.length > 0;
+}
+
+/**
+ * Gives leases back (graceful stop): still-held rows return to the queue, due now, and their
+ * open attempts are recorded as abandoned. Returns the ids released.
+ */
+export async function releaseLeases(
+  db: DbOrTx,
+  input: { owner: string; ids?: string[] },
+): Promise<string[]> {
+  return db.transaction(async (tx) => {
+    const rows = await tx
+      .update(t)
+      .set({
+        status: 'queued',
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        nextAttemptAt: sql`now()`,
+        attemptCount: sql`${t.attemptCount} + 1`,
+        version: sql`${t.version} + 1`,
+        updatedAt: sql`now()`,
+      })
+      .where(
+        and(
+          eq(t.status, 'inflight'),
+          eq(t.leaseOwner, input.owner),
+          input.ids ? inArray(t.id, input.ids) : undefined,
+        ),
+      )
+      .returning({ id: t.id });
+    const ids = rows.map((r) => r.id);
+    if (ids.length === 0) return [];
+    const closed = await tx
+      .update(attempts)
+      .set({ outcome: 'abandoned', finishedAt: sql`now()`, error: 'instance stopping' })
+      .where(and(inArray(attempts.transactionId, ids), isNull(attempts.finishedAt)))
+      .returning();
+    if (closed.length) {
+      await tx.insert(events).values(
+        closed.map((a) => ({
+          transactionId: a.transactionId,
+          attemptId: a.id,
+          type: 'attempt_abandoned',
+          data: { number: a.number, reason: 'instance stopping' },
+        })),
+      );
+    }
+    return ids;
+  });
+}
+
+/**
+ * Retention, step 1: finished transactions older than `finishedBefore` give up their body (the
+ * blob's reference count drops; the blob is collected once unreferenced). Bounded by `limit`;
+ * `FOR UPDATE SKIP LOCKED` lets replicas run it concurrently without double-decrementing.
+ */
+export async function releaseFinishedBodies(
+  db: DbOrTx,
+  input: { finishedBefore: Date; limit: number },
+): Promise<number> {
+  return db.transaction(async (tx) => {
+    const victims = tx
+      .select({ id: t.id })
+      .from(t)
+      .where(
+        and(
+          isNotNull(t.finishedAt),
+          lt(t.finishedAt, input.finishedBefore),
+          isNotNull(t.bodyBlobId),
+        ),
+      )
+      .limit(input.limit)
+      .for('update', { skipLocked: true });
+    // `from` the old values: the UPDATE sees the blob id before it is nulled.
+    const rows = await tx.execute<{ blob_id: string }>(sql`
+      update ${t} set body_blob_id = null, updated_at = now()
+      from (select id, body_blob_id as blob_id from ${t} where id in (${victims})) old
+      where ${t.id} = old.id
+      returning old.blob_id`);
+    const counts = new Map<string, number>();
+    for (const r of rows.rows) counts.set(r.blob_id, (counts.get(r.blob_id) ?? 0) + 1);
+    for (const [blobId, n] of counts) {
+      await tx
+        .update(blobs)
+        .set({ refCount: sql`greatest(${blobs.refCount} - ${n}, 0)`, updatedAt: sql`now()` })
+        .where(eq(blobs.id, blobId));
+    }
+    return rows.rows.length;
+  });
+}
+
+/** Retention, step 2: finished transactions older than `finishedBefore` are deleted. */
+export async function deleteFinishedTransactions(
+  db: DbOrTx,
+  input: { finishedBefore: Date; limit: number },
+): Promise<number> {
+  return db.transaction(async (tx) => {
+    const victims = tx
+      .select({ id: t.id })
+      .from(t)
+      .where(
+        and(isNotNull(t.finishedAt), lt(t.finishedAt, input.finishedBefore), isNull(t.bodyBlobId)),
+      )
+      .limit(input.limit)
+      .for('update', { skipLocked: true });
+    const rows = await tx.delete(t).where(inArray(t.id, victims)).returning({ id: t.id });
+    return rows.length;
+  });
+}
