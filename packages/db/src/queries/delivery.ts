@@ -249,3 +249,19 @@ export async function deleteFinishedTransactions(
     return rows.length;
   });
 }
+
+/**
+ * Locks the row for the outcome write of attempt `attemptId`, only while this owner still
+ * holds its lease (see `leaseHeld`); undefined when it was lost: the caller writes nothing.
+ */
+export async function lockLeasedTransaction(
+  db: DbOrTx,
+  input: { id: string; owner: string; attemptId: string },
+): Promise<Transaction | undefined> {
+  const [row] = await db
+    .select()
+    .from(t)
+    .where(leaseHeld(input.id, input.owner, input.attemptId))
+    .for('update');
+  return row;
+}

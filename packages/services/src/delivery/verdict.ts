@@ -42,7 +42,10 @@ const show = (r: SmtpResponse) => `${r.code} ${r.message}`;
  * temporary answer (or none) makes the attempt temporary, otherwise any 5xx makes it permanent.
  * `error` is a failure before or outside the SMTP dialogue (timeout, connection): temporary.
  */
-export function classifyVerdict(verdict: AttemptVerdict | undefined, error?: string): Classification {
+export function classifyVerdict(
+  verdict: AttemptVerdict | undefined,
+  error?: string,
+): Classification {
   if (error !== undefined || !verdict) {
     return { kind: 'temporary', phase: 'error', message: error ?? 'no verdict' };
   }

@@ -58,7 +58,9 @@ export function buildDsn(input: DsnInput): Buffer {
   ];
   const perMessage = [
     `Reporting-MTA: dns; ${domain}`,
-    ...(input.originalMessageId ? [`Original-Envelope-Id: ${oneLine(input.originalMessageId)}`] : []),
+    ...(input.originalMessageId
+      ? [`Original-Envelope-Id: ${oneLine(input.originalMessageId)}`]
+      : []),
     `Arrival-Date: ${input.arrivalDate.toUTCString()}`,
   ];
   const perRecipient = input.recipients.map((r) =>
