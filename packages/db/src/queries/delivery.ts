@@ -3,6 +3,7 @@ import type { DbOrTx } from '../client/create-db.ts';
 import { type Attempt, attempts } from '../schema/attempts/table.ts';
 import { blobs } from '../schema/blobs/table.ts';
 import { events } from '../schema/events/table.ts';
+import { instances } from '../schema/instances/table.ts';
 import { type Transaction, transactions } from '../schema/transactions/table.ts';
 
 /** A transaction this instance has just leased, with the attempt opened for it. */
@@ -264,4 +265,62 @@ export async function lockLeasedTransaction(
     .where(leaseHeld(input.id, input.owner, input.attemptId))
     .for('update');
   return row;
+}
+
+/**
+ * Queued transactions whose body never arrived within `createdBefore` fail with
+ * `downstream_timeout` (the submitter side never finished). Bounded, safe concurrently.
+ */
+export async function failBodylessTransactions(
+  db: DbOrTx,
+  input: { createdBefore: Date; limit: number },
+): Promise<string[]> {
+  return db.transaction(async (tx) => {
+    const victims = tx
+      .select({ id: t.id })
+      .from(t)
+      .where(
+        and(
+          eq(t.status, 'queued'),
+          isNull(t.bodyBlobId),
+          isNull(t.bodySpec),
+          lt(t.createdAt, input.createdBefore),
+        ),
+      )
+      .limit(input.limit)
+      .for('update', { skipLocked: true });
+    const rows = await tx
+      .update(t)
+      .set({
+        status: 'failed',
+        finalAttemptReason: 'downstream_timeout',
+        finishedAt: sql`now()`,
+        nextAttemptAt: null,
+        version: sql`${t.version} + 1`,
+        updatedAt: sql`now()`,
+      })
+      .where(inArray(t.id, victims))
+      .returning({ id: t.id });
+    if (rows.length) {
+      await tx.insert(events).values(
+        rows.map((r) => ({
+          transactionId: r.id,
+          type: 'final',
+          data: { status: 'failed', reason: 'downstream_timeout' },
+        })),
+      );
+    }
+    return rows.map((r) => r.id);
+  });
+}
+
+/** Re-creates this instance's row under the same id after it was pruned (e.g. a long pause). */
+export async function ensureInstance(
+  db: DbOrTx,
+  input: { id: string; kind: string; hostname: string; pid: number; version?: string },
+): Promise<void> {
+  await db
+    .insert(instances)
+    .values({ ...input, version: input.version ?? '' })
+    .onConflictDoUpdate({ target: instances.id, set: { heartbeatAt: sql`now()` } });
 }

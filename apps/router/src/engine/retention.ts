@@ -1,0 +1,63 @@
+import {
+  collectUnreferencedBlobs,
+  type Db,
+  deleteFinishedTransactions,
+  failBodylessTransactions,
+  releaseFinishedBodies,
+} from '@koukan/db';
+import type { RetentionOptions } from './types.ts';
+
+const DAY = 86_400_000;
+
+export interface RetentionResult {
+  bodiesReleased: number;
+  transactionsDeleted: number;
+  blobsCollected: number;
+  bodylessFailed: number;
+}
+
+export function retentionDefaults(o: RetentionOptions = {}): Required<RetentionOptions> {
+  return {
+    bodyAfterMs: o.bodyAfterMs ?? 7 * DAY,
+    deleteAfterMs: o.deleteAfterMs ?? 30 * DAY,
+    blobGraceMs: o.blobGraceMs ?? DAY,
+    bodyTimeoutMs: o.bodyTimeoutMs ?? DAY,
+    intervalMs: o.intervalMs ?? 60_000,
+    batch: o.batch ?? 500,
+  };
+}
+
+/**
+ * One bounded retention pass (each step at most `batch` rows): finished transactions release
+ * their bodies after `bodyAfterMs` and are deleted after `deleteAfterMs` (a deleted row takes its
+ * attempts and events with it); blobs unreferenced for `blobGraceMs` are collected; queued
+ * transactions still without a body after `bodyTimeoutMs` fail with `downstream_timeout`.
+ * Every step skips rows another replica has locked, so replicas run it concurrently.
+ */
+export async function runRetentionPass(
+  db: Db,
+  options: Required<RetentionOptions>,
+  now: Date,
+): Promise<RetentionResult> {
+  const before = (ms: number) => new Date(now.getTime() - ms);
+  const bodiesReleased = await releaseFinishedBodies(db, {
+    finishedBefore: before(options.bodyAfterMs),
+    limit: options.batch,
+  });
+  const transactionsDeleted = await deleteFinishedTransactions(db, {
+    finishedBefore: before(options.deleteAfterMs),
+    limit: options.batch,
+  });
+  const blobsCollected = await collectUnreferencedBlobs(
+    db,
+    before(options.blobGraceMs),
+    options.batch,
+  );
+  const bodylessFailed = (
+    await failBodylessTransactions(db, {
+      createdBefore: before(options.bodyTimeoutMs),
+      limit: options.batch,
+    })
+  ).length;
+  return { bodiesReleased, transactionsDeleted, blobsCollected, bodylessFailed };
+}
