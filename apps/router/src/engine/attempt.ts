@@ -73,7 +73,14 @@ export function runAttempt(deps: AttemptDeps, claimed: ClaimedTransaction): Runn
   async function run(): Promise<AttemptEnd> {
     let verdict: AttemptVerdict | undefined;
     let error: string | undefined;
-    const sender = deps.config.getSender(tx.senderId);
+    let sender = deps.config.getSender(tx.senderId);
+    if (!sender) {
+      // A sender created since the last reload: reload now rather than run without its policy.
+      await deps.config
+        .refresh()
+        .catch((err: unknown) => log.warn({ err }, 'config reload failed'));
+      sender = deps.config.getSender(tx.senderId);
+    }
     if (tx.cancelRequestedAt) {
       // Taken over after a cancel was requested: nothing more to try.
       error = 'cancelled before the attempt';

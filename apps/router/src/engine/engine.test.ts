@@ -1,10 +1,17 @@
-import { getTransaction, listAttempts, listEvents, listLiveInstances } from '@koukan/db';
+import {
+  claimTransactions,
+  getTransaction,
+  listAttempts,
+  listEvents,
+  listLiveInstances,
+} from '@koukan/db';
 import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import { cancelTransaction } from '@koukan/services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSender, makeTransaction } from './testing/fixtures.ts';
 import { engineFor, silent, statusOf } from './testing/harness.ts';
 import { deferred, ScriptedRunner, verdicts } from './testing/scripted-runner.ts';
+import type { AttemptVerdict } from './types.ts';
 
 // The runner is the engine's input port (where the filter chain plugs in), scripted per test.
 let t: TestDatabase;
@@ -111,30 +118,32 @@ describe('delivery engine', () => {
   });
 
   it('ends an in-flight transaction as cancelled after its attempt, unless it succeeded', async () => {
-    const gates = new Map<
-      string,
-      ReturnType<typeof deferred<ReturnType<typeof verdicts.tempfail>>>
-    >();
-    const runner = new ScriptedRunner(({ tx }) => gates.get(tx.id)!.promise);
+    // Every attempt waits for the test to answer it (made on first use: the engine may claim
+    // a transaction before the test gets to register it).
+    const gates = new Map<string, ReturnType<typeof deferred<AttemptVerdict>>>();
+    const gate = (id: string) => {
+      if (!gates.has(id)) gates.set(id, deferred());
+      return gates.get(id)!;
+    };
+    const runner = new ScriptedRunner(({ tx }) => gate(tx.id).promise);
     const engine = await engineFor(t, runner);
     const ctx = { db: t.db, logger: silent, actor: 'user:ops@example.com' };
     try {
       const s = await makeSender(t.db, { retry: { schedule: ['1m'] } });
       const failing = await makeTransaction(t.db, s.id);
       const succeeding = await makeTransaction(t.db, s.id);
-      gates.set(failing.id, deferred());
-      gates.set(succeeding.id, deferred());
       await runner.nextCall((c) => c.tx.id === failing.id);
       await runner.nextCall((c) => c.tx.id === succeeding.id);
       for (const id of [failing.id, succeeding.id]) {
         expect((await cancelTransaction({ ctx, input: { id } })).status).toBe('inflight');
       }
-      gates.get(failing.id)!.resolve(verdicts.tempfail());
-      gates.get(succeeding.id)!.resolve(verdicts.delivered());
+      gate(failing.id).resolve(verdicts.tempfail());
+      gate(succeeding.id).resolve(verdicts.delivered());
       await expect.poll(() => statusOf(t, failing.id)).toBe('cancelled');
       await expect.poll(() => statusOf(t, succeeding.id)).toBe('delivered');
       expect((await getTransaction(t.db, failing.id))!.finalAttemptReason).toBe('cancelled');
     } finally {
+      for (const g of gates.values()) g.resolve(verdicts.delivered());
       await engine.stop();
     }
   });
@@ -154,16 +163,12 @@ describe('delivery engine', () => {
       const call = await runner.nextCall((c) => c.tx.id === tx.id);
       // Another replica takes over: simulate its lease expiring and a claim by another owner.
       const other = '33333333-3333-4333-8333-333333333333';
-      await t.pool.query(
-        `update transactions set lease_expires_at = now() - interval '1 second' where id = $1`,
-        [tx.id],
-      );
-      const { claimTransactions } = await import('@koukan/db');
-      const [taken] = await claimTransactions(t.db, {
-        owner: other,
-        leaseMs: 60_000,
-        limit: 1,
-        id: tx.id,
+      // Expiry and claim in one database transaction, so a renewal cannot slip in between.
+      const [taken] = await t.db.transaction(async (dbTx) => {
+        await dbTx.execute(
+          `update transactions set lease_expires_at = now() - interval '1 second' where id = '${tx.id}'`,
+        );
+        return claimTransactions(dbTx, { owner: other, leaseMs: 60_000, limit: 1, id: tx.id });
       });
       expect(taken?.abandoned?.instanceId).toBe(engine.instanceId);
       await expect.poll(() => call.ctx.signal.aborted, { timeout: 3000 }).toBe(true);
