@@ -61,16 +61,20 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
     });
 
   function launch(claimed: ClaimedTransaction) {
+    const id = claimed.transaction.id;
+    // Re-claimed our own expired lease (renewals failed, e.g. a database outage): the old
+    // attempt was recorded as abandoned and must stop.
+    running.get(id)?.abort('lease_lost');
     const attempt = runAttempt(deps, claimed);
-    running.set(claimed.transaction.id, attempt);
+    running.set(id, attempt);
     if (claimed.abandoned) {
       logger.warn(
-        { transactionId: claimed.transaction.id, previousOwner: claimed.abandoned.instanceId },
+        { transactionId: id, previousOwner: claimed.abandoned.instanceId },
         'took over an expired lease',
       );
     }
     void attempt.done.finally(() => {
-      running.delete(claimed.transaction.id);
+      if (running.get(id) === attempt) running.delete(id);
       wake?.(); // a slot is free
     });
   }

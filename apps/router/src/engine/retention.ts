@@ -3,6 +3,7 @@ import {
   type Db,
   deleteFinishedTransactions,
   failBodylessTransactions,
+  pruneDeadInstances,
   releaseFinishedBodies,
 } from '@koukan/db';
 import type { RetentionOptions } from './types.ts';
@@ -14,6 +15,7 @@ export interface RetentionResult {
   transactionsDeleted: number;
   blobsCollected: number;
   bodylessFailed: number;
+  instancesPruned: number;
 }
 
 export function retentionDefaults(o: RetentionOptions = {}): Required<RetentionOptions> {
@@ -24,6 +26,7 @@ export function retentionDefaults(o: RetentionOptions = {}): Required<RetentionO
     bodyTimeoutMs: o.bodyTimeoutMs ?? DAY,
     intervalMs: o.intervalMs ?? 60_000,
     batch: o.batch ?? 500,
+    instanceStaleMs: o.instanceStaleMs ?? 10 * 60_000,
   };
 }
 
@@ -31,7 +34,8 @@ export function retentionDefaults(o: RetentionOptions = {}): Required<RetentionO
  * One bounded retention pass (each step at most `batch` rows): finished transactions release
  * their bodies after `bodyAfterMs` and are deleted after `deleteAfterMs` (a deleted row takes its
  * attempts and events with it); blobs unreferenced for `blobGraceMs` are collected; queued
- * transactions still without a body after `bodyTimeoutMs` fail with `downstream_timeout`.
+ * transactions still without a body after `bodyTimeoutMs` fail with `downstream_timeout`;
+ * instance rows without a heartbeat for `instanceStaleMs` are removed.
  * Every step skips rows another replica has locked, so replicas run it concurrently.
  */
 export async function runRetentionPass(
@@ -59,5 +63,7 @@ export async function runRetentionPass(
       limit: options.batch,
     })
   ).length;
-  return { bodiesReleased, transactionsDeleted, blobsCollected, bodylessFailed };
+  // A replica silent this long is dead (its leases expired long ago): drop its row.
+  const instancesPruned = await pruneDeadInstances(db, options.instanceStaleMs);
+  return { bodiesReleased, transactionsDeleted, blobsCollected, bodylessFailed, instancesPruned };
 }

@@ -37,6 +37,8 @@ export interface RetentionOptions {
   intervalMs?: number;
   /** Rows per step per pass. Default 500. */
   batch?: number;
+  /** Remove `instances` rows whose heartbeat is older than this. Default 10 min. */
+  instanceStaleMs?: number;
 }
 
 export interface EngineOptions {
