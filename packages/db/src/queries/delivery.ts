@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNotNull, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, lt, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client/create-db.ts';
 import { type Attempt, attempts } from '../schema/attempts/table.ts';
 import { blobs } from '../schema/blobs/table.ts';
@@ -25,58 +25,58 @@ export interface ClaimInput {
 const t = transactions;
 
 /**
- * Due work: queued and due with a body to send, or in flight under a lease that has expired
- * (its owner died or lost the database; any replica may take it over).
+ * Claims due transactions into a lease with one conditional UPDATE whose row sources are two
+ * `FOR UPDATE SKIP LOCKED` sub-selects, so concurrent replicas never claim the same row:
+ *
+ * - in flight under an expired lease (its owner died or lost the database; any replica may
+ *   take it over), oldest expiry first, served by `transactions_lease_idx`;
+ * - queued and due with a body to send, earliest first, served by `transactions_due_idx`.
+ *
+ * Two ordered index scans, because one sub-select with an OR of both sorts the whole due
+ * backlog on every claim. Together at most `limit` rows, takeovers first.
  *
  * "Body ready" is `body_blob_id is not null or body_spec is not null`: the REST API only sets
- * `body_blob_id` on a finalized blob, and a message-builder spec is complete when stored. A
+ * `body_blob_id` on a finalized blob, and a message-builder spec is complete when stored; a
  * transaction created before its body was uploaded stays queued and is skipped until then.
- */
-function dueCondition(): SQL {
-  return or(
-    and(
-      eq(t.status, 'queued'),
-      sql`${t.nextAttemptAt} <= now()`,
-      or(isNotNull(t.bodyBlobId), isNotNull(t.bodySpec)),
-    ),
-    and(eq(t.status, 'inflight'), lt(t.leaseExpiresAt, sql`now()`)),
-  )!;
-}
-
-/**
- * Claims due transactions into a lease with one conditional UPDATE over a
- * `FOR UPDATE SKIP LOCKED` sub-select, so concurrent replicas never claim the same row. In the
- * same database transaction, the unfinished attempt of a taken-over lease is recorded as
- * abandoned (and counted in `attempt_count`), and a new attempt row and `attempt_started`
+ *
+ * In the same database transaction, the unfinished attempt of a taken-over lease is recorded
+ * as abandoned (and counted in `attempt_count`), and a new attempt row and `attempt_started`
  * event are written for each claimed transaction.
  */
 export async function claimTransactions(
   db: DbOrTx,
   input: ClaimInput,
 ): Promise<ClaimedTransaction[]> {
+  const only = input.id ? sql`and id = ${input.id}` : sql``;
   return db.transaction(async (tx) => {
-    const due = tx
-      .select({ id: t.id })
-      .from(t)
-      .where(input.id ? and(eq(t.id, input.id), dueCondition()) : dueCondition())
-      .orderBy(t.nextAttemptAt)
-      .limit(input.limit)
-      .for('update', { skipLocked: true });
-    const claimed = await tx
-      .update(t)
-      .set({
-        status: 'inflight',
-        leaseOwner: input.owner,
-        leaseExpiresAt: sql`now() + make_interval(secs => ${input.leaseMs / 1000})`,
-        // An expired lease means an attempt that never finished: it counts as one.
-        attemptCount: sql`${t.attemptCount} + case when ${t.status} = 'inflight' then 1 else 0 end`,
-        version: sql`${t.version} + 1`,
-        updatedAt: sql`now()`,
-      })
-      .where(inArray(t.id, due))
-      .returning();
-    if (claimed.length === 0) return [];
-    const ids = claimed.map((r) => r.id);
+    const result = await tx.execute<{ id: string }>(sql`
+      with expired as (
+        select id from transactions
+        where status = 'inflight' and lease_expires_at < now() ${only}
+        order by lease_expires_at
+        limit ${input.limit}
+        for update skip locked
+      ), due as (
+        select id from transactions
+        where status = 'queued' and next_attempt_at <= now()
+          and (body_blob_id is not null or body_spec is not null) ${only}
+        order by next_attempt_at
+        limit greatest(${input.limit} - (select count(*) from expired), 0)
+        for update skip locked
+      )
+      update transactions set
+        status = 'inflight',
+        lease_owner = ${input.owner},
+        lease_expires_at = now() + make_interval(secs => ${input.leaseMs / 1000}),
+        -- an expired lease means an attempt that never finished: it counts as one
+        attempt_count = attempt_count + case when status = 'inflight' then 1 else 0 end,
+        version = version + 1,
+        updated_at = now()
+      where id in (select id from expired union all select id from due)
+      returning id`);
+    const ids = result.rows.map((r) => r.id);
+    if (ids.length === 0) return [];
+    const claimed = await tx.select().from(t).where(inArray(t.id, ids)).orderBy(t.nextAttemptAt);
     const abandoned = await tx
       .update(attempts)
       .set({ outcome: 'abandoned', finishedAt: sql`now()`, error: 'lease expired; taken over' })
