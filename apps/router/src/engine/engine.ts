@@ -80,7 +80,13 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
   }
 
   async function claim(limit: number, id?: string): Promise<number> {
-    const claimed = await claimTransactions(db, { owner, leaseMs, limit, ...(id && { id }) });
+    const claimed = await claimTransactions(db, {
+      owner,
+      leaseMs,
+      limit,
+      exclude: [...running.keys()],
+      ...(id && { id }),
+    });
     for (const c of claimed) launch(c);
     return claimed.length;
   }

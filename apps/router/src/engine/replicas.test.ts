@@ -51,7 +51,10 @@ describe('three replicas, one killed with SIGKILL mid-attempt', () => {
     });
     const s = await makeSender(t.db, { retry: { schedule: ['1s'] } });
     const txs = await Promise.all(Array.from({ length: N }, () => makeTransaction(t.db, s.id)));
-    const base = { databaseUrl: t.url, receiverUrl: receiver.url, leaseMs: 1000 };
+    // Lease 3 s (renewed every second): short enough for a quick takeover after the kill, long
+    // enough that a survivor's renewal is not late on a loaded machine. A survivor whose lease
+    // did run out would rightly be taken over too — leases give at-least-once delivery.
+    const base = { databaseUrl: t.url, receiverUrl: receiver.url, leaseMs: 3000 };
     const workers: Worker[] = [];
     try {
       const w1 = await spawnWorker({ ...base, name: 'w1' });

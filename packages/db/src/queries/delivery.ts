@@ -20,6 +20,11 @@ export interface ClaimInput {
   limit: number;
   /** Claim only this transaction (cut-through); otherwise any due work. */
   id?: string;
+  /**
+   * Transactions this instance is running: never re-claimed by it even if their lease ran out
+   * (a late renewal revives it; another replica may still take them over).
+   */
+  exclude?: string[];
 }
 
 const t = transactions;
@@ -48,11 +53,14 @@ export async function claimTransactions(
   input: ClaimInput,
 ): Promise<ClaimedTransaction[]> {
   const only = input.id ? sql`and id = ${input.id}` : sql``;
+  const notMine = input.exclude?.length
+    ? sql`and id <> all(${`{${input.exclude.join(',')}}`}::uuid[])`
+    : sql``;
   return db.transaction(async (tx) => {
     const result = await tx.execute<{ id: string }>(sql`
       with expired as (
         select id from transactions
-        where status = 'inflight' and lease_expires_at < now() ${only}
+        where status = 'inflight' and lease_expires_at < now() ${only} ${notMine}
         order by lease_expires_at
         limit ${input.limit}
         for update skip locked
@@ -323,4 +331,25 @@ export async function ensureInstance(
     .insert(instances)
     .values({ ...input, version: input.version ?? '' })
     .onConflictDoUpdate({ target: instances.id, set: { heartbeatAt: sql`now()` } });
+}
+
+/**
+ * Closes attempt `id` with its result only if it is still open. The conditional UPDATE is
+ * re-checked against the latest row version, so an attempt a takeover has just marked
+ * abandoned cannot be overwritten (a check in an earlier statement could see a stale snapshot).
+ */
+export async function finishOpenAttempt(
+  db: DbOrTx,
+  id: string,
+  result: Pick<
+    Attempt,
+    'outcome' | 'upstreamHost' | 'mailResponse' | 'rcptResponse' | 'dataResponse' | 'error'
+  >,
+): Promise<Attempt | undefined> {
+  const [row] = await db
+    .update(attempts)
+    .set({ ...result, finishedAt: sql`now()` })
+    .where(and(eq(attempts.id, id), isNull(attempts.finishedAt)))
+    .returning();
+  return row;
 }

@@ -114,6 +114,42 @@ describe('recordAttemptOutcome', () => {
     expect((await listAttempts(t.db, tx.id))[0]).toMatchObject({ outcome: 'abandoned' });
   });
 
+  it('does not let an attempt abandoned by a re-claim of the same owner write', async () => {
+    const s = await makeSender(t.db);
+    const tx = await makeTransaction(t.db, s.id);
+    const first = await claimOne(tx.id);
+    await t.pool.query(
+      `update transactions set lease_expires_at = now() - interval '1 second' where id = $1`,
+      [tx.id],
+    );
+    // The owner's own running attempt is excluded from its claims…
+    expect(
+      await claimTransactions(t.db, {
+        owner: OWNER,
+        leaseMs: 60_000,
+        limit: 1,
+        id: tx.id,
+        exclude: [tx.id],
+      }),
+    ).toEqual([]);
+    // …but were it re-claimed, the first attempt is closed and may no longer write.
+    const second = await claimOne(tx.id);
+    expect(second.abandoned?.id).toBe(first.attempt.id);
+    const r = await recordAttemptOutcome({
+      ctx,
+      input: {
+        transactionId: tx.id,
+        attemptId: first.attempt.id,
+        owner: OWNER,
+        verdict: { mailResponse: ok, rcptResponse: [ok], dataResponse: ok },
+        dsn,
+      },
+    });
+    expect(r).toEqual({ written: false });
+    expect((await listAttempts(t.db, tx.id)).map((a) => a.outcome)).toEqual(['abandoned', null]);
+    expect((await getTransaction(t.db, tx.id))!.status).toBe('inflight');
+  });
+
   it('turns a failure into cancelled when a cancel was requested during the attempt', async () => {
     const s = await makeSender(t.db, { notification: { enabled: true } });
     const tx = await makeTransaction(t.db, s.id, { cancelRequestedAt: now });

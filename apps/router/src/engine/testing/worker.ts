@@ -27,7 +27,7 @@ const engine = await startEngine({
   logger,
   runner: new HttpRunner(config.receiverUrl, config.name),
   dsn: { reportingMta: `${config.name}.koukan.test` },
-  leaseMs: config.leaseMs ?? 1000,
+  leaseMs: config.leaseMs ?? 3000,
   concurrency: config.concurrency ?? 4,
   pollIntervalMs: config.pollIntervalMs ?? 50,
   retention: false,
