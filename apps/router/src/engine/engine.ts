@@ -18,6 +18,7 @@ import type { EngineHandle, EngineOptions } from './types.ts';
  * Starts a delivery engine replica: registers it in `instances` and heartbeats, loads the live
  * configuration, and claims due work into leases every `pollIntervalMs` (at once again after a
  * full batch), running at most `concurrency` attempts. `kick(id)` runs a new transaction at once.
+ * Resolves once the first claim pass has run.
  */
 export async function startEngine(options: EngineOptions): Promise<EngineHandle> {
   const { db, logger: baseLogger } = options;
@@ -91,6 +92,10 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
     return claimed.length;
   }
 
+  let firstPassDone!: () => void;
+  const firstPass = new Promise<void>((resolve) => {
+    firstPassDone = resolve;
+  });
   const loop = (async () => {
     while (!stopping) {
       const free = concurrency - running.size;
@@ -105,9 +110,13 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
       } catch (err) {
         logger.error({ err }, 'claiming due work failed');
       }
+      firstPassDone();
       if (n < limit && !stopping) await nap(pollIntervalMs);
     }
+    firstPassDone();
   })();
+  // Startup's first claim pass has run when startEngine resolves (what was due then is leased).
+  await firstPass;
 
   const heartbeat = setInterval(async () => {
     try {

@@ -4,7 +4,7 @@ import pino from 'pino';
 import { startEngine } from '../engine.ts';
 import type { AttemptRunner, EngineHandle, EngineOptions } from '../types.ts';
 
-export const silent = pino({ level: 'silent' });
+export const silent = pino({ level: process.env.ENGINE_TEST_LOG ?? 'silent' });
 
 /** Starts an engine on the test database with test-friendly defaults; stop it in `finally`. */
 export function engineFor(
