@@ -12,6 +12,8 @@ const envSchema = z.object({
     .int()
     .positive()
     .default(50 * 1024 * 1024),
+  /** An upload that receives no bytes for this long is cut with 408 (and stays resumable). */
+  KOUKAN_UPLOAD_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

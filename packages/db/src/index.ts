@@ -1,3 +1,4 @@
+export * from './client/canonical-json.ts';
 export * from './client/channels.ts';
 export * from './client/create-db.ts';
 export * from './client/errors.ts';

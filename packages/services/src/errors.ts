@@ -9,9 +9,12 @@ export const appErrorCodes = {
   not_found: { http: 404, trpc: 'NOT_FOUND', smtp: [550, '5.1.1'] },
   conflict: { http: 409, trpc: 'CONFLICT', smtp: [451, '4.3.0'] },
   precondition_failed: { http: 412, trpc: 'PRECONDITION_FAILED', smtp: [451, '4.3.0'] },
+  request_timeout: { http: 408, trpc: 'TIMEOUT', smtp: [451, '4.4.2'] },
   payload_too_large: { http: 413, trpc: 'PAYLOAD_TOO_LARGE', smtp: [552, '5.3.4'] },
+  unsupported_media_type: { http: 415, trpc: 'UNSUPPORTED_MEDIA_TYPE', smtp: [554, '5.6.1'] },
   range_not_satisfiable: { http: 416, trpc: 'BAD_REQUEST', smtp: [451, '4.3.0'] },
   unprocessable: { http: 422, trpc: 'UNPROCESSABLE_CONTENT', smtp: [550, '5.6.0'] },
+  precondition_required: { http: 428, trpc: 'PRECONDITION_FAILED', smtp: [451, '4.3.0'] },
   too_many_requests: { http: 429, trpc: 'TOO_MANY_REQUESTS', smtp: [451, '4.7.0'] },
   timeout: { http: 504, trpc: 'TIMEOUT', smtp: [451, '4.4.2'] },
   unavailable: { http: 503, trpc: 'SERVICE_UNAVAILABLE', smtp: [451, '4.3.0'] },
@@ -55,4 +58,43 @@ export class AppError extends Error {
 
 export function isAppError(err: unknown): err is AppError {
   return err instanceof AppError;
+}
+
+interface IssueLike {
+  path: readonly PropertyKey[];
+  message: string;
+}
+
+/** `rcpt_to[0].m` from a zod issue path, prefixed with where the value came from. */
+export function fieldPath(path: readonly PropertyKey[], prefix?: string): string {
+  const p = path
+    .map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i === 0 ? '' : '.'}${String(k)}`))
+    .join('');
+  if (!prefix) return p;
+  return p ? `${prefix}.${p}`.replace('.[', '[') : prefix;
+}
+
+export function issuesToDetails(issues: readonly IssueLike[], prefix?: string): AppErrorDetail[] {
+  return issues.map((i) => ({ field: fieldPath(i.path, prefix), message: i.message }));
+}
+
+/** Parses a service input at the boundary; a mismatch is a 400 naming each offending field. */
+export function parseInput<T>(
+  schema: {
+    safeParse(
+      v: unknown,
+    ): { success: true; data: T } | { success: false; error: { issues: IssueLike[] } };
+  },
+  value: unknown,
+  prefix?: string,
+): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const details = issuesToDetails(result.error.issues, prefix);
+  const first = details[0];
+  throw new AppError(
+    'bad_request',
+    first ? `${first.field || 'input'}: ${first.message}` : 'invalid input',
+    { details },
+  );
 }

@@ -6,7 +6,7 @@ import {
   listLiveInstances,
 } from '@koukan/db';
 import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
-import { cancelTransaction } from '@koukan/services';
+import { cancelTransactionByOperator } from '@koukan/services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSender, makeTransaction } from './testing/fixtures.ts';
 import { engineFor, silent, statusOf } from './testing/harness.ts';
@@ -135,7 +135,7 @@ describe('delivery engine', () => {
       await runner.nextCall((c) => c.tx.id === failing.id);
       await runner.nextCall((c) => c.tx.id === succeeding.id);
       for (const id of [failing.id, succeeding.id]) {
-        expect((await cancelTransaction({ ctx, input: { id } })).status).toBe('inflight');
+        expect((await cancelTransactionByOperator({ ctx, input: { id } })).status).toBe('inflight');
       }
       gate(failing.id).resolve(verdicts.tempfail());
       gate(succeeding.id).resolve(verdicts.delivered());

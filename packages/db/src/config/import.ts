@@ -2,7 +2,7 @@ import type { Db } from '../client/create-db.ts';
 import { recordAudit } from '../queries/audit.ts';
 import { getChainByName, upsertChain } from '../queries/chains.ts';
 import { upsertSender } from '../queries/senders.ts';
-import { parseConfig } from './parse.ts';
+import { parseConfig, validateConfig } from './parse.ts';
 import { type ChainValidator, ConfigError, type ConfigFile, type ConfigIssue } from './schema.ts';
 
 export interface ImportResult {
@@ -20,7 +20,8 @@ export async function importConfig(
   source: string | ConfigFile,
   options: { actor: string; validateChain?: ChainValidator },
 ): Promise<ImportResult> {
-  const config = typeof source === 'string' ? parseConfig(source, options) : source;
+  const config =
+    typeof source === 'string' ? parseConfig(source, options) : validateConfig(source, options);
   return db.transaction(async (tx) => {
     const known = new Set(config.endpoint.map((e) => e.name));
     const issues: ConfigIssue[] = [];

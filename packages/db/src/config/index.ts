@@ -1,4 +1,4 @@
 export { exportConfig, exportConfigObject } from './export.ts';
 export { type ImportResult, importConfig } from './import.ts';
-export { parseConfig } from './parse.ts';
+export { parseConfig, validateConfig } from './parse.ts';
 export * from './schema.ts';

@@ -20,7 +20,15 @@ export function parseConfig(
   if (doc.errors.length > 0) {
     throw new ConfigError(doc.errors.map((e) => ({ path: '', message: e.message })));
   }
-  const result = configFileSchema.safeParse(doc.toJS() ?? {});
+  return validateConfig(doc.toJS() ?? {}, options);
+}
+
+/** Validates a configuration object (parsed YAML, or built in code) as parseConfig does. */
+export function validateConfig(
+  input: unknown,
+  options: { validateChain?: ChainValidator } = {},
+): ConfigFile {
+  const result = configFileSchema.safeParse(input);
   if (!result.success) {
     throw new ConfigError(
       result.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })),

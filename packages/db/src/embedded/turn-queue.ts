@@ -54,8 +54,14 @@ export class TurnQueue {
   /** A connection that goes away mid-transaction must not leave the session in it. */
   async clearTransactionIfNeeded(id: number): Promise<void> {
     if (this.owner !== id) return;
-    if (this.inTransaction()) await this.db.exec('ROLLBACK');
-    this.release(id);
+    try {
+      // The server may be stopping: a closed database has no transaction left to roll back.
+      if (!this.db.closed && this.inTransaction()) await this.db.exec('ROLLBACK');
+    } catch {
+      // Nothing to recover: the connection is gone either way.
+    } finally {
+      this.release(id);
+    }
   }
 
   private inTransaction(): boolean {

@@ -79,7 +79,7 @@ export async function appendBlobChunk(
 export async function writeBlobStream(
   db: DbOrTx,
   blobId: string,
-  source: AsyncIterable<Buffer | Uint8Array | string>,
+  source: AsyncIterable<Buffer | Uint8Array | string> | Iterable<Buffer | Uint8Array | string>,
   options: { offset?: number; chunkSize?: number; maxBytes?: number } = {},
 ): Promise<number> {
   const chunkSize = options.chunkSize ?? BLOB_CHUNK_SIZE;

@@ -1,4 +1,5 @@
 import { asc, desc, eq, sql } from 'drizzle-orm';
+import { canonicalJson } from '../client/canonical-json.ts';
 import type { DbOrTx } from '../client/create-db.ts';
 import { withDbErrors } from '../client/errors.ts';
 import {
@@ -29,7 +30,7 @@ export async function upsertChain(
   if (
     existing &&
     existing.description === description &&
-    JSON.stringify(existing.filters) === JSON.stringify(input.filters)
+    canonicalJson(existing.filters) === canonicalJson(input.filters)
   ) {
     return { chain: existing, changed: false };
   }

@@ -40,9 +40,10 @@ const t = transactions;
  * Two ordered index scans, because one sub-select with an OR of both sorts the whole due
  * backlog on every claim. Together at most `limit` rows, takeovers first.
  *
- * "Body ready" is `body_blob_id is not null or body_spec is not null`: the REST API only sets
- * `body_blob_id` on a finalized blob, and a message-builder spec is complete when stored; a
- * transaction created before its body was uploaded stays queued and is skipped until then.
+ * Readiness: the REST API leaves `next_attempt_at` null until the body is complete (every
+ * byte uploaded, blobs finalized) and sets it then, so a transaction waiting for its body is
+ * never due. `body_blob_id is not null or body_spec is not null` is a second guard against a
+ * row that has no body at all.
  *
  * In the same database transaction, the unfinished attempt of a taken-over lease is recorded
  * as abandoned (and counted in `attempt_count`), and a new attempt row and `attempt_started`
@@ -276,8 +277,9 @@ export async function lockLeasedTransaction(
 }
 
 /**
- * Queued transactions whose body never arrived within `createdBefore` fail with
- * `downstream_timeout` (the submitter side never finished). Bounded, safe concurrently.
+ * Queued transactions still waiting for their body (`next_attempt_at` null: the REST API sets
+ * it once the body is complete) created before `createdBefore` fail with `downstream_timeout`
+ * (the submitter never finished). Bounded, safe concurrently.
  */
 export async function failBodylessTransactions(
   db: DbOrTx,
@@ -288,12 +290,7 @@ export async function failBodylessTransactions(
       .select({ id: t.id })
       .from(t)
       .where(
-        and(
-          eq(t.status, 'queued'),
-          isNull(t.bodyBlobId),
-          isNull(t.bodySpec),
-          lt(t.createdAt, input.createdBefore),
-        ),
+        and(eq(t.status, 'queued'), isNull(t.nextAttemptAt), lt(t.createdAt, input.createdBefore)),
       )
       .limit(input.limit)
       .for('update', { skipLocked: true });

@@ -1,4 +1,5 @@
 import { asc, eq, sql } from 'drizzle-orm';
+import { canonicalJson } from '../client/canonical-json.ts';
 import type { DbOrTx } from '../client/create-db.ts';
 import { DbError, withDbErrors } from '../client/errors.ts';
 import { type Sender, senders } from '../schema/senders/table.ts';
@@ -33,7 +34,7 @@ export async function upsertSender(
   if (!existing) return { sender: await createSender(db, input), changed: true };
   const { name: _name, ...update } = toColumns(input);
   const differs = Object.entries(update).some(
-    ([k, v]) => JSON.stringify(existing[k as keyof Sender]) !== JSON.stringify(v),
+    ([k, v]) => canonicalJson(existing[k as keyof Sender]) !== canonicalJson(v),
   );
   if (!differs) return { sender: existing, changed: false };
   return { sender: await updateSender(db, input.name, input), changed: true };

@@ -4,7 +4,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceContext } from '../context.ts';
 import { bulkTransactionAction } from './bulk.ts';
-import { cancelTransaction } from './cancel.ts';
+import { cancelTransactionByOperator } from './cancel.ts';
 import { holdTransaction } from './hold.ts';
 import { releaseTransaction } from './release.ts';
 import { retryTransactionNow } from './retry-now.ts';
@@ -64,14 +64,14 @@ describe('cancel', () => {
   it('ends a queued transaction at once', async () => {
     const s = await makeSender(t.db);
     const tx = await makeTransaction(t.db, s.id);
-    const c = await cancelTransaction({ ctx, input: { id: tx.id } });
+    const c = await cancelTransactionByOperator({ ctx, input: { id: tx.id } });
     expect(c).toMatchObject({
       status: 'cancelled',
       finalAttemptReason: 'cancelled',
       nextAttemptAt: null,
     });
     expect(c.finishedAt).not.toBeNull();
-    await expect(cancelTransaction({ ctx, input: { id: tx.id } })).rejects.toMatchObject({
+    await expect(cancelTransactionByOperator({ ctx, input: { id: tx.id } })).rejects.toMatchObject({
       code: 'conflict',
     });
   });
@@ -80,7 +80,7 @@ describe('cancel', () => {
     const s = await makeSender(t.db);
     const tx = await makeTransaction(t.db, s.id);
     await claimTransactions(t.db, { owner: s.id, leaseMs: 60_000, limit: 1, id: tx.id });
-    const c = await cancelTransaction({ ctx, input: { id: tx.id } });
+    const c = await cancelTransactionByOperator({ ctx, input: { id: tx.id } });
     expect(c.status).toBe('inflight');
     expect(c.cancelRequestedAt).not.toBeNull();
     expect(c.leaseOwner).toBe(s.id);

@@ -25,7 +25,7 @@ export const cancelAction: OperatorAction = {
  * is (the returned row is then still `inflight` with `cancel_requested_at` set). `conflict`
  * once final.
  */
-export function cancelTransaction({
+export function cancelTransactionByOperator({
   ctx,
   input,
 }: ServiceCall<{ id: string }>): Promise<Transaction> {

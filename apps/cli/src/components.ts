@@ -1,0 +1,72 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import type { CliEnv } from './env.ts';
+
+export interface Component {
+  name: string;
+  /** TypeScript entry point, relative to the repository root. */
+  entry: string;
+  url: (env: CliEnv) => string;
+}
+
+/** What `npm start` runs besides the database, each as its own process, as in production. */
+export const components: Component[] = [
+  {
+    name: 'router',
+    entry: 'apps/router/src/main.ts',
+    url: (env) => `http://127.0.0.1:${env.KOUKAN_ROUTER_PORT}  (API docs: /docs)`,
+  },
+  {
+    name: 'gateway',
+    entry: 'apps/gateway/src/main.ts',
+    url: (env) => `http://127.0.0.1:${env.KOUKAN_GATEWAY_PORT}  (SMTP MX 2525, MSA 2587)`,
+  },
+  {
+    name: 'console',
+    entry: 'apps/console/src/main.ts',
+    url: (env) => `http://127.0.0.1:${env.KOUKAN_CONSOLE_PORT}`,
+  },
+];
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** The components that exist in this checkout, narrowed by KOUKAN_COMPONENTS. */
+export function selectComponents(selection: string): Component[] {
+  const wanted =
+    selection === 'all' ? undefined : new Set(selection === 'none' ? [] : selection.split(','));
+  return components.filter(
+    (c) => (wanted ? wanted.has(c.name) : true) && existsSync(repoRoot + c.entry),
+  );
+}
+
+export interface Running {
+  component: Component;
+  child: ChildProcess;
+  exited: Promise<number | null>;
+}
+
+export function spawnComponent(component: Component, databaseUrl: string, logger: Logger): Running {
+  const child = spawn(process.execPath, ['--import', 'tsx', repoRoot + component.entry], {
+    cwd: repoRoot,
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code, signal) => {
+      logger.info({ component: component.name, code, signal }, 'component exited');
+      resolve(code);
+    }),
+  );
+  return { component, child, exited };
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`. */
+export async function stopComponent(running: Running, graceMs = 10_000): Promise<void> {
+  if (running.child.exitCode !== null || running.child.signalCode !== null) return;
+  running.child.kill('SIGTERM');
+  const timer = setTimeout(() => running.child.kill('SIGKILL'), graceMs);
+  await running.exited;
+  clearTimeout(timer);
+}

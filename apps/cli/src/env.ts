@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+/** The CLI's environment, validated once; nothing else in the CLI reads process.env. */
+const envSchema = z.object({
+  /** A real PostgreSQL; when unset, `start` runs the embedded one. */
+  DATABASE_URL: z.string().url().optional(),
+  KOUKAN_DATA_DIR: z.string().default('./.koukan/data'),
+  KOUKAN_EMBEDDED_DB_PORT: port(5433),
+  KOUKAN_CONFIG: z.string().optional(),
+  KOUKAN_SEED_API_KEY: z.string().optional(),
+  KOUKAN_SMARTHOST: z
+    .string()
+    .regex(/^[^:\s]+:\d{1,5}$/, 'host:port')
+    .optional(),
+  KOUKAN_ROUTER_PORT: port(8000),
+  KOUKAN_GATEWAY_PORT: port(8001),
+  KOUKAN_CONSOLE_PORT: port(3000),
+  /** `all`, `none`, or a comma-separated list of router, gateway, console. */
+  KOUKAN_COMPONENTS: z.string().default('all'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type CliEnv = z.infer<typeof envSchema>;
+
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): CliEnv {
+  const result = envSchema.safeParse(source);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid environment:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}

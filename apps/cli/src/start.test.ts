@@ -1,0 +1,139 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createDb, findApiKey, listSenders } from '@koukan/db';
+import { createTestDatabase } from '@koukan/db/testing';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const main = join(repoRoot, 'apps/cli/src/main.ts');
+const seedKey = 'kk_SeedSeed01_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  databaseUrl: string;
+}
+
+function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const { DATABASE_URL: _omit, KOUKAN_CONFIG: _c, KOUKAN_SEED_API_KEY: _s, ...env } = process.env;
+  // Port 0 everywhere: tests run in parallel. Components are not started by these tests'
+  // assertions; their own suites cover them.
+  return { ...env, KOUKAN_EMBEDDED_DB_PORT: '0', LOG_LEVEL: 'warn', ...extra };
+}
+
+/** Runs `koukan start` as `npm start` does and waits for its banner. */
+async function startKoukan(env: NodeJS.ProcessEnv): Promise<Started> {
+  const child = spawn(process.execPath, ['--import', 'tsx', main, 'start'], {
+    cwd: repoRoot,
+    env: { ...env, KOUKAN_COMPONENTS: 'none' },
+  });
+  let out = '';
+  child.stdout.on('data', (d) => {
+    out += d;
+  });
+  child.stderr.on('data', (d) => {
+    out += d;
+  });
+  await expect.poll(() => out, { timeout: 60_000, interval: 100 }).toMatch(/Koukan is running/);
+  const url = /(postgres:\/\/\S+)/.exec(out)?.[1];
+  return { child, output: () => out, databaseUrl: url ?? env.DATABASE_URL ?? '' };
+}
+
+function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  return new Promise((resolve) => {
+    child.on('exit', (code) => resolve(code));
+    child.kill(signal);
+  });
+}
+
+describe('koukan start', () => {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+  const tempDir = () => {
+    const d = mkdtempSync(join(tmpdir(), 'koukan-cli-'));
+    dirs.push(d);
+    return d;
+  };
+
+  it('comes up on the embedded database, stops cleanly, and keeps its data across a restart', async () => {
+    const dir = tempDir();
+    const env = baseEnv({ KOUKAN_DATA_DIR: join(dir, 'data') });
+    const first = await startKoukan(env);
+    const key = /\b(kk_\w{10}_[\w-]{43})\b/.exec(first.output())?.[1];
+    expect(key).toBeDefined();
+    const db1 = createDb({ url: first.databaseUrl, poolSize: 1 });
+    expect((await listSenders(db1.db)).map((s) => s.name).sort()).toEqual(
+      ['sandbox', 'smtp-msa', 'smtp-msa-output', 'smtp-mx', 'smtp-mx-output', 'submission'].sort(),
+    );
+    expect((await findApiKey(db1.db, key!)).map((k) => k.sender.name)).toEqual(['sandbox']);
+    await db1.close();
+    expect(await stop(first.child, 'SIGINT'), first.output()).toBe(0);
+
+    const second = await startKoukan(env);
+    // Not a first start: no new key, no re-import; the old key still works.
+    expect(second.output()).not.toMatch(/shown once/);
+    const db2 = createDb({ url: second.databaseUrl, poolSize: 1 });
+    expect((await findApiKey(db2.db, key!)).length).toBe(1);
+    const { rows } = await db2.pool.query('select count(*)::int as n from api_keys');
+    expect(rows[0].n).toBe(1);
+    await db2.close();
+    expect(await stop(second.child), second.output()).toBe(0);
+  });
+
+  it('imports KOUKAN_CONFIG at every start and registers KOUKAN_SEED_API_KEY on the database of DATABASE_URL', async () => {
+    const t = await createTestDatabase({ migrate: false });
+    try {
+      const dir = tempDir();
+      const file = join(dir, 'koukan.yaml');
+      const config = (description: string) =>
+        `sender:\n  - name: submission\n    output_chain: out\n    description: ${description}\n  - name: sandbox\n    output_chain: out\nendpoint:\n  - name: out\n    chain:\n      - filter: sandbox\n`;
+      writeFileSync(file, config('first'));
+      const env = baseEnv({
+        KOUKAN_CONFIG: file,
+        KOUKAN_SEED_API_KEY: seedKey,
+        DATABASE_URL: t.url,
+      });
+      const first = await startKoukan(env);
+      expect(await stop(first.child), first.output()).toBe(0);
+      expect((await findApiKey(t.db, seedKey)).map((k) => k.sender.name).sort()).toEqual([
+        'sandbox',
+        'submission',
+      ]);
+      writeFileSync(file, config('second'));
+      const second = await startKoukan(env);
+      expect(await stop(second.child), second.output()).toBe(0);
+      const { rows } = await t.pool.query(
+        `select description, version from senders where name = 'submission'`,
+      );
+      expect(rows).toEqual([{ description: 'second', version: 2 }]);
+    } finally {
+      await t.destroy();
+    }
+  });
+
+  it('refuses an invalid configuration file with the offending path and a non-zero exit', async () => {
+    const t = await createTestDatabase({ migrate: false });
+    try {
+      const file = join(tempDir(), 'bad.yaml');
+      writeFileSync(file, 'sender:\n  - name: Bad Name\n');
+      const child = spawn(process.execPath, ['--import', 'tsx', main, 'start'], {
+        cwd: repoRoot,
+        env: baseEnv({ KOUKAN_CONFIG: file, DATABASE_URL: t.url }),
+      });
+      let err = '';
+      child.stderr.on('data', (d) => {
+        err += d;
+      });
+      const code = await new Promise((resolve) => child.on('exit', resolve));
+      expect(code).toBe(1);
+      expect(err).toContain('sender[0].name');
+    } finally {
+      await t.destroy();
+    }
+  });
+});

@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import type { Db } from '@koukan/db';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type pg from 'pg';
+import pino, { type Logger } from 'pino';
+import { installErrorHandlers } from './http/errors.ts';
+import { installMetrics } from './http/metrics.ts';
+import { TransactionWatcher } from './long-poll/watcher.ts';
+import type { RouteDeps } from './routes/deps.ts';
+import { registerDocs } from './routes/docs.ts';
+import { healthRoutes } from './routes/health.ts';
+import { transactionRoutes } from './routes/transactions.ts';
+import { uploadRoutes } from './routes/uploads.ts';
+
+export interface BuildAppOptions {
+  db: Db;
+  pool: pg.Pool;
+  /** A pino logger; default: pino at `logLevel`. */
+  logger?: Logger;
+  logLevel?: string;
+  /** Largest body or blob, in bytes (KOUKAN_MAX_BODY_BYTES); default 50 MB. */
+  maxBodyBytes?: number;
+  /** An upload that receives no bytes for this long is cut (408, resumable); default 30 s. */
+  uploadIdleTimeoutMs?: number;
+  /** Long-poll fallback polling interval; default 500 ms. */
+  longPollIntervalMs?: number;
+  /** LISTEN for NOTIFY hints (default true). */
+  listen?: boolean;
+  /** Process-wide default metrics (CPU, memory, event loop); default false (main.ts sets it). */
+  defaultMetrics?: boolean;
+  /** Called after a transaction is committed, for cut-through delivery. */
+  onTransactionCreated?: (id: string) => void;
+  /** Called after an upload completed a transaction's body. */
+  onBodyFinalized?: (id: string) => void;
+}
+
+/** Log redaction: keys and bodies never reach the logs. */
+export const redactPaths = [
+  'req.headers.authorization',
+  'headers.authorization',
+  'authorization',
+  'body',
+  'req.body',
+];
+
+/** Requests Node's HTTP parser rejects (bad request line, bad headers) get our JSON error too. */
+function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  const body = JSON.stringify({
+    error: { code: 'bad_request', message: 'malformed HTTP request', details: [] },
+  });
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+      `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
+function validRequestId(v: unknown): v is string {
+  return typeof v === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(v);
+}
+
+/** The router's HTTP app. Call `listen` on it; `close` also stops the long-poll watcher. */
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const logger =
+    options.logger ??
+    pino({
+      level: options.logLevel ?? 'info',
+      redact: { paths: redactPaths, censor: '[redacted]' },
+    });
+  const app = Fastify({
+    loggerInstance: logger,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return validRequestId(given) ? given : randomUUID();
+    },
+    // Bodies are streamed by the upload routes; JSON bodies are small.
+    bodyLimit: 1024 * 1024,
+    // Long-polls wait up to 30 s; stalled uploads are cut by the idle timeout.
+    requestTimeout: 0,
+    return503OnClosing: true,
+    clientErrorHandler,
+    forceCloseConnections: 'idle',
+  }) as unknown as FastifyInstance;
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorateRequest('principal', null);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  installErrorHandlers(app);
+
+  const watcher = new TransactionWatcher({
+    pool: options.pool,
+    logger: logger.child({ component: 'long-poll' }),
+    pollIntervalMs: options.longPollIntervalMs ?? 500,
+    listen: options.listen ?? true,
+  });
+  await watcher.start();
+  // Wake long-polls at shutdown so close() does not wait 30 s for them.
+  app.addHook('preClose', async () => {
+    await watcher.stop();
+  });
+
+  const deps: RouteDeps = {
+    db: options.db,
+    watcher,
+    maxBodyBytes: options.maxBodyBytes ?? 50 * 1024 * 1024,
+    uploadIdleTimeoutMs: options.uploadIdleTimeoutMs ?? 30_000,
+    onTransactionCreated: options.onTransactionCreated,
+    onBodyFinalized: options.onBodyFinalized,
+  };
+  await registerDocs(app);
+  installMetrics(app, options.db, { defaults: options.defaultMetrics ?? false });
+  healthRoutes(app, options.pool);
+  transactionRoutes(app, deps);
+  await app.register(async (scope) => uploadRoutes(scope, deps));
+  return app;
+}

@@ -1,0 +1,140 @@
+import { createDb, type DbHandle } from '@koukan/db';
+import type { TestDatabase } from '@koukan/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { client, makeSender, type Router, startRouter, testDatabase } from '../testing/harness.ts';
+
+let t: TestDatabase;
+let second: DbHandle;
+let a: Router;
+let b: Router;
+let polling: Router;
+beforeAll(async () => {
+  t = await testDatabase();
+  // Instance B has its own pool, as another replica would.
+  second = createDb({ url: t.url, poolSize: 4 });
+  a = await startRouter(t);
+  b = await startRouter({ ...t, db: second.db, pool: second.pool });
+  // A replica that gets no NOTIFY hints at all (as on the embedded database): polling only.
+  polling = await startRouter({ ...t, db: second.db, pool: second.pool }, { listen: false });
+});
+afterAll(async () => {
+  await Promise.all([a?.close(), b?.close(), polling?.close()]);
+  await second?.close();
+  await t?.destroy();
+});
+
+async function setup() {
+  const s = await makeSender(t.db);
+  const apiA = client(a.url, s.key);
+  const created = await apiA('POST', `/v1/senders/${s.name}/transactions`, {
+    json: { mail_from: { m: 'a@example.org' }, rcpt_to: [{ m: 'b@example.org' }] },
+  });
+  expect(created.status).toBe(201);
+  return { s, apiA, id: created.json.id as string, etag: created.headers.get('etag')! };
+}
+
+async function wakeAcross(waiter: Router) {
+  const { s, apiA, id, etag } = await setup();
+  const apiB = client(waiter.url, s.key);
+  const started = performance.now();
+  const poll = apiB('GET', `/v1/transactions/${id}`, {
+    headers: { 'if-none-match': etag, 'request-timeout': '20' },
+  });
+  await new Promise((r) => setTimeout(r, 300));
+  let answeredAt = 0;
+  const answered = poll.then((r) => {
+    answeredAt = performance.now();
+    return r;
+  });
+  const sentAt = performance.now();
+  const patched = await apiA('PATCH', `/v1/transactions/${id}`, {
+    json: { heartbeat: true },
+    headers: { 'if-match': etag },
+  });
+  // The change is committed when A answers; B's long-poll must answer within a second of it.
+  const committedAt = performance.now();
+  expect(patched.status).toBe(200);
+  const res = await answered;
+  const wake = Math.max(0, answeredAt - committedAt);
+  console.warn(
+    `wake-up: ${wake.toFixed(0)} ms after A acknowledged the change, ${(answeredAt - sentAt).toFixed(0)} ms after the PATCH was sent`,
+  );
+  expect(res.status).toBe(200);
+  expect(res.headers.get('etag')).toBe(patched.headers.get('etag'));
+  expect(res.json.heartbeat_at).not.toBeNull();
+  expect(performance.now() - started).toBeGreaterThan(250);
+  expect(wake).toBeLessThan(1000);
+  return wake;
+}
+
+describe('long-poll across two router instances on one database', () => {
+  it('a change made through A wakes a long-poll held on B within a second', async () => {
+    await wakeAcross(b);
+  });
+
+  it('also without NOTIFY, by polling alone', async () => {
+    await wakeAcross(polling);
+  });
+
+  it('304 when nothing changes within Request-Timeout', async () => {
+    const { s, id, etag } = await setup();
+    const started = performance.now();
+    const res = await client(b.url, s.key)('GET', `/v1/transactions/${id}`, {
+      headers: { 'if-none-match': etag, 'request-timeout': '1' },
+    });
+    expect(res.status).toBe(304);
+    expect(res.headers.get('etag')).toBe(etag);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(950);
+  });
+
+  it('answers at once for a stale ETag, or a matching one without Request-Timeout', async () => {
+    const { s, id, etag } = await setup();
+    const api = client(b.url, s.key);
+    const stale = await api('GET', `/v1/transactions/${id}`, {
+      headers: { 'if-none-match': '"999"', 'request-timeout': '20' },
+    });
+    expect(stale.status).toBe(200);
+    const started = performance.now();
+    const same = await api('GET', `/v1/transactions/${id}`, { headers: { 'if-none-match': etag } });
+    expect(same.status).toBe(304);
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+
+  it('400 for a malformed Request-Timeout', async () => {
+    const { s, id, etag } = await setup();
+    const res = await client(b.url, s.key)('GET', `/v1/transactions/${id}`, {
+      headers: { 'if-none-match': etag, 'request-timeout': 'soon' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.json.error.details[0].field).toBe('headers.request-timeout');
+  });
+
+  it('wakes only the waiters of the transaction that changed', async () => {
+    const txs = await Promise.all([setup(), setup(), setup()]);
+    const polls = txs.map(({ s, id, etag }) =>
+      client(b.url, s.key)('GET', `/v1/transactions/${id}`, {
+        headers: { 'if-none-match': etag, 'request-timeout': '2' },
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    const first = txs[0]!;
+    await first.apiA('POST', `/v1/transactions/${first.id}/cancel`);
+    const results = await Promise.all(polls);
+    expect(results.map((r) => r.status)).toEqual([200, 304, 304]);
+    expect(results[0]!.json.status).toBe('cancelled');
+  });
+
+  it('closing the app answers pending long-polls promptly', async () => {
+    const extra = await startRouter(t);
+    const { s, id, etag } = await setup();
+    const poll = client(extra.url, s.key)('GET', `/v1/transactions/${id}`, {
+      headers: { 'if-none-match': etag, 'request-timeout': '30' },
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    const started = performance.now();
+    await extra.close();
+    const res = await poll;
+    expect(res.status).toBe(304);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+});

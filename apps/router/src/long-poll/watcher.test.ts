@@ -1,0 +1,51 @@
+import type { TestDatabase } from '@koukan/db/testing';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabase } from '../testing/harness.ts';
+import { TransactionWatcher } from './watcher.ts';
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await testDatabase();
+});
+afterAll(async () => {
+  await t?.destroy();
+});
+
+describe('TransactionWatcher', () => {
+  it('times out, honours abort, and answers everyone on stop', async () => {
+    const w = new TransactionWatcher({ pool: t.pool, logger: pino({ level: 'silent' }) });
+    await w.start();
+    const id = '00000000-0000-4000-8000-000000000000';
+    // An unknown id reads as "changed" at the next poll (the transaction is gone).
+    expect(await w.waitForChange(id, 1, 5000)).toBe('changed');
+    const abort = new AbortController();
+    const aborted = w.waitForChange(id, 1, 5000, abort.signal);
+    abort.abort();
+    expect(await aborted).toBe('closed');
+    const pending = w.waitForChange(id, 1, 30_000);
+    expect(w.waiting).toBe(1);
+    await w.stop();
+    expect(await pending).toBe('closed');
+    expect(w.waiting).toBe(0);
+    expect(await w.waitForChange(id, 1, 1000)).toBe('closed');
+  });
+
+  it('times out when nothing changes', async () => {
+    const w = new TransactionWatcher({
+      pool: t.pool,
+      logger: pino({ level: 'silent' }),
+      listen: false,
+    });
+    await w.start();
+    const { rows } = await t.pool.query<{ id: string }>(
+      `insert into senders (name) values ('w-' || gen_random_uuid()) returning id`,
+    );
+    const tx = await t.pool.query<{ id: string }>(
+      `insert into transactions (sender_id, mail_from, rcpt_to, rcpt_addresses) values ($1, '{"m":""}', '[]', '{}') returning id`,
+      [rows[0]!.id],
+    );
+    expect(await w.waitForChange(tx.rows[0]!.id, 1, 700)).toBe('timeout');
+    await w.stop();
+  });
+});

@@ -1,0 +1,53 @@
+import { createDb, migrate } from '@koukan/db';
+import pino from 'pino';
+import { buildApp, redactPaths } from './app.ts';
+import { loadEnv } from './env.ts';
+
+/** The router process: migrate, serve, and shut down cleanly on SIGTERM/SIGINT. */
+async function main(): Promise<void> {
+  const env = loadEnv();
+  const logger = pino({
+    level: env.LOG_LEVEL,
+    base: { component: 'router' },
+    redact: { paths: redactPaths, censor: '[redacted]' },
+  });
+  const handle = createDb({
+    url: env.DATABASE_URL,
+    poolSize: env.KOUKAN_DB_POOL_SIZE,
+    statementTimeoutMs: env.KOUKAN_DB_STATEMENT_TIMEOUT_MS,
+    applicationName: 'koukan-router',
+  });
+  await migrate(handle.pool);
+  const app = await buildApp({
+    db: handle.db,
+    pool: handle.pool,
+    logger,
+    maxBodyBytes: env.KOUKAN_MAX_BODY_BYTES,
+    uploadIdleTimeoutMs: env.KOUKAN_UPLOAD_IDLE_TIMEOUT_MS,
+    defaultMetrics: true,
+  });
+  const address = await app.listen({ host: env.KOUKAN_ROUTER_HOST, port: env.KOUKAN_ROUTER_PORT });
+  logger.info({ address, docs: `${address}/docs` }, 'router listening');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'router stopping');
+    try {
+      await app.close();
+      await handle.close();
+      logger.info('router stopped');
+    } catch (err) {
+      logger.error({ err }, 'error while stopping');
+      process.exitCode = 1;
+    }
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err) => {
+  console.error('router failed to start:', err);
+  process.exitCode = 1;
+});

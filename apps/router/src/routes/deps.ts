@@ -1,0 +1,28 @@
+import type { Db } from '@koukan/db';
+import type { TransactionWatcher } from '../long-poll/watcher.ts';
+
+/** What the route modules need from buildApp. */
+export interface RouteDeps {
+  db: Db;
+  watcher: TransactionWatcher;
+  maxBodyBytes: number;
+  uploadIdleTimeoutMs: number;
+  onTransactionCreated: ((id: string) => void) | undefined;
+  onBodyFinalized: ((id: string) => void) | undefined;
+}
+
+export const security = [{ bearerAuth: [] }];
+
+/** Runs a hook after commit; a failing hook never fails the request. */
+export function fire(
+  hook: ((id: string) => void) | undefined,
+  id: string,
+  log: { warn: (o: object, m: string) => void },
+) {
+  if (!hook) return;
+  try {
+    hook(id);
+  } catch (err) {
+    log.warn({ err, transactionId: id }, 'hook failed');
+  }
+}

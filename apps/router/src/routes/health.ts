@@ -1,0 +1,50 @@
+import { isMigrated } from '@koukan/db';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type pg from 'pg';
+import { z } from 'zod';
+import { errorBodySchema } from '../http/error-schema.ts';
+import { sendError } from '../http/errors.ts';
+
+const statusSchema = z.object({ status: z.string(), reason: z.string().optional() });
+
+export function healthRoutes(app: FastifyInstance, pool: pg.Pool): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.get(
+    '/healthz',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Liveness: the process answers',
+        response: { 200: statusSchema },
+      },
+    },
+    async () => ({ status: 'ok' }),
+  );
+  r.get(
+    '/readyz',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Readiness: the database is reachable and migrated',
+        response: { 200: statusSchema, 503: errorBodySchema },
+      },
+    },
+    async (_request, reply) => {
+      try {
+        if (await isMigrated(pool)) return { status: 'ready' };
+        return sendError(reply, 503, {
+          code: 'unavailable',
+          message: 'the database is not migrated',
+          details: [],
+        });
+      } catch {
+        return sendError(reply, 503, {
+          code: 'unavailable',
+          message: 'the database is unreachable',
+          details: [],
+        });
+      }
+    },
+  );
+}

@@ -1,0 +1,231 @@
+import { schema } from '@koukan/db';
+import type { TestDatabase } from '@koukan/db/testing';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  client,
+  MESSAGE,
+  makeSender,
+  type Router,
+  startRouter,
+  testDatabase,
+} from '../testing/harness.ts';
+
+let t: TestDatabase;
+let router: Router;
+beforeAll(async () => {
+  t = await testDatabase();
+  router = await startRouter(t);
+});
+afterAll(async () => {
+  await router?.close();
+  await t?.destroy();
+});
+
+async function create(json: Record<string, unknown>, options: { exploder?: boolean } = {}) {
+  const s = await makeSender(t.db, options);
+  const api = client(router.url, s.key);
+  const res = await api('POST', `/v1/senders/${s.name}/transactions`, {
+    json: { mail_from: { m: 'a@example.org' }, ...json },
+  });
+  expect(res.status).toBe(201);
+  return { api, id: res.json.id as string, etag: res.headers.get('etag')!, view: res.json };
+}
+
+const setStatus = (id: string, status: schema.TransactionStatus) =>
+  t.db.update(schema.transactions).set({ status }).where(eq(schema.transactions.id, id));
+
+describe('PATCH /v1/transactions/{id}', () => {
+  it('adds recipients with If-Match; the transaction becomes due once it has one and a body', async () => {
+    const { api, id, etag, view } = await create(
+      { rcpt_to: [], body: { inline: MESSAGE } },
+      { exploder: true },
+    );
+    expect(view.next_attempt_at).toBeNull();
+    const res = await api('PATCH', `/v1/transactions/${id}`, {
+      json: {
+        add_rcpt_to: [
+          { m: 'b@example.org' },
+          { m: 'c@example.org', e: [{ k: 'NOTIFY', p: 'NEVER' }] },
+        ],
+      },
+      headers: { 'if-match': etag },
+    });
+    expect(res.status).toBe(200);
+    expect(res.json.rcpt_to.map((r: { m: string }) => r.m)).toEqual([
+      'b@example.org',
+      'c@example.org',
+    ]);
+    expect(res.json.next_attempt_at).not.toBeNull();
+    expect(res.headers.get('etag')).toBe(`"${res.json.version}"`);
+    expect(res.headers.get('etag')).not.toBe(etag);
+    const events = await api('GET', `/v1/transactions/${id}/events`);
+    expect(events.json.events.map((e: { type: string }) => e.type)).toEqual([
+      'created',
+      'rcpt_added',
+    ]);
+  });
+
+  it('428 without If-Match, 412 with a stale one, 400 with a malformed one', async () => {
+    const { api, id, etag } = await create({ rcpt_to: [] }, { exploder: true });
+    const path = `/v1/transactions/${id}`;
+    const none = await api('PATCH', path, { json: { heartbeat: true } });
+    expect(none.status).toBe(428);
+    expect(none.json.error.details[0].field).toBe('headers.if-match');
+    const ok = await api('PATCH', path, {
+      json: { heartbeat: true },
+      headers: { 'if-match': etag },
+    });
+    expect(ok.status).toBe(200);
+    const stale = await api('PATCH', path, {
+      json: { heartbeat: true },
+      headers: { 'if-match': etag },
+    });
+    expect(stale.status).toBe(412);
+    expect(stale.json.error).toMatchObject({
+      code: 'precondition_failed',
+      version: ok.json.version,
+    });
+    expect(stale.headers.get('etag')).toBe(`"${ok.json.version}"`);
+    const junk = await api('PATCH', path, {
+      json: { heartbeat: true },
+      headers: { 'if-match': 'abc' },
+    });
+    expect(junk.status).toBe(400);
+  });
+
+  it('validates recipients, unknown fields, and the one-recipient rule', async () => {
+    const plain = await create({ rcpt_to: [{ m: 'b@example.org' }] });
+    const path = `/v1/transactions/${plain.id}`;
+    const h = { 'if-match': plain.etag };
+    const inj = await plain.api('PATCH', path, {
+      json: { add_rcpt_to: [{ m: 'x@example.org\nBcc: y@evil.test' }] },
+      headers: h,
+    });
+    expect(inj.status).toBe(400);
+    expect(inj.json.error.details[0].field).toBe('body.add_rcpt_to[0].m');
+    const unknown = await plain.api('PATCH', path, { json: { status: 'delivered' }, headers: h });
+    expect(unknown.status).toBe(400);
+    expect(unknown.json.error.details[0].field).toBe('body.status');
+    const second = await plain.api('PATCH', path, {
+      json: { add_rcpt_to: [{ m: 'c@example.org' }] },
+      headers: h,
+    });
+    expect(second.status).toBe(422);
+    expect(second.json.error.details[0].field).toBe('body.add_rcpt_to');
+  });
+
+  it('409 adding recipients to a finished transaction', async () => {
+    const { api, id } = await create({ rcpt_to: [] }, { exploder: true });
+    await setStatus(id, 'delivered');
+    const current = await api('GET', `/v1/transactions/${id}`);
+    const res = await api('PATCH', `/v1/transactions/${id}`, {
+      json: { add_rcpt_to: [{ m: 'b@example.org' }] },
+      headers: { 'if-match': current.headers.get('etag')! },
+    });
+    expect(res.status).toBe(409);
+  });
+});
+
+describe('POST /v1/transactions/{id}/cancel', () => {
+  it('cancels a queued transaction at once, idempotently', async () => {
+    const { api, id } = await create({ rcpt_to: [{ m: 'b@example.org' }] });
+    const res = await api('POST', `/v1/transactions/${id}/cancel`);
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({
+      status: 'cancelled',
+      final_attempt_reason: 'cancelled',
+      next_attempt_at: null,
+    });
+    expect(res.json.finished_at).not.toBeNull();
+    const again = await api('POST', `/v1/transactions/${id}/cancel`);
+    expect(again.status).toBe(200);
+    expect(again.json.version).toBe(res.json.version);
+    const upload = await api('PUT', `/v1/transactions/${id}/body`, { body: MESSAGE });
+    expect(upload.status).toBe(409);
+    const events = await api('GET', `/v1/transactions/${id}/events`);
+    expect(events.json.events.map((e: { type: string }) => e.type)).toEqual([
+      'created',
+      'cancelled',
+    ]);
+  });
+
+  it('only requests cancellation of an inflight transaction', async () => {
+    const { api, id } = await create({ rcpt_to: [{ m: 'b@example.org' }] });
+    await setStatus(id, 'inflight');
+    const res = await api('POST', `/v1/transactions/${id}/cancel`);
+    expect(res.status).toBe(200);
+    expect(res.json.status).toBe('inflight');
+    expect(res.json.cancel_requested_at).not.toBeNull();
+    expect(res.json.finished_at).toBeNull();
+  });
+
+  it('409 for a delivered or failed transaction', async () => {
+    for (const status of ['delivered', 'failed'] as const) {
+      const { api, id } = await create({ rcpt_to: [{ m: 'b@example.org' }] });
+      await setStatus(id, status);
+      const res = await api('POST', `/v1/transactions/${id}/cancel`);
+      expect(res.status).toBe(409);
+      expect(res.json.error.code).toBe('conflict');
+    }
+  });
+});
+
+describe('GET /v1/transactions/{id}/events', () => {
+  it('pages the timeline and validates the query', async () => {
+    const { api, id, etag } = await create({ rcpt_to: [] }, { exploder: true });
+    let tag = etag;
+    for (let i = 0; i < 3; i++) {
+      const r = await api('PATCH', `/v1/transactions/${id}`, {
+        json: { add_rcpt_to: [{ m: `r${i}@example.org` }] },
+        headers: { 'if-match': tag },
+      });
+      tag = r.headers.get('etag')!;
+    }
+    const page1 = await api('GET', `/v1/transactions/${id}/events?limit=2`);
+    expect(page1.status).toBe(200);
+    expect(page1.json.events).toHaveLength(2);
+    expect(page1.json.next_after).not.toBeNull();
+    const page2 = await api(
+      'GET',
+      `/v1/transactions/${id}/events?limit=2&after=${page1.json.next_after}`,
+    );
+    expect(page2.json.events).toHaveLength(2);
+    const bad = await api('GET', `/v1/transactions/${id}/events?limit=0`);
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.details[0].field).toBe('query.limit');
+    const extra = await api('GET', `/v1/transactions/${id}/events?foo=1`);
+    expect(extra.status).toBe(400);
+    expect(extra.json.error.details[0].field).toBe('query.foo');
+  });
+});
+
+describe('GET /v1/transactions/{id}', () => {
+  it('shows responses once the engine has recorded them', async () => {
+    const { api, id } = await create({
+      rcpt_to: [{ m: 'b@example.org' }],
+      body: { inline: MESSAGE },
+    });
+    await t.db
+      .update(schema.transactions)
+      .set({
+        status: 'delivered',
+        attemptCount: 1,
+        mailResponse: { code: 250, message: 'ok' },
+        rcptResponse: [{ code: 250, message: 'accepted' }],
+        dataResponse: { code: 250, message: 'queued as X' },
+        finalAttemptReason: 'delivered',
+        finishedAt: new Date(),
+      })
+      .where(eq(schema.transactions.id, id));
+    const res = await api('GET', `/v1/transactions/${id}`);
+    expect(res.json).toMatchObject({
+      status: 'delivered',
+      attempt_count: 1,
+      mail_response: { code: 250, message: 'ok' },
+      rcpt_response: [{ code: 250, message: 'accepted' }],
+      data_response: { code: 250, message: 'queued as X' },
+      final_attempt_reason: 'delivered',
+    });
+  });
+});

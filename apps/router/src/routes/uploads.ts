@@ -1,0 +1,161 @@
+import {
+  AppError,
+  parseContentRange,
+  transactionViewSchema,
+  type UploadResult,
+  uploadBody,
+  uploadBuilderBlob,
+} from '@koukan/services';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { contextOf, principalOf, requireApiKey } from '../http/auth.ts';
+import { errorResponses } from '../http/error-schema.ts';
+import { etagOf } from '../http/etag.ts';
+import { withIdleTimeout } from '../http/upload-source.ts';
+import { fire, type RouteDeps, security } from './deps.ts';
+
+export const uploadResponseSchema = z
+  .object({
+    upload: z.object({
+      size: z.number().int().describe('Bytes stored so far: the next Content-Range starts here.'),
+      expected_size: z.number().int().nullable(),
+      complete: z.boolean().describe('This body or blob is completely uploaded.'),
+    }),
+    transaction: transactionViewSchema,
+  })
+  .meta({ id: 'UploadStatus' });
+
+const uploadHeaders = z.looseObject({
+  'content-range': z
+    .string()
+    .optional()
+    .describe(
+      'For chunked or resumed uploads: "bytes <start>-<end>/<total>" (or "/*" while the total is unknown); "bytes */<total>" completes an upload whose bytes are all stored.',
+    ),
+});
+
+/** Paths whose request body is raw bytes, for the OpenAPI document. */
+export const rawUploadPaths = [
+  '/v1/transactions/{id}/body',
+  '/v1/transactions/{id}/blob/{blob_id}',
+];
+
+function contentLengthOf(request: FastifyRequest): number | undefined {
+  const v = request.headers['content-length'];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 0) {
+    throw new AppError('bad_request', 'invalid Content-Length', {
+      details: [{ field: 'headers.content-length', message: 'not a byte count' }],
+    });
+  }
+  return n;
+}
+
+function respond(
+  reply: FastifyReply,
+  result: UploadResult,
+  deps: RouteDeps,
+  request: FastifyRequest,
+) {
+  if (result.finalized && result.bodyComplete) {
+    fire(deps.onBodyFinalized, result.transaction.id, request.log);
+  }
+  if (result.interrupted !== null) {
+    // The client stalled or went away: keep the connection from being reused.
+    reply.header('connection', 'close');
+    throw new AppError(
+      'request_timeout',
+      `upload interrupted (${result.interrupted}); resume at byte ${result.size}`,
+      {
+        details: [{ field: 'body', message: 'interrupted' }],
+        extra: { size: result.size, expected_size: result.expectedSize },
+      },
+    );
+  }
+  if (result.size > 0) reply.header('range', `bytes=0-${result.size - 1}`);
+  reply.header('upload-offset', String(result.size));
+  return reply.header('etag', etagOf(result.transaction.version)).send({
+    upload: {
+      size: result.size,
+      expected_size: result.expectedSize,
+      complete: result.finalized || result.transaction.body.status === 'finalized',
+    },
+    transaction: result.transaction,
+  });
+}
+
+/**
+ * Streaming uploads. The scope has a catch-all content-type parser that leaves the body
+ * unread, so the handler streams `request.raw` into blob storage a chunk at a time.
+ */
+export async function uploadRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const auth = requireApiKey(deps.db);
+  const source = (request: FastifyRequest) =>
+    withIdleTimeout(request.raw, deps.uploadIdleTimeoutMs);
+  const common = (request: FastifyRequest) => ({
+    principal: principalOf(request),
+    range: parseContentRange(request.headers['content-range']),
+    contentLength: contentLengthOf(request),
+    source: source(request),
+    maxBytes: deps.maxBodyBytes,
+  });
+
+  r.put(
+    '/v1/transactions/:id/body',
+    {
+      onRequest: auth,
+      schema: {
+        tags: ['uploads'],
+        summary: 'Upload the RFC 822 message',
+        description:
+          'Streams the raw message (any Content-Type, e.g. message/rfc822). Without Content-Range the request carries the whole message. With Content-Range it carries one chunk; a chunk must start at the bytes already stored (else `416`, with `Upload-Offset`/`Range` and `error.size` telling where to resume). The upload completes when `<total>` bytes are stored. Interrupted uploads keep what arrived and can be resumed.',
+        security,
+        params: z.object({ id: z.string() }),
+        headers: uploadHeaders,
+        response: {
+          200: uploadResponseSchema,
+          ...errorResponses(400, 401, 403, 404, 408, 409, 413, 416),
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await uploadBody({
+        ctx: contextOf(deps.db, request),
+        input: { ...common(request), id: request.params.id },
+      });
+      return respond(reply, result, deps, request);
+    },
+  );
+
+  r.put(
+    '/v1/transactions/:id/blob/:blob_id',
+    {
+      onRequest: auth,
+      schema: {
+        tags: ['uploads'],
+        summary: 'Upload one part of a message_builder body',
+        description:
+          'Uploads the content of the part whose content is `{"create_id": "<blob_id>"}`. Same streaming, Content-Range and resume rules as the body upload.',
+        security,
+        params: z.object({ id: z.string(), blob_id: z.string() }),
+        headers: uploadHeaders,
+        response: {
+          200: uploadResponseSchema,
+          ...errorResponses(400, 401, 403, 404, 408, 409, 413, 416),
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await uploadBuilderBlob({
+        ctx: contextOf(deps.db, request),
+        input: { ...common(request), id: request.params.id, createId: request.params.blob_id },
+      });
+      return respond(reply, result, deps, request);
+    },
+  );
+}

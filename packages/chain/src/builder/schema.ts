@@ -1,0 +1,120 @@
+import { z } from 'zod';
+
+/** Part content: inline text (or base64), an upload to come (`create_id`), or a reused blob. */
+export const partContentSchema = z.union([
+  z.strictObject({ inline: z.string(), encoding: z.enum(['utf8', 'base64']).default('utf8') }),
+  z.strictObject({ create_id: z.string().min(1).max(200) }),
+  z.strictObject({ reuse_uri: z.string().min(1) }),
+]);
+
+export const addressSchema = z.strictObject({
+  address: z.string().regex(/^[^\s@<>]+@[^\s@<>]+$/, { error: 'expected an email address' }),
+  name: z.string().optional(),
+});
+
+const addressList = z.array(addressSchema).min(1);
+
+const mimeType = z.string().regex(/^[\w.+-]+\/[\w.+-]+$/, { error: 'expected a MIME type' });
+
+const headerName = z
+  .string()
+  .regex(/^[!-9;-~]+$/, { error: 'expected a header field name' })
+  .refine((n) => !RESERVED_HEADERS.has(n.toLowerCase()), {
+    error: 'use the dedicated field for this header',
+  });
+
+export const RESERVED_HEADERS = new Set([
+  'from',
+  'sender',
+  'to',
+  'cc',
+  'bcc',
+  'reply-to',
+  'subject',
+  'date',
+  'message-id',
+  'in-reply-to',
+  'references',
+  'content-type',
+  'content-transfer-encoding',
+  'mime-version',
+]);
+
+export const bodyPartSchema = z.strictObject({
+  content: partContentSchema,
+});
+
+export const relatedPartSchema = z.strictObject({
+  /** Content-ID without angle brackets, referenced as `cid:` from the HTML */
+  content_id: z
+    .string()
+    .min(1)
+    .regex(/^[^<>\s]+$/, { error: 'Content-ID without <>' }),
+  content_type: mimeType,
+  filename: z.string().min(1).optional(),
+  content: partContentSchema,
+});
+
+export const attachmentSchema = z.strictObject({
+  filename: z.string().min(1),
+  content_type: mimeType.optional(),
+  content: partContentSchema,
+  /** for `message/rfc822` attachments produced by the parser: the nested message (informative) */
+  message: z.unknown().optional(),
+});
+
+/** The message-builder JSON body (DESIGN.md §6); `message_parser` produces the same shape. */
+export const messageBuilderSchema = z
+  .strictObject({
+    from: addressList.optional(),
+    sender: addressSchema.optional(),
+    to: addressList.optional(),
+    cc: addressList.optional(),
+    bcc: addressList.optional(),
+    reply_to: addressList.optional(),
+    subject: z.string().optional(),
+    /** ISO 8601 date-time with offset; defaults to the build time */
+    date: z.iso.datetime({ offset: true }).optional(),
+    /** Message-ID without angle brackets; generated when absent */
+    message_id: z
+      .string()
+      .regex(/^[^<>\s]+@[^<>\s]+$/, { error: 'expected id@domain' })
+      .optional(),
+    in_reply_to: z.string().optional(),
+    references: z.array(z.string().min(1)).optional(),
+    /** custom headers, UTF-8 values (encoded as needed) */
+    headers: z.array(z.strictObject({ name: headerName, value: z.string() })).default([]),
+    text: bodyPartSchema.optional(),
+    html: bodyPartSchema.optional(),
+    related: z.array(relatedPartSchema).default([]),
+    attachments: z.array(attachmentSchema).default([]),
+  })
+  .refine((m) => m.text || m.html || m.attachments.length > 0, {
+    error: 'a message needs text, html or an attachment',
+    path: ['text'],
+  })
+  .refine((m) => m.related.length === 0 || m.html, {
+    error: 'related parts need an html body',
+    path: ['related'],
+  });
+
+export type MessageBuilderSpec = z.output<typeof messageBuilderSchema>;
+export type MessageBuilderInput = z.input<typeof messageBuilderSchema>;
+export type PartContent = z.output<typeof partContentSchema>;
+export type BlobRef = { create_id: string } | { reuse_uri: string };
+
+/** Every blob the message needs (create_id uploads and reused URIs), with its JSON path. */
+export function builderBlobRefs(
+  spec: MessageBuilderSpec,
+): { path: (string | number)[]; ref: BlobRef }[] {
+  const out: { path: (string | number)[]; ref: BlobRef }[] = [];
+  const visit = (c: PartContent, path: (string | number)[]) => {
+    if ('create_id' in c) out.push({ path, ref: { create_id: c.create_id } });
+    else if ('reuse_uri' in c) out.push({ path, ref: { reuse_uri: c.reuse_uri } });
+  };
+  if (spec.text) visit(spec.text.content, ['text', 'content']);
+  if (spec.html) visit(spec.html.content, ['html', 'content']);
+  for (const [i, p] of spec.related.entries()) visit(p.content, ['related', i, 'content']);
+  for (const [i, p] of spec.attachments.entries()) visit(p.content, ['attachments', i, 'content']);
+  return out;
+}

@@ -1,0 +1,71 @@
+import type { ChainInput } from './schemas.ts';
+
+export type DefaultChainOptions = {
+  /** `host:port`: deliver every outbound message there instead of looking up MX records
+   * (the app passes `KOUKAN_SMARTHOST`; this package never reads the environment) */
+  smarthost?: string;
+  /** the gateway's transaction API (outbound SMTP) */
+  gatewayUrl?: string;
+  /** where inbound (MX) mail is handed over: a receiving application or the gateway's LMTP side */
+  inboundUrl?: string;
+  /** domains the MX accepts mail for */
+  localDomains?: string[];
+  /** DKIM signing domain and selector for REST submissions (key via secret `dkim/<domain>`) */
+  dkim?: { domain: string; selector: string };
+};
+
+/**
+ * The seed's chains (DESIGN.md §7), keyed by chain (sender) name:
+ * `smtp-mx` → router → exploder → `smtp-mx-output`; `smtp-msa` → exploder(msa) →
+ * `smtp-msa-output`; `submission` (REST) → message_builder → dkim_sign → … → rest_output(gateway);
+ * `sandbox` stores mail for the console.
+ */
+export function defaultChains(opts: DefaultChainOptions = {}): Record<string, ChainInput> {
+  const gateway = opts.gatewayUrl ?? 'http://localhost:8001';
+  const outboundRouting: ChainInput = opts.smarthost
+    ? [{ filter: 'router', policies: [{ type: 'smarthost', smarthost: opts.smarthost }] }]
+    : [
+        { filter: 'router', policies: [{ type: 'destination_domain' }] },
+        { filter: 'dns_resolution' },
+      ];
+  const toGateway: ChainInput[number] = {
+    filter: 'rest_output',
+    url: gateway,
+    sender: 'outbound',
+    api_key_ref: 'gateway',
+    // above response_timeout (300 s) so the output's own timeout answers first
+    timeout: 360,
+  };
+  const dkim = opts.dkim ?? { domain: 'localhost', selector: 'koukan' };
+  return {
+    'smtp-mx': [
+      {
+        filter: 'router',
+        policies: [{ type: 'address_list', domains: opts.localDomains ?? ['localhost'] }],
+      },
+      { filter: 'exploder', output_chain: 'smtp-mx-output', msa: false },
+    ],
+    'smtp-mx-output': [
+      { filter: 'received_header' },
+      { filter: 'auth_check' },
+      {
+        filter: 'rest_output',
+        url: opts.inboundUrl ?? gateway,
+        sender: 'inbound',
+        api_key_ref: 'inbound',
+      },
+    ],
+    'smtp-msa': [{ filter: 'exploder', output_chain: 'smtp-msa-output', msa: true }],
+    'smtp-msa-output': [{ filter: 'received_header' }, ...outboundRouting, toGateway],
+    submission: [
+      { filter: 'message_builder' },
+      {
+        filter: 'dkim_sign',
+        keys: [{ ...dkim, algorithm: 'rsa-sha256', private_key_ref: `dkim/${dkim.domain}` }],
+      },
+      ...outboundRouting,
+      toGateway,
+    ],
+    sandbox: [{ filter: 'message_builder' }, { filter: 'sandbox', mailbox: 'sandbox' }],
+  };
+}

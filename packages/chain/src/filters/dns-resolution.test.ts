@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { runChain } from '../chain.ts';
+import { zoneResolver } from '../dns.ts';
+import { accept } from '../responses.ts';
+import { type ChainInput, validateChain } from '../schemas.ts';
+import { testContext, testTx } from '../test-helpers.ts';
+import { resolveNextHops } from './dns-resolution.ts';
+
+// DNS stub: a fixed zone; NXDOMAIN for absent names, SERVFAIL where marked.
+const dns = zoneResolver({
+  'multi.test': {
+    MX: [
+      { exchange: 'mx3.multi.test', priority: 30 },
+      { exchange: 'mx1.multi.test.', priority: 10 },
+      { exchange: 'mx2.multi.test', priority: 20 },
+    ],
+  },
+  'nullmx.test': { MX: [{ exchange: '', priority: 0 }], A: ['192.0.2.1'] },
+  'implicit.test': { AAAA: ['2001:db8::25'] },
+  'noaddr.test': { TXT: [['v=spf1 -all']] },
+  'broken.test': { error: 'ESERVFAIL' },
+  'slow.test': { error: 'ETIMEOUT' },
+});
+
+const run = async (
+  domain: string,
+  cfg: Partial<Extract<ChainInput[number], { filter: 'dns_resolution' }>> = {},
+) => {
+  const r = validateChain([{ filter: 'dns_resolution', ...cfg }]);
+  if (!r.ok) throw new Error(JSON.stringify(r.errors));
+  const tx = testTx({ rcpt_to: [{ m: `user@${domain}` }] });
+  const res = await runChain(r.chain, tx, testContext({ dns }), { endOfChain: accept() });
+  return { res, tx };
+};
+
+describe('dns_resolution', () => {
+  it('orders MX hosts by preference', async () => {
+    const { tx, res } = await run('multi.test');
+    expect(tx.routing?.remote_hosts).toEqual([
+      { host: 'mx1.multi.test', port: 25 },
+      { host: 'mx2.multi.test', port: 25 },
+      { host: 'mx3.multi.test', port: 25 },
+    ]);
+    expect(res.rcpt[0]!.kind).toBe('accept');
+  });
+
+  it('answers RFC 7505 null MX with a permanent 556 5.1.10', async () => {
+    const { res } = await run('nullmx.test');
+    expect(res.rcpt[0]).toMatchObject({
+      kind: 'perm',
+      response: { code: 556, enhanced: '5.1.10' },
+    });
+    expect(res.events).toMatchObject([{ type: 'dns_failed', data: { reason: 'null_mx' } }]);
+  });
+
+  it('falls back to the implicit MX (A/AAAA of the domain)', async () => {
+    const { tx } = await run('implicit.test');
+    expect(tx.routing?.remote_hosts).toEqual([{ host: 'implicit.test', port: 25 }]);
+  });
+
+  it('fails permanently on NXDOMAIN and on a domain without addresses', async () => {
+    expect((await run('nonexistent.test')).res.rcpt[0]).toMatchObject({
+      kind: 'perm',
+      response: { enhanced: '5.1.2' },
+    });
+    expect((await run('noaddr.test')).res.rcpt[0]).toMatchObject({
+      kind: 'perm',
+      response: { enhanced: '5.1.2' },
+    });
+  });
+
+  it('fails temporarily on SERVFAIL and timeouts', async () => {
+    expect((await run('broken.test')).res.rcpt[0]).toMatchObject({
+      kind: 'temp',
+      response: { code: 451, enhanced: '4.4.3' },
+    });
+    expect((await run('slow.test')).res.rcpt[0]).toMatchObject({ kind: 'temp' });
+    // the lookup function itself answers MX results without the filter around it
+    expect(await resolveNextHops(dns, 'multi.test', 2525)).toMatchObject({
+      hosts: [{ host: 'mx1.multi.test', port: 2525 }, {}, {}],
+    });
+  });
+
+  it('times out a hanging resolver with a temporary failure', async () => {
+    const r = validateChain([{ filter: 'dns_resolution', lookup_timeout: 0.05 }]);
+    if (!r.ok) throw new Error('invalid');
+    const tx = testTx({ rcpt_to: [{ m: 'a@hang.test' }] });
+    const res = await runChain(r.chain, tx, testContext({ dns: () => new Promise(() => {}) }));
+    expect(res.rcpt[0]).toMatchObject({ kind: 'temp', response: { code: 451, enhanced: '4.4.3' } });
+  });
+
+  it('uses static_hosts overrides without asking DNS', async () => {
+    const { tx } = await run('nonexistent.test', {
+      static_hosts: { 'nonexistent.test': ['127.0.0.1:2525', '[::1]'] },
+    });
+    expect(tx.routing?.remote_hosts).toEqual([
+      { host: '127.0.0.1', port: 2525 },
+      { host: '::1', port: 25 },
+    ]);
+  });
+
+  it('keeps next hops already chosen by the router (smarthost)', async () => {
+    const r = validateChain([
+      { filter: 'router', policies: [{ type: 'smarthost', smarthost: 'relay.test:587' }] },
+      { filter: 'dns_resolution' },
+    ]);
+    if (!r.ok) throw new Error('invalid');
+    const tx = testTx({ rcpt_to: [{ m: 'a@nonexistent.test' }] });
+    const res = await runChain(r.chain, tx, testContext({ dns }), { endOfChain: accept() });
+    expect(res.rcpt[0]!.kind).toBe('accept');
+    expect(tx.routing?.remote_hosts).toEqual([{ host: 'relay.test', port: 587 }]);
+  });
+});
+
+describe('dns_resolution with several recipient domains', () => {
+  it('defers recipients of another domain than the one resolved', async () => {
+    const r = validateChain([
+      { filter: 'dns_resolution', static_hosts: { 'a.test': ['mx.a.test'] } },
+    ]);
+    if (!r.ok) throw new Error('invalid');
+    const tx = testTx({ rcpt_to: [{ m: 'x@a.test' }, { m: 'y@b.test' }, { m: 'z@A.test' }] });
+    const res = await runChain(r.chain, tx, testContext({ dns }), { endOfChain: accept() });
+    expect(res.rcpt.map((v) => v.kind)).toEqual(['accept', 'temp', 'accept']);
+  });
+});

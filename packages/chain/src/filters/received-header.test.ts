@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { readHeaders, streamToBuffer } from '../body.ts';
+import { runChain } from '../chain.ts';
+import { accept } from '../responses.ts';
+import { validateChain } from '../schemas.ts';
+import { testContext, testTx } from '../test-helpers.ts';
+
+const chain = () => {
+  const r = validateChain([{ filter: 'received_header', hostname: 'mx.koukan.test' }]);
+  if (!r.ok) throw new Error('invalid');
+  return r.chain;
+};
+const now = () => new Date('2026-11-30T10:20:30Z');
+
+describe('received_header', () => {
+  it('writes an RFC 5321 trace line with TLS and AUTH details', async () => {
+    const tx = testTx({
+      id: 'tx-42',
+      session: {
+        remote_ip: '192.0.2.10',
+        remote_host: 'client.example.com',
+        helo: 'laptop.example.com',
+        tls: { protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384', bits: 256 },
+        auth: { user: 'alice' },
+      },
+    });
+    const original = (await streamToBuffer(tx.body!.open())).toString();
+    await runChain(chain(), tx, testContext({ now }), { endOfChain: accept() });
+    const raw = (await streamToBuffer(tx.body!.open())).toString();
+    expect(raw).toBe(
+      [
+        'Received: from laptop.example.com (client.example.com [192.0.2.10])',
+        '\tby mx.koukan.test (Koukan) with ESMTPSA',
+        '\t(TLSv1.3 TLS_AES_256_GCM_SHA384 256 bits)',
+        '\t(authenticated as alice)',
+        '\tid tx-42',
+        '\tfor <bob@example.net>; Mon, 30 Nov 2026 10:20:30 +0000',
+        '',
+      ].join('\r\n') + original,
+    );
+    const headers = await readHeaders(tx.body!);
+    expect(headers[0]!.name).toBe('Received');
+    expect(headers[0]!.value).toMatch(
+      /^from laptop\.example\.com .* with ESMTPSA .*; Mon, 30 Nov 2026/,
+    );
+  });
+
+  it('omits `for` with several recipients and says ESMTP without TLS/AUTH; strips line breaks', async () => {
+    const tx = testTx({
+      rcpt_to: [{ m: 'a@x.test' }, { m: 'b@x.test' }],
+      session: { remote_ip: '198.51.100.1', helo: 'evil\r\nX-Injected: yes' },
+    });
+    await runChain(chain(), tx, testContext({ now }), { endOfChain: accept() });
+    const headers = await readHeaders(tx.body!);
+    expect(headers[0]!.value).toMatch(/ with ESMTP id /);
+    expect(headers[0]!.value).not.toContain(' for ');
+    expect(headers.some((h) => h.name === 'X-Injected')).toBe(false);
+  });
+});

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { secondsSchema } from '../schema-common.ts';
+
+export const restOutputSchema = z
+  .strictObject({
+    /** base URL of the next hop's transaction API, e.g. `http://localhost:8001` */
+    url: z.url({ protocol: /^https?$/ }),
+    /** sender name in `/v1/senders/{sender}/transactions` on the next hop */
+    sender: z.string().min(1),
+    /** API key reference, resolved through the secrets port (preferred) */
+    api_key_ref: z.string().min(1).optional(),
+    /** inline API key (development only; never logged) */
+    api_key: z.string().min(1).optional(),
+    connect_timeout: secondsSchema.default(30),
+    /** total time to wait for all responses */
+    response_timeout: secondsSchema.default(300),
+    /** long-poll `Request-Timeout` per GET */
+    poll_timeout: z.int().min(1).max(30).default(25),
+    /** send routing next hops as `remote_hosts` */
+    send_remote_hosts: z.boolean().default(true),
+  })
+  .refine((c) => !(c.api_key && c.api_key_ref), {
+    error: 'give at most one of api_key or api_key_ref',
+    path: ['api_key'],
+  });
+export type RestOutputConfig = z.output<typeof restOutputSchema>;

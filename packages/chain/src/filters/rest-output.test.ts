@@ -1,0 +1,144 @@
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { bodyFromBuffer } from '../body.ts';
+import { runChain } from '../chain.ts';
+import { type ChainInput, validateChain } from '../schemas.ts';
+import { simpleMessage, testContext, testTx } from '../test-helpers.ts';
+import { closeServers, protocolServer, trackServer } from '../testing/protocol-server.ts';
+
+const chainTo = (url: string, extra: Record<string, unknown> = {}) => {
+  const r = validateChain([
+    { filter: 'rest_output', url, sender: 'outbound', api_key: 'k-secret', ...extra },
+  ] as ChainInput);
+  if (!r.ok) throw new Error(JSON.stringify(r.errors));
+  return r.chain;
+};
+
+afterEach(closeServers);
+
+describe('rest_output', () => {
+  it('creates the transaction, streams the body, long-polls and maps the responses', async () => {
+    const srv = await protocolServer({
+      rcpt: [
+        { code: 250, message: 'ok' },
+        { code: 550, message: '5.1.1 no such user' },
+      ],
+      dataAfterMs: 1200, // longer than one long-poll round: the client sees a 304 first
+    });
+    const message = simpleMessage(
+      'alice@example.com',
+      'bob@example.net',
+      `${'x'.repeat(998)}\r\n`.repeat(5000),
+    );
+    const tx = testTx({
+      rcpt_to: [
+        { m: 'bob@example.net', e: [{ k: 'NOTIFY', p: 'FAILURE' }] },
+        { m: 'nobody@example.net' },
+      ],
+      body: bodyFromBuffer(message),
+      routing: { remote_hosts: [{ host: 'mx1.example.net', port: 25 }] },
+    });
+    const res = await runChain(chainTo(srv.url, { poll_timeout: 1 }), tx, testContext());
+    expect(res.rcpt).toEqual([
+      { kind: 'accept', response: { code: 250, message: 'delivered' } },
+      { kind: 'perm', response: { code: 550, message: '5.1.1 no such user' } },
+    ]);
+    expect(res.data).toEqual({ kind: 'accept', response: { code: 250, message: 'delivered' } });
+    const [post, put, ...gets] = srv.log;
+    expect(post).toMatchObject({
+      method: 'POST',
+      url: '/v1/senders/outbound/transactions',
+      auth: 'Bearer k-secret',
+      json: {
+        mail_from: { m: 'alice@example.com' },
+        rcpt_to: [
+          { m: 'bob@example.net', e: [{ k: 'NOTIFY', p: 'FAILURE' }] },
+          { m: 'nobody@example.net' },
+        ],
+        remote_hosts: [{ host: 'mx1.example.net', port: 25 }],
+      },
+    });
+    expect(put).toMatchObject({
+      method: 'PUT',
+      url: '/v1/transactions/up-1/body',
+      bodySize: Buffer.byteLength(message),
+    });
+    expect(put!.bodyHash).toBe(createHash('sha256').update(message).digest('hex'));
+    expect(gets.length).toBeGreaterThanOrEqual(2);
+    expect(JSON.stringify(res.events)).not.toContain('k-secret');
+  });
+
+  it('fails every recipient with the MAIL answer and sends no body', async () => {
+    const srv = await protocolServer({ mail: { code: 550, message: 'sender rejected' } });
+    const res = await runChain(
+      chainTo(srv.url),
+      testTx({ rcpt_to: [{ m: 'a@x.test' }, { m: 'b@x.test' }] }),
+      testContext(),
+    );
+    expect(res.mail).toEqual({ kind: 'perm', response: { code: 550, message: 'sender rejected' } });
+    expect(res.rcpt.map((v) => v.response.code)).toEqual([550, 550]);
+    expect(srv.log.map((l) => l.method)).toEqual(['POST']);
+  });
+
+  it('maps a response timeout to 451 4.4.2', async () => {
+    const srv = await protocolServer({}); // never answers DATA
+    const res = await runChain(
+      chainTo(srv.url, { response_timeout: 1.5, poll_timeout: 1 }),
+      testTx(),
+      testContext(),
+    );
+    expect(res.rcpt[0]).toEqual({
+      kind: 'temp',
+      response: { code: 451, enhanced: '4.4.2', message: 'next hop response timed out' },
+    });
+    expect(res.events.map((e) => e.type)).toContain('upstream_timeout');
+  });
+
+  it('maps a server that accepts but never answers to a temporary failure', async () => {
+    const silent = http.createServer(() => {});
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    trackServer(silent);
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const res = await runChain(chainTo(url, { response_timeout: 0.5 }), testTx(), testContext());
+    expect(res.rcpt[0]).toMatchObject({ kind: 'temp', response: { code: 451, enhanced: '4.4.2' } });
+  });
+
+  it('maps a refused connection to 451 4.4.1', async () => {
+    const srv = await protocolServer({});
+    srv.server.close();
+    await once(srv.server, 'close');
+    const res = await runChain(chainTo(srv.url), testTx(), testContext());
+    expect(res.rcpt[0]).toMatchObject({ kind: 'temp', response: { code: 451, enhanced: '4.4.1' } });
+    expect(res.rcpt[0]!.response.message).toMatch(/ECONNREFUSED/);
+  });
+
+  it('maps an HTTP error from the next hop to a temporary failure', async () => {
+    const srv = await protocolServer({ createStatus: 503 });
+    const res = await runChain(chainTo(srv.url), testTx(), testContext());
+    expect(res.rcpt[0]).toMatchObject({
+      kind: 'temp',
+      response: { code: 451, message: 'create: upstream answered HTTP 503' },
+    });
+  });
+
+  it('resolves the API key through the secrets port', async () => {
+    const srv = await protocolServer({ dataAfterMs: 0 });
+    const r = validateChain([
+      { filter: 'rest_output', url: srv.url, sender: 'outbound', api_key_ref: 'gw' },
+    ]);
+    if (!r.ok) throw new Error('invalid');
+    const res = await runChain(
+      r.chain,
+      testTx(),
+      testContext({ secrets: { get: (ref) => (ref === 'gw' ? 'from-store' : undefined) } }),
+    );
+    expect(res.rcpt[0]!.kind).toBe('accept');
+    expect(srv.log[0]!.auth).toBe('Bearer from-store');
+    const missing = await runChain(r.chain, testTx(), testContext());
+    expect(missing.rcpt[0]!.response.message).toBe('rest_output credentials unavailable');
+  });
+});

@@ -1,0 +1,187 @@
+import type { FilterContext } from '../filter.ts';
+import { type HttpResponse, HttpTimeoutError, httpRequest } from '../http-client.ts';
+import type { FilterRun } from '../registry.ts';
+import { temp, verdictFromResponse } from '../responses.ts';
+import type { FilterResult, SmtpResponse, Verdict } from '../types.ts';
+import type { RestOutputConfig } from './rest-output.schema.ts';
+
+/** The transaction JSON of the protocol (only the fields rest_output reads). */
+export type RemoteTransaction = {
+  id: string;
+  status?: string;
+  mail_response?: SmtpResponse | null;
+  rcpt_response?: (SmtpResponse | null)[];
+  data_response?: SmtpResponse | null;
+};
+
+const FINAL_STATUSES = new Set(['delivered', 'failed', 'cancelled', 'done']);
+
+class UpstreamError extends Error {
+  constructor(readonly verdict: Verdict) {
+    super(verdict.response.message);
+  }
+}
+
+/** Is everything rest_output waits for known? */
+export function responsesComplete(t: RemoteTransaction, nrcpt: number): boolean {
+  if (t.status && FINAL_STATUSES.has(t.status)) return true;
+  if (!t.mail_response) return false;
+  if (t.mail_response.code >= 400) return true;
+  const rcpt = t.rcpt_response ?? [];
+  if (rcpt.length < nrcpt || rcpt.some((r) => !r)) return false;
+  if (rcpt.every((r) => r!.code >= 400)) return true;
+  return Boolean(t.data_response);
+}
+
+function toResult(t: RemoteTransaction, nrcpt: number): FilterResult {
+  const missing = temp('upstream ended without a response', 451, '4.3.0');
+  if (t.mail_response && t.mail_response.code >= 400) {
+    return { kind: 'done', mail: verdictFromResponse(t.mail_response) };
+  }
+  const rcpt = Array.from({ length: nrcpt }, (_, i) => {
+    const r = t.rcpt_response?.[i];
+    return r ? verdictFromResponse(r) : missing;
+  });
+  const anyAccepted = rcpt.some((v) => v.kind === 'accept');
+  const data = t.data_response
+    ? verdictFromResponse(t.data_response)
+    : anyAccepted
+      ? missing
+      : undefined;
+  // an accepted recipient's final answer is the DATA answer
+  const final = rcpt.map((v) => (v.kind === 'accept' && data ? data : v));
+  return { kind: 'done', rcpt: final, ...(data ? { data } : {}) };
+}
+
+function parseJson(res: HttpResponse, what: string): RemoteTransaction {
+  try {
+    return JSON.parse(res.body) as RemoteTransaction;
+  } catch {
+    throw new UpstreamError(temp(`${what}: invalid JSON from upstream`, 451, '4.3.0'));
+  }
+}
+
+function httpFailure(res: HttpResponse, what: string): UpstreamError {
+  return new UpstreamError(temp(`${what}: upstream answered HTTP ${res.status}`, 451, '4.3.0'));
+}
+
+/**
+ * Terminal output speaking Koukan's transaction protocol: POST the envelope, PUT the body
+ * (streamed), long-poll GET until the mail/rcpt/data responses are known.
+ */
+export const restOutput: FilterRun<'rest_output'> = async (tx, config, ctx) => {
+  const failAll = (v: Verdict): FilterResult => ({ kind: 'done', data: v });
+  if (!tx.body) return failAll(temp('no message body', 451, '4.3.0'));
+  const apiKey =
+    config.api_key ?? (config.api_key_ref ? await ctx.secrets?.get(config.api_key_ref) : undefined);
+  if (config.api_key_ref && !apiKey)
+    return failAll(temp('rest_output credentials unavailable', 451, '4.3.0'));
+  try {
+    return await deliver(tx, config, ctx, apiKey);
+  } catch (err) {
+    if (err instanceof UpstreamError) {
+      tx.event('upstream_error', { message: err.verdict.response.message });
+      return failAll(err.verdict);
+    }
+    if (err instanceof HttpTimeoutError) {
+      tx.event('upstream_timeout', { phase: err.phase });
+      const v =
+        err.phase === 'connect'
+          ? temp('connect to next hop timed out', 451, '4.4.1')
+          : temp('next hop response timed out', 451, '4.4.2');
+      return failAll(v);
+    }
+    if (ctx.signal.aborted) throw err;
+    const code = (err as { code?: string }).code ?? 'error';
+    tx.event('upstream_unreachable', { error: code });
+    return failAll(temp(`next hop unreachable (${code})`, 451, '4.4.1'));
+  }
+};
+
+async function deliver(
+  tx: Parameters<FilterRun<'rest_output'>>[0],
+  config: RestOutputConfig,
+  ctx: FilterContext,
+  apiKey: string | undefined,
+): Promise<FilterResult> {
+  const nrcpt = tx.rcptTo.length;
+  const base = config.url.replace(/\/+$/, '');
+  const auth: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
+  const connectTimeoutMs = config.connect_timeout * 1000;
+  const deadline = Date.now() + config.response_timeout * 1000;
+  const remaining = () => Math.max(1, deadline - Date.now());
+  const common = { connectTimeoutMs, signal: ctx.signal };
+
+  const hosts = config.send_remote_hosts ? tx.routing.remote_hosts : undefined;
+  const created = await httpRequest({
+    ...common,
+    method: 'POST',
+    url: `${base}/v1/senders/${encodeURIComponent(config.sender)}/transactions`,
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      mail_from: tx.mailFrom,
+      rcpt_to: tx.rcptTo,
+      ...(hosts?.length ? { remote_hosts: hosts } : {}),
+    }),
+    responseTimeoutMs: remaining(),
+  });
+  if (created.status !== 201 && created.status !== 200) throw httpFailure(created, 'create');
+  let t = parseJson(created, 'create');
+  let etag = created.headers.etag;
+  tx.event('upstream_created', { id: t.id, url: base });
+  ctx.logger.debug({ upstream_id: t.id }, 'upstream transaction created');
+  const url = `${base}/v1/transactions/${encodeURIComponent(t.id)}`;
+
+  const allRcptFailed = () =>
+    (t.rcpt_response?.length ?? 0) >= nrcpt &&
+    (t.rcpt_response ?? []).every((r) => r && r.code >= 400);
+  const mailFailed = () => Boolean(t.mail_response && t.mail_response.code >= 400);
+  if (!mailFailed() && !allRcptFailed() && !responsesComplete(t, nrcpt)) {
+    const put = await httpRequest({
+      ...common,
+      method: 'PUT',
+      url: `${url}/body`,
+      headers: { ...auth, 'content-type': 'message/rfc822' },
+      body: tx.openBody(),
+      responseTimeoutMs: remaining(),
+    });
+    if (put.status < 200 || put.status >= 300) throw httpFailure(put, 'body upload');
+    if (put.body && put.headers['content-type']?.includes('json')) {
+      const maybe = parseJson(put, 'body upload');
+      if (maybe.id) {
+        t = maybe;
+        etag = put.headers.etag ?? etag;
+      }
+    }
+    tx.event('upstream_body_sent', { id: t.id });
+  }
+
+  while (!responsesComplete(t, nrcpt)) {
+    if (Date.now() >= deadline) throw new HttpTimeoutError('response');
+    const wait = Math.min(config.poll_timeout, Math.ceil(remaining() / 1000));
+    const started = Date.now();
+    const res = await httpRequest({
+      ...common,
+      method: 'GET',
+      url,
+      headers: {
+        ...auth,
+        ...(etag ? { 'if-none-match': etag } : {}),
+        'request-timeout': String(wait),
+      },
+      responseTimeoutMs: Math.min(remaining(), (wait + 5) * 1000),
+    });
+    if (res.status === 304) {
+      // a next hop that does not hold the poll must not be hammered
+      const elapsed = Date.now() - started;
+      if (elapsed < 500) await new Promise((r) => setTimeout(r, 500 - elapsed));
+      continue;
+    }
+    if (res.status !== 200) throw httpFailure(res, 'poll');
+    t = parseJson(res, 'poll');
+    etag = res.headers.etag ?? etag;
+  }
+  const result = toResult(t, nrcpt);
+  tx.event('upstream_done', { id: t.id, status: t.status, data: t.data_response?.code });
+  return result;
+}

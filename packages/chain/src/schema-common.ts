@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+/** `host:port` or `host` (port defaults elsewhere); IPv6 literals as `[::1]:25`. */
+export const hostPortSchema = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/, {
+  error: 'expected host or host:port',
+});
+
+export function parseHostPort(
+  value: string,
+  defaultPort?: number,
+): { host: string; port?: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d+))?$/.exec(value);
+  if (!m) throw new Error(`bad host:port ${value}`);
+  const host = (m[1] ?? m[2])!;
+  const port = m[3] ? Number(m[3]) : defaultPort;
+  return port === undefined ? { host } : { host, port };
+}
+
+/** A configurable SMTP response. */
+export const smtpResponseSchema = z.strictObject({
+  code: z.int().min(200).max(599),
+  enhanced: z
+    .string()
+    .regex(/^[245]\.\d{1,3}\.\d{1,3}$/, { error: 'expected an enhanced status code like 5.7.1' })
+    .optional(),
+  message: z.string().min(1),
+});
+
+/** A duration in seconds. */
+export const secondsSchema = z.number().positive();
+
+export const domainSchema = z
+  .string()
+  .min(1)
+  .regex(/^\.?[A-Za-z0-9_*-]+(\.[A-Za-z0-9_-]+)*\.?$/, { error: 'expected a domain name' });

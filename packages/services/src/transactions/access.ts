@@ -1,0 +1,36 @@
+import { type DbOrTx, getSenderById, getTransaction, type schema } from '@koukan/db';
+import { type Principal, requireEnabled } from '../auth/authenticate.ts';
+import type { ServiceContext } from '../context.ts';
+import { AppError } from '../errors.ts';
+
+export interface Owned {
+  transaction: schema.Transaction;
+  sender: schema.Sender;
+}
+
+export function notFound(id: string): AppError {
+  return new AppError('not_found', `no transaction ${id}`, {
+    details: [{ field: 'params.id', message: 'unknown transaction' }],
+  });
+}
+
+/**
+ * Loads a transaction visible to the principal: one of its senders' own. Anything else, even an
+ * existing transaction of another sender, is a 404; a disabled sender is a 403.
+ */
+export async function loadOwned(
+  ctx: ServiceContext,
+  principal: Principal,
+  id: string,
+  db: DbOrTx = ctx.db,
+): Promise<Owned> {
+  const transaction = await getTransaction(db, id);
+  if (transaction && principal.anySender) {
+    const owner = await getSenderById(db, transaction.senderId);
+    if (owner) return { transaction, sender: owner };
+  }
+  const sender = transaction && principal.senders.find((s) => s.id === transaction.senderId);
+  if (!transaction || !sender) throw notFound(id);
+  requireEnabled(sender);
+  return { transaction, sender };
+}

@@ -1,0 +1,213 @@
+import { createHash } from 'node:crypto';
+import {
+  adjustBlobRefs,
+  appendEvent,
+  createBlob,
+  type DbOrTx,
+  finalizeBlob,
+  findByIdempotencyKey,
+  insertTransaction,
+  isDbError,
+  type schema,
+  schema as tables,
+  writeBlobStream,
+} from '@koukan/db';
+import { and, eq, lt } from 'drizzle-orm';
+import type { BuilderBlobRef, StoredBodySpec } from '../blobs/body-spec.ts';
+import { resolveReuseUri } from '../blobs/reuse.ts';
+import { nowOf, type ServiceCall, type ServiceContext } from '../context.ts';
+import { AppError, parseInput } from '../errors.ts';
+import { builderParts } from './message-builder-schema.ts';
+import { checkRecipientCount } from './recipients.ts';
+import {
+  type CreateTransactionRequest,
+  createTransactionRequestSchema,
+  type TransactionView,
+} from './schemas.ts';
+import { loadBlobs, toView } from './view.ts';
+
+export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+export const DEFAULT_MAX_BODY_BYTES = 50 * 1024 * 1024;
+
+export interface CreateTransactionInput {
+  sender: schema.Sender;
+  /** The JSON request body; validated here. */
+  request: unknown;
+  idempotencyKey?: string | undefined;
+  maxBodyBytes?: number | undefined;
+}
+
+export interface CreateTransactionResult {
+  transaction: TransactionView;
+  /** True when an earlier request with the same Idempotency-Key created it. */
+  replayed: boolean;
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}
+
+export function requestHash(request: CreateTransactionRequest): string {
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(request)))
+    .digest('hex');
+}
+
+async function findReplay(
+  ctx: ServiceContext,
+  sender: schema.Sender,
+  key: string,
+  hash: string,
+): Promise<CreateTransactionResult | null> {
+  const existing = await findByIdempotencyKey(ctx.db, sender.id, key);
+  if (!existing) return null;
+  if (existing.createdAt.getTime() < nowOf(ctx).getTime() - IDEMPOTENCY_WINDOW_MS) return null;
+  if (existing.requestHash !== hash) {
+    throw new AppError(
+      'unprocessable',
+      'this Idempotency-Key was already used with a different request',
+      { details: [{ field: 'headers.idempotency-key', message: 'reused with another payload' }] },
+    );
+  }
+  const view = toView(existing, sender.name, await loadBlobs(ctx.db, existing));
+  return { transaction: view, replayed: true };
+}
+
+/** Takes the blobs the body needs (creating, sharing or storing them) and returns the columns. */
+async function storeBody(
+  tx: DbOrTx,
+  sender: schema.Sender,
+  body: CreateTransactionRequest['body'],
+  maxBodyBytes: number,
+): Promise<{ bodyBlobId: string | null; bodySpec: StoredBodySpec | null; complete: boolean }> {
+  if (body && 'message_builder' in body) {
+    const refs: BuilderBlobRef[] = [];
+    const createIds = new Set<string>();
+    for (const { path, content } of builderParts(body.message_builder)) {
+      const field = `body.message_builder.${path}`;
+      if ('create_id' in content) {
+        if (createIds.has(content.create_id)) {
+          throw new AppError('bad_request', `${field}.create_id: duplicate create_id`, {
+            details: [{ field: `${field}.create_id`, message: 'duplicate create_id' }],
+          });
+        }
+        createIds.add(content.create_id);
+        const blob = await createBlob(tx, { senderId: sender.id });
+        await adjustBlobRefs(tx, blob.id, 1);
+        refs.push({ path, create_id: content.create_id, blob_id: blob.id });
+      } else if ('reuse_uri' in content) {
+        const blob = await resolveReuseUri(tx, sender.id, content.reuse_uri, `${field}.reuse_uri`);
+        await adjustBlobRefs(tx, blob.id, 1);
+        refs.push({ path, reuse_uri: content.reuse_uri, blob_id: blob.id });
+      }
+    }
+    return {
+      bodyBlobId: null,
+      bodySpec: { message_builder: body.message_builder, blobs: refs },
+      complete: createIds.size === 0,
+    };
+  }
+  if (body && 'reuse_uri' in body) {
+    const blob = await resolveReuseUri(tx, sender.id, body.reuse_uri, 'body.reuse_uri');
+    await adjustBlobRefs(tx, blob.id, 1);
+    return { bodyBlobId: blob.id, bodySpec: null, complete: true };
+  }
+  const blob = await createBlob(tx, { senderId: sender.id, contentType: 'message/rfc822' });
+  await adjustBlobRefs(tx, blob.id, 1);
+  if (body && 'inline' in body) {
+    const bytes = Buffer.from(body.inline, 'utf8');
+    if (bytes.length > maxBodyBytes) {
+      throw new AppError('payload_too_large', `the body is larger than ${maxBodyBytes} bytes`, {
+        details: [{ field: 'body.inline', message: `at most ${maxBodyBytes} bytes` }],
+      });
+    }
+    await writeBlobStream(
+      tx,
+      blob.id,
+      (async function* () {
+        yield bytes;
+      })(),
+      { offset: 0 },
+    );
+    await finalizeBlob(tx, blob.id);
+    return { bodyBlobId: blob.id, bodySpec: null, complete: true };
+  }
+  return { bodyBlobId: blob.id, bodySpec: null, complete: false };
+}
+
+/**
+ * Creates a transaction for `sender`: validates the envelope, stores or shares the body, and
+ * makes it due at once when it is deliverable (recipients and a complete body); otherwise
+ * `next_attempt_at` stays null until the upload finishes. With an Idempotency-Key, a repeat of
+ * the same request within 24 hours returns the original; concurrent repeats are serialised by
+ * the unique index on (sender, idempotency_key), and the loser returns the winner's row.
+ */
+export async function createTransaction({
+  ctx,
+  input,
+}: ServiceCall<CreateTransactionInput>): Promise<CreateTransactionResult> {
+  const request = parseInput(createTransactionRequestSchema, input.request, 'body');
+  const { sender } = input;
+  const key = input.idempotencyKey;
+  const hash = requestHash(request);
+  if (key) {
+    const replay = await findReplay(ctx, sender, key, hash);
+    if (replay) return replay;
+  }
+  await checkRecipientCount(ctx.db, sender, request.rcpt_to.length, 'body.rcpt_to');
+  const maxBodyBytes = input.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  try {
+    const view = await ctx.db.transaction(async (tx) => {
+      if (key) {
+        // A key older than the window is free again: release it from the old transaction.
+        const cutoff = new Date(nowOf(ctx).getTime() - IDEMPOTENCY_WINDOW_MS);
+        await tx
+          .update(tables.transactions)
+          .set({ idempotencyKey: null })
+          .where(
+            and(
+              eq(tables.transactions.senderId, sender.id),
+              eq(tables.transactions.idempotencyKey, key),
+              lt(tables.transactions.createdAt, cutoff),
+            ),
+          );
+      }
+      const body = await storeBody(tx, sender, request.body, maxBodyBytes);
+      const row = await insertTransaction(tx, {
+        senderId: sender.id,
+        status: 'queued',
+        mailFrom: request.mail_from,
+        rcptTo: request.rcpt_to,
+        bodyBlobId: body.bodyBlobId,
+        bodySpec: body.bodySpec as unknown as Record<string, unknown> | null,
+        idempotencyKey: key ?? null,
+        requestHash: hash,
+        // Due at once when deliverable; otherwise the upload (or PATCH) that completes it.
+        nextAttemptAt: body.complete && request.rcpt_to.length > 0 ? nowOf(ctx) : null,
+      });
+      const blobs = await loadBlobs(tx, row);
+      await appendEvent(tx, {
+        transactionId: row.id,
+        type: 'created',
+        data: { actor: ctx.actor, rcpt_count: request.rcpt_to.length },
+      });
+      return toView(row, sender.name, blobs);
+    });
+    ctx.logger.info({ transactionId: view.id, sender: sender.name }, 'transaction created');
+    return { transaction: view, replayed: false };
+  } catch (err) {
+    if (key && isDbError(err, 'unique_violation')) {
+      const replay = await findReplay(ctx, sender, key, hash);
+      if (replay) return replay;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,162 @@
+import { schema } from '@koukan/db';
+import { z } from 'zod';
+import { isValidEsmtpValue, mailboxProblem } from './address.ts';
+import { messageBuilderSchema } from './message-builder-schema.ts';
+
+/** Request and response shapes of the transaction API, shared by REST and tRPC. */
+
+export const esmtpParamSchema = z
+  .strictObject({
+    k: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/, 'an ESMTP keyword'),
+    p: z
+      .string()
+      .refine(isValidEsmtpValue, 'an ESMTP value: printable, no space, no "="')
+      .optional(),
+  })
+  .describe(
+    'An ESMTP parameter: keyword `k` and optional value `p`, e.g. {"k":"NOTIFY","p":"FAILURE"}.',
+  );
+
+function addressSchema(allowNull: boolean) {
+  return z.string().superRefine((value, issue) => {
+    if (allowNull && value === '') return;
+    const problem = mailboxProblem(value);
+    if (problem) issue.addIssue({ code: 'custom', message: problem });
+  });
+}
+
+export const recipientSchema = z
+  .strictObject({
+    m: addressSchema(false)
+      .describe('A bare RFC 5321 mailbox, e.g. "bob@example.org".')
+      .meta({ examples: ['bob@example.org'] }),
+    e: z.array(esmtpParamSchema).max(16).optional(),
+  })
+  .describe('A recipient mailbox with its ESMTP RCPT parameters.');
+
+export const reversePathSchema = z
+  .strictObject({
+    m: addressSchema(true)
+      .describe('A bare mailbox, or "" for the null reverse path.')
+      .meta({ examples: ['app@example.org'] }),
+    e: z.array(esmtpParamSchema).max(16).optional(),
+  })
+  .describe('The envelope sender with its ESMTP MAIL parameters.');
+
+export const bodyInputSchema = z.union([
+  z.strictObject({ inline: z.string().describe('The complete RFC 822 message.') }),
+  z.strictObject({
+    reuse_uri: z
+      .string()
+      .min(1)
+      .describe('`/v1/transactions/{id}/body` of an earlier transaction of the same sender.'),
+  }),
+  z.strictObject({ message_builder: messageBuilderSchema }),
+]);
+export type BodyInput = z.infer<typeof bodyInputSchema>;
+
+export const MAX_RECIPIENTS = 1000;
+
+export const createTransactionRequestSchema = z
+  .strictObject({
+    mail_from: reversePathSchema,
+    rcpt_to: z
+      .array(recipientSchema)
+      .max(MAX_RECIPIENTS)
+      .default([])
+      .describe('Recipients; may be empty when they are added later with PATCH.'),
+    body: bodyInputSchema
+      .optional()
+      .describe('Omit to upload the message later with PUT /v1/transactions/{id}/body.'),
+  })
+  .meta({
+    id: 'CreateTransaction',
+    examples: [
+      {
+        mail_from: { m: 'app@example.org' },
+        rcpt_to: [{ m: 'bob@example.org' }],
+        body: {
+          inline:
+            'From: app@example.org\r\nTo: bob@example.org\r\nSubject: Hello\r\n\r\nHello Bob.\r\n',
+        },
+      },
+    ],
+  });
+export type CreateTransactionRequest = z.infer<typeof createTransactionRequestSchema>;
+
+export const patchTransactionRequestSchema = z
+  .strictObject({
+    add_rcpt_to: z.array(recipientSchema).max(MAX_RECIPIENTS).optional(),
+    heartbeat: z
+      .boolean()
+      .optional()
+      .describe('Marks the (incremental) sender as still alive; records heartbeat_at.'),
+  })
+  .meta({ id: 'PatchTransaction', examples: [{ add_rcpt_to: [{ m: 'carol@example.org' }] }] });
+export type PatchTransactionRequest = z.infer<typeof patchTransactionRequestSchema>;
+
+const smtpResponseSchema = z
+  .object({ code: z.number().int(), message: z.string() })
+  .meta({ id: 'SmtpResponse' });
+
+const mailboxViewSchema = z.object({
+  m: z.string(),
+  e: z.array(z.object({ k: z.string(), p: z.string().optional() })).optional(),
+});
+
+export const blobStatusSchema = z.enum(['awaiting_upload', 'uploading', 'finalized']);
+
+export const blobViewSchema = z.object({
+  create_id: z.string().optional(),
+  uri: z.string(),
+  status: blobStatusSchema,
+  size: z.number().int(),
+  expected_size: z.number().int().nullable(),
+});
+export type BlobView = z.infer<typeof blobViewSchema>;
+
+export const bodyViewSchema = z
+  .object({
+    type: z.enum(['rfc822', 'message_builder']),
+    status: blobStatusSchema.describe('finalized once every byte (and every blob) is uploaded'),
+    rfc822: blobViewSchema.nullable().describe('The raw message, when type is rfc822.'),
+    blobs: z.array(blobViewSchema).describe('The uploaded or reused parts of a built message.'),
+  })
+  .meta({ id: 'TransactionBody' });
+export type BodyView = z.infer<typeof bodyViewSchema>;
+
+export const transactionViewSchema = z
+  .object({
+    id: z.string(),
+    sender: z.string(),
+    status: z.enum(schema.transactionStatuses),
+    version: z.number().int().describe('Changes on every update; the ETag is "<version>".'),
+    mail_from: mailboxViewSchema,
+    rcpt_to: z.array(mailboxViewSchema),
+    body: bodyViewSchema,
+    mail_response: smtpResponseSchema.nullable(),
+    rcpt_response: z.array(smtpResponseSchema.nullable()),
+    data_response: smtpResponseSchema.nullable(),
+    attempt_count: z.number().int(),
+    final_attempt_reason: z.string().nullable(),
+    next_attempt_at: z.string().nullable(),
+    cancel_requested_at: z.string().nullable(),
+    heartbeat_at: z.string().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+    finished_at: z.string().nullable(),
+  })
+  .meta({ id: 'Transaction' });
+export type TransactionView = z.infer<typeof transactionViewSchema>;
+
+export const eventViewSchema = z.object({
+  id: z.number().int(),
+  at: z.string(),
+  type: z.string(),
+  attempt_id: z.string().nullable(),
+  data: z.record(z.string(), z.unknown()),
+});
+export const eventListSchema = z
+  .object({ events: z.array(eventViewSchema), next_after: z.number().int().nullable() })
+  .meta({ id: 'TransactionEvents' });
+export type EventList = z.infer<typeof eventListSchema>;
