@@ -144,6 +144,12 @@ describe('classifyVerdict', () => {
       phase: 'rcpt',
     });
   });
+  it('judges recipients that repeat the DATA answer at DATA', () => {
+    const refused = { code: 554, message: '5.7.1 refused' };
+    expect(
+      classifyVerdict({ mailResponse: ok, rcptResponse: [refused], dataResponse: refused }),
+    ).toMatchObject({ kind: 'permanent', phase: 'data' });
+  });
   it('treats an error outside the dialogue as temporary', () => {
     expect(classifyVerdict(undefined, 'connect ECONNREFUSED')).toEqual({
       kind: 'temporary',

@@ -38,7 +38,8 @@ const show = (r: SmtpResponse) => `${r.code} ${r.message}`;
 
 /**
  * 2xx ok, 4xx temporary, 5xx permanent, decided at the first phase that did not succeed. A
- * success needs MAIL (when answered), every RCPT and DATA to succeed. Among recipients, any
+ * success needs MAIL (when answered), every RCPT and DATA to succeed. A recipient answer equal
+ * to the DATA answer counts as DATA's (the chain reports final per-recipient verdicts). Among recipients, any
  * temporary answer (or none) makes the attempt temporary, otherwise any 5xx makes it permanent.
  * `error` is a failure before or outside the SMTP dialogue (timeout, connection): temporary.
  */
@@ -55,7 +56,14 @@ export function classifyVerdict(
     if (c === 'perm') return { kind: 'permanent', phase: 'mail', message: show(mailResponse) };
     if (c === 'temp') return { kind: 'temporary', phase: 'mail', message: show(mailResponse) };
   }
-  const rcpts = rcptResponse ?? [];
+  // A recipient whose answer is the DATA answer (the chain reports each recipient's final
+  // verdict, which after DATA is the DATA answer) was accepted at RCPT: judge it at DATA.
+  const sameAsData = (r: SmtpResponse | null) =>
+    r !== null &&
+    dataResponse !== undefined &&
+    r.code === dataResponse.code &&
+    r.message === dataResponse.message;
+  const rcpts = (rcptResponse ?? []).filter((r) => !sameAsData(r));
   const temp = rcpts.find((r) => r === null || cls(r) === 'temp');
   if (temp !== undefined) {
     return { kind: 'temporary', phase: 'rcpt', message: temp ? show(temp) : 'no RCPT response' };

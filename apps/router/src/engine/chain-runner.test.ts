@@ -1,0 +1,74 @@
+import { getTransaction, listEvents, upsertChain } from '@koukan/db';
+import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createChainRunner } from './chain-runner.ts';
+import { makeSender, makeTransaction, SAMPLE_MESSAGE } from './testing/fixtures.ts';
+import { engineFor, silent, statusOf } from './testing/harness.ts';
+
+// The real filter chain library end to end; only the sandbox store (a port the host supplies)
+// is an in-memory one here.
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(() => t.destroy());
+
+describe('chain runner', () => {
+  it('runs the sender output chain with the stored body and records its verdicts', async () => {
+    const stored: { transaction_id: string; body: string }[] = [];
+    const runner = createChainRunner({
+      db: t.db,
+      context: {
+        logger: silent,
+        sandbox: {
+          async store(msg) {
+            const parts: Buffer[] = [];
+            for await (const c of msg.body) parts.push(Buffer.from(c));
+            stored.push({
+              transaction_id: msg.transaction_id,
+              body: Buffer.concat(parts).toString(),
+            });
+            return { id: `sbx-${stored.length}` };
+          },
+        },
+      },
+    });
+    const engine = await engineFor(t, runner);
+    try {
+      const ok = await upsertChain(t.db, {
+        name: 'sbx-ok',
+        filters: [{ filter: 'sandbox' }],
+        author: 'test',
+      });
+      const reject = await upsertChain(t.db, {
+        name: 'sbx-reject',
+        filters: [
+          { filter: 'sandbox', response: { code: 554, enhanced: '5.7.1', message: 'refused' } },
+        ],
+        author: 'test',
+      });
+      const good = await makeTransaction(
+        t.db,
+        (await makeSender(t.db, { output_chain: ok.chain.name })).id,
+      );
+      const bad = await makeTransaction(
+        t.db,
+        (await makeSender(t.db, { output_chain: reject.chain.name })).id,
+      );
+      await expect.poll(() => statusOf(t, good.id), { timeout: 5000 }).toBe('delivered');
+      await expect.poll(() => statusOf(t, bad.id), { timeout: 5000 }).toBe('failed');
+      expect(stored.find((m) => m.transaction_id === good.id)?.body).toBe(SAMPLE_MESSAGE);
+      expect((await getTransaction(t.db, good.id))!.dataResponse).toEqual({
+        code: 250,
+        message: '2.0.0 accepted into the sandbox (not delivered)',
+      });
+      expect((await listEvents(t.db, good.id)).map((e) => e.type)).toContain('sandboxed');
+      expect(await getTransaction(t.db, bad.id)).toMatchObject({
+        finalAttemptReason: 'upstream_permanent_failure_data',
+        dataResponse: { code: 554, message: '5.7.1 refused' },
+      });
+    } finally {
+      await engine.stop();
+    }
+  });
+});
