@@ -1,4 +1,11 @@
-import { getBlob, getTransaction, insertTransaction, listEvents } from '@koukan/db';
+import {
+  adjustBlobRefs,
+  createBlob,
+  getBlob,
+  getTransaction,
+  insertTransaction,
+  listEvents,
+} from '@koukan/db';
 import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { retentionDefaults, runRetentionPass } from './retention.ts';
@@ -56,6 +63,26 @@ describe('retention', () => {
     expect(await getBlob(t.db, old.bodyBlobId!)).toBeUndefined();
     expect(await getBlob(t.db, older.bodyBlobId!)).toBeUndefined();
     expect(await getBlob(t.db, live.bodyBlobId!)).toBeDefined();
+  });
+
+  it('releases the part blobs of a message-builder body too', async () => {
+    const s = await makeSender(t.db);
+    const parts = await Promise.all([1, 2].map(() => createBlob(t.db, { senderId: s.id })));
+    for (const p of parts) await adjustBlobRefs(t.db, p.id, 1);
+    const tx = await insertTransaction(t.db, {
+      senderId: s.id,
+      status: 'delivered',
+      mailFrom: { m: 'a@example.com' },
+      rcptTo: [{ m: 'b@example.net' }],
+      bodySpec: {
+        message_builder: { text: 'hi' },
+        blobs: parts.map((p, i) => ({ path: `attachments[${i}].content`, blob_id: p.id })),
+      },
+    });
+    await age(`finished_at = now() - interval '30 hours'`, tx.id);
+    expect((await runRetentionPass(t.db, options, new Date())).bodiesReleased).toBe(1);
+    expect((await getTransaction(t.db, tx.id))!.bodySpec).toBeNull();
+    for (const p of parts) expect(await getBlob(t.db, p.id)).toMatchObject({ refCount: 0 });
   });
 
   it('stays within its batch and is safe to run on several replicas at once', async () => {

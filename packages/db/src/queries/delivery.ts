@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNotNull, isNull, lt, type SQL, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client/create-db.ts';
 import { type Attempt, attempts } from '../schema/attempts/table.ts';
 import { blobs } from '../schema/blobs/table.ts';
@@ -218,19 +218,29 @@ export async function releaseFinishedBodies(
         and(
           isNotNull(t.finishedAt),
           lt(t.finishedAt, input.finishedBefore),
-          isNotNull(t.bodyBlobId),
+          or(isNotNull(t.bodyBlobId), isNotNull(t.bodySpec)),
         ),
       )
       .limit(input.limit)
       .for('update', { skipLocked: true });
-    // `from` the old values: the UPDATE sees the blob id before it is nulled.
-    const rows = await tx.execute<{ blob_id: string }>(sql`
-      update ${t} set body_blob_id = null, updated_at = now()
-      from (select id, body_blob_id as blob_id from ${t} where id in (${victims})) old
+    // `from` the old values: the UPDATE sees the body before it is nulled. A message-builder
+    // body (`body_spec`) holds its parts' blobs in `blobs[].blob_id`.
+    const rows = await tx.execute<{
+      blob_id: string | null;
+      spec: { blobs?: { blob_id?: string }[] } | null;
+    }>(sql`
+      update ${t} set body_blob_id = null, body_spec = null, updated_at = now()
+      from (select id, body_blob_id as blob_id, body_spec as spec from ${t} where id in (${victims})) old
       where ${t.id} = old.id
-      returning old.blob_id`);
+      returning old.blob_id, old.spec`);
     const counts = new Map<string, number>();
-    for (const r of rows.rows) counts.set(r.blob_id, (counts.get(r.blob_id) ?? 0) + 1);
+    for (const r of rows.rows) {
+      // Each transaction holds one reference per distinct blob (as the REST API counts them).
+      const ids = new Set<string>();
+      if (r.blob_id) ids.add(r.blob_id);
+      for (const b of r.spec?.blobs ?? []) if (b.blob_id) ids.add(b.blob_id);
+      for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
     for (const [blobId, n] of counts) {
       await tx
         .update(blobs)
@@ -251,7 +261,12 @@ export async function deleteFinishedTransactions(
       .select({ id: t.id })
       .from(t)
       .where(
-        and(isNotNull(t.finishedAt), lt(t.finishedAt, input.finishedBefore), isNull(t.bodyBlobId)),
+        and(
+          isNotNull(t.finishedAt),
+          lt(t.finishedAt, input.finishedBefore),
+          isNull(t.bodyBlobId),
+          isNull(t.bodySpec),
+        ),
       )
       .limit(input.limit)
       .for('update', { skipLocked: true });
