@@ -1,4 +1,13 @@
-import { getTransaction, listEvents, upsertChain } from '@koukan/db';
+import { Readable } from 'node:stream';
+import {
+  createBlob,
+  finalizeBlob,
+  getTransaction,
+  insertTransaction,
+  listEvents,
+  upsertChain,
+  writeBlobStream,
+} from '@koukan/db';
 import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChainRunner } from './chain-runner.ts';
@@ -67,6 +76,67 @@ describe('chain runner', () => {
         finalAttemptReason: 'upstream_permanent_failure_data',
         dataResponse: { code: 554, message: '5.7.1 refused' },
       });
+    } finally {
+      await engine.stop();
+    }
+  });
+
+  it('builds a message-builder body with its uploaded parts read from their blobs', async () => {
+    const stored: string[] = [];
+    const runner = createChainRunner({
+      db: t.db,
+      context: {
+        logger: silent,
+        sandbox: {
+          async store(msg) {
+            const parts: Buffer[] = [];
+            for await (const c of msg.body) parts.push(Buffer.from(c));
+            stored.push(Buffer.concat(parts).toString());
+            return { id: 'sbx' };
+          },
+        },
+      },
+    });
+    const engine = await engineFor(t, runner);
+    try {
+      const chain = await upsertChain(t.db, {
+        name: 'builder-sbx',
+        filters: [{ filter: 'message_builder' }, { filter: 'sandbox' }],
+        author: 'test',
+      });
+      const s = await makeSender(t.db, { output_chain: chain.chain.name });
+      const part = await createBlob(t.db, { senderId: s.id });
+      await writeBlobStream(t.db, part.id, Readable.from([Buffer.from('attached bytes')]), {
+        offset: 0,
+      });
+      await finalizeBlob(t.db, part.id);
+      const tx = await insertTransaction(t.db, {
+        senderId: s.id,
+        mailFrom: { m: 'alice@example.com' },
+        rcptTo: [{ m: 'bob@example.net' }],
+        nextAttemptAt: new Date(Date.now() - 1000),
+        bodySpec: {
+          message_builder: {
+            from: [{ address: 'alice@example.com' }],
+            to: [{ address: 'bob@example.net' }],
+            subject: 'Built',
+            text: { content: { inline: 'hello from the builder' } },
+            attachments: [
+              { filename: 'notes.txt', content_type: 'text/plain', content: { create_id: 'a1' } },
+            ],
+          },
+          blobs: [{ path: 'attachments[0].content', create_id: 'a1', blob_id: part.id }],
+        },
+      });
+      await expect.poll(() => statusOf(t, tx.id), { timeout: 5000 }).toBe('delivered');
+      const message = stored.at(-1)!;
+      expect(message).toContain('Subject: Built');
+      expect(message).toContain('hello from the builder');
+      expect(message).toContain('notes.txt');
+      expect(
+        message.includes('attached bytes') ||
+          message.includes(Buffer.from('attached bytes').toString('base64')),
+      ).toBe(true);
     } finally {
       await engine.stop();
     }
