@@ -1,0 +1,144 @@
+import { Readable } from 'node:stream';
+import {
+  createBlob,
+  finalizeBlob,
+  getTransaction,
+  insertTransaction,
+  listEvents,
+  upsertChain,
+  writeBlobStream,
+} from '@koukan/db';
+import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createChainRunner } from './chain-runner.ts';
+import { makeSender, makeTransaction, SAMPLE_MESSAGE } from './testing/fixtures.ts';
+import { engineFor, silent, statusOf } from './testing/harness.ts';
+
+// The real filter chain library end to end; only the sandbox store (a port the host supplies)
+// is an in-memory one here.
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(() => t.destroy());
+
+describe('chain runner', () => {
+  it('runs the sender output chain with the stored body and records its verdicts', async () => {
+    const stored: { transaction_id: string; body: string }[] = [];
+    const runner = createChainRunner({
+      db: t.db,
+      context: {
+        logger: silent,
+        sandbox: {
+          async store(msg) {
+            const parts: Buffer[] = [];
+            for await (const c of msg.body) parts.push(Buffer.from(c));
+            stored.push({
+              transaction_id: msg.transaction_id,
+              body: Buffer.concat(parts).toString(),
+            });
+            return { id: `sbx-${stored.length}` };
+          },
+        },
+      },
+    });
+    const engine = await engineFor(t, runner);
+    try {
+      const ok = await upsertChain(t.db, {
+        name: 'sbx-ok',
+        filters: [{ filter: 'sandbox' }],
+        author: 'test',
+      });
+      const reject = await upsertChain(t.db, {
+        name: 'sbx-reject',
+        filters: [
+          { filter: 'sandbox', response: { code: 554, enhanced: '5.7.1', message: 'refused' } },
+        ],
+        author: 'test',
+      });
+      const good = await makeTransaction(
+        t.db,
+        (await makeSender(t.db, { output_chain: ok.chain.name })).id,
+      );
+      const bad = await makeTransaction(
+        t.db,
+        (await makeSender(t.db, { output_chain: reject.chain.name })).id,
+      );
+      await expect.poll(() => statusOf(t, good.id), { timeout: 5000 }).toBe('delivered');
+      await expect.poll(() => statusOf(t, bad.id), { timeout: 5000 }).toBe('failed');
+      expect(stored.find((m) => m.transaction_id === good.id)?.body).toBe(SAMPLE_MESSAGE);
+      expect((await getTransaction(t.db, good.id))!.dataResponse).toEqual({
+        code: 250,
+        message: '2.0.0 accepted into the sandbox (not delivered)',
+      });
+      expect((await listEvents(t.db, good.id)).map((e) => e.type)).toContain('sandboxed');
+      expect(await getTransaction(t.db, bad.id)).toMatchObject({
+        finalAttemptReason: 'upstream_permanent_failure_data',
+        dataResponse: { code: 554, message: '5.7.1 refused' },
+      });
+    } finally {
+      await engine.stop();
+    }
+  });
+
+  it('builds a message-builder body with its uploaded parts read from their blobs', async () => {
+    const stored: string[] = [];
+    const runner = createChainRunner({
+      db: t.db,
+      context: {
+        logger: silent,
+        sandbox: {
+          async store(msg) {
+            const parts: Buffer[] = [];
+            for await (const c of msg.body) parts.push(Buffer.from(c));
+            stored.push(Buffer.concat(parts).toString());
+            return { id: 'sbx' };
+          },
+        },
+      },
+    });
+    const engine = await engineFor(t, runner);
+    try {
+      const chain = await upsertChain(t.db, {
+        name: 'builder-sbx',
+        filters: [{ filter: 'message_builder' }, { filter: 'sandbox' }],
+        author: 'test',
+      });
+      const s = await makeSender(t.db, { output_chain: chain.chain.name });
+      const part = await createBlob(t.db, { senderId: s.id });
+      await writeBlobStream(t.db, part.id, Readable.from([Buffer.from('attached bytes')]), {
+        offset: 0,
+      });
+      await finalizeBlob(t.db, part.id);
+      const tx = await insertTransaction(t.db, {
+        senderId: s.id,
+        mailFrom: { m: 'alice@example.com' },
+        rcptTo: [{ m: 'bob@example.net' }],
+        nextAttemptAt: new Date(Date.now() - 1000),
+        bodySpec: {
+          message_builder: {
+            from: [{ address: 'alice@example.com' }],
+            to: [{ address: 'bob@example.net' }],
+            subject: 'Built',
+            text: { content: { inline: 'hello from the builder' } },
+            attachments: [
+              { filename: 'notes.txt', content_type: 'text/plain', content: { create_id: 'a1' } },
+            ],
+          },
+          blobs: [{ path: 'attachments[0].content', create_id: 'a1', blob_id: part.id }],
+        },
+      });
+      await expect.poll(() => statusOf(t, tx.id), { timeout: 5000 }).toBe('delivered');
+      const message = stored.at(-1)!;
+      expect(message).toContain('Subject: Built');
+      expect(message).toContain('hello from the builder');
+      expect(message).toContain('notes.txt');
+      expect(
+        message.includes('attached bytes') ||
+          message.includes(Buffer.from('attached bytes').toString('base64')),
+      ).toBe(true);
+    } finally {
+      await engine.stop();
+    }
+  });
+});

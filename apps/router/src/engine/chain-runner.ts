@@ -1,0 +1,92 @@
+import {
+  type BlobReader,
+  type ChainContext,
+  type SmtpResponse as ChainResponse,
+  type ChainTransaction,
+  type MessageBuilderInput,
+  runChain,
+  type Verdict,
+  validateChain,
+} from '@koukan/chain';
+import { type Db, readBlobStream } from '@koukan/db';
+import type { SmtpResponse, Transaction } from '@koukan/db/schema';
+import type { AttemptContext, AttemptRunner, AttemptVerdict } from './types.ts';
+
+/** The chain's `{ code, enhanced, message }` as stored: the enhanced code leads the text. */
+export function toStoredResponse(r: ChainResponse): SmtpResponse {
+  return { code: r.code, message: r.enhanced ? `${r.enhanced} ${r.message}` : r.message };
+}
+const stored = (v: Verdict | undefined) => (v ? toStoredResponse(v.response) : undefined);
+
+/**
+ * The engine's runner over `@koukan/chain`: runs the sender's output chain on the transaction
+ * and turns the chain's verdicts into the attempt's responses. `context` supplies the chain's
+ * ports (logger, DNS, sandbox store, …) — the host wires them.
+ *
+ * An RFC 822 body is read from its blob at each `open()`; a message-builder body is handed to
+ * the chain as `message_builder` with a blob reader for its uploaded or reused parts (the
+ * sender's chain must contain `message_builder`). The chain cannot be interrupted mid-filter:
+ * on abort the engine stops waiting and discards the run's result.
+ */
+export function createChainRunner(options: { db: Db; context: ChainContext }): AttemptRunner {
+  return {
+    async run(tx: Transaction, ctx: AttemptContext): Promise<AttemptVerdict> {
+      if (!ctx.sender) throw new Error(`sender ${tx.senderId} is not configured`);
+      if (!ctx.chain) throw new Error(`sender ${ctx.sender.name} has no output chain`);
+      const valid = validateChain(ctx.chain.filters);
+      if (!valid.ok) throw new Error(`chain ${ctx.chain.name} is invalid`);
+      const result = await runChain(
+        valid.chain,
+        chainTransaction(options.db, tx, ctx.sender.name),
+        {
+          ...options.context,
+          blobs: blobReader(options.db, tx),
+        },
+      );
+      const host = result.tx.routing?.remote_hosts?.[0]?.host;
+      return {
+        ...(host && { upstreamHost: host }),
+        mailResponse: stored(result.mail)!,
+        rcptResponse: result.rcpt.map((v) => stored(v) ?? null),
+        ...(result.data && { dataResponse: stored(result.data)! }),
+        events: result.events.map((e) => ({
+          type: e.type,
+          data: { filter: e.filter, index: e.index, ...e.data },
+        })),
+      };
+    },
+  };
+}
+
+function chainTransaction(db: Db, tx: Transaction, sender: string): ChainTransaction {
+  const base = { id: tx.id, sender, mail_from: tx.mailFrom, rcpt_to: tx.rcptTo };
+  const spec = storedSpec(tx);
+  if (spec) return { ...base, message_builder: spec.message_builder as MessageBuilderInput };
+  if (!tx.bodyBlobId) throw new Error('the transaction has no body');
+  const blobId = tx.bodyBlobId;
+  return { ...base, body: { open: () => readBlobStream(db, blobId) } };
+}
+
+interface StoredSpec {
+  message_builder: unknown;
+  blobs?: { create_id?: string; reuse_uri?: string; blob_id: string }[];
+}
+function storedSpec(tx: Transaction): StoredSpec | undefined {
+  return tx.bodySpec && 'message_builder' in tx.bodySpec
+    ? (tx.bodySpec as unknown as StoredSpec)
+    : undefined;
+}
+
+/** Parts given as `create_id` / `reuse_uri` are read from the blobs the REST API recorded. */
+function blobReader(db: Db, tx: Transaction): BlobReader {
+  const refs = storedSpec(tx)?.blobs ?? [];
+  return {
+    open(ref) {
+      const found = refs.find((b) =>
+        'create_id' in ref ? b.create_id === ref.create_id : b.reuse_uri === ref.reuse_uri,
+      );
+      if (!found) throw new Error(`no blob for part ${JSON.stringify(ref)}`);
+      return readBlobStream(db, found.blob_id);
+    },
+  };
+}

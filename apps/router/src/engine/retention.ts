@@ -1,0 +1,69 @@
+import {
+  collectUnreferencedBlobs,
+  type Db,
+  deleteFinishedTransactions,
+  failBodylessTransactions,
+  pruneDeadInstances,
+  releaseFinishedBodies,
+} from '@koukan/db';
+import type { RetentionOptions } from './types.ts';
+
+const DAY = 86_400_000;
+
+export interface RetentionResult {
+  bodiesReleased: number;
+  transactionsDeleted: number;
+  blobsCollected: number;
+  bodylessFailed: number;
+  instancesPruned: number;
+}
+
+export function retentionDefaults(o: RetentionOptions = {}): Required<RetentionOptions> {
+  return {
+    bodyAfterMs: o.bodyAfterMs ?? 7 * DAY,
+    deleteAfterMs: o.deleteAfterMs ?? 30 * DAY,
+    blobGraceMs: o.blobGraceMs ?? DAY,
+    bodyTimeoutMs: o.bodyTimeoutMs ?? DAY,
+    intervalMs: o.intervalMs ?? 60_000,
+    batch: o.batch ?? 500,
+    instanceStaleMs: o.instanceStaleMs ?? 10 * 60_000,
+  };
+}
+
+/**
+ * One bounded retention pass (each step at most `batch` rows): finished transactions release
+ * their bodies after `bodyAfterMs` and are deleted after `deleteAfterMs` (a deleted row takes its
+ * attempts and events with it); blobs unreferenced for `blobGraceMs` are collected; queued
+ * transactions still without a body after `bodyTimeoutMs` fail with `downstream_timeout`;
+ * instance rows without a heartbeat for `instanceStaleMs` are removed.
+ * Every step skips rows another replica has locked, so replicas run it concurrently.
+ */
+export async function runRetentionPass(
+  db: Db,
+  options: Required<RetentionOptions>,
+  now: Date,
+): Promise<RetentionResult> {
+  const before = (ms: number) => new Date(now.getTime() - ms);
+  const bodiesReleased = await releaseFinishedBodies(db, {
+    finishedBefore: before(options.bodyAfterMs),
+    limit: options.batch,
+  });
+  const transactionsDeleted = await deleteFinishedTransactions(db, {
+    finishedBefore: before(options.deleteAfterMs),
+    limit: options.batch,
+  });
+  const blobsCollected = await collectUnreferencedBlobs(
+    db,
+    before(options.blobGraceMs),
+    options.batch,
+  );
+  const bodylessFailed = (
+    await failBodylessTransactions(db, {
+      createdBefore: before(options.bodyTimeoutMs),
+      limit: options.batch,
+    })
+  ).length;
+  // A replica silent this long is dead (its leases expired long ago): drop its row.
+  const instancesPruned = await pruneDeadInstances(db, options.instanceStaleMs);
+  return { bodiesReleased, transactionsDeleted, blobsCollected, bodylessFailed, instancesPruned };
+}

@@ -1,0 +1,94 @@
+import type { Db, DbHandle } from '@koukan/db';
+import type { Chain, Sender, Transaction } from '@koukan/db/schema';
+import type { AttemptVerdict, DsnOptions } from '@koukan/services';
+import type { Logger } from 'pino';
+
+export type { AttemptVerdict, SmtpResponse, VerdictEvent } from '@koukan/services';
+
+export interface AttemptContext {
+  /** Aborted when the attempt times out, its lease is lost, or the engine stops. */
+  signal: AbortSignal;
+  attemptId: string;
+  /** The transaction's sender and its output chain as the live configuration has them now. */
+  sender: Sender | undefined;
+  chain: Chain | undefined;
+}
+
+/**
+ * The engine's input port: runs one transaction through its output chain and says what the
+ * upstream answered. The filter chain library (`packages/chain`) will implement it; tests drive
+ * the engine with a scripted runner. A runner should stop promptly when `signal` aborts; the
+ * engine does not wait for one that does not (its result is then discarded).
+ */
+export interface AttemptRunner {
+  run(tx: Transaction, ctx: AttemptContext): Promise<AttemptVerdict>;
+}
+
+export interface RetentionOptions {
+  /** Release a finished transaction's body this long after it finished. Default 7 days. */
+  bodyAfterMs?: number;
+  /** Delete a finished transaction this long after it finished. Default 30 days. */
+  deleteAfterMs?: number;
+  /** Collect a blob unreferenced for this long (uploads in progress have time). Default 1 day. */
+  blobGraceMs?: number;
+  /** Fail a queued transaction still without a body after this long. Default 1 day. */
+  bodyTimeoutMs?: number;
+  /** How often each replica runs a pass. Default 60 s. */
+  intervalMs?: number;
+  /** Rows per step per pass. Default 500. */
+  batch?: number;
+  /** Remove `instances` rows whose heartbeat is older than this. Default 10 min. */
+  instanceStaleMs?: number;
+}
+
+export interface EngineOptions {
+  db: Db;
+  /** The pool behind `db`; when given, the config cache LISTENs on its own connection. */
+  pool?: DbHandle['pool'];
+  logger: Logger;
+  runner: AttemptRunner;
+  /** For DSNs: `Reporting-MTA` and the default mailer-daemon address. */
+  dsn: DsnOptions;
+  /** In-flight attempts per replica. Default 16. */
+  concurrency?: number;
+  /** Lease length; renewed every third of it while the attempt runs. Default 30 s. */
+  leaseMs?: number;
+  /** Claim interval when idle. Default 250 ms. */
+  pollIntervalMs?: number;
+  /** An attempt still running after this long is aborted: a temporary failure. Default 5 min. */
+  attemptTimeoutMs?: number;
+  heartbeatMs?: number;
+  /** How often the config cache compares fingerprints. Default 1 s. */
+  configPollMs?: number;
+  /** Retention passes; false disables them on this replica. */
+  retention?: RetentionOptions | false;
+  /** The clock for retry schedules and retention (the lease clock is the database's). */
+  now?: () => Date;
+  version?: string;
+}
+
+export interface StopOptions {
+  /** How long to wait for in-flight attempts before releasing their leases. Default 10 s. */
+  deadlineMs?: number;
+}
+
+export interface EngineHandle {
+  /** This replica's row in `instances`, and the owner of its leases. */
+  readonly instanceId: string;
+  readonly config: import('./config-cache.ts').ConfigCache;
+  /**
+   * Cut-through: claims transaction `id` now and starts its attempt, without waiting for the
+   * poll loop. False when it is not claimable (not due, no body, already leased) or this
+   * replica is stopping or at its concurrency limit (the poll loop then picks it up).
+   */
+  kick(id: string): Promise<boolean>;
+  /** Ids of the attempts running on this replica. */
+  inflight(): string[];
+  /** One retention pass now (it also runs periodically). */
+  runRetention(): Promise<import('./retention.ts').RetentionResult>;
+  /**
+   * Graceful stop: no more claims, waits for in-flight attempts up to the deadline, gives
+   * back the leases still held (queued, due now) and deregisters.
+   */
+  stop(options?: StopOptions): Promise<void>;
+}

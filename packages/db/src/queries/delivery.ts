@@ -1,0 +1,367 @@
+import { and, eq, inArray, isNotNull, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../client/create-db.ts';
+import { type Attempt, attempts } from '../schema/attempts/table.ts';
+import { blobs } from '../schema/blobs/table.ts';
+import { events } from '../schema/events/table.ts';
+import { instances } from '../schema/instances/table.ts';
+import { type Transaction, transactions } from '../schema/transactions/table.ts';
+
+/** A transaction this instance has just leased, with the attempt opened for it. */
+export interface ClaimedTransaction {
+  transaction: Transaction;
+  attempt: Attempt;
+  /** The attempt of a previous owner whose lease had expired, now recorded as abandoned. */
+  abandoned?: Attempt;
+}
+
+export interface ClaimInput {
+  owner: string;
+  leaseMs: number;
+  limit: number;
+  /** Claim only this transaction (cut-through); otherwise any due work. */
+  id?: string;
+  /**
+   * Transactions this instance is running: never re-claimed by it even if their lease ran out
+   * (a late renewal revives it; another replica may still take them over).
+   */
+  exclude?: string[];
+}
+
+const t = transactions;
+
+/**
+ * Claims due transactions into a lease with one conditional UPDATE whose row sources are two
+ * `FOR UPDATE SKIP LOCKED` sub-selects, so concurrent replicas never claim the same row:
+ *
+ * - in flight under an expired lease (its owner died or lost the database; any replica may
+ *   take it over), oldest expiry first, served by `transactions_lease_idx`;
+ * - queued and due with a body to send, earliest first, served by `transactions_due_idx`.
+ *
+ * Two ordered index scans, because one sub-select with an OR of both sorts the whole due
+ * backlog on every claim. Together at most `limit` rows, takeovers first.
+ *
+ * Readiness: the REST API leaves `next_attempt_at` null until the body is complete (every
+ * byte uploaded, blobs finalized) and sets it then, so a transaction waiting for its body is
+ * never due. `body_blob_id is not null or body_spec is not null` is a second guard against a
+ * row that has no body at all.
+ *
+ * In the same database transaction, the unfinished attempt of a taken-over lease is recorded
+ * as abandoned (and counted in `attempt_count`), and a new attempt row and `attempt_started`
+ * event are written for each claimed transaction.
+ */
+export async function claimTransactions(
+  db: DbOrTx,
+  input: ClaimInput,
+): Promise<ClaimedTransaction[]> {
+  const only = input.id ? sql`and id = ${input.id}` : sql``;
+  const notMine = input.exclude?.length
+    ? sql`and id <> all(${`{${input.exclude.join(',')}}`}::uuid[])`
+    : sql``;
+  return db.transaction(async (tx) => {
+    const result = await tx.execute<{ id: string }>(sql`
+      with expired as (
+        select id from transactions
+        where status = 'inflight' and lease_expires_at < now() ${only} ${notMine}
+        order by lease_expires_at
+        limit ${input.limit}
+        for update skip locked
+      ), due as (
+        select id from transactions
+        where status = 'queued' and next_attempt_at <= now()
+          and (body_blob_id is not null or body_spec is not null) ${only}
+        order by next_attempt_at
+        limit greatest(${input.limit} - (select count(*) from expired), 0)
+        for update skip locked
+      )
+      update transactions set
+        status = 'inflight',
+        lease_owner = ${input.owner},
+        lease_expires_at = now() + make_interval(secs => ${input.leaseMs / 1000}),
+        -- an expired lease means an attempt that never finished: it counts as one
+        attempt_count = attempt_count + case when status = 'inflight' then 1 else 0 end,
+        version = version + 1,
+        updated_at = now()
+      where id in (select id from expired union all select id from due)
+      returning id`);
+    const ids = result.rows.map((r) => r.id);
+    if (ids.length === 0) return [];
+    const claimed = await tx.select().from(t).where(inArray(t.id, ids)).orderBy(t.nextAttemptAt);
+    const abandoned = await tx
+      .update(attempts)
+      .set({ outcome: 'abandoned', finishedAt: sql`now()`, error: 'lease expired; taken over' })
+      .where(and(inArray(attempts.transactionId, ids), isNull(attempts.finishedAt)))
+      .returning();
+    const opened = await tx
+      .insert(attempts)
+      .values(
+        claimed.map((r) => ({
+          transactionId: r.id,
+          number: r.attemptCount + 1,
+          instanceId: input.owner,
+        })),
+      )
+      .returning();
+    await tx.insert(events).values([
+      ...abandoned.map((a) => ({
+        transactionId: a.transactionId,
+        attemptId: a.id,
+        type: 'attempt_abandoned',
+        data: { number: a.number, instance_id: a.instanceId, taken_over_by: input.owner },
+      })),
+      ...opened.map((a) => ({
+        transactionId: a.transactionId,
+        attemptId: a.id,
+        type: 'attempt_started',
+        data: { number: a.number, instance_id: input.owner },
+      })),
+    ]);
+    return claimed.map((transaction) => ({
+      transaction,
+      attempt: opened.find((a) => a.transactionId === transaction.id)!,
+      ...(abandoned.some((a) => a.transactionId === transaction.id) && {
+        abandoned: abandoned.find((a) => a.transactionId === transaction.id)!,
+      }),
+    }));
+  });
+}
+
+/**
+ * The guard every write of an attempt's owner goes through: the row is still in flight under
+ * this owner, and this attempt has not been abandoned by a takeover. (The owner id alone is not
+ * enough: an instance whose lease expired may have re-claimed the row itself.)
+ */
+export function leaseHeld(id: string, owner: string, attemptId: string): SQL {
+  return and(
+    eq(t.id, id),
+    eq(t.status, 'inflight'),
+    eq(t.leaseOwner, owner),
+    sql`exists (select 1 from ${attempts} where ${attempts.id} = ${attemptId} and ${attempts.finishedAt} is null)`,
+  )!;
+}
+
+/** Extends the lease; false when it is no longer held (the attempt must stop, writing nothing). */
+export async function renewLease(
+  db: DbOrTx,
+  input: { id: string; owner: string; attemptId: string; leaseMs: number },
+): Promise<boolean> {
+  const rows = await db
+    .update(t)
+    .set({ leaseExpiresAt: sql`now() + make_interval(secs => ${input.leaseMs / 1000})` })
+    .where(leaseHeld(input.id, input.owner, input.attemptId))
+    .returning({ id: t.id });
+  return rows.length > 0;
+}
+
+/**
+ * Gives leases back (graceful stop): still-held rows return to the queue, due now, and their
+ * open attempts are recorded as abandoned. Returns the ids released.
+ */
+export async function releaseLeases(
+  db: DbOrTx,
+  input: { owner: string; ids?: string[] },
+): Promise<string[]> {
+  return db.transaction(async (tx) => {
+    const rows = await tx
+      .update(t)
+      .set({
+        status: 'queued',
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        nextAttemptAt: sql`now()`,
+        attemptCount: sql`${t.attemptCount} + 1`,
+        version: sql`${t.version} + 1`,
+        updatedAt: sql`now()`,
+      })
+      .where(
+        and(
+          eq(t.status, 'inflight'),
+          eq(t.leaseOwner, input.owner),
+          input.ids ? inArray(t.id, input.ids) : undefined,
+        ),
+      )
+      .returning({ id: t.id });
+    const ids = rows.map((r) => r.id);
+    if (ids.length === 0) return [];
+    const closed = await tx
+      .update(attempts)
+      .set({ outcome: 'abandoned', finishedAt: sql`now()`, error: 'instance stopping' })
+      .where(and(inArray(attempts.transactionId, ids), isNull(attempts.finishedAt)))
+      .returning();
+    if (closed.length) {
+      await tx.insert(events).values(
+        closed.map((a) => ({
+          transactionId: a.transactionId,
+          attemptId: a.id,
+          type: 'attempt_abandoned',
+          data: { number: a.number, reason: 'instance stopping' },
+        })),
+      );
+    }
+    return ids;
+  });
+}
+
+/**
+ * Retention, step 1: finished transactions older than `finishedBefore` give up their body (the
+ * blob's reference count drops; the blob is collected once unreferenced). Bounded by `limit`;
+ * `FOR UPDATE SKIP LOCKED` lets replicas run it concurrently without double-decrementing.
+ */
+export async function releaseFinishedBodies(
+  db: DbOrTx,
+  input: { finishedBefore: Date; limit: number },
+): Promise<number> {
+  return db.transaction(async (tx) => {
+    const victims = tx
+      .select({ id: t.id })
+      .from(t)
+      .where(
+        and(
+          isNotNull(t.finishedAt),
+          lt(t.finishedAt, input.finishedBefore),
+          or(isNotNull(t.bodyBlobId), isNotNull(t.bodySpec)),
+        ),
+      )
+      .limit(input.limit)
+      .for('update', { skipLocked: true });
+    // `from` the old values: the UPDATE sees the body before it is nulled. A message-builder
+    // body (`body_spec`) holds its parts' blobs in `blobs[].blob_id`.
+    const rows = await tx.execute<{
+      blob_id: string | null;
+      spec: { blobs?: { blob_id?: string }[] } | null;
+    }>(sql`
+      update ${t} set body_blob_id = null, body_spec = null, updated_at = now()
+      from (select id, body_blob_id as blob_id, body_spec as spec from ${t} where id in (${victims})) old
+      where ${t.id} = old.id
+      returning old.blob_id, old.spec`);
+    const counts = new Map<string, number>();
+    for (const r of rows.rows) {
+      // Each transaction holds one reference per distinct blob (as the REST API counts them).
+      const ids = new Set<string>();
+      if (r.blob_id) ids.add(r.blob_id);
+      for (const b of r.spec?.blobs ?? []) if (b.blob_id) ids.add(b.blob_id);
+      for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+    for (const [blobId, n] of counts) {
+      await tx
+        .update(blobs)
+        .set({ refCount: sql`greatest(${blobs.refCount} - ${n}, 0)`, updatedAt: sql`now()` })
+        .where(eq(blobs.id, blobId));
+    }
+    return rows.rows.length;
+  });
+}
+
+/** Retention, step 2: finished transactions older than `finishedBefore` are deleted. */
+export async function deleteFinishedTransactions(
+  db: DbOrTx,
+  input: { finishedBefore: Date; limit: number },
+): Promise<number> {
+  return db.transaction(async (tx) => {
+    const victims = tx
+      .select({ id: t.id })
+      .from(t)
+      .where(
+        and(
+          isNotNull(t.finishedAt),
+          lt(t.finishedAt, input.finishedBefore),
+          isNull(t.bodyBlobId),
+          isNull(t.bodySpec),
+        ),
+      )
+      .limit(input.limit)
+      .for('update', { skipLocked: true });
+    const rows = await tx.delete(t).where(inArray(t.id, victims)).returning({ id: t.id });
+    return rows.length;
+  });
+}
+
+/**
+ * Locks the row for the outcome write of attempt `attemptId`, only while this owner still
+ * holds its lease (see `leaseHeld`); undefined when it was lost: the caller writes nothing.
+ */
+export async function lockLeasedTransaction(
+  db: DbOrTx,
+  input: { id: string; owner: string; attemptId: string },
+): Promise<Transaction | undefined> {
+  const [row] = await db
+    .select()
+    .from(t)
+    .where(leaseHeld(input.id, input.owner, input.attemptId))
+    .for('update');
+  return row;
+}
+
+/**
+ * Queued transactions still waiting for their body (`next_attempt_at` null: the REST API sets
+ * it once the body is complete) created before `createdBefore` fail with `downstream_timeout`
+ * (the submitter never finished). Bounded, safe concurrently.
+ */
+export async function failBodylessTransactions(
+  db: DbOrTx,
+  input: { createdBefore: Date; limit: number },
+): Promise<string[]> {
+  return db.transaction(async (tx) => {
+    const victims = tx
+      .select({ id: t.id })
+      .from(t)
+      .where(
+        and(eq(t.status, 'queued'), isNull(t.nextAttemptAt), lt(t.createdAt, input.createdBefore)),
+      )
+      .limit(input.limit)
+      .for('update', { skipLocked: true });
+    const rows = await tx
+      .update(t)
+      .set({
+        status: 'failed',
+        finalAttemptReason: 'downstream_timeout',
+        finishedAt: sql`now()`,
+        nextAttemptAt: null,
+        version: sql`${t.version} + 1`,
+        updatedAt: sql`now()`,
+      })
+      .where(inArray(t.id, victims))
+      .returning({ id: t.id });
+    if (rows.length) {
+      await tx.insert(events).values(
+        rows.map((r) => ({
+          transactionId: r.id,
+          type: 'final',
+          data: { status: 'failed', reason: 'downstream_timeout' },
+        })),
+      );
+    }
+    return rows.map((r) => r.id);
+  });
+}
+
+/** Re-creates this instance's row under the same id after it was pruned (e.g. a long pause). */
+export async function ensureInstance(
+  db: DbOrTx,
+  input: { id: string; kind: string; hostname: string; pid: number; version?: string },
+): Promise<void> {
+  await db
+    .insert(instances)
+    .values({ ...input, version: input.version ?? '' })
+    .onConflictDoUpdate({ target: instances.id, set: { heartbeatAt: sql`now()` } });
+}
+
+/**
+ * Closes attempt `id` with its result only if it is still open. The conditional UPDATE is
+ * re-checked against the latest row version, so an attempt a takeover has just marked
+ * abandoned cannot be overwritten (a check in an earlier statement could see a stale snapshot).
+ */
+export async function finishOpenAttempt(
+  db: DbOrTx,
+  id: string,
+  result: Pick<
+    Attempt,
+    'outcome' | 'upstreamHost' | 'mailResponse' | 'rcptResponse' | 'dataResponse' | 'error'
+  >,
+): Promise<Attempt | undefined> {
+  const [row] = await db
+    .update(attempts)
+    .set({ ...result, finishedAt: sql`now()` })
+    .where(and(eq(attempts.id, id), isNull(attempts.finishedAt)))
+    .returning();
+  return row;
+}

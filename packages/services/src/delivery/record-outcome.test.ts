@@ -1,0 +1,171 @@
+import {
+  claimTransactions,
+  getTransaction,
+  listAttempts,
+  listEvents,
+  releaseLeases,
+} from '@koukan/db';
+import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ServiceContext } from '../context.ts';
+import { recordAttemptOutcome } from './record-outcome.ts';
+import { makeSender, makeTransaction } from './test-fixtures.ts';
+
+let t: TestDatabase;
+const now = new Date('2030-05-01T12:00:00Z');
+let ctx: ServiceContext;
+const OWNER = '11111111-1111-4111-8111-111111111111';
+const dsn = { reportingMta: 'mx.koukan.test' };
+const ok = { code: 250, message: '2.0.0 ok' };
+beforeAll(async () => {
+  t = await createTestDatabase();
+  ctx = { db: t.db, logger: pino({ level: 'silent' }), actor: 'system:engine', now: () => now };
+});
+afterAll(() => t.destroy());
+
+async function claimOne(id: string) {
+  const [c] = await claimTransactions(t.db, { owner: OWNER, leaseMs: 60_000, limit: 1, id });
+  return c!;
+}
+
+describe('recordAttemptOutcome', () => {
+  it('persists a success as delivered with the responses and timeline', async () => {
+    const s = await makeSender(t.db);
+    const tx = await makeTransaction(t.db, s.id);
+    const c = await claimOne(tx.id);
+    const verdict = {
+      upstreamHost: 'mx.example.net',
+      mailResponse: ok,
+      rcptResponse: [ok],
+      dataResponse: { code: 250, message: '2.0.0 queued as X' },
+      events: [{ type: 'chain_note', data: { filter: 'sink' } }],
+    };
+    const r = await recordAttemptOutcome({
+      ctx,
+      input: { transactionId: tx.id, attemptId: c.attempt.id, owner: OWNER, verdict, dsn },
+    });
+    expect(r.written).toBe(true);
+    const row = (await getTransaction(t.db, tx.id))!;
+    expect(row).toMatchObject({
+      status: 'delivered',
+      finalAttemptReason: 'upstream_success',
+      attemptCount: 1,
+      leaseOwner: null,
+      dataResponse: verdict.dataResponse,
+      finishedAt: now,
+      version: c.transaction.version + 1,
+    });
+    const [attempt] = await listAttempts(t.db, tx.id);
+    expect(attempt).toMatchObject({
+      number: 1,
+      outcome: 'success',
+      upstreamHost: 'mx.example.net',
+    });
+    expect((await listEvents(t.db, tx.id)).map((e) => e.type)).toEqual([
+      'attempt_started',
+      'responses',
+      'chain_note',
+      'attempt_finished',
+      'final',
+    ]);
+  });
+
+  it('schedules a temporary failure by the sender policy and the injected clock', async () => {
+    const s = await makeSender(t.db, { retry: { schedule: ['1m', '5m'] } });
+    const tx = await makeTransaction(t.db, s.id);
+    const c = await claimOne(tx.id);
+    await recordAttemptOutcome({
+      ctx,
+      input: {
+        transactionId: tx.id,
+        attemptId: c.attempt.id,
+        owner: OWNER,
+        verdict: { mailResponse: ok, rcptResponse: [{ code: 451, message: '4.2.0 busy' }] },
+        senderRetry: s.retry,
+        dsn,
+      },
+    });
+    const row = (await getTransaction(t.db, tx.id))!;
+    expect(row).toMatchObject({ status: 'queued', attemptCount: 1, finalAttemptReason: null });
+    expect(row.nextAttemptAt).toEqual(new Date(now.getTime() + 60_000));
+    const events = await listEvents(t.db, tx.id);
+    expect(events.at(-1)).toMatchObject({ type: 'retry_scheduled', data: { delay_ms: 60_000 } });
+  });
+
+  it('writes nothing once the lease is lost', async () => {
+    const s = await makeSender(t.db);
+    const tx = await makeTransaction(t.db, s.id);
+    const c = await claimOne(tx.id);
+    await releaseLeases(t.db, { owner: OWNER, ids: [tx.id] });
+    const before = (await getTransaction(t.db, tx.id))!;
+    const r = await recordAttemptOutcome({
+      ctx,
+      input: {
+        transactionId: tx.id,
+        attemptId: c.attempt.id,
+        owner: OWNER,
+        verdict: { mailResponse: ok, rcptResponse: [ok], dataResponse: ok },
+        dsn,
+      },
+    });
+    expect(r).toEqual({ written: false });
+    expect(await getTransaction(t.db, tx.id)).toEqual(before);
+    expect((await listAttempts(t.db, tx.id))[0]).toMatchObject({ outcome: 'abandoned' });
+  });
+
+  it('does not let an attempt abandoned by a re-claim of the same owner write', async () => {
+    const s = await makeSender(t.db);
+    const tx = await makeTransaction(t.db, s.id);
+    const first = await claimOne(tx.id);
+    await t.pool.query(
+      `update transactions set lease_expires_at = now() - interval '1 second' where id = $1`,
+      [tx.id],
+    );
+    // The owner's own running attempt is excluded from its claims…
+    expect(
+      await claimTransactions(t.db, {
+        owner: OWNER,
+        leaseMs: 60_000,
+        limit: 1,
+        id: tx.id,
+        exclude: [tx.id],
+      }),
+    ).toEqual([]);
+    // …but were it re-claimed, the first attempt is closed and may no longer write.
+    const second = await claimOne(tx.id);
+    expect(second.abandoned?.id).toBe(first.attempt.id);
+    const r = await recordAttemptOutcome({
+      ctx,
+      input: {
+        transactionId: tx.id,
+        attemptId: first.attempt.id,
+        owner: OWNER,
+        verdict: { mailResponse: ok, rcptResponse: [ok], dataResponse: ok },
+        dsn,
+      },
+    });
+    expect(r).toEqual({ written: false });
+    expect((await listAttempts(t.db, tx.id)).map((a) => a.outcome)).toEqual(['abandoned', null]);
+    expect((await getTransaction(t.db, tx.id))!.status).toBe('inflight');
+  });
+
+  it('turns a failure into cancelled when a cancel was requested during the attempt', async () => {
+    const s = await makeSender(t.db, { notification: { enabled: true } });
+    const tx = await makeTransaction(t.db, s.id, { cancelRequestedAt: now });
+    const c = await claimOne(tx.id);
+    const r = await recordAttemptOutcome({
+      ctx,
+      input: {
+        transactionId: tx.id,
+        attemptId: c.attempt.id,
+        owner: OWNER,
+        verdict: { mailResponse: { code: 550, message: '5.7.1 no' } },
+        senderNotification: s.notification,
+        dsn,
+      },
+    });
+    expect(r).toMatchObject({ written: true, next: { status: 'cancelled', reason: 'cancelled' } });
+    expect(r.written && r.dsn).toBeUndefined();
+  });
+});

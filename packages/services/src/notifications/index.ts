@@ -1,0 +1,2 @@
+export * from './create-dsn.ts';
+export * from './dsn.ts';
