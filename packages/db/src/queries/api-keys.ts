@@ -63,8 +63,19 @@ export function isApiKeyFormat(key: string): boolean {
   return KEY_PATTERN.test(key);
 }
 
-/** Records use at most once a minute per key, so authentication stays a read on the hot path. */
+const TOUCH_INTERVAL_MS = 60_000;
+const lastTouched = new Map<string, number>();
+
+/**
+ * Records use at most once a minute per key: the process remembers when it last did, so
+ * authentication stays a single read on the hot path, and the UPDATE's own condition keeps
+ * replicas from writing more often than that between them.
+ */
 export async function touchApiKey(db: DbOrTx, id: string): Promise<void> {
+  const now = Date.now();
+  if (now - (lastTouched.get(id) ?? 0) < TOUCH_INTERVAL_MS) return;
+  if (lastTouched.size > 10_000) lastTouched.clear();
+  lastTouched.set(id, now);
   await db
     .update(apiKeys)
     .set({ lastUsedAt: sql`now()` })
