@@ -9,9 +9,9 @@ import {
   writeBlobStream,
 } from '@koukan/db';
 import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
+import { makeSender, makeTransaction, SAMPLE_MESSAGE } from '@koukan/services/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChainRunner } from './chain-runner.ts';
-import { makeSender, makeTransaction, SAMPLE_MESSAGE } from './testing/fixtures.ts';
 import { engineFor, silent, statusOf } from './testing/harness.ts';
 
 // The real filter chain library end to end; only the sandbox store (a port the host supplies)

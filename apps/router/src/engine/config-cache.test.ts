@@ -1,8 +1,8 @@
 import { getTransaction, updateSender, upsertChain } from '@koukan/db';
 import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
+import { makeSender, makeTransaction } from '@koukan/services/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startConfigCache } from './config-cache.ts';
-import { makeSender, makeTransaction } from './testing/fixtures.ts';
 import { engineFor, silent } from './testing/harness.ts';
 import { ScriptedRunner, verdicts } from './testing/scripted-runner.ts';
 

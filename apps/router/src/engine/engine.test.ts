@@ -7,8 +7,8 @@ import {
 } from '@koukan/db';
 import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import { cancelTransactionByOperator } from '@koukan/services';
+import { makeSender, makeTransaction } from '@koukan/services/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSender, makeTransaction } from './testing/fixtures.ts';
 import { engineFor, silent, statusOf } from './testing/harness.ts';
 import { deferred, ScriptedRunner, verdicts } from './testing/scripted-runner.ts';
 import type { AttemptVerdict } from './types.ts';

@@ -1,7 +1,7 @@
 import { getTransaction, listAttempts } from '@koukan/db';
 import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
+import { makeSender, makeTransaction } from '@koukan/services/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSender, makeTransaction } from './testing/fixtures.ts';
 import { engineFor, statusOf } from './testing/harness.ts';
 import { HttpRunner } from './testing/http-runner.ts';
 import { accepted, type ReceivedRequest, startReceiver } from './testing/receiver.ts';

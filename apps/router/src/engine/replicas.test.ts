@@ -4,8 +4,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { getTransaction, listAttempts, listLiveInstances } from '@koukan/db';
 import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
+import { makeSender, makeTransaction } from '@koukan/services/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSender, makeTransaction } from './testing/fixtures.ts';
 import { accepted, startReceiver } from './testing/receiver.ts';
 
 const workerPath = fileURLToPath(new URL('./testing/worker.ts', import.meta.url));

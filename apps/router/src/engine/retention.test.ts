@@ -7,9 +7,9 @@ import {
   listEvents,
 } from '@koukan/db';
 import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
+import { makeSender, makeTransaction } from '@koukan/services/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { retentionDefaults, runRetentionPass } from './retention.ts';
-import { makeSender, makeTransaction } from './testing/fixtures.ts';
 
 let t: TestDatabase;
 beforeAll(async () => {

@@ -3,12 +3,12 @@ import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceContext } from '../context.ts';
+import { makeSender, makeTransaction } from '../testing/fixtures.ts';
 import { bulkTransactionAction } from './bulk.ts';
 import { cancelTransactionByOperator } from './cancel.ts';
 import { holdTransaction } from './hold.ts';
 import { releaseTransaction } from './release.ts';
 import { retryTransactionNow } from './retry-now.ts';
-import { makeSender, makeTransaction } from './test-fixtures.ts';
 
 let t: TestDatabase;
 let ctx: ServiceContext;

@@ -9,8 +9,8 @@ import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceContext } from '../context.ts';
+import { makeSender, makeTransaction } from '../testing/fixtures.ts';
 import { recordAttemptOutcome } from './record-outcome.ts';
-import { makeSender, makeTransaction } from './test-fixtures.ts';
 
 let t: TestDatabase;
 const now = new Date('2030-05-01T12:00:00Z');

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceContext } from '../context.ts';
 import { recordAttemptOutcome } from '../delivery/record-outcome.ts';
-import { makeSender, makeTransaction } from '../delivery/test-fixtures.ts';
+import { makeSender, makeTransaction } from '../testing/fixtures.ts';
 
 let t: TestDatabase;
 const now = new Date('2030-05-01T12:00:00Z');

@@ -4,9 +4,9 @@
  *   DATABASE_URL=postgres://… node --import tsx apps/router/src/engine/testing/bench.ts [n]
  */
 import { createTestDatabase } from '@koukan/db/testing';
+import { makeSender, makeTransaction } from '@koukan/services/testing';
 import pino from 'pino';
 import { startEngine } from '../engine.ts';
-import { makeSender, makeTransaction } from './fixtures.ts';
 import { ScriptedRunner, verdicts } from './scripted-runner.ts';
 
 const n = Number(process.argv[2] ?? 1000);
