@@ -100,8 +100,8 @@ export async function startExploderWorld(t: TestDatabase) {
     upstream,
     downstreamSender,
     async stop() {
+      await receiver.close(); // upstream attempts still waiting fail now
       await engine?.stop();
-      await receiver.close();
     },
   };
 }
