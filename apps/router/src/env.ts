@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { z } from 'zod';
 
 /** The router's whole environment, validated once; nothing else reads process.env. */
@@ -14,10 +15,20 @@ const envSchema = z.object({
     .default(50 * 1024 * 1024),
   /** An upload that receives no bytes for this long is cut with 408 (and stays resumable). */
   KOUKAN_UPLOAD_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /** Host name for Received:, Authentication-Results: and a DSN's Reporting-MTA. */
+  KOUKAN_HOSTNAME: z.string().min(1).default(hostname()),
+  /** From: of delivery status notifications. */
+  KOUKAN_MAILER_DAEMON: z.string().email().optional(),
+  /** The delivery engine: in-flight attempts per replica, and `false` to run the API only. */
+  KOUKAN_ENGINE_CONCURRENCY: z.coerce.number().int().positive().default(16),
+  KOUKAN_ENGINE: z.enum(['true', 'false']).default('true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export type RouterEnv = z.infer<typeof envSchema>;
+export type RouterEnv = z.infer<typeof envSchema> & {
+  /** Secrets named by chain configs: `KOUKAN_SECRET_<REF>` variables (never logged). */
+  secrets: ReadonlyMap<string, string>;
+};
 
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): RouterEnv {
   const result = envSchema.safeParse(source);
@@ -25,5 +36,10 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): RouterEnv {
     const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new Error(`invalid router environment:\n${lines.join('\n')}`);
   }
-  return result.data;
+  const secrets = new Map(
+    Object.entries(source).filter(
+      (e): e is [string, string] => e[0].startsWith('KOUKAN_SECRET_') && typeof e[1] === 'string',
+    ),
+  );
+  return { ...result.data, secrets };
 }

@@ -1,6 +1,10 @@
+import { systemResolver } from '@koukan/chain';
 import { createDb, migrate } from '@koukan/db';
 import pino from 'pino';
 import { buildApp, redactPaths } from './app.ts';
+import { envSecrets, routeSubmitter, sandboxStore } from './delivery/chain-ports.ts';
+import { createChainRunner } from './engine/chain-runner.ts';
+import { startEngine } from './engine/index.ts';
 import { loadEnv } from './env.ts';
 
 /** The router process: migrate, serve, and shut down cleanly on SIGTERM/SIGINT. */
@@ -18,6 +22,32 @@ async function main(): Promise<void> {
     applicationName: 'koukan-router',
   });
   await migrate(handle.pool);
+  const engine =
+    env.KOUKAN_ENGINE === 'true'
+      ? await startEngine({
+          db: handle.db,
+          pool: handle.pool,
+          logger: logger.child({ module: 'engine' }),
+          concurrency: env.KOUKAN_ENGINE_CONCURRENCY,
+          runner: createChainRunner({
+            db: handle.db,
+            context: {
+              logger: logger.child({ module: 'chain' }),
+              dns: systemResolver,
+              sandbox: sandboxStore(handle.db),
+              routes: routeSubmitter(handle.db),
+              secrets: envSecrets(env.secrets),
+              hostname: env.KOUKAN_HOSTNAME,
+            },
+          }),
+          dsn: {
+            reportingMta: env.KOUKAN_HOSTNAME,
+            ...(env.KOUKAN_MAILER_DAEMON && { mailerDaemon: env.KOUKAN_MAILER_DAEMON }),
+          },
+        })
+      : undefined;
+  // Cut-through: the replica that stores a deliverable transaction runs it at once.
+  const kick = (id: string) => void engine?.kick(id);
   const app = await buildApp({
     db: handle.db,
     pool: handle.pool,
@@ -25,6 +55,8 @@ async function main(): Promise<void> {
     maxBodyBytes: env.KOUKAN_MAX_BODY_BYTES,
     uploadIdleTimeoutMs: env.KOUKAN_UPLOAD_IDLE_TIMEOUT_MS,
     defaultMetrics: true,
+    onTransactionCreated: kick,
+    onBodyFinalized: kick,
   });
   const address = await app.listen({ host: env.KOUKAN_ROUTER_HOST, port: env.KOUKAN_ROUTER_PORT });
   logger.info({ address, docs: `${address}/docs` }, 'router listening');
@@ -36,6 +68,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'router stopping');
     try {
       await app.close();
+      await engine?.stop();
       await handle.close();
       logger.info('router stopped');
     } catch (err) {

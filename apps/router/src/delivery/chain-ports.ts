@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { BlobReader, RouteSubmitter, SandboxStore, SecretStore } from '@koukan/chain';
+import type { RouteSubmitter, SandboxStore, SecretStore } from '@koukan/chain';
 import {
   adjustBlobRefs,
   appendEvent,
@@ -8,11 +8,8 @@ import {
   finalizeBlob,
   getSenderByName,
   insertTransaction,
-  readBlobStream,
   writeBlobStream,
 } from '@koukan/db';
-import type { Transaction } from '@koukan/db/schema';
-import { storedSpecOf } from '@koukan/services';
 
 /** Stores a stream as a new finalized blob holding one reference. */
 async function storeBlob(db: Db, senderId: string | null, body: Readable): Promise<string> {
@@ -23,28 +20,14 @@ async function storeBlob(db: Db, senderId: string | null, body: Readable): Promi
   return blob.id;
 }
 
-/** Message-builder parts by `create_id` or `reuse_uri`, from the blobs the REST API stored. */
-export function blobReader(db: Db, tx: Transaction): BlobReader {
-  return {
-    open(ref) {
-      const refs = storedSpecOf(tx.bodySpec)?.blobs ?? [];
-      const found =
-        'create_id' in ref
-          ? refs.find((b) => b.create_id === ref.create_id)
-          : refs.find((b) => b.reuse_uri === ref.reuse_uri);
-      if (!found) throw new Error(`no stored blob for ${JSON.stringify(ref)}`);
-      return readBlobStream(db, found.blob_id);
-    },
-  };
-}
-
 /** The sandbox inbox: the message is stored as a blob and the timeline points at it. */
-export function sandboxStore(db: Db, tx: Transaction): SandboxStore {
+export function sandboxStore(db: Db): SandboxStore {
   return {
     async store(msg) {
-      const blobId = await storeBlob(db, tx.senderId, msg.body);
+      const sender = await getSenderByName(db, msg.sender);
+      const blobId = await storeBlob(db, sender?.id ?? null, msg.body);
       await appendEvent(db, {
-        transactionId: tx.id,
+        transactionId: msg.transaction_id,
         type: 'sandbox_stored',
         data: { blob_id: blobId, mailbox: msg.mailbox ?? 'sandbox' },
       });
@@ -54,7 +37,7 @@ export function sandboxStore(db: Db, tx: Transaction): SandboxStore {
 }
 
 /** `add_route`: a copy stored as a new transaction of another sender, due now. */
-export function routeSubmitter(db: Db, tx: Transaction): RouteSubmitter {
+export function routeSubmitter(db: Db): RouteSubmitter {
   return {
     async enqueue(senderName, copy) {
       const sender = await getSenderByName(db, senderName);
@@ -66,8 +49,7 @@ export function routeSubmitter(db: Db, tx: Transaction): RouteSubmitter {
         rcptTo: copy.rcpt_to,
         bodyBlobId: blobId,
         nextAttemptAt: new Date(),
-        parentId: tx.id,
-        metadata: { add_route_of: tx.id },
+        metadata: { add_route: true },
       });
       return { id: created.id };
     },

@@ -1,0 +1,49 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A REST sink speaking Koukan's transaction protocol on loopback: accepts every transaction at
+ * once (MAIL and RCPT at create, DATA when the body has arrived) and keeps only a counter.
+ */
+export async function startSink() {
+  let nextId = 0;
+  let delivered = 0;
+  const server = createServer((req, res) => {
+    const reply = (status: number, body: unknown) =>
+      res
+        .writeHead(status, { 'content-type': 'application/json', etag: '"1"' })
+        .end(JSON.stringify(body));
+    req.on('data', () => {});
+    req.on('end', () => {
+      const ok = { code: 250, message: '2.0.0 ok' };
+      if (req.method === 'POST') {
+        const id = `s${nextId++}`;
+        return reply(201, { id, status: 'inflight', mail_response: ok, rcpt_response: [ok] });
+      }
+      if (req.method === 'PUT') {
+        delivered++;
+        const id = req.url?.split('/')[3];
+        return reply(200, {
+          id,
+          status: 'delivered',
+          mail_response: ok,
+          rcpt_response: [ok],
+          data_response: ok,
+        });
+      }
+      reply(404, { error: { code: 'not_found', message: 'sink', details: [] } });
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    delivered: () => delivered,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
