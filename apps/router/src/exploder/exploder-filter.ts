@@ -64,22 +64,17 @@ export function createExploderFilter(deps: ExploderDeps): FilterRun<'exploder'> 
     }
     const blobId = downstream.bodyBlobId;
     const upstreams = await upstreamsOf(deps.db, tx.id);
-    const rcpt: (Verdict | undefined)[] = [];
-    const waiting: Transaction[] = [];
-    for (const i of tx.active) {
-      const up = upstreams.get(i);
-      if (up) {
-        waiting.push(up);
-        rcpt.push(undefined);
-      } else {
-        const answered = downstream.rcptResponse?.[i];
-        rcpt.push(
-          answered && answered.code >= 400
-            ? verdictOf(answered)
-            : temp('no upstream transaction for this recipient', 451, '4.3.0'),
-        );
-      }
-    }
+    // Every recipient accepted at RCPT has its upstream and takes part in the fan-in, even one
+    // a filter before the exploder refuses now (the client was told 250 at RCPT and only reads
+    // the DATA answer). A recipient without one keeps the answer it got at RCPT.
+    const waiting = [...upstreams.entries()].sort(([a], [b]) => a - b).map(([, up]) => up);
+    const rcpt: (Verdict | undefined)[] = tx.active.map((i) => {
+      if (upstreams.has(i)) return undefined;
+      const answered = downstream.rcptResponse?.[i];
+      return answered && answered.code >= 400
+        ? verdictOf(answered)
+        : temp('no upstream transaction for this recipient', 451, '4.3.0');
+    });
     if (waiting.length === 0)
       return { kind: 'done', rcpt, data: temp('no recipient was accepted', 554, '5.5.1') };
 
