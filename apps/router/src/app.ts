@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
+import type { ChainContext } from '@koukan/chain';
 import type { Db } from '@koukan/db';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -34,6 +35,9 @@ export interface BuildAppOptions {
   onTransactionCreated?: (id: string) => void;
   /** Called after an upload completed a transaction's body. */
   onBodyFinalized?: (id: string) => void;
+  /** The chain context the filters before an exploder run with when a recipient is added
+   * (create/PATCH of a multi-recipient sender); default: the request logger only. */
+  exploderContext?: ChainContext;
 }
 
 /** Log redaction: keys and bodies never reach the logs. */
@@ -114,6 +118,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     uploadIdleTimeoutMs: options.uploadIdleTimeoutMs ?? 30_000,
     onTransactionCreated: options.onTransactionCreated,
     onBodyFinalized: options.onBodyFinalized,
+    exploderContext: options.exploderContext,
   };
   await registerDocs(app);
   installMetrics(app, options.db, { defaults: options.defaultMetrics ?? false });

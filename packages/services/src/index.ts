@@ -4,6 +4,8 @@ export * from './blobs/content-range.ts';
 export * from './context.ts';
 export * from './delivery/index.ts';
 export * from './errors.ts';
+export * from './exploder/cancel.ts';
+export * from './exploder/envelope.ts';
 export * from './notifications/index.ts';
 export * from './transactions/address.ts';
 export * from './transactions/after-upload.ts';

@@ -3,6 +3,7 @@ import {
   type ChainContext,
   type SmtpResponse as ChainResponse,
   type ChainTransaction,
+  type FilterRun,
   type MessageBuilderInput,
   runChain,
   type Verdict,
@@ -28,7 +29,12 @@ const stored = (v: Verdict | undefined) => (v ? toStoredResponse(v.response) : u
  * sender's chain must contain `message_builder`). The chain cannot be interrupted mid-filter:
  * on abort the engine stops waiting and discards the run's result.
  */
-export function createChainRunner(options: { db: Db; context: ChainContext }): AttemptRunner {
+export function createChainRunner(options: {
+  db: Db;
+  context: ChainContext;
+  /** Host implementations of filters the chain library leaves to the router (exploder). */
+  implementations?: { exploder?: FilterRun<'exploder'> };
+}): AttemptRunner {
   return {
     async run(tx: Transaction, ctx: AttemptContext): Promise<AttemptVerdict> {
       if (!ctx.sender) throw new Error(`sender ${tx.senderId} is not configured`);
@@ -42,6 +48,7 @@ export function createChainRunner(options: { db: Db; context: ChainContext }): A
           ...options.context,
           blobs: blobReader(options.db, tx),
         },
+        { ...(options.implementations && { implementations: options.implementations }) },
       );
       const host = result.tx.routing?.remote_hosts?.[0]?.host;
       return {

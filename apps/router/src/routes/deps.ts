@@ -1,3 +1,4 @@
+import type { ChainContext } from '@koukan/chain';
 import type { Db } from '@koukan/db';
 import type { TransactionWatcher } from '../long-poll/watcher.ts';
 
@@ -9,6 +10,8 @@ export interface RouteDeps {
   uploadIdleTimeoutMs: number;
   onTransactionCreated: ((id: string) => void) | undefined;
   onBodyFinalized: ((id: string) => void) | undefined;
+  /** Chain context of the exploder's envelope phase (filters before the exploder). */
+  exploderContext: ChainContext | undefined;
 }
 
 export const security = [{ bearerAuth: [] }];

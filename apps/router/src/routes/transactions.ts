@@ -76,6 +76,7 @@ export function transactionRoutes(app: FastifyInstance, deps: RouteDeps): void {
           request: request.body,
           idempotencyKey: request.headers['idempotency-key'],
           maxBodyBytes: deps.maxBodyBytes,
+          ...(deps.exploderContext && { exploder: { context: deps.exploderContext } }),
         },
       });
       const t = result.transaction;
@@ -163,6 +164,7 @@ export function transactionRoutes(app: FastifyInstance, deps: RouteDeps): void {
           id: request.params.id,
           ifMatch: parseIfMatch(request.headers['if-match']),
           request: request.body,
+          ...(deps.exploderContext && { exploder: { context: deps.exploderContext } }),
         },
       });
       return reply.header('etag', etagOf(view.version)).send(view);

@@ -2,6 +2,7 @@ import { appendEvent, isDbError, schema, updateTransaction } from '@koukan/db';
 import type { Principal } from '../auth/authenticate.ts';
 import { nowOf, type ServiceCall } from '../context.ts';
 import { AppError } from '../errors.ts';
+import { cancelExplodedUpstreams } from '../exploder/cancel.ts';
 import { loadOwned } from './access.ts';
 import type { TransactionView } from './schemas.ts';
 import { viewOf } from './view.ts';
@@ -43,6 +44,8 @@ export async function cancelTransaction({
           type: updated.status === 'cancelled' ? 'cancelled' : 'cancel_requested',
           data: { actor: ctx.actor },
         });
+        // a downstream (exploder) transaction takes its not-yet-started fan-out with it
+        await cancelExplodedUpstreams(tx, transaction.id, now, ctx.actor);
         return updated;
       });
       return viewOf(ctx.db, row, sender.name);

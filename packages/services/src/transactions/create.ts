@@ -17,6 +17,14 @@ import type { BuilderBlobRef, StoredBodySpec } from '../blobs/body-spec.ts';
 import { resolveReuseUri } from '../blobs/reuse.ts';
 import { nowOf, type ServiceCall, type ServiceContext } from '../context.ts';
 import { AppError, parseInput } from '../errors.ts';
+import {
+  createUpstreams,
+  DOWNSTREAM_NOTIFICATION,
+  DOWNSTREAM_RETRY,
+  type ExploderEnvelopeHook,
+  exploderPlan,
+  screenRecipients,
+} from '../exploder/envelope.ts';
 import { builderParts } from './message-builder-schema.ts';
 import { checkRecipientCount } from './recipients.ts';
 import {
@@ -35,6 +43,8 @@ export interface CreateTransactionInput {
   request: unknown;
   idempotencyKey?: string | undefined;
   maxBodyBytes?: number | undefined;
+  /** The chain context for the exploder's envelope phase (default: the logger only). */
+  exploder?: ExploderEnvelopeHook | undefined;
 }
 
 export interface CreateTransactionResult {
@@ -164,6 +174,18 @@ export async function createTransaction({
   }
   await checkRecipientCount(ctx.db, sender, request.rcpt_to.length, 'body.rcpt_to');
   const maxBodyBytes = input.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  // A downstream (exploder) transaction: each recipient is answered now, by the filters
+  // before the exploder, and fans out into its own upstream transaction.
+  const plan = await exploderPlan(ctx.db, sender);
+  const answers =
+    plan && request.rcpt_to.length > 0
+      ? await screenRecipients(plan, input.exploder ?? { context: { logger: ctx.logger } }, {
+          id: 'new',
+          sender: sender.name,
+          mail_from: request.mail_from,
+          rcpt_to: request.rcpt_to,
+        })
+      : [];
   try {
     const view = await ctx.db.transaction(async (tx) => {
       if (key) {
@@ -192,7 +214,13 @@ export async function createTransaction({
         requestHash: hash,
         // Due at once when deliverable; otherwise the upload (or PATCH) that completes it.
         nextAttemptAt: body.complete && request.rcpt_to.length > 0 ? nowOf(ctx) : null,
+        ...(plan && {
+          retry: DOWNSTREAM_RETRY,
+          notification: DOWNSTREAM_NOTIFICATION,
+          rcptResponse: answers.map((a) => a.response),
+        }),
       });
+      if (plan) await createUpstreams(tx, plan, row, 0, answers);
       const blobs = await loadBlobs(tx, row);
       await appendEvent(tx, {
         transactionId: row.id,

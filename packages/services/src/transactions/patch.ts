@@ -2,6 +2,12 @@ import { appendEvent, isDbError, schema, updateTransaction } from '@koukan/db';
 import type { Principal } from '../auth/authenticate.ts';
 import { nowOf, type ServiceCall } from '../context.ts';
 import { AppError, parseInput } from '../errors.ts';
+import {
+  createUpstreams,
+  type ExploderEnvelopeHook,
+  exploderPlan,
+  screenRecipients,
+} from '../exploder/envelope.ts';
 import { loadOwned } from './access.ts';
 import { checkRecipientCount } from './recipients.ts';
 import { patchTransactionRequestSchema, type TransactionView } from './schemas.ts';
@@ -13,6 +19,8 @@ export interface PatchTransactionInput {
   /** The version from `If-Match`; required. */
   ifMatch: number | undefined;
   request: unknown;
+  /** The chain context for the exploder's envelope phase (default: the logger only). */
+  exploder?: ExploderEnvelopeHook | undefined;
 }
 
 function stale(current: number, expected: number): AppError {
@@ -60,6 +68,17 @@ export async function patchTransaction({
       details: [{ field: 'status', message: transaction.status }],
     });
   }
+  // A downstream (exploder) transaction: the added recipients are answered now (rcpt_response)
+  // by the filters before the exploder, and each accepted one gets its upstream transaction.
+  const plan = added.length > 0 ? await exploderPlan(ctx.db, sender) : undefined;
+  const answers = plan
+    ? await screenRecipients(plan, input.exploder ?? { context: { logger: ctx.logger } }, {
+        id: transaction.id,
+        sender: sender.name,
+        mail_from: transaction.mailFrom,
+        rcpt_to: added,
+      })
+    : [];
   const now = nowOf(ctx);
   try {
     return await ctx.db.transaction(async (tx) => {
@@ -79,9 +98,16 @@ export async function patchTransaction({
             metadata: { ...transaction.metadata, heartbeat_at: now.toISOString() },
           }),
           ...(becomesDue && { nextAttemptAt: now }),
+          ...(plan && {
+            rcptResponse: [
+              ...transaction.rcptTo.map((_, i) => transaction.rcptResponse?.[i] ?? null),
+              ...answers.map((a) => a.response),
+            ],
+          }),
         },
         input.ifMatch,
       );
+      if (plan) await createUpstreams(tx, plan, row, transaction.rcptTo.length, answers);
       if (added.length > 0) {
         await appendEvent(tx, {
           transactionId: transaction.id,

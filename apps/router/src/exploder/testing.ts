@@ -1,0 +1,143 @@
+import type { ChainInput } from '@koukan/chain';
+import { getTransaction, schema, upsertChain } from '@koukan/db';
+import type { Transaction } from '@koukan/db/schema';
+import { type TestDatabase, uniqueName } from '@koukan/db/testing';
+import { createTransaction } from '@koukan/services';
+import { eq, sql } from 'drizzle-orm';
+import { createChainRunner } from '../engine/chain-runner.ts';
+import { makeSender, SAMPLE_MESSAGE } from '../engine/testing/fixtures.ts';
+import { engineFor, silent } from '../engine/testing/harness.ts';
+import { HttpRunner } from '../engine/testing/http-runner.ts';
+import { accepted, startReceiver } from '../engine/testing/receiver.ts';
+import type { AttemptRunner, EngineHandle } from '../engine/types.ts';
+import { createExploderFilter } from './exploder-filter.ts';
+
+export type Phase = 'mail' | 'rcpt' | 'data';
+export type Kind = 'temp' | 'perm';
+
+/** The scripted upstream's refusals, by phase and kind (stored form: enhanced code first). */
+export const refusal = {
+  mail: {
+    temp: { code: 451, message: '4.3.0 mail refused' },
+    perm: { code: 550, message: '5.7.1 mail refused' },
+  },
+  rcpt: {
+    temp: { code: 450, message: '4.2.0 rcpt refused' },
+    perm: { code: 550, message: '5.1.1 rcpt refused' },
+  },
+  data: {
+    temp: { code: 452, message: '4.3.1 data refused' },
+    perm: { code: 554, message: '5.6.0 data refused' },
+  },
+} as const;
+
+const ok = { code: 250, message: '2.0.0 ok' };
+
+/** What the scripted upstream answers for a recipient `<phase>-<kind>-…@…` (`ok-…`: accepts,
+ * `slow-…`: never answers). */
+export function scriptFor(rcpt: string): Record<string, unknown> | undefined {
+  const [phase, kind] = rcpt.split('-') as [string, Kind];
+  if (phase === 'slow') return undefined;
+  if (phase === 'mail') return { mail: refusal.mail[kind] };
+  if (phase === 'rcpt') return { mail: ok, rcpt: [refusal.rcpt[kind]] };
+  if (phase === 'data') return { mail: ok, rcpt: [ok], data: refusal.data[kind] };
+  return accepted;
+}
+
+/**
+ * An engine whose downstream senders (chains with the exploder) run the real chain with the
+ * exploder, and whose upstream transactions are delivered over HTTP to a scripted receiver
+ * on port 0.
+ */
+export async function startExploderWorld(t: TestDatabase) {
+  const receiver = await startReceiver((r) => {
+    const answer = scriptFor(r.body.rcpt[0] ?? '');
+    if (answer) r.reply(answer);
+  });
+  let engine: EngineHandle | undefined;
+  const chains = createChainRunner({
+    db: t.db,
+    context: { logger: silent },
+    implementations: {
+      exploder: createExploderFilter({
+        db: t.db,
+        logger: silent,
+        kick: (id) => engine?.kick(id),
+        dsn: { reportingMta: 'mx.koukan.test' },
+      }),
+    },
+  });
+  const http = new HttpRunner(receiver.url);
+  const runner: AttemptRunner = {
+    run: (tx, ctx) =>
+      ctx.chain?.filters.some((f) => f.filter === 'exploder')
+        ? chains.run(tx, ctx)
+        : http.run(tx, ctx),
+  };
+  engine = await engineFor(t, runner);
+  const upstream = await makeSender(t.db, {});
+
+  /** A downstream sender whose chain is `prefix` then the exploder (to `upstream`). */
+  async function downstreamSender(
+    msa: boolean,
+    exploder: Record<string, unknown> = {},
+    prefix: ChainInput = [],
+  ) {
+    const chain = await upsertChain(t.db, {
+      name: uniqueName('explode'),
+      filters: [
+        ...prefix,
+        { filter: 'exploder', output_chain: upstream.name, msa, data_timeout: 10, ...exploder },
+      ],
+      author: 'test',
+    });
+    return makeSender(t.db, { output_chain: chain.chain.name });
+  }
+
+  return {
+    engine,
+    receiver,
+    upstream,
+    downstreamSender,
+    async stop() {
+      await receiver.close(); // upstream attempts still waiting fail now
+      await engine?.stop();
+    },
+  };
+}
+
+export const ctxOf = (t: TestDatabase) => ({ db: t.db, logger: silent, actor: 'test' });
+
+/** Creates a downstream transaction with its recipients and an inline body (due at once). */
+export async function submit(t: TestDatabase, sender: schema.Sender, rcpt: string[]) {
+  const { transaction } = await createTransaction({
+    ctx: ctxOf(t),
+    input: {
+      sender,
+      request: {
+        mail_from: { m: 'alice@example.com' },
+        rcpt_to: rcpt.map((m) => ({ m })),
+        body: { inline: SAMPLE_MESSAGE },
+      },
+    },
+  });
+  return transaction;
+}
+
+export async function finished(t: TestDatabase, id: string): Promise<Transaction | undefined> {
+  const row = await getTransaction(t.db, id);
+  return row && schema.finalStatuses.includes(row.status) ? row : undefined;
+}
+
+/** The upstream transactions exploded from `id`, in recipient order. */
+export async function upstreamsOf(t: TestDatabase, id: string): Promise<Transaction[]> {
+  const rows = await t.db
+    .select()
+    .from(schema.transactions)
+    .where(sql`${schema.transactions.metadata}->>'exploded_from' = ${id}`);
+  return rows.sort((a, b) => Number(a.metadata.rcpt_index) - Number(b.metadata.rcpt_index));
+}
+
+export async function dsnsFor(t: TestDatabase, id: string): Promise<Transaction[]> {
+  return t.db.select().from(schema.transactions).where(eq(schema.transactions.parentId, id));
+}
