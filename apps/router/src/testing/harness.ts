@@ -18,7 +18,15 @@ export async function startRouter(
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
+  // Tests end with their sockets: on the embedded database one keep-alive connection of the
+  // OpenAPI suite stays busy past close (not yet understood; see the closing note), so the
+  // harness cuts every connection instead of waiting for it.
+  const close = async () => {
+    const closing = app.close();
+    app.server.closeAllConnections();
+    await closing;
+  };
+  return { app, url: `http://127.0.0.1:${port}`, close };
 }
 
 export async function testDatabase(): Promise<TestDatabase> {
