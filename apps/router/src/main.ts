@@ -4,8 +4,9 @@ import pino from 'pino';
 import { buildApp, redactPaths } from './app.ts';
 import { envSecrets, routeSubmitter, sandboxStore } from './delivery/chain-ports.ts';
 import { createChainRunner } from './engine/chain-runner.ts';
-import { startEngine } from './engine/index.ts';
+import { type EngineHandle, startEngine } from './engine/index.ts';
 import { loadEnv } from './env.ts';
+import { createExploderFilter } from './exploder/index.ts';
 
 /** The router process: migrate, serve, and shut down cleanly on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
@@ -22,7 +23,25 @@ async function main(): Promise<void> {
     applicationName: 'koukan-router',
   });
   await migrate(handle.pool);
-  const engine =
+  const dsn = {
+    reportingMta: env.KOUKAN_HOSTNAME,
+    ...(env.KOUKAN_MAILER_DAEMON && { mailerDaemon: env.KOUKAN_MAILER_DAEMON }),
+  };
+  const chainContext = {
+    logger: logger.child({ module: 'chain' }),
+    dns: systemResolver,
+    secrets: envSecrets(env.secrets),
+    hostname: env.KOUKAN_HOSTNAME,
+  };
+  let engine: EngineHandle | undefined;
+  // The exploder fans SMTP transactions out per recipient; it kicks their upstreams here.
+  const exploder = createExploderFilter({
+    db: handle.db,
+    logger: logger.child({ module: 'exploder' }),
+    kick: (id) => engine?.kick(id),
+    dsn,
+  });
+  engine =
     env.KOUKAN_ENGINE === 'true'
       ? await startEngine({
           db: handle.db,
@@ -32,18 +51,13 @@ async function main(): Promise<void> {
           runner: createChainRunner({
             db: handle.db,
             context: {
-              logger: logger.child({ module: 'chain' }),
-              dns: systemResolver,
+              ...chainContext,
               sandbox: sandboxStore(handle.db),
               routes: routeSubmitter(handle.db),
-              secrets: envSecrets(env.secrets),
-              hostname: env.KOUKAN_HOSTNAME,
             },
+            implementations: { exploder },
           }),
-          dsn: {
-            reportingMta: env.KOUKAN_HOSTNAME,
-            ...(env.KOUKAN_MAILER_DAEMON && { mailerDaemon: env.KOUKAN_MAILER_DAEMON }),
-          },
+          dsn,
         })
       : undefined;
   // Cut-through: the replica that stores a deliverable transaction runs it at once.
@@ -57,6 +71,7 @@ async function main(): Promise<void> {
     defaultMetrics: true,
     onTransactionCreated: kick,
     onBodyFinalized: kick,
+    exploderContext: chainContext,
   });
   const address = await app.listen({ host: env.KOUKAN_ROUTER_HOST, port: env.KOUKAN_ROUTER_PORT });
   logger.info({ address, docs: `${address}/docs` }, 'router listening');

@@ -10,8 +10,8 @@ import {
   patchTransaction,
   uploadBody,
 } from '@koukan/services';
+import { SAMPLE_MESSAGE } from '@koukan/services/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SAMPLE_MESSAGE } from '../engine/testing/fixtures.ts';
 import { silent } from '../engine/testing/harness.ts';
 import { ctxOf, finished, startExploderWorld, submit, upstreamsOf } from './testing.ts';
 
