@@ -5,7 +5,7 @@ import type { FilterConfig } from '@koukan/db/schema';
 const retry = { schedule: ['1m', '5m', '15m', '1h', '4h'], max_age: '5d' };
 const descriptions: Record<string, string> = {
   'smtp-mx': 'Inbound SMTP (MX): explodes into smtp-mx-output',
-  'smtp-mx-output': 'Inbound mail, one recipient per transaction',
+  'smtp-mx-output': 'Inbound mail, one recipient per transaction, kept in the sandbox inbox',
   'smtp-msa': 'SMTP submission (MSA): explodes into smtp-msa-output',
   'smtp-msa-output': 'Submitted mail, one recipient per transaction, to the internet',
   submission: 'REST submission',
@@ -20,6 +20,14 @@ const descriptions: Record<string, string> = {
  */
 export function defaultConfig(options: { smarthost?: string; gatewayUrl: string }): ConfigFile {
   const chains = defaultChains({ smarthost: options.smarthost, gatewayUrl: options.gatewayUrl });
+  // Inbound mail has no mailbox to go to in a fresh install: it lands in the sandbox inbox
+  // (an operator points smtp-mx-output at LMTP or a receiving application later).
+  const mxOutput = chains['smtp-mx-output'];
+  if (mxOutput) {
+    chains['smtp-mx-output'] = mxOutput.map((f) =>
+      f.filter === 'rest_output' ? { filter: 'sandbox', mailbox: 'inbound' } : f,
+    );
+  }
   const upstream = new Set(['smtp-mx-output', 'smtp-msa-output', 'submission']);
   return {
     sender: Object.keys(chains).map((name) => ({
