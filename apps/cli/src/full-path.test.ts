@@ -194,6 +194,10 @@ describe('SMTP client → gateway → router → gateway → SMTP server', () =>
       // Identical apart from the Received: header the chain prepends.
       const [first, ...rest] = r.data.split('\r\n');
       expect(first).toMatch(/^Received: /);
+      // The gateway's session facts reach the chain: client address, TLS and AUTH.
+      const received = r.data.slice(0, r.data.indexOf('\r\n', r.data.indexOf(';')));
+      expect(received).toContain('127.0.0.1');
+      expect(received).toMatch(/ESMTPSA/);
       const afterReceived = rest.join('\r\n').replace(/^(?:[ \t].*\r\n)*/, '');
       expect(afterReceived).toBe(raw);
     }

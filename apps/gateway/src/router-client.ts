@@ -104,7 +104,7 @@ export class RouterClient {
   async create(
     sender: string,
     apiKey: string,
-    envelope: { mail_from: Mailbox; rcpt_to: Mailbox[] },
+    envelope: { mail_from: Mailbox; rcpt_to: Mailbox[]; session?: Record<string, unknown> },
   ): Promise<TransactionHandle> {
     const path = `/v1/senders/${encodeURIComponent(sender)}/transactions`;
     const res = await this.call('POST', path, apiKey, { json: envelope });

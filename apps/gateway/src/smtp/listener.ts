@@ -22,6 +22,7 @@ import {
   type Refusal,
   replyFromRouter,
   replyFromRouterError,
+  routerSession,
   type Stage,
   sessionInfo,
   toMailbox,
@@ -197,6 +198,7 @@ export class SmtpListener {
       txn.handle = await this.deps.router.create(sender, apiKey, {
         mail_from: toMailbox(address),
         rcpt_to: [],
+        session: routerSession(session, state.credentials?.sender),
       });
     } catch (err) {
       txn.phase = 'done';

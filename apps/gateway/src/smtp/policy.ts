@@ -40,6 +40,19 @@ export function sessionInfo(
   };
 }
 
+/** The same facts in the shape the router stores for its filters (`session` of a create). */
+export function routerSession(session: SMTPServerSession, authUser: string | undefined) {
+  const tls = session.tlsOptions;
+  return {
+    ...(session.remoteAddress && { remote_ip: session.remoteAddress }),
+    ...(session.clientHostname && { remote_host: session.clientHostname }),
+    ...(session.hostNameAppearsAs && { helo: session.hostNameAppearsAs }),
+    ...(session.transmissionType && { protocol: session.transmissionType }),
+    ...(tls && { tls: { protocol: tls.version, cipher: tls.name } }),
+    ...(authUser && { auth: { user: authUser } }),
+  };
+}
+
 /** A router response as the SMTP reply: undefined to accept, a refusal otherwise. */
 export function replyFromRouter(reply: SmtpReply): Refusal | undefined {
   const code = Number.isInteger(reply.code) ? reply.code : 0;

@@ -122,7 +122,7 @@ export class FakeRouter {
         rcpt_to?: Mailbox[];
       };
       const unknown = Object.keys(json).filter(
-        (k) => !['mail_from', 'rcpt_to', 'body'].includes(k),
+        (k) => !['mail_from', 'rcpt_to', 'body', 'session'].includes(k),
       );
       if (!json.mail_from || unknown.length)
         return send(res, 400, { error: { code: 'bad_request' } });

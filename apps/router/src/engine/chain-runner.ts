@@ -66,7 +66,14 @@ export function createChainRunner(options: {
 }
 
 function chainTransaction(db: Db, tx: Transaction, sender: string): ChainTransaction {
-  const base = { id: tx.id, sender, mail_from: tx.mailFrom, rcpt_to: tx.rcptTo };
+  const session = tx.metadata.session as ChainTransaction['session'] | undefined;
+  const base = {
+    id: tx.id,
+    sender,
+    mail_from: tx.mailFrom,
+    rcpt_to: tx.rcptTo,
+    ...(session && { session }),
+  };
   const spec = storedSpec(tx);
   if (spec) return { ...base, message_builder: spec.message_builder as MessageBuilderInput };
   if (!tx.bodyBlobId) throw new Error('the transaction has no body');

@@ -212,6 +212,7 @@ export async function createTransaction({
         bodySpec: body.bodySpec as unknown as Record<string, unknown> | null,
         idempotencyKey: key ?? null,
         requestHash: hash,
+        metadata: request.session ? { session: request.session } : {},
         // Due at once when deliverable; otherwise the upload (or PATCH) that completes it.
         nextAttemptAt: body.complete && request.rcpt_to.length > 0 ? nowOf(ctx) : null,
         ...(plan && {

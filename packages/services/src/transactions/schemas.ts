@@ -57,6 +57,27 @@ export type BodyInput = z.infer<typeof bodyInputSchema>;
 
 export const MAX_RECIPIENTS = 1000;
 
+/** What the SMTP gateway knows of the client connection, for Received: and policies. */
+export const sessionSchema = z
+  .strictObject({
+    remote_ip: z.string().max(64).optional(),
+    remote_host: z.string().max(255).optional(),
+    helo: z.string().max(255).optional(),
+    local_host: z.string().max(255).optional(),
+    protocol: z.string().max(16).optional(),
+    tls: z
+      .strictObject({
+        protocol: z.string().max(32).optional(),
+        cipher: z.string().max(128).optional(),
+        bits: z.number().int().nonnegative().optional(),
+      })
+      .optional(),
+    auth: z
+      .strictObject({ user: z.string().max(255), method: z.string().max(32).optional() })
+      .optional(),
+  })
+  .describe('The SMTP session this transaction arrived on (set by the gateway).');
+
 export const createTransactionRequestSchema = z
   .strictObject({
     mail_from: reversePathSchema,
@@ -68,6 +89,7 @@ export const createTransactionRequestSchema = z
     body: bodyInputSchema
       .optional()
       .describe('Omit to upload the message later with PUT /v1/transactions/{id}/body.'),
+    session: sessionSchema.optional(),
   })
   .meta({
     id: 'CreateTransaction',
