@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { streamToBuffer } from '../body.ts';
 import type { BlobReader, BlobWriter } from '../types.ts';
 import { buildMessage } from './build.ts';
+import { generated } from './generated.ts';
 import { parseMessage } from './parse.ts';
 import { builderBlobRefs, type MessageBuilderSpec, messageBuilderSchema } from './schema.ts';
 
@@ -176,23 +177,6 @@ describe('message builder → parser round trip', () => {
 const TEN_MB = 10 * 1024 * 1024;
 
 /** Deterministic bytes, generated in 64 KiB chunks (never held whole). */
-function generated(size: number): Readable {
-  let offset = 0;
-  let state = 0x9e3779b9;
-  return new Readable({
-    read() {
-      if (offset >= size) return this.push(null);
-      const n = Math.min(65536, size - offset);
-      const buf = Buffer.allocUnsafe(n);
-      for (let i = 0; i < n; i++) {
-        state = (state * 1103515245 + 12345) >>> 0;
-        buf[i] = state >>> 24;
-      }
-      offset += n;
-      this.push(buf);
-    },
-  });
-}
 
 async function sha256(stream: Readable) {
   const h = createHash('sha256');

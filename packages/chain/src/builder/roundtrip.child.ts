@@ -5,9 +5,9 @@
  * --expose-gc). Its own process, so no other test's allocations are counted.
  */
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
 import type { BlobWriter } from '../types.ts';
 import { buildMessage } from './build.ts';
+import { generated } from './generated.ts';
 import { parseMessage } from './parse.ts';
 import { messageBuilderSchema } from './schema.ts';
 
@@ -15,24 +15,6 @@ const size = Number(process.argv[2]) * 1024 * 1024;
 const maybeGc = (globalThis as { gc?: () => void }).gc;
 if (!maybeGc) throw new Error('run with --expose-gc');
 const gc = maybeGc;
-
-export function generated(total: number): Readable {
-  let offset = 0;
-  let state = 0x9e3779b9;
-  return new Readable({
-    read() {
-      if (offset >= total) return this.push(null);
-      const n = Math.min(65536, total - offset);
-      const buf = Buffer.allocUnsafe(n);
-      for (let i = 0; i < n; i++) {
-        state = (state * 1103515245 + 12345) >>> 0;
-        buf[i] = state >>> 24;
-      }
-      offset += n;
-      this.push(buf);
-    },
-  });
-}
 
 let stored = '';
 const writer: BlobWriter = {
