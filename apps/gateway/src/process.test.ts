@@ -65,11 +65,11 @@ describe('the gateway process', () => {
   it('killed mid-DATA: the client gets no 250 and the router keeps no complete body', async () => {
     const gw = await spawnGateway();
     const c = await midData(gw.mx);
-    await expect.poll(() => router.only().body.length).toBeGreaterThan(0);
+    await expect.poll(() => router.sole().body.length).toBeGreaterThan(0);
     gw.child.kill('SIGKILL');
     expect(await c.reply()).toBe('');
     expect(c.closed).toBe(true);
-    const t = router.only();
+    const t = router.sole();
     await expect.poll(() => t.bodyAborted).toBe(true);
     expect(t.bodyComplete).toBe(false);
     expect(t.data_response).toBeNull();

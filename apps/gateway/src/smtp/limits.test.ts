@@ -61,7 +61,7 @@ describe('connection limits', () => {
     }
     clearInterval(keepBusy);
     expect(last).toBe('421 4.4.2 Session time limit reached');
-    await expect.poll(() => gw.router.only().cancelled).toBe(true);
+    await expect.poll(() => gw.router.sole().cancelled).toBe(true);
   });
 
   it('drops an idle client', async () => {
@@ -91,8 +91,8 @@ describe('connection limits', () => {
     const trickle = setInterval(() => c.write('more\r\n'), 100);
     expect(await c.reply()).toBe('421 4.4.2 DATA took too long, closing connection');
     clearInterval(trickle);
-    await expect.poll(() => gw.router.only().cancelled).toBe(true);
-    expect(gw.router.only().bodyComplete).toBe(false);
+    await expect.poll(() => gw.router.sole().cancelled).toBe(true);
+    expect(gw.router.sole().bodyComplete).toBe(false);
   });
 
   it('refuses a declared SIZE over the limit at MAIL', async () => {
@@ -114,9 +114,9 @@ describe('connection limits', () => {
     await c.cmd('RCPT TO:<b@localhost>');
     await c.cmd('DATA');
     c.write(`Subject: x\r\n\r\n${'part\r\n'.repeat(5000)}`);
-    await expect.poll(() => gw.router.only().body.length).toBeGreaterThan(0);
+    await expect.poll(() => gw.router.sole().body.length).toBeGreaterThan(0);
     c.close();
-    const t = gw.router.only();
+    const t = gw.router.sole();
     await expect.poll(() => t.cancelled).toBe(true);
     await expect.poll(() => t.bodyAborted).toBe(true);
     expect(t.bodyComplete).toBe(false);

@@ -31,10 +31,10 @@ describe('MSA listener', () => {
     );
     expect(await c.cmd(`AUTH PLAIN ${plain('app', MSA_KEY)}`)).toMatch(/^235 /);
     expect(await c.cmd('MAIL FROM:<a@example.org>')).toMatch(/^250 /);
-    expect(gw.router.only().sender).toBe('app');
+    expect(gw.router.sole().sender).toBe('app');
     // the AUTH check: a deliberately empty create, refused after authentication
     expect(gw.router.log.filter((l) => l === 'POST /v1/senders/app/transactions')).toHaveLength(3);
-    expect(gw.router.only().heartbeats).toBe(0);
+    expect(gw.router.sole().heartbeats).toBe(0);
     c.close();
   });
 
@@ -54,7 +54,7 @@ describe('MSA listener', () => {
       text: 'hello ünïcode',
     });
     expect(info.accepted).toHaveLength(2);
-    const t = gw.router.only();
+    const t = gw.router.sole();
     expect(t.sender).toBe('app');
     expect(Buffer.concat(t.body).toString()).toContain('Subject: submission');
     transport.close();

@@ -33,7 +33,7 @@ describe('MX listener', () => {
     expect(info.accepted).toEqual(['b@localhost', 'c@localhost']);
     expect(info.rejected).toEqual(['x@elsewhere.test']);
     expect(info.response).toBe('250 2.0.0 OK queued as t1');
-    const t = gw.router.only();
+    const t = gw.router.sole();
     expect(t.sender).toBe('smtp-mx');
     expect(t.mail_from.m).toBe('a@example.org');
     expect(t.rcpt_to.map((r) => r.m)).toEqual(['b@localhost', 'c@localhost', 'x@elsewhere.test']);
@@ -80,7 +80,7 @@ describe('MX listener', () => {
     expect(
       await c.cmd('RCPT TO:<b@localhost> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;b@localhost'),
     ).toMatch(/^250/);
-    const t = gw.router.only();
+    const t = gw.router.sole();
     expect(t.mail_from.m).toBe('jörg@exämple.org');
     expect(t.mail_from.e).toEqual(
       expect.arrayContaining([
@@ -121,7 +121,7 @@ describe('MX listener', () => {
     c.write(`${MESSAGE}.\r\nQUIT\r\n`);
     expect(await c.reply()).toBe('250 2.0.0 OK queued as t1');
     expect(await c.reply()).toMatch(/^221 /);
-    expect(gw.router.only().bodyComplete).toBe(true);
+    expect(gw.router.sole().bodyComplete).toBe(true);
   });
 
   it('refuses too many recipients and cancels when the client goes away mid-transaction', async () => {
@@ -133,7 +133,7 @@ describe('MX listener', () => {
     await c.cmd('RCPT TO:<c@localhost>');
     expect(await c.cmd('RCPT TO:<d@localhost>')).toMatch(/^452 /);
     c.close();
-    await expect.poll(() => gw.router.only().cancelled).toBe(true);
+    await expect.poll(() => gw.router.sole().cancelled).toBe(true);
   });
 
   it('RSET and QUIT mid-transaction cancel the router transaction; a new MAIL starts another', async () => {
@@ -200,7 +200,7 @@ describe('MX listener', () => {
     await c.cmd('DATA');
     c.write(`${MESSAGE}.\r\n`);
     expect(await c.reply()).toBe('250 2.0.0 OK queued as t1');
-    expect(gw.router.only().rcpt_to.map((r) => r.m)).toEqual(['b@localhost']);
+    expect(gw.router.sole().rcpt_to.map((r) => r.m)).toEqual(['b@localhost']);
     c.close();
   });
 

@@ -48,7 +48,7 @@ describe('SMTP smuggling and DATA limits', () => {
     // the connection is still in command mode: the smuggled lines were never commands
     expect(await c.cmd('NOOP')).toMatch(/^250 /);
     expect(gw.router.txns.size).toBe(1);
-    const t = gw.router.only();
+    const t = gw.router.sole();
     await expect.poll(() => t.cancelled).toBe(true);
     expect(t.data_response).toBeNull();
     expect(t.bodyComplete).toBe(false);
@@ -60,7 +60,7 @@ describe('SMTP smuggling and DATA limits', () => {
     const c = await openTransaction(gw.port);
     c.write('From: a@example.org\r\n\r\nfirst\n.\nsecond\r\n.\r\n');
     expect(await c.reply()).toMatch(/^250 /);
-    expect(Buffer.concat(gw.router.only().body).toString()).toContain('first\n.\nsecond');
+    expect(Buffer.concat(gw.router.sole().body).toString()).toContain('first\n.\nsecond');
     c.close();
   });
 
@@ -70,7 +70,7 @@ describe('SMTP smuggling and DATA limits', () => {
     const line = `${'x'.repeat(98)}\r\n`;
     c.write(`Subject: big\r\n\r\n${line.repeat(1000)}.\r\n`);
     expect(await c.reply()).toMatch(/^552 5\.3\.4 /);
-    const t = gw.router.only();
+    const t = gw.router.sole();
     await expect.poll(() => t.cancelled).toBe(true);
     expect(t.bodyComplete).toBe(false);
     expect(Buffer.concat(t.body).length).toBeLessThanOrEqual(10_000);

@@ -71,7 +71,7 @@ export class FakeRouter {
     await new Promise((r) => this.server.close(r));
   }
 
-  only(): FakeTxn {
+  sole(): FakeTxn {
     const all = [...this.txns.values()];
     if (all.length !== 1) throw new Error(`expected one transaction, have ${all.length}`);
     return all[0]!;
