@@ -1,9 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { createDb } from '@koukan/db';
 import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -225,4 +227,89 @@ describe('SMTP client → gateway → router → gateway → SMTP server', () =>
     expect(sink.received.length).toBe(3); // nothing relayed
     expect(output).not.toContain('kk_FullPath01');
   }, 60_000);
+
+  // Debian's swaks and Postfix's smtp-source as the clients. CI installs them and sets
+  // KOUKAN_REQUIRE_SMTP_PEERS, so there they must run; elsewhere, missing, this is skipped.
+  const peers =
+    Boolean(process.env.KOUKAN_REQUIRE_SMTP_PEERS) ||
+    (existsSync('/usr/bin/swaks') && existsSync('/usr/sbin/smtp-source'));
+  it.runIf(peers)(
+    'swaks submits through the MSA and smtp-source through the MX',
+    async () => {
+      const run = promisify(execFile);
+      const key = (
+        await run(
+          process.execPath,
+          ['--import', 'tsx', 'apps/cli/src/main.ts', 'apikey', 'create', 'smtp-msa'],
+          {
+            cwd: repoRoot,
+            env: { ...withoutDatabaseUrl(), KOUKAN_DATA_DIR: join(dir, 'data') },
+          },
+        )
+      ).stdout.trim();
+      const before = sink.received.length;
+      const swaks = await run('/usr/bin/swaks', [
+        '--server',
+        `127.0.0.1:${ports.msa}`,
+        '--tls',
+        '--auth',
+        'PLAIN',
+        '--auth-user',
+        'smtp-msa',
+        '--auth-password',
+        key,
+        '--from',
+        'swaks@example.com',
+        '--to',
+        'dave@example.org,erin@example.org',
+        '--timeout',
+        '60',
+      ]);
+      const transcript = `${swaks.stdout}${swaks.stderr}`;
+    // The reply to the end of DATA is a 250 (the MSA takes responsibility).
+    expect(transcript).toMatch(/ ~> \.\n<~ +250 /);
+      await expect.poll(() => sink.received.length - before, { timeout: 30_000 }).toBe(2);
+      expect(
+        sink.received
+          .slice(before)
+          .flatMap((r) => r.to)
+          .sort(),
+      ).toEqual(['dave@example.org', 'erin@example.org']);
+
+      // Ten messages over two reused MX sessions; each lands in the sandbox inbox.
+      await run('/usr/sbin/smtp-source', [
+        '-c',
+        '-d',
+        '-s',
+        '2',
+        '-m',
+        '10',
+        '-f',
+        'source@example.net',
+        '-t',
+        'postmaster@localhost',
+        `127.0.0.1:${ports.mx}`,
+      ]);
+      const url = /(postgres:\/\/\S+)/.exec(output)?.[1];
+      const db = createDb({ url: url!, poolSize: 1 });
+      try {
+        await expect
+          .poll(
+            async () =>
+              (
+                await db.pool.query(
+                  `select count(*)::int as n from transactions t join senders s on s.id = t.sender_id
+                  where s.name = 'smtp-mx-output' and t.status = 'delivered'
+                    and t.mail_from->>'m' = 'source@example.net'`,
+                )
+              ).rows[0].n,
+            { timeout: 30_000 },
+          )
+          .toBe(10);
+      } finally {
+        await db.close();
+      }
+    },
+    120_000,
+  );
 });
