@@ -266,8 +266,8 @@ describe('SMTP client → gateway → router → gateway → SMTP server', () =>
         '60',
       ]);
       const transcript = `${swaks.stdout}${swaks.stderr}`;
-    // The reply to the end of DATA is a 250 (the MSA takes responsibility).
-    expect(transcript).toMatch(/ ~> \.\n<~ +250 /);
+      // The reply to the end of DATA is a 250 (the MSA takes responsibility).
+      expect(transcript).toMatch(/ ~> \.\n<~ +250 /);
       await expect.poll(() => sink.received.length - before, { timeout: 30_000 }).toBe(2);
       expect(
         sink.received
