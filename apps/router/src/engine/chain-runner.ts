@@ -11,6 +11,7 @@ import {
 } from '@koukan/chain';
 import { type Db, readBlobStream } from '@koukan/db';
 import type { SmtpResponse, Transaction } from '@koukan/db/schema';
+import { storedSpecOf } from '@koukan/services';
 import type { AttemptContext, AttemptRunner, AttemptVerdict } from './types.ts';
 
 /** The chain's `{ code, enhanced, message }` as stored: the enhanced code leads the text. */
@@ -74,26 +75,16 @@ function chainTransaction(db: Db, tx: Transaction, sender: string): ChainTransac
     rcpt_to: tx.rcptTo,
     ...(session && { session }),
   };
-  const spec = storedSpec(tx);
+  const spec = storedSpecOf(tx.bodySpec);
   if (spec) return { ...base, message_builder: spec.message_builder as MessageBuilderInput };
   if (!tx.bodyBlobId) throw new Error('the transaction has no body');
   const blobId = tx.bodyBlobId;
   return { ...base, body: { open: () => readBlobStream(db, blobId) } };
 }
 
-interface StoredSpec {
-  message_builder: unknown;
-  blobs?: { create_id?: string; reuse_uri?: string; blob_id: string }[];
-}
-function storedSpec(tx: Transaction): StoredSpec | undefined {
-  return tx.bodySpec && 'message_builder' in tx.bodySpec
-    ? (tx.bodySpec as unknown as StoredSpec)
-    : undefined;
-}
-
 /** Parts given as `create_id` / `reuse_uri` are read from the blobs the REST API recorded. */
 function blobReader(db: Db, tx: Transaction): BlobReader {
-  const refs = storedSpec(tx)?.blobs ?? [];
+  const refs = storedSpecOf(tx.bodySpec)?.blobs ?? [];
   return {
     open(ref) {
       const found = refs.find((b) =>
