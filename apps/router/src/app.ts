@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { ChainContext } from '@koukan/chain';
 import type { Db } from '@koukan/db';
+import { cachedAuthenticate } from '@koukan/services';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type pg from 'pg';
@@ -23,6 +24,11 @@ export interface BuildAppOptions {
   logLevel?: string;
   /** Largest body or blob, in bytes (KOUKAN_MAX_BODY_BYTES); default 50 MB. */
   maxBodyBytes?: number;
+  /**
+   * How long an authenticated API key is remembered (KOUKAN_AUTH_CACHE_MS): a revoked key or a
+   * disabled sender is refused by this process at most this long after the change; default 1 s.
+   */
+  authCacheMs?: number;
   /** An upload that receives no bytes for this long is cut (408, resumable); default 30 s. */
   uploadIdleTimeoutMs?: number;
   /** Long-poll fallback polling interval; default 500 ms. */
@@ -113,6 +119,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   const deps: RouteDeps = {
     db: options.db,
+    authenticate: cachedAuthenticate(options.authCacheMs ?? 1000),
     watcher,
     maxBodyBytes: options.maxBodyBytes ?? 50 * 1024 * 1024,
     uploadIdleTimeoutMs: options.uploadIdleTimeoutMs ?? 30_000,

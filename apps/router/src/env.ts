@@ -15,6 +15,8 @@ const envSchema = z.object({
     .default(50 * 1024 * 1024),
   /** An upload that receives no bytes for this long is cut with 408 (and stays resumable). */
   KOUKAN_UPLOAD_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /** How long an authenticated API key is remembered; a revocation takes effect within it. */
+  KOUKAN_AUTH_CACHE_MS: z.coerce.number().int().nonnegative().default(1000),
   /** Host name for Received:, Authentication-Results: and a DSN's Reporting-MTA. */
   KOUKAN_HOSTNAME: z.string().min(1).default(hostname()),
   /** From: of delivery status notifications. */

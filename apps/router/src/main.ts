@@ -68,6 +68,7 @@ async function main(): Promise<void> {
     logger,
     maxBodyBytes: env.KOUKAN_MAX_BODY_BYTES,
     uploadIdleTimeoutMs: env.KOUKAN_UPLOAD_IDLE_TIMEOUT_MS,
+    authCacheMs: env.KOUKAN_AUTH_CACHE_MS,
     defaultMetrics: true,
     onTransactionCreated: kick,
     onBodyFinalized: kick,

@@ -28,8 +28,39 @@ export type HttpResponse = { status: number; headers: http.IncomingHttpHeaders; 
 
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Connections are kept alive and reused (a delivery makes several requests to the same next
+ * hop). An idle one is closed after 4 s, before Node's default 5 s server keep-alive ends it.
+ */
+const agentOptions = { keepAlive: true, timeout: 4000, maxFreeSockets: 64 };
+const agents = { 'http:': new http.Agent(agentOptions), 'https:': new https.Agent(agentOptions) };
+
+/**
+ * Like `request`, but a request whose body can be sent again is retried once when a reused
+ * keep-alive connection turns out to have been closed by the server (it never saw the request).
+ */
+export async function httpRequest(req: HttpRequest): Promise<HttpResponse> {
+  try {
+    return await request(req);
+  } catch (err) {
+    const retriable = err instanceof StaleConnectionError && !isStream(req.body);
+    if (!retriable || req.signal?.aborted)
+      throw err instanceof StaleConnectionError ? err.cause : err;
+    return request(req);
+  }
+}
+
+class StaleConnectionError extends Error {
+  constructor(override readonly cause: Error) {
+    super(cause.message);
+  }
+}
+
+const isStream = (body: HttpRequest['body']): body is Readable =>
+  body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body);
+
 /** A small HTTP client over node:http with separate connect and response timeouts. */
-export function httpRequest(req: HttpRequest): Promise<HttpResponse> {
+function request(req: HttpRequest): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
     const url = new URL(req.url);
     const lib = url.protocol === 'https:' ? https : http;
@@ -50,7 +81,7 @@ export function httpRequest(req: HttpRequest): Promise<HttpResponse> {
     const r = lib.request(url, {
       method: req.method,
       headers: req.headers,
-      agent: false,
+      agent: agents[url.protocol as keyof typeof agents] ?? false,
       ...(req.lookup ? { lookup: req.lookup } : {}),
     });
     timer = setTimeout(() => done(new HttpTimeoutError('connect')), req.connectTimeoutMs);
@@ -70,8 +101,13 @@ export function httpRequest(req: HttpRequest): Promise<HttpResponse> {
       else connected();
     });
     r.on('finish', armResponseTimer);
-    r.on('error', (err) => done(err));
+    r.on('error', (err) => {
+      const reset = (err as NodeJS.ErrnoException).code === 'ECONNRESET';
+      done(reset && r.reusedSocket && !gotResponse ? new StaleConnectionError(err) : err);
+    });
+    let gotResponse = false;
     r.on('response', (res) => {
+      gotResponse = true;
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (c: Buffer) => {
@@ -93,7 +129,7 @@ export function httpRequest(req: HttpRequest): Promise<HttpResponse> {
     const body = req.body;
     if (body === undefined) r.end();
     else if (typeof body === 'string' || Buffer.isBuffer(body)) r.end(body);
-    else {
+    else if (isStream(body)) {
       body.on('error', (err) => done(err));
       body.on('data', armResponseTimer);
       body.pipe(r);

@@ -1,4 +1,5 @@
 export * from './auth/authenticate.ts';
+export * from './auth/principal-cache.ts';
 export * from './blobs/body-spec.ts';
 export * from './blobs/content-range.ts';
 export * from './context.ts';

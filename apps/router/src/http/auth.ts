@@ -1,7 +1,7 @@
 import type { Db } from '@koukan/db';
 import {
   AppError,
-  authenticate,
+  type Authenticate,
   type Principal,
   requireSender,
   type ServiceContext,
@@ -35,7 +35,7 @@ export function principalOf(request: FastifyRequest): Principal {
  * refused (401) before any upload starts; with `:sender` in the URL, the key must be that
  * sender's (403).
  */
-export function requireApiKey(db: Db): onRequestAsyncHookHandler {
+export function requireApiKey(db: Db, authenticate: Authenticate): onRequestAsyncHookHandler {
   return async (request) => {
     const principal = await authenticate({
       ctx: contextOf(db, request),

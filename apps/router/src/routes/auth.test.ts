@@ -72,9 +72,14 @@ describe('authentication', () => {
     const ok = await client(router.url, s.key)('POST', path, { json: envelope });
     expect(ok.status).toBe(201);
     const [row] = await listApiKeys(t.db, s.id);
+    const get = () => client(router.url, s.key)('GET', `/v1/transactions/${ok.json.id}`);
+    expect((await get()).status).toBe(200);
     await revokeApiKey(t.db, row!.id);
-    const revoked = await client(router.url, s.key)('GET', `/v1/transactions/${ok.json.id}`);
-    expectError(revoked, 401, 'unauthorized');
+    // Authenticated keys are remembered for authCacheMs (1 s by default): refused within it.
+    const revokedAt = Date.now();
+    await expect.poll(async () => (await get()).status, { timeout: 3000 }).toBe(401);
+    expect(Date.now() - revokedAt).toBeLessThan(2000);
+    expectError(await get(), 401, 'unauthorized');
   });
 
   it('401 comes before body validation', async () => {
@@ -134,7 +139,9 @@ describe('authentication', () => {
     }
     expectError(await asB('GET', '/v1/transactions/not-a-uuid'), 404, 'not_found');
     await t.db.update(schema.senders).set({ enabled: false }).where(eq(schema.senders.id, a.id));
-    expectError(await client(router.url, a.key)('GET', `/v1/transactions/${id}`), 403, 'forbidden');
+    const get = () => client(router.url, a.key)('GET', `/v1/transactions/${id}`);
+    await expect.poll(async () => (await get()).status, { timeout: 3000 }).toBe(403);
+    expectError(await get(), 403, 'forbidden');
   });
 
   it('one key registered for several senders acts for each', async () => {

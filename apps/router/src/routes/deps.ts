@@ -1,10 +1,13 @@
 import type { ChainContext } from '@koukan/chain';
 import type { Db } from '@koukan/db';
+import type { Authenticate } from '@koukan/services';
 import type { TransactionWatcher } from '../long-poll/watcher.ts';
 
 /** What the route modules need from buildApp. */
 export interface RouteDeps {
   db: Db;
+  /** API-key authentication, remembering principals for a moment (`authCacheMs`). */
+  authenticate: Authenticate;
   watcher: TransactionWatcher;
   maxBodyBytes: number;
   uploadIdleTimeoutMs: number;

@@ -42,7 +42,7 @@ const patchHeaders = z.looseObject({
 
 export function transactionRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const auth = requireApiKey(deps.db);
+  const auth = requireApiKey(deps.db, deps.authenticate);
 
   r.post(
     '/v1/senders/:sender/transactions',

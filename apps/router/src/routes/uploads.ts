@@ -94,7 +94,7 @@ export async function uploadRoutes(app: FastifyInstance, deps: RouteDeps): Promi
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const auth = requireApiKey(deps.db);
+  const auth = requireApiKey(deps.db, deps.authenticate);
   const source = (request: FastifyRequest) =>
     withIdleTimeout(request.raw, deps.uploadIdleTimeoutMs);
   const common = (request: FastifyRequest) => ({

@@ -1,0 +1,30 @@
+import { createHash } from 'node:crypto';
+import type { ServiceCall } from '../context.ts';
+import { authenticate, type Principal } from './authenticate.ts';
+
+export type Authenticate = (
+  call: ServiceCall<{ authorization: string | undefined }>,
+) => Promise<Principal>;
+
+/**
+ * `authenticate` with a memory of the principals it resolved during the last `ttlMs`, so the
+ * request path does not read the database on every call. A revoked key, a disabled sender or a
+ * key's new sender is therefore seen by this process within `ttlMs` (0: every call reads).
+ * Only successes are remembered; entries are keyed by a hash of the header, never the key.
+ */
+export function cachedAuthenticate(ttlMs: number, maxEntries = 10_000): Authenticate {
+  if (ttlMs <= 0) return authenticate;
+  const cache = new Map<string, { principal: Principal; expires: number }>();
+  return async (call) => {
+    const header = call.input.authorization;
+    if (!header) return authenticate(call);
+    const id = createHash('sha256').update(header).digest('base64');
+    const now = Date.now();
+    const hit = cache.get(id);
+    if (hit && hit.expires > now) return hit.principal;
+    const principal = await authenticate(call);
+    if (cache.size >= maxEntries) cache.clear();
+    cache.set(id, { principal, expires: now + ttlMs });
+    return principal;
+  };
+}
