@@ -8,6 +8,7 @@ export * from './queries/attempts.ts';
 export * from './queries/audit.ts';
 export * from './queries/blobs.ts';
 export * from './queries/chains.ts';
+export * from './queries/create-transaction.ts';
 export * from './queries/delivery.ts';
 export * from './queries/events.ts';
 export * from './queries/instances.ts';

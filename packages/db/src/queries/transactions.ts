@@ -10,15 +10,17 @@ import {
 
 export type TransactionInsert = Omit<NewTransaction, 'rcptAddresses' | 'id' | 'version'>;
 
+/** The row to insert: `rcpt_addresses` (the searchable recipients) derived from `rcpt_to`. */
+export function transactionValues(input: TransactionInsert & { id?: string }): NewTransaction {
+  return { ...input, rcptAddresses: input.rcptTo.map((r) => r.m.toLowerCase()) };
+}
+
 export async function insertTransaction(
   db: DbOrTx,
   input: TransactionInsert,
 ): Promise<Transaction> {
   const [row] = await withDbErrors(() =>
-    db
-      .insert(transactions)
-      .values({ ...input, rcptAddresses: input.rcptTo.map((r) => r.m.toLowerCase()) })
-      .returning(),
+    db.insert(transactions).values(transactionValues(input)).returning(),
   );
   return row!;
 }

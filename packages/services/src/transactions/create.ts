@@ -2,11 +2,13 @@ import { createHash } from 'node:crypto';
 import {
   adjustBlobRefs,
   appendEvent,
+  BLOB_CHUNK_SIZE,
   createBlob,
   type DbOrTx,
   finalizeBlob,
   findByIdempotencyKey,
   insertTransaction,
+  insertTransactionWithInlineBody,
   isDbError,
   type schema,
   schema as tables,
@@ -91,12 +93,37 @@ async function findReplay(
   return { transaction: view, replayed: true };
 }
 
+function inlineBytes(inline: string, maxBodyBytes: number): Buffer {
+  const bytes = Buffer.from(inline, 'utf8');
+  if (bytes.length > maxBodyBytes) {
+    throw new AppError('payload_too_large', `the body is larger than ${maxBodyBytes} bytes`, {
+      details: [{ field: 'body.inline', message: `at most ${maxBodyBytes} bytes` }],
+    });
+  }
+  return bytes;
+}
+
+/** A key older than the idempotency window is free again: release it from the old transaction. */
+async function releaseExpiredKey(ctx: ServiceContext, sender: schema.Sender, key: string) {
+  const cutoff = new Date(nowOf(ctx).getTime() - IDEMPOTENCY_WINDOW_MS);
+  await ctx.db
+    .update(tables.transactions)
+    .set({ idempotencyKey: null })
+    .where(
+      and(
+        eq(tables.transactions.senderId, sender.id),
+        eq(tables.transactions.idempotencyKey, key),
+        lt(tables.transactions.createdAt, cutoff),
+      ),
+    );
+}
+
 /** Takes the blobs the body needs (creating, sharing or storing them) and returns the columns. */
 async function storeBody(
   tx: DbOrTx,
   sender: schema.Sender,
   body: CreateTransactionRequest['body'],
-  maxBodyBytes: number,
+  inline: Buffer | undefined,
 ): Promise<{ bodyBlobId: string | null; bodySpec: StoredBodySpec | null; complete: boolean }> {
   if (body && 'message_builder' in body) {
     const refs: BuilderBlobRef[] = [];
@@ -132,13 +159,8 @@ async function storeBody(
   }
   const blob = await createBlob(tx, { senderId: sender.id, contentType: 'message/rfc822' });
   await adjustBlobRefs(tx, blob.id, 1);
-  if (body && 'inline' in body) {
-    const bytes = Buffer.from(body.inline, 'utf8');
-    if (bytes.length > maxBodyBytes) {
-      throw new AppError('payload_too_large', `the body is larger than ${maxBodyBytes} bytes`, {
-        details: [{ field: 'body.inline', message: `at most ${maxBodyBytes} bytes` }],
-      });
-    }
+  if (inline) {
+    const bytes = inline;
     await writeBlobStream(
       tx,
       blob.id,
@@ -186,50 +208,56 @@ export async function createTransaction({
           rcpt_to: request.rcpt_to,
         })
       : [];
+  const row = {
+    senderId: sender.id,
+    status: 'queued' as const,
+    mailFrom: request.mail_from,
+    rcptTo: request.rcpt_to,
+    idempotencyKey: key ?? null,
+    requestHash: hash,
+    metadata: request.session ? { session: request.session } : {},
+    ...(plan && {
+      retry: DOWNSTREAM_RETRY,
+      notification: DOWNSTREAM_NOTIFICATION,
+      rcptResponse: answers.map((a) => a.response),
+    }),
+  };
+  const created = {
+    type: 'created',
+    data: { actor: ctx.actor, rcpt_count: request.rcpt_to.length },
+  };
+  // Due at once when deliverable; otherwise the upload (or PATCH) that completes it.
+  const dueIfComplete = (complete: boolean) =>
+    complete && request.rcpt_to.length > 0 ? nowOf(ctx) : null;
   try {
-    const view = await ctx.db.transaction(async (tx) => {
-      if (key) {
-        // A key older than the window is free again: release it from the old transaction.
-        const cutoff = new Date(nowOf(ctx).getTime() - IDEMPOTENCY_WINDOW_MS);
-        await tx
-          .update(tables.transactions)
-          .set({ idempotencyKey: null })
-          .where(
-            and(
-              eq(tables.transactions.senderId, sender.id),
-              eq(tables.transactions.idempotencyKey, key),
-              lt(tables.transactions.createdAt, cutoff),
-            ),
-          );
-      }
-      const body = await storeBody(tx, sender, request.body, maxBodyBytes);
-      const row = await insertTransaction(tx, {
-        senderId: sender.id,
-        status: 'queued',
-        mailFrom: request.mail_from,
-        rcptTo: request.rcpt_to,
-        bodyBlobId: body.bodyBlobId,
-        bodySpec: body.bodySpec as unknown as Record<string, unknown> | null,
-        idempotencyKey: key ?? null,
-        requestHash: hash,
-        metadata: request.session ? { session: request.session } : {},
-        // Due at once when deliverable; otherwise the upload (or PATCH) that completes it.
-        nextAttemptAt: body.complete && request.rcpt_to.length > 0 ? nowOf(ctx) : null,
-        ...(plan && {
-          retry: DOWNSTREAM_RETRY,
-          notification: DOWNSTREAM_NOTIFICATION,
-          rcptResponse: answers.map((a) => a.response),
-        }),
-      });
-      if (plan) await createUpstreams(tx, plan, row, 0, answers);
-      const blobs = await loadBlobs(tx, row);
-      await appendEvent(tx, {
-        transactionId: row.id,
-        type: 'created',
-        data: { actor: ctx.actor, rcpt_count: request.rcpt_to.length },
-      });
-      return toView(row, sender.name, blobs);
-    });
+    if (key) await releaseExpiredKey(ctx, sender, key);
+    const inline =
+      request.body && 'inline' in request.body
+        ? inlineBytes(request.body.inline, maxBodyBytes)
+        : undefined;
+    const view =
+      inline && !plan && inline.length <= BLOB_CHUNK_SIZE
+        ? // The common case in one statement: a whole body and no fan-out.
+          await insertTransactionWithInlineBody(ctx.db, {
+            transaction: { ...row, nextAttemptAt: dueIfComplete(true) },
+            body: inline,
+            contentType: 'message/rfc822',
+            event: created,
+          }).then(({ transaction, blob }) =>
+            toView(transaction, sender.name, new Map([[blob.id, blob]])),
+          )
+        : await ctx.db.transaction(async (tx) => {
+            const body = await storeBody(tx, sender, request.body, inline);
+            const inserted = await insertTransaction(tx, {
+              ...row,
+              bodyBlobId: body.bodyBlobId,
+              bodySpec: body.bodySpec as unknown as Record<string, unknown> | null,
+              nextAttemptAt: dueIfComplete(body.complete),
+            });
+            if (plan) await createUpstreams(tx, plan, inserted, 0, answers);
+            await appendEvent(tx, { transactionId: inserted.id, ...created });
+            return toView(inserted, sender.name, await loadBlobs(tx, inserted));
+          });
     ctx.logger.info({ transactionId: view.id, sender: sender.name }, 'transaction created');
     return { transaction: view, replayed: false };
   } catch (err) {

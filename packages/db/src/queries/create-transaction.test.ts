@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase, uniqueName } from '../testing/index.ts';
+import { BLOB_CHUNK_SIZE, getBlob, readBlob } from './blobs.ts';
+import { insertTransactionWithInlineBody } from './create-transaction.ts';
+import { listEvents } from './events.ts';
+import { createSender } from './senders.ts';
+import { getTransaction } from './transactions.ts';
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(() => t.destroy());
+
+const envelope = (senderId: string) => ({
+  senderId,
+  status: 'queued' as const,
+  mailFrom: { m: 'a@example.org' },
+  rcptTo: [{ m: 'B@Example.org' }],
+  requestHash: 'h',
+  metadata: { session: { client: 'x' } },
+  nextAttemptAt: new Date('2026-01-02T03:04:05.678Z'),
+});
+
+describe('insertTransactionWithInlineBody', () => {
+  it('stores transaction, finalized blob, chunk and event in one statement, mapped like drizzle reads them', async () => {
+    const sender = await createSender(t.db, { name: uniqueName() });
+    const body = Buffer.from('Subject: one\r\n\r\nhello\r\n');
+    const { transaction, blob } = await insertTransactionWithInlineBody(t.db, {
+      transaction: envelope(sender.id),
+      body,
+      contentType: 'message/rfc822',
+      event: { type: 'created', data: { actor: 'test' } },
+    });
+    // What the one statement returned equals what a plain drizzle read returns.
+    expect(transaction).toEqual(await getTransaction(t.db, transaction.id));
+    expect(blob).toEqual(await getBlob(t.db, blob.id));
+    expect(transaction.nextAttemptAt).toEqual(new Date('2026-01-02T03:04:05.678Z'));
+    expect(transaction.createdAt).toBeInstanceOf(Date);
+    expect(transaction.rcptAddresses).toEqual(['b@example.org']);
+    expect(transaction.bodyBlobId).toBe(blob.id);
+    expect(blob).toMatchObject({
+      status: 'finalized',
+      size: body.length,
+      refCount: 1,
+      chunkCount: 1,
+    });
+    expect(await readBlob(t.db, blob.id)).toEqual(body);
+    const events = await listEvents(t.db, transaction.id);
+    expect(events.map((e) => [e.type, e.data])).toEqual([['created', { actor: 'test' }]]);
+  });
+
+  it('an empty body is a finalized blob without chunks; a failing insert leaves nothing behind', async () => {
+    const sender = await createSender(t.db, { name: uniqueName() });
+    const { blob } = await insertTransactionWithInlineBody(t.db, {
+      transaction: envelope(sender.id),
+      body: Buffer.alloc(0),
+      contentType: 'message/rfc822',
+      event: { type: 'created', data: {} },
+    });
+    expect(blob).toMatchObject({ status: 'finalized', size: 0, chunkCount: 0 });
+    const missingSender = '00000000-0000-4000-8000-000000000000';
+    await expect(
+      insertTransactionWithInlineBody(t.db, {
+        transaction: envelope(missingSender),
+        body: Buffer.from('x'),
+        contentType: 'message/rfc822',
+        event: { type: 'created', data: {} },
+      }),
+    ).rejects.toMatchObject({ code: 'foreign_key_violation' });
+    const orphans = await t.pool.query(
+      'select count(*)::int as n from blobs where sender_id = $1',
+      [missingSender],
+    );
+    expect(orphans.rows[0].n).toBe(0);
+    await expect(
+      insertTransactionWithInlineBody(t.db, {
+        transaction: envelope(sender.id),
+        body: Buffer.alloc(BLOB_CHUNK_SIZE + 1),
+        contentType: 'message/rfc822',
+        event: { type: 'created', data: {} },
+      }),
+    ).rejects.toThrow(RangeError);
+  });
+});
