@@ -1,5 +1,6 @@
 import { and, eq, inArray, isNotNull, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client/create-db.ts';
+import { mapRow } from '../client/rows.ts';
 import { type Attempt, attempts } from '../schema/attempts/table.ts';
 import { blobs } from '../schema/blobs/table.ts';
 import { events } from '../schema/events/table.ts';
@@ -45,9 +46,10 @@ const t = transactions;
  * never due. `body_blob_id is not null or body_spec is not null` is a second guard against a
  * row that has no body at all.
  *
- * In the same database transaction, the unfinished attempt of a taken-over lease is recorded
- * as abandoned (and counted in `attempt_count`), and a new attempt row and `attempt_started`
- * event are written for each claimed transaction.
+ * In the same statement (sub-statements of one CTE: one round trip, one commit), the
+ * unfinished attempt of a taken-over lease is recorded as abandoned (and counted in
+ * `attempt_count`), and a new attempt row and `attempt_started` event are written for each
+ * claimed transaction.
  */
 export async function claimTransactions(
   db: DbOrTx,
@@ -57,72 +59,66 @@ export async function claimTransactions(
   const notMine = input.exclude?.length
     ? sql`and id <> all(${`{${input.exclude.join(',')}}`}::uuid[])`
     : sql``;
-  return db.transaction(async (tx) => {
-    const result = await tx.execute<{ id: string }>(sql`
-      with expired as (
-        select id from transactions
-        where status = 'inflight' and lease_expires_at < now() ${only} ${notMine}
-        order by lease_expires_at
-        limit ${input.limit}
-        for update skip locked
-      ), due as (
-        select id from transactions
-        where status = 'queued' and next_attempt_at <= now()
-          and (body_blob_id is not null or body_spec is not null) ${only}
-        order by next_attempt_at
-        limit greatest(${input.limit} - (select count(*) from expired), 0)
-        for update skip locked
-      )
-      update transactions set
+  const result = await db.execute<{
+    transaction: Record<string, unknown>;
+    attempt: Record<string, unknown>;
+    abandoned: Record<string, unknown> | null;
+  }>(sql`
+    with expired as (
+      select id from transactions
+      where status = 'inflight' and lease_expires_at < now() ${only} ${notMine}
+      order by lease_expires_at
+      limit ${input.limit}
+      for update skip locked
+    ), due as (
+      select id from transactions
+      where status = 'queued' and next_attempt_at <= now()
+        and (body_blob_id is not null or body_spec is not null) ${only}
+      order by next_attempt_at
+      limit greatest(${input.limit} - (select count(*) from expired), 0)
+      for update skip locked
+    ), claimed as (
+      update transactions t set
         status = 'inflight',
         lease_owner = ${input.owner},
         lease_expires_at = now() + make_interval(secs => ${input.leaseMs / 1000}),
         -- an expired lease means an attempt that never finished: it counts as one
-        attempt_count = attempt_count + case when status = 'inflight' then 1 else 0 end,
-        version = version + 1,
+        attempt_count = t.attempt_count + case when t.status = 'inflight' then 1 else 0 end,
+        version = t.version + 1,
         updated_at = now()
-      where id in (select id from expired union all select id from due)
-      returning id`);
-    const ids = result.rows.map((r) => r.id);
-    if (ids.length === 0) return [];
-    const claimed = await tx.select().from(t).where(inArray(t.id, ids)).orderBy(t.nextAttemptAt);
-    const abandoned = await tx
-      .update(attempts)
-      .set({ outcome: 'abandoned', finishedAt: sql`now()`, error: 'lease expired; taken over' })
-      .where(and(inArray(attempts.transactionId, ids), isNull(attempts.finishedAt)))
-      .returning();
-    const opened = await tx
-      .insert(attempts)
-      .values(
-        claimed.map((r) => ({
-          transactionId: r.id,
-          number: r.attemptCount + 1,
-          instanceId: input.owner,
-        })),
-      )
-      .returning();
-    await tx.insert(events).values([
-      ...abandoned.map((a) => ({
-        transactionId: a.transactionId,
-        attemptId: a.id,
-        type: 'attempt_abandoned',
-        data: { number: a.number, instance_id: a.instanceId, taken_over_by: input.owner },
-      })),
-      ...opened.map((a) => ({
-        transactionId: a.transactionId,
-        attemptId: a.id,
-        type: 'attempt_started',
-        data: { number: a.number, instance_id: input.owner },
-      })),
-    ]);
-    return claimed.map((transaction) => ({
-      transaction,
-      attempt: opened.find((a) => a.transactionId === transaction.id)!,
-      ...(abandoned.some((a) => a.transactionId === transaction.id) && {
-        abandoned: abandoned.find((a) => a.transactionId === transaction.id)!,
-      }),
-    }));
-  });
+      from (select id, true as taken_over from expired
+            union all select id, false from due) src
+      where t.id = src.id
+      returning t.*, src.taken_over
+    ), abandoned as (
+      update attempts a set outcome = 'abandoned', finished_at = now(),
+        error = 'lease expired; taken over'
+      from claimed c
+      where a.transaction_id = c.id and c.taken_over and a.finished_at is null
+      returning a.*
+    ), opened as (
+      insert into attempts (transaction_id, number, instance_id)
+      select id, attempt_count + 1, ${input.owner} from claimed
+      returning *
+    ), timeline as (
+      insert into events (transaction_id, attempt_id, type, data)
+      select transaction_id, id, 'attempt_abandoned', jsonb_build_object(
+        'number', number, 'instance_id', instance_id, 'taken_over_by', ${input.owner}::text)
+      from abandoned
+      union all
+      select transaction_id, id, 'attempt_started', jsonb_build_object(
+        'number', number, 'instance_id', ${input.owner}::text)
+      from opened
+    )
+    select row_to_json(c) as transaction, row_to_json(o) as attempt,
+      (select row_to_json(a) from abandoned a where a.transaction_id = c.id limit 1) as abandoned
+    from claimed c join opened o on o.transaction_id = c.id
+    order by c.next_attempt_at`);
+  return result.rows.map((r) => ({
+    transaction: mapRow(t, r.transaction),
+    attempt: mapRow(attempts, r.attempt),
+    ...(r.abandoned && { abandoned: mapRow(attempts, r.abandoned) }),
+  }));
 }
 
 /**
