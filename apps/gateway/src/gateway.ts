@@ -69,7 +69,10 @@ export async function startGateway(env: GatewayEnv, logger: Logger): Promise<Run
   await http.listen({ host: env.KOUKAN_GATEWAY_HOST, port: env.KOUKAN_GATEWAY_PORT });
   const httpPort = (http.server.address() as { port: number }).port;
   ready = true;
-  logger.info({ httpPort, smtpPorts, router: env.KOUKAN_ROUTER_URL }, 'gateway started');
+  logger.info(
+    { httpPort, smtpPorts, router: env.KOUKAN_ROUTER_URL, pid: process.pid },
+    'gateway started',
+  );
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
