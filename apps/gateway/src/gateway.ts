@@ -57,7 +57,6 @@ export async function startGateway(env: GatewayEnv, logger: Logger): Promise<Run
     logger,
     token: env.KOUKAN_GATEWAY_TOKEN,
     maxBodyBytes: env.KOUKAN_SMTP_MAX_MESSAGE_BYTES,
-    maxBufferedBytes: env.KOUKAN_OUTBOUND_MAX_BUFFERED_BYTES,
     defaultLmtp: env.KOUKAN_OUTBOUND_LMTP,
     defaultNextHop: env.KOUKAN_OUTBOUND_DEFAULT_NEXT_HOP,
     metrics,
