@@ -1,153 +1,47 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createDb } from '@koukan/db';
 import nodemailer from 'nodemailer';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Sink, type Stack, startSink, startStack } from './testing/stack.ts';
 
 /**
  * The whole stack as `npm start` runs it — embedded database, router with its engine and the
  * exploder, gateway — between a real SMTP client (nodemailer) and a real SMTP server
  * (smtp-server) standing in for the next hop, all on loopback.
  */
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function withoutDatabaseUrl(): NodeJS.ProcessEnv {
-  const { DATABASE_URL: _omit, ...env } = process.env;
-  return env;
-}
-
-interface Received {
-  from: string;
-  to: string[];
-  data: string;
-}
-
-/** The next hop: refuses `refused@…` at RCPT, keeps everything else. */
-async function startSink() {
-  const received: Received[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    onRcptTo(address, _session, cb) {
-      if (address.address.startsWith('refused@')) {
-        const err = new Error('5.1.1 no such user') as Error & { responseCode: number };
-        err.responseCode = 550;
-        return cb(err);
-      }
-      cb();
-    },
-    onData(stream, session, cb) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        received.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          data: Buffer.concat(chunks).toString(),
-        });
-        cb();
-      });
-    },
-  });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { port, received, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
 describe('SMTP client → gateway → router → gateway → SMTP server', () => {
   const dir = mkdtempSync(join(tmpdir(), 'koukan-full-'));
-  let sink: Awaited<ReturnType<typeof startSink>>;
-  let stack: ChildProcess;
-  let output = '';
-  const ports: Record<string, number> = {};
+  let sink: Sink;
+  let stack: Stack;
+  let ports: Stack['ports'];
+  const output = () => stack.output();
 
   beforeAll(async () => {
     sink = await startSink();
-    for (const name of ['router', 'gateway', 'mx', 'msa']) ports[name] = await freePort();
-    const { KOUKAN_CONFIG: _c, ...env } = withoutDatabaseUrl();
-    stack = spawn(process.execPath, ['--import', 'tsx', 'apps/cli/src/main.ts', 'start'], {
-      cwd: repoRoot,
+    stack = await startStack({
+      smarthost: sink.port,
       env: {
-        ...env,
         KOUKAN_DATA_DIR: join(dir, 'data'),
-        KOUKAN_EMBEDDED_DB_PORT: '0',
-        KOUKAN_ROUTER_PORT: String(ports.router),
-        KOUKAN_GATEWAY_PORT: String(ports.gateway),
-        KOUKAN_SMTP_MX_PORT: String(ports.mx),
-        KOUKAN_SMTP_MSA_PORT: String(ports.msa),
-        KOUKAN_SMARTHOST: `127.0.0.1:${sink.port}`,
         KOUKAN_SEED_API_KEY: 'kk_FullPath01_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB',
-        LOG_LEVEL: 'warn',
       },
     });
-    stack.stdout?.on('data', (d) => {
-      output += d;
-    });
-    stack.stderr?.on('data', (d) => {
-      output += d;
-    });
-    // Ready when the router answers /readyz and the MSA greets (expect.poll is for tests only).
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      const ready = await fetch(`http://127.0.0.1:${ports.router}/readyz`).catch(() => null);
-      const msa = nodemailer.createTransport({
-        host: '127.0.0.1',
-        port: ports.msa,
-        secure: false,
-        tls: { rejectUnauthorized: false },
-      });
-      const greets = await msa.verify().then(
-        () => true,
-        (e: { code?: string }) => e.code === 'EAUTH' || e.code === 'ENOAUTH',
-      );
-      if (ready?.ok && greets) break;
-      if (Date.now() > deadline || stack.exitCode !== null) {
-        throw new Error(`the stack did not come up:\n${output}`);
-      }
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    ports = stack.ports;
   }, 120_000);
 
   afterAll(async () => {
-    if (stack && stack.exitCode === null) {
-      await new Promise((resolve) => {
-        stack.on('exit', resolve);
-        stack.kill('SIGTERM');
-      });
-    }
+    await stack?.stop();
     await sink?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('MSA: three recipients; two delivered unchanged but for Received:, a DSN for the refused one', async () => {
     // smtp-msa's API key: the CLI can make one while the stack runs.
-    const { execFileSync } = await import('node:child_process');
-    const key = execFileSync(
-      process.execPath,
-      ['--import', 'tsx', 'apps/cli/src/main.ts', 'apikey', 'create', 'smtp-msa'],
-      {
-        cwd: repoRoot,
-        // Through the running stack's embedded database (it announces itself in the data dir).
-        env: { ...withoutDatabaseUrl(), KOUKAN_DATA_DIR: join(dir, 'data') },
-      },
-    )
-      .toString()
-      .trim();
+    // Through the running stack's embedded database (it announces itself in the data dir).
+    const key = await stack.cli(['apikey', 'create', 'smtp-msa']);
     const client = nodemailer.createTransport({
       host: '127.0.0.1',
       port: ports.msa,
@@ -225,7 +119,7 @@ describe('SMTP client → gateway → router → gateway → SMTP server', () =>
       .catch((e: { responseCode?: number }) => e);
     expect((relay as { responseCode?: number }).responseCode).toBe(550);
     expect(sink.received.length).toBe(3); // nothing relayed
-    expect(output).not.toContain('kk_FullPath01');
+    expect(output()).not.toContain('kk_FullPath01');
   }, 60_000);
 
   // Debian's swaks and Postfix's smtp-source as the clients. CI installs them and sets
@@ -237,16 +131,7 @@ describe('SMTP client → gateway → router → gateway → SMTP server', () =>
     'swaks submits through the MSA and smtp-source through the MX',
     async () => {
       const run = promisify(execFile);
-      const key = (
-        await run(
-          process.execPath,
-          ['--import', 'tsx', 'apps/cli/src/main.ts', 'apikey', 'create', 'smtp-msa'],
-          {
-            cwd: repoRoot,
-            env: { ...withoutDatabaseUrl(), KOUKAN_DATA_DIR: join(dir, 'data') },
-          },
-        )
-      ).stdout.trim();
+      const key = await stack.cli(['apikey', 'create', 'smtp-msa']);
       const before = sink.received.length;
       const swaks = await run('/usr/bin/swaks', [
         '--server',
@@ -290,7 +175,7 @@ describe('SMTP client → gateway → router → gateway → SMTP server', () =>
         'postmaster@localhost',
         `127.0.0.1:${ports.mx}`,
       ]);
-      const url = /(postgres:\/\/\S+)/.exec(output)?.[1];
+      const url = /(postgres:\/\/\S+)/.exec(output())?.[1];
       const db = createDb({ url: url!, poolSize: 1 });
       try {
         await expect

@@ -76,12 +76,6 @@ const envSchema = z.object({
       const m = v ? NEXT_HOP.exec(v) : null;
       return m ? { host: m[2]!, port: Number(m[3]), lmtp: m[1] === 'lmtp' } : undefined;
     }),
-  /** Outbound bodies held in memory at once; past it the body PUT gets 503. */
-  KOUKAN_OUTBOUND_MAX_BUFFERED_BYTES: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(512 * 1024 * 1024),
   KOUKAN_SHUTDOWN_GRACE_MS: ms(25_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

@@ -57,7 +57,6 @@ export async function startGateway(env: GatewayEnv, logger: Logger): Promise<Run
     logger,
     token: env.KOUKAN_GATEWAY_TOKEN,
     maxBodyBytes: env.KOUKAN_SMTP_MAX_MESSAGE_BYTES,
-    maxBufferedBytes: env.KOUKAN_OUTBOUND_MAX_BUFFERED_BYTES,
     defaultLmtp: env.KOUKAN_OUTBOUND_LMTP,
     defaultNextHop: env.KOUKAN_OUTBOUND_DEFAULT_NEXT_HOP,
     metrics,
@@ -69,7 +68,10 @@ export async function startGateway(env: GatewayEnv, logger: Logger): Promise<Run
   await http.listen({ host: env.KOUKAN_GATEWAY_HOST, port: env.KOUKAN_GATEWAY_PORT });
   const httpPort = (http.server.address() as { port: number }).port;
   ready = true;
-  logger.info({ httpPort, smtpPorts, router: env.KOUKAN_ROUTER_URL }, 'gateway started');
+  logger.info(
+    { httpPort, smtpPorts, router: env.KOUKAN_ROUTER_URL, pid: process.pid },
+    'gateway started',
+  );
 
   let stopping: Promise<void> | undefined;
   const stop = () => {

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Metrics } from '../metrics.ts';
+import { OutboundBody } from './body.ts';
 import { deliver } from './deliver.ts';
 import type { ConnectionPool } from './pool.ts';
 import { etagOf, type OutboundStore, type OutboundTxn, toJson } from './store.ts';
@@ -15,8 +16,6 @@ export interface OutboundApiDeps {
   /** Shared bearer token of the router's rest_output; undefined = open (dev only). */
   token?: string;
   maxBodyBytes: number;
-  /** Bodies held in memory at once (all deliveries); past it a PUT gets 503 and the router retries. */
-  maxBufferedBytes?: number;
   defaultLmtp: boolean;
   /** Where to deliver when the create JSON has no remote_hosts (e.g. the LMTP mailbox store). */
   defaultNextHop?: { host: string; port: number; lmtp: boolean };
@@ -44,27 +43,14 @@ const MAX_POLL_SECONDS = 30;
 
 /**
  * The router's transaction protocol, served for its rest_output (DESIGN.md §6): create with the
- * envelope and the next hops, PUT the body (delivery starts then), long-poll the responses.
+ * envelope and the next hops, PUT the body (delivery starts with the PUT and the body streams
+ * into the upstream's DATA as it arrives), long-poll the responses.
  */
 export function registerOutboundRoutes(app: FastifyInstance, deps: OutboundApiDeps): void {
   const { store } = deps;
-  const limit = deps.maxBufferedBytes ?? 512 * 1024 * 1024;
-  let buffered = 0;
-  const hold = (t: OutboundTxn, body: Buffer) => {
-    if (buffered + body.length > limit) {
-      throw new AppError('unavailable', 'the gateway holds too many messages; retry later');
-    }
-    buffered += body.length;
-    startDelivery(t, body, deps, () => {
-      buffered -= body.length;
-    });
-  };
 
-  app.addContentTypeParser(
-    '*',
-    { parseAs: 'buffer', bodyLimit: deps.maxBodyBytes },
-    (_req, body, done) => done(null, body),
-  );
+  // A body is left unread here: the PUT handler streams it (JSON keeps fastify's own parser).
+  app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
 
   app.addHook('onRequest', async (req) => {
     if (!deps.token || !req.url.startsWith('/v1/')) return;
@@ -109,7 +95,11 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: OutboundApiDe
         },
         'outbound transaction created',
       );
-      if (body) hold(t, Buffer.from(body.inline, 'utf8'));
+      if (body) {
+        const bytes = Buffer.from(body.inline, 'utf8');
+        if (bytes.length === 0) throw new AppError('bad_request', 'body.inline is empty');
+        startDelivery(t, OutboundBody.fromBuffer(bytes, deps.maxBodyBytes), deps);
+      }
       void reply.header('location', `/v1/transactions/${t.id}`);
       return sendTxn(reply.code(201), t);
     },
@@ -118,11 +108,23 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: OutboundApiDe
   app.put<{ Params: { id: string } }>('/v1/transactions/:id/body', async (req, reply) => {
     const t = find(store, req.params.id);
     if (t.status !== 'waiting_body') throw new AppError('conflict', `transaction is ${t.status}`);
-    const body = req.body;
-    if (!Buffer.isBuffer(body) || body.length === 0) {
+    const size = contentLength(req.headers['content-length']);
+    if (size === 0) throw new AppError('bad_request', 'the body is a non-empty RFC 822 message');
+    if (size !== undefined && size > deps.maxBodyBytes) {
+      throw new AppError('payload_too_large', `the body exceeds ${deps.maxBodyBytes} bytes`);
+    }
+    const body = new OutboundBody(req.raw, { maxBytes: deps.maxBodyBytes, size });
+    startDelivery(t, body, deps);
+    // Answered once the body is read: into the upstream's DATA, or dropped when the delivery
+    // ended without it (refused envelope). The outcome is long-polled as before.
+    await body.sourceDone;
+    const failure = body.failure;
+    if (failure?.reason === 'too_large') {
+      throw new AppError('payload_too_large', `the body exceeds ${deps.maxBodyBytes} bytes`);
+    }
+    if (failure?.reason === 'empty') {
       throw new AppError('bad_request', 'the body is a non-empty RFC 822 message');
     }
-    hold(t, body);
     return sendTxn(reply, t);
   });
 
@@ -157,12 +159,18 @@ function sendTxn(reply: FastifyReply, t: OutboundTxn) {
   return reply.header('etag', etagOf(t)).send(toJson(t));
 }
 
-function startDelivery(
-  t: OutboundTxn,
-  body: Buffer,
-  deps: OutboundApiDeps,
-  released: () => void,
-): void {
+function contentLength(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const n = Number(header);
+  if (!Number.isSafeInteger(n) || n < 0) {
+    throw new AppError('bad_request', 'invalid Content-Length', {
+      details: [{ field: 'headers.content-length', message: 'not a byte count' }],
+    });
+  }
+  return n;
+}
+
+function startDelivery(t: OutboundTxn, body: OutboundBody, deps: OutboundApiDeps): void {
   deps.store.update(t, { status: 'delivering' });
   const logger = deps.logger.child({ outbound_txn: t.id });
   const end = deps.metrics?.outboundDuration.startTimer();
@@ -188,7 +196,7 @@ function startDelivery(
       });
     })
     .finally(() => {
-      released();
+      body.release();
       end?.();
     });
 }

@@ -75,7 +75,7 @@ describe('mapReplies', () => {
 });
 
 describe('toSendEnvelope', () => {
-  it('carries DSN and 8BITMIME where nodemailer can express them', () => {
+  it('carries DSN, SIZE and 8BITMIME where nodemailer can express them', () => {
     const env = toSendEnvelope(
       {
         mail_from: {
@@ -97,13 +97,24 @@ describe('toSendEnvelope', () => {
         remote_hosts: [],
         lmtp: false,
       },
-      Buffer.from('Subject: é\r\n\r\n'),
+      1234,
     );
     expect(env).toMatchObject({
       from: 'a@b',
       to: ['c@d'],
+      size: 1234,
       use8BitMime: true,
       dsn: { ret: 'HDRS', envid: 'x1', notify: ['SUCCESS', 'FAILURE'], orcpt: 'rfc822;c@d' },
     });
+  });
+
+  it('declares 8BITMIME unless the sender said BODY=7BIT, and SIZE only when known', () => {
+    const env = (e?: { k: string; p: string }[]) =>
+      toSendEnvelope(
+        { mail_from: { m: 'a@b', e }, rcpt_to: [{ m: 'c@d' }], remote_hosts: [], lmtp: false },
+        undefined,
+      );
+    expect(env()).toEqual({ from: 'a@b', to: ['c@d'], use8BitMime: true });
+    expect(env([{ k: 'BODY', p: '7BIT' }]).use8BitMime).toBe(false);
   });
 });

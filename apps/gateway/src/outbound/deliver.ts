@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Mailbox, SmtpReply } from '../router-client.ts';
+import type { OutboundBody } from './body.ts';
 import type { ConnectionPool } from './pool.ts';
 import type { SendEnvelope, SendResult } from './upstream.ts';
 
@@ -34,8 +35,13 @@ export interface DeliveryResult {
 const is2xx = (r: SmtpReply | null | undefined) => !!r && r.code >= 200 && r.code < 300;
 const isTemp = (r: SmtpReply | null | undefined) => !r || (r.code >= 400 && r.code < 500);
 
-/** nodemailer's envelope from the router's mailboxes (ESMTP params it can express). */
-export function toSendEnvelope(env: OutboundEnvelope, body: Buffer): SendEnvelope {
+/**
+ * nodemailer's envelope from the router's mailboxes (ESMTP params it can express). The body has
+ * not arrived when MAIL is sent, so it cannot be scanned for 8-bit bytes: BODY=8BITMIME is
+ * declared to every peer that offers it (RFC 6152 allows it for 7-bit content) unless the
+ * sender said BODY=7BIT. SIZE is declared when the router sent a Content-Length.
+ */
+export function toSendEnvelope(env: OutboundEnvelope, size: number | undefined): SendEnvelope {
   const param = (m: Mailbox, k: string) => m.e?.find((e) => e.k.toUpperCase() === k)?.p;
   const notifies = new Set(env.rcpt_to.map((r) => param(r, 'NOTIFY') ?? ''));
   const notify = notifies.size === 1 ? [...notifies][0] : undefined;
@@ -54,8 +60,8 @@ export function toSendEnvelope(env: OutboundEnvelope, body: Buffer): SendEnvelop
   return {
     from: env.mail_from.m,
     to: env.rcpt_to.map((r) => r.m),
-    size: body.length,
-    use8BitMime: param(env.mail_from, 'BODY')?.toUpperCase() === '8BITMIME' || has8bit(body),
+    ...(size !== undefined && { size }),
+    use8BitMime: param(env.mail_from, 'BODY')?.toUpperCase() !== '7BIT',
     ...(dsn && { dsn }),
   };
 }
@@ -69,11 +75,6 @@ export function needsSmtpUtf8(env: OutboundEnvelope): boolean {
     env.rcpt_to.some((r) => nonAscii(r.m)) ||
     Boolean(env.mail_from.e?.some((e) => e.k.toUpperCase() === 'SMTPUTF8'))
   );
-}
-
-function has8bit(body: Buffer): boolean {
-  for (const b of body) if (b > 0x7f) return true;
-  return false;
 }
 
 /**
@@ -135,16 +136,19 @@ export function mapReplies(sent: SendResult, rcptCount: number, lmtp: boolean): 
 
 /**
  * Delivers to the next hops in order: the next host on a connection failure or a temporary
- * failure at connect or MAIL; the first host that takes MAIL decides the outcome.
+ * failure at connect or MAIL; the first host that takes MAIL decides the outcome. The body is
+ * streamed from the router into the upstream's DATA; a host is only left for the next one
+ * before any body byte was read (see OutboundBody), so a failure during DATA is reported as it
+ * is and the router retries the whole transaction later.
  */
 export async function deliver(
   env: OutboundEnvelope,
-  body: Buffer,
+  body: OutboundBody,
   pool: ConnectionPool,
   logger: Logger,
 ): Promise<DeliveryResult> {
   const attempts: DeliveryResult['attempts'] = [];
-  const envelope = toSendEnvelope(env, body);
+  const envelope = toSendEnvelope(env, body.size);
   for (const hop of env.remote_hosts) {
     const destination = { host: hop.host, port: hop.port, lmtp: env.lmtp };
     let acquired: Awaited<ReturnType<ConnectionPool['acquire']>>;
@@ -168,8 +172,8 @@ export async function deliver(
       const reply = { code: 553, message: '5.6.7 The next hop does not offer SMTPUTF8' };
       return { ...emptyResult(env, reply), upstream: `${hop.host}:${hop.port}`, attempts };
     }
-    let sent = await conn.send(envelope, body);
-    if (reused && sent.replies.length === 0 && sent.error?.code !== 'EENVELOPE') {
+    let sent = await conn.send(envelope, body.forAttempt());
+    if (reused && sent.replies.length === 0 && !body.consumed && sent.error?.code !== 'EENVELOPE') {
       // the peer closed the idle connection meanwhile: once more on a fresh one
       pool.release(conn, false);
       try {
@@ -178,11 +182,17 @@ export async function deliver(
         attempts.push({ ...hop, reply: { code: 451, message: `4.4.1 ${(err as Error).message}` } });
         continue;
       }
-      sent = await conn.send(envelope, body);
+      sent = await conn.send(envelope, body.forAttempt());
     }
     const result = mapReplies(sent, env.rcpt_to.length, env.lmtp);
+    // The body failed mid-DATA (ESTREAM): the message is unfinished, the connection unusable.
+    const midData = sent.error?.code === 'ESTREAM';
+    if (midData) {
+      conn.destroy();
+      if (body.failure) result.data_response = body.failure.reply;
+    }
     const protocolOk = !sent.error || sent.replies.length > 0;
-    const healthy = protocolOk && conn.usable && (!sent.error || (await conn.reset()));
+    const healthy = protocolOk && !midData && conn.usable && (!sent.error || (await conn.reset()));
     pool.release(conn, healthy);
     logger.info(
       {
@@ -191,10 +201,12 @@ export async function deliver(
         reused,
         mail: result.mail_response?.code,
         data: result.data_response?.code,
+        bytes: body.bytes,
+        ...(body.failure && { body: body.failure.reason }),
       },
       'upstream transaction',
     );
-    if (isTemp(result.mail_response)) {
+    if (isTemp(result.mail_response) && !body.consumed) {
       attempts.push({ ...hop, reply: result.mail_response ?? { code: 451, message: '4.4.2' } });
       continue;
     }

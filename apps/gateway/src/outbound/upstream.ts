@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { SmtpReply } from '../router-client.ts';
 
@@ -22,7 +23,8 @@ export interface ConnectOptions {
 export interface SendEnvelope {
   from: string;
   to: string[];
-  size: number;
+  /** Declared in MAIL (SIZE=) when known. */
+  size?: number;
   use8BitMime: boolean;
   dsn?: { ret?: string; envid?: string; notify?: string[]; orcpt?: string };
 }
@@ -103,7 +105,12 @@ export class UpstreamConnection {
     return !this.closed && !this.conn.destroyed;
   }
 
-  send(envelope: SendEnvelope, body: Buffer): Promise<SendResult> {
+  /**
+   * One transaction. nodemailer reads `body` only after the 354 to DATA (and destroys it unread
+   * when the envelope fails); a `body` that errors gives `ESTREAM` with the message unfinished:
+   * the caller must then destroy the connection, never reuse it.
+   */
+  send(envelope: SendEnvelope, body: Readable): Promise<SendResult> {
     const mark = this.transcript.length;
     this.messages++;
     return new Promise((resolve) => {
@@ -111,7 +118,7 @@ export class UpstreamConnection {
         {
           from: envelope.from || false,
           to: envelope.to,
-          size: envelope.size,
+          ...(envelope.size !== undefined && { size: envelope.size }),
           use8BitMime: envelope.use8BitMime,
           dsn: envelope.dsn,
         },

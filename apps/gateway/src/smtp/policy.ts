@@ -2,7 +2,7 @@ import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
 import type { Mailbox, RouterError, SmtpReply, SmtpSession } from '../router-client.ts';
 
 /**
- * The SMTP listener's decisions as pure functions: what the hooks in listener.ts answer, with
+ * The SMTP listener's decisions as pure functions: what the hooks in router-bridge.ts and connections.ts answer, with
  * nothing of the socket or the router in them (one unit test per rule, policy.test.ts).
  */
 

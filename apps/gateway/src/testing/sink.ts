@@ -35,6 +35,8 @@ export class Sink {
   connections = 0;
   open = 0;
   maxOpen = 0;
+  /** DATA bytes received so far, counted as they stream in (before the end of the message). */
+  dataBytes = 0;
   private readonly server: SMTPServer;
 
   constructor(script: SinkScript = {}) {
@@ -64,7 +66,10 @@ export class Sink {
       },
       onData: (stream, session, cb) => {
         const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('data', (c: Buffer) => {
+          this.dataBytes += c.length;
+          chunks.push(c);
+        });
         stream.on('end', () => setTimeout(finish, script.dataDelayMs ?? 0));
         const finish = () => {
           const to = session.envelope.rcptTo.map((r) => r.address);

@@ -1,0 +1,119 @@
+import { failBodylessTransactions } from '@koukan/db';
+import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RawSmtp } from '../../gateway/src/testing/raw-smtp.ts';
+import { type Sink, type Stack, startSink, startStack } from './testing/stack.ts';
+
+/**
+ * A gateway process killed with SIGKILL in the middle of DATA, against the real router (the
+ * whole stack from `koukan start`). The database is the test's own (DATABASE_URL's server, or an
+ * embedded one in this process), so it outlives the stack: `koukan start` stops everything when
+ * a component dies.
+ */
+describe('a gateway killed mid-DATA', () => {
+  let db: TestDatabase;
+  let sink: Sink;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    db = await createTestDatabase({ migrate: false });
+    sink = await startSink();
+    // info: the gateway's "gateway started" line carries its pid
+    stack = await startStack({
+      smarthost: sink.port,
+      env: { DATABASE_URL: db.url, LOG_LEVEL: 'info' },
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+    await sink?.close();
+    await db?.destroy();
+  });
+
+  it('the client gets no 250, nothing is delivered, and the router keeps nothing half-done', async () => {
+    const key = await stack.cli(['apikey', 'create', 'smtp-msa']);
+    const c = await RawSmtp.open(stack.ports.msa);
+    expect(await c.reply()).toMatch(/^220 /);
+    await c.cmd('EHLO client.test');
+    expect(await c.starttls()).toMatch(/^220 /);
+    await c.cmd('EHLO client.test');
+    const plain = Buffer.from(`\0smtp-msa\0${key}`).toString('base64');
+    expect(await c.cmd(`AUTH PLAIN ${plain}`)).toMatch(/^235 /);
+    expect(await c.cmd('MAIL FROM:<crash@example.com>')).toMatch(/^250 /);
+    expect(await c.cmd('RCPT TO:<bob@example.org>')).toMatch(/^250 /);
+    expect(await c.cmd('RCPT TO:<carol@example.org>')).toMatch(/^250 /);
+    expect(await c.cmd('DATA')).toMatch(/^354 /);
+    const half = `Subject: half\r\n\r\n${'first half of the message\r\n'.repeat(20_000)}`;
+    c.write(half);
+
+    // The gateway streams DATA to the router while it arrives: bytes are stored before the end.
+    const downstream = async () =>
+      (
+        await db.pool.query(
+          `select t.id, t.status, t.next_attempt_at, t.final_attempt_reason,
+                  b.status as body_status, coalesce(b.size, 0)::int as body_size
+             from transactions t join senders s on s.id = t.sender_id
+             left join blobs b on b.id = t.body_blob_id
+            where s.name = 'smtp-msa' and t.mail_from->>'m' = 'crash@example.com'`,
+        )
+      ).rows;
+    await expect
+      .poll(async () => (await downstream())[0]?.body_size ?? 0, { timeout: 20_000 })
+      .toBeGreaterThan(0);
+
+    const started = /"pid":(\d+)[^\n]*"msg":"gateway started"/.exec(stack.output());
+    expect(started, stack.output()).not.toBeNull();
+    process.kill(Number(started![1]), 'SIGKILL');
+
+    // No 250 (nor any reply): the connection just drops.
+    expect(await c.reply()).toBe('');
+    expect(c.closed).toBe(true);
+
+    // The supervisor does not restart the gateway: it stops everything and exits 1.
+    expect(await stack.exited).toBe(1);
+    expect(stack.output()).toMatch(/"component":"gateway"[^\n]*"msg":"a component exited/);
+
+    // Nothing delivered; the downstream has a partial, never finalized body and is not due
+    // (the engine never claims it), its upstreams (one per recipient) never got a body nor an
+    // attempt.
+    expect(sink.received).toEqual([]);
+    const [row] = await downstream();
+    expect(row).toMatchObject({
+      status: 'queued',
+      next_attempt_at: null,
+      body_status: 'uploading',
+    });
+    expect(row.body_size).toBeGreaterThan(0);
+    expect(row.body_size).toBeLessThan(Buffer.byteLength(half));
+    const upstreams = async () =>
+      (
+        await db.pool.query(
+          `select t.status, t.body_blob_id, t.final_attempt_reason,
+                  (select count(*)::int from attempts a where a.transaction_id = t.id) as attempts
+             from transactions t where t.parent_id = $1 order by t.created_at`,
+          [row.id],
+        )
+      ).rows;
+    expect(await upstreams()).toEqual([
+      { status: 'queued', body_blob_id: null, final_attempt_reason: null, attempts: 0 },
+      { status: 'queued', body_blob_id: null, final_attempt_reason: null, attempts: 0 },
+    ]);
+
+    // What ends them: the router's retention pass fails queued transactions still without a
+    // body after its body timeout (`bodyTimeoutMs`, 24 h, not settable from the router's
+    // environment). Run that same query with the timeout elapsed.
+    await failBodylessTransactions(db.db, {
+      createdBefore: new Date(Date.now() + 1000),
+      limit: 10,
+    });
+    expect(await downstream()).toMatchObject([
+      { status: 'failed', final_attempt_reason: 'downstream_timeout', body_status: 'uploading' },
+    ]);
+    expect((await upstreams()).map((u) => [u.status, u.final_attempt_reason, u.attempts])).toEqual([
+      ['failed', 'downstream_timeout', 0],
+      ['failed', 'downstream_timeout', 0],
+    ]);
+    expect(sink.received).toEqual([]);
+  });
+});

@@ -1,0 +1,162 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import nodemailer from 'nodemailer';
+import { SMTPServer } from 'smtp-server';
+
+/**
+ * Test helpers: the whole stack as `npm start` runs it (`koukan start`: router with its engine
+ * and the exploder, gateway), and a real SMTP server standing in for the next hop, on loopback.
+ */
+export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+const cliMain = 'apps/cli/src/main.ts';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** The environment without the variables a test must choose itself. */
+export function cleanEnv(): NodeJS.ProcessEnv {
+  const { DATABASE_URL: _d, KOUKAN_CONFIG: _c, KOUKAN_SEED_API_KEY: _s, ...env } = process.env;
+  return env;
+}
+
+export interface Received {
+  from: string;
+  to: string[];
+  data: string;
+}
+
+export interface Sink {
+  port: number;
+  received: Received[];
+  close(): Promise<void>;
+}
+
+/** The next hop: refuses `refused@…` at RCPT, keeps everything else. */
+export async function startSink(): Promise<Sink> {
+  const received: Received[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    onRcptTo(address, _session, cb) {
+      if (address.address.startsWith('refused@')) {
+        const err = new Error('5.1.1 no such user') as Error & { responseCode: number };
+        err.responseCode = 550;
+        return cb(err);
+      }
+      cb();
+    },
+    onData(stream, session, cb) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        received.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          data: Buffer.concat(chunks).toString(),
+        });
+        cb();
+      });
+    },
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { port, received, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+export interface Stack {
+  child: ChildProcess;
+  ports: { router: number; gateway: number; mx: number; msa: number };
+  /** Everything the stack printed so far (its own and its components' stdout and stderr). */
+  output(): string;
+  /** Resolves with the exit code of `koukan start`. */
+  exited: Promise<number | null>;
+  /** Runs another `koukan` command against the same database; resolves with its stdout. */
+  cli(args: string[]): Promise<string>;
+  /** SIGTERM, and waits for the exit (no-op once exited). */
+  stop(): Promise<void>;
+}
+
+/**
+ * `koukan start` on free ports, relaying through `smarthost` (KOUKAN_SMARTHOST), ready when the
+ * router answers /readyz and the MSA greets. `env` adds to or overrides the defaults: with
+ * `DATABASE_URL` it runs on that database, else on an embedded one in `KOUKAN_DATA_DIR`.
+ */
+export async function startStack(options: {
+  smarthost: number;
+  env: Record<string, string>;
+}): Promise<Stack> {
+  const ports = {
+    router: await freePort(),
+    gateway: await freePort(),
+    mx: await freePort(),
+    msa: await freePort(),
+  };
+  const env: NodeJS.ProcessEnv = {
+    ...cleanEnv(),
+    KOUKAN_EMBEDDED_DB_PORT: '0',
+    KOUKAN_ROUTER_PORT: String(ports.router),
+    KOUKAN_GATEWAY_PORT: String(ports.gateway),
+    KOUKAN_SMTP_MX_PORT: String(ports.mx),
+    KOUKAN_SMTP_MSA_PORT: String(ports.msa),
+    KOUKAN_SMARTHOST: `127.0.0.1:${options.smarthost}`,
+    LOG_LEVEL: 'warn',
+    ...options.env,
+  };
+  const child = spawn(process.execPath, ['--import', 'tsx', cliMain, 'start'], {
+    cwd: repoRoot,
+    env,
+  });
+  let output = '';
+  child.stdout.on('data', (d) => {
+    output += d;
+  });
+  child.stderr.on('data', (d) => {
+    output += d;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const run = promisify(execFile);
+  const stack: Stack = {
+    child,
+    ports,
+    output: () => output,
+    exited,
+    // The CLI finds the running stack's database through DATABASE_URL or the data dir.
+    cli: async (args) =>
+      (
+        await run(process.execPath, ['--import', 'tsx', cliMain, ...args], { cwd: repoRoot, env })
+      ).stdout.trim(),
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+  // Ready when the router answers /readyz and the MSA greets (expect.poll is for tests only).
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    const ready = await fetch(`http://127.0.0.1:${ports.router}/readyz`).catch(() => null);
+    const msa = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: ports.msa,
+      secure: false,
+      tls: { rejectUnauthorized: false },
+    });
+    const greets = await msa.verify().then(
+      () => true,
+      (e: { code?: string }) => e.code === 'EAUTH' || e.code === 'ENOAUTH',
+    );
+    if (ready?.ok && greets) return stack;
+    if (Date.now() > deadline || child.exitCode !== null) {
+      await stack.stop();
+      throw new Error(`the stack did not come up:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
