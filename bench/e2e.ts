@@ -22,7 +22,7 @@ if (!process.env.DATABASE_URL) out('note: DATABASE_URL unset, measuring the embe
 
 const load = fork(new URL('./load.ts', import.meta.url), { execArgv: ['--import', 'tsx'] });
 const [{ sink }] = (await once(load, 'message')) as [{ sink: string }];
-const db = await createTestDatabase({ poolSize: 20 });
+const db = await createTestDatabase({ poolSize: Number(process.env.BENCH_POOL ?? 20) });
 const logger = pino({ level: 'silent' });
 const engine = await startEngine({
   db: db.db,
@@ -51,6 +51,18 @@ try {
   load.send({ base, key, total, concurrency });
   const [{ lines }] = (await once(load, 'message')) as [{ lines: string[] }];
   for (const line of lines) out(line);
+  // Where the time went, from the database's own timestamps (server clock, all transactions).
+  const { rows } = await db.pool.query<Record<string, string>>(`
+    select
+      percentile_cont(0.5) within group (order by extract(epoch from a.started_at - t.created_at) * 1000)::int as wait_p50,
+      percentile_cont(0.99) within group (order by extract(epoch from a.started_at - t.created_at) * 1000)::int as wait_p99,
+      percentile_cont(0.5) within group (order by extract(epoch from a.finished_at - a.started_at) * 1000)::int as run_p50,
+      percentile_cont(0.99) within group (order by extract(epoch from a.finished_at - a.started_at) * 1000)::int as run_p99
+    from transactions t join attempts a on a.transaction_id = t.id`);
+  const r = rows[0]!;
+  out(
+    `server side: created→attempt started p50 ${r.wait_p50} ms, p99 ${r.wait_p99} ms; attempt started→recorded p50 ${r.run_p50} ms, p99 ${r.run_p99} ms`,
+  );
   if (lines.some((l) => l.startsWith('failed'))) process.exitCode = 1;
 } finally {
   load.kill();

@@ -114,6 +114,7 @@ export function runAttempt(deps: AttemptDeps, claimed: ClaimedTransaction): Runn
           transactionId: tx.id,
           attemptId: attempt.id,
           owner: deps.owner,
+          claimed: tx,
           ...(verdict && { verdict }),
           ...(error !== undefined && { error }),
           senderRetry: sender?.retry ?? null,

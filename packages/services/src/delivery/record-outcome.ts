@@ -4,6 +4,7 @@ import {
   finishOpenAttempt,
   lockLeasedTransaction,
   updateTransaction,
+  writeOutcomeIfUnchanged,
 } from '@koukan/db';
 import type {
   AttemptOutcome,
@@ -21,6 +22,11 @@ export interface RecordOutcomeInput {
   attemptId: string;
   /** The instance holding the lease; nothing is written if it no longer does. */
   owner: string;
+  /**
+   * The row as this attempt claimed it. When given, an outcome that needs no DSN is written in
+   * one statement if the row is still at that version; otherwise under a row lock.
+   */
+  claimed?: Transaction;
   verdict?: AttemptVerdict;
   /** Set when the attempt failed outside the SMTP dialogue (timeout, exception). */
   error?: string;
@@ -36,12 +42,104 @@ export type RecordOutcomeResult =
 
 const outcomeOf = { success: 'success', temporary: 'temp_failure', permanent: 'perm_failure' };
 
+/** What an attempt's result does to the transaction as it is now (`current`). Pure. */
+function planOutcome(current: Transaction, input: RecordOutcomeInput, now: Date) {
+  const v = input.verdict;
+  const classification = classifyVerdict(v, input.error);
+  const attemptCount = current.attemptCount + 1;
+  const next = decideNext({
+    classification,
+    policy: current.retry ?? input.senderRetry,
+    attemptCount,
+    createdAt: current.createdAt,
+    now,
+    cancelRequested: current.cancelRequestedAt !== null,
+  });
+  const attempt = {
+    outcome: outcomeOf[classification.kind] as AttemptOutcome,
+    upstreamHost: v?.upstreamHost ?? null,
+    mailResponse: v?.mailResponse ?? null,
+    rcptResponse: v?.rcptResponse ?? null,
+    dataResponse: v?.dataResponse ?? null,
+    error: input.error ?? (classification.kind === 'success' ? null : classification.message),
+  };
+  const final = next.status !== 'queued';
+  const patch = {
+    status: next.status,
+    mailResponse: attempt.mailResponse,
+    rcptResponse: attempt.rcptResponse,
+    dataResponse: attempt.dataResponse,
+    attemptCount,
+    leaseOwner: null,
+    leaseExpiresAt: null,
+    nextAttemptAt: next.status === 'queued' ? next.nextAttemptAt : null,
+    ...(final && { finalAttemptReason: next.reason, finishedAt: now }),
+  };
+  const base = { transactionId: current.id, attemptId: input.attemptId };
+  const timeline: EventInput[] = [];
+  if (v && (v.mailResponse || v.rcptResponse || v.dataResponse)) {
+    timeline.push({
+      ...base,
+      type: 'responses',
+      data: {
+        upstream_host: v.upstreamHost ?? null,
+        mail: v.mailResponse ?? null,
+        rcpt: v.rcptResponse ?? null,
+        data: v.dataResponse ?? null,
+      },
+    });
+  }
+  for (const e of v?.events ?? []) timeline.push({ ...base, type: e.type, data: e.data ?? {} });
+  timeline.push({
+    ...base,
+    type: 'attempt_finished',
+    // The claim numbered the attempt attempt_count + 1 of the row it left: this count.
+    data: { number: attemptCount, outcome: attempt.outcome, error: attempt.error },
+  });
+  timeline.push(
+    next.status === 'queued'
+      ? {
+          ...base,
+          type: 'retry_scheduled',
+          data: { next_attempt_at: next.nextAttemptAt.toISOString(), delay_ms: next.delayMs },
+        }
+      : { ...base, type: 'final', data: { status: next.status, reason: next.reason } },
+  );
+  return { next, attempt, patch, timeline };
+}
+
 /**
- * Persists one attempt's result in one database transaction guarded by the lease: the attempt
- * row, the timeline, and the transaction's latest responses, attempt count, next state and
- * (when final) reason, cleared lease and bumped version; plus a DSN when it failed for good.
+ * Persists one attempt's result, guarded by the lease: the attempt row, the timeline, and the
+ * transaction's latest responses, attempt count, next state and (when final) reason, cleared
+ * lease and bumped version; plus a DSN when it failed for good. Written in one statement when
+ * the row is as claimed and no DSN is due; else in one database transaction under a row lock.
  */
-export async function recordAttemptOutcome({
+export async function recordAttemptOutcome(
+  call: ServiceCall<RecordOutcomeInput>,
+): Promise<RecordOutcomeResult> {
+  const { ctx, input } = call;
+  const claimed = input.claimed;
+  if (claimed) {
+    const now = nowOf(ctx);
+    const plan = planOutcome(claimed, input, now);
+    const notify = plan.next.status === 'failed';
+    if (!notify) {
+      const transaction = await writeOutcomeIfUnchanged(ctx.db, {
+        transactionId: claimed.id,
+        attemptId: input.attemptId,
+        owner: input.owner,
+        version: claimed.version,
+        attempt: plan.attempt,
+        patch: plan.patch,
+        events: plan.timeline,
+      });
+      if (transaction) return { written: true, transaction, next: plan.next };
+    }
+  }
+  return recordUnderLock(call);
+}
+
+async function recordUnderLock({
   ctx,
   input,
 }: ServiceCall<RecordOutcomeInput>): Promise<RecordOutcomeResult> {
@@ -54,70 +152,13 @@ export async function recordAttemptOutcome({
         attemptId: input.attemptId,
       });
       if (!current) return { written: false } as const;
-      const v = input.verdict;
-      const classification = classifyVerdict(v, input.error);
-      const attemptCount = current.attemptCount + 1;
-      const next = decideNext({
-        classification,
-        policy: current.retry ?? input.senderRetry,
-        attemptCount,
-        createdAt: current.createdAt,
-        now,
-        cancelRequested: current.cancelRequestedAt !== null,
-      });
-      const attempt = await finishOpenAttempt(tx, input.attemptId, {
-        outcome: outcomeOf[classification.kind] as AttemptOutcome,
-        upstreamHost: v?.upstreamHost ?? null,
-        mailResponse: v?.mailResponse ?? null,
-        rcptResponse: v?.rcptResponse ?? null,
-        dataResponse: v?.dataResponse ?? null,
-        error: input.error ?? (classification.kind === 'success' ? null : classification.message),
-      });
+      const { next, attempt, patch, timeline } = planOutcome(current, input, now);
       // Taken over between the lease check and now (the lock waited for the takeover to commit).
-      if (!attempt) throw new LeaseLost();
-      const final = next.status !== 'queued';
-      const transaction = await updateTransaction(tx, current.id, {
-        status: next.status,
-        mailResponse: v?.mailResponse ?? null,
-        rcptResponse: v?.rcptResponse ?? null,
-        dataResponse: v?.dataResponse ?? null,
-        attemptCount,
-        leaseOwner: null,
-        leaseExpiresAt: null,
-        nextAttemptAt: next.status === 'queued' ? next.nextAttemptAt : null,
-        ...(final && { finalAttemptReason: next.reason, finishedAt: now }),
-      });
-      const base = { transactionId: current.id, attemptId: attempt.id };
-      const timeline: EventInput[] = [];
-      if (v && (v.mailResponse || v.rcptResponse || v.dataResponse)) {
-        timeline.push({
-          ...base,
-          type: 'responses',
-          data: {
-            upstream_host: v.upstreamHost ?? null,
-            mail: v.mailResponse ?? null,
-            rcpt: v.rcptResponse ?? null,
-            data: v.dataResponse ?? null,
-          },
-        });
-      }
-      for (const e of v?.events ?? []) timeline.push({ ...base, type: e.type, data: e.data ?? {} });
-      timeline.push({
-        ...base,
-        type: 'attempt_finished',
-        data: { number: attempt.number, outcome: attempt.outcome, error: attempt.error },
-      });
-      timeline.push(
-        next.status === 'queued'
-          ? {
-              ...base,
-              type: 'retry_scheduled',
-              data: { next_attempt_at: next.nextAttemptAt.toISOString(), delay_ms: next.delayMs },
-            }
-          : { ...base, type: 'final', data: { status: next.status, reason: next.reason } },
-      );
+      if (!(await finishOpenAttempt(tx, input.attemptId, attempt))) throw new LeaseLost();
+      const transaction = await updateTransaction(tx, current.id, patch);
       await appendEvents(tx, timeline);
       if (next.status !== 'failed') return { written: true, transaction, next } as const;
+      const v = input.verdict;
       const dsn = await generateDsn(tx, {
         original: transaction,
         policy: current.notification ?? input.senderNotification,
