@@ -48,4 +48,35 @@ describe('TransactionWatcher', () => {
     expect(await w.waitForChange(tx.rows[0]!.id, 1, 700)).toBe('timeout');
     await w.stop();
   });
+
+  // NOTIFY hints only cross connections on a real PostgreSQL (the embedded one delivers none).
+  it.skipIf(!process.env.DATABASE_URL)(
+    'a long-poll that registers after the hint of its change went by is answered at once',
+    async () => {
+      // Polling slower than the test: only the remembered NOTIFY hint can answer in time.
+      const w = new TransactionWatcher({
+        pool: t.pool,
+        logger: pino({ level: 'silent' }),
+        pollIntervalMs: 60_000,
+      });
+      await w.start();
+      const { rows } = await t.pool.query<{ id: string }>(
+        `insert into senders (name) values ('w-' || gen_random_uuid()) returning id`,
+      );
+      const tx = await t.pool.query<{ id: string }>(
+        `insert into transactions (sender_id, mail_from, rcpt_to, rcpt_addresses) values ($1, '{"m":""}', '[]', '{}') returning id`,
+        [rows[0]!.id],
+      );
+      const id = tx.rows[0]!.id;
+      // The client read version 1; the row moves to 2 before it starts waiting.
+      await t.pool.query('update transactions set version = 2 where id = $1', [id]);
+      await new Promise((r) => setTimeout(r, 200)); // the hint has arrived by now
+      const started = Date.now();
+      expect(await w.waitForChange(id, 1, 5000)).toBe('changed');
+      expect(Date.now() - started).toBeLessThan(100);
+      // The current version still waits.
+      expect(await w.waitForChange(id, 2, 300)).toBe('timeout');
+      await w.stop();
+    },
+  );
 });

@@ -26,8 +26,16 @@ export interface WatcherOptions {
  */
 export class TransactionWatcher {
   private readonly waiters = new Map<string, Set<Waiter>>();
+  /**
+   * The newest version each hint announced in the last few seconds: a long-poll that read its
+   * version just before a change, and registers just after the hint went by, is answered at
+   * once instead of at the next poll.
+   */
+  private recent = new Map<string, number>();
+  private older = new Map<string, number>();
   private client: pg.Client | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private forget: NodeJS.Timeout | null = null;
   private reconnect: NodeJS.Timeout | null = null;
   private polling = false;
   private stopped = false;
@@ -37,6 +45,12 @@ export class TransactionWatcher {
   async start(): Promise<void> {
     this.timer = setInterval(() => void this.poll(), this.options.pollIntervalMs ?? 500);
     this.timer.unref();
+    // Two generations of hints: each is remembered for 5 to 10 seconds.
+    this.forget = setInterval(() => {
+      this.older = this.recent;
+      this.recent = new Map();
+    }, 5000);
+    this.forget.unref();
     if (this.options.listen !== false) await this.connect();
   }
 
@@ -48,8 +62,10 @@ export class TransactionWatcher {
     });
     client.on('notification', (msg) => {
       if (msg.channel !== channels.transactions || !msg.payload) return;
-      const [id, version] = msg.payload.split(':');
-      this.wake(id!, Number(version));
+      const [id, v] = msg.payload.split(':');
+      const version = Number(v);
+      this.recent.set(id!, Math.max(version, this.recent.get(id!) ?? 0));
+      this.wake(id!, version);
     });
     client.on('error', (err) => {
       this.options.logger.warn({ err }, 'LISTEN connection lost; polling until it is back');
@@ -122,6 +138,8 @@ export class TransactionWatcher {
     signal?: AbortSignal,
   ): Promise<WaitResult> {
     if (this.stopped) return Promise.resolve('closed');
+    const announced = Math.max(this.recent.get(id) ?? 0, this.older.get(id) ?? 0);
+    if (announced > version) return Promise.resolve('changed');
     return new Promise<WaitResult>((resolve) => {
       let set = this.waiters.get(id);
       if (!set) {
@@ -154,6 +172,7 @@ export class TransactionWatcher {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.forget) clearInterval(this.forget);
     if (this.reconnect) clearTimeout(this.reconnect);
     for (const set of this.waiters.values()) for (const w of set) w.resolve('closed');
     this.waiters.clear();
