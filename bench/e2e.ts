@@ -22,7 +22,7 @@ if (!process.env.DATABASE_URL) out('note: DATABASE_URL unset, measuring the embe
 
 const load = fork(new URL('./load.ts', import.meta.url), { execArgv: ['--import', 'tsx'] });
 const [{ sink }] = (await once(load, 'message')) as [{ sink: string }];
-const db = await createTestDatabase({ poolSize: Number(process.env.BENCH_POOL ?? 20) });
+const db = await createTestDatabase({ poolSize: 20 });
 const logger = pino({ level: 'silent' });
 const engine = await startEngine({
   db: db.db,
@@ -37,6 +37,7 @@ const app = await buildApp({
   db: db.db,
   pool: db.pool,
   logger,
+  config: engine.config,
   onTransactionCreated: (id) => void engine.kick(id),
 });
 try {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { ChainContext } from '@koukan/chain';
 import type { Db } from '@koukan/db';
-import { cachedAuthenticate } from '@koukan/services';
+import { type ConfigView, cachedAuthenticate } from '@koukan/services';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type pg from 'pg';
@@ -37,6 +37,8 @@ export interface BuildAppOptions {
   listen?: boolean;
   /** Process-wide default metrics (CPU, memory, event loop); default false (main.ts sets it). */
   defaultMetrics?: boolean;
+  /** The live configuration (the delivery engine's cache): spares the request path chain reads. */
+  config?: ConfigView;
   /** Called after a transaction is committed, for cut-through delivery. */
   onTransactionCreated?: (id: string) => void;
   /** Called after an upload completed a transaction's body. */
@@ -119,6 +121,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   const deps: RouteDeps = {
     db: options.db,
+    config: options.config,
     authenticate: cachedAuthenticate(options.authCacheMs ?? 1000),
     watcher,
     maxBodyBytes: options.maxBodyBytes ?? 50 * 1024 * 1024,

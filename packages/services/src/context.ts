@@ -1,4 +1,5 @@
-import type { Db } from '@koukan/db';
+import { type Db, getChainByName } from '@koukan/db';
+import type { Chain } from '@koukan/db/schema';
 import type { Logger } from 'pino';
 
 /**
@@ -12,6 +13,23 @@ export interface ServiceContext {
   actor: string;
   /** The clock, injectable so tests can move time. */
   now?: () => Date;
+  /**
+   * The configuration as this process holds it (the router's live cache, reloaded within
+   * 2 s of a change), so the request path need not read chains; absent: read from the database.
+   */
+  config?: ConfigView;
+}
+
+export interface ConfigView {
+  getChain(name: string): Chain | undefined;
+}
+
+/** A chain by name: from the live configuration when it has it, else from the database. */
+export async function chainByName(
+  ctx: Pick<ServiceContext, 'db' | 'config'>,
+  name: string,
+): Promise<Chain | undefined> {
+  return ctx.config?.getChain(name) ?? getChainByName(ctx.db, name);
 }
 
 export interface ServiceCall<I> {

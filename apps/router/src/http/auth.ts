@@ -2,6 +2,7 @@ import type { Db } from '@koukan/db';
 import {
   AppError,
   type Authenticate,
+  type ConfigView,
   type Principal,
   requireSender,
   type ServiceContext,
@@ -16,10 +17,14 @@ declare module 'fastify' {
 }
 
 /** The service context of a request: its logger carries the request id. */
-export function contextOf(db: Db, request: FastifyRequest): ServiceContext {
+export function contextOf(
+  deps: { db: Db; config?: ConfigView | undefined },
+  request: FastifyRequest,
+): ServiceContext {
   const p = request.principal;
   return {
-    db,
+    db: deps.db,
+    ...(deps.config && { config: deps.config }),
     logger: request.log as unknown as Logger,
     actor: p ? `key:${p.keyPrefix}` : 'anonymous',
   };
@@ -38,7 +43,7 @@ export function principalOf(request: FastifyRequest): Principal {
 export function requireApiKey(db: Db, authenticate: Authenticate): onRequestAsyncHookHandler {
   return async (request) => {
     const principal = await authenticate({
-      ctx: contextOf(db, request),
+      ctx: contextOf({ db }, request),
       input: { authorization: request.headers.authorization },
     });
     request.principal = principal;

@@ -1,11 +1,13 @@
 import type { ChainContext } from '@koukan/chain';
 import type { Db } from '@koukan/db';
-import type { Authenticate } from '@koukan/services';
+import type { Authenticate, ConfigView } from '@koukan/services';
 import type { TransactionWatcher } from '../long-poll/watcher.ts';
 
 /** What the route modules need from buildApp. */
 export interface RouteDeps {
   db: Db;
+  /** The live configuration (the engine's cache) for the request path; absent: read the database. */
+  config: ConfigView | undefined;
   /** API-key authentication, remembering principals for a moment (`authCacheMs`). */
   authenticate: Authenticate;
   watcher: TransactionWatcher;

@@ -67,7 +67,7 @@ export function transactionRoutes(app: FastifyInstance, deps: RouteDeps): void {
       },
     },
     async (request, reply) => {
-      const ctx = contextOf(deps.db, request);
+      const ctx = contextOf(deps, request);
       const sender = principalOf(request).senders.find((s) => s.name === request.params.sender)!;
       const result = await createTransaction({
         ctx,
@@ -110,7 +110,7 @@ export function transactionRoutes(app: FastifyInstance, deps: RouteDeps): void {
       },
     },
     async (request, reply) => {
-      const ctx = contextOf(deps.db, request);
+      const ctx = contextOf(deps, request);
       const input = { principal: principalOf(request), id: request.params.id };
       const timeoutS = parseRequestTimeout(request.headers['request-timeout']);
       let view = await getTransactionView({ ctx, input });
@@ -158,7 +158,7 @@ export function transactionRoutes(app: FastifyInstance, deps: RouteDeps): void {
     },
     async (request, reply) => {
       const view = await patchTransaction({
-        ctx: contextOf(deps.db, request),
+        ctx: contextOf(deps, request),
         input: {
           principal: principalOf(request),
           id: request.params.id,
@@ -190,7 +190,7 @@ export function transactionRoutes(app: FastifyInstance, deps: RouteDeps): void {
     },
     async (request, reply) => {
       const view = await cancelTransaction({
-        ctx: contextOf(deps.db, request),
+        ctx: contextOf(deps, request),
         input: { principal: principalOf(request), id: request.params.id },
       });
       return reply.header('etag', etagOf(view.version)).send(view);
@@ -214,7 +214,7 @@ export function transactionRoutes(app: FastifyInstance, deps: RouteDeps): void {
     },
     async (request) =>
       listTransactionEvents({
-        ctx: contextOf(deps.db, request),
+        ctx: contextOf(deps, request),
         input: { principal: principalOf(request), id: request.params.id, query: request.query },
       }),
   );

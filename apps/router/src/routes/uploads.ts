@@ -125,7 +125,7 @@ export async function uploadRoutes(app: FastifyInstance, deps: RouteDeps): Promi
     },
     async (request, reply) => {
       const result = await uploadBody({
-        ctx: contextOf(deps.db, request),
+        ctx: contextOf(deps, request),
         input: { ...common(request), id: request.params.id },
       });
       return respond(reply, result, deps, request);
@@ -152,7 +152,7 @@ export async function uploadRoutes(app: FastifyInstance, deps: RouteDeps): Promi
     },
     async (request, reply) => {
       const result = await uploadBuilderBlob({
-        ctx: contextOf(deps.db, request),
+        ctx: contextOf(deps, request),
         input: { ...common(request), id: request.params.id, createId: request.params.blob_id },
       });
       return respond(reply, result, deps, request);

@@ -1,6 +1,7 @@
 import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client/create-db.ts';
 import { DbError, withDbErrors } from '../client/errors.ts';
+import { type Blob, blobs } from '../schema/blobs/table.ts';
 import {
   type NewTransaction,
   type Transaction,
@@ -28,6 +29,20 @@ export async function insertTransaction(
 export async function getTransaction(db: DbOrTx, id: string): Promise<Transaction | undefined> {
   if (!isUuid(id)) return undefined;
   const [row] = await db.select().from(transactions).where(eq(transactions.id, id));
+  return row;
+}
+
+/** The transaction and its rfc822 body's blob row (null for none or a message-builder body). */
+export async function getTransactionWithBody(
+  db: DbOrTx,
+  id: string,
+): Promise<{ transaction: Transaction; bodyBlob: Blob | null } | undefined> {
+  if (!isUuid(id)) return undefined;
+  const [row] = await db
+    .select({ transaction: transactions, bodyBlob: blobs })
+    .from(transactions)
+    .leftJoin(blobs, eq(blobs.id, transactions.bodyBlobId))
+    .where(eq(transactions.id, id));
   return row;
 }
 

@@ -8,8 +8,9 @@ import {
   type Verdict,
   validateChain,
 } from '@koukan/chain';
-import { type DbOrTx, getChainByName, getSenderByName, insertTransaction } from '@koukan/db';
+import { type DbOrTx, getSenderByName, insertTransaction } from '@koukan/db';
 import type { Mailbox, RetryPolicy, Sender, SmtpResponse, Transaction } from '@koukan/db/schema';
+import { chainByName, type ServiceContext } from '../context.ts';
 
 /**
  * The host's port for the exploder's envelope phase: the chain context (logger, DNS, …) the
@@ -35,9 +36,12 @@ export const DOWNSTREAM_RETRY: RetryPolicy = { schedule: [60], max_attempts: 1 }
 export const DOWNSTREAM_NOTIFICATION = { enabled: false };
 
 /** The exploder plan of `sender`'s output chain, undefined when it has no exploder. */
-export async function exploderPlan(db: DbOrTx, sender: Sender): Promise<ExploderPlan | undefined> {
+export async function exploderPlan(
+  ctx: ServiceContext,
+  sender: Sender,
+): Promise<ExploderPlan | undefined> {
   if (!sender.outputChain) return undefined;
-  const row = await getChainByName(db, sender.outputChain);
+  const row = await chainByName(ctx, sender.outputChain);
   if (!row?.filters.some((f) => f.filter === 'exploder')) return undefined;
   const valid = validateChain(row.filters);
   if (!valid.ok) return undefined;
@@ -46,7 +50,7 @@ export async function exploderPlan(db: DbOrTx, sender: Sender): Promise<Exploder
   return {
     prefix: valid.chain.slice(0, index),
     config,
-    upstream: await getSenderByName(db, config.output_chain),
+    upstream: await getSenderByName(ctx.db, config.output_chain),
   };
 }
 

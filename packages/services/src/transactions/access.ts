@@ -24,7 +24,16 @@ export async function loadOwned(
   id: string,
   db: DbOrTx = ctx.db,
 ): Promise<Owned> {
-  const transaction = await getTransaction(db, id);
+  return ownedBy(principal, id, await getTransaction(db, id), db);
+}
+
+/** `loadOwned` for a transaction already read (or undefined when there is none). */
+export async function ownedBy(
+  principal: Principal,
+  id: string,
+  transaction: schema.Transaction | undefined,
+  db: DbOrTx,
+): Promise<Owned> {
   if (transaction && principal.anySender) {
     const owner = await getSenderById(db, transaction.senderId);
     if (owner) return { transaction, sender: owner };

@@ -194,11 +194,11 @@ export async function createTransaction({
     const replay = await findReplay(ctx, sender, key, hash);
     if (replay) return replay;
   }
-  await checkRecipientCount(ctx.db, sender, request.rcpt_to.length, 'body.rcpt_to');
+  await checkRecipientCount(ctx, sender, request.rcpt_to.length, 'body.rcpt_to');
   const maxBodyBytes = input.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   // A downstream (exploder) transaction: each recipient is answered now, by the filters
   // before the exploder, and fans out into its own upstream transaction.
-  const plan = await exploderPlan(ctx.db, sender);
+  const plan = await exploderPlan(ctx, sender);
   const answers =
     plan && request.rcpt_to.length > 0
       ? await screenRecipients(plan, input.exploder ?? { context: { logger: ctx.logger } }, {

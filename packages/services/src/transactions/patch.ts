@@ -62,7 +62,7 @@ export async function patchTransaction({
       });
     }
     const count = transaction.rcptTo.length + added.length;
-    await checkRecipientCount(ctx.db, sender, count, 'body.add_rcpt_to');
+    await checkRecipientCount(ctx, sender, count, 'body.add_rcpt_to');
   } else if (schema.finalStatuses.includes(transaction.status) && request.heartbeat) {
     throw new AppError('conflict', `the transaction is already ${transaction.status}`, {
       details: [{ field: 'status', message: transaction.status }],
@@ -70,7 +70,7 @@ export async function patchTransaction({
   }
   // A downstream (exploder) transaction: the added recipients are answered now (rcpt_response)
   // by the filters before the exploder, and each accepted one gets its upstream transaction.
-  const plan = added.length > 0 ? await exploderPlan(ctx.db, sender) : undefined;
+  const plan = added.length > 0 ? await exploderPlan(ctx, sender) : undefined;
   const answers = plan
     ? await screenRecipients(plan, input.exploder ?? { context: { logger: ctx.logger } }, {
         id: transaction.id,
