@@ -124,4 +124,31 @@ describe('embedded PostgreSQL', () => {
     await second.stop();
     expect(rows).toEqual([{ v: 'survives' }]);
   });
+
+  it('keeps prepared statements private to each connection, and drops them with it', async () => {
+    const server = await startEmbeddedPostgres();
+    const a = new pg.Client({ connectionString: server.url });
+    const b = new pg.Client({ connectionString: server.url });
+    try {
+      await a.connect();
+      await b.connect();
+      // One name, two texts, on two connections at once (on a real server: two sessions).
+      const run = (c: pg.Client, n: number) =>
+        c.query<{ v: number }>({ name: 'same', text: `select $1::int + ${n} as v`, values: [1] });
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => run(i % 2 ? a : b, i % 2 ? 100 : 200)),
+      );
+      expect(results.map((r) => r.rows[0]!.v)).toEqual(
+        Array.from({ length: 10 }, (_, i) => (i % 2 ? 101 : 201)),
+      );
+      await a.end();
+      const left = async () =>
+        (await b.query<{ name: string }>('select name from pg_prepared_statements')).rows;
+      await expect.poll(left).toHaveLength(1);
+      expect((await left())[0]!.name).toMatch(/^same@\d+$/);
+    } finally {
+      await b.end().catch(() => {});
+      await server.stop();
+    }
+  });
 });

@@ -1,4 +1,5 @@
 import type { PGlite } from '@electric-sql/pglite';
+import { scopeStatementName } from './statement-names.ts';
 
 /**
  * Shares PGlite's single backend session between many wire-protocol connections.
@@ -10,12 +11,18 @@ import type { PGlite } from '@electric-sql/pglite';
  * interleaves extended-query messages of different connections outside transactions, which
  * corrupts the shared unnamed statement; this replaces it.
  *
+ * Prepared statement names are made private to each connection (see scopeStatementName) and
+ * deallocated when it goes away.
+ *
  * It implements the queue interface that PGLiteSocketHandler calls.
  */
 export class TurnQueue {
   private owner: number | null = null;
   private readonly waiters: Array<{ id: number; grant: () => void; reject: (e: Error) => void }> =
     [];
+
+  /** The prepared statements each connection created. */
+  private readonly statements = new Map<number, Set<string>>();
 
   constructor(private readonly db: PGlite) {}
 
@@ -25,10 +32,16 @@ export class TurnQueue {
     onData: (data: Uint8Array) => void,
   ): Promise<number> {
     if (this.owner !== id) await this.acquire(id);
+    const scoped = scopeStatementName(message, id);
+    if (scoped.name && message[0] === 0x50) {
+      const names = this.statements.get(id) ?? new Set<string>();
+      this.statements.set(id, names);
+      names.add(scoped.name);
+    }
     let bytes = 0;
     try {
       await this.db.runExclusive(() =>
-        this.db.execProtocolRawStream(message, {
+        this.db.execProtocolRawStream(scoped.message, {
           onRawData: (chunk: Uint8Array) => {
             bytes += chunk.length;
             onData(chunk);
@@ -51,8 +64,19 @@ export class TurnQueue {
     }
   }
 
-  /** A connection that goes away mid-transaction must not leave the session in it. */
+  /**
+   * A connection that goes away mid-transaction must not leave the session in it; its
+   * prepared statements go with it.
+   */
   async clearTransactionIfNeeded(id: number): Promise<void> {
+    const names = this.statements.get(id);
+    this.statements.delete(id);
+    if (names?.size && !this.db.closed) {
+      const sql = [...names].map((n) => `DEALLOCATE "${n.replaceAll('"', '""')}";`).join('\n');
+      if (this.owner === null || this.owner === id) {
+        await this.db.exec(sql).catch(() => {});
+      }
+    }
     if (this.owner !== id) return;
     try {
       // The server may be stopping: a closed database has no transaction left to roll back.

@@ -1,5 +1,6 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client/create-db.ts';
+import { executePrepared } from '../client/prepared.ts';
 import { mapRow } from '../client/rows.ts';
 import { type Attempt, attempts } from '../schema/attempts/table.ts';
 import { type Transaction, transactions } from '../schema/transactions/table.ts';
@@ -70,7 +71,9 @@ export async function writeOutcomeIfUnchanged(
       data: e.data ?? {},
     })),
   );
-  const result = await db.execute<{ t: Record<string, unknown>; finished: boolean }>(sql`
+  const rows = await executePrepared<{ t: Record<string, unknown>; finished: boolean }>(
+    db,
+    sql`
     with u as ${updated}, a as ${finished}, e as (
       insert into events (transaction_id, attempt_id, type, data)
       select x.transaction_id, x.attempt_id, x.type, x.data
@@ -78,8 +81,9 @@ export async function writeOutcomeIfUnchanged(
         as x(transaction_id uuid, attempt_id uuid, type text, data jsonb)
       where exists (select 1 from a)
     )
-    select row_to_json(u) as t, exists (select 1 from a) as finished from u`);
-  const row = result.rows[0];
+    select row_to_json(u) as t, exists (select 1 from a) as finished from u`,
+  );
+  const row = rows[0];
   if (!row) return undefined;
   if (!row.finished) {
     // Cannot happen while takeovers close attempts in the statement that moves the lease.

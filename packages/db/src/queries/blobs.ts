@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
-import { and, asc, eq, gt, lt, sql } from 'drizzle-orm';
+import { and, eq, lt, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client/create-db.ts';
 import { DbError, withDbErrors } from '../client/errors.ts';
+import { executePrepared } from '../client/prepared.ts';
 import { type Blob, blobChunks, blobs } from '../schema/blobs/table.ts';
 
 /** Size of one stored chunk row. Writers hold at most about this much in memory. */
@@ -127,12 +128,11 @@ export function readBlobStream(db: DbOrTx, blobId: string, batch = 4): Readable 
   async function* chunks() {
     let after = -1;
     for (;;) {
-      const rows = await db
-        .select({ seq: blobChunks.seq, data: blobChunks.data })
-        .from(blobChunks)
-        .where(and(eq(blobChunks.blobId, blobId), gt(blobChunks.seq, after)))
-        .orderBy(asc(blobChunks.seq))
-        .limit(batch);
+      const rows = await executePrepared<{ seq: number; data: Buffer }>(
+        db,
+        sql`select seq, data from ${blobChunks}
+          where blob_id = ${blobId} and seq > ${after} order by seq limit ${batch}`,
+      );
       for (const row of rows) yield row.data;
       if (rows.length < batch) return;
       after = rows[rows.length - 1]!.seq;

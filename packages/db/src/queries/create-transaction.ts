@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client/create-db.ts';
 import { withDbErrors } from '../client/errors.ts';
+import { executePrepared } from '../client/prepared.ts';
 import { mapRow } from '../client/rows.ts';
 import { type Blob, blobChunks, blobs } from '../schema/blobs/table.ts';
 import { events } from '../schema/events/table.ts';
@@ -64,11 +65,14 @@ export async function insertTransactionWithInlineBody(
     .returning();
   const event = db.insert(events).values({ transactionId, ...input.event });
   // (Embedded in `sql`, a query builder renders in parentheses: `b as (insert …)`.)
-  const result = await withDbErrors(() =>
-    db.execute<{ t: Record<string, unknown>; b: Record<string, unknown> }>(sql`
+  const rows = await withDbErrors(() =>
+    executePrepared<{ t: Record<string, unknown>; b: Record<string, unknown> }>(
+      db,
+      sql`
       with b as ${blob}${chunk}, t as ${transaction}, e as ${event}
-      select row_to_json(t) as t, (select row_to_json(b) from b) as b from t`),
+      select row_to_json(t) as t, (select row_to_json(b) from b) as b from t`,
+    ),
   );
-  const row = result.rows[0]!;
+  const row = rows[0]!;
   return { transaction: mapRow(transactions, row.t), blob: mapRow(blobs, row.b) };
 }

@@ -1,5 +1,6 @@
 import { and, eq, inArray, isNotNull, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client/create-db.ts';
+import { executePrepared } from '../client/prepared.ts';
 import { mapRow } from '../client/rows.ts';
 import { type Attempt, attempts } from '../schema/attempts/table.ts';
 import { blobs } from '../schema/blobs/table.ts';
@@ -59,11 +60,13 @@ export async function claimTransactions(
   const notMine = input.exclude?.length
     ? sql`and id <> all(${`{${input.exclude.join(',')}}`}::uuid[])`
     : sql``;
-  const result = await db.execute<{
+  const rows = await executePrepared<{
     transaction: Record<string, unknown>;
     attempt: Record<string, unknown>;
     abandoned: Record<string, unknown> | null;
-  }>(sql`
+  }>(
+    db,
+    sql`
     with expired as (
       select id from transactions
       where status = 'inflight' and lease_expires_at < now() ${only} ${notMine}
@@ -113,8 +116,9 @@ export async function claimTransactions(
     select row_to_json(c) as transaction, row_to_json(o) as attempt,
       (select row_to_json(a) from abandoned a where a.transaction_id = c.id limit 1) as abandoned
     from claimed c join opened o on o.transaction_id = c.id
-    order by c.next_attempt_at`);
-  return result.rows.map((r) => ({
+    order by c.next_attempt_at`,
+  );
+  return rows.map((r) => ({
     transaction: mapRow(t, r.transaction),
     attempt: mapRow(attempts, r.attempt),
     ...(r.abandoned && { abandoned: mapRow(attempts, r.abandoned) }),

@@ -1,6 +1,8 @@
 import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client/create-db.ts';
 import { DbError, withDbErrors } from '../client/errors.ts';
+import { executePrepared } from '../client/prepared.ts';
+import { mapRow } from '../client/rows.ts';
 import { type Blob, blobs } from '../schema/blobs/table.ts';
 import {
   type NewTransaction,
@@ -38,12 +40,18 @@ export async function getTransactionWithBody(
   id: string,
 ): Promise<{ transaction: Transaction; bodyBlob: Blob | null } | undefined> {
   if (!isUuid(id)) return undefined;
-  const [row] = await db
-    .select({ transaction: transactions, bodyBlob: blobs })
-    .from(transactions)
-    .leftJoin(blobs, eq(blobs.id, transactions.bodyBlobId))
-    .where(eq(transactions.id, id));
-  return row;
+  // Prepared: this is every long-poll's read.
+  const [row] = await executePrepared<{
+    t: Record<string, unknown>;
+    b: Record<string, unknown> | null;
+  }>(
+    db,
+    sql`select row_to_json(t) as t, row_to_json(b) as b
+      from ${transactions} t left join ${blobs} b on b.id = t.body_blob_id
+      where t.id = ${id}`,
+  );
+  if (!row) return undefined;
+  return { transaction: mapRow(transactions, row.t), bodyBlob: row.b && mapRow(blobs, row.b) };
 }
 
 export async function findByIdempotencyKey(
