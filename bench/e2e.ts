@@ -38,6 +38,7 @@ const app = await buildApp({
   pool: db.pool,
   logger,
   config: engine.config,
+  cutThrough: engine,
   onTransactionCreated: (id) => void engine.kick(id),
 });
 try {

@@ -10,7 +10,7 @@ import pino, { type Logger } from 'pino';
 import { installErrorHandlers } from './http/errors.ts';
 import { installMetrics } from './http/metrics.ts';
 import { TransactionWatcher } from './long-poll/watcher.ts';
-import type { RouteDeps } from './routes/deps.ts';
+import type { CutThrough, RouteDeps } from './routes/deps.ts';
 import { registerDocs } from './routes/docs.ts';
 import { healthRoutes } from './routes/health.ts';
 import { transactionRoutes } from './routes/transactions.ts';
@@ -39,6 +39,11 @@ export interface BuildAppOptions {
   defaultMetrics?: boolean;
   /** The live configuration (the delivery engine's cache): spares the request path chain reads. */
   config?: ConfigView;
+  /**
+   * Cut-through at creation: the engine of this process (its `reserve`); a deliverable
+   * transaction is then created already claimed and its attempt starts at once.
+   */
+  cutThrough?: CutThrough;
   /** Called after a transaction is committed, for cut-through delivery. */
   onTransactionCreated?: (id: string) => void;
   /** Called after an upload completed a transaction's body. */
@@ -126,6 +131,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     watcher,
     maxBodyBytes: options.maxBodyBytes ?? 50 * 1024 * 1024,
     uploadIdleTimeoutMs: options.uploadIdleTimeoutMs ?? 30_000,
+    cutThrough: options.cutThrough,
     onTransactionCreated: options.onTransactionCreated,
     onBodyFinalized: options.onBodyFinalized,
     exploderContext: options.exploderContext,

@@ -70,7 +70,7 @@ async function main(): Promise<void> {
     uploadIdleTimeoutMs: env.KOUKAN_UPLOAD_IDLE_TIMEOUT_MS,
     authCacheMs: env.KOUKAN_AUTH_CACHE_MS,
     defaultMetrics: true,
-    ...(engine && { config: engine.config }),
+    ...(engine && { config: engine.config, cutThrough: engine }),
     onTransactionCreated: kick,
     onBodyFinalized: kick,
     exploderContext: chainContext,

@@ -48,6 +48,8 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
   };
 
   const running = new Map<string, RunningAttempt>();
+  /** Slots promised to transactions being created (cut-through), not yet running. */
+  let reserved = 0;
   let stopping = false;
   let wake: (() => void) | undefined;
   const nap = (ms: number) =>
@@ -98,7 +100,7 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
   });
   const loop = (async () => {
     while (!stopping) {
-      const free = concurrency - running.size;
+      const free = concurrency - running.size - reserved;
       if (free <= 0) {
         await nap(pollIntervalMs);
         continue;
@@ -154,13 +156,38 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
     instanceId: owner,
     config,
     async kick(id) {
-      if (stopping || running.has(id) || running.size >= concurrency) return false;
+      if (stopping || running.has(id) || running.size + reserved >= concurrency) return false;
       try {
         return (await claim(1, id)) === 1;
       } catch (err) {
         logger.warn({ err, transactionId: id }, 'cut-through claim failed');
         return false;
       }
+    },
+    reserve() {
+      if (stopping || running.size + reserved >= concurrency) return undefined;
+      reserved++;
+      let open = true;
+      const close = () => {
+        if (!open) return false;
+        open = false;
+        reserved--;
+        return true;
+      };
+      return {
+        lease: { owner, leaseMs },
+        run(claimed) {
+          if (!close()) return;
+          if (!stopping) return launch(claimed);
+          // Stopped while it was being created: give it back to the queue at once.
+          releaseLeases(db, { owner, ids: [claimed.transaction.id] }).catch((err: unknown) =>
+            logger.warn({ err }, 'releasing a cut-through lease at stop failed'),
+          );
+        },
+        release() {
+          if (close()) wake?.();
+        },
+      };
     },
     inflight: () => [...running.keys()],
     runRetention,

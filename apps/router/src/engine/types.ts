@@ -82,6 +82,12 @@ export interface EngineHandle {
    * replica is stopping or at its concurrency limit (the poll loop then picks it up).
    */
   kick(id: string): Promise<boolean>;
+  /**
+   * Cut-through at creation: a slot for one transaction about to be created, with the lease to
+   * create it under (in flight, first attempt open); undefined when this replica is full or
+   * stopping. The caller either `run`s what it created claimed or `release`s the slot.
+   */
+  reserve(): CutThroughSlot | undefined;
   /** Ids of the attempts running on this replica. */
   inflight(): string[];
   /** One retention pass now (it also runs periodically). */
@@ -91,4 +97,12 @@ export interface EngineHandle {
    * back the leases still held (queued, due now) and deregisters.
    */
   stop(options?: StopOptions): Promise<void>;
+}
+
+export interface CutThroughSlot {
+  lease: { owner: string; leaseMs: number };
+  /** Starts the attempt of a transaction created under `lease`. */
+  run(claimed: import('@koukan/db').ClaimedTransaction): void;
+  /** Nothing was created under the lease (not deliverable in one statement, or a failure). */
+  release(): void;
 }

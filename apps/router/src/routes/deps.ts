@@ -1,6 +1,7 @@
 import type { ChainContext } from '@koukan/chain';
 import type { Db } from '@koukan/db';
 import type { Authenticate, ConfigView } from '@koukan/services';
+import type { CutThroughSlot } from '../engine/types.ts';
 import type { TransactionWatcher } from '../long-poll/watcher.ts';
 
 /** What the route modules need from buildApp. */
@@ -13,10 +14,16 @@ export interface RouteDeps {
   watcher: TransactionWatcher;
   maxBodyBytes: number;
   uploadIdleTimeoutMs: number;
+  /** The engine of this process, for cut-through at creation (see EngineHandle.reserve). */
+  cutThrough: CutThrough | undefined;
   onTransactionCreated: ((id: string) => void) | undefined;
   onBodyFinalized: ((id: string) => void) | undefined;
   /** Chain context of the exploder's envelope phase (filters before the exploder). */
   exploderContext: ChainContext | undefined;
+}
+
+export interface CutThrough {
+  reserve(): CutThroughSlot | undefined;
 }
 
 export const security = [{ bearerAuth: [] }];

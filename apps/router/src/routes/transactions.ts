@@ -69,6 +69,8 @@ export function transactionRoutes(app: FastifyInstance, deps: RouteDeps): void {
     async (request, reply) => {
       const ctx = contextOf(deps, request);
       const sender = principalOf(request).senders.find((s) => s.name === request.params.sender)!;
+      // Cut-through: with a free engine slot, a deliverable transaction is created claimed.
+      const slot = deps.cutThrough?.reserve();
       const result = await createTransaction({
         ctx,
         input: {
@@ -77,10 +79,18 @@ export function transactionRoutes(app: FastifyInstance, deps: RouteDeps): void {
           idempotencyKey: request.headers['idempotency-key'],
           maxBodyBytes: deps.maxBodyBytes,
           ...(deps.exploderContext && { exploder: { context: deps.exploderContext } }),
+          lease: slot?.lease,
         },
+      }).catch((err: unknown) => {
+        slot?.release();
+        throw err;
       });
+      if (result.claimed) slot!.run(result.claimed);
+      else {
+        slot?.release();
+        if (!result.replayed) fire(deps.onTransactionCreated, result.transaction.id, request.log);
+      }
       const t = result.transaction;
-      if (!result.replayed) fire(deps.onTransactionCreated, t.id, request.log);
       if (result.replayed) reply.header('idempotent-replayed', 'true');
       return reply
         .code(201)

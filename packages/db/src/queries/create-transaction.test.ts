@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase, uniqueName } from '../testing/index.ts';
 import { BLOB_CHUNK_SIZE, getBlob, readBlob } from './blobs.ts';
 import { insertTransactionWithInlineBody } from './create-transaction.ts';
+import { claimTransactions } from './delivery.ts';
 import { listEvents } from './events.ts';
+import { registerInstance } from './instances.ts';
 import { createSender } from './senders.ts';
 import { getTransaction } from './transactions.ts';
 
@@ -81,5 +83,30 @@ describe('insertTransactionWithInlineBody', () => {
         event: { type: 'created', data: {} },
       }),
     ).rejects.toThrow(RangeError);
+  });
+
+  it('with a lease, creates it claimed: in flight, first attempt open, not claimable by others', async () => {
+    const sender = await createSender(t.db, { name: uniqueName() });
+    const owner = (await registerInstance(t.db, { kind: 'router', version: '' })).id;
+    const { transaction, attempt } = await insertTransactionWithInlineBody(t.db, {
+      transaction: { ...envelope(sender.id), nextAttemptAt: new Date(Date.now() - 1000) },
+      body: Buffer.from('Subject: x\r\n\r\nx\r\n'),
+      contentType: 'message/rfc822',
+      event: { type: 'created', data: {} },
+      lease: { owner, leaseMs: 30_000 },
+    });
+    expect(transaction).toMatchObject({ status: 'inflight', leaseOwner: owner, attemptCount: 0 });
+    expect(transaction.leaseExpiresAt!.getTime()).toBeGreaterThan(Date.now() + 20_000);
+    expect(attempt).toMatchObject({ transactionId: transaction.id, number: 1, instanceId: owner });
+    expect(attempt!.finishedAt).toBeNull();
+    const events = await listEvents(t.db, transaction.id);
+    expect(events.map((e) => [e.type, e.attemptId])).toEqual([
+      ['created', null],
+      ['attempt_started', attempt!.id],
+    ]);
+    const other = (await registerInstance(t.db, { kind: 'router', version: '' })).id;
+    expect(
+      await claimTransactions(t.db, { owner: other, leaseMs: 1000, limit: 10, id: transaction.id }),
+    ).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import type { DbOrTx } from '../client/create-db.ts';
 import { withDbErrors } from '../client/errors.ts';
 import { executePrepared } from '../client/prepared.ts';
 import { mapRow } from '../client/rows.ts';
+import { type Attempt, attempts } from '../schema/attempts/table.ts';
 import { type Blob, blobChunks, blobs } from '../schema/blobs/table.ts';
 import { events } from '../schema/events/table.ts';
 import { type Transaction, transactions } from '../schema/transactions/table.ts';
@@ -17,18 +18,31 @@ export interface InlineBodyInsert {
   contentType: string;
   /** The `created` timeline event. */
   event: { type: string; data: Record<string, unknown> };
+  /**
+   * Cut-through: create it already claimed — in flight under this owner's lease, with its
+   * first attempt open (and its `attempt_started` event), as `claimTransactions` would leave it.
+   */
+  lease?: { owner: string; leaseMs: number };
+}
+
+export interface InlineBodyCreated {
+  transaction: Transaction;
+  blob: Blob;
+  /** The open first attempt, when created with a lease. */
+  attempt?: Attempt;
 }
 
 /**
  * Creates a transaction with a body given whole (at most one chunk, BLOB_CHUNK_SIZE) in one
  * statement: the finalized blob, its chunk, the transaction and its first event are inserted by
  * the sub-statements of one CTE — one round trip and one commit on the API's hot path instead
- * of one per row. Larger bodies go through createBlob/writeBlobStream.
+ * of one per row; with `lease`, the claim and first attempt too. Larger bodies go through
+ * createBlob/writeBlobStream.
  */
 export async function insertTransactionWithInlineBody(
   db: DbOrTx,
   input: InlineBodyInsert,
-): Promise<{ transaction: Transaction; blob: Blob }> {
+): Promise<InlineBodyCreated> {
   if (input.body.length > BLOB_CHUNK_SIZE) {
     throw new RangeError(`an inline body of one statement is at most ${BLOB_CHUNK_SIZE} bytes`);
   }
@@ -52,27 +66,62 @@ export async function insertTransactionWithInlineBody(
     size > 0
       ? sql`, c as ${db.insert(blobChunks).values({ blobId, seq: 0, offset: 0, data: input.body })}`
       : sql``;
+  const lease = input.lease;
   const transaction = db
     .insert(transactions)
-    .values(
-      transactionValues({
+    .values({
+      ...transactionValues({
         ...input.transaction,
         id: transactionId,
         bodyBlobId: blobId,
         bodySpec: null,
       }),
-    )
+      ...(lease && {
+        status: 'inflight',
+        leaseOwner: lease.owner,
+        leaseExpiresAt: sql`now() + make_interval(secs => ${lease.leaseMs / 1000})`,
+      }),
+    })
     .returning();
-  const event = db.insert(events).values({ transactionId, ...input.event });
+  const attemptId = randomUUID();
+  const attempt = lease
+    ? sql`, a as ${db
+        .insert(attempts)
+        .values({ id: attemptId, transactionId, number: 1, instanceId: lease.owner })
+        .returning()}`
+    : sql``;
+  const event = db.insert(events).values([
+    { transactionId, ...input.event },
+    ...(lease
+      ? [
+          {
+            transactionId,
+            attemptId,
+            type: 'attempt_started',
+            data: { number: 1, instance_id: lease.owner },
+          },
+        ]
+      : []),
+  ]);
   // (Embedded in `sql`, a query builder renders in parentheses: `b as (insert …)`.)
   const rows = await withDbErrors(() =>
-    executePrepared<{ t: Record<string, unknown>; b: Record<string, unknown> }>(
+    executePrepared<{
+      t: Record<string, unknown>;
+      b: Record<string, unknown>;
+      a: Record<string, unknown> | null;
+    }>(
       db,
       sql`
-      with b as ${blob}${chunk}, t as ${transaction}, e as ${event}
-      select row_to_json(t) as t, (select row_to_json(b) from b) as b from t`,
+      with b as ${blob}${chunk}, t as ${transaction}${attempt}, e as ${event}
+      select row_to_json(t) as t, (select row_to_json(b) from b) as b,
+        ${lease ? sql`(select row_to_json(a) from a)` : sql`null`} as a
+      from t`,
     ),
   );
   const row = rows[0]!;
-  return { transaction: mapRow(transactions, row.t), blob: mapRow(blobs, row.b) };
+  return {
+    transaction: mapRow(transactions, row.t),
+    blob: mapRow(blobs, row.b),
+    ...(row.a && { attempt: mapRow(attempts, row.a) }),
+  };
 }

@@ -3,6 +3,7 @@ import {
   adjustBlobRefs,
   appendEvent,
   BLOB_CHUNK_SIZE,
+  type ClaimedTransaction,
   createBlob,
   type DbOrTx,
   finalizeBlob,
@@ -47,12 +48,19 @@ export interface CreateTransactionInput {
   maxBodyBytes?: number | undefined;
   /** The chain context for the exploder's envelope phase (default: the logger only). */
   exploder?: ExploderEnvelopeHook | undefined;
+  /**
+   * Cut-through: a delivery engine of this process has a free slot and takes the transaction
+   * under this lease, if it is created deliverable in one statement (a whole inline body).
+   */
+  lease?: { owner: string; leaseMs: number } | undefined;
 }
 
 export interface CreateTransactionResult {
   transaction: TransactionView;
   /** True when an earlier request with the same Idempotency-Key created it. */
   replayed: boolean;
+  /** Created in flight under `lease`, with its first attempt open: the caller runs it. */
+  claimed?: ClaimedTransaction;
 }
 
 function canonical(value: unknown): unknown {
@@ -235,29 +243,39 @@ export async function createTransaction({
       request.body && 'inline' in request.body
         ? inlineBytes(request.body.inline, maxBodyBytes)
         : undefined;
-    const view =
-      inline && !plan && inline.length <= BLOB_CHUNK_SIZE
-        ? // The common case in one statement: a whole body and no fan-out.
-          await insertTransactionWithInlineBody(ctx.db, {
-            transaction: { ...row, nextAttemptAt: dueIfComplete(true) },
-            body: inline,
-            contentType: 'message/rfc822',
-            event: created,
-          }).then(({ transaction, blob }) =>
-            toView(transaction, sender.name, new Map([[blob.id, blob]])),
-          )
-        : await ctx.db.transaction(async (tx) => {
-            const body = await storeBody(tx, sender, request.body, inline);
-            const inserted = await insertTransaction(tx, {
-              ...row,
-              bodyBlobId: body.bodyBlobId,
-              bodySpec: body.bodySpec as unknown as Record<string, unknown> | null,
-              nextAttemptAt: dueIfComplete(body.complete),
-            });
-            if (plan) await createUpstreams(tx, plan, inserted, 0, answers);
-            await appendEvent(tx, { transactionId: inserted.id, ...created });
-            return toView(inserted, sender.name, await loadBlobs(tx, inserted));
-          });
+    if (inline && !plan && inline.length <= BLOB_CHUNK_SIZE) {
+      // The common case in one statement: a whole body and no fan-out.
+      const due = dueIfComplete(true);
+      const lease = due ? input.lease : undefined;
+      const { transaction, blob, attempt } = await insertTransactionWithInlineBody(ctx.db, {
+        transaction: { ...row, nextAttemptAt: due },
+        body: inline,
+        contentType: 'message/rfc822',
+        event: created,
+        ...(lease && { lease }),
+      });
+      ctx.logger.info(
+        { transactionId: transaction.id, sender: sender.name },
+        'transaction created',
+      );
+      return {
+        transaction: toView(transaction, sender.name, new Map([[blob.id, blob]])),
+        replayed: false,
+        ...(attempt && { claimed: { transaction, attempt } }),
+      };
+    }
+    const view = await ctx.db.transaction(async (tx) => {
+      const body = await storeBody(tx, sender, request.body, inline);
+      const inserted = await insertTransaction(tx, {
+        ...row,
+        bodyBlobId: body.bodyBlobId,
+        bodySpec: body.bodySpec as unknown as Record<string, unknown> | null,
+        nextAttemptAt: dueIfComplete(body.complete),
+      });
+      if (plan) await createUpstreams(tx, plan, inserted, 0, answers);
+      await appendEvent(tx, { transactionId: inserted.id, ...created });
+      return toView(inserted, sender.name, await loadBlobs(tx, inserted));
+    });
     ctx.logger.info({ transactionId: view.id, sender: sender.name }, 'transaction created');
     return { transaction: view, replayed: false };
   } catch (err) {

@@ -1,0 +1,85 @@
+import { listAttempts, listEvents } from '@koukan/db';
+import type { TestDatabase } from '@koukan/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  client,
+  MESSAGE,
+  makeSender,
+  type Router,
+  startRouter,
+  testDatabase,
+} from '../testing/harness.ts';
+import { engineFor, statusOf } from './testing/harness.ts';
+import { HttpRunner } from './testing/http-runner.ts';
+import { accepted, type ReceivedRequest, startReceiver } from './testing/receiver.ts';
+import type { EngineHandle } from './types.ts';
+
+// The REST API and the engine of one process, as main.ts wires them, against a real HTTP
+// upstream on port 0 that answers when each test says.
+let t: TestDatabase;
+let engine: EngineHandle;
+let router: Router;
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
+const held: ReceivedRequest[] = [];
+beforeAll(async () => {
+  t = await testDatabase();
+  receiver = await startReceiver((r) => held.push(r));
+  // One slot, and a claim loop too slow to matter: what runs at once ran by cut-through.
+  engine = await engineFor(t, new HttpRunner(receiver.url), {
+    concurrency: 1,
+    pollIntervalMs: 60_000,
+  });
+  router = await startRouter(t, { cutThrough: engine, config: engine.config });
+});
+afterAll(async () => {
+  await router?.close();
+  await engine?.stop();
+  await receiver?.close();
+  await t?.destroy();
+});
+
+const envelope = { mail_from: { m: 'a@example.org' }, rcpt_to: [{ m: 'b@example.org' }] };
+
+describe('cut-through at creation', () => {
+  it('creates a deliverable transaction already in flight and starts its attempt at once', async () => {
+    const s = await makeSender(t.db);
+    const api = client(router.url, s.key);
+    const res = await api('POST', `/v1/senders/${s.name}/transactions`, {
+      json: { ...envelope, body: { inline: MESSAGE } },
+    });
+    expect(res.status).toBe(201);
+    expect(res.json).toMatchObject({ status: 'inflight', version: 1, attempt_count: 0 });
+    const id = res.json.id as string;
+    await expect.poll(() => held.length).toBe(1);
+    expect(held[0]!.body.transaction_id).toBe(id);
+    const [attempt] = await listAttempts(t.db, id);
+    expect(attempt).toMatchObject({ number: 1, instanceId: engine.instanceId, finishedAt: null });
+    expect((await listEvents(t.db, id)).map((e) => e.type)).toEqual(['created', 'attempt_started']);
+
+    // The slot is taken: the next one is stored queued, and waits for it.
+    const next = await api('POST', `/v1/senders/${s.name}/transactions`, {
+      json: { ...envelope, body: { inline: MESSAGE } },
+    });
+    expect(next.json.status).toBe('queued');
+    // So is one whose body is still to be uploaded, whatever the slots.
+    held.shift()!.reply(accepted);
+    await expect.poll(() => statusOf(t, id)).toBe('delivered');
+    const upload = await api('POST', `/v1/senders/${s.name}/transactions`, { json: envelope });
+    expect(upload.json.status).toBe('queued');
+
+    expect((await listAttempts(t.db, id)).map((a) => a.outcome)).toEqual(['success']);
+    const events = (await listEvents(t.db, id)).map((e) => e.type);
+    expect(events).toEqual([
+      'created',
+      'attempt_started',
+      'responses',
+      'attempt_finished',
+      'final',
+    ]);
+    // The freed slot woke the claim loop (its interval is a minute): the queued one runs.
+    await expect.poll(() => held.length).toBe(1);
+    expect(held[0]!.body.transaction_id).toBe(next.json.id);
+    held.shift()!.reply(accepted);
+    await expect.poll(() => statusOf(t, next.json.id)).toBe('delivered');
+  });
+});
