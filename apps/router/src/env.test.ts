@@ -21,6 +21,7 @@ describe('loadEnv', () => {
     const env = loadEnv({
       DATABASE_URL: url,
       KOUKAN_BODY_TIMEOUT_MS: '2000',
+      KOUKAN_HEARTBEAT_TIMEOUT_MS: '300000',
       KOUKAN_RETENTION_INTERVAL_MS: '500',
       KOUKAN_BODY_RETENTION_MS: '3600000',
       KOUKAN_TRANSACTION_RETENTION_MS: '7200000',
@@ -28,6 +29,7 @@ describe('loadEnv', () => {
     });
     expect(retentionOptions(env)).toEqual({
       bodyTimeoutMs: 2000,
+      heartbeatTimeoutMs: 300_000,
       intervalMs: 500,
       bodyAfterMs: 3_600_000,
       deleteAfterMs: 7_200_000,

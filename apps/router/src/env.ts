@@ -39,6 +39,12 @@ const envSchema = z.object({
    * `downstream_timeout`. Default 24 h.
    */
   KOUKAN_BODY_TIMEOUT_MS: ms(),
+  /**
+   * A transaction still waiting for its body whose sender heartbeats (the SMTP gateway, with
+   * PATCH `{"heartbeat": true}`) and sent neither a heartbeat nor a body chunk for this long
+   * fails with `downstream_timeout`. Default 30 min (the gateway's SMTP session timeout).
+   */
+  KOUKAN_HEARTBEAT_TIMEOUT_MS: ms(),
   /** A finished transaction releases its body (blob) this long after. 7 days. */
   KOUKAN_BODY_RETENTION_MS: ms(),
   /** A finished transaction, attempts and events included, is deleted this long after. 30 days. */
@@ -72,6 +78,7 @@ export function retentionOptions(env: RouterEnv): RetentionOptions {
   const set = {
     intervalMs: env.KOUKAN_RETENTION_INTERVAL_MS,
     bodyTimeoutMs: env.KOUKAN_BODY_TIMEOUT_MS,
+    heartbeatTimeoutMs: env.KOUKAN_HEARTBEAT_TIMEOUT_MS,
     bodyAfterMs: env.KOUKAN_BODY_RETENTION_MS,
     deleteAfterMs: env.KOUKAN_TRANSACTION_RETENTION_MS,
     blobGraceMs: env.KOUKAN_BLOB_GRACE_MS,
