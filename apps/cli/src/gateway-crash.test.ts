@@ -1,4 +1,3 @@
-import { failBodylessTransactions } from '@koukan/db';
 import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawSmtp } from '../../gateway/src/testing/raw-smtp.ts';
@@ -31,7 +30,7 @@ describe('a gateway killed mid-DATA', () => {
     await db?.destroy();
   });
 
-  it('the client gets no 250, nothing is delivered, and the router keeps nothing half-done', async () => {
+  it('the client gets no 250, nothing is delivered, and the router fails what was half-done', async () => {
     const key = await stack.cli(['apikey', 'create', 'smtp-msa']);
     const c = await RawSmtp.open(stack.ports.msa);
     expect(await c.reply()).toMatch(/^220 /);
@@ -100,20 +99,36 @@ describe('a gateway killed mid-DATA', () => {
       { status: 'queued', body_blob_id: null, final_attempt_reason: null, attempts: 0 },
     ]);
 
-    // What ends them: the router's retention pass fails queued transactions still without a
-    // body after its body timeout (`bodyTimeoutMs`, 24 h, not settable from the router's
-    // environment). Run that same query with the timeout elapsed.
-    await failBodylessTransactions(db.db, {
-      createdBefore: new Date(Date.now() + 1000),
-      limit: 10,
+    // What ends them: the router's own retention pass fails queued transactions still without a
+    // body after its body timeout. `koukan start` stopped the router with the gateway, so start
+    // the stack again on the same database (as an operator would), with a short timeout and
+    // interval passed through the CLI's environment to the router.
+    expect(await downstream()).toMatchObject([{ status: 'queued' }]);
+    stack = await startStack({
+      smarthost: sink.port,
+      env: {
+        DATABASE_URL: db.url,
+        KOUKAN_BODY_TIMEOUT_MS: '1000',
+        KOUKAN_RETENTION_INTERVAL_MS: '200',
+      },
     });
+    await expect
+      .poll(async () => (await downstream())[0]?.status, { timeout: 20_000 })
+      .toBe('failed');
     expect(await downstream()).toMatchObject([
       { status: 'failed', final_attempt_reason: 'downstream_timeout', body_status: 'uploading' },
     ]);
-    expect((await upstreams()).map((u) => [u.status, u.final_attempt_reason, u.attempts])).toEqual([
-      ['failed', 'downstream_timeout', 0],
-      ['failed', 'downstream_timeout', 0],
-    ]);
+    await expect
+      .poll(
+        async () => (await upstreams()).map((u) => [u.status, u.final_attempt_reason, u.attempts]),
+        {
+          timeout: 20_000,
+        },
+      )
+      .toEqual([
+        ['failed', 'downstream_timeout', 0],
+        ['failed', 'downstream_timeout', 0],
+      ]);
     expect(sink.received).toEqual([]);
   });
 });

@@ -1,5 +1,9 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import type { RetentionOptions } from './engine/types.ts';
+
+/** A duration in milliseconds, optional (the consumer holds the default). */
+const ms = () => z.coerce.number().int().positive().optional();
 
 /** The router's whole environment, validated once; nothing else reads process.env. */
 const envSchema = z.object({
@@ -24,6 +28,29 @@ const envSchema = z.object({
   /** The delivery engine: in-flight attempts per replica, and `false` to run the API only. */
   KOUKAN_ENGINE_CONCURRENCY: z.coerce.number().int().positive().default(16),
   KOUKAN_ENGINE: z.enum(['true', 'false']).default('true'),
+  /**
+   * Retention (each replica's engine runs a bounded pass every `KOUKAN_RETENTION_INTERVAL_MS`,
+   * default 60 s). Unset: the engine's defaults (`retentionDefaults` in engine/retention.ts).
+   */
+  KOUKAN_RETENTION_INTERVAL_MS: ms(),
+  /**
+   * A queued transaction still waiting for its body this long after its creation (the submitter
+   * never finished the upload, e.g. a gateway that died mid-DATA) fails with
+   * `downstream_timeout`. Default 24 h.
+   */
+  KOUKAN_BODY_TIMEOUT_MS: ms(),
+  /**
+   * A transaction still waiting for its body whose sender heartbeats (the SMTP gateway, with
+   * PATCH `{"heartbeat": true}`) and sent neither a heartbeat nor a body chunk for this long
+   * fails with `downstream_timeout`. Default 30 min (the gateway's SMTP session timeout).
+   */
+  KOUKAN_HEARTBEAT_TIMEOUT_MS: ms(),
+  /** A finished transaction releases its body (blob) this long after. 7 days. */
+  KOUKAN_BODY_RETENTION_MS: ms(),
+  /** A finished transaction, attempts and events included, is deleted this long after. 30 days. */
+  KOUKAN_TRANSACTION_RETENTION_MS: ms(),
+  /** A blob unreferenced for this long is collected. 24 h. */
+  KOUKAN_BLOB_GRACE_MS: ms(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -44,4 +71,17 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): RouterEnv {
     ),
   );
   return { ...result.data, secrets };
+}
+
+/** The retention knobs that are set; the engine fills in the rest (`retentionDefaults`). */
+export function retentionOptions(env: RouterEnv): RetentionOptions {
+  const set = {
+    intervalMs: env.KOUKAN_RETENTION_INTERVAL_MS,
+    bodyTimeoutMs: env.KOUKAN_BODY_TIMEOUT_MS,
+    heartbeatTimeoutMs: env.KOUKAN_HEARTBEAT_TIMEOUT_MS,
+    bodyAfterMs: env.KOUKAN_BODY_RETENTION_MS,
+    deleteAfterMs: env.KOUKAN_TRANSACTION_RETENTION_MS,
+    blobGraceMs: env.KOUKAN_BLOB_GRACE_MS,
+  };
+  return Object.fromEntries(Object.entries(set).filter((e) => e[1] !== undefined));
 }

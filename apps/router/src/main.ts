@@ -5,7 +5,7 @@ import { buildApp, redactPaths } from './app.ts';
 import { envSecrets, routeSubmitter, sandboxStore } from './delivery/chain-ports.ts';
 import { createChainRunner } from './engine/chain-runner.ts';
 import { type EngineHandle, startEngine } from './engine/index.ts';
-import { loadEnv } from './env.ts';
+import { loadEnv, retentionOptions } from './env.ts';
 import { createExploderFilter } from './exploder/index.ts';
 
 /** The router process: migrate, serve, and shut down cleanly on SIGTERM/SIGINT. */
@@ -48,6 +48,7 @@ async function main(): Promise<void> {
           pool: handle.pool,
           logger: logger.child({ module: 'engine' }),
           concurrency: env.KOUKAN_ENGINE_CONCURRENCY,
+          retention: retentionOptions(env),
           runner: createChainRunner({
             db: handle.db,
             context: {

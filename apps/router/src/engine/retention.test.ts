@@ -129,4 +129,26 @@ describe('retention', () => {
     });
     expect((await listEvents(t.db, waiting.id)).at(-1)).toMatchObject({ type: 'final' });
   });
+
+  it('fails a transaction whose heartbeating sender went silent mid-upload', async () => {
+    const s = await makeSender(t.db);
+    const orphan = await insertTransaction(t.db, {
+      senderId: s.id,
+      mailFrom: { m: 'a@example.com' },
+      rcptTo: [{ m: 'b@example.net' }],
+      // The gateway's last PATCH {"heartbeat": true}, ten minutes ago; no body since.
+      metadata: { heartbeat_at: new Date(Date.now() - 10 * 60_000).toISOString() },
+    });
+    const short = { ...options, heartbeatTimeoutMs: 5 * 60_000 };
+    expect(await runRetentionPass(t.db, options, new Date())).toMatchObject({ silentFailed: 0 });
+    expect((await getTransaction(t.db, orphan.id))!.status).toBe('queued');
+    expect(await runRetentionPass(t.db, short, new Date())).toMatchObject({
+      silentFailed: 1,
+      bodylessFailed: 0,
+    });
+    expect(await getTransaction(t.db, orphan.id)).toMatchObject({
+      status: 'failed',
+      finalAttemptReason: 'downstream_timeout',
+    });
+  });
 });

@@ -3,6 +3,7 @@ import {
   type Db,
   deleteFinishedTransactions,
   failBodylessTransactions,
+  failSilentIncrementalTransactions,
   pruneDeadInstances,
   releaseFinishedBodies,
 } from '@koukan/db';
@@ -15,6 +16,8 @@ export interface RetentionResult {
   transactionsDeleted: number;
   blobsCollected: number;
   bodylessFailed: number;
+  /** Awaiting a body from a heartbeating sender gone silent (with their upstreams). */
+  silentFailed: number;
   instancesPruned: number;
 }
 
@@ -24,6 +27,7 @@ export function retentionDefaults(o: RetentionOptions = {}): Required<RetentionO
     deleteAfterMs: o.deleteAfterMs ?? 30 * DAY,
     blobGraceMs: o.blobGraceMs ?? DAY,
     bodyTimeoutMs: o.bodyTimeoutMs ?? DAY,
+    heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? 30 * 60_000,
     intervalMs: o.intervalMs ?? 60_000,
     batch: o.batch ?? 500,
     instanceStaleMs: o.instanceStaleMs ?? 10 * 60_000,
@@ -34,7 +38,8 @@ export function retentionDefaults(o: RetentionOptions = {}): Required<RetentionO
  * One bounded retention pass (each step at most `batch` rows): finished transactions release
  * their bodies after `bodyAfterMs` and are deleted after `deleteAfterMs` (a deleted row takes its
  * attempts and events with it); blobs unreferenced for `blobGraceMs` are collected; queued
- * transactions still without a body after `bodyTimeoutMs` fail with `downstream_timeout`;
+ * transactions still without a body after `bodyTimeoutMs` fail with `downstream_timeout`, and
+ * so do those of a heartbeating sender silent for `heartbeatTimeoutMs`;
  * instance rows without a heartbeat for `instanceStaleMs` are removed.
  * Every step skips rows another replica has locked, so replicas run it concurrently.
  */
@@ -63,7 +68,20 @@ export async function runRetentionPass(
       limit: options.batch,
     })
   ).length;
+  const silentFailed = (
+    await failSilentIncrementalTransactions(db, {
+      silentSince: before(options.heartbeatTimeoutMs),
+      limit: options.batch,
+    })
+  ).length;
   // A replica silent this long is dead (its leases expired long ago): drop its row.
   const instancesPruned = await pruneDeadInstances(db, options.instanceStaleMs);
-  return { bodiesReleased, transactionsDeleted, blobsCollected, bodylessFailed, instancesPruned };
+  return {
+    bodiesReleased,
+    transactionsDeleted,
+    blobsCollected,
+    bodylessFailed,
+    silentFailed,
+    instancesPruned,
+  };
 }

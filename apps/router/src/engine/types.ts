@@ -33,6 +33,12 @@ export interface RetentionOptions {
   blobGraceMs?: number;
   /** Fail a queued transaction still without a body after this long. Default 1 day. */
   bodyTimeoutMs?: number;
+  /**
+   * Fail a transaction awaiting its body whose sender heartbeats (`metadata.heartbeat_at`) after
+   * this long without a heartbeat or a body chunk. Default 30 min: the gateway's SMTP session
+   * timeout, so a live session is never cut.
+   */
+  heartbeatTimeoutMs?: number;
   /** How often each replica runs a pass. Default 60 s. */
   intervalMs?: number;
   /** Rows per step per pass. Default 500. */

@@ -291,49 +291,6 @@ export async function lockLeasedTransaction(
   return row;
 }
 
-/**
- * Queued transactions still waiting for their body (`next_attempt_at` null: the REST API sets
- * it once the body is complete) created before `createdBefore` fail with `downstream_timeout`
- * (the submitter never finished). Bounded, safe concurrently.
- */
-export async function failBodylessTransactions(
-  db: DbOrTx,
-  input: { createdBefore: Date; limit: number },
-): Promise<string[]> {
-  return db.transaction(async (tx) => {
-    const victims = tx
-      .select({ id: t.id })
-      .from(t)
-      .where(
-        and(eq(t.status, 'queued'), isNull(t.nextAttemptAt), lt(t.createdAt, input.createdBefore)),
-      )
-      .limit(input.limit)
-      .for('update', { skipLocked: true });
-    const rows = await tx
-      .update(t)
-      .set({
-        status: 'failed',
-        finalAttemptReason: 'downstream_timeout',
-        finishedAt: sql`now()`,
-        nextAttemptAt: null,
-        version: sql`${t.version} + 1`,
-        updatedAt: sql`now()`,
-      })
-      .where(inArray(t.id, victims))
-      .returning({ id: t.id });
-    if (rows.length) {
-      await tx.insert(events).values(
-        rows.map((r) => ({
-          transactionId: r.id,
-          type: 'final',
-          data: { status: 'failed', reason: 'downstream_timeout' },
-        })),
-      );
-    }
-    return rows.map((r) => r.id);
-  });
-}
-
 /** Re-creates this instance's row under the same id after it was pruned (e.g. a long pause). */
 export async function ensureInstance(
   db: DbOrTx,

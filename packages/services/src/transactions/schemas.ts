@@ -112,7 +112,9 @@ export const patchTransactionRequestSchema = z
     heartbeat: z
       .boolean()
       .optional()
-      .describe('Marks the (incremental) sender as still alive; records heartbeat_at.'),
+      .describe(
+        'Marks the (incremental) sender as still alive; records heartbeat_at. Once a transaction has one, it fails with downstream_timeout if, while its body is incomplete, neither a heartbeat nor body bytes arrive for the router’s heartbeat timeout (default 30 min).',
+      ),
   })
   .meta({ id: 'PatchTransaction', examples: [{ add_rcpt_to: [{ m: 'carol@example.org' }] }] });
 export type PatchTransactionRequest = z.infer<typeof patchTransactionRequestSchema>;

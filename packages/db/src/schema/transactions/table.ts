@@ -70,6 +70,11 @@ export const transactions = pgTable(
     index('transactions_due_idx')
       .on(t.nextAttemptAt)
       .where(sql`${t.status} = 'queued' and ${t.nextAttemptAt} is not null`),
+    // Transactions still waiting for their body (few: the uploads in progress), for the
+    // retention pass that fails the abandoned ones.
+    index('transactions_awaiting_body_idx')
+      .on(t.createdAt)
+      .where(sql`${t.status} = 'queued' and ${t.nextAttemptAt} is null`),
     index('transactions_lease_idx').on(t.leaseExpiresAt).where(sql`${t.status} = 'inflight'`),
     index('transactions_sender_created_idx').on(t.senderId, t.createdAt.desc(), t.id.desc()),
     index('transactions_created_idx').on(t.createdAt.desc(), t.id.desc()),

@@ -1,0 +1,1 @@
+CREATE INDEX "transactions_awaiting_body_idx" ON "transactions" USING btree ("created_at") WHERE "transactions"."status" = 'queued' and "transactions"."next_attempt_at" is null;
