@@ -88,7 +88,13 @@ export function runAttempt(deps: AttemptDeps, claimed: ClaimedTransaction): Runn
       try {
         const chain = sender?.outputChain ? deps.config.getChain(sender.outputChain) : undefined;
         verdict = await Promise.race([
-          deps.runner.run(tx, { signal: controller.signal, attemptId: attempt.id, sender, chain }),
+          deps.runner.run(tx, {
+            signal: controller.signal,
+            attemptId: attempt.id,
+            sender,
+            chain,
+            ...(claimed.body && { body: claimed.body }),
+          }),
           aborted,
         ]);
       } catch (err) {

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import {
   type BlobReader,
   type ChainContext,
@@ -10,7 +11,7 @@ import {
   validateChain,
 } from '@koukan/chain';
 import { type Db, readBlobStream } from '@koukan/db';
-import type { SmtpResponse, Transaction } from '@koukan/db/schema';
+import type { Chain, SmtpResponse, Transaction } from '@koukan/db/schema';
 import { storedSpecOf } from '@koukan/services';
 import type { AttemptContext, AttemptRunner, AttemptVerdict } from './types.ts';
 
@@ -25,7 +26,8 @@ const stored = (v: Verdict | undefined) => (v ? toStoredResponse(v.response) : u
  * and turns the chain's verdicts into the attempt's responses. `context` supplies the chain's
  * ports (logger, DNS, sandbox store, …) — the host wires them.
  *
- * An RFC 822 body is read from its blob at each `open()`; a message-builder body is handed to
+ * An RFC 822 body is read from its blob at each `open()` (or from memory when the engine has
+ * it: cut-through at creation); a message-builder body is handed to
  * the chain as `message_builder` with a blob reader for its uploaded or reused parts (the
  * sender's chain must contain `message_builder`). The chain cannot be interrupted mid-filter:
  * on abort the engine stops waiting and discards the run's result.
@@ -40,11 +42,11 @@ export function createChainRunner(options: {
     async run(tx: Transaction, ctx: AttemptContext): Promise<AttemptVerdict> {
       if (!ctx.sender) throw new Error(`sender ${tx.senderId} is not configured`);
       if (!ctx.chain) throw new Error(`sender ${ctx.sender.name} has no output chain`);
-      const valid = validateChain(ctx.chain.filters);
+      const valid = validated(ctx.chain);
       if (!valid.ok) throw new Error(`chain ${ctx.chain.name} is invalid`);
       const result = await runChain(
         valid.chain,
-        chainTransaction(options.db, tx, ctx.sender.name),
+        chainTransaction(options.db, tx, ctx.sender.name, ctx.body),
         {
           ...options.context,
           blobs: blobReader(options.db, tx),
@@ -66,7 +68,23 @@ export function createChainRunner(options: {
   };
 }
 
-function chainTransaction(db: Db, tx: Transaction, sender: string): ChainTransaction {
+/** A chain row of the live configuration is validated once (a reload brings new objects). */
+const validations = new WeakMap<Chain, ReturnType<typeof validateChain>>();
+function validated(chain: Chain): ReturnType<typeof validateChain> {
+  let v = validations.get(chain);
+  if (!v) {
+    v = validateChain(chain.filters);
+    validations.set(chain, v);
+  }
+  return v;
+}
+
+function chainTransaction(
+  db: Db,
+  tx: Transaction,
+  sender: string,
+  bytes: Buffer | undefined,
+): ChainTransaction {
   const session = tx.metadata.session as ChainTransaction['session'] | undefined;
   const base = {
     id: tx.id,
@@ -79,7 +97,8 @@ function chainTransaction(db: Db, tx: Transaction, sender: string): ChainTransac
   if (spec) return { ...base, message_builder: spec.message_builder as MessageBuilderInput };
   if (!tx.bodyBlobId) throw new Error('the transaction has no body');
   const blobId = tx.bodyBlobId;
-  return { ...base, body: { open: () => readBlobStream(db, blobId) } };
+  const open = bytes ? () => Readable.from([bytes]) : () => readBlobStream(db, blobId);
+  return { ...base, body: { open } };
 }
 
 /** Parts given as `create_id` / `reuse_uri` are read from the blobs the REST API recorded. */

@@ -1,5 +1,7 @@
-import { listAttempts, listEvents } from '@koukan/db';
+import { listAttempts, listEvents, schema, upsertChain } from '@koukan/db';
 import type { TestDatabase } from '@koukan/db/testing';
+import { uniqueName } from '@koukan/db/testing';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   client,
@@ -9,7 +11,8 @@ import {
   startRouter,
   testDatabase,
 } from '../testing/harness.ts';
-import { engineFor, statusOf } from './testing/harness.ts';
+import { createChainRunner } from './chain-runner.ts';
+import { engineFor, silent, statusOf } from './testing/harness.ts';
 import { HttpRunner } from './testing/http-runner.ts';
 import { accepted, type ReceivedRequest, startReceiver } from './testing/receiver.ts';
 import type { EngineHandle } from './types.ts';
@@ -81,5 +84,49 @@ describe('cut-through at creation', () => {
     expect(held[0]!.body.transaction_id).toBe(next.json.id);
     held.shift()!.reply(accepted);
     await expect.poll(() => statusOf(t, next.json.id)).toBe('delivered');
+  });
+
+  it('runs the real chain on the body it was created with (held in memory, not read back)', async () => {
+    const stored: Buffer[] = [];
+    const runner = createChainRunner({
+      db: t.db,
+      context: {
+        logger: silent,
+        sandbox: {
+          async store(msg) {
+            const parts: Buffer[] = [];
+            for await (const c of msg.body) parts.push(Buffer.from(c));
+            stored.push(Buffer.concat(parts));
+            return { id: `sbx-${stored.length}` };
+          },
+        },
+      },
+    });
+    const own = await engineFor(t, runner, { concurrency: 4, pollIntervalMs: 60_000 });
+    const api = await startRouter(t, { cutThrough: own, config: own.config });
+    try {
+      const chain = await upsertChain(t.db, {
+        name: uniqueName('sbx'),
+        filters: [{ filter: 'sandbox' }],
+        author: 'test',
+      });
+      const s = await makeSender(t.db);
+      await t.db
+        .update(schema.senders)
+        .set({ outputChain: chain.chain.name })
+        .where(eq(schema.senders.id, s.id));
+      await own.config.refresh();
+      const body = `Subject: =?utf-8?q?caf=C3=A9?=\r\n\r\n${'línea 8bit\r\n'.repeat(500)}`;
+      const res = await client(api.url, s.key)('POST', `/v1/senders/${s.name}/transactions`, {
+        json: { ...envelope, body: { inline: body } },
+      });
+      expect(res.json.status).toBe('inflight');
+      await expect.poll(() => statusOf(t, res.json.id)).toBe('delivered');
+      expect(stored).toHaveLength(1);
+      expect(stored[0]!.equals(Buffer.from(body, 'utf8'))).toBe(true);
+    } finally {
+      await api.close();
+      await own.stop();
+    }
   });
 });

@@ -12,6 +12,8 @@ export interface AttemptContext {
   /** The transaction's sender and its output chain as the live configuration has them now. */
   sender: Sender | undefined;
   chain: Chain | undefined;
+  /** The rfc822 body's bytes when the engine has them in memory (cut-through at creation). */
+  body?: Buffer;
 }
 
 /**

@@ -14,6 +14,8 @@ export interface ClaimedTransaction {
   attempt: Attempt;
   /** The attempt of a previous owner whose lease had expired, now recorded as abandoned. */
   abandoned?: Attempt;
+  /** The rfc822 body's bytes, when the claimer holds them already (cut-through at creation). */
+  body?: Buffer;
 }
 
 export interface ClaimInput {

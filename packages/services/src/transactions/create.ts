@@ -261,7 +261,7 @@ export async function createTransaction({
       return {
         transaction: toView(transaction, sender.name, new Map([[blob.id, blob]])),
         replayed: false,
-        ...(attempt && { claimed: { transaction, attempt } }),
+        ...(attempt && { claimed: { transaction, attempt, body: inline } }),
       };
     }
     const view = await ctx.db.transaction(async (tx) => {
