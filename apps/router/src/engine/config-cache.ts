@@ -50,12 +50,26 @@ export async function startConfigCache(options: {
     logger.info({ senders: senders.length, chains: chainRows.length }, 'configuration loaded');
     return true;
   }
-  /** One load at a time; a caller arriving during a load waits for it. */
+  /**
+   * One load at a time. A caller arriving during a load gets the next one, which starts when
+   * that load ends (a load already running may have read before the change the caller knows
+   * of); callers arriving meanwhile share that next load.
+   */
+  let next: Promise<boolean> | undefined;
   function refresh(): Promise<boolean> {
-    running ??= load().finally(() => {
-      running = undefined;
-    });
-    return running;
+    if (!running) {
+      running = load().finally(() => {
+        running = undefined;
+      });
+      return running;
+    }
+    next ??= running
+      .catch(() => false)
+      .then(() => {
+        next = undefined;
+        return refresh();
+      });
+    return next;
   }
 
   await refresh();

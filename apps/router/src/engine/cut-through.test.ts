@@ -1,7 +1,6 @@
-import { listAttempts, listEvents, schema, upsertChain } from '@koukan/db';
+import { listAttempts, listEvents, updateSender, upsertChain } from '@koukan/db';
 import type { TestDatabase } from '@koukan/db/testing';
 import { uniqueName } from '@koukan/db/testing';
-import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   client,
@@ -111,10 +110,7 @@ describe('cut-through at creation', () => {
         author: 'test',
       });
       const s = await makeSender(t.db);
-      await t.db
-        .update(schema.senders)
-        .set({ outputChain: chain.chain.name })
-        .where(eq(schema.senders.id, s.id));
+      await updateSender(t.db, s.name, { output_chain: chain.chain.name });
       await own.config.refresh();
       const body = `Subject: =?utf-8?q?caf=C3=A9?=\r\n\r\n${'línea 8bit\r\n'.repeat(500)}`;
       const res = await client(api.url, s.key)('POST', `/v1/senders/${s.name}/transactions`, {
