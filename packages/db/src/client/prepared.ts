@@ -26,3 +26,37 @@ export async function executePrepared<T extends Record<string, unknown>>(
   const result = (await prepared.execute()) as { rows: T[] };
   return result.rows;
 }
+
+interface Template {
+  execute(values: Record<string, unknown>): Promise<{ rows: Record<string, unknown>[] }>;
+}
+const templates = new WeakMap<object, Map<string, Template>>();
+
+/**
+ * A named prepared statement whose SQL is built once per database handle and `shape`: `build`
+ * writes every value that varies as `sql.placeholder(name)` (or a placeholder in a builder's
+ * `.values()`, which keeps the column's encoding), and each call supplies them. Spares the hot
+ * path drizzle's query building as well as PostgreSQL's planning. Any literal in `build` is
+ * fixed for the shape's lifetime, so a shape key must name everything that changes the text.
+ */
+export async function executeTemplate<T extends Record<string, unknown>>(
+  db: DbOrTx,
+  shape: string,
+  build: () => SQL,
+  values: Record<string, unknown>,
+): Promise<T[]> {
+  let shapes = templates.get(db);
+  if (!shapes) {
+    shapes = new Map();
+    templates.set(db, shapes);
+  }
+  let template = shapes.get(shape);
+  if (!template) {
+    const { session, dialect } = db as unknown as WithSession;
+    const built = dialect.sqlToQuery(build());
+    const name = `k_${createHash('sha1').update(built.sql).digest('base64url')}`;
+    template = session.prepareQuery(built, undefined, name, false) as unknown as Template;
+    shapes.set(shape, template);
+  }
+  return (await template.execute(values)).rows as T[];
+}
