@@ -51,7 +51,16 @@ async function claimedOne() {
       dataResponse: ok,
       error: null,
     },
-    patch: { status: 'delivered', dataResponse: ok, leaseOwner: null, leaseExpiresAt: null },
+    state: {
+      status: 'delivered',
+      mailResponse: ok,
+      rcptResponse: [ok],
+      dataResponse: ok,
+      attemptCount: 1,
+      nextAttemptAt: null,
+      finalAttemptReason: 'upstream_success',
+      finishedAt: new Date('2026-01-02T00:00:00Z'),
+    },
     events: [
       {
         transactionId: transaction.id,
@@ -70,12 +79,21 @@ describe('writeOutcomeIfUnchanged', () => {
     const row = await writeOutcomeIfUnchanged(t.db, write);
     expect(row).toMatchObject({
       status: 'delivered',
+      attemptCount: 1,
+      finalAttemptReason: 'upstream_success',
+      finishedAt: new Date('2026-01-02T00:00:00Z'),
+      rcptResponse: [{ code: 250, message: '2.0.0 ok' }],
       leaseOwner: null,
       version: claimed.transaction.version + 1,
     });
     expect(row).toEqual(await getTransaction(t.db, write.transactionId));
     const [attempt] = await listAttempts(t.db, write.transactionId);
-    expect(attempt).toMatchObject({ outcome: 'success', upstreamHost: 'mx.example' });
+    expect(attempt).toMatchObject({
+      outcome: 'success',
+      upstreamHost: 'mx.example',
+      rcptResponse: [{ code: 250, message: '2.0.0 ok' }],
+      error: null,
+    });
     expect(attempt!.finishedAt).toBeInstanceOf(Date);
     const events = await listEvents(t.db, write.transactionId);
     expect(events.at(-1)).toMatchObject({

@@ -154,21 +154,19 @@ function createStatement(db: DbOrTx, hasChunk: boolean, leased: boolean) {
         })
         .returning()}`
     : sql``;
-  const event = db
-    .insert(events)
-    .values([
-      { transactionId: p('transactionId'), type: p('eventType'), data: p('eventData') },
-      ...(leased
-        ? [
-            {
-              transactionId: p('transactionId'),
-              attemptId: p('attemptId'),
-              type: 'attempt_started',
-              data: p('startedData'),
-            },
-          ]
-        : []),
-    ]);
+  const event = db.insert(events).values([
+    { transactionId: p('transactionId'), type: p('eventType'), data: p('eventData') },
+    ...(leased
+      ? [
+          {
+            transactionId: p('transactionId'),
+            attemptId: p('attemptId'),
+            type: 'attempt_started',
+            data: p('startedData'),
+          },
+        ]
+      : []),
+  ]);
   // (Embedded in `sql`, a query builder renders in parentheses: `b as (insert …)`.)
   return sql`
     with b as ${blob}${chunk}, t as ${transaction}${attempt}, e as ${event}

@@ -3,6 +3,7 @@ import {
   type EventInput,
   finishOpenAttempt,
   lockLeasedTransaction,
+  type OutcomeState,
   updateTransaction,
   writeOutcomeIfUnchanged,
 } from '@koukan/db';
@@ -64,16 +65,15 @@ function planOutcome(current: Transaction, input: RecordOutcomeInput, now: Date)
     error: input.error ?? (classification.kind === 'success' ? null : classification.message),
   };
   const final = next.status !== 'queued';
-  const patch = {
+  const state: OutcomeState = {
     status: next.status,
     mailResponse: attempt.mailResponse,
     rcptResponse: attempt.rcptResponse,
     dataResponse: attempt.dataResponse,
     attemptCount,
-    leaseOwner: null,
-    leaseExpiresAt: null,
     nextAttemptAt: next.status === 'queued' ? next.nextAttemptAt : null,
-    ...(final && { finalAttemptReason: next.reason, finishedAt: now }),
+    finalAttemptReason: final ? next.reason : null,
+    finishedAt: final ? now : null,
   };
   const base = { transactionId: current.id, attemptId: input.attemptId };
   const timeline: EventInput[] = [];
@@ -105,7 +105,7 @@ function planOutcome(current: Transaction, input: RecordOutcomeInput, now: Date)
         }
       : { ...base, type: 'final', data: { status: next.status, reason: next.reason } },
   );
-  return { next, attempt, patch, timeline };
+  return { next, attempt, state, timeline };
 }
 
 /**
@@ -130,7 +130,7 @@ export async function recordAttemptOutcome(
         owner: input.owner,
         version: claimed.version,
         attempt: plan.attempt,
-        patch: plan.patch,
+        state: plan.state,
         events: plan.timeline,
       });
       if (transaction) return { written: true, transaction, next: plan.next };
@@ -152,10 +152,14 @@ async function recordUnderLock({
         attemptId: input.attemptId,
       });
       if (!current) return { written: false } as const;
-      const { next, attempt, patch, timeline } = planOutcome(current, input, now);
+      const { next, attempt, state, timeline } = planOutcome(current, input, now);
       // Taken over between the lease check and now (the lock waited for the takeover to commit).
       if (!(await finishOpenAttempt(tx, input.attemptId, attempt))) throw new LeaseLost();
-      const transaction = await updateTransaction(tx, current.id, patch);
+      const transaction = await updateTransaction(tx, current.id, {
+        ...state,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+      });
       await appendEvents(tx, timeline);
       if (next.status !== 'failed') return { written: true, transaction, next } as const;
       const v = input.verdict;
