@@ -1,4 +1,5 @@
 import type { TestDatabase } from '@koukan/db/testing';
+import pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabase } from '../testing/harness.ts';
@@ -77,6 +78,31 @@ describe('TransactionWatcher', () => {
       // The current version still waits.
       expect(await w.waitForChange(id, 2, 300)).toBe('timeout');
       await w.stop();
+    },
+  );
+
+  it.skipIf(!process.env.DATABASE_URL)(
+    'the database notifies updates of a transaction, not its creation',
+    async () => {
+      const listener = new pg.Client({ connectionString: t.url });
+      await listener.connect();
+      const heard: string[] = [];
+      listener.on('notification', (m) => heard.push(m.payload ?? ''));
+      await listener.query('LISTEN koukan_transactions');
+      try {
+        const { rows } = await t.pool.query<{ id: string }>(
+          `insert into senders (name) values ('w-' || gen_random_uuid()) returning id`,
+        );
+        const tx = await t.pool.query<{ id: string }>(
+          `insert into transactions (sender_id, mail_from, rcpt_to, rcpt_addresses) values ($1, '{"m":""}', '[]', '{}') returning id`,
+          [rows[0]!.id],
+        );
+        const id = tx.rows[0]!.id;
+        await t.pool.query('update transactions set version = 2 where id = $1', [id]);
+        await expect.poll(() => heard).toEqual([`${id}:2`]);
+      } finally {
+        await listener.end();
+      }
     },
   );
 });
