@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A REST sink speaking Koukan's transaction protocol on loopback: accepts every transaction at
- * once (MAIL and RCPT at create, DATA when the body has arrived) and keeps only a counter.
+ * once (MAIL and RCPT at create, DATA when the body has arrived: in the create request when
+ * it came inline, else with the PUT) and keeps only a counter.
  */
 export async function startSink() {
   let nextId = 0;
@@ -13,12 +14,27 @@ export async function startSink() {
       res
         .writeHead(status, { 'content-type': 'application/json', etag: '"1"' })
         .end(JSON.stringify(body));
-    req.on('data', () => {});
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => {
+      if (req.method === 'POST') chunks.push(c);
+    });
     req.on('end', () => {
       const ok = { code: 250, message: '2.0.0 ok' };
       if (req.method === 'POST') {
         const id = `s${nextId++}`;
-        return reply(201, { id, status: 'inflight', mail_response: ok, rcpt_response: [ok] });
+        const created = JSON.parse(Buffer.concat(chunks).toString()) as { body?: unknown };
+        if (!created.body) {
+          return reply(201, { id, status: 'inflight', mail_response: ok, rcpt_response: [ok] });
+        }
+        // The body came inline: taken at once.
+        delivered++;
+        return reply(201, {
+          id,
+          status: 'delivered',
+          mail_response: ok,
+          rcpt_response: [ok],
+          data_response: ok,
+        });
       }
       if (req.method === 'PUT') {
         delivered++;

@@ -18,6 +18,15 @@ export const restOutputSchema = z
     poll_timeout: z.int().min(1).max(30).default(25),
     /** send routing next hops as `remote_hosts` */
     send_remote_hosts: z.boolean().default(true),
+    /**
+     * a body of at most this many bytes that is valid UTF-8 goes inline in the create request
+     * (one request instead of two); 0 always uploads it with PUT
+     */
+    inline_body_max: z
+      .int()
+      .min(0)
+      .max(1024 * 1024)
+      .default(64 * 1024),
   })
   .refine((c) => !(c.api_key && c.api_key_ref), {
     error: 'give at most one of api_key or api_key_ref',

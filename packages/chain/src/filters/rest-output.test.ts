@@ -71,16 +71,43 @@ describe('rest_output', () => {
     expect(JSON.stringify(res.events)).not.toContain('k-secret');
   });
 
-  it('fails every recipient with the MAIL answer and sends no body', async () => {
+  it('fails every recipient with the MAIL answer and uploads no body', async () => {
     const srv = await protocolServer({ mail: { code: 550, message: 'sender rejected' } });
     const res = await runChain(
-      chainTo(srv.url),
+      chainTo(srv.url, { inline_body_max: 0 }),
       testTx({ rcpt_to: [{ m: 'a@x.test' }, { m: 'b@x.test' }] }),
       testContext(),
     );
     expect(res.mail).toEqual({ kind: 'perm', response: { code: 550, message: 'sender rejected' } });
     expect(res.rcpt.map((v) => v.response.code)).toEqual([550, 550]);
     expect(srv.log.map((l) => l.method)).toEqual(['POST']);
+  });
+
+  it('sends a small UTF-8 body inline with the create, and 8-bit or larger bodies by PUT', async () => {
+    const srv = await protocolServer({ dataAfterMs: 0, keepBodies: true });
+    const utf8 = Buffer.from(simpleMessage('a@x.test', 'b@x.test', 'Grüße, ça va ? ✓\r\n'));
+    const latin1 = Buffer.concat([utf8, Buffer.from([0xe9, 0x0d, 0x0a])]); // not valid UTF-8
+    const big = Buffer.from(simpleMessage('a@x.test', 'b@x.test', 'y'.repeat(2000)));
+    for (const [body, max] of [
+      [utf8, 65536],
+      [latin1, 65536],
+      [big, 1000],
+    ] as const) {
+      const res = await runChain(
+        chainTo(srv.url, { poll_timeout: 1, inline_body_max: max }),
+        testTx({ body: bodyFromBuffer(body) }),
+        testContext(),
+      );
+      expect(res.data?.kind).toBe('accept');
+    }
+    const posts = srv.log.filter((l) => l.method === 'POST');
+    const puts = srv.log.filter((l) => l.method === 'PUT');
+    expect(posts.map((p) => Boolean(p.inline))).toEqual([true, false, false]);
+    expect(puts).toHaveLength(2);
+    // Byte for byte, whichever way it travelled.
+    expect(srv.bodies.map((b) => b.toString('hex'))).toEqual(
+      [utf8, latin1, big].map((b) => b.toString('hex')),
+    );
   });
 
   it('maps a response timeout to 451 4.4.2', async () => {

@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+import type { Readable } from 'node:stream';
 import type { FilterContext } from '../filter.ts';
 import { type HttpResponse, HttpTimeoutError, httpRequest } from '../http-client.ts';
 import type { FilterRun } from '../registry.ts';
@@ -66,8 +68,9 @@ function httpFailure(res: HttpResponse, what: string): UpstreamError {
 }
 
 /**
- * Terminal output speaking Koukan's transaction protocol: POST the envelope, PUT the body
- * (streamed), long-poll GET until the mail/rcpt/data responses are known.
+ * Terminal output speaking Koukan's transaction protocol: POST the envelope (with a small
+ * UTF-8 body inline), else PUT the body (streamed), long-poll GET until the mail/rcpt/data
+ * responses are known.
  */
 export const restOutput: FilterRun<'rest_output'> = async (tx, config, ctx) => {
   const failAll = (v: Verdict): FilterResult => ({ kind: 'done', data: v });
@@ -98,6 +101,31 @@ export const restOutput: FilterRun<'rest_output'> = async (tx, config, ctx) => {
   }
 };
 
+/**
+ * The whole body as text when it is at most `max` bytes of valid UTF-8 (so the JSON string
+ * carries it byte for byte); undefined otherwise, having read no more than `max + 1` bytes.
+ */
+async function smallUtf8Body(body: Readable, max: number): Promise<string | undefined> {
+  if (max === 0) {
+    body.destroy();
+    return undefined;
+  }
+  const parts: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body) {
+      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+      size += buf.length;
+      if (size > max) return undefined;
+      parts.push(buf);
+    }
+  } finally {
+    body.destroy();
+  }
+  const bytes = Buffer.concat(parts, size);
+  return isUtf8(bytes) ? bytes.toString('utf8') : undefined;
+}
+
 async function deliver(
   tx: Parameters<FilterRun<'rest_output'>>[0],
   config: RestOutputConfig,
@@ -113,6 +141,7 @@ async function deliver(
   const common = { connectTimeoutMs, signal: ctx.signal };
 
   const hosts = config.send_remote_hosts ? tx.routing.remote_hosts : undefined;
+  const inline = await smallUtf8Body(tx.openBody(), config.inline_body_max);
   const created = await httpRequest({
     ...common,
     method: 'POST',
@@ -122,6 +151,7 @@ async function deliver(
       mail_from: tx.mailFrom,
       rcpt_to: tx.rcptTo,
       ...(hosts?.length ? { remote_hosts: hosts } : {}),
+      ...(inline !== undefined && { body: { inline } }),
     }),
     responseTimeoutMs: remaining(),
   });
@@ -129,6 +159,7 @@ async function deliver(
   let t = parseJson(created, 'create');
   let etag = created.headers.etag;
   tx.event('upstream_created', { id: t.id, url: base });
+  if (inline !== undefined) tx.event('upstream_body_sent', { id: t.id, inline: true });
   ctx.logger.debug({ upstream_id: t.id }, 'upstream transaction created');
   const url = `${base}/v1/transactions/${encodeURIComponent(t.id)}`;
 
@@ -136,7 +167,7 @@ async function deliver(
     (t.rcpt_response?.length ?? 0) >= nrcpt &&
     (t.rcpt_response ?? []).every((r) => r && r.code >= 400);
   const mailFailed = () => Boolean(t.mail_response && t.mail_response.code >= 400);
-  if (!mailFailed() && !allRcptFailed() && !responsesComplete(t, nrcpt)) {
+  if (inline === undefined && !mailFailed() && !allRcptFailed() && !responsesComplete(t, nrcpt)) {
     const put = await httpRequest({
       ...common,
       method: 'PUT',

@@ -35,6 +35,8 @@ export async function protocolServer(b: Behaviour) {
     json?: unknown;
     bodyHash?: string;
     bodySize?: number;
+    /** the body came inline in the create request */
+    inline?: boolean;
   }[] = [];
   const waiters = new Set<() => void>();
   const bodies: Buffer[] = [];
@@ -49,6 +51,19 @@ export async function protocolServer(b: Behaviour) {
       .writeHead(status, { 'content-type': 'application/json', etag: `"${version}"` })
       .end(JSON.stringify(json));
   };
+  /** The body arrived (PUT or inline in the create): DATA is answered as `b` says. */
+  const received = (t: Remote, entry: (typeof log)[number], body: Buffer) => {
+    if (b.keepBodies) bodies.push(body);
+    entry.bodyHash = createHash('sha256').update(body).digest('hex');
+    entry.bodySize = body.length;
+    if (b.dataAfterMs !== undefined) {
+      setTimeout(() => {
+        t.data_response = b.data ?? { code: 250, message: 'delivered' };
+        t.status = 'delivered';
+        bump(t);
+      }, b.dataAfterMs);
+    }
+  };
   const server = http.createServer(async (req, res) => {
     const entry: (typeof log)[number] = {
       method: req.method!,
@@ -60,8 +75,12 @@ export async function protocolServer(b: Behaviour) {
     if (req.method === 'POST' && m) {
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);
-      const json = JSON.parse(Buffer.concat(chunks).toString()) as { rcpt_to: unknown[] };
-      entry.json = json;
+      const json = JSON.parse(Buffer.concat(chunks).toString()) as {
+        rcpt_to: unknown[];
+        body?: { inline: string };
+      };
+      const { body, ...envelope } = json;
+      entry.json = envelope;
       if (b.createStatus) return send(res, b.createStatus);
       const t: Remote = {
         id: `up-${txs.size + 1}`,
@@ -74,30 +93,19 @@ export async function protocolServer(b: Behaviour) {
         data_response: null,
       };
       txs.set(t.id, t);
+      if (body) {
+        entry.inline = true;
+        received(t, entry, Buffer.from(body.inline, 'utf8'));
+      }
       return send(res, 201, t);
     }
     m = /^\/v1\/transactions\/([^/]+)(\/body)?$/.exec(req.url!);
     const t = m && txs.get(m[1]!);
     if (!t) return send(res, 404);
     if (req.method === 'PUT' && m![2]) {
-      const h = createHash('sha256');
-      let size = 0;
-      const kept: Buffer[] = [];
-      for await (const c of req) {
-        h.update(c as Buffer);
-        size += (c as Buffer).length;
-        if (b.keepBodies) kept.push(c as Buffer);
-      }
-      if (b.keepBodies) bodies.push(Buffer.concat(kept));
-      entry.bodyHash = h.digest('hex');
-      entry.bodySize = size;
-      if (b.dataAfterMs !== undefined) {
-        setTimeout(() => {
-          t.data_response = b.data ?? { code: 250, message: 'delivered' };
-          t.status = 'delivered';
-          bump(t);
-        }, b.dataAfterMs);
-      }
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      received(t, entry, Buffer.concat(chunks));
       return send(res, 200, t);
     }
     if (req.method === 'GET') {
