@@ -22,7 +22,7 @@ if (!process.env.DATABASE_URL) out('note: DATABASE_URL unset, measuring the embe
 
 const load = fork(new URL('./load.ts', import.meta.url), { execArgv: ['--import', 'tsx'] });
 const [{ sink }] = (await once(load, 'message')) as [{ sink: string }];
-const db = await createTestDatabase({ poolSize: 20 });
+const db = await createTestDatabase({ poolSize: 10 });
 const logger = pino({ level: 'silent' });
 const engine = await startEngine({
   db: db.db,

@@ -131,4 +131,40 @@ describe('writeOutcomeIfUnchanged', () => {
     const attempts = await listAttempts(t.db, write.transactionId);
     expect(attempts.map((a) => a.outcome)).toEqual(['abandoned', null]);
   });
+
+  it('writes outcomes of the same tick together, each under its own guard', async () => {
+    const one = await claimedOne();
+    const two = await claimedOne();
+    const three = await claimedOne();
+    await updateTransaction(t.db, two.write.transactionId, { cancelRequestedAt: new Date() });
+    const temp = {
+      ...three.write,
+      state: {
+        ...three.write.state,
+        status: 'queued' as const,
+        mailResponse: null,
+        finalAttemptReason: null,
+        finishedAt: null,
+      },
+    };
+    const [a, b, c] = await Promise.all([
+      writeOutcomeIfUnchanged(t.db, one.write),
+      writeOutcomeIfUnchanged(t.db, two.write),
+      writeOutcomeIfUnchanged(t.db, temp),
+    ]);
+    expect(a?.status).toBe('delivered');
+    expect(b).toBeUndefined();
+    expect(c).toMatchObject({ status: 'queued', mailResponse: null, finishedAt: null });
+    const raw = await t.pool.query(
+      'select mail_response is null as n from transactions where id = $1',
+      [temp.transactionId],
+    );
+    expect(raw.rows[0].n).toBe(true); // SQL NULL, not a JSON null
+    expect((await listEvents(t.db, one.write.transactionId)).at(-1)?.type).toBe('final');
+    expect((await listEvents(t.db, two.write.transactionId)).map((e) => e.type)).not.toContain(
+      'final',
+    );
+    expect((await listAttempts(t.db, two.write.transactionId))[0]!.finishedAt).toBeNull();
+    expect((await listAttempts(t.db, temp.transactionId))[0]!.outcome).toBe('success');
+  });
 });

@@ -44,88 +44,124 @@ export interface OutcomeWrite {
  * PATCH bump it), and the attempt still open (a takeover closes it). Returns the updated row,
  * or undefined having written nothing: the caller then takes the locking path.
  *
- * The transactions row is updated (and locked) first, then the attempt, as a claim does, so
- * the two cannot deadlock; each UPDATE re-checks its condition on the latest row version.
- * The statement is prepared once (a template); values are encoded here.
+ * Outcomes written in the same tick share one statement (and one commit): under load the
+ * engine records many attempts at once. Rows are independent — each is guarded by its own
+ * lease and version — and other writers never wait on these locks in a cycle (claims skip
+ * locked rows; other writes lock one transaction row).
  */
-export async function writeOutcomeIfUnchanged(
+export function writeOutcomeIfUnchanged(
   db: DbOrTx,
   input: OutcomeWrite,
 ): Promise<Transaction | undefined> {
-  const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
-  const { state, attempt } = input;
-  const rows = await executeTemplate<{ t: Record<string, unknown>; finished: boolean }>(
-    db,
-    'outcome',
-    () => outcomeStatement(),
-    {
-      transactionId: input.transactionId,
-      owner: input.owner,
-      version: input.version,
-      attemptId: input.attemptId,
-      status: state.status,
-      mailResponse: json(state.mailResponse),
-      rcptResponse: json(state.rcptResponse),
-      dataResponse: json(state.dataResponse),
-      attemptCount: state.attemptCount,
-      nextAttemptAt: state.nextAttemptAt?.toISOString() ?? null,
-      finalAttemptReason: state.finalAttemptReason,
-      finishedAt: state.finishedAt?.toISOString() ?? null,
-      outcome: attempt.outcome,
-      upstreamHost: attempt.upstreamHost,
-      attemptMail: json(attempt.mailResponse),
-      attemptRcpt: json(attempt.rcptResponse),
-      attemptData: json(attempt.dataResponse),
-      error: attempt.error,
-      timeline: JSON.stringify(
-        input.events.map((e) => ({
-          transaction_id: e.transactionId,
-          attempt_id: e.attemptId ?? null,
-          type: e.type,
-          data: e.data ?? {},
-        })),
-      ),
-    },
-  );
-  const row = rows[0];
-  if (!row) return undefined;
-  if (!row.finished) {
-    // Cannot happen while takeovers close attempts in the statement that moves the lease.
-    throw new Error(`attempt ${input.attemptId} was closed while its lease was held`);
-  }
-  return mapRow(transactions, row.t);
+  return new Promise((resolve, reject) => {
+    let batch = batches.get(db);
+    if (!batch) {
+      batch = [];
+      batches.set(db, batch);
+    }
+    batch.push({ input, resolve, reject });
+    if (batch.length === 1) setImmediate(() => void flush(db));
+  });
 }
 
-const p = (name: string) => sql`${sql.placeholder(name)}`;
+interface Pending {
+  input: OutcomeWrite;
+  resolve: (row: Transaction | undefined) => void;
+  reject: (err: unknown) => void;
+}
+const batches = new WeakMap<object, Pending[]>();
 
-function outcomeStatement() {
-  const t = transactions;
-  const a = attempts;
+async function flush(db: DbOrTx): Promise<void> {
+  const items = batches.get(db)?.splice(0) ?? [];
+  if (items.length === 0) return;
+  try {
+    const json = (v: unknown) => (v === undefined ? null : v);
+    const rows = await executeTemplate<{ t: Record<string, unknown>; finished: boolean }>(
+      db,
+      'outcomes',
+      outcomesStatement,
+      {
+        rows: JSON.stringify(
+          items.map(({ input: { state, attempt, ...i } }) => ({
+            transaction_id: i.transactionId,
+            owner: i.owner,
+            version: i.version,
+            attempt_id: i.attemptId,
+            status: state.status,
+            mail_response: json(state.mailResponse),
+            rcpt_response: json(state.rcptResponse),
+            data_response: json(state.dataResponse),
+            attempt_count: state.attemptCount,
+            next_attempt_at: state.nextAttemptAt?.toISOString() ?? null,
+            final_attempt_reason: state.finalAttemptReason,
+            finished_at: state.finishedAt?.toISOString() ?? null,
+            outcome: attempt.outcome,
+            upstream_host: attempt.upstreamHost,
+            a_mail: json(attempt.mailResponse),
+            a_rcpt: json(attempt.rcptResponse),
+            a_data: json(attempt.dataResponse),
+            error: attempt.error,
+          })),
+        ),
+        timeline: JSON.stringify(
+          items.flatMap(({ input }) =>
+            input.events.map((e) => ({
+              transaction_id: e.transactionId,
+              attempt_id: e.attemptId ?? null,
+              type: e.type,
+              data: e.data ?? {},
+            })),
+          ),
+        ),
+      },
+    );
+    const written = new Map(rows.map((r) => [r.t.id as string, r]));
+    for (const { input, resolve, reject } of items) {
+      const row = written.get(input.transactionId);
+      if (!row) resolve(undefined);
+      // Cannot happen while takeovers close attempts in the statement that moves the lease.
+      else if (!row.finished) {
+        reject(new Error(`attempt ${input.attemptId} was closed while its lease was held`));
+      } else resolve(mapRow(transactions, row.t));
+    }
+  } catch (err) {
+    for (const { reject } of items) reject(err);
+  }
+}
+
+function outcomesStatement() {
   return sql`
-    with u as (
-      update ${t} set
-        status = ${p('status')}, mail_response = ${p('mailResponse')},
-        rcpt_response = ${p('rcptResponse')}, data_response = ${p('dataResponse')},
-        attempt_count = ${p('attemptCount')}, next_attempt_at = ${p('nextAttemptAt')},
-        final_attempt_reason = ${p('finalAttemptReason')}, finished_at = ${p('finishedAt')},
-        lease_owner = null, lease_expires_at = null,
-        version = version + 1, updated_at = now()
-      where id = ${p('transactionId')} and status = 'inflight'
-        and lease_owner = ${p('owner')} and version = ${p('version')}
-      returning *
+    with i as (
+      select * from jsonb_to_recordset(${sql.placeholder('rows')}::jsonb) as x(
+        transaction_id uuid, owner uuid, version int, attempt_id uuid, status text,
+        mail_response jsonb, rcpt_response jsonb, data_response jsonb, attempt_count int,
+        next_attempt_at timestamptz, final_attempt_reason text, finished_at timestamptz,
+        outcome text, upstream_host text, a_mail jsonb, a_rcpt jsonb, a_data jsonb, error text)
+    ), u as (
+      update ${transactions} t set
+        status = i.status, mail_response = i.mail_response, rcpt_response = i.rcpt_response,
+        data_response = i.data_response, attempt_count = i.attempt_count,
+        next_attempt_at = i.next_attempt_at, final_attempt_reason = i.final_attempt_reason,
+        finished_at = i.finished_at, lease_owner = null, lease_expires_at = null,
+        version = t.version + 1, updated_at = now()
+      from i
+      where t.id = i.transaction_id and t.status = 'inflight'
+        and t.lease_owner = i.owner and t.version = i.version
+      returning t.*
     ), f as (
-      update ${a} set
-        outcome = ${p('outcome')}, upstream_host = ${p('upstreamHost')},
-        mail_response = ${p('attemptMail')}, rcpt_response = ${p('attemptRcpt')},
-        data_response = ${p('attemptData')}, error = ${p('error')}, finished_at = now()
-      where id = ${p('attemptId')} and finished_at is null and exists (select 1 from u)
-      returning id
+      update ${attempts} a set
+        outcome = i.outcome, upstream_host = i.upstream_host, mail_response = i.a_mail,
+        rcpt_response = i.a_rcpt, data_response = i.a_data, error = i.error, finished_at = now()
+      from i
+      where a.id = i.attempt_id and a.finished_at is null
+        and i.transaction_id in (select id from u)
+      returning a.transaction_id
     ), e as (
       insert into ${events} (transaction_id, attempt_id, type, data)
       select x.transaction_id, x.attempt_id, x.type, x.data
-      from jsonb_to_recordset(${p('timeline')}::jsonb)
+      from jsonb_to_recordset(${sql.placeholder('timeline')}::jsonb)
         as x(transaction_id uuid, attempt_id uuid, type text, data jsonb)
-      where exists (select 1 from f)
+      where x.transaction_id in (select transaction_id from f)
     )
-    select row_to_json(u) as t, exists (select 1 from f) as finished from u`;
+    select row_to_json(u) as t, u.id in (select transaction_id from f) as finished from u`;
 }
