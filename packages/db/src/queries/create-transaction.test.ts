@@ -109,4 +109,35 @@ describe('insertTransactionWithInlineBody', () => {
       await claimTransactions(t.db, { owner: other, leaseMs: 1000, limit: 10, id: transaction.id }),
     ).toEqual([]);
   });
+
+  it('creates of one tick share a statement; one that breaks a constraint fails alone', async () => {
+    const sender = await createSender(t.db, { name: uniqueName() });
+    const missingSender = '00000000-0000-4000-8000-000000000001';
+    const make = (senderId: string, n: number) =>
+      insertTransactionWithInlineBody(t.db, {
+        transaction: envelope(senderId),
+        body: Buffer.from(`Subject: ${n}\r\n\r\nbody ${n}\r\n`),
+        contentType: 'message/rfc822',
+        event: { type: 'created', data: { n } },
+      });
+    const results = await Promise.allSettled([
+      make(sender.id, 1),
+      make(missingSender, 2),
+      make(sender.id, 3),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({
+      code: 'foreign_key_violation',
+    });
+    for (const [i, n] of [
+      [0, 1],
+      [2, 3],
+    ] as const) {
+      const { transaction, blob } = (
+        results[i] as PromiseFulfilledResult<Awaited<ReturnType<typeof make>>>
+      ).value;
+      expect((await readBlob(t.db, blob.id)).toString()).toBe(`Subject: ${n}\r\n\r\nbody ${n}\r\n`);
+      expect((await listEvents(t.db, transaction.id)).map((e) => e.data)).toEqual([{ n }]);
+    }
+  });
 });

@@ -49,128 +49,140 @@ export interface InlineBodyCreated {
  * the sub-statements of one CTE — one round trip and one commit on the API's hot path instead
  * of one per row; with `lease`, the claim and first attempt too. Larger bodies go through
  * createBlob/writeBlobStream.
+ *
+ * Creates of the same tick share the statement (and its commit). If it fails — one of them
+ * breaks a constraint, e.g. a concurrent duplicate Idempotency-Key — each is run again alone,
+ * so only that one gets the error.
  */
-export async function insertTransactionWithInlineBody(
+export function insertTransactionWithInlineBody(
   db: DbOrTx,
   input: InlineBodyInsert,
 ): Promise<InlineBodyCreated> {
   if (input.body.length > BLOB_CHUNK_SIZE) {
-    throw new RangeError(`an inline body of one statement is at most ${BLOB_CHUNK_SIZE} bytes`);
+    const max = `an inline body of one statement is at most ${BLOB_CHUNK_SIZE} bytes`;
+    return Promise.reject(new RangeError(max));
   }
-  const lease = input.lease;
-  const hasChunk = input.body.length > 0;
-  const t = input.transaction;
-  const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
-  const rows = await withDbErrors(() =>
-    executeTemplate<{
-      t: Record<string, unknown>;
-      b: Record<string, unknown>;
-      a: Record<string, unknown> | null;
-    }>(
-      db,
-      `create:${hasChunk}:${Boolean(lease)}`,
-      () => createStatement(db, hasChunk, lease !== undefined),
-      {
-        blobId: randomUUID(),
-        transactionId: randomUUID(),
-        attemptId: randomUUID(),
-        senderId: t.senderId,
-        size: input.body.length,
-        contentType: input.contentType,
-        data: input.body,
-        status: lease ? 'inflight' : (t.status ?? 'queued'),
-        mailFrom: json(t.mailFrom),
-        rcptTo: json(t.rcptTo),
-        rcptAddresses: t.rcptTo.map((r) => r.m.toLowerCase()),
-        idempotencyKey: t.idempotencyKey ?? null,
-        requestHash: t.requestHash ?? null,
-        metadata: json(t.metadata ?? {}),
-        nextAttemptAt: t.nextAttemptAt?.toISOString() ?? null,
-        leaseOwner: lease?.owner ?? null,
-        leaseSecs: lease ? lease.leaseMs / 1000 : null,
-        eventType: input.event.type,
-        eventData: json(input.event.data),
-        startedData: lease ? json({ number: 1, instance_id: lease.owner }) : null,
-      },
-    ),
-  );
-  const row = rows[0]!;
-  return {
-    transaction: mapRow(transactions, row.t),
-    blob: mapRow(blobs, row.b),
-    ...(row.a && { attempt: mapRow(attempts, row.a) }),
-  };
+  return new Promise((resolve, reject) => {
+    let batch = batches.get(db);
+    if (!batch) {
+      batch = [];
+      batches.set(db, batch);
+    }
+    batch.push({ input, resolve, reject });
+    if (batch.length === 1) {
+      setImmediate(() => {
+        const items = batches.get(db)!.splice(0);
+        void insertBatch(db, items).catch(() => {
+          if (items.length === 1) return;
+          for (const item of items) void insertBatch(db, [item]).catch(() => {});
+        });
+      });
+    }
+  });
 }
 
-/** A value supplied per call (encoded by the caller: JSON text for jsonb, ISO text for times). */
-const p = (name: string) => sql`${sql.placeholder(name)}`;
+interface Pending {
+  input: InlineBodyInsert;
+  resolve: (created: InlineBodyCreated) => void;
+  reject: (err: unknown) => void;
+}
+const batches = new WeakMap<object, Pending[]>();
 
-/** The create statement of one shape (with a chunk row or not, created claimed or not). */
-function createStatement(db: DbOrTx, hasChunk: boolean, leased: boolean) {
-  const blob = db
-    .insert(blobs)
-    .values({
-      id: p('blobId'),
-      senderId: p('senderId'),
-      status: 'finalized',
-      size: p('size'),
-      contentType: p('contentType'),
-      chunkCount: hasChunk ? 1 : 0,
-      refCount: 1,
-      finalizedAt: sql`now()`,
-    })
-    .returning();
-  const chunk = hasChunk
-    ? sql`, c as ${db.insert(blobChunks).values({ blobId: p('blobId'), seq: 0, offset: 0, data: p('data') })}`
-    : sql``;
-  const transaction = db
-    .insert(transactions)
-    .values({
-      id: p('transactionId'),
-      senderId: p('senderId'),
-      status: p('status'),
-      mailFrom: p('mailFrom'),
-      rcptTo: p('rcptTo'),
-      rcptAddresses: p('rcptAddresses'),
-      bodyBlobId: p('blobId'),
-      idempotencyKey: p('idempotencyKey'),
-      requestHash: p('requestHash'),
-      metadata: p('metadata'),
-      nextAttemptAt: p('nextAttemptAt'),
-      ...(leased && {
-        leaseOwner: p('leaseOwner'),
-        leaseExpiresAt: sql`now() + make_interval(secs => ${sql.placeholder('leaseSecs')}::float8)`,
-      }),
-    })
-    .returning();
-  const attempt = leased
-    ? sql`, a as ${db
-        .insert(attempts)
-        .values({
-          id: p('attemptId'),
-          transactionId: p('transactionId'),
-          number: 1,
-          instanceId: p('leaseOwner'),
-        })
-        .returning()}`
-    : sql``;
-  const event = db.insert(events).values([
-    { transactionId: p('transactionId'), type: p('eventType'), data: p('eventData') },
-    ...(leased
-      ? [
-          {
-            transactionId: p('transactionId'),
-            attemptId: p('attemptId'),
-            type: 'attempt_started',
-            data: p('startedData'),
-          },
-        ]
-      : []),
-  ]);
-  // (Embedded in `sql`, a query builder renders in parentheses: `b as (insert …)`.)
+/** Inserts the batch; on failure rejects the lone item, or rejects nothing (the caller splits). */
+async function insertBatch(db: DbOrTx, items: Pending[]): Promise<void> {
+  const rows = items.map(({ input }) => {
+    const t = input.transaction;
+    const lease = input.lease;
+    return {
+      transaction_id: randomUUID(),
+      blob_id: randomUUID(),
+      attempt_id: randomUUID(),
+      sender_id: t.senderId,
+      size: input.body.length,
+      content_type: input.contentType,
+      data: input.body.toString('base64'),
+      status: lease ? 'inflight' : (t.status ?? 'queued'),
+      mail_from: t.mailFrom,
+      rcpt_to: t.rcptTo,
+      rcpt_addresses: t.rcptTo.map((r) => r.m.toLowerCase()),
+      idempotency_key: t.idempotencyKey ?? null,
+      request_hash: t.requestHash ?? null,
+      metadata: t.metadata ?? {},
+      next_attempt_at: t.nextAttemptAt?.toISOString() ?? null,
+      lease_owner: lease?.owner ?? null,
+      lease_secs: lease ? lease.leaseMs / 1000 : null,
+      event_type: input.event.type,
+      event_data: input.event.data,
+      started_data: lease ? { number: 1, instance_id: lease.owner } : null,
+    };
+  });
+  let result: {
+    t: Record<string, unknown>;
+    b: Record<string, unknown>;
+    a: Record<string, unknown> | null;
+  }[];
+  try {
+    result = await withDbErrors(() =>
+      executeTemplate(db, 'create', createStatement, { rows: JSON.stringify(rows) }),
+    );
+  } catch (err) {
+    if (items.length === 1) items[0]!.reject(err);
+    throw err;
+  }
+  const byId = new Map(result.map((r) => [r.t.id as string, r]));
+  for (const [n, item] of items.entries()) {
+    const row = byId.get(rows[n]!.transaction_id);
+    if (!row) item.reject(new Error('the create statement returned no row'));
+    else {
+      item.resolve({
+        transaction: mapRow(transactions, row.t),
+        blob: mapRow(blobs, row.b),
+        ...(row.a && { attempt: mapRow(attempts, row.a) }),
+      });
+    }
+  }
+}
+
+/** The create statement for any number of rows, each a JSON object of `insertBatch`. */
+function createStatement() {
   return sql`
-    with b as ${blob}${chunk}, t as ${transaction}${attempt}, e as ${event}
-    select row_to_json(t) as t, (select row_to_json(b) from b) as b,
-      ${leased ? sql`(select row_to_json(a) from a)` : sql`null`} as a
-    from t`;
+    with i as (
+      select * from jsonb_to_recordset(${sql.placeholder('rows')}::jsonb) as x(
+        transaction_id uuid, blob_id uuid, attempt_id uuid, sender_id uuid, size bigint,
+        content_type text, data text, status text, mail_from jsonb, rcpt_to jsonb,
+        rcpt_addresses text[], idempotency_key text, request_hash text, metadata jsonb,
+        next_attempt_at timestamptz, lease_owner uuid, lease_secs float8, event_type text,
+        event_data jsonb, started_data jsonb)
+    ), b as (
+      insert into ${blobs} (id, sender_id, status, size, content_type, chunk_count, ref_count,
+        finalized_at)
+      select blob_id, sender_id, 'finalized', size, content_type,
+        case when size > 0 then 1 else 0 end, 1, now()
+      from i
+      returning *
+    ), c as (
+      insert into ${blobChunks} (blob_id, seq, "offset", data)
+      select blob_id, 0, 0, decode(data, 'base64') from i where size > 0
+    ), t as (
+      insert into ${transactions} (id, sender_id, status, mail_from, rcpt_to, rcpt_addresses,
+        body_blob_id, idempotency_key, request_hash, metadata, next_attempt_at, lease_owner,
+        lease_expires_at)
+      select transaction_id, sender_id, status, mail_from, rcpt_to, rcpt_addresses, blob_id,
+        idempotency_key, request_hash, metadata, next_attempt_at, lease_owner,
+        case when lease_owner is not null then now() + make_interval(secs => lease_secs) end
+      from i
+      returning *
+    ), a as (
+      insert into ${attempts} (id, transaction_id, number, instance_id)
+      select attempt_id, transaction_id, 1, lease_owner from i where lease_owner is not null
+      returning *
+    ), e as (
+      insert into ${events} (transaction_id, attempt_id, type, data)
+      select transaction_id, null, event_type, event_data from i
+      union all
+      select transaction_id, attempt_id, 'attempt_started', started_data
+      from i where lease_owner is not null
+    )
+    select row_to_json(t) as t, row_to_json(b) as b, row_to_json(a) as a
+    from t join b on b.id = t.body_blob_id left join a on a.transaction_id = t.id`;
 }
