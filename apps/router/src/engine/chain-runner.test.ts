@@ -11,8 +11,8 @@ import {
 import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import { makeSender, makeTransaction, SAMPLE_MESSAGE } from '@koukan/services/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createChainRunner } from './chain-runner.ts';
-import { engineFor, silent, statusOf } from './testing/harness.ts';
+import { engineFor, statusOf } from './testing/harness.ts';
+import { sandboxRunner } from './testing/sandbox-runner.ts';
 
 // The real filter chain library end to end; only the sandbox store (a port the host supplies)
 // is an in-memory one here.
@@ -24,24 +24,7 @@ afterAll(() => t.destroy());
 
 describe('chain runner', () => {
   it('runs the sender output chain with the stored body and records its verdicts', async () => {
-    const stored: { transaction_id: string; body: string }[] = [];
-    const runner = createChainRunner({
-      db: t.db,
-      context: {
-        logger: silent,
-        sandbox: {
-          async store(msg) {
-            const parts: Buffer[] = [];
-            for await (const c of msg.body) parts.push(Buffer.from(c));
-            stored.push({
-              transaction_id: msg.transaction_id,
-              body: Buffer.concat(parts).toString(),
-            });
-            return { id: `sbx-${stored.length}` };
-          },
-        },
-      },
-    });
+    const { runner, stored } = sandboxRunner(t.db);
     const engine = await engineFor(t, runner);
     try {
       const ok = await upsertChain(t.db, {
@@ -66,7 +49,9 @@ describe('chain runner', () => {
       );
       await expect.poll(() => statusOf(t, good.id), { timeout: 5000 }).toBe('delivered');
       await expect.poll(() => statusOf(t, bad.id), { timeout: 5000 }).toBe('failed');
-      expect(stored.find((m) => m.transaction_id === good.id)?.body).toBe(SAMPLE_MESSAGE);
+      expect(stored.find((m) => m.transaction_id === good.id)?.body.toString()).toBe(
+        SAMPLE_MESSAGE,
+      );
       expect((await getTransaction(t.db, good.id))!.dataResponse).toEqual({
         code: 250,
         message: '2.0.0 accepted into the sandbox (not delivered)',
@@ -82,21 +67,7 @@ describe('chain runner', () => {
   });
 
   it('builds a message-builder body with its uploaded parts read from their blobs', async () => {
-    const stored: string[] = [];
-    const runner = createChainRunner({
-      db: t.db,
-      context: {
-        logger: silent,
-        sandbox: {
-          async store(msg) {
-            const parts: Buffer[] = [];
-            for await (const c of msg.body) parts.push(Buffer.from(c));
-            stored.push(Buffer.concat(parts).toString());
-            return { id: 'sbx' };
-          },
-        },
-      },
-    });
+    const { runner, stored } = sandboxRunner(t.db);
     const engine = await engineFor(t, runner);
     try {
       const chain = await upsertChain(t.db, {
@@ -129,7 +100,7 @@ describe('chain runner', () => {
         },
       });
       await expect.poll(() => statusOf(t, tx.id), { timeout: 5000 }).toBe('delivered');
-      const message = stored.at(-1)!;
+      const message = stored.at(-1)!.body.toString();
       expect(message).toContain('Subject: Built');
       expect(message).toContain('hello from the builder');
       expect(message).toContain('notes.txt');

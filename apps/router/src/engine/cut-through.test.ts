@@ -10,10 +10,10 @@ import {
   startRouter,
   testDatabase,
 } from '../testing/harness.ts';
-import { createChainRunner } from './chain-runner.ts';
-import { engineFor, silent, statusOf } from './testing/harness.ts';
+import { engineFor, statusOf } from './testing/harness.ts';
 import { HttpRunner } from './testing/http-runner.ts';
 import { accepted, type ReceivedRequest, startReceiver } from './testing/receiver.ts';
+import { sandboxRunner } from './testing/sandbox-runner.ts';
 import type { EngineHandle } from './types.ts';
 
 // The REST API and the engine of one process, as main.ts wires them, against a real HTTP
@@ -86,21 +86,7 @@ describe('cut-through at creation', () => {
   });
 
   it('runs the real chain on the body it was created with (held in memory, not read back)', async () => {
-    const stored: Buffer[] = [];
-    const runner = createChainRunner({
-      db: t.db,
-      context: {
-        logger: silent,
-        sandbox: {
-          async store(msg) {
-            const parts: Buffer[] = [];
-            for await (const c of msg.body) parts.push(Buffer.from(c));
-            stored.push(Buffer.concat(parts));
-            return { id: `sbx-${stored.length}` };
-          },
-        },
-      },
-    });
+    const { runner, stored } = sandboxRunner(t.db);
     const own = await engineFor(t, runner, { concurrency: 4, pollIntervalMs: 60_000 });
     const api = await startRouter(t, { cutThrough: own, config: own.config });
     try {
@@ -119,7 +105,7 @@ describe('cut-through at creation', () => {
       expect(res.json.status).toBe('inflight');
       await expect.poll(() => statusOf(t, res.json.id)).toBe('delivered');
       expect(stored).toHaveLength(1);
-      expect(stored[0]!.equals(Buffer.from(body, 'utf8'))).toBe(true);
+      expect(stored[0]!.body.equals(Buffer.from(body, 'utf8'))).toBe(true);
     } finally {
       await api.close();
       await own.stop();

@@ -13,6 +13,18 @@ afterAll(async () => {
   await t?.destroy();
 });
 
+/** A bare transaction row (of a new sender); its version starts at 1. */
+async function newTransaction(): Promise<string> {
+  const { rows } = await t.pool.query<{ id: string }>(
+    `insert into senders (name) values ('w-' || gen_random_uuid()) returning id`,
+  );
+  const tx = await t.pool.query<{ id: string }>(
+    `insert into transactions (sender_id, mail_from, rcpt_to, rcpt_addresses) values ($1, '{"m":""}', '[]', '{}') returning id`,
+    [rows[0]!.id],
+  );
+  return tx.rows[0]!.id;
+}
+
 describe('TransactionWatcher', () => {
   it('times out, honours abort, and answers everyone on stop', async () => {
     const w = new TransactionWatcher({ pool: t.pool, logger: pino({ level: 'silent' }) });
@@ -39,14 +51,8 @@ describe('TransactionWatcher', () => {
       listen: false,
     });
     await w.start();
-    const { rows } = await t.pool.query<{ id: string }>(
-      `insert into senders (name) values ('w-' || gen_random_uuid()) returning id`,
-    );
-    const tx = await t.pool.query<{ id: string }>(
-      `insert into transactions (sender_id, mail_from, rcpt_to, rcpt_addresses) values ($1, '{"m":""}', '[]', '{}') returning id`,
-      [rows[0]!.id],
-    );
-    expect(await w.waitForChange(tx.rows[0]!.id, 1, 700)).toBe('timeout');
+    const id = await newTransaction();
+    expect(await w.waitForChange(id, 1, 700)).toBe('timeout');
     await w.stop();
   });
 
@@ -61,14 +67,7 @@ describe('TransactionWatcher', () => {
         pollIntervalMs: 60_000,
       });
       await w.start();
-      const { rows } = await t.pool.query<{ id: string }>(
-        `insert into senders (name) values ('w-' || gen_random_uuid()) returning id`,
-      );
-      const tx = await t.pool.query<{ id: string }>(
-        `insert into transactions (sender_id, mail_from, rcpt_to, rcpt_addresses) values ($1, '{"m":""}', '[]', '{}') returning id`,
-        [rows[0]!.id],
-      );
-      const id = tx.rows[0]!.id;
+      const id = await newTransaction();
       // The client read version 1; the row moves to 2 before it starts waiting.
       await t.pool.query('update transactions set version = 2 where id = $1', [id]);
       await new Promise((r) => setTimeout(r, 200)); // the hint has arrived by now
@@ -90,14 +89,7 @@ describe('TransactionWatcher', () => {
       listener.on('notification', (m) => heard.push(m.payload ?? ''));
       await listener.query('LISTEN koukan_transactions');
       try {
-        const { rows } = await t.pool.query<{ id: string }>(
-          `insert into senders (name) values ('w-' || gen_random_uuid()) returning id`,
-        );
-        const tx = await t.pool.query<{ id: string }>(
-          `insert into transactions (sender_id, mail_from, rcpt_to, rcpt_addresses) values ($1, '{"m":""}', '[]', '{}') returning id`,
-          [rows[0]!.id],
-        );
-        const id = tx.rows[0]!.id;
+        const id = await newTransaction();
         await t.pool.query('update transactions set version = 2 where id = $1', [id]);
         await expect.poll(() => heard).toEqual([`${id}:2`]);
       } finally {

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client/create-db.ts';
 import { executeTemplate } from '../client/prepared.ts';
 import { mapRow } from '../client/rows.ts';
+import { type Pending, tickBatcher } from '../client/tick-batch.ts';
 import { type Attempt, attempts } from '../schema/attempts/table.ts';
 import { events } from '../schema/events/table.ts';
 import { type Transaction, transactions } from '../schema/transactions/table.ts';
@@ -49,31 +50,15 @@ export interface OutcomeWrite {
  * lease and version — and other writers never wait on these locks in a cycle (claims skip
  * locked rows; other writes lock one transaction row).
  */
-export function writeOutcomeIfUnchanged(
+export const writeOutcomeIfUnchanged: (
   db: DbOrTx,
   input: OutcomeWrite,
-): Promise<Transaction | undefined> {
-  return new Promise((resolve, reject) => {
-    let batch = batches.get(db);
-    if (!batch) {
-      batch = [];
-      batches.set(db, batch);
-    }
-    batch.push({ input, resolve, reject });
-    if (batch.length === 1) setImmediate(() => void flush(db));
-  });
-}
+) => Promise<Transaction | undefined> = tickBatcher(writeOutcomes);
 
-interface Pending {
-  input: OutcomeWrite;
-  resolve: (row: Transaction | undefined) => void;
-  reject: (err: unknown) => void;
-}
-const batches = new WeakMap<object, Pending[]>();
-
-async function flush(db: DbOrTx): Promise<void> {
-  const items = batches.get(db)?.splice(0) ?? [];
-  if (items.length === 0) return;
+async function writeOutcomes(
+  db: DbOrTx,
+  items: Pending<OutcomeWrite, Transaction | undefined>[],
+): Promise<void> {
   try {
     const json = (v: unknown) => (v === undefined ? null : v);
     const rows = await executeTemplate<{ t: Record<string, unknown>; finished: boolean }>(

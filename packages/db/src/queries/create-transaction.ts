@@ -4,6 +4,7 @@ import type { DbOrTx } from '../client/create-db.ts';
 import { withDbErrors } from '../client/errors.ts';
 import { executeTemplate } from '../client/prepared.ts';
 import { mapRow } from '../client/rows.ts';
+import { type Pending, tickBatcher } from '../client/tick-batch.ts';
 import { type Attempt, attempts } from '../schema/attempts/table.ts';
 import { type Blob, blobChunks, blobs } from '../schema/blobs/table.ts';
 import { events } from '../schema/events/table.ts';
@@ -62,34 +63,21 @@ export function insertTransactionWithInlineBody(
     const max = `an inline body of one statement is at most ${BLOB_CHUNK_SIZE} bytes`;
     return Promise.reject(new RangeError(max));
   }
-  return new Promise((resolve, reject) => {
-    let batch = batches.get(db);
-    if (!batch) {
-      batch = [];
-      batches.set(db, batch);
-    }
-    batch.push({ input, resolve, reject });
-    if (batch.length === 1) {
-      setImmediate(() => {
-        const items = batches.get(db)!.splice(0);
-        void insertBatch(db, items).catch(() => {
-          if (items.length === 1) return;
-          for (const item of items) void insertBatch(db, [item]).catch(() => {});
-        });
-      });
-    }
-  });
+  return insertBatched(db, input);
 }
 
-interface Pending {
-  input: InlineBodyInsert;
-  resolve: (created: InlineBodyCreated) => void;
-  reject: (err: unknown) => void;
-}
-const batches = new WeakMap<object, Pending[]>();
+const insertBatched = tickBatcher<InlineBodyInsert, InlineBodyCreated>(async (db, items) => {
+  await insertBatch(db, items).catch(() => {
+    if (items.length === 1) return;
+    for (const item of items) void insertBatch(db, [item]).catch(() => {});
+  });
+});
 
 /** Inserts the batch; on failure rejects the lone item, or rejects nothing (the caller splits). */
-async function insertBatch(db: DbOrTx, items: Pending[]): Promise<void> {
+async function insertBatch(
+  db: DbOrTx,
+  items: Pending<InlineBodyInsert, InlineBodyCreated>[],
+): Promise<void> {
   const rows = items.map(({ input }) => {
     const t = input.transaction;
     const lease = input.lease;
