@@ -26,7 +26,7 @@ const envSchema = z.object({
   /** From: of delivery status notifications. */
   KOUKAN_MAILER_DAEMON: z.string().email().optional(),
   /** The delivery engine: in-flight attempts per replica, and `false` to run the API only. */
-  KOUKAN_ENGINE_CONCURRENCY: z.coerce.number().int().positive().default(16),
+  KOUKAN_ENGINE_CONCURRENCY: z.coerce.number().int().positive().default(64),
   KOUKAN_ENGINE: z.enum(['true', 'false']).default('true'),
   /**
    * Retention (each replica's engine runs a bounded pass every `KOUKAN_RETENTION_INTERVAL_MS`,

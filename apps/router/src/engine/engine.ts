@@ -22,7 +22,7 @@ import type { EngineHandle, EngineOptions } from './types.ts';
  */
 export async function startEngine(options: EngineOptions): Promise<EngineHandle> {
   const { db, logger: baseLogger } = options;
-  const concurrency = options.concurrency ?? 16;
+  const concurrency = options.concurrency ?? 64;
   const leaseMs = options.leaseMs ?? 30_000;
   const pollIntervalMs = options.pollIntervalMs ?? 250;
   const now = options.now ?? (() => new Date());

@@ -57,7 +57,7 @@ export interface EngineOptions {
   runner: AttemptRunner;
   /** For DSNs: `Reporting-MTA` and the default mailer-daemon address. */
   dsn: DsnOptions;
-  /** In-flight attempts per replica. Default 16. */
+  /** In-flight attempts per replica (an attempt mostly waits on its upstream). Default 64. */
   concurrency?: number;
   /** Lease length; renewed every third of it while the attempt runs. Default 30 s. */
   leaseMs?: number;
