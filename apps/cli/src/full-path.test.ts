@@ -128,7 +128,7 @@ describe('SMTP client → gateway → router → gateway → SMTP server', () =>
     Boolean(process.env.KOUKAN_REQUIRE_SMTP_PEERS) ||
     (existsSync('/usr/bin/swaks') && existsSync('/usr/sbin/smtp-source'));
   it.runIf(peers)(
-    'swaks submits through the MSA and smtp-source through the MX',
+    'swaks submits through the MSA; smtp-source and swaks send through the MX',
     async () => {
       const run = promisify(execFile);
       const key = await stack.cli(['apikey', 'create', 'smtp-msa']);
@@ -191,6 +191,45 @@ describe('SMTP client → gateway → router → gateway → SMTP server', () =>
             { timeout: 30_000 },
           )
           .toBe(10);
+
+        // swaks as an MX client: local mail is taken (250), relaying refused at RCPT (550 5.7.1).
+        const local = await run('/usr/bin/swaks', [
+          '--server',
+          `127.0.0.1:${ports.mx}`,
+          '--from',
+          'swaks-mx@example.net',
+          '--to',
+          'postmaster@localhost',
+          '--timeout',
+          '60',
+        ]);
+        expect(`${local.stdout}${local.stderr}`).toMatch(/ -> \.\n<- +250 /);
+        const relay = await run('/usr/bin/swaks', [
+          '--server',
+          `127.0.0.1:${ports.mx}`,
+          '--from',
+          'swaks-mx@example.net',
+          '--to',
+          'victim@elsewhere.test',
+          '--timeout',
+          '60',
+        ]).catch((e: { stdout: string; stderr: string }) => e);
+        expect(`${relay.stdout}${relay.stderr}`).toMatch(
+          / -> RCPT TO:<victim@elsewhere\.test>\n<\*\* +550 5\.7\.1 relaying denied/,
+        );
+        await expect
+          .poll(
+            async () =>
+              (
+                await db.pool.query(
+                  `select count(*)::int as n from transactions t join senders s on s.id = t.sender_id
+                  where s.name = 'smtp-mx-output' and t.status = 'delivered'
+                    and t.mail_from->>'m' = 'swaks-mx@example.net'`,
+                )
+              ).rows[0].n,
+            { timeout: 30_000 },
+          )
+          .toBe(1);
       } finally {
         await db.close();
       }

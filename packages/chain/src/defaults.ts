@@ -42,6 +42,8 @@ export function defaultChains(opts: DefaultChainOptions = {}): Record<string, Ch
       {
         filter: 'router',
         policies: [{ type: 'address_list', domains: opts.localDomains ?? ['localhost'] }],
+        // Anything else is a relay attempt, and is answered as one.
+        reject: { code: 550, enhanced: '5.7.1', message: 'relaying denied' },
       },
       { filter: 'exploder', output_chain: 'smtp-mx-output', msa: false },
     ],
