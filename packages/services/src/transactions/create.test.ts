@@ -1,4 +1,4 @@
-import { createApiKey, createSender, getBlob, schema, upsertChain } from '@koukan/db';
+import { createApiKey, createSender, getBlob, readBlob, schema, upsertChain } from '@koukan/db';
 import { createTestDatabase, type TestDatabase, uniqueName } from '@koukan/db/testing';
 import { eq } from 'drizzle-orm';
 import pino from 'pino';
@@ -137,5 +137,27 @@ describe('services: transactions', () => {
       )[0]!.bodyBlobId!,
     );
     expect(blob!.refCount).toBe(1);
+  });
+
+  it('stores an inline body larger than one chunk through the chunked path, byte for byte', async () => {
+    const { sender, principal } = await newSender();
+    const body = `Subject: big\r\n\r\n${'ü'.repeat(200_000)}\r\n`; // ~400 KB: two chunks
+    const { transaction, claimed } = await createTransaction({
+      ctx,
+      input: { sender, request: { ...request, body: { inline: body } }, lease: undefined },
+    });
+    expect(claimed).toBeUndefined();
+    expect(transaction.status).toBe('queued');
+    expect(transaction.next_attempt_at).not.toBeNull();
+    expect(transaction.body.rfc822).toMatchObject({
+      status: 'finalized',
+      size: Buffer.byteLength(body),
+    });
+    const view = await getTransactionView({ ctx, input: { principal, id: transaction.id } });
+    const row = await t.db
+      .select()
+      .from(schema.transactions)
+      .where(eq(schema.transactions.id, view.id));
+    expect((await readBlob(t.db, row[0]!.bodyBlobId!)).equals(Buffer.from(body))).toBe(true);
   });
 });

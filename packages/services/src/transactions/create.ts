@@ -168,15 +168,7 @@ async function storeBody(
   const blob = await createBlob(tx, { senderId: sender.id, contentType: 'message/rfc822' });
   await adjustBlobRefs(tx, blob.id, 1);
   if (inline) {
-    const bytes = inline;
-    await writeBlobStream(
-      tx,
-      blob.id,
-      (async function* () {
-        yield bytes;
-      })(),
-      { offset: 0 },
-    );
+    await writeBlobStream(tx, blob.id, [inline], { offset: 0 });
     await finalizeBlob(tx, blob.id);
     return { bodyBlobId: blob.id, bodySpec: null, complete: true };
   }
