@@ -178,58 +178,30 @@ describe('SMTP client → gateway → router → gateway → SMTP server', () =>
       const url = /(postgres:\/\/\S+)/.exec(output())?.[1];
       const db = createDb({ url: url!, poolSize: 1 });
       try {
-        await expect
-          .poll(
-            async () =>
-              (
-                await db.pool.query(
-                  `select count(*)::int as n from transactions t join senders s on s.id = t.sender_id
-                  where s.name = 'smtp-mx-output' and t.status = 'delivered'
-                    and t.mail_from->>'m' = 'source@example.net'`,
-                )
-              ).rows[0].n,
-            { timeout: 30_000 },
-          )
-          .toBe(10);
+        // Delivered by the MX's output chain (into the sandbox), per envelope sender.
+        const delivered = async (from: string) =>
+          (
+            await db.pool.query(
+              `select count(*)::int as n from transactions t join senders s on s.id = t.sender_id
+              where s.name = 'smtp-mx-output' and t.status = 'delivered' and t.mail_from->>'m' = $1`,
+              [from],
+            )
+          ).rows[0].n;
+        await expect.poll(() => delivered('source@example.net'), { timeout: 30_000 }).toBe(10);
 
         // swaks as an MX client: local mail is taken (250), relaying refused at RCPT (550 5.7.1).
-        const local = await run('/usr/bin/swaks', [
-          '--server',
-          `127.0.0.1:${ports.mx}`,
-          '--from',
-          'swaks-mx@example.net',
-          '--to',
-          'postmaster@localhost',
-          '--timeout',
-          '60',
-        ]);
+        const swaksMx = (to: string) =>
+          run('/usr/bin/swaks', [
+            ...['--server', `127.0.0.1:${ports.mx}`, '--from', 'swaks-mx@example.net'],
+            ...['--to', to, '--timeout', '60'],
+          ]).catch((e: { stdout: string; stderr: string }) => e);
+        const local = await swaksMx('postmaster@localhost');
         expect(`${local.stdout}${local.stderr}`).toMatch(/ -> \.\n<- +250 /);
-        const relay = await run('/usr/bin/swaks', [
-          '--server',
-          `127.0.0.1:${ports.mx}`,
-          '--from',
-          'swaks-mx@example.net',
-          '--to',
-          'victim@elsewhere.test',
-          '--timeout',
-          '60',
-        ]).catch((e: { stdout: string; stderr: string }) => e);
+        const relay = await swaksMx('victim@elsewhere.test');
         expect(`${relay.stdout}${relay.stderr}`).toMatch(
           / -> RCPT TO:<victim@elsewhere\.test>\n<\*\* +550 5\.7\.1 relaying denied/,
         );
-        await expect
-          .poll(
-            async () =>
-              (
-                await db.pool.query(
-                  `select count(*)::int as n from transactions t join senders s on s.id = t.sender_id
-                  where s.name = 'smtp-mx-output' and t.status = 'delivered'
-                    and t.mail_from->>'m' = 'swaks-mx@example.net'`,
-                )
-              ).rows[0].n,
-            { timeout: 30_000 },
-          )
-          .toBe(1);
+        await expect.poll(() => delivered('swaks-mx@example.net'), { timeout: 30_000 }).toBe(1);
       } finally {
         await db.close();
       }
