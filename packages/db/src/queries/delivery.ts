@@ -204,6 +204,23 @@ export async function releaseLeases(
 }
 
 /**
+ * The retention steps' victims: up to `limit` transactions finished before `finishedBefore`
+ * that also match `also`, locked, skipping rows another replica holds.
+ */
+function finishedBefore(
+  tx: DbOrTx,
+  input: { finishedBefore: Date; limit: number },
+  also: SQL | undefined,
+) {
+  return tx
+    .select({ id: t.id })
+    .from(t)
+    .where(and(isNotNull(t.finishedAt), lt(t.finishedAt, input.finishedBefore), also))
+    .limit(input.limit)
+    .for('update', { skipLocked: true });
+}
+
+/**
  * Retention, step 1: finished transactions older than `finishedBefore` give up their body (the
  * blob's reference count drops; the blob is collected once unreferenced). Bounded by `limit`;
  * `FOR UPDATE SKIP LOCKED` lets replicas run it concurrently without double-decrementing.
@@ -213,18 +230,7 @@ export async function releaseFinishedBodies(
   input: { finishedBefore: Date; limit: number },
 ): Promise<number> {
   return db.transaction(async (tx) => {
-    const victims = tx
-      .select({ id: t.id })
-      .from(t)
-      .where(
-        and(
-          isNotNull(t.finishedAt),
-          lt(t.finishedAt, input.finishedBefore),
-          or(isNotNull(t.bodyBlobId), isNotNull(t.bodySpec)),
-        ),
-      )
-      .limit(input.limit)
-      .for('update', { skipLocked: true });
+    const victims = finishedBefore(tx, input, or(isNotNull(t.bodyBlobId), isNotNull(t.bodySpec)));
     // `from` the old values: the UPDATE sees the body before it is nulled. A message-builder
     // body (`body_spec`) holds its parts' blobs in `blobs[].blob_id`.
     const rows = await tx.execute<{
@@ -259,19 +265,7 @@ export async function deleteFinishedTransactions(
   input: { finishedBefore: Date; limit: number },
 ): Promise<number> {
   return db.transaction(async (tx) => {
-    const victims = tx
-      .select({ id: t.id })
-      .from(t)
-      .where(
-        and(
-          isNotNull(t.finishedAt),
-          lt(t.finishedAt, input.finishedBefore),
-          isNull(t.bodyBlobId),
-          isNull(t.bodySpec),
-        ),
-      )
-      .limit(input.limit)
-      .for('update', { skipLocked: true });
+    const victims = finishedBefore(tx, input, and(isNull(t.bodyBlobId), isNull(t.bodySpec)));
     const rows = await tx.delete(t).where(inArray(t.id, victims)).returning({ id: t.id });
     return rows.length;
   });

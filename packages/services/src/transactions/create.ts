@@ -81,11 +81,16 @@ export function requestHash(request: CreateTransactionRequest): string {
     .digest('hex');
 }
 
+interface Idempotency {
+  key: string;
+  /** `requestHash` of the request that came with the key. */
+  hash: string;
+}
+
 async function findReplay(
   ctx: ServiceContext,
   sender: schema.Sender,
-  key: string,
-  hash: string,
+  { key, hash }: Idempotency,
 ): Promise<CreateTransactionResult | null> {
   const existing = await findByIdempotencyKey(ctx.db, sender.id, key);
   if (!existing) return null;
@@ -188,10 +193,11 @@ export async function createTransaction({
 }: ServiceCall<CreateTransactionInput>): Promise<CreateTransactionResult> {
   const request = parseInput(createTransactionRequestSchema, input.request, 'body');
   const { sender } = input;
+  // Only a request with an Idempotency-Key is ever compared with a later one: hashed then only.
   const key = input.idempotencyKey;
-  const hash = requestHash(request);
-  if (key) {
-    const replay = await findReplay(ctx, sender, key, hash);
+  const idem: Idempotency | undefined = key ? { key, hash: requestHash(request) } : undefined;
+  if (idem) {
+    const replay = await findReplay(ctx, sender, idem);
     if (replay) return replay;
   }
   await checkRecipientCount(ctx, sender, request.rcpt_to.length, 'body.rcpt_to');
@@ -214,7 +220,7 @@ export async function createTransaction({
     mailFrom: request.mail_from,
     rcptTo: request.rcpt_to,
     idempotencyKey: key ?? null,
-    requestHash: hash,
+    requestHash: idem?.hash ?? null,
     metadata: request.session ? { session: request.session } : {},
     ...(plan && {
       retry: DOWNSTREAM_RETRY,
@@ -271,8 +277,8 @@ export async function createTransaction({
     ctx.logger.info({ transactionId: view.id, sender: sender.name }, 'transaction created');
     return { transaction: view, replayed: false };
   } catch (err) {
-    if (key && isDbError(err, 'unique_violation')) {
-      const replay = await findReplay(ctx, sender, key, hash);
+    if (idem && isDbError(err, 'unique_violation')) {
+      const replay = await findReplay(ctx, sender, idem);
       if (replay) return replay;
     }
     throw err;
