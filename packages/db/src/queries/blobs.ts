@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { and, eq, lt, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client/create-db.ts';
 import { DbError, withDbErrors } from '../client/errors.ts';
-import { executePrepared } from '../client/prepared.ts';
+import { executeTemplate } from '../client/prepared.ts';
 import { type Blob, blobChunks, blobs } from '../schema/blobs/table.ts';
 
 /** Size of one stored chunk row. Writers hold at most about this much in memory. */
@@ -128,10 +128,13 @@ export function readBlobStream(db: DbOrTx, blobId: string, batch = 4): Readable 
   async function* chunks() {
     let after = -1;
     for (;;) {
-      const rows = await executePrepared<{ seq: number; data: Buffer }>(
+      const rows = await executeTemplate<{ seq: number; data: Buffer }>(
         db,
-        sql`select seq, data from ${blobChunks}
-          where blob_id = ${blobId} and seq > ${after} order by seq limit ${batch}`,
+        'blob-chunks',
+        () => sql`select seq, data from ${blobChunks}
+          where blob_id = ${sql.placeholder('blobId')} and seq > ${sql.placeholder('after')}
+          order by seq limit ${sql.placeholder('batch')}`,
+        { blobId, after, batch },
       );
       for (const row of rows) yield row.data;
       if (rows.length < batch) return;

@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNotNull, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client/create-db.ts';
-import { executePrepared } from '../client/prepared.ts';
+import { executeTemplate } from '../client/prepared.ts';
 import { mapRow } from '../client/rows.ts';
 import { type Attempt, attempts } from '../schema/attempts/table.ts';
 import { blobs } from '../schema/blobs/table.ts';
@@ -58,35 +58,52 @@ export async function claimTransactions(
   db: DbOrTx,
   input: ClaimInput,
 ): Promise<ClaimedTransaction[]> {
-  const only = input.id ? sql`and id = ${input.id}` : sql``;
-  const notMine = input.exclude?.length
-    ? sql`and id <> all(${`{${input.exclude.join(',')}}`}::uuid[])`
-    : sql``;
-  const rows = await executePrepared<{
+  const one = Boolean(input.id);
+  const excluding = Boolean(input.exclude?.length);
+  const rows = await executeTemplate<{
     transaction: Record<string, unknown>;
     attempt: Record<string, unknown>;
     abandoned: Record<string, unknown> | null;
-  }>(
-    db,
-    sql`
+  }>(db, `claim:${one}:${excluding}`, () => claimStatement(one, excluding), {
+    owner: input.owner,
+    leaseSecs: input.leaseMs / 1000,
+    limit: input.limit,
+    id: input.id ?? null,
+    exclude: input.exclude ?? [],
+  });
+  return rows.map((r) => ({
+    transaction: mapRow(t, r.transaction),
+    attempt: mapRow(attempts, r.attempt),
+    ...(r.abandoned && { abandoned: mapRow(attempts, r.abandoned) }),
+  }));
+}
+
+/** The claim statement of one shape: for one transaction or any, excluding some or not. */
+function claimStatement(one: boolean, excluding: boolean) {
+  const p = (name: string) => sql.placeholder(name);
+  const owner = p('owner');
+  const only = one ? sql`and id = ${p('id')}::uuid` : sql``;
+  const notMine = excluding ? sql`and id <> all(${p('exclude')}::uuid[])` : sql``;
+  const limit = sql`${p('limit')}::int`;
+  return sql`
     with expired as (
       select id from transactions
       where status = 'inflight' and lease_expires_at < now() ${only} ${notMine}
       order by lease_expires_at
-      limit ${input.limit}
+      limit ${limit}
       for update skip locked
     ), due as (
       select id from transactions
       where status = 'queued' and next_attempt_at <= now()
         and (body_blob_id is not null or body_spec is not null) ${only}
       order by next_attempt_at
-      limit greatest(${input.limit} - (select count(*) from expired), 0)
+      limit greatest(${limit} - (select count(*) from expired), 0)
       for update skip locked
     ), claimed as (
       update transactions t set
         status = 'inflight',
-        lease_owner = ${input.owner},
-        lease_expires_at = now() + make_interval(secs => ${input.leaseMs / 1000}),
+        lease_owner = ${owner}::uuid,
+        lease_expires_at = now() + make_interval(secs => ${p('leaseSecs')}::float8),
         -- an expired lease means an attempt that never finished: it counts as one
         attempt_count = t.attempt_count + case when t.status = 'inflight' then 1 else 0 end,
         version = t.version + 1,
@@ -103,28 +120,22 @@ export async function claimTransactions(
       returning a.*
     ), opened as (
       insert into attempts (transaction_id, number, instance_id)
-      select id, attempt_count + 1, ${input.owner} from claimed
+      select id, attempt_count + 1, ${owner}::uuid from claimed
       returning *
     ), timeline as (
       insert into events (transaction_id, attempt_id, type, data)
       select transaction_id, id, 'attempt_abandoned', jsonb_build_object(
-        'number', number, 'instance_id', instance_id, 'taken_over_by', ${input.owner}::text)
+        'number', number, 'instance_id', instance_id, 'taken_over_by', ${owner}::text)
       from abandoned
       union all
       select transaction_id, id, 'attempt_started', jsonb_build_object(
-        'number', number, 'instance_id', ${input.owner}::text)
+        'number', number, 'instance_id', ${owner}::text)
       from opened
     )
     select row_to_json(c) as transaction, row_to_json(o) as attempt,
       (select row_to_json(a) from abandoned a where a.transaction_id = c.id limit 1) as abandoned
     from claimed c join opened o on o.transaction_id = c.id
-    order by c.next_attempt_at`,
-  );
-  return rows.map((r) => ({
-    transaction: mapRow(t, r.transaction),
-    attempt: mapRow(attempts, r.attempt),
-    ...(r.abandoned && { abandoned: mapRow(attempts, r.abandoned) }),
-  }));
+    order by c.next_attempt_at`;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client/create-db.ts';
 import { DbError, withDbErrors } from '../client/errors.ts';
-import { executePrepared } from '../client/prepared.ts';
+import { executeTemplate } from '../client/prepared.ts';
 import { mapRow } from '../client/rows.ts';
 import { type Blob, blobs } from '../schema/blobs/table.ts';
 import {
@@ -40,15 +40,17 @@ export async function getTransactionWithBody(
   id: string,
 ): Promise<{ transaction: Transaction; bodyBlob: Blob | null } | undefined> {
   if (!isUuid(id)) return undefined;
-  // Prepared: this is every long-poll's read.
-  const [row] = await executePrepared<{
+  // A template: this is every long-poll's read.
+  const [row] = await executeTemplate<{
     t: Record<string, unknown>;
     b: Record<string, unknown> | null;
   }>(
     db,
-    sql`select row_to_json(t) as t, row_to_json(b) as b
+    'transaction-with-body',
+    () => sql`select row_to_json(t) as t, row_to_json(b) as b
       from ${transactions} t left join ${blobs} b on b.id = t.body_blob_id
-      where t.id = ${id}`,
+      where t.id = ${sql.placeholder('id')}`,
+    { id },
   );
   if (!row) return undefined;
   return { transaction: mapRow(transactions, row.t), bodyBlob: row.b && mapRow(blobs, row.b) };
