@@ -1,3 +1,4 @@
+import { validateChain } from '@koukan/chain';
 import { type Db, getChainByName } from '@koukan/db';
 import type { Chain } from '@koukan/db/schema';
 import type { Logger } from 'pino';
@@ -39,4 +40,19 @@ export interface ServiceCall<I> {
 
 export function nowOf(ctx: ServiceContext): Date {
   return ctx.now ? ctx.now() : new Date();
+}
+
+const validations = new WeakMap<Chain, ReturnType<typeof validateChain>>();
+
+/**
+ * `validateChain` of a chain row, remembered per row object: a row of the live configuration
+ * is validated once, not on every transaction (a reload brings new objects).
+ */
+export function validatedChain(chain: Chain): ReturnType<typeof validateChain> {
+  let v = validations.get(chain);
+  if (!v) {
+    v = validateChain(chain.filters);
+    validations.set(chain, v);
+  }
+  return v;
 }

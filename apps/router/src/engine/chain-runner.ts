@@ -8,11 +8,10 @@ import {
   type MessageBuilderInput,
   runChain,
   type Verdict,
-  validateChain,
 } from '@koukan/chain';
 import { type Db, readBlobStream } from '@koukan/db';
-import type { Chain, SmtpResponse, Transaction } from '@koukan/db/schema';
-import { storedSpecOf } from '@koukan/services';
+import type { SmtpResponse, Transaction } from '@koukan/db/schema';
+import { storedSpecOf, validatedChain } from '@koukan/services';
 import type { AttemptContext, AttemptRunner, AttemptVerdict } from './types.ts';
 
 /** The chain's `{ code, enhanced, message }` as stored: the enhanced code leads the text. */
@@ -42,7 +41,7 @@ export function createChainRunner(options: {
     async run(tx: Transaction, ctx: AttemptContext): Promise<AttemptVerdict> {
       if (!ctx.sender) throw new Error(`sender ${tx.senderId} is not configured`);
       if (!ctx.chain) throw new Error(`sender ${ctx.sender.name} has no output chain`);
-      const valid = validated(ctx.chain);
+      const valid = validatedChain(ctx.chain);
       if (!valid.ok) throw new Error(`chain ${ctx.chain.name} is invalid`);
       const result = await runChain(
         valid.chain,
@@ -66,17 +65,6 @@ export function createChainRunner(options: {
       };
     },
   };
-}
-
-/** A chain row of the live configuration is validated once (a reload brings new objects). */
-const validations = new WeakMap<Chain, ReturnType<typeof validateChain>>();
-function validated(chain: Chain): ReturnType<typeof validateChain> {
-  let v = validations.get(chain);
-  if (!v) {
-    v = validateChain(chain.filters);
-    validations.set(chain, v);
-  }
-  return v;
 }
 
 function chainTransaction(

@@ -6,11 +6,10 @@ import {
   runChain,
   temp,
   type Verdict,
-  validateChain,
 } from '@koukan/chain';
 import { type DbOrTx, getSenderByName, insertTransaction } from '@koukan/db';
 import type { Mailbox, RetryPolicy, Sender, SmtpResponse, Transaction } from '@koukan/db/schema';
-import { chainByName, type ServiceContext } from '../context.ts';
+import { chainByName, type ServiceContext, validatedChain } from '../context.ts';
 
 /**
  * The host's port for the exploder's envelope phase: the chain context (logger, DNS, …) the
@@ -43,7 +42,7 @@ export async function exploderPlan(
   if (!sender.outputChain) return undefined;
   const row = await chainByName(ctx, sender.outputChain);
   if (!row?.filters.some((f) => f.filter === 'exploder')) return undefined;
-  const valid = validateChain(row.filters);
+  const valid = validatedChain(row);
   if (!valid.ok) return undefined;
   const index = valid.chain.findIndex((e) => e.filter === 'exploder');
   const config = valid.chain[index] as EntryOf<'exploder'>;
