@@ -85,8 +85,10 @@ function chainTransaction(
   if (spec) return { ...base, message_builder: spec.message_builder as MessageBuilderInput };
   if (!tx.bodyBlobId) throw new Error('the transaction has no body');
   const blobId = tx.bodyBlobId;
-  const open = bytes ? () => Readable.from([bytes]) : () => readBlobStream(db, blobId);
-  return { ...base, body: { open } };
+  const body = bytes
+    ? { open: () => Readable.from([bytes]), size: bytes.length }
+    : { open: () => readBlobStream(db, blobId) };
+  return { ...base, body };
 }
 
 /** Parts given as `create_id` / `reuse_uri` are read from the blobs the REST API recorded. */

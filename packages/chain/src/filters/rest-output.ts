@@ -106,10 +106,6 @@ export const restOutput: FilterRun<'rest_output'> = async (tx, config, ctx) => {
  * carries it byte for byte); undefined otherwise, having read no more than `max + 1` bytes.
  */
 async function smallUtf8Body(body: Readable, max: number): Promise<string | undefined> {
-  if (max === 0) {
-    body.destroy();
-    return undefined;
-  }
   const parts: Buffer[] = [];
   let size = 0;
   try {
@@ -141,7 +137,10 @@ async function deliver(
   const common = { connectTimeoutMs, signal: ctx.signal };
 
   const hosts = config.send_remote_hosts ? tx.routing.remote_hosts : undefined;
-  const inline = await smallUtf8Body(tx.openBody(), config.inline_body_max);
+  // A body known to be too large is not opened twice (here and for the PUT).
+  const max = config.inline_body_max;
+  const tooLarge = max === 0 || (tx.body?.size !== undefined && tx.body.size > max);
+  const inline = tooLarge ? undefined : await smallUtf8Body(tx.openBody(), max);
   const created = await httpRequest({
     ...common,
     method: 'POST',

@@ -1,7 +1,7 @@
 import { getTransactionWithBody } from '@koukan/db';
 import type { Principal } from '../auth/authenticate.ts';
 import type { ServiceCall } from '../context.ts';
-import { loadOwned, ownedBy } from './access.ts';
+import { ownedBy } from './access.ts';
 import type { TransactionView } from './schemas.ts';
 import { toView, viewOf } from './view.ts';
 
@@ -23,13 +23,4 @@ export async function getTransactionView({
   if (transaction.bodySpec) return viewOf(ctx.db, transaction, sender.name);
   const body = found?.bodyBlob;
   return toView(transaction, sender.name, new Map(body ? [[body.id, body]] : []));
-}
-
-/** The current version of a visible transaction, for cheap long-poll checks. */
-export async function getTransactionVersion({
-  ctx,
-  input,
-}: ServiceCall<{ principal: Principal; id: string }>): Promise<number> {
-  const { transaction } = await loadOwned(ctx, input.principal, input.id);
-  return transaction.version;
 }
