@@ -19,6 +19,18 @@ const envSchema = z.object({
     .default(50 * 1024 * 1024),
   /** An upload that receives no bytes for this long is cut with 408 (and stays resumable). */
   KOUKAN_UPLOAD_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /** Request headers must be complete within this (slowloris). */
+  KOUKAN_HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /** A JSON request body must be complete within this after its headers (else 408). */
+  KOUKAN_HTTP_BODY_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /** Absolute cap on receiving one request, uploads included (larger ones: Content-Range). */
+  KOUKAN_HTTP_REQUEST_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(15 * 60_000),
+  /** Concurrent long-polls one API key may hold (429 past it). */
+  KOUKAN_LONG_POLLS_PER_KEY: z.coerce.number().int().positive().default(1000),
   /** How long an authenticated API key is remembered; a revocation takes effect within it. */
   KOUKAN_AUTH_CACHE_MS: z.coerce.number().int().nonnegative().default(1000),
   /** Host name for Received:, Authentication-Results: and a DSN's Reporting-MTA. */

@@ -37,6 +37,18 @@ export function installHttpLimits(app: FastifyInstance, limits: HttpLimits): voi
     json(request, body as string, done);
   });
 
+  // Two Authorization headers: whichever a proxy and this server each pick, they may differ.
+  app.addHook('onRequest', async (request) => {
+    const raw = request.raw.rawHeaders;
+    let n = 0;
+    for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === 'authorization') n++;
+    if (n > 1) {
+      throw new AppError('bad_request', 'one Authorization header only', {
+        details: [{ field: 'headers.authorization', message: 'repeated' }],
+      });
+    }
+  });
+
   app.addHook('preParsing', async (request, _reply, payload) => {
     if (request.routeOptions.config?.streamsBody || !hasBody(request.headers)) return payload;
     return withDeadline(payload, limits.bodyTimeoutMs);
