@@ -12,6 +12,8 @@ const envSchema = z.object({
   KOUKAN_ROUTER_PORT: z.coerce.number().int().min(0).max(65535).default(8000),
   KOUKAN_DB_POOL_SIZE: z.coerce.number().int().positive().default(10),
   KOUKAN_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().nonnegative().default(30_000),
+  /** The server ends a pool session idle inside a transaction this long (0: server default). */
+  KOUKAN_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().nonnegative().default(10_000),
   KOUKAN_MAX_BODY_BYTES: z.coerce
     .number()
     .int()

@@ -20,6 +20,7 @@ async function main(): Promise<void> {
     url: env.DATABASE_URL,
     poolSize: env.KOUKAN_DB_POOL_SIZE,
     statementTimeoutMs: env.KOUKAN_DB_STATEMENT_TIMEOUT_MS,
+    idleInTransactionTimeoutMs: env.KOUKAN_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
     applicationName: 'koukan-router',
   });
   await migrate(handle.pool);
