@@ -65,6 +65,8 @@ const envSchema = z.object({
   KOUKAN_TRANSACTION_RETENTION_MS: ms(),
   /** A blob unreferenced for this long is collected. 24 h. */
   KOUKAN_BLOB_GRACE_MS: ms(),
+  /** An audit log entry is deleted this long after it was written. 365 days. */
+  KOUKAN_AUDIT_RETENTION_MS: ms(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -96,6 +98,7 @@ export function retentionOptions(env: RouterEnv): RetentionOptions {
     bodyAfterMs: env.KOUKAN_BODY_RETENTION_MS,
     deleteAfterMs: env.KOUKAN_TRANSACTION_RETENTION_MS,
     blobGraceMs: env.KOUKAN_BLOB_GRACE_MS,
+    auditAfterMs: env.KOUKAN_AUDIT_RETENTION_MS,
   };
   return Object.fromEntries(Object.entries(set).filter((e) => e[1] !== undefined));
 }

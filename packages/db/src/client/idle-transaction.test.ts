@@ -10,7 +10,7 @@ import { createDb } from './create-db.ts';
 let t: TestDatabase;
 beforeAll(async () => {
   t = await createTestDatabase({ migrate: false });
-});
+}, 180_000); // PGlite starts slowly on a busy machine
 afterAll(async () => {
   await t?.destroy();
 });
