@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createDb, type DbHandle } from '@koukan/db';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '@koukan/db/embedded';
@@ -55,14 +55,18 @@ export async function openDatabase(
     }
   }
   const dataDir = resolve(env.KOUKAN_DATA_DIR);
-  mkdirSync(dirname(dataDir), { recursive: true });
+  mkdirSync(dirname(dataDir), { recursive: true, mode: 0o700 });
   const embedded = await startEmbeddedPostgres({
     dataDir,
     port: options.serve ? env.KOUKAN_EMBEDDED_DB_PORT : 0,
   });
   logger.debug({ dataDir, port: embedded.port }, 'embedded PostgreSQL started');
   if (options.serve) {
-    writeFileSync(announcement, JSON.stringify({ pid: process.pid, url: embedded.url }));
+    // the URL carries the database password: readable by this user only
+    writeFileSync(announcement, JSON.stringify({ pid: process.pid, url: embedded.url }), {
+      mode: 0o600,
+    });
+    chmodSync(announcement, 0o600);
   }
   const handle = createDb({ url: embedded.url, poolSize: 4, applicationName: 'koukan-cli' });
   return {

@@ -20,11 +20,18 @@ const NEXT_HOP = /^(?:(smtp|lmtp):\/\/)?([^:/\s]+):(\d{1,5})$/;
 /** The gateway's whole environment, validated once; nothing else reads process.env. */
 const envSchema = z.object({
   KOUKAN_ROUTER_URL: z.string().url().default('http://127.0.0.1:8000'),
-  /** Bind address of the REST port and of the SMTP listeners. */
+  /** Bind address of the SMTP listeners. */
   KOUKAN_GATEWAY_HOST: z.string().default('127.0.0.1'),
+  /** Bind address of the REST port (outbound API, probes), apart from the SMTP listeners. */
+  KOUKAN_GATEWAY_API_HOST: z.string().default('127.0.0.1'),
   KOUKAN_GATEWAY_PORT: port(8001),
-  /** Shared bearer token the router's rest_output presents; unset = no auth (dev only). */
+  /** Shared bearer token the router's rest_output presents; unset = the API refuses every call. */
   KOUKAN_GATEWAY_TOKEN: z.string().min(16).optional(),
+  /** The REST port's request limits (see http/server.ts). */
+  KOUKAN_HTTP_HEADERS_TIMEOUT_MS: ms(10_000),
+  KOUKAN_HTTP_BODY_TIMEOUT_MS: ms(30_000),
+  KOUKAN_HTTP_REQUEST_TIMEOUT_MS: ms(15 * 60_000),
+  KOUKAN_GATEWAY_MAX_LONG_POLLS: z.coerce.number().int().positive().default(1000),
   KOUKAN_SMTP_HOSTNAME: z.string().default(hostname()),
 
   KOUKAN_SMTP_MX_PORT: optionalPort(2525),
@@ -65,6 +72,10 @@ const envSchema = z.object({
   KOUKAN_OUTBOUND_MAX_CONNECTIONS_PER_DESTINATION: z.coerce.number().int().positive().default(4),
   KOUKAN_OUTBOUND_MESSAGES_PER_CONNECTION: z.coerce.number().int().positive().default(100),
   KOUKAN_OUTBOUND_IDLE_MS: ms(5_000),
+  /** Deliveries waiting for a connection to one destination (past it: 451 at once)… */
+  KOUKAN_OUTBOUND_MAX_QUEUED_PER_DESTINATION: z.coerce.number().int().positive().default(100),
+  /** …and how long one may wait (then 451; the router retries). */
+  KOUKAN_OUTBOUND_QUEUE_TIMEOUT_MS: ms(60_000),
   KOUKAN_OUTBOUND_TIMEOUT_MS: ms(5 * 60_000),
   KOUKAN_OUTBOUND_LMTP: flag(false),
   /** `lmtp://host:port`, `smtp://host:port` or `host:port`: when the router sends no remote_hosts. */

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadEnv } from './env.ts';
 import { type RunningGateway, startGateway } from './gateway.ts';
@@ -60,6 +61,33 @@ describe('startGateway', () => {
     await stopping;
     expect(sink.received).toHaveLength(1);
     gw = undefined;
+  });
+
+  it('binds the outbound API to its own address (127.0.0.1 by default), apart from SMTP', async () => {
+    router = await new FakeRouter().addKey('smtp-mx', MX_KEY).start();
+    const env = loadEnv({
+      KOUKAN_ROUTER_URL: router.url,
+      // the SMTP listeners on another loopback address, as a container exposing port 25 would
+      KOUKAN_GATEWAY_HOST: '127.0.0.2',
+      KOUKAN_GATEWAY_PORT: '0',
+      KOUKAN_GATEWAY_TOKEN: GATEWAY_TOKEN,
+      KOUKAN_SMTP_MX_PORT: '0',
+      KOUKAN_SMTP_MSA_PORT: 'off',
+      KOUKAN_SMTP_MX_API_KEY: MX_KEY,
+    });
+    expect(env.KOUKAN_GATEWAY_API_HOST).toBe('127.0.0.1');
+    gw = await startGateway(env, silent);
+    expect((await fetch(`http://127.0.0.1:${gw.httpPort}/healthz`)).status).toBe(200);
+    await expect(fetch(`http://127.0.0.2:${gw.httpPort}/healthz`)).rejects.toThrow();
+    const greeting = await new Promise<string>((resolve, reject) => {
+      const socket = connect(gw!.smtpPorts.mx!, '127.0.0.2');
+      socket.once('data', (d) => {
+        resolve(String(d));
+        socket.destroy();
+      });
+      socket.once('error', reject);
+    });
+    expect(greeting).toMatch(/^220 /);
   });
 
   it('refuses a bad environment with every problem named', () => {

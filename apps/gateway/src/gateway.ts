@@ -36,7 +36,7 @@ export async function startGateway(env: GatewayEnv, logger: Logger): Promise<Run
     logger.warn('KOUKAN_SMTP_MX_API_KEY is not set: the MX listener answers MAIL with 451');
   }
   if (!env.KOUKAN_GATEWAY_TOKEN) {
-    logger.warn('KOUKAN_GATEWAY_TOKEN is not set: the outbound API accepts any caller (dev only)');
+    logger.warn('KOUKAN_GATEWAY_TOKEN is not set: the outbound API refuses every call');
   }
   const store = new OutboundStore(env.KOUKAN_OUTBOUND_TIMEOUT_MS);
   const pool = new ConnectionPool(
@@ -46,6 +46,8 @@ export async function startGateway(env: GatewayEnv, logger: Logger): Promise<Run
       maxPerDestination: env.KOUKAN_OUTBOUND_MAX_CONNECTIONS_PER_DESTINATION,
       messagesPerConnection: env.KOUKAN_OUTBOUND_MESSAGES_PER_CONNECTION,
       idleMs: env.KOUKAN_OUTBOUND_IDLE_MS,
+      maxQueuedPerDestination: env.KOUKAN_OUTBOUND_MAX_QUEUED_PER_DESTINATION,
+      queueTimeoutMs: env.KOUKAN_OUTBOUND_QUEUE_TIMEOUT_MS,
     },
     logger.child({ part: 'outbound' }),
     metrics,
@@ -61,11 +63,15 @@ export async function startGateway(env: GatewayEnv, logger: Logger): Promise<Run
     defaultNextHop: env.KOUKAN_OUTBOUND_DEFAULT_NEXT_HOP,
     metrics,
     ready: () => ready,
+    headersTimeoutMs: env.KOUKAN_HTTP_HEADERS_TIMEOUT_MS,
+    bodyTimeoutMs: env.KOUKAN_HTTP_BODY_TIMEOUT_MS,
+    requestTimeoutMs: env.KOUKAN_HTTP_REQUEST_TIMEOUT_MS,
+    maxLongPolls: env.KOUKAN_GATEWAY_MAX_LONG_POLLS,
   });
   const listeners = configs.map((c) => new SmtpListener(c, { router, logger, tls, metrics }));
   const smtpPorts: Record<string, number> = {};
   for (const l of listeners) smtpPorts[l.config.name] = await l.listen();
-  await http.listen({ host: env.KOUKAN_GATEWAY_HOST, port: env.KOUKAN_GATEWAY_PORT });
+  await http.listen({ host: env.KOUKAN_GATEWAY_API_HOST, port: env.KOUKAN_GATEWAY_PORT });
   const httpPort = (http.server.address() as { port: number }).port;
   ready = true;
   logger.info(

@@ -8,7 +8,9 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import type pg from 'pg';
 import pino, { type Logger } from 'pino';
 import { installErrorHandlers } from './http/errors.ts';
+import { installHttpLimits } from './http/limits.ts';
 import { installMetrics } from './http/metrics.ts';
+import { LongPollLimiter } from './long-poll/limit.ts';
 import { TransactionWatcher } from './long-poll/watcher.ts';
 import type { CutThrough, RouteDeps } from './routes/deps.ts';
 import { registerDocs } from './routes/docs.ts';
@@ -33,6 +35,14 @@ export interface BuildAppOptions {
   uploadIdleTimeoutMs?: number;
   /** Long-poll fallback polling interval; default 500 ms. */
   longPollIntervalMs?: number;
+  /** Request headers must arrive within this (slowloris); default 10 s. */
+  headersTimeoutMs?: number;
+  /** A JSON request body must arrive within this after the headers; default 30 s. */
+  bodyTimeoutMs?: number;
+  /** Absolute cap on receiving one request, uploads included; default 15 min. */
+  requestTimeoutMs?: number;
+  /** Concurrent long-polls per API key (429 past it); default 1000. */
+  longPollsPerKey?: number;
   /** LISTEN for NOTIFY hints (default true). */
   listen?: boolean;
   /** Process-wide default metrics (CPU, memory, event loop); default false (main.ts sets it). */
@@ -98,8 +108,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     },
     // Bodies are streamed by the upload routes; JSON bodies are small.
     bodyLimit: 1024 * 1024,
-    // Long-polls wait up to 30 s; stalled uploads are cut by the idle timeout.
-    requestTimeout: 0,
+    // Receiving a request is bounded (headers, then the whole request; JSON bodies tighter, see
+    // installHttpLimits; stalled uploads are cut sooner by their idle timeout). A long-poll has
+    // been received when it waits, so these never cut one.
+    requestTimeout: options.requestTimeoutMs ?? 15 * 60_000,
+    http: {
+      headersTimeout: options.headersTimeoutMs ?? 10_000,
+      // how often node checks the two timeouts above (its default, 30 s, is coarser than them)
+      connectionsCheckingInterval: 1_000,
+    },
     return503OnClosing: true,
     clientErrorHandler,
     forceCloseConnections: 'idle',
@@ -111,6 +128,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     reply.header('x-request-id', request.id);
   });
   installErrorHandlers(app);
+  installHttpLimits(app, { bodyTimeoutMs: options.bodyTimeoutMs ?? 30_000 });
 
   const watcher = new TransactionWatcher({
     pool: options.pool,
@@ -129,6 +147,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     config: options.config,
     authenticate: cachedAuthenticate(options.authCacheMs ?? 1000),
     watcher,
+    longPolls: new LongPollLimiter(options.longPollsPerKey ?? 1000),
     maxBodyBytes: options.maxBodyBytes ?? 50 * 1024 * 1024,
     uploadIdleTimeoutMs: options.uploadIdleTimeoutMs ?? 30_000,
     cutThrough: options.cutThrough,

@@ -12,6 +12,8 @@ const envSchema = z.object({
   KOUKAN_ROUTER_PORT: z.coerce.number().int().min(0).max(65535).default(8000),
   KOUKAN_DB_POOL_SIZE: z.coerce.number().int().positive().default(10),
   KOUKAN_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().nonnegative().default(30_000),
+  /** The server ends a pool session idle inside a transaction this long (0: server default). */
+  KOUKAN_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().nonnegative().default(10_000),
   KOUKAN_MAX_BODY_BYTES: z.coerce
     .number()
     .int()
@@ -19,6 +21,18 @@ const envSchema = z.object({
     .default(50 * 1024 * 1024),
   /** An upload that receives no bytes for this long is cut with 408 (and stays resumable). */
   KOUKAN_UPLOAD_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /** Request headers must be complete within this (slowloris). */
+  KOUKAN_HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /** A JSON request body must be complete within this after its headers (else 408). */
+  KOUKAN_HTTP_BODY_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /** Absolute cap on receiving one request, uploads included (larger ones: Content-Range). */
+  KOUKAN_HTTP_REQUEST_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(15 * 60_000),
+  /** Concurrent long-polls one API key may hold (429 past it). */
+  KOUKAN_LONG_POLLS_PER_KEY: z.coerce.number().int().positive().default(1000),
   /** How long an authenticated API key is remembered; a revocation takes effect within it. */
   KOUKAN_AUTH_CACHE_MS: z.coerce.number().int().nonnegative().default(1000),
   /** Host name for Received:, Authentication-Results: and a DSN's Reporting-MTA. */
@@ -51,6 +65,8 @@ const envSchema = z.object({
   KOUKAN_TRANSACTION_RETENTION_MS: ms(),
   /** A blob unreferenced for this long is collected. 24 h. */
   KOUKAN_BLOB_GRACE_MS: ms(),
+  /** An audit log entry is deleted this long after it was written. 365 days. */
+  KOUKAN_AUDIT_RETENTION_MS: ms(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -82,6 +98,7 @@ export function retentionOptions(env: RouterEnv): RetentionOptions {
     bodyAfterMs: env.KOUKAN_BODY_RETENTION_MS,
     deleteAfterMs: env.KOUKAN_TRANSACTION_RETENTION_MS,
     blobGraceMs: env.KOUKAN_BLOB_GRACE_MS,
+    auditAfterMs: env.KOUKAN_AUDIT_RETENTION_MS,
   };
   return Object.fromEntries(Object.entries(set).filter((e) => e[1] !== undefined));
 }

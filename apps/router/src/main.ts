@@ -20,6 +20,7 @@ async function main(): Promise<void> {
     url: env.DATABASE_URL,
     poolSize: env.KOUKAN_DB_POOL_SIZE,
     statementTimeoutMs: env.KOUKAN_DB_STATEMENT_TIMEOUT_MS,
+    idleInTransactionTimeoutMs: env.KOUKAN_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
     applicationName: 'koukan-router',
   });
   await migrate(handle.pool);
@@ -70,6 +71,10 @@ async function main(): Promise<void> {
     maxBodyBytes: env.KOUKAN_MAX_BODY_BYTES,
     uploadIdleTimeoutMs: env.KOUKAN_UPLOAD_IDLE_TIMEOUT_MS,
     authCacheMs: env.KOUKAN_AUTH_CACHE_MS,
+    headersTimeoutMs: env.KOUKAN_HTTP_HEADERS_TIMEOUT_MS,
+    bodyTimeoutMs: env.KOUKAN_HTTP_BODY_TIMEOUT_MS,
+    requestTimeoutMs: env.KOUKAN_HTTP_REQUEST_TIMEOUT_MS,
+    longPollsPerKey: env.KOUKAN_LONG_POLLS_PER_KEY,
     defaultMetrics: true,
     ...(engine && { config: engine.config, cutThrough: engine }),
     onTransactionCreated: kick,

@@ -1,8 +1,9 @@
-import { timingSafeEqual } from 'node:crypto';
+import { isValidEsmtpValue, mailboxProblem } from '@koukan/services/address';
 import { AppError } from '@koukan/services/errors';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import type { LongPollCap } from '../http/limits.ts';
 import type { Metrics } from '../metrics.ts';
 import { OutboundBody } from './body.ts';
 import { deliver } from './deliver.ts';
@@ -13,8 +14,9 @@ export interface OutboundApiDeps {
   store: OutboundStore;
   pool: ConnectionPool;
   logger: Logger;
-  /** Shared bearer token of the router's rest_output; undefined = open (dev only). */
+  /** Shared bearer token of the router's rest_output; undefined = the API refuses every call. */
   token?: string;
+  longPolls: LongPollCap;
   maxBodyBytes: number;
   defaultLmtp: boolean;
   /** Where to deliver when the create JSON has no remote_hosts (e.g. the LMTP mailbox store). */
@@ -22,18 +24,42 @@ export interface OutboundApiDeps {
   metrics?: Metrics;
 }
 
-const mailbox = z.object({
-  m: z.string().max(1024),
-  e: z
-    .array(z.object({ k: z.string().min(1).max(64), p: z.string().max(1024).optional() }))
-    .optional(),
-});
+// The same address rules as the router's API: these reach nodemailer and the SMTP wire.
+const address = (allowNull: boolean) =>
+  z.string().superRefine((value, issue) => {
+    if (allowNull && value === '') return;
+    const problem = mailboxProblem(value);
+    if (problem) issue.addIssue({ code: 'custom', message: problem });
+  });
+const mailbox = (allowNull: boolean) =>
+  z.object({
+    m: address(allowNull),
+    e: z
+      .array(
+        z.object({
+          k: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/, 'an ESMTP keyword'),
+          p: z.string().max(1024).refine(isValidEsmtpValue, 'an ESMTP value').optional(),
+        }),
+      )
+      .max(16)
+      .optional(),
+  });
 const createSchema = z.object({
-  mail_from: mailbox,
-  rcpt_to: z.array(mailbox).min(1).max(1000),
+  mail_from: mailbox(true),
+  rcpt_to: z.array(mailbox(false)).min(1).max(1000),
   remote_hosts: z
-    .array(z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535) }))
+    .array(
+      z.object({
+        host: z
+          .string()
+          .min(1)
+          .max(255)
+          .regex(/^[A-Za-z0-9._:[\]-]+$/, 'a host name or an IP address'),
+        port: z.number().int().min(1).max(65535),
+      }),
+    )
     .min(1)
+    .max(32)
     .optional(),
   lmtp: z.boolean().optional(),
   body: z.object({ inline: z.string() }).optional(),
@@ -51,15 +77,6 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: OutboundApiDe
 
   // A body is left unread here: the PUT handler streams it (JSON keeps fastify's own parser).
   app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
-
-  app.addHook('onRequest', async (req) => {
-    if (!deps.token || !req.url.startsWith('/v1/')) return;
-    const given = Buffer.from((req.headers.authorization ?? '').replace(/^Bearer /i, ''));
-    const want = Buffer.from(deps.token);
-    if (given.length !== want.length || !timingSafeEqual(given, want)) {
-      throw new AppError('unauthorized', 'a valid gateway token is required');
-    }
-  });
 
   app.post<{ Params: { sender: string } }>(
     '/v1/senders/:sender/transactions',
@@ -105,7 +122,8 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: OutboundApiDe
     },
   );
 
-  app.put<{ Params: { id: string } }>('/v1/transactions/:id/body', async (req, reply) => {
+  const streamed = { config: { streamsBody: true } };
+  app.put<{ Params: { id: string } }>('/v1/transactions/:id/body', streamed, async (req, reply) => {
     const t = find(store, req.params.id);
     if (t.status !== 'waiting_body') throw new AppError('conflict', `transaction is ${t.status}`);
     const size = contentLength(req.headers['content-length']);
@@ -133,7 +151,13 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: OutboundApiDe
     const etag = req.headers['if-none-match'];
     if (etag) {
       const seconds = Math.min(MAX_POLL_SECONDS, Number(req.headers['request-timeout']) || 0);
-      const changed = await store.waitForChange(t, etag, seconds * 1000);
+      const release = seconds > 0 && etag === etagOf(t) ? deps.longPolls.acquire() : undefined;
+      let changed: boolean;
+      try {
+        changed = await store.waitForChange(t, etag, seconds * 1000);
+      } finally {
+        release?.();
+      }
       if (!changed) return reply.code(304).header('etag', etagOf(t)).send();
     }
     return sendTxn(reply, t);

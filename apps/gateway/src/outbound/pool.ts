@@ -6,18 +6,33 @@ export interface PoolOptions extends ConnectOptions {
   maxPerDestination: number;
   messagesPerConnection: number;
   idleMs: number;
+  /** Deliveries that may wait for a connection to one destination; past it, 451 at once. */
+  maxQueuedPerDestination?: number;
+  /** How long a delivery may wait for a connection before it gives up with 451. */
+  queueTimeoutMs?: number;
+}
+
+/** A delivery that found the destination's waiting queue full, or waited too long in it. */
+export class QueueError extends Error {
+  readonly responseCode = 451;
+  constructor(readonly response: string) {
+    super(response);
+    this.name = 'QueueError';
+  }
 }
 
 interface Slot {
   idle: { conn: UpstreamConnection; timer: NodeJS.Timeout }[];
   active: number;
-  waiting: (() => void)[];
+  waiting: { grant: () => void }[];
 }
 
 /**
  * Upstream connections kept per destination (host, port, protocol): consecutive messages reuse
  * an idle connection, at most `maxPerDestination` are open at once (others wait their turn), an
  * idle connection is closed after `idleMs`, and one carries at most `messagesPerConnection`.
+ * The waiting queue of a destination is bounded in length and in time (issue 10 item 3): one
+ * slow or unreachable destination cannot pile up deliveries without end; the router retries.
  */
 export class ConnectionPool {
   private readonly slots = new Map<string, Slot>();
@@ -32,9 +47,7 @@ export class ConnectionPool {
   /** A connection to `d`: an idle one, a new one, or the next one freed. Throws on connect failure. */
   async acquire(d: Destination): Promise<{ conn: UpstreamConnection; reused: boolean }> {
     const slot = this.slot(d);
-    while (slot.active >= this.options.maxPerDestination) {
-      await new Promise<void>((resolve) => slot.waiting.push(resolve));
-    }
+    while (slot.active >= this.options.maxPerDestination) await this.wait(slot, d);
     slot.active++;
     for (let entry = slot.idle.pop(); entry; entry = slot.idle.pop()) {
       clearTimeout(entry.timer);
@@ -91,7 +104,33 @@ export class ConnectionPool {
 
   private done(slot: Slot): void {
     slot.active--;
-    slot.waiting.shift()?.();
+    slot.waiting.shift()?.grant();
+  }
+
+  /** Waits for a place at `d`, within the queue's length and time bounds. */
+  private wait(slot: Slot, d: Destination): Promise<void> {
+    const max = this.options.maxQueuedPerDestination ?? 100;
+    const where = `${d.host}:${d.port}`;
+    if (slot.waiting.length >= max) {
+      this.logger.warn({ destination: where, waiting: max }, 'outbound queue full');
+      return Promise.reject(
+        new QueueError(`451 4.4.5 Too many messages waiting for ${where}; try again later`),
+      );
+    }
+    const ms = this.options.queueTimeoutMs ?? 60_000;
+    return new Promise<void>((resolve, reject) => {
+      const entry = {
+        grant: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      const timer = setTimeout(() => {
+        slot.waiting = slot.waiting.filter((w) => w !== entry);
+        reject(new QueueError(`451 4.4.5 Waited ${ms} ms for a connection to ${where}`));
+      }, ms);
+      slot.waiting.push(entry);
+    });
   }
 
   private slot(d: Destination): Slot {

@@ -1,4 +1,4 @@
-import { createHttpServer } from '../http/server.ts';
+import { createHttpServer, type HttpTimeouts } from '../http/server.ts';
 import { createMetrics } from '../metrics.ts';
 import { ConnectionPool, type PoolOptions } from '../outbound/pool.ts';
 import { OutboundStore } from '../outbound/store.ts';
@@ -10,6 +10,7 @@ export const GATEWAY_TOKEN = 'test-gateway-token-0123456789';
 export async function startOutbound(
   pool: Partial<PoolOptions> = {},
   defaultNextHop?: { host: string; port: number; lmtp: boolean },
+  http: Partial<HttpTimeouts> & { token?: string | undefined } = {},
 ) {
   const metrics = createMetrics();
   const connections = new ConnectionPool(
@@ -28,12 +29,13 @@ export async function startOutbound(
     store: new OutboundStore(60_000),
     pool: connections,
     logger: silent,
-    token: GATEWAY_TOKEN,
+    token: 'token' in http ? http.token : GATEWAY_TOKEN,
     maxBodyBytes: 1024 * 1024,
     defaultLmtp: false,
     defaultNextHop,
     metrics,
     ready: () => true,
+    ...http,
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
@@ -60,6 +62,7 @@ export async function startOutbound(
   };
   return {
     url,
+    app,
     call,
     metrics,
     /** Long-polls until the transaction is done. */

@@ -8,6 +8,7 @@ import {
   finalizeBlob,
   getSenderByName,
   insertTransaction,
+  SANDBOX_STORED_EVENT,
   writeBlobStream,
 } from '@koukan/db';
 
@@ -20,18 +21,27 @@ async function storeBlob(db: Db, senderId: string | null, body: Readable): Promi
   return blob.id;
 }
 
-/** The sandbox inbox: the message is stored as a blob and the timeline points at it. */
+/**
+ * The sandbox inbox: the message is stored as a blob and the timeline points at it. The event
+ * holds the blob's reference (taken with it, in one database transaction), so deleting the
+ * transaction at retention frees the copy (deleteFinishedTransactions).
+ */
 export function sandboxStore(db: Db): SandboxStore {
   return {
     async store(msg) {
       const sender = await getSenderByName(db, msg.sender);
-      const blobId = await storeBlob(db, sender?.id ?? null, msg.body);
-      await appendEvent(db, {
-        transactionId: msg.transaction_id,
-        type: 'sandbox_stored',
-        data: { blob_id: blobId, mailbox: msg.mailbox ?? 'sandbox' },
+      const blob = await createBlob(db, { senderId: sender?.id ?? null });
+      await writeBlobStream(db, blob.id, msg.body);
+      await finalizeBlob(db, blob.id);
+      await db.transaction(async (tx) => {
+        await adjustBlobRefs(tx, blob.id, 1);
+        await appendEvent(tx, {
+          transactionId: msg.transaction_id,
+          type: SANDBOX_STORED_EVENT,
+          data: { blob_id: blob.id, mailbox: msg.mailbox ?? 'sandbox' },
+        });
       });
-      return { id: blobId };
+      return { id: blob.id };
     },
   };
 }

@@ -1,6 +1,7 @@
 import {
   collectUnreferencedBlobs,
   type Db,
+  deleteAuditBefore,
   deleteFinishedTransactions,
   failBodylessTransactions,
   failSilentIncrementalTransactions,
@@ -19,6 +20,7 @@ export interface RetentionResult {
   /** Awaiting a body from a heartbeating sender gone silent (with their upstreams). */
   silentFailed: number;
   instancesPruned: number;
+  auditDeleted: number;
 }
 
 export function retentionDefaults(o: RetentionOptions = {}): Required<RetentionOptions> {
@@ -31,6 +33,7 @@ export function retentionDefaults(o: RetentionOptions = {}): Required<RetentionO
     intervalMs: o.intervalMs ?? 60_000,
     batch: o.batch ?? 500,
     instanceStaleMs: o.instanceStaleMs ?? 10 * 60_000,
+    auditAfterMs: o.auditAfterMs ?? 365 * DAY,
   };
 }
 
@@ -40,7 +43,8 @@ export function retentionDefaults(o: RetentionOptions = {}): Required<RetentionO
  * attempts and events with it); blobs unreferenced for `blobGraceMs` are collected; queued
  * transactions still without a body after `bodyTimeoutMs` fail with `downstream_timeout`, and
  * so do those of a heartbeating sender silent for `heartbeatTimeoutMs`;
- * instance rows without a heartbeat for `instanceStaleMs` are removed.
+ * instance rows without a heartbeat for `instanceStaleMs` are removed; audit entries older than
+ * `auditAfterMs` are deleted.
  * Every step skips rows another replica has locked, so replicas run it concurrently.
  */
 export async function runRetentionPass(
@@ -76,6 +80,7 @@ export async function runRetentionPass(
   ).length;
   // A replica silent this long is dead (its leases expired long ago): drop its row.
   const instancesPruned = await pruneDeadInstances(db, options.instanceStaleMs);
+  const auditDeleted = await deleteAuditBefore(db, before(options.auditAfterMs), options.batch);
   return {
     bodiesReleased,
     transactionsDeleted,
@@ -83,5 +88,6 @@ export async function runRetentionPass(
     bodylessFailed,
     silentFailed,
     instancesPruned,
+    auditDeleted,
   };
 }

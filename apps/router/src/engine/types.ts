@@ -47,6 +47,8 @@ export interface RetentionOptions {
   batch?: number;
   /** Remove `instances` rows whose heartbeat is older than this. Default 10 min. */
   instanceStaleMs?: number;
+  /** Delete audit log entries older than this. Default 365 days. */
+  auditAfterMs?: number;
 }
 
 export interface EngineOptions {

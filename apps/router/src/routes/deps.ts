@@ -2,6 +2,7 @@ import type { ChainContext } from '@koukan/chain';
 import type { Db } from '@koukan/db';
 import type { Authenticate, ConfigView } from '@koukan/services';
 import type { CutThroughSlot } from '../engine/types.ts';
+import type { LongPollLimiter } from '../long-poll/limit.ts';
 import type { TransactionWatcher } from '../long-poll/watcher.ts';
 
 /** What the route modules need from buildApp. */
@@ -12,6 +13,8 @@ export interface RouteDeps {
   /** API-key authentication, remembering principals for a moment (`authCacheMs`). */
   authenticate: Authenticate;
   watcher: TransactionWatcher;
+  /** Concurrent long-polls per API key. */
+  longPolls: LongPollLimiter;
   maxBodyBytes: number;
   uploadIdleTimeoutMs: number;
   /** The engine of this process, for cut-through at creation (see EngineHandle.reserve). */

@@ -115,7 +115,7 @@ export function transactionRoutes(app: FastifyInstance, deps: RouteDeps): void {
         response: {
           200: transactionViewSchema,
           304: z.undefined().describe('Not modified (within Request-Timeout).'),
-          ...errorResponses(400, 401, 403, 404),
+          ...errorResponses(400, 401, 403, 404, 429),
         },
       },
     },
@@ -126,6 +126,7 @@ export function transactionRoutes(app: FastifyInstance, deps: RouteDeps): void {
       let view = await getTransactionView({ ctx, input });
       const inm = request.headers['if-none-match'];
       if (ifNoneMatchHits(inm, view.version) && timeoutS > 0) {
+        const release = deps.longPolls.acquire(principalOf(request).keyPrefix);
         const abort = new AbortController();
         const onClose = () => abort.abort();
         request.raw.once('close', onClose);
@@ -139,6 +140,7 @@ export function transactionRoutes(app: FastifyInstance, deps: RouteDeps): void {
           if (outcome === 'changed') view = await getTransactionView({ ctx, input });
         } finally {
           request.raw.off('close', onClose);
+          release();
         }
       }
       reply.header('etag', etagOf(view.version)).header('cache-control', 'no-cache');

@@ -109,6 +109,7 @@ export async function uploadRoutes(app: FastifyInstance, deps: RouteDeps): Promi
     '/v1/transactions/:id/body',
     {
       onRequest: auth,
+      config: { streamsBody: true },
       schema: {
         tags: ['uploads'],
         summary: 'Upload the RFC 822 message',
@@ -136,6 +137,7 @@ export async function uploadRoutes(app: FastifyInstance, deps: RouteDeps): Promi
     '/v1/transactions/:id/blob/:blob_id',
     {
       onRequest: auth,
+      config: { streamsBody: true },
       schema: {
         tags: ['uploads'],
         summary: 'Upload one part of a message_builder body',

@@ -1,23 +1,35 @@
 import { z } from 'zod';
 
+// C0 controls but TAB, and DEL: never part of a header (CR or LF would start a header of its
+// own, NUL breaks storage and parsers, ESC and the rest are terminal tricks).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: detecting control characters is the point
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: detecting control characters is the point
+const CONTROL_OR_TAB = /[\u0000-\u001f\u007f]/;
+
+/** Header text (TAB allowed, as in folded header values). */
+const headerText = z.string().refine((v) => !CONTROL.test(v), {
+  error: 'control characters (CR, LF, NUL, …) are not allowed in a header',
+});
+/** A token that lands in a header or a MIME parameter: no control character, not even TAB. */
+const noControls = (s: z.ZodString) =>
+  s.refine((v) => !CONTROL_OR_TAB.test(v), { error: 'control characters are not allowed' });
+
 /** Part content: inline text (or base64), an upload to come (`create_id`), or a reused blob. */
 export const partContentSchema = z.union([
   z.strictObject({ inline: z.string(), encoding: z.enum(['utf8', 'base64']).default('utf8') }),
-  z.strictObject({ create_id: z.string().min(1).max(200) }),
-  z.strictObject({ reuse_uri: z.string().min(1) }),
+  z.strictObject({ create_id: noControls(z.string().min(1).max(200)) }),
+  z.strictObject({ reuse_uri: noControls(z.string().min(1).max(2048)) }),
 ]);
-
-/** Header text: CR, LF or NUL would let a value start a header of its own. */
-const headerText = z.string().refine((v) => !/[\r\n\0]/.test(v), {
-  error: 'CR, LF and NUL are not allowed in a header',
-});
 
 export const addressSchema = z.strictObject({
   // No whitespace, angle brackets, commas, semicolons, quotes or parentheses: nodemailer's
   // address parser would read those as a list or a display name and change the recipient.
   address: z
     .string()
-    .regex(/^[^\s@<>,;"()]+@[^\s@<>,;"()]+$/, { error: 'expected an email address' }),
+    .regex(/^[^\s@<>,;"()]+@[^\s@<>,;"()]+$/, { error: 'expected an email address' })
+    .max(998)
+    .refine((v) => !CONTROL_OR_TAB.test(v), { error: 'control characters are not allowed' }),
   name: headerText.optional(),
 });
 
@@ -55,17 +67,20 @@ export const bodyPartSchema = z.strictObject({
 
 export const relatedPartSchema = z.strictObject({
   /** Content-ID without angle brackets, referenced as `cid:` from the HTML */
-  content_id: z
-    .string()
-    .min(1)
-    .regex(/^[^<>\s]+$/, { error: 'Content-ID without <>' }),
+  content_id: noControls(
+    z
+      .string()
+      .min(1)
+      .max(998)
+      .regex(/^[^<>\s]+$/, { error: 'Content-ID without <>' }),
+  ),
   content_type: mimeType,
-  filename: z.string().min(1).optional(),
+  filename: noControls(z.string().min(1).max(255)).optional(),
   content: partContentSchema,
 });
 
 export const attachmentSchema = z.strictObject({
-  filename: z.string().min(1),
+  filename: noControls(z.string().min(1).max(255)),
   content_type: mimeType.optional(),
   content: partContentSchema,
   /** for `message/rfc822` attachments produced by the parser: the nested message (informative) */
@@ -85,10 +100,12 @@ export const messageBuilderSchema = z
     /** ISO 8601 date-time with offset; defaults to the build time */
     date: z.iso.datetime({ offset: true }).optional(),
     /** Message-ID without angle brackets; generated when absent */
-    message_id: z
-      .string()
-      .regex(/^[^<>\s]+@[^<>\s]+$/, { error: 'expected id@domain' })
-      .optional(),
+    message_id: noControls(
+      z
+        .string()
+        .max(998)
+        .regex(/^[^<>\s]+@[^<>\s]+$/, { error: 'expected id@domain' }),
+    ).optional(),
     in_reply_to: headerText.optional(),
     references: z.array(headerText.min(1)).optional(),
     /** custom headers, UTF-8 values (encoded as needed) */

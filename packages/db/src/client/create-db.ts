@@ -14,6 +14,12 @@ export interface DbOptions {
   /** Server-side statement timeout in milliseconds; default 30 s, 0 disables. */
   statementTimeoutMs?: number;
   applicationName?: string;
+  /**
+   * A session idle inside a transaction this long is ended by the server
+   * (idle_in_transaction_session_timeout), so a stalled caller cannot hold locks; default 0 =
+   * the server's setting. The embedded server enforces its own (5 s) whatever is asked.
+   */
+  idleInTransactionTimeoutMs?: number;
 }
 
 export interface DbHandle {
@@ -32,6 +38,9 @@ export function createDb(options: DbOptions): DbHandle {
     statement_timeout: options.statementTimeoutMs ?? 30_000,
     application_name: options.applicationName ?? 'koukan',
     connectionTimeoutMillis: 10_000,
+    ...(options.idleInTransactionTimeoutMs && {
+      idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs,
+    }),
   });
   // An idle client that loses its connection must not crash the process.
   pool.on('error', () => {});

@@ -18,13 +18,27 @@ import { scopeStatementName } from './statement-names.ts';
  */
 export class TurnQueue {
   private owner: number | null = null;
+  /** Runs while the owner holds the turn between two of its messages (see armIdle). */
+  private idleTimer: NodeJS.Timeout | undefined;
   private readonly waiters: Array<{ id: number; grant: () => void; reject: (e: Error) => void }> =
     [];
 
   /** The prepared statements each connection created. */
   private readonly statements = new Map<number, Set<string>>();
 
-  constructor(private readonly db: PGlite) {}
+  /**
+   * `idleInTransactionMs`: a connection that holds the turn (open transaction or unfinished
+   * extended-query sequence) and sends nothing for this long loses it, as PostgreSQL's
+   * idle_in_transaction_session_timeout: its transaction is rolled back and `onIdleTimeout`
+   * closes it, so one stalled client cannot stop every other component.
+   */
+  constructor(
+    private readonly db: PGlite,
+    private readonly options: {
+      idleInTransactionMs?: number;
+      onIdleTimeout?: (id: number) => void;
+    } = {},
+  ) {}
 
   async enqueue(
     id: number,
@@ -32,6 +46,7 @@ export class TurnQueue {
     onData: (data: Uint8Array) => void,
   ): Promise<number> {
     if (this.owner !== id) await this.acquire(id);
+    clearTimeout(this.idleTimer);
     const scoped = scopeStatementName(message, id);
     if (scoped.name && message[0] === 0x50) {
       const names = this.statements.get(id) ?? new Set<string>();
@@ -50,8 +65,30 @@ export class TurnQueue {
       );
     } finally {
       if (endsUnit(message) && !this.inTransaction()) this.release(id);
+      else if (this.owner === id) this.armIdle(id);
     }
     return bytes;
+  }
+
+  private armIdle(id: number): void {
+    const ms = this.options.idleInTransactionMs;
+    if (!ms) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => void this.expire(id), ms);
+    this.idleTimer.unref();
+  }
+
+  /** The owner sat idle holding the turn: roll back, hand the turn on, close the connection. */
+  private async expire(id: number): Promise<void> {
+    if (this.owner !== id) return;
+    try {
+      this.options.onIdleTimeout?.(id);
+      if (!this.db.closed && this.inTransaction()) await this.db.exec('ROLLBACK');
+    } catch {
+      // the connection is being closed either way
+    } finally {
+      this.release(id);
+    }
   }
 
   clearQueueForHandler(id: number): void {
@@ -102,6 +139,7 @@ export class TurnQueue {
 
   private release(id: number): void {
     if (this.owner !== id) return;
+    clearTimeout(this.idleTimer);
     const next = this.waiters.shift();
     this.owner = next ? next.id : null;
     next?.grant();

@@ -1,4 +1,4 @@
-import { desc, lt } from 'drizzle-orm';
+import { desc, inArray, lt } from 'drizzle-orm';
 import type { DbOrTx } from '../client/create-db.ts';
 import { type AuditEntry, auditLog } from '../schema/audit-log/table.ts';
 
@@ -25,4 +25,18 @@ export function listAudit(
     .where(input.beforeId ? lt(auditLog.id, input.beforeId) : undefined)
     .orderBy(desc(auditLog.id))
     .limit(Math.min(input.limit ?? 50, 500));
+}
+
+/** Retention: audit entries older than `before` are deleted, at most `limit` per call. */
+export async function deleteAuditBefore(db: DbOrTx, before: Date, limit = 500): Promise<number> {
+  const victims = db
+    .select({ id: auditLog.id })
+    .from(auditLog)
+    .where(lt(auditLog.at, before))
+    .limit(limit);
+  const rows = await db
+    .delete(auditLog)
+    .where(inArray(auditLog.id, victims))
+    .returning({ id: auditLog.id });
+  return rows.length;
 }

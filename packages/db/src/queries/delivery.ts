@@ -270,14 +270,46 @@ export async function releaseFinishedBodies(
   });
 }
 
-/** Retention, step 2: finished transactions older than `finishedBefore` are deleted. */
+/**
+ * The timeline event of a sandboxed message: `data.blob_id` is a copy of the message that the
+ * event holds one reference to, released when its transaction is deleted.
+ */
+export const SANDBOX_STORED_EVENT = 'sandbox_stored';
+
+/**
+ * Retention, step 2: finished transactions older than `finishedBefore` are deleted, with their
+ * attempts and events; the blobs their events hold (sandbox copies) lose that reference, so
+ * every stored byte goes with its owner.
+ */
 export async function deleteFinishedTransactions(
   db: DbOrTx,
   input: { finishedBefore: Date; limit: number },
 ): Promise<number> {
   return db.transaction(async (tx) => {
-    const victims = finishedBefore(tx, input, and(isNull(t.bodyBlobId), isNull(t.bodySpec)));
-    const rows = await tx.delete(t).where(inArray(t.id, victims)).returning({ id: t.id });
+    const victims = await finishedBefore(tx, input, and(isNull(t.bodyBlobId), isNull(t.bodySpec)));
+    if (victims.length === 0) return 0;
+    const ids = victims.map((v) => v.id);
+    const held = await tx
+      .select({
+        blobId: sql<string>`(${events.data}->>'blob_id')::uuid`,
+        n: sql<number>`count(*)::int`,
+      })
+      .from(events)
+      .where(
+        and(
+          inArray(events.transactionId, ids),
+          eq(events.type, SANDBOX_STORED_EVENT),
+          sql`${events.data} ? 'blob_id'`,
+        ),
+      )
+      .groupBy(sql`1`);
+    for (const { blobId, n } of held) {
+      await tx
+        .update(blobs)
+        .set({ refCount: sql`greatest(${blobs.refCount} - ${n}, 0)`, updatedAt: sql`now()` })
+        .where(eq(blobs.id, blobId));
+    }
+    const rows = await tx.delete(t).where(inArray(t.id, ids)).returning({ id: t.id });
     return rows.length;
   });
 }

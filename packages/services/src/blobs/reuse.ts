@@ -43,7 +43,13 @@ export async function resolveReuseUri(
   if (body) {
     blobId = source.bodyBlobId;
   } else {
-    const createId = decodeURIComponent(part![2]!);
+    let createId: string;
+    try {
+      createId = decodeURIComponent(part![2]!);
+    } catch {
+      const message = 'malformed %-escape in the blob name';
+      throw new AppError('bad_request', `${field}: ${message}`, { details: [{ field, message }] });
+    }
     blobId = storedSpecOf(source.bodySpec)?.blobs.find((b) => b.create_id === createId)?.blob_id;
   }
   const blob = blobId ? await getBlob(db, blobId) : undefined;

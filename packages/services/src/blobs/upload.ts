@@ -90,10 +90,13 @@ export async function uploadToBlob(
       details: [{ field: input.what, message: 'already finalized' }],
     });
   }
-  if (!range && input.contentLength === 0) {
-    throw new AppError('bad_request', `the ${input.what} is empty`, {
+  const empty = () =>
+    new AppError('bad_request', `the ${input.what} is empty`, {
       details: [{ field: input.what, message: 'no bytes' }],
     });
+  // Nothing finalizes an empty body or blob: not a plain empty PUT, not `bytes */0`.
+  if ((!range && input.contentLength === 0) || (range?.kind === 'empty' && range.total === 0)) {
+    throw empty();
   }
   const total = range ? range.total : (input.contentLength ?? null);
   if (total !== null && total > maxBytes) throw tooLarge(maxBytes, 'headers.content-range');
@@ -158,6 +161,8 @@ export async function uploadToBlob(
     state.interrupted === null &&
     (total !== null ? blob.size === total : !range && (length === null || blob.size === length));
   if (!complete) return { blob, finalized: false, interrupted: state.interrupted };
+  // a chunked request (no Content-Length) that carried no byte
+  if (blob.size === 0) throw empty();
   const [finalized] = await ctx.db
     .update(schema.blobs)
     .set({ status: 'finalized', finalizedAt: new Date(), updatedAt: new Date() })

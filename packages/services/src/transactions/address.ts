@@ -17,9 +17,11 @@ const QUOTED_STRING =
   /^"(?:[\x20\x21\x23-\x2b\x2d-\x5b\x5d-\x7e\u{80}-\u{10FFFF}]|\\[\x20-\x2b\x2d-\x7e])*"$/u;
 const LABEL =
   /^[A-Za-z0-9\u{80}-\u{10FFFF}](?:[A-Za-z0-9\-\u{80}-\u{10FFFF}]*[A-Za-z0-9\u{80}-\u{10FFFF}])?$/u;
-// C0 and C1 controls, DEL, surrogates, line/paragraph separators, byte-order mark.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: detecting control characters is the point
-const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]|\p{Cs}/u;
+// C0 and C1 controls, DEL, surrogates, line/paragraph separators, byte-order mark, and the
+// bidirectional controls that make an address display as another (U+202A–E, U+2066–9, marks).
+const FORBIDDEN =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: detecting control characters is the point
+  /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]|\p{Cs}/u;
 
 export type AddressProblem = string | null;
 

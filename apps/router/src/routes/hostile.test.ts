@@ -1,0 +1,310 @@
+import type { TestDatabase } from '@koukan/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  client,
+  MESSAGE,
+  makeSender,
+  type Router,
+  startRouter,
+  testDatabase,
+} from '../testing/harness.ts';
+import { rawConnection } from '../testing/raw-http.ts';
+
+/**
+ * The router's HTTP port as an attacker sees it (issue 10 item 7, and probes beyond the list):
+ * slow or endless requests, path and header tricks, cross-sender access. Each case is a real
+ * socket against a real router and PostgreSQL.
+ */
+let t: TestDatabase;
+let router: Router;
+beforeAll(async () => {
+  t = await testDatabase();
+  router = await startRouter(t, {
+    headersTimeoutMs: 500,
+    bodyTimeoutMs: 500,
+    longPollsPerKey: 2,
+  });
+});
+afterAll(async () => {
+  await router?.close();
+  await t?.destroy();
+});
+
+const envelope = {
+  mail_from: { m: 'a@example.org' },
+  rcpt_to: [{ m: 'b@example.org' }],
+  body: { inline: MESSAGE },
+};
+
+async function sender() {
+  const s = await makeSender(t.db);
+  return { ...s, api: client(router.url, s.key) };
+}
+
+const host = () => new URL(router.url).host;
+
+describe('slow and endless requests', () => {
+  it('an authenticated POST that stalls after 13 bytes of JSON gets 408 and is closed', async () => {
+    const s = await sender();
+    const c = rawConnection(router.url);
+    c.socket.write(
+      `POST /v1/senders/${s.name}/transactions HTTP/1.1\r\nHost: ${host()}\r\n` +
+        `Authorization: Bearer ${s.key}\r\nContent-Type: application/json\r\n` +
+        'Content-Length: 200\r\n\r\n{"mail_from":',
+    );
+    const res = await c.response();
+    expect(res.status).toBe(408);
+    expect(JSON.parse(res.body).error.details[0].field).toBe('body');
+    await c.closed;
+  });
+
+  it('an unauthenticated client trickling body bytes after its 401 is disconnected', async () => {
+    const s = await sender();
+    const c = rawConnection(router.url);
+    c.socket.write(
+      `POST /v1/senders/${s.name}/transactions HTTP/1.1\r\nHost: ${host()}\r\n` +
+        'Content-Type: application/json\r\nContent-Length: 100000000\r\n\r\n{',
+    );
+    const res = await c.response();
+    expect(res.status).toBe(401);
+    expect(res.head.toLowerCase()).toContain('connection: close');
+    // keep trickling: the server must not keep reading
+    const trickle = setInterval(() => c.socket.writable && c.socket.write('x'), 20);
+    try {
+      await c.closed;
+    } finally {
+      clearInterval(trickle);
+    }
+  });
+
+  it('headers that never end (slowloris) are cut', async () => {
+    const c = rawConnection(router.url);
+    c.socket.write(`GET /healthz HTTP/1.1\r\nHost: ${host()}\r\nX-Slow: a`);
+    const trickle = setInterval(() => c.socket.writable && c.socket.write('a'), 50);
+    try {
+      await c.closed;
+    } finally {
+      clearInterval(trickle);
+    }
+    expect(c.received).not.toContain('200 OK');
+  });
+
+  it('caps concurrent long-polls per API key with 429, and frees the place when one ends', async () => {
+    const s = await sender();
+    const created = await s.api('POST', `/v1/senders/${s.name}/transactions`, { json: envelope });
+    const etag = created.headers.get('etag')!;
+    const id = created.json.id as string;
+    const poll = (seconds: string) =>
+      s.api('GET', `/v1/transactions/${id}`, {
+        headers: { 'if-none-match': etag, 'request-timeout': seconds },
+      });
+    const first = poll('2');
+    const second = poll('2');
+    // once both wait, a third is refused at once
+    await expect.poll(async () => (await poll('0.1')).status).toBe(429);
+    const third = await poll('1');
+    expect(third.status).toBe(429);
+    expect(third.json.error.code).toBe('too_many_requests');
+    // another key is not affected, nor is a plain GET (no wait)
+    const other = await sender();
+    const theirs = await other.api('POST', `/v1/senders/${other.name}/transactions`, {
+      json: envelope,
+    });
+    const otherPoll = await other.api('GET', `/v1/transactions/${theirs.json.id}`, {
+      headers: { 'if-none-match': theirs.headers.get('etag')!, 'request-timeout': '0.1' },
+    });
+    expect(otherPoll.status).toBe(304);
+    expect((await s.api('GET', `/v1/transactions/${id}`)).status).toBe(200);
+    expect((await first).status).toBe(304);
+    expect((await second).status).toBe(304);
+    // the places are free again
+    expect((await poll('0.1')).status).toBe(304);
+  });
+});
+
+describe('path and header tricks', () => {
+  const send = async (request: string) => {
+    const c = rawConnection(router.url);
+    c.socket.write(request);
+    const res = await c.response();
+    c.socket.destroy();
+    return res;
+  };
+
+  it('an absolute-form URL is authenticated like any other request', async () => {
+    const s = await sender();
+    const body = JSON.stringify(envelope);
+    const res = await send(
+      `POST ${router.url}/v1/senders/${s.name}/transactions HTTP/1.1\r\nHost: ${host()}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+    );
+    expect(res.status).toBe(401);
+  });
+
+  it.each([
+    ['an encoded path', '/%761/senders/x/transactions'],
+    ['encoded slashes', '/v1/transactions/..%2F..%2Fsenders%2Fx%2Ftransactions'],
+    ['a double-encoded dot-dot', '/v1/transactions/%252e%252e/events'],
+    ['dot segments', '/v1/senders/../../v1/transactions/x'],
+    ['a NUL in the id', '/v1/transactions/%00'],
+  ])('%s never reaches a handler without a key', async (_n, path) => {
+    const res = await send(`GET ${path} HTTP/1.1\r\nHost: ${host()}\r\n\r\n`);
+    expect([401, 404]).toContain(res.status);
+    expect(JSON.parse(res.body).error.code).toMatch(/unauthorized|not_found/);
+  });
+
+  it('an overlong path or header is refused (431), not a 500', async () => {
+    const long = await send(`GET /v1/${'a'.repeat(100_000)} HTTP/1.1\r\nHost: ${host()}\r\n\r\n`);
+    expect(long.status).toBe(431);
+    const header = await send(
+      `GET /healthz HTTP/1.1\r\nHost: ${host()}\r\nX-Big: ${'b'.repeat(100_000)}\r\n\r\n`,
+    );
+    expect(header.status).toBe(431);
+  });
+
+  it('Transfer-Encoding with Content-Length (request smuggling) is a 400', async () => {
+    const res = await send(
+      `POST /v1/senders/x/transactions HTTP/1.1\r\nHost: ${host()}\r\n` +
+        'Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /healthz HTTP/1.1\r\n\r\n',
+    );
+    expect(res.status).toBe(400);
+  });
+
+  it('two Authorization headers are a 400, whichever comes first', async () => {
+    const a = await sender();
+    const b = await sender();
+    for (const [first, second] of [
+      [a.key, b.key],
+      ['kk_forged_x', a.key],
+    ]) {
+      const res = await send(
+        `GET /v1/transactions/00000000-0000-0000-0000-000000000000 HTTP/1.1\r\nHost: ${host()}\r\n` +
+          `Authorization: Bearer ${first}\r\nAuthorization: Bearer ${second}\r\n\r\n`,
+      );
+      expect(res.status).toBe(400);
+      expect(JSON.parse(res.body).error.details[0].field).toBe('headers.authorization');
+    }
+  });
+
+  it('an oversized Idempotency-Key is a 400 naming the header', async () => {
+    const s = await sender();
+    const res = await s.api('POST', `/v1/senders/${s.name}/transactions`, {
+      json: envelope,
+      headers: { 'idempotency-key': 'k'.repeat(10_000) },
+    });
+    expect(res.status).toBe(400);
+    expect(res.json.error.details[0].field).toBe('headers.idempotency-key');
+  });
+
+  it('a forged If-Match is a 400 or a 412, never applied', async () => {
+    const s = await sender();
+    const created = await s.api('POST', `/v1/senders/${s.name}/transactions`, {
+      json: { mail_from: { m: 'a@example.org' } },
+    });
+    const patch = (ifMatch: string) =>
+      s.api('PATCH', `/v1/transactions/${created.json.id}`, {
+        json: { add_rcpt_to: [{ m: 'c@example.org' }] },
+        headers: { 'if-match': ifMatch },
+      });
+    expect((await patch('"99999999999999999999"')).status).toBe(400);
+    expect((await patch('"1", "2"')).status).toBe(400);
+    expect((await patch('"999"')).status).toBe(412);
+    const view = await s.api('GET', `/v1/transactions/${created.json.id}`);
+    expect(view.json.rcpt_to).toEqual([]);
+  });
+
+  it.each(['NaN', '1e309', '-1', ' '])('Request-Timeout %j is a 400', async (value) => {
+    const s = await sender();
+    const created = await s.api('POST', `/v1/senders/${s.name}/transactions`, { json: envelope });
+    const res = await s.api('GET', `/v1/transactions/${created.json.id}`, {
+      headers: { 'if-none-match': created.headers.get('etag')!, 'request-timeout': value },
+    });
+    expect(res.status).toBe(400);
+  });
+});
+
+describe('bodies', () => {
+  it('__proto__ in JSON is refused, not merged', async () => {
+    const s = await sender();
+    const res = await s.api('POST', `/v1/senders/${s.name}/transactions`, {
+      body: '{"__proto__":{"admin":true},"mail_from":{"m":"a@example.org"}}',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(400);
+  });
+
+  it('a deeply nested JSON anywhere (PATCH too) is a 400', async () => {
+    const s = await sender();
+    const created = await s.api('POST', `/v1/senders/${s.name}/transactions`, {
+      json: { mail_from: { m: 'a@example.org' } },
+    });
+    const res = await s.api('PATCH', `/v1/transactions/${created.json.id}`, {
+      body: `{"add_rcpt_to":${'['.repeat(5_000)}${']'.repeat(5_000)}}`,
+      headers: { 'content-type': 'application/json', 'if-match': created.headers.get('etag')! },
+    });
+    expect(res.status).toBe(400);
+    expect(res.json.error.details[0].field).toBe('body');
+  });
+
+  it('brackets inside JSON strings do not count as nesting', async () => {
+    const s = await sender();
+    const res = await s.api('POST', `/v1/senders/${s.name}/transactions`, {
+      json: { ...envelope, body: { inline: `${MESSAGE}${'[{'.repeat(1000)}\\"` } },
+    });
+    expect(res.status).toBe(201);
+  });
+
+  it.each([
+    ['a right-to-left override', 'b\u202e@example.org'],
+    ['a zero-width direction mark', 'b@exa\u200fmple.org'],
+  ])('an address with %s is a 400', async (_n, m) => {
+    const s = await sender();
+    const res = await s.api('POST', `/v1/senders/${s.name}/transactions`, {
+      json: { ...envelope, rcpt_to: [{ m }] },
+    });
+    expect(res.status).toBe(400);
+    expect(res.json.error.details[0].field).toBe('body.rcpt_to[0].m');
+  });
+
+  it('an internationalised address is fine', async () => {
+    const s = await sender();
+    const res = await s.api('POST', `/v1/senders/${s.name}/transactions`, {
+      json: { ...envelope, rcpt_to: [{ m: 'jörg@exämple.org' }] },
+    });
+    expect(res.status).toBe(201);
+  });
+});
+
+describe('cross-sender access', () => {
+  it("another sender's key cannot read, upload to, reuse, patch or cancel a transaction", async () => {
+    const a = await sender();
+    const b = await sender();
+    const created = await a.api('POST', `/v1/senders/${a.name}/transactions`, {
+      json: { mail_from: { m: 'a@example.org' }, rcpt_to: [{ m: 'b@example.org' }] },
+    });
+    const id = created.json.id as string;
+    expect((await b.api('GET', `/v1/transactions/${id}`)).status).toBe(404);
+    expect((await b.api('GET', `/v1/transactions/${id}/events`)).status).toBe(404);
+    expect((await b.api('PUT', `/v1/transactions/${id}/body`, { body: MESSAGE })).status).toBe(404);
+    expect((await b.api('POST', `/v1/transactions/${id}/cancel`)).status).toBe(404);
+    const patched = await b.api('PATCH', `/v1/transactions/${id}`, {
+      json: { heartbeat: true },
+      headers: { 'if-match': '"1"' },
+    });
+    expect(patched.status).toBe(404);
+    // A's key on B's URL
+    expect(
+      (await a.api('POST', `/v1/senders/${b.name}/transactions`, { json: envelope })).status,
+    ).toBe(403);
+    // B reusing A's body
+    await a.api('PUT', `/v1/transactions/${id}/body`, { body: MESSAGE });
+    const reuse = await b.api('POST', `/v1/senders/${b.name}/transactions`, {
+      json: { ...envelope, body: { reuse_uri: `/v1/transactions/${id}/body` } },
+    });
+    expect(reuse.status).toBe(422);
+    // guessed ids: not UUIDs, or UUIDs of nothing
+    for (const guess of ['1', 'x%27%20or%201=1', '00000000-0000-0000-0000-000000000001']) {
+      expect((await b.api('GET', `/v1/transactions/${guess}`)).status).toBe(404);
+    }
+  });
+});
