@@ -60,6 +60,13 @@ export interface TransactionHandle {
 export type RouterErrorKind = 'denied' | 'rejected' | 'unavailable' | 'timeout';
 
 export class RouterError extends Error {
+  /** A 422 create whose recipients were all refused: the first refusal (nothing was stored). */
+  reply?: SmtpReply;
+  /** The fields the router's error names (`error.details[].field`). */
+  fields: string[] = [];
+  /** The router's error message, when it sent one. */
+  detail?: string;
+
   constructor(
     readonly kind: RouterErrorKind,
     message: string,
@@ -68,6 +75,12 @@ export class RouterError extends Error {
     super(message);
     this.name = 'RouterError';
   }
+}
+
+/** How a sender takes SMTP submission (`GET /v1/senders/{sender}/smtp-submission`). */
+export interface SubmissionCheck {
+  mode: 'exploder' | 'chain' | 'refused';
+  reason?: string;
 }
 
 export interface RouterClientOptions {
@@ -99,6 +112,18 @@ export class RouterClient {
     if (res.status === 400 || res.status === 422) return true;
     if (res.status === 401 || res.status === 403 || res.status === 404) return false;
     throw statusError(res.status, 'credential check');
+  }
+
+  /**
+   * The MSA's AUTH check: `undefined` when `apiKey` is not a key of `sender` (401/403/404), else
+   * how the sender takes SMTP submission. Nothing is created.
+   */
+  async submissionCheck(sender: string, apiKey: string): Promise<SubmissionCheck | undefined> {
+    const path = `/v1/senders/${encodeURIComponent(sender)}/smtp-submission`;
+    const res = await this.call('GET', path, apiKey);
+    if (res.status === 401 || res.status === 403 || res.status === 404) return undefined;
+    if (!res.ok) throw statusError(res.status, 'submission check');
+    return res.json<SubmissionCheck>();
   }
 
   async create(
@@ -243,15 +268,26 @@ function statusError(status: number, what: string): RouterError {
   return new RouterError('rejected', `${what}: ${status}`, status);
 }
 
+const REPLY = /^([245]\d\d) (.+)$/s;
+
 function failure(res: HttpResponse, what: string): RouterError {
-  let detail = '';
+  const err = statusError(res.status, what);
   try {
-    const body = res.json<{ error?: { message?: string } }>();
-    detail = body.error?.message ? ` (${body.error.message})` : '';
+    const body = res.json<{
+      error?: { message?: string; details?: { field?: string; message?: string }[] };
+    }>();
+    if (body.error?.message) {
+      err.detail = body.error.message;
+      err.message += ` (${body.error.message})`;
+    }
+    const details = body.error?.details ?? [];
+    err.fields = details.map((d) => d.field ?? '').filter(Boolean);
+    // "no recipient accepted": details carry each refusal as "<code> <text>"
+    const first = details.find((d) => d.field?.startsWith('body.rcpt_to'));
+    const m = first?.message ? REPLY.exec(first.message) : null;
+    if (res.status === 422 && m) err.reply = { code: Number(m[1]), message: m[2]! };
   } catch {
     // not JSON: the status says enough
   }
-  const err = statusError(res.status, what);
-  err.message += detail;
   return err;
 }

@@ -219,6 +219,18 @@ export async function createTransaction({
           rcpt_to: request.rcpt_to,
         })
       : [];
+  // The gateway stores nothing for an SMTP transaction before its first accepted recipient:
+  // a refusal of every recipient is answered (422, each refusal in `details`) and not stored.
+  if (input.gatewayKey && request.session && answers.length > 0) {
+    if (!answers.some((a) => a.explode)) {
+      throw new AppError('unprocessable', 'no recipient was accepted; nothing was stored', {
+        details: answers.map((a, i) => ({
+          field: `body.rcpt_to.${i}`,
+          message: `${a.response.code} ${a.response.message}`,
+        })),
+      });
+    }
+  }
   const row = {
     senderId: sender.id,
     status: 'queued' as const,
