@@ -13,7 +13,7 @@ export async function waitReady(
   options: { timeoutMs?: number; intervalMs?: number } = {},
 ): Promise<void> {
   const url = running.component.readyz(env);
-  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  const deadline = Date.now() + (options.timeoutMs ?? 300_000);
   let exited = false;
   void running.exited.then(() => {
     exited = true;

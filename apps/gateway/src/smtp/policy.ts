@@ -161,6 +161,16 @@ export function submissionNotConfigured(sender: string): Refusal {
   };
 }
 
+/**
+ * RFC 6531 §3.4: a non-ASCII address is only allowed in a transaction whose MAIL said
+ * SMTPUTF8 (smtp-server lets it through either way).
+ */
+export function utf8Refusal(address: string, smtputf8: boolean): Refusal | undefined {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ASCII is the point
+  if (smtputf8 || /^[\x00-\x7f]*$/.test(address)) return undefined;
+  return { code: 553, message: '5.6.7 Non-ASCII address without SMTPUTF8' };
+}
+
 /** MAIL past the per-connection bound (issue 10 item 9). */
 export function tooManyTransactions(): Refusal {
   return { code: 421, message: '4.7.0 Too many transactions on one connection, closing' };

@@ -24,6 +24,7 @@ import {
   toMailbox,
   tooManyRecipients,
   tooManyTransactions,
+  utf8Refusal,
 } from './policy.ts';
 import { connectionOf, type TransactionState } from './session.ts';
 
@@ -92,7 +93,9 @@ export class RouterBridge {
   async mailFrom(address: SMTPServerAddress, session: SMTPServerSession, cb: Done): Promise<void> {
     const state = connectionOf(session);
     if (!state) return this.answer('mail', cb, { code: 451, message: '4.3.0 No session' });
-    const refused = mailRefusal(this.config.kind, Boolean(state.credentials));
+    const refused =
+      mailRefusal(this.config.kind, Boolean(state.credentials)) ??
+      utf8Refusal(address.address, Boolean(address.args && address.args.SMTPUTF8));
     if (refused) return this.answer('mail', cb, refused);
     if (++state.mailCount > this.config.maxTransactionsPerConnection) {
       state.logger.warn({ remote: state.remoteAddress }, 'too many MAIL commands, closing');
@@ -153,6 +156,9 @@ export class RouterBridge {
     if (!state || !txn?.open) {
       return this.answer('rcpt', cb, { code: 503, message: '5.5.1 Need MAIL command' });
     }
+    const utf8 = session.envelope.mailFrom && session.envelope.mailFrom.args;
+    const not8bit = utf8Refusal(address.address, Boolean(utf8 && utf8.SMTPUTF8));
+    if (not8bit) return this.answer('rcpt', cb, not8bit);
     const key = address.address.toLowerCase();
     if (txn.replies.has(key)) return this.answer('rcpt', cb, txn.replies.get(key));
     const index = txn.recipients.length;
