@@ -164,4 +164,38 @@ describe('SMTP submission by another sender (implicit exploder)', () => {
       expect.objectContaining({ field: 'body.session.auth.user' }),
     );
   });
+
+  it('stores nothing when a gateway create has no accepted recipient (422 with each refusal)', async () => {
+    const name = uniqueName('mx');
+    await upsertChain(t.db, {
+      name,
+      author: 'test',
+      filters: [
+        {
+          filter: 'router',
+          policies: [{ type: 'address_list', domains: ['localhost'] }],
+          reject: { code: 550, enhanced: '5.7.1', message: 'relaying denied' },
+        },
+        { filter: 'exploder', output_chain: name, msa: false },
+      ],
+    });
+    const sender = await createSender(t.db, { name, output_chain: name });
+    const { key } = await createApiKey(t.db, { senderId: sender.id, gateway: true });
+    const res = await client(router.url, key)('POST', `/v1/senders/${name}/transactions`, {
+      json: {
+        mail_from: { m: 'a@example.org' },
+        rcpt_to: [{ m: 'victim@elsewhere.test' }],
+        session: goodSession,
+      },
+    });
+    expect(res.status).toBe(422);
+    expect(res.json.error.details).toEqual([
+      { field: 'body.rcpt_to.0', message: '550 5.7.1 relaying denied' },
+    ]);
+    const rows = await t.db
+      .select()
+      .from(schema.transactions)
+      .where(sql`${schema.transactions.senderId} = ${sender.id}`);
+    expect(rows).toEqual([]);
+  });
 });
