@@ -5,9 +5,10 @@ import { HttpError, type HttpResponse, httpRequest } from './http-client.ts';
  * The gateway's only door to the router (DESIGN.md §6, apps/router on main). Every call the
  * gateway makes is here:
  *
- *   POST  /v1/senders/{sender}/transactions  Bearer <key>  {} (deliberately invalid)
- *         → 401/403 wrong key, 400 key valid for sender: the MSA AUTH check; nothing is created
- *   POST  /v1/senders/{sender}/transactions  Bearer <key>  {mail_from, rcpt_to: []} → 201 + ETag
+ *   GET   /v1/senders/{sender}/smtp-submission  Bearer <key> → 401/403 wrong key, 200 {mode}:
+ *         the MSA AUTH check; nothing is created
+ *   POST  /v1/senders/{sender}/transactions  Bearer <key>  {mail_from, rcpt_to: [first], session?}
+ *         → 201 + ETag; 422 with each refusal in details when no recipient is accepted
  *   PATCH /v1/transactions/{id}    If-Match  {add_rcpt_to: [new], heartbeat: true} → 200 + ETag,
  *         412 stale (GET, retry once)
  *   PUT   /v1/transactions/{id}/body  raw RFC 822, chunked, no Content-Range → 2xx
@@ -36,10 +37,7 @@ export interface RouterTransaction {
   attempt_count?: number;
   final_attempt_reason?: string | null;
 }
-/**
- * Where an inbound message came from. The router's create schema is strict and has no field for
- * it yet, so it is only logged; received_header / auth_check will want it (see README).
- */
+/** Where an inbound message came from, as logged (the router gets `routerSession`'s shape). */
 export interface SmtpSession {
   listener: string;
   remote_ip: string;
@@ -98,20 +96,6 @@ export class RouterClient {
   constructor(options: RouterClientOptions) {
     this.base = options.baseUrl.replace(/\/+$/, '');
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
-  }
-
-  /**
-   * The AUTH check of the MSA: is `apiKey` a key of `sender`? The router authenticates in
-   * onRequest, before it validates the body, so a create with an empty body answers 401/403 for
-   * a wrong key and 400 for a right one, and creates nothing. (A dedicated route would be
-   * cleaner; this needs no router change.)
-   */
-  async checkCredentials(sender: string, apiKey: string): Promise<boolean> {
-    const path = `/v1/senders/${encodeURIComponent(sender)}/transactions`;
-    const res = await this.call('POST', path, apiKey, { json: {} });
-    if (res.status === 400 || res.status === 422) return true;
-    if (res.status === 401 || res.status === 403 || res.status === 404) return false;
-    throw statusError(res.status, 'credential check');
   }
 
   /**

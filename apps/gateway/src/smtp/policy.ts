@@ -171,6 +171,13 @@ export function utf8Refusal(address: string, smtputf8: boolean): Refusal | undef
   return { code: 553, message: '5.6.7 Non-ASCII address without SMTPUTF8' };
 }
 
+/** Whether MAIL's parameters (smtp-server's `args`, `false` when none) include SMTPUTF8. */
+export function saidSmtpUtf8(args: unknown): boolean {
+  return (
+    typeof args === 'object' && args !== null && Boolean((args as { SMTPUTF8?: unknown }).SMTPUTF8)
+  );
+}
+
 /** MAIL past the per-connection bound (issue 10 item 9). */
 export function tooManyTransactions(): Refusal {
   return { code: 421, message: '4.7.0 Too many transactions on one connection, closing' };

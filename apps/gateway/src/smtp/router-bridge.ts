@@ -20,6 +20,7 @@ import {
   replyFromRouterError,
   routerSession,
   type Stage,
+  saidSmtpUtf8,
   sessionInfo,
   toMailbox,
   tooManyRecipients,
@@ -95,7 +96,7 @@ export class RouterBridge {
     if (!state) return this.answer('mail', cb, { code: 451, message: '4.3.0 No session' });
     const refused =
       mailRefusal(this.config.kind, Boolean(state.credentials)) ??
-      utf8Refusal(address.address, Boolean(address.args && address.args.SMTPUTF8));
+      utf8Refusal(address.address, saidSmtpUtf8(address.args));
     if (refused) return this.answer('mail', cb, refused);
     if (++state.mailCount > this.config.maxTransactionsPerConnection) {
       state.logger.warn({ remote: state.remoteAddress }, 'too many MAIL commands, closing');
@@ -156,8 +157,8 @@ export class RouterBridge {
     if (!state || !txn?.open) {
       return this.answer('rcpt', cb, { code: 503, message: '5.5.1 Need MAIL command' });
     }
-    const utf8 = session.envelope.mailFrom && session.envelope.mailFrom.args;
-    const not8bit = utf8Refusal(address.address, Boolean(utf8 && utf8.SMTPUTF8));
+    const mailFrom = session.envelope.mailFrom;
+    const not8bit = utf8Refusal(address.address, saidSmtpUtf8(mailFrom ? mailFrom.args : false));
     if (not8bit) return this.answer('rcpt', cb, not8bit);
     const key = address.address.toLowerCase();
     if (txn.replies.has(key)) return this.answer('rcpt', cb, txn.replies.get(key));
