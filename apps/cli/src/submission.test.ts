@@ -140,4 +140,8 @@ describe('one key, REST and SMTP', () => {
     expect(forged.status).toBe(403);
     expect(JSON.stringify(await forged.json())).toContain('body.session');
   }, 60_000);
+
+  it('printed "Koukan is running" only once the router and the gateway answered their readiness probes (issue 13 item 5)', async () => {
+    expect(await stack.atBanner).toEqual({ router: 200, gateway: 200 });
+  });
 });
