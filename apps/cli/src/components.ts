@@ -8,8 +8,10 @@ import type { CliEnv } from './env.ts';
 export interface InternalCredentials {
   /** Bearer token of the gateway's outbound API, known to the router's rest_output. */
   gatewayToken: string;
-  /** An API key of the smtp-mx sender, for the gateway's MX listener. */
+  /** A gateway key of the smtp-mx sender, for the gateway's MX listener. */
   mxApiKey?: string;
+  /** A gateway key of the smtp-msa sender, for the gateway's MSA listeners (submission). */
+  msaApiKey?: string;
 }
 
 export interface Component {
@@ -17,6 +19,8 @@ export interface Component {
   /** TypeScript entry point, relative to the repository root. */
   entry: string;
   url: (env: CliEnv) => string;
+  /** The readiness probe: `npm start` says "running" once every component answers it (< 500). */
+  readyz: (env: CliEnv) => string;
   env: (env: CliEnv, credentials: InternalCredentials) => Record<string, string>;
 }
 
@@ -26,6 +30,7 @@ export const components: Component[] = [
     name: 'router',
     entry: 'apps/router/src/main.ts',
     url: (env) => `http://127.0.0.1:${env.KOUKAN_ROUTER_PORT}  (API docs: /docs)`,
+    readyz: (env) => `http://127.0.0.1:${env.KOUKAN_ROUTER_PORT}/readyz`,
     env: (env, c) => ({
       KOUKAN_ROUTER_PORT: String(env.KOUKAN_ROUTER_PORT),
       // The default chains' rest_output authenticates to the gateway with these secrets.
@@ -37,17 +42,20 @@ export const components: Component[] = [
     name: 'gateway',
     entry: 'apps/gateway/src/main.ts',
     url: (env) => `http://127.0.0.1:${env.KOUKAN_GATEWAY_PORT}  (SMTP MX 2525, MSA 2587)`,
+    readyz: (env) => `http://127.0.0.1:${env.KOUKAN_GATEWAY_PORT}/readyz`,
     env: (env, c) => ({
       KOUKAN_GATEWAY_PORT: String(env.KOUKAN_GATEWAY_PORT),
       KOUKAN_ROUTER_URL: `http://127.0.0.1:${env.KOUKAN_ROUTER_PORT}`,
       KOUKAN_GATEWAY_TOKEN: c.gatewayToken,
       ...(c.mxApiKey && { KOUKAN_SMTP_MX_API_KEY: c.mxApiKey }),
+      ...(c.msaApiKey && { KOUKAN_SMTP_MSA_API_KEY: c.msaApiKey }),
     }),
   },
   {
     name: 'console',
     entry: 'apps/console/src/main.ts',
     url: (env) => `http://127.0.0.1:${env.KOUKAN_CONSOLE_PORT}`,
+    readyz: (env) => `http://127.0.0.1:${env.KOUKAN_CONSOLE_PORT}/api/readyz`,
     env: (env) => ({ KOUKAN_CONSOLE_PORT: String(env.KOUKAN_CONSOLE_PORT) }),
   },
 ];

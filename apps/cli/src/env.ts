@@ -17,6 +17,8 @@ const envSchema = z.object({
   KOUKAN_ROUTER_PORT: port(8000),
   KOUKAN_GATEWAY_PORT: port(8001),
   KOUKAN_CONSOLE_PORT: port(3000),
+  /** Only for the banner (the gateway reads it itself): where SMTP submission listens. */
+  KOUKAN_SMTP_MSA_PORT: z.string().default('2587'),
   /** `all`, `none`, or a comma-separated list of router, gateway, console. */
   KOUKAN_COMPONENTS: z.string().default('all'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -15,6 +15,26 @@ const flag = (fallback: boolean) =>
     .optional()
     .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes'].includes(v)));
 
+/**
+ * `KOUKAN_SMTP_GREET_PAUSE_MS`: a number for every listener, or per listener `mx=300,msa=0`
+ * (listeners not named keep their default: MX 100 ms, MSA and SMTPS none).
+ */
+const GREET_PAUSE = /^(?:\d{1,5}|(?:mx|msa|smtps)=\d{1,5}(?:,(?:mx|msa|smtps)=\d{1,5})*)$/;
+const greetPause = z
+  .string()
+  .regex(GREET_PAUSE, 'milliseconds (e.g. 100), or per listener: mx=300,msa=0')
+  .optional()
+  .transform((v) => {
+    const pauses: Record<string, number> = { mx: 100, msa: 0, smtps: 0 };
+    if (!v) return pauses;
+    if (/^\d+$/.test(v)) return { mx: Number(v), msa: Number(v), smtps: Number(v) };
+    for (const part of v.split(',')) {
+      const [name, ms] = part.split('=') as [string, string];
+      pauses[name] = Number(ms);
+    }
+    return pauses;
+  });
+
 const NEXT_HOP = /^(?:(smtp|lmtp):\/\/)?([^:/\s]+):(\d{1,5})$/;
 
 /** The gateway's whole environment, validated once; nothing else reads process.env. */
@@ -39,6 +59,17 @@ const envSchema = z.object({
   /** API key of the MX sender, the bearer token of the router calls of the MX listener. */
   KOUKAN_SMTP_MX_API_KEY: z.string().optional(),
   KOUKAN_SMTP_MSA_PORT: optionalPort(2587),
+  /**
+   * The MSA listener's own sender and gateway key: every submission is created as this sender
+   * (its chain's exploder(msa) fans it out), with the session facts only a gateway key may set.
+   * A client that authenticates as another sender has its mail fanned out into that sender's
+   * transactions (its chain, retries, DSNs). Without a key only senders whose own chain has an
+   * exploder can submit (created with their key, without session facts).
+   */
+  KOUKAN_SMTP_MSA_SENDER: z.string().default('smtp-msa'),
+  KOUKAN_SMTP_MSA_API_KEY: z.string().optional(),
+  /** Pause before the greeting, catching early talkers (see GREET_PAUSE above). */
+  KOUKAN_SMTP_GREET_PAUSE_MS: greetPause,
   /** Implicit TLS submission (465); off unless set. */
   KOUKAN_SMTPS_PORT: optionalPort(undefined),
   /** PEM files; without them a self-signed certificate is generated at start. */
@@ -64,6 +95,18 @@ const envSchema = z.object({
   KOUKAN_SMTP_SESSION_TIMEOUT_MS: ms(30 * 60_000),
   /** `reject` (default): refuse DATA with bare CR, bare LF or NUL; `accept` passes it on. */
   KOUKAN_SMTP_BARE_NEWLINE: z.enum(['reject', 'accept']).default('reject'),
+  /** More `Received:` headers than this in a message is a mail loop: `554 5.4.6`. */
+  KOUKAN_SMTP_MAX_RECEIVED_HEADERS: z.coerce.number().int().positive().default(25),
+  /** MAIL commands one connection may give; past it `421 4.7.0` and the connection closes. */
+  KOUKAN_SMTP_MAX_TRANSACTIONS_PER_CONNECTION: z.coerce.number().int().positive().default(50),
+  /**
+   * Failed AUTH attempts one client address may make (across connections) before it is locked
+   * out with `421 4.7.0` for `KOUKAN_SMTP_AUTH_LOCKOUT_MS`; each failure delays the reply
+   * (250 ms, doubling, at most 5 s).
+   */
+  KOUKAN_SMTP_AUTH_FAILURES_PER_IP: z.coerce.number().int().positive().default(10),
+  KOUKAN_SMTP_AUTH_LOCKOUT_MS: ms(15 * 60_000),
+  KOUKAN_SMTP_AUTH_DELAY_MS: z.coerce.number().int().nonnegative().default(250),
   KOUKAN_SMTP_PROXY_PROTOCOL: flag(false),
   KOUKAN_SMTP_REVERSE_LOOKUP: flag(false),
   /** How long an SMTP reply may wait for the router before the client gets a 451. */

@@ -5,9 +5,10 @@ import { HttpError, type HttpResponse, httpRequest } from './http-client.ts';
  * The gateway's only door to the router (DESIGN.md §6, apps/router on main). Every call the
  * gateway makes is here:
  *
- *   POST  /v1/senders/{sender}/transactions  Bearer <key>  {} (deliberately invalid)
- *         → 401/403 wrong key, 400 key valid for sender: the MSA AUTH check; nothing is created
- *   POST  /v1/senders/{sender}/transactions  Bearer <key>  {mail_from, rcpt_to: []} → 201 + ETag
+ *   GET   /v1/senders/{sender}/smtp-submission  Bearer <key> → 401/403 wrong key, 200 {mode}:
+ *         the MSA AUTH check; nothing is created
+ *   POST  /v1/senders/{sender}/transactions  Bearer <key>  {mail_from, rcpt_to: [first], session?}
+ *         → 201 + ETag; 422 with each refusal in details when no recipient is accepted
  *   PATCH /v1/transactions/{id}    If-Match  {add_rcpt_to: [new], heartbeat: true} → 200 + ETag,
  *         412 stale (GET, retry once)
  *   PUT   /v1/transactions/{id}/body  raw RFC 822, chunked, no Content-Range → 2xx
@@ -36,10 +37,7 @@ export interface RouterTransaction {
   attempt_count?: number;
   final_attempt_reason?: string | null;
 }
-/**
- * Where an inbound message came from. The router's create schema is strict and has no field for
- * it yet, so it is only logged; received_header / auth_check will want it (see README).
- */
+/** Where an inbound message came from, as logged (the router gets `routerSession`'s shape). */
 export interface SmtpSession {
   listener: string;
   remote_ip: string;
@@ -60,6 +58,13 @@ export interface TransactionHandle {
 export type RouterErrorKind = 'denied' | 'rejected' | 'unavailable' | 'timeout';
 
 export class RouterError extends Error {
+  /** A 422 create whose recipients were all refused: the first refusal (nothing was stored). */
+  reply?: SmtpReply;
+  /** The fields the router's error names (`error.details[].field`). */
+  fields: string[] = [];
+  /** The router's error message, when it sent one. */
+  detail?: string;
+
   constructor(
     readonly kind: RouterErrorKind,
     message: string,
@@ -68,6 +73,12 @@ export class RouterError extends Error {
     super(message);
     this.name = 'RouterError';
   }
+}
+
+/** How a sender takes SMTP submission (`GET /v1/senders/{sender}/smtp-submission`). */
+export interface SubmissionCheck {
+  mode: 'exploder' | 'chain' | 'refused';
+  reason?: string;
 }
 
 export interface RouterClientOptions {
@@ -88,17 +99,15 @@ export class RouterClient {
   }
 
   /**
-   * The AUTH check of the MSA: is `apiKey` a key of `sender`? The router authenticates in
-   * onRequest, before it validates the body, so a create with an empty body answers 401/403 for
-   * a wrong key and 400 for a right one, and creates nothing. (A dedicated route would be
-   * cleaner; this needs no router change.)
+   * The MSA's AUTH check: `undefined` when `apiKey` is not a key of `sender` (401/403/404), else
+   * how the sender takes SMTP submission. Nothing is created.
    */
-  async checkCredentials(sender: string, apiKey: string): Promise<boolean> {
-    const path = `/v1/senders/${encodeURIComponent(sender)}/transactions`;
-    const res = await this.call('POST', path, apiKey, { json: {} });
-    if (res.status === 400 || res.status === 422) return true;
-    if (res.status === 401 || res.status === 403 || res.status === 404) return false;
-    throw statusError(res.status, 'credential check');
+  async submissionCheck(sender: string, apiKey: string): Promise<SubmissionCheck | undefined> {
+    const path = `/v1/senders/${encodeURIComponent(sender)}/smtp-submission`;
+    const res = await this.call('GET', path, apiKey);
+    if (res.status === 401 || res.status === 403 || res.status === 404) return undefined;
+    if (!res.ok) throw statusError(res.status, 'submission check');
+    return res.json<SubmissionCheck>();
   }
 
   async create(
@@ -243,15 +252,26 @@ function statusError(status: number, what: string): RouterError {
   return new RouterError('rejected', `${what}: ${status}`, status);
 }
 
+const REPLY = /^([245]\d\d) (.+)$/s;
+
 function failure(res: HttpResponse, what: string): RouterError {
-  let detail = '';
+  const err = statusError(res.status, what);
   try {
-    const body = res.json<{ error?: { message?: string } }>();
-    detail = body.error?.message ? ` (${body.error.message})` : '';
+    const body = res.json<{
+      error?: { message?: string; details?: { field?: string; message?: string }[] };
+    }>();
+    if (body.error?.message) {
+      err.detail = body.error.message;
+      err.message += ` (${body.error.message})`;
+    }
+    const details = body.error?.details ?? [];
+    err.fields = details.map((d) => d.field ?? '').filter(Boolean);
+    // "no recipient accepted": details carry each refusal as "<code> <text>"
+    const first = details.find((d) => d.field?.startsWith('body.rcpt_to'));
+    const m = first?.message ? REPLY.exec(first.message) : null;
+    if (res.status === 422 && m) err.reply = { code: Number(m[1]), message: m[2]! };
   } catch {
     // not JSON: the status says enough
   }
-  const err = statusError(res.status, what);
-  err.message += detail;
   return err;
 }

@@ -7,6 +7,7 @@ export * from './delivery/index.ts';
 export * from './errors.ts';
 export * from './exploder/cancel.ts';
 export * from './exploder/envelope.ts';
+export * from './exploder/submission.ts';
 export * from './notifications/index.ts';
 export * from './transactions/address.ts';
 export * from './transactions/after-upload.ts';
@@ -17,6 +18,13 @@ export * from './transactions/get.ts';
 export * from './transactions/message-builder-schema.ts';
 export * from './transactions/patch.ts';
 export * from './transactions/schemas.ts';
+export {
+  assertSessionAllowed,
+  isAddressLiteral,
+  isDomainName,
+  isHeloName,
+  type SessionFacts,
+} from './transactions/session.ts';
 export * from './transactions/upload-blob.ts';
 export * from './transactions/upload-body.ts';
 export { isDeliverable, toView, viewOf } from './transactions/view.ts';

@@ -11,6 +11,7 @@ import {
 } from '../components.ts';
 import { openDatabase } from '../database.ts';
 import type { CliEnv } from '../env.ts';
+import { waitReady } from '../readiness.ts';
 
 /**
  * `npm start`: the database (embedded unless DATABASE_URL is set), migrations, configuration,
@@ -19,7 +20,7 @@ import type { CliEnv } from '../env.ts';
  */
 export async function start(env: CliEnv, logger: Logger): Promise<number> {
   const database = await openDatabase(env, logger, { serve: true });
-  let running: Running[] = [];
+  const running: Running[] = [];
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
@@ -38,9 +39,21 @@ export async function start(env: CliEnv, logger: Logger): Promise<number> {
   try {
     const result = await bootstrap(database.handle.db, database.handle.pool, env, logger);
     const credentials = await internalCredentials(database.handle.db);
-    running = selectComponents(env.KOUKAN_COMPONENTS).map((c) =>
-      spawnComponent(c, { DATABASE_URL: database.url, ...c.env(env, credentials) }, logger),
-    );
+    const spawn = (c: ReturnType<typeof selectComponents>[number]) => {
+      const r = spawnComponent(
+        c,
+        { DATABASE_URL: database.url, ...c.env(env, credentials) },
+        logger,
+      );
+      running.push(r);
+      return r;
+    };
+    // The router first: the gateway takes SMTP connections only once the router answers.
+    const selected = selectComponents(env.KOUKAN_COMPONENTS);
+    const router = selected.find((c) => c.name === 'router');
+    if (router) await waitReady(spawn(router), env);
+    const rest = selected.filter((c) => c !== router).map(spawn);
+    await Promise.all(rest.map((r) => waitReady(r, env)));
     printBanner(env, database.url, Boolean(database.embedded), running, result.generatedApiKey);
   } catch (err) {
     await stop();
@@ -77,6 +90,8 @@ function printBanner(
       '',
       `  API key for the "sandbox" sender (shown once, stored hashed):`,
       `    ${apiKey}`,
+      '  REST:  Authorization: Bearer <key>, POST /v1/senders/sandbox/transactions',
+      `  SMTP:  127.0.0.1:${env.KOUKAN_SMTP_MSA_PORT}, STARTTLS, AUTH user "sandbox", password <key>`,
     );
   } else lines.push('', '  API keys: npm run koukan -- apikey create <sender>');
   lines.push('', 'Ctrl-C stops everything.', '');
@@ -89,19 +104,29 @@ function redact(url: string): string {
   return u.toString();
 }
 
-const INTERNAL_KEY_NAME = 'npm start: gateway MX listener';
+const MX_KEY_NAME = 'npm start: gateway MX listener';
+const MSA_KEY_NAME = 'npm start: gateway MSA listener';
 
 /**
- * A fresh gateway token and smtp-mx key for this run; the previous run's key is revoked, so
- * internal credentials never outlive the processes that hold them.
+ * A fresh gateway token and gateway keys of smtp-mx and smtp-msa for this run (only a gateway
+ * key may set a transaction's session facts); the previous run's keys are revoked, so internal
+ * credentials never outlive the processes that hold them.
  */
 async function internalCredentials(db: Db): Promise<InternalCredentials> {
   const gatewayToken = randomBytes(24).toString('base64url');
-  const mx = await getSenderByName(db, 'smtp-mx');
-  if (!mx) return { gatewayToken };
-  for (const key of await listApiKeys(db, mx.id)) {
-    if (key.name === INTERNAL_KEY_NAME && !key.revokedAt) await revokeApiKey(db, key.id);
-  }
-  const { key } = await createApiKey(db, { senderId: mx.id, name: INTERNAL_KEY_NAME });
-  return { gatewayToken, mxApiKey: key };
+  const gatewayKey = async (sender: string, name: string) => {
+    const row = await getSenderByName(db, sender);
+    if (!row) return undefined;
+    for (const key of await listApiKeys(db, row.id)) {
+      if (key.name === name && !key.revokedAt) await revokeApiKey(db, key.id);
+    }
+    return (await createApiKey(db, { senderId: row.id, name, gateway: true })).key;
+  };
+  const mxApiKey = await gatewayKey('smtp-mx', MX_KEY_NAME);
+  const msaApiKey = await gatewayKey('smtp-msa', MSA_KEY_NAME);
+  return {
+    gatewayToken,
+    ...(mxApiKey && { mxApiKey }),
+    ...(msaApiKey && { msaApiKey }),
+  };
 }

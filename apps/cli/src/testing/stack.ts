@@ -78,6 +78,11 @@ export interface Stack {
   output(): string;
   /** Resolves with the exit code of `koukan start`. */
   exited: Promise<number | null>;
+  /**
+   * The readiness probes of the router and the gateway, asked once, the moment "Koukan is
+   * running" appeared (HTTP status, or 0 when nothing answered).
+   */
+  atBanner: Promise<{ router: number; gateway: number }>;
   /** Runs another `koukan` command against the same database; resolves with its stdout. */
   cli(args: string[]): Promise<string>;
   /** SIGTERM, and waits for the exit (no-op once exited). */
@@ -115,8 +120,26 @@ export async function startStack(options: {
     env,
   });
   let output = '';
+  let bannerSeen: (probes: Promise<{ router: number; gateway: number }>) => void = () => {};
+  const atBanner = new Promise<{ router: number; gateway: number }>((resolve) => {
+    bannerSeen = (probes) => void probes.then(resolve);
+  });
+  const probe = (port: number) =>
+    fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.status,
+      () => 0,
+    );
   child.stdout.on('data', (d) => {
+    const before = output.includes('Koukan is running');
     output += d;
+    if (!before && output.includes('Koukan is running')) {
+      bannerSeen(
+        Promise.all([probe(ports.router), probe(ports.gateway)]).then(([router, gateway]) => ({
+          router,
+          gateway,
+        })),
+      );
+    }
   });
   child.stderr.on('data', (d) => {
     output += d;
@@ -128,6 +151,7 @@ export async function startStack(options: {
     ports,
     output: () => output,
     exited,
+    atBanner,
     // The CLI finds the running stack's database through DATABASE_URL or the data dir.
     cli: async (args) =>
       (
@@ -139,7 +163,7 @@ export async function startStack(options: {
     },
   };
   // Ready when the router answers /readyz and the MSA greets (expect.poll is for tests only).
-  const deadline = Date.now() + 90_000;
+  const deadline = Date.now() + 300_000;
   for (;;) {
     const ready = await fetch(`http://127.0.0.1:${ports.router}/readyz`).catch(() => null);
     const msa = nodemailer.createTransport({

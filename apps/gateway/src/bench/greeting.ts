@@ -26,7 +26,7 @@ const stats = (xs: number[]) => {
 };
 
 for (const greetPause of [true, false]) {
-  const gw = await startInbound({ greetPause });
+  const gw = await startInbound({ greetPauseMs: greetPause ? 100 : 0 });
   const greet: number[] = [];
   const perMessageNew: number[] = [];
   let t0 = performance.now();

@@ -8,8 +8,8 @@
  */
 import { startInbound } from '../testing/inbound.ts';
 
-const paused = await startInbound({ greetPause: true, maxClientsPerIp: 1000 });
-const immediate = await startInbound({ greetPause: false, maxClientsPerIp: 1000 });
+const paused = await startInbound({ greetPauseMs: 100, maxClientsPerIp: 1000 });
+const immediate = await startInbound({ greetPauseMs: 0, maxClientsPerIp: 1000 });
 process.stdout.write(
   `${JSON.stringify({ greetPauseOn: paused.port, greetPauseOff: immediate.port })}\n`,
 );

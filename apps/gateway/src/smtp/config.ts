@@ -8,12 +8,24 @@ export interface ListenerConfig {
   port: number;
   /** TLS from the first byte (465) instead of STARTTLS. */
   implicitTls: boolean;
-  /** MX: the router sender every transaction is created for, and its API key. */
+  /**
+   * The listener's own sender and gateway key: MX creates every transaction as it; the MSA
+   * creates submissions as it, naming the authenticated sender in the session.
+   */
   sender?: string;
   apiKey?: string;
   hostname: string;
-  /** smtp-server's 100 ms pause before the greeting (catches early talkers). */
-  greetPause: boolean;
+  /** Pause before the greeting (catches early talkers); 0 = none. */
+  greetPauseMs: number;
+  /** More `Received:` headers than this: `554 5.4.6` (mail loop). */
+  maxReceivedHeaders: number;
+  /** MAIL commands per connection. */
+  maxTransactionsPerConnection: number;
+  /** Per client address, across connections: AUTH failures before a lock-out. */
+  authFailuresPerIp: number;
+  authLockoutMs: number;
+  /** The first failure's reply delay; it doubles with each failure (at most 5 s). */
+  authDelayMs: number;
   reverseLookup: boolean;
   proxyProtocol: boolean;
   bareNewline: 'reject' | 'accept';
@@ -50,7 +62,14 @@ export function listenersFromEnv(env: GatewayEnv): ListenerConfig[] {
     sessionTimeoutMs: env.KOUKAN_SMTP_SESSION_TIMEOUT_MS,
     routerTimeoutMs: env.KOUKAN_ROUTER_TIMEOUT_MS,
     maxBadCommands: 10,
+    maxReceivedHeaders: env.KOUKAN_SMTP_MAX_RECEIVED_HEADERS,
+    maxTransactionsPerConnection: env.KOUKAN_SMTP_MAX_TRANSACTIONS_PER_CONNECTION,
+    authFailuresPerIp: env.KOUKAN_SMTP_AUTH_FAILURES_PER_IP,
+    authLockoutMs: env.KOUKAN_SMTP_AUTH_LOCKOUT_MS,
+    authDelayMs: env.KOUKAN_SMTP_AUTH_DELAY_MS,
   };
+  const pause = env.KOUKAN_SMTP_GREET_PAUSE_MS;
+  const msa = { sender: env.KOUKAN_SMTP_MSA_SENDER, apiKey: env.KOUKAN_SMTP_MSA_API_KEY };
   const listeners: ListenerConfig[] = [];
   if (env.KOUKAN_SMTP_MX_PORT !== undefined) {
     listeners.push({
@@ -61,7 +80,7 @@ export function listenersFromEnv(env: GatewayEnv): ListenerConfig[] {
       implicitTls: false,
       sender: env.KOUKAN_SMTP_MX_SENDER,
       apiKey: env.KOUKAN_SMTP_MX_API_KEY,
-      greetPause: true,
+      greetPauseMs: pause.mx ?? 100,
     });
   }
   if (env.KOUKAN_SMTP_MSA_PORT !== undefined) {
@@ -71,7 +90,8 @@ export function listenersFromEnv(env: GatewayEnv): ListenerConfig[] {
       kind: 'msa',
       port: env.KOUKAN_SMTP_MSA_PORT,
       implicitTls: false,
-      greetPause: false,
+      ...msa,
+      greetPauseMs: pause.msa ?? 0,
     });
   }
   if (env.KOUKAN_SMTPS_PORT !== undefined) {
@@ -81,7 +101,8 @@ export function listenersFromEnv(env: GatewayEnv): ListenerConfig[] {
       kind: 'msa',
       port: env.KOUKAN_SMTPS_PORT,
       implicitTls: true,
-      greetPause: false,
+      ...msa,
+      greetPauseMs: pause.smtps ?? 0,
     });
   }
   return listeners;

@@ -12,7 +12,8 @@ export type DataViolationReason =
   | 'nul'
   | 'line_too_long'
   | 'header_too_large'
-  | 'too_big';
+  | 'too_big'
+  | 'mail_loop';
 
 export interface DataViolation {
   reason: DataViolationReason;
@@ -28,6 +29,8 @@ export interface InspectorLimits {
   maxHeaderBytes: number;
   /** Postfix `smtpd_forbid_bare_newline`: refuse bare LF, bare CR and NUL (the default). */
   forbidBareNewline: boolean;
+  /** More `Received:` header fields than this is a mail loop (`554 5.4.6`); default 25. */
+  maxReceivedHeaders?: number;
 }
 
 const CR = 0x0d;
@@ -54,6 +57,12 @@ export function violation(reason: DataViolationReason, limits: InspectorLimits):
         code: 552,
         message: `5.3.4 Message header exceeds ${limits.maxHeaderBytes} octets`,
       };
+    case 'mail_loop':
+      return {
+        reason,
+        code: 554,
+        message: `5.4.6 Too many Received headers (more than ${limits.maxReceivedHeaders ?? 25}): mail loop`,
+      };
     case 'too_big':
       return {
         reason,
@@ -70,6 +79,9 @@ export class DataInspector {
   private inHeader = true;
   private headerBytes = 0;
   private failed: DataViolation | undefined;
+  /** The first octets of the current header line, to recognise `Received:`. */
+  private lineStart = '';
+  private received = 0;
 
   constructor(private readonly limits: InspectorLimits) {}
 
@@ -100,7 +112,9 @@ export class DataInspector {
       } else {
         if (b === NUL && forbidBareNewline) return this.fail('nul');
         if (++this.lineBytes > maxLineBytes) return this.fail('line_too_long');
+        if (this.inHeader && this.lineBytes <= 16) this.lineStart += String.fromCharCode(b!);
       }
+      if (this.received > (this.limits.maxReceivedHeaders ?? 25)) return this.fail('mail_loop');
     }
     return undefined;
   }
@@ -115,6 +129,8 @@ export class DataInspector {
   /** The header section ends at the first empty line. */
   private endLine(): void {
     if (this.inHeader && this.lineBytes === 0) this.inHeader = false;
+    if (this.inHeader && /^received[ \t]*:/i.test(this.lineStart)) this.received++;
+    this.lineStart = '';
     this.lineBytes = 0;
   }
 

@@ -6,8 +6,10 @@ import { hasEnhancedCode } from './policy.ts';
  * smtp-server with three small per-connection adjustments it has no option for. They touch
  * internals of smtp-server 3.21 (pinned exactly in package.json); each is covered by a test.
  *
- * - `greetPause: false` skips the hard-coded 100 ms pause before the greeting (kept on MX, where
- *   it catches early talkers; the MSA and the benchmark must not pay it per connection).
+ * - `greetPauseMs` replaces the hard-coded 100 ms pause before the greeting
+ *   (`KOUKAN_SMTP_GREET_PAUSE_MS`, per listener): MX keeps 100 ms by default, where it catches
+ *   early talkers (smtp-server answers a command sent before the greeting with `421 You talk
+ *   too soon`); the MSA and the benchmark need not pay it per connection (0).
  * - `onReset` is told whenever the session's transaction is reset (RSET, HELO/EHLO, STARTTLS, the
  *   end of DATA): a router transaction still open then is cancelled. smtp-server has no RSET hook.
  * - A reply text that already starts with an enhanced status code (the router's) is sent as is,
@@ -15,7 +17,7 @@ import { hasEnhancedCode } from './policy.ts';
  *   MAIL or RCPT carries the router's text (`okText`).
  */
 export interface KoukanServerExtras {
-  greetPause: boolean;
+  greetPauseMs: number;
   onReset?: (session: SMTPServerSession) => void;
   /** The text of a 250 to MAIL or RCPT (the router's), instead of smtp-server's "Accepted". */
   okText?: (session: SMTPServerSession) => string | undefined;
@@ -93,16 +95,23 @@ export class KoukanSmtpServer extends SMTPServer {
       reset();
     };
 
-    if (!this.extras.greetPause) {
-      // init() has armed a 100 ms timer that calls connectionReady(); run it now, once
+    const pauseMs = this.extras.greetPauseMs;
+    if (pauseMs !== 100) {
+      // init() has armed a 100 ms timer that calls connectionReady(); ours decides instead
       const ready = conn.connectionReady.bind(conn);
+      let allowed = false;
       let started = false;
       conn.connectionReady = (next) => {
-        if (started) return;
+        if (started || !allowed) return;
         started = true;
         ready(next);
       };
-      if (!conn._closing && !conn._closed) conn.connectionReady();
+      const go = () => {
+        allowed = true;
+        if (!conn._closing && !conn._closed) conn.connectionReady();
+      };
+      if (pauseMs <= 0) go();
+      else setTimeout(go, pauseMs).unref();
     }
   }
 }

@@ -53,6 +53,7 @@ describe('connection limits', () => {
     await c.reply();
     await c.cmd('EHLO client.test');
     await c.cmd('MAIL FROM:<a@example.org>');
+    await c.cmd('RCPT TO:<b@localhost>');
     const keepBusy = setInterval(() => c.write('NOOP\r\n'), 100);
     let last = '';
     while (!c.closed) {
@@ -123,10 +124,10 @@ describe('connection limits', () => {
   });
 
   it('keeps the greet pause on MX only', async () => {
-    gw = await startInbound({ greetPause: true });
+    gw = await startInbound({ greetPauseMs: 100 });
     const paused = await greetingMs(gw.port);
     await gw.stop();
-    gw = await startInbound({ greetPause: false });
+    gw = await startInbound({ greetPauseMs: 0 });
     const immediate = await greetingMs(gw.port);
     expect(paused).toBeGreaterThanOrEqual(95);
     expect(immediate).toBeLessThan(paused - 60);

@@ -64,7 +64,7 @@ export class SmtpListener {
         },
       },
       {
-        greetPause: c.greetPause,
+        greetPauseMs: c.greetPauseMs,
         okText: (s) => {
           const state = connectionOf(s);
           const text = state?.okText;

@@ -31,9 +31,14 @@ describe('MSA listener', () => {
     );
     expect(await c.cmd(`AUTH PLAIN ${plain('app', MSA_KEY)}`)).toMatch(/^235 /);
     expect(await c.cmd('MAIL FROM:<a@example.org>')).toMatch(/^250 /);
+    expect(gw.router.txns.size).toBe(0); // MAIL stores nothing
+    expect(await c.cmd('RCPT TO:<b@example.net>')).toMatch(/^250 /);
     expect(gw.router.sole().sender).toBe('app');
-    // the AUTH check: a deliberately empty create, refused after authentication
-    expect(gw.router.log.filter((l) => l === 'POST /v1/senders/app/transactions')).toHaveLength(3);
+    // the AUTH check creates nothing: GET /v1/senders/{sender}/smtp-submission
+    expect(gw.router.log.filter((l) => l === 'GET /v1/senders/app/smtp-submission')).toHaveLength(
+      2,
+    );
+    expect(gw.router.log.filter((l) => l === 'POST /v1/senders/app/transactions')).toHaveLength(1);
     expect(gw.router.sole().heartbeats).toBe(0);
     c.close();
   });

@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+import { isDomainName, isHeloName } from '@koukan/services/session';
 import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
 import type { Mailbox, RouterError, SmtpReply, SmtpSession } from '../router-client.ts';
 
@@ -40,16 +42,41 @@ export function sessionInfo(
   };
 }
 
-/** The same facts in the shape the router stores for its filters (`session` of a create). */
-export function routerSession(session: SMTPServerSession, authUser: string | undefined) {
+const TOKEN = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * The same facts in the shape the router stores for its filters (`session` of a create, sent
+ * only with the listener's gateway key). The router validates them strictly (an IP literal,
+ * HELO a domain or an address literal, tokens without spaces or control characters), so a fact
+ * that would not pass — a HELO such as `my pc`, smtp-server's `[ip]` stand-in for an unknown
+ * host name — is left out rather than refused: the client's mail must not fail for it.
+ */
+export function routerSession(
+  session: SMTPServerSession,
+  auth: { user: string; method?: string } | undefined,
+) {
   const tls = session.tlsOptions;
+  const ip = session.remoteAddress;
+  const host = session.clientHostname;
+  const helo = session.hostNameAppearsAs;
+  const protocol = session.transmissionType;
+  const tlsFacts = tls && {
+    ...(tls.version && TOKEN.test(tls.version) && { protocol: tls.version }),
+    ...(tls.name && TOKEN.test(tls.name) && { cipher: tls.name }),
+  };
   return {
-    ...(session.remoteAddress && { remote_ip: session.remoteAddress }),
-    ...(session.clientHostname && { remote_host: session.clientHostname }),
-    ...(session.hostNameAppearsAs && { helo: session.hostNameAppearsAs }),
-    ...(session.transmissionType && { protocol: session.transmissionType }),
-    ...(tls && { tls: { protocol: tls.version, cipher: tls.name } }),
-    ...(authUser && { auth: { user: authUser } }),
+    ...(ip && isIP(ip) && { remote_ip: ip }),
+    ...(host && isDomainName(host) && { remote_host: host }),
+    ...(helo && isHeloName(helo) && { helo }),
+    ...(protocol && /^[A-Za-z0-9]{1,16}$/.test(protocol) && { protocol }),
+    ...(tlsFacts && { tls: tlsFacts }),
+    ...(auth &&
+      TOKEN.test(auth.user) && {
+        auth: {
+          user: auth.user,
+          ...(auth.method && TOKEN.test(auth.method) && { method: auth.method }),
+        },
+      }),
   };
 }
 
@@ -100,11 +127,60 @@ export function tooManyRecipients(): Refusal {
 
 export const MAX_AUTH_FAILURES = 3;
 
-/** A refused AUTH; the third on one connection ends it (smtp-server does not count AUTH). */
-export function authFailure(failures: number): Refusal {
-  return failures >= MAX_AUTH_FAILURES
+/**
+ * A refused AUTH; the third on one connection ends it (smtp-server does not count AUTH), and so
+ * does the one that uses up the client address's budget (`lockedOut`).
+ */
+export function authFailure(failures: number, lockedOut = false): Refusal {
+  return failures >= MAX_AUTH_FAILURES || lockedOut
     ? { code: 421, message: '4.7.0 Too many authentication failures, closing connection' }
     : { code: 535, message: '5.7.8 Authentication credentials invalid' };
+}
+
+/** Any AUTH from an address that used up its failure budget, until the lock-out ends. */
+export function authLockedOut(): Refusal {
+  return {
+    code: 421,
+    message: '4.7.0 Too many authentication failures from your address, try again later',
+  };
+}
+
+/** A sender whose key is right but that cannot take SMTP submission (told at AUTH). */
+export function submissionRefusal(sender: string, reason: string): Refusal {
+  return {
+    code: 550,
+    message: `5.7.1 Sender "${oneLine(sender)}" cannot submit by SMTP: ${oneLine(reason)}`,
+  };
+}
+
+/** The sender needs the MSA's own gateway key, which this gateway was not given. */
+export function submissionNotConfigured(sender: string): Refusal {
+  return {
+    code: 454,
+    message: `4.3.5 SMTP submission for sender "${oneLine(sender)}" is not configured on this gateway`,
+  };
+}
+
+/**
+ * RFC 6531 §3.4: a non-ASCII address is only allowed in a transaction whose MAIL said
+ * SMTPUTF8 (smtp-server lets it through either way).
+ */
+export function utf8Refusal(address: string, smtputf8: boolean): Refusal | undefined {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ASCII is the point
+  if (smtputf8 || /^[\x00-\x7f]*$/.test(address)) return undefined;
+  return { code: 553, message: '5.6.7 Non-ASCII address without SMTPUTF8' };
+}
+
+/** Whether MAIL's parameters (smtp-server's `args`, `false` when none) include SMTPUTF8. */
+export function saidSmtpUtf8(args: unknown): boolean {
+  return (
+    typeof args === 'object' && args !== null && Boolean((args as { SMTPUTF8?: unknown }).SMTPUTF8)
+  );
+}
+
+/** MAIL past the per-connection bound (issue 10 item 9). */
+export function tooManyTransactions(): Refusal {
+  return { code: 421, message: '4.7.0 Too many transactions on one connection, closing' };
 }
 
 /** MAIL on a submission listener needs AUTH first (AUTH itself is only offered under TLS). */

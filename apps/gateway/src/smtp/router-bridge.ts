@@ -7,11 +7,12 @@ import type {
   SMTPServerSession,
 } from 'smtp-server';
 import type { Metrics } from '../metrics.ts';
-import { type RouterClient, RouterError } from '../router-client.ts';
+import { type RouterClient, RouterError, type TransactionHandle } from '../router-client.ts';
+import { authenticate } from './auth.ts';
+import { AuthThrottle } from './auth-throttle.ts';
 import type { ListenerConfig } from './config.ts';
 import { type DataOutcome, receiveData } from './data.ts';
 import {
-  authFailure,
   mailRefusal,
   oneLine,
   type Refusal,
@@ -19,13 +20,21 @@ import {
   replyFromRouterError,
   routerSession,
   type Stage,
+  saidSmtpUtf8,
   sessionInfo,
   toMailbox,
   tooManyRecipients,
+  tooManyTransactions,
+  utf8Refusal,
 } from './policy.ts';
 import { connectionOf, type TransactionState } from './session.ts';
 
 type Done = (err?: Error | null) => void;
+
+const replyUnavailable: Refusal = {
+  code: 451,
+  message: '4.3.0 Temporary failure, try again later',
+};
 
 /** A refusal as the error smtp-server turns into the reply. */
 export function smtpError({ code, message }: Refusal): Error {
@@ -41,6 +50,7 @@ export function smtpError({ code, message }: Refusal): Error {
  */
 export class RouterBridge {
   private readonly cancelling = new Set<Promise<unknown>>();
+  private readonly throttle: AuthThrottle;
 
   constructor(
     private readonly config: ListenerConfig,
@@ -48,7 +58,13 @@ export class RouterBridge {
     private readonly metrics: Metrics | undefined,
     /** Ends a connection with a 421 (the DATA phase took too long). */
     private readonly closeWith: (sessionId: string, message: string) => void,
-  ) {}
+  ) {
+    this.throttle = new AuthThrottle({
+      budget: config.authFailuresPerIp,
+      lockoutMs: config.authLockoutMs,
+      delayMs: config.authDelayMs,
+    });
+  }
 
   /** Resolves once every cancellation sent to the router has been answered. */
   async settled(): Promise<void> {
@@ -60,78 +76,121 @@ export class RouterBridge {
     session: SMTPServerSession,
     cb: (err: Error | null | undefined, response?: SMTPServerAuthenticationResponse) => void,
   ): Promise<void> {
-    const state = connectionOf(session);
-    const username = auth.username ?? '';
-    const password = auth.password ?? '';
-    if (!state) return cb(smtpError({ code: 454, message: '4.7.0 No session' }));
-    const refuse = () => {
-      state.authFailures++;
-      state.logger.info({ sender: username, failures: state.authFailures }, 'AUTH refused');
-      cb(smtpError(authFailure(state.authFailures)));
-    };
-    if (!username || !password) return refuse();
+    const deps = { config: this.config, router: this.router, throttle: this.throttle };
     try {
-      if (!(await this.router.checkCredentials(username, password))) return refuse();
-      state.credentials = { sender: username, apiKey: password };
-      state.logger.info({ sender: username, method: auth.method }, 'authenticated');
-      cb(null, { user: username });
+      const result = await authenticate(auth, session, deps);
+      if ('user' in result) return cb(null, result);
+      cb(smtpError(result));
     } catch (err) {
-      cb(smtpError(this.routerFailure(err, 'auth', state.logger)));
+      const logger = connectionOf(session)?.logger;
+      cb(smtpError(logger ? this.routerFailure(err, 'auth', logger) : replyUnavailable));
     }
   }
 
+  /**
+   * MAIL stores nothing (issue 10 item 9): the router transaction is created with the first
+   * recipient the router accepts. MAIL commands per connection are bounded.
+   */
   async mailFrom(address: SMTPServerAddress, session: SMTPServerSession, cb: Done): Promise<void> {
     const state = connectionOf(session);
     if (!state) return this.answer('mail', cb, { code: 451, message: '4.3.0 No session' });
-    const refused = mailRefusal(this.config.kind, Boolean(state.credentials));
+    const refused =
+      mailRefusal(this.config.kind, Boolean(state.credentials)) ??
+      utf8Refusal(address.address, saidSmtpUtf8(address.args));
     if (refused) return this.answer('mail', cb, refused);
+    if (++state.mailCount > this.config.maxTransactionsPerConnection) {
+      state.logger.warn({ remote: state.remoteAddress }, 'too many MAIL commands, closing');
+      return this.answer('mail', cb, tooManyTransactions());
+    }
     if (state.transaction?.open) this.cancel(state.transaction, 'new MAIL');
-    const sender = state.credentials?.sender ?? this.config.sender;
-    const apiKey = state.credentials?.apiKey ?? this.config.apiKey;
-    if (!sender || !apiKey) {
+    const route =
+      state.credentials?.route ??
+      (this.config.sender && this.config.apiKey
+        ? { sender: this.config.sender, apiKey: this.config.apiKey, gateway: true }
+        : undefined);
+    if (!route) {
       state.logger.error('MX listener has no API key (KOUKAN_SMTP_MX_API_KEY): mail is deferred');
       return this.answer('mail', cb, { code: 451, message: '4.3.0 Not configured, try later' });
     }
-    const txn = state.startTransaction(session.transaction, sender, apiKey);
-    try {
-      txn.handle = await this.router.create(sender, apiKey, {
-        mail_from: toMailbox(address),
-        rcpt_to: [],
-        session: routerSession(session, state.credentials?.sender),
-      });
-    } catch (err) {
-      txn.phase = 'done';
-      return this.answer('mail', cb, this.routerFailure(err, 'mail', txn.logger));
+    const txn = state.startTransaction(session.transaction, route, toMailbox(address));
+    const c = state.credentials;
+    if (route.gateway) {
+      txn.session = routerSession(session, c && { user: c.sender, method: c.method });
     }
-    if (!txn.open) return this.cancel(txn, 'closed during MAIL', true);
     txn.logger.info(
       {
-        router_txn: txn.handle.id,
-        sender,
-        session: sessionInfo(this.config.name, session, state.credentials?.sender),
+        sender: route.sender,
+        session: sessionInfo(this.config.name, session, c?.sender),
       },
-      'MAIL: transaction created',
+      'MAIL',
     );
-    const mailResponse = txn.handle.json.mail_response;
-    const refusal = mailResponse ? replyFromRouter(mailResponse) : undefined;
-    if (refusal) txn.phase = 'done';
-    else if (mailResponse) state.okText = oneLine(mailResponse.message) || undefined;
-    this.answer('mail', cb, refusal);
+    this.answer('mail', cb, undefined);
+  }
+
+  /** The first recipient creates the router transaction; nothing is stored if it is refused. */
+  private async createWith(
+    txn: TransactionState,
+    rcpt: ReturnType<typeof toMailbox>,
+  ): Promise<{ handle: TransactionHandle } | { refusal: Refusal }> {
+    try {
+      const handle = await this.router.create(txn.sender, txn.apiKey, {
+        mail_from: txn.mailFrom,
+        rcpt_to: [rcpt],
+        ...(txn.session && { session: txn.session }),
+      });
+      return { handle };
+    } catch (err) {
+      if (err instanceof RouterError && err.reply) {
+        return { refusal: replyFromRouter(err.reply) ?? replyUnavailable };
+      }
+      if (err instanceof RouterError && err.fields.includes('body.session.auth.user')) {
+        return { refusal: { code: 550, message: `5.7.1 ${oneLine(err.detail ?? 'refused')}` } };
+      }
+      throw err;
+    }
   }
 
   async rcptTo(address: SMTPServerAddress, session: SMTPServerSession, cb: Done): Promise<void> {
     const state = connectionOf(session);
     const txn = state?.transaction;
     if (txn?.failed) return this.answer('rcpt', cb, txn.failed);
-    if (!state || !txn?.handle || !txn.open) {
+    if (!state || !txn?.open) {
       return this.answer('rcpt', cb, { code: 503, message: '5.5.1 Need MAIL command' });
     }
+    const mailFrom = session.envelope.mailFrom;
+    const not8bit = utf8Refusal(address.address, saidSmtpUtf8(mailFrom ? mailFrom.args : false));
+    if (not8bit) return this.answer('rcpt', cb, not8bit);
     const key = address.address.toLowerCase();
     if (txn.replies.has(key)) return this.answer('rcpt', cb, txn.replies.get(key));
     const index = txn.recipients.length;
     let refusal: Refusal | undefined;
     try {
-      txn.handle = await this.router.addRecipients(txn.handle, txn.apiKey, [toMailbox(address)]);
+      if (!txn.handle) {
+        const created = await this.createWith(txn, toMailbox(address));
+        if (!txn.open) {
+          if ('handle' in created) {
+            txn.handle = created.handle;
+            this.cancel(txn, 'closed during RCPT', true);
+          }
+          return this.answer('rcpt', cb, { code: 451, message: '4.3.0 Transaction closed' });
+        }
+        if ('refusal' in created) {
+          txn.replies.set(key, created.refusal);
+          txn.logger.info({ rcpt: index, code: created.refusal.code }, 'RCPT (nothing stored)');
+          return this.answer('rcpt', cb, created.refusal);
+        }
+        txn.handle = created.handle;
+        txn.logger.info({ router_txn: txn.handle.id }, 'transaction created');
+        const mailResponse = txn.handle.json.mail_response;
+        const mailRefused = mailResponse ? replyFromRouter(mailResponse) : undefined;
+        if (mailRefused) {
+          txn.failed = mailRefused;
+          this.cancel(txn, 'MAIL refused by the router');
+          return this.answer('rcpt', cb, mailRefused);
+        }
+      } else {
+        txn.handle = await this.router.addRecipients(txn.handle, txn.apiKey, [toMailbox(address)]);
+      }
       txn.recipients.push(address.address);
       const { value, handle } = await this.router.waitFor(
         txn.handle,
@@ -179,6 +238,7 @@ export class RouterBridge {
         maxLineBytes: c.maxLineBytes,
         maxHeaderBytes: c.maxHeaderBytes,
         forbidBareNewline: c.bareNewline === 'reject',
+        maxReceivedHeaders: c.maxReceivedHeaders,
       },
       routerTimeoutMs: c.routerTimeoutMs,
       dataTimeoutMs: c.dataTimeoutMs,

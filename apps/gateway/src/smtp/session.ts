@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { SMTPServerSession } from 'smtp-server';
-import type { TransactionHandle } from '../router-client.ts';
+import type { Mailbox, TransactionHandle } from '../router-client.ts';
 import type { Refusal } from './policy.ts';
 
 /**
@@ -9,10 +9,22 @@ import type { Refusal } from './policy.ts';
  * the next MAIL. Connection log lines carry `conn` (the connection id); transaction log lines
  * carry `txn` = `<connection id>.<transaction number>`.
  */
+/**
+ * Where an SMTP transaction is created: as which sender, with which key (never logged), and
+ * whether that key is the listener's own gateway key (then the session facts go along).
+ */
+export interface Route {
+  sender: string;
+  apiKey: string;
+  gateway: boolean;
+}
+
 export class ConnectionState {
-  /** The MSA's verified credentials: sender name and API key (never logged). */
-  credentials: { sender: string; apiKey: string } | undefined;
+  /** The MSA's authenticated sender and where its mail is created. */
+  credentials: { sender: string; method: string; route: Route } | undefined;
   authFailures = 0;
+  /** MAIL commands so far (bounded per connection). */
+  mailCount = 0;
   transaction: TransactionState | undefined;
   /** The router's text for the 250 about to be sent to MAIL or RCPT (taken once). */
   okText: string | undefined;
@@ -24,13 +36,14 @@ export class ConnectionState {
     readonly logger: Logger,
   ) {}
 
-  startTransaction(number: number, sender: string, apiKey: string): TransactionState {
+  startTransaction(number: number, route: Route, mailFrom: Mailbox): TransactionState {
     this.transaction = new TransactionState(
       number,
-      sender,
-      apiKey,
+      route.sender,
+      route.apiKey,
       this.logger.child({ txn: `${this.id}.${number}` }),
     );
+    this.transaction.mailFrom = mailFrom;
     return this.transaction;
   }
 }
@@ -38,7 +51,11 @@ export class ConnectionState {
 export type TransactionPhase = 'envelope' | 'data' | 'done' | 'cancelled';
 
 export class TransactionState {
+  /** Created at the router with the first accepted recipient, not at MAIL. */
   handle: TransactionHandle | undefined;
+  mailFrom: Mailbox = { m: '' };
+  /** The session facts for the create (only with the listener's gateway key). */
+  session: Record<string, unknown> | undefined;
   phase: TransactionPhase = 'envelope';
   /** Recipients sent to the router, in order (index = position in rcpt_response). */
   readonly recipients: string[] = [];

@@ -49,6 +49,13 @@ export class FakeRouter {
   readonly log: string[] = [];
   policy: FakePolicy = { ...acceptAll };
   private readonly keys = new Map<string, string>();
+  /** Sessions sent with each create, in order (the gateway's session facts). */
+  readonly sessions: unknown[] = [];
+  /** How each sender takes SMTP submission (default `exploder`). */
+  readonly submission = new Map<
+    string,
+    { mode: 'exploder' | 'chain' | 'refused'; reason?: string }
+  >();
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly server: Server = createServer((req, res) => void this.handle(req, res));
   private seq = 0;
@@ -112,6 +119,15 @@ export class FakeRouter {
     this.log.push(`${req.method} ${path}`);
     const sender = this.keys.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));
     if (!sender) return send(res, 401, { error: { code: 'unauthorized', message: 'bad key' } });
+    const check = path.match(/^\/v1\/senders\/([^/]+)\/smtp-submission$/);
+    if (check && req.method === 'GET') {
+      const name = decodeURIComponent(check[1]!);
+      if (sender !== name) return send(res, 403, {});
+      return send(res, 200, {
+        sender: name,
+        ...(this.submission.get(name) ?? { mode: 'exploder' }),
+      });
+    }
     let m = path.match(/^\/v1\/senders\/([^/]+)\/transactions$/);
     if (m && req.method === 'POST') {
       // like the router: authentication (onRequest) before the body is validated
@@ -120,7 +136,9 @@ export class FakeRouter {
       const json = JSON.parse((await readAll(req)).toString()) as {
         mail_from?: Mailbox;
         rcpt_to?: Mailbox[];
+        session?: unknown;
       };
+      this.sessions.push(json.session);
       const unknown = Object.keys(json).filter(
         (k) => !['mail_from', 'rcpt_to', 'body', 'session'].includes(k),
       );

@@ -26,7 +26,12 @@ export function listenerConfig(overrides: Partial<ListenerConfig> = {}): Listene
     sender: 'smtp-mx',
     apiKey: MX_KEY,
     hostname: 'gateway.test',
-    greetPause: false,
+    greetPauseMs: 0,
+    maxReceivedHeaders: 25,
+    maxTransactionsPerConnection: 50,
+    authFailuresPerIp: 10,
+    authLockoutMs: 60_000,
+    authDelayMs: 0,
     reverseLookup: false,
     proxyProtocol: false,
     bareNewline: 'reject',
@@ -46,11 +51,14 @@ export function listenerConfig(overrides: Partial<ListenerConfig> = {}): Listene
 }
 
 /** A listener on port 0 in front of a fresh fake router. */
-export async function startInbound(overrides: Partial<ListenerConfig> = {}) {
+export async function startInbound(
+  overrides: Partial<ListenerConfig> = {},
+  options: { logger?: typeof silent } = {},
+) {
   const router = await new FakeRouter().addKey('smtp-mx', MX_KEY).addKey('app', MSA_KEY).start();
   const listener = new SmtpListener(listenerConfig(overrides), {
     router: new RouterClient({ baseUrl: router.url }),
-    logger: silent,
+    logger: options.logger ?? silent,
     tls: await testTls(),
   });
   const port = await listener.listen();

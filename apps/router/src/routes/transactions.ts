@@ -68,7 +68,8 @@ export function transactionRoutes(app: FastifyInstance, deps: RouteDeps): void {
     },
     async (request, reply) => {
       const ctx = contextOf(deps, request);
-      const sender = principalOf(request).senders.find((s) => s.name === request.params.sender)!;
+      const principal = principalOf(request);
+      const sender = principal.senders.find((s) => s.name === request.params.sender)!;
       // Cut-through: with a free engine slot, a deliverable transaction is created claimed.
       const slot = deps.cutThrough?.reserve();
       const result = await createTransaction({
@@ -80,6 +81,7 @@ export function transactionRoutes(app: FastifyInstance, deps: RouteDeps): void {
           maxBodyBytes: deps.maxBodyBytes,
           ...(deps.exploderContext && { exploder: { context: deps.exploderContext } }),
           lease: slot?.lease,
+          gatewayKey: principal.gateway === true,
         },
       }).catch((err: unknown) => {
         slot?.release();

@@ -10,5 +10,11 @@ export const dnsResolutionSchema = z.strictObject({
   max_hosts: z.int().min(1).default(10),
   /** resolve timeout for the whole lookup */
   lookup_timeout: secondsSchema.default(30),
+  /**
+   * Accept MX answers (and implicit MX) that point at loopback, private, link-local or other
+   * non-public addresses. Off by default: a hostile domain's MX must not turn the MTA into a
+   * way into internal networks. Static hosts and the smarthost are explicit and never checked.
+   */
+  allow_private_next_hops: z.boolean().default(false),
 });
 export type DnsResolutionConfig = z.output<typeof dnsResolutionSchema>;

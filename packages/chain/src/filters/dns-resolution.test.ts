@@ -20,6 +20,29 @@ const dns = zoneResolver({
   'noaddr.test': { TXT: [['v=spf1 -all']] },
   'broken.test': { error: 'ESERVFAIL' },
   'slow.test': { error: 'ETIMEOUT' },
+  // issue 10 item 11: MX answers that point into internal networks
+  'internal.test': {
+    MX: [
+      { exchange: 'loop.internal.test', priority: 10 },
+      { exchange: 'lan.internal.test', priority: 20 },
+      { exchange: 'link.internal.test', priority: 30 },
+      { exchange: 'mapped.internal.test', priority: 40 },
+      { exchange: '10.1.2.3', priority: 50 },
+    ],
+  },
+  'loop.internal.test': { A: ['127.0.0.1'] },
+  'lan.internal.test': { A: ['192.0.2.7', '192.168.1.10'] },
+  'link.internal.test': { AAAA: ['fe80::1'] },
+  'mapped.internal.test': { AAAA: ['::ffff:172.16.0.1'] },
+  'mixed.test': {
+    MX: [
+      { exchange: 'private.mixed.test', priority: 10 },
+      { exchange: 'public.mixed.test', priority: 20 },
+    ],
+  },
+  'private.mixed.test': { A: ['10.0.0.25'] },
+  'public.mixed.test': { A: ['192.0.2.25'], AAAA: ['2001:db8::25'] },
+  'loopback-implicit.test': { AAAA: ['::1'] },
 });
 
 const run = async (
@@ -121,5 +144,38 @@ describe('dns_resolution with several recipient domains', () => {
     const tx = testTx({ rcpt_to: [{ m: 'x@a.test' }, { m: 'y@b.test' }, { m: 'z@A.test' }] });
     const res = await runChain(r.chain, tx, testContext({ dns }), { endOfChain: accept() });
     expect(res.rcpt.map((v) => v.kind)).toEqual(['accept', 'temp', 'accept']);
+  });
+
+  it('refuses MX answers at loopback, private or link-local addresses (554 5.4.4) unless allowed', async () => {
+    const { res, tx } = await run('internal.test');
+    expect(res.rcpt[0]).toMatchObject({ kind: 'perm', response: { code: 554, enhanced: '5.4.4' } });
+    expect(tx.routing?.remote_hosts).toBeUndefined();
+    expect(res.events).toMatchObject([
+      {
+        type: 'next_hop_refused',
+        data: {
+          hosts: [
+            'loop.internal.test',
+            'lan.internal.test',
+            'link.internal.test',
+            'mapped.internal.test',
+            '10.1.2.3',
+          ],
+        },
+      },
+      { type: 'dns_failed', data: { reason: 'non_public_next_hop' } },
+    ]);
+    expect((await run('loopback-implicit.test')).res.rcpt[0]).toMatchObject({ kind: 'perm' });
+    const allowed = await run('internal.test', { allow_private_next_hops: true });
+    expect(allowed.tx.routing?.remote_hosts).toHaveLength(5);
+  });
+
+  it('keeps the public hosts of a mixed MX answer, and static hosts are never checked', async () => {
+    const { tx } = await run('mixed.test');
+    expect(tx.routing?.remote_hosts).toEqual([{ host: 'public.mixed.test', port: 25 }]);
+    const fixed = await run('internal.test', {
+      static_hosts: { 'internal.test': ['127.0.0.1:2525'] },
+    });
+    expect(fixed.tx.routing?.remote_hosts).toEqual([{ host: '127.0.0.1', port: 2525 }]);
   });
 });

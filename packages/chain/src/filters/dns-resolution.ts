@@ -1,3 +1,4 @@
+import { BlockList, isIP } from 'node:net';
 import { type DnsResolve, type MxRecord, systemResolver } from '../dns.ts';
 import type { FilterRun } from '../registry.ts';
 import { perm, temp } from '../responses.ts';
@@ -27,6 +28,72 @@ async function addresses(
   return hard
     ? { found, error: hard }
     : { found, ...(errors.some(isNxDomain) ? { error: 'ENOTFOUND' } : {}) };
+}
+
+/** Addresses that are no public next hop (RFC 6890 special-purpose, loopback, private, …). */
+const NOT_PUBLIC = (() => {
+  const b = new BlockList();
+  for (const [net, bits] of [
+    ['0.0.0.0', 8],
+    ['10.0.0.0', 8],
+    ['100.64.0.0', 10],
+    ['127.0.0.0', 8],
+    ['169.254.0.0', 16],
+    ['172.16.0.0', 12],
+    ['192.0.0.0', 24],
+    ['192.168.0.0', 16],
+    ['198.18.0.0', 15],
+    ['224.0.0.0', 4],
+    ['240.0.0.0', 4],
+  ] as const) {
+    b.addSubnet(net, bits, 'ipv4');
+  }
+  for (const [net, bits] of [
+    ['::', 127], // :: and ::1
+    ['fc00::', 7],
+    ['fe80::', 10],
+    ['ff00::', 8],
+  ] as const) {
+    b.addSubnet(net, bits, 'ipv6');
+  }
+  return b;
+})();
+
+/** Whether `ip` is loopback, private, link-local or otherwise not a public next hop. */
+export function isNonPublicAddress(ip: string): boolean {
+  const v = isIP(ip);
+  if (v === 4) return NOT_PUBLIC.check(ip, 'ipv4');
+  if (v !== 6) return false;
+  const mapped =
+    /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip) ?? /^64:ff9b::(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped) return NOT_PUBLIC.check(mapped[1]!, 'ipv4');
+  return NOT_PUBLIC.check(ip, 'ipv6');
+}
+
+/**
+ * Drops the hosts an MX answer names whose addresses (A, AAAA, or an IP literal as the
+ * exchange) include a non-public one; a host whose addresses cannot be read is kept (the
+ * gateway's connection fails on its own).
+ */
+async function publicHostsOnly(
+  dns: DnsResolve,
+  hosts: NextHop[],
+): Promise<{ hosts: NextHop[]; refused: string[] }> {
+  const verdicts = await Promise.all(
+    hosts.map(async (h) => {
+      if (isIP(h.host)) return isNonPublicAddress(h.host);
+      const answers = await Promise.allSettled([dns(h.host, 'A'), dns(h.host, 'AAAA')]);
+      return answers.some(
+        (a) =>
+          a.status === 'fulfilled' &&
+          (a.value as unknown[]).some((ip) => typeof ip === 'string' && isNonPublicAddress(ip)),
+      );
+    }),
+  );
+  return {
+    hosts: hosts.filter((_, i) => !verdicts[i]),
+    refused: hosts.filter((_, i) => verdicts[i]).map((h) => h.host),
+  };
 }
 
 /** MX lookup with RFC 5321 §5.1 implicit MX and RFC 7505 null MX. */
@@ -97,9 +164,22 @@ export const dnsResolution: FilterRun<'dns_resolution'> = async (tx, config, ctx
         config.lookup_timeout * 1000,
       );
     });
-    lookup = await Promise.race([resolveNextHops(dns, domain, config.port), timeout]).finally(() =>
-      clearTimeout(timer),
-    );
+    const resolve = async (): Promise<Lookup> => {
+      const found = await resolveNextHops(dns, domain, config.port);
+      if ('fail' in found || config.allow_private_next_hops) return found;
+      const checked = await publicHostsOnly(dns, found.hosts);
+      if (checked.refused.length) tx.event('next_hop_refused', { domain, hosts: checked.refused });
+      if (checked.hosts.length > 0) return { hosts: checked.hosts };
+      return {
+        fail: perm(
+          `the mail servers of ${domain} are at loopback, private or link-local addresses`,
+          554,
+          '5.4.4',
+        ),
+        reason: 'non_public_next_hop',
+      };
+    };
+    lookup = await Promise.race([resolve(), timeout]).finally(() => clearTimeout(timer));
   }
   if ('fail' in lookup) {
     tx.event('dns_failed', { domain, reason: lookup.reason });

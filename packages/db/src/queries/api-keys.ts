@@ -26,7 +26,7 @@ export function generateApiKey(): { key: string; prefix: string } {
 /** Creates a key; the plaintext is returned here once and stored only as a hash. */
 export async function createApiKey(
   db: DbOrTx,
-  input: { senderId: string; name?: string; key?: string },
+  input: { senderId: string; name?: string; key?: string; gateway?: boolean },
 ): Promise<{ key: string; apiKey: ApiKey }> {
   let key = input.key;
   let prefix: string;
@@ -40,7 +40,13 @@ export async function createApiKey(
   const [row] = await withDbErrors(() =>
     db
       .insert(apiKeys)
-      .values({ senderId: input.senderId, name: input.name ?? '', prefix, hash: hashApiKey(key) })
+      .values({
+        senderId: input.senderId,
+        name: input.name ?? '',
+        prefix,
+        hash: hashApiKey(key),
+        gateway: input.gateway ?? false,
+      })
       .returning(),
   );
   return { key, apiKey: row! };

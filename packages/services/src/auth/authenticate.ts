@@ -11,6 +11,8 @@ export interface Principal {
   senders: Sender[];
   /** An operator (console) acts on every sender's transactions; API keys never do. */
   anySender?: boolean;
+  /** A gateway key (the SMTP gateway's own credential): may set a transaction's `session`. */
+  gateway?: boolean;
 }
 
 /** The principal of a console operator or a system component: sees every transaction. */
@@ -46,7 +48,11 @@ export async function authenticate({
     });
   }
   await Promise.all(rows.map((r) => touchApiKey(ctx.db, r.apiKey.id)));
-  return { keyPrefix: rows[0]!.apiKey.prefix, senders: rows.map((r) => r.sender) };
+  return {
+    keyPrefix: rows[0]!.apiKey.prefix,
+    senders: rows.map((r) => r.sender),
+    ...(rows.every((r) => r.apiKey.gateway) && { gateway: true }),
+  };
 }
 
 /** The sender named in the URL, if the key belongs to it and it is enabled; 403 otherwise. */

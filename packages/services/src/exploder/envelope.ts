@@ -10,6 +10,8 @@ import {
 import { type DbOrTx, getSenderByName, insertTransaction } from '@koukan/db';
 import type { Mailbox, RetryPolicy, Sender, SmtpResponse, Transaction } from '@koukan/db/schema';
 import { chainByName, type ServiceContext, validatedChain } from '../context.ts';
+import { AppError } from '../errors.ts';
+import { submissionMode } from './submission.ts';
 
 /**
  * The host's port for the exploder's envelope phase: the chain context (logger, DNS, …) the
@@ -34,10 +36,19 @@ export interface ExploderPlan {
 export const DOWNSTREAM_RETRY: RetryPolicy = { schedule: [60], max_attempts: 1 };
 export const DOWNSTREAM_NOTIFICATION = { enabled: false };
 
-/** The exploder plan of `sender`'s output chain, undefined when it has no exploder. */
+/**
+ * The exploder plan of `sender`'s output chain, undefined when it has no exploder.
+ *
+ * `submitter`: the sender that authenticated on the gateway's MSA (the gateway's `session.auth
+ * .user`, trusted because only a gateway key may set it). When it is another sender than the
+ * MSA's own, its mail fans out into transactions of *that* sender (its chain, retries and
+ * notifications) instead of `output_chain`'s: one key, REST and SMTP. A sender that cannot take
+ * SMTP submission is refused (422 naming `body.session.auth.user`).
+ */
 export async function exploderPlan(
   ctx: ServiceContext,
   sender: Sender,
+  submitter?: string,
 ): Promise<ExploderPlan | undefined> {
   if (!sender.outputChain) return undefined;
   const row = await chainByName(ctx, sender.outputChain);
@@ -46,11 +57,29 @@ export async function exploderPlan(
   if (!valid.ok) return undefined;
   const index = valid.chain.findIndex((e) => e.filter === 'exploder');
   const config = valid.chain[index] as EntryOf<'exploder'>;
-  return {
-    prefix: valid.chain.slice(0, index),
-    config,
-    upstream: await getSenderByName(ctx.db, config.output_chain),
-  };
+  const prefix = valid.chain.slice(0, index);
+  if (submitter && submitter !== sender.name) {
+    const target = await submissionMode(ctx, submitter);
+    if (target.mode !== 'chain') {
+      const reason =
+        target.mode === 'refused' ? target.reason : 'its own chain fans out (exploder)';
+      throw new AppError(
+        'unprocessable',
+        `sender "${submitter}" cannot take SMTP submission: ${reason}`,
+        {
+          details: [{ field: 'body.session.auth.user', message: reason }],
+        },
+      );
+    }
+    return { prefix, config, upstream: target.sender };
+  }
+  return { prefix, config, upstream: await getSenderByName(ctx.db, config.output_chain) };
+}
+
+/** The authenticated sender named by a stored or requested session, if any. */
+export function submitterOf(session: unknown): string | undefined {
+  const user = (session as { auth?: { user?: unknown } } | undefined)?.auth?.user;
+  return typeof user === 'string' ? user : undefined;
 }
 
 /** One added recipient's RCPT answer, and whether an upstream transaction is created for it. */

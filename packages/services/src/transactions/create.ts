@@ -27,6 +27,7 @@ import {
   type ExploderEnvelopeHook,
   exploderPlan,
   screenRecipients,
+  submitterOf,
 } from '../exploder/envelope.ts';
 import { builderParts } from './message-builder-schema.ts';
 import { checkRecipientCount } from './recipients.ts';
@@ -35,6 +36,7 @@ import {
   createTransactionRequestSchema,
   type TransactionView,
 } from './schemas.ts';
+import { assertSessionAllowed } from './session.ts';
 import { loadBlobs, toView } from './view.ts';
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -53,6 +55,8 @@ export interface CreateTransactionInput {
    * under this lease, if it is created deliverable in one statement (a whole inline body).
    */
   lease?: { owner: string; leaseMs: number } | undefined;
+  /** The caller presented a gateway key: only then may the request carry `session`. */
+  gatewayKey?: boolean | undefined;
 }
 
 export interface CreateTransactionResult {
@@ -193,6 +197,7 @@ export async function createTransaction({
 }: ServiceCall<CreateTransactionInput>): Promise<CreateTransactionResult> {
   const request = parseInput(createTransactionRequestSchema, input.request, 'body');
   const { sender } = input;
+  assertSessionAllowed(request.session, input.gatewayKey === true);
   // Only a request with an Idempotency-Key is ever compared with a later one: hashed then only.
   const key = input.idempotencyKey;
   const idem: Idempotency | undefined = key ? { key, hash: requestHash(request) } : undefined;
@@ -204,7 +209,7 @@ export async function createTransaction({
   const maxBodyBytes = input.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   // A downstream (exploder) transaction: each recipient is answered now, by the filters
   // before the exploder, and fans out into its own upstream transaction.
-  const plan = await exploderPlan(ctx, sender);
+  const plan = await exploderPlan(ctx, sender, submitterOf(request.session));
   const answers =
     plan && request.rcpt_to.length > 0
       ? await screenRecipients(plan, input.exploder ?? { context: { logger: ctx.logger } }, {
@@ -214,6 +219,18 @@ export async function createTransaction({
           rcpt_to: request.rcpt_to,
         })
       : [];
+  // The gateway stores nothing for an SMTP transaction before its first accepted recipient:
+  // a refusal of every recipient is answered (422, each refusal in `details`) and not stored.
+  if (input.gatewayKey && request.session && answers.length > 0) {
+    if (!answers.some((a) => a.explode)) {
+      throw new AppError('unprocessable', 'no recipient was accepted; nothing was stored', {
+        details: answers.map((a, i) => ({
+          field: `body.rcpt_to.${i}`,
+          message: `${a.response.code} ${a.response.message}`,
+        })),
+      });
+    }
+  }
   const row = {
     senderId: sender.id,
     status: 'queued' as const,

@@ -7,6 +7,7 @@ import {
   type ExploderEnvelopeHook,
   exploderPlan,
   screenRecipients,
+  submitterOf,
 } from '../exploder/envelope.ts';
 import { loadOwned } from './access.ts';
 import { checkRecipientCount } from './recipients.ts';
@@ -70,7 +71,10 @@ export async function patchTransaction({
   }
   // A downstream (exploder) transaction: the added recipients are answered now (rcpt_response)
   // by the filters before the exploder, and each accepted one gets its upstream transaction.
-  const plan = added.length > 0 ? await exploderPlan(ctx, sender) : undefined;
+  const plan =
+    added.length > 0
+      ? await exploderPlan(ctx, sender, submitterOf(transaction.metadata.session))
+      : undefined;
   const answers = plan
     ? await screenRecipients(plan, input.exploder ?? { context: { logger: ctx.logger } }, {
         id: transaction.id,

@@ -2,6 +2,9 @@ import { schema } from '@koukan/db';
 import { z } from 'zod';
 import { isValidEsmtpValue, mailboxProblem } from './address.ts';
 import { messageBuilderSchema } from './message-builder-schema.ts';
+import { sessionSchema } from './session.ts';
+
+export { sessionSchema };
 
 /** Request and response shapes of the transaction API, shared by REST and tRPC. */
 
@@ -56,27 +59,6 @@ export const bodyInputSchema = z.union([
 export type BodyInput = z.infer<typeof bodyInputSchema>;
 
 export const MAX_RECIPIENTS = 1000;
-
-/** What the SMTP gateway knows of the client connection, for Received: and policies. */
-export const sessionSchema = z
-  .strictObject({
-    remote_ip: z.string().max(64).optional(),
-    remote_host: z.string().max(255).optional(),
-    helo: z.string().max(255).optional(),
-    local_host: z.string().max(255).optional(),
-    protocol: z.string().max(16).optional(),
-    tls: z
-      .strictObject({
-        protocol: z.string().max(32).optional(),
-        cipher: z.string().max(128).optional(),
-        bits: z.number().int().nonnegative().optional(),
-      })
-      .optional(),
-    auth: z
-      .strictObject({ user: z.string().max(255), method: z.string().max(32).optional() })
-      .optional(),
-  })
-  .describe('The SMTP session this transaction arrived on (set by the gateway).');
 
 export const createTransactionRequestSchema = z
   .strictObject({

@@ -1,4 +1,4 @@
-import { index, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, index, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, id } from '../columns.ts';
 import { senders } from '../senders/table.ts';
 
@@ -17,6 +17,8 @@ export const apiKeys = pgTable(
     name: text('name').notNull().default(''),
     prefix: text('prefix').notNull(),
     hash: text('hash').notNull(),
+    /** The SMTP gateway's own credential: may set a transaction's `session` facts. */
+    gateway: boolean('gateway').notNull().default(false),
     createdAt: createdAt(),
     lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
