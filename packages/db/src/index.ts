@@ -12,6 +12,7 @@ export * from './queries/blobs.ts';
 export * from './queries/chains.ts';
 export * from './queries/create-transaction.ts';
 export * from './queries/delivery.ts';
+export * from './queries/exploder.ts';
 export * from './queries/events.ts';
 export * from './queries/instances.ts';
 export * from './queries/meta.ts';

@@ -70,7 +70,7 @@ export function transactionRoutes(app: FastifyInstance, deps: RouteDeps): void {
       const ctx = contextOf(deps, request);
       const sender = principalOf(request).senders.find((s) => s.name === request.params.sender)!;
       // Cut-through: with a free engine slot, a deliverable transaction is created claimed.
-      const slot = deps.cutThrough?.reserve();
+      const slot = deps.cutThrough?.reserve(sender.id);
       const result = await createTransaction({
         ctx,
         input: {
