@@ -89,7 +89,7 @@ describe('a burst of inbound SMTP mail', () => {
       from: 'sender@example.net',
       rcpt: (i) => `user${i}@burst.test`,
       body: (i) =>
-        `Subject: burst ${i}\r\nMessage-ID: <burst-${i}@example.net>\r\n\r\n${'x'.repeat(2000)}`,
+        `Subject: burst ${i}\r\nMessage-ID: <burst-${i}@example.net>\r\n\r\n${`${'x'.repeat(76)}\r\n`.repeat(25)}`,
       // A REST message created while the burst is being answered and relayed.
       onDataEnded: () => {
         created = fetch(

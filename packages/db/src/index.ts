@@ -13,6 +13,7 @@ export * from './queries/chains.ts';
 export * from './queries/create-transaction.ts';
 export * from './queries/delivery.ts';
 export * from './queries/exploder.ts';
+export * from './queries/small-body.ts';
 export * from './queries/events.ts';
 export * from './queries/instances.ts';
 export * from './queries/meta.ts';

@@ -75,23 +75,33 @@ export async function smtpBurst(options: {
   from: string;
   rcpt: (i: number) => string;
   body: (i: number) => string;
+  /** Sessions set up at once before the burst (default 20). */
+  setupConcurrency?: number;
   /** Called once every session has ended DATA (the replies are still to come). */
   onDataEnded?: () => void;
 }): Promise<BurstResult> {
-  const opened = await Promise.all(
-    Array.from({ length: options.sessions }, async (_, i) => {
-      const s = await Session.open(options.port);
-      await s.reply().then((greeting) => {
-        if (!greeting.startsWith('220')) throw new Error(`greeting: ${greeting}`);
-      });
-      await s.command('EHLO burst.test', /^250/);
-      await s.command(`MAIL FROM:<${options.from}>`, /^250/);
-      await s.command(`RCPT TO:<${options.rcpt(i)}>`, /^250/);
-      await s.command('DATA', /^354/);
-      s.write(options.body(i).replace(/\r?\n/g, '\r\n').replace(/^\./gm, '..'));
-      return s;
-    }),
-  );
+  // Sessions are set up a few at a time (as mail arrives), then all end DATA together.
+  const setup = options.setupConcurrency ?? 20;
+  const opened: Session[] = [];
+  for (let first = 0; first < options.sessions; first += setup) {
+    const wave = Array.from(
+      { length: Math.min(setup, options.sessions - first) },
+      (_, k) => first + k,
+    );
+    opened.push(...(await Promise.all(wave.map((i) => openOne(i)))));
+  }
+  async function openOne(i: number): Promise<Session> {
+    const s = await Session.open(options.port);
+    await s.reply().then((greeting) => {
+      if (!greeting.startsWith('220')) throw new Error(`greeting: ${greeting}`);
+    });
+    await s.command('EHLO burst.test', /^250/);
+    await s.command(`MAIL FROM:<${options.from}>`, /^250/);
+    await s.command(`RCPT TO:<${options.rcpt(i)}>`, /^250/);
+    await s.command('DATA', /^354/);
+    s.write(options.body(i).replace(/\r?\n/g, '\r\n').replace(/^\./gm, '..'));
+    return s;
+  }
   const started = performance.now();
   for (const s of opened) s.write('\r\n.\r\n');
   options.onDataEnded?.();
