@@ -9,7 +9,7 @@ import {
 } from '@koukan/db';
 import type { Transaction } from '@koukan/db/schema';
 import { type DsnOptions, generateDsn } from '@koukan/services';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, or, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import {
   fanIn,
@@ -50,13 +50,27 @@ const MARGIN_S = 2;
 
 /** The upstream transactions exploded from `downstreamId`, by recipient index. */
 async function upstreamsOf(db: Db, downstreamId: string): Promise<Map<number, Transaction>> {
+  return (await familyOf(db, downstreamId)).upstreams;
+}
+
+/** The downstream and its upstreams, in one query. */
+async function familyOf(db: Db, downstreamId: string) {
   const rows = await db
     .select()
     .from(t)
     .where(
-      and(eq(t.parentId, downstreamId), sql`${t.metadata}->>'exploded_from' = ${downstreamId}`),
+      or(
+        eq(t.id, downstreamId),
+        and(eq(t.parentId, downstreamId), sql`${t.metadata}->>'exploded_from' = ${downstreamId}`),
+      ),
     );
-  return new Map(rows.map((r) => [Number(r.metadata.rcpt_index), r]));
+  const upstreams = new Map<number, Transaction>();
+  let downstream: Transaction | undefined;
+  for (const r of rows) {
+    if (r.id === downstreamId) downstream = r;
+    else upstreams.set(Number(r.metadata.rcpt_index), r);
+  }
+  return { downstream, upstreams };
 }
 
 /**
@@ -70,11 +84,10 @@ async function upstreamsOf(db: Db, downstreamId: string): Promise<Map<number, Tr
 export function createExploderFilter(deps: ExploderDeps): FilterRun<'exploder'> {
   const now = deps.now ?? (() => new Date());
   return async (tx, config, ctx) => {
-    const downstream = await getTransaction(deps.db, tx.id);
+    const { downstream, upstreams } = await familyOf(deps.db, tx.id);
     if (!downstream?.bodyBlobId) {
       return { kind: 'done', data: temp('the downstream transaction has no stored body') };
     }
-    const upstreams = await upstreamsOf(deps.db, tx.id);
     // Every recipient accepted at RCPT has its upstream and takes part in the fan-in, even one
     // a filter before the exploder refuses now (the client was told 250 at RCPT and only reads
     // the DATA answer). A recipient without one keeps the answer it got at RCPT.

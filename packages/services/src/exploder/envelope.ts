@@ -49,7 +49,9 @@ export async function exploderPlan(
   return {
     prefix: valid.chain.slice(0, index),
     config,
-    upstream: await getSenderByName(ctx.db, config.output_chain),
+    upstream:
+      ctx.config?.getSender?.(config.output_chain) ??
+      (await getSenderByName(ctx.db, config.output_chain)),
   };
 }
 
