@@ -5,8 +5,9 @@
  * to each, once with a connection per message and once with reuse; then an MSA run with AUTH
  * (nodemailer, pooled connections). Prints accepted/s and delivered/s, Koukan ÷ Postfix, and
  * the peak RSS of each Koukan process.
- * Usage: DATABASE_URL=postgres://… npm run bench:smtp [-- messages sessions size]
- * (default 5000 × 4096 bytes over 20 sessions). Ports from BENCH_PORT_BASE (default 15000).
+ * Usage: DATABASE_URL=postgres://… npm run bench:smtp [-- messages sessions size portBase]
+ * (default 5000 × 4096 bytes over 20 sessions; ports from 15000: router, +1 gateway, +4 MX,
+ * +5 MSA, +10 Postfix, +11 smtp-sink).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,7 +21,7 @@ import { havePostfix, smtpSource, startPostfix, startSmtpSink } from './postfix.
 const messages = Number(process.argv[2] ?? 5000);
 const sessions = Number(process.argv[3] ?? 20);
 const size = Number(process.argv[4] ?? 4096);
-const base = Number(process.env.BENCH_PORT_BASE ?? 15000);
+const base = Number(process.argv[5] ?? 15000);
 const ports = {
   router: base,
   gateway: base + 1,
