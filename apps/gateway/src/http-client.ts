@@ -23,8 +23,12 @@ export interface HttpRequest {
   signal?: AbortSignal;
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 256 });
+// No per-host socket cap: each SMTP session holds up to two requests to the router at once (a
+// body upload streaming while DATA arrives, a long-poll for the reply), so a cap below twice
+// the SMTP client limit (KOUKAN_SMTP_MAX_CLIENTS) queues new sessions' commands behind
+// sessions still sending DATA — a burst then times out at MAIL. The SMTP client limit bounds it.
+const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
+const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
 
 export class HttpError extends Error {
   constructor(

@@ -46,6 +46,11 @@ export interface BuildAppOptions {
   longPollsPerKey?: number;
   /** LISTEN for NOTIFY hints (default true). */
   listen?: boolean;
+  /**
+   * The process's change watcher, when the host shares it (the exploder's fan-in waits on it
+   * too): started by the host, stopped by the app's close. Default: the app makes its own.
+   */
+  watcher?: TransactionWatcher;
   /** Process-wide default metrics (CPU, memory, event loop); default false (main.ts sets it). */
   defaultMetrics?: boolean;
   /** The live configuration (the delivery engine's cache): spares the request path chain reads. */
@@ -131,13 +136,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   installErrorHandlers(app);
   installHttpLimits(app, { bodyTimeoutMs: options.bodyTimeoutMs ?? 30_000 });
 
-  const watcher = new TransactionWatcher({
-    pool: options.pool,
-    logger: logger.child({ component: 'long-poll' }),
-    pollIntervalMs: options.longPollIntervalMs ?? 500,
-    listen: options.listen ?? true,
-  });
-  await watcher.start();
+  const watcher =
+    options.watcher ??
+    new TransactionWatcher({
+      pool: options.pool,
+      logger: logger.child({ component: 'long-poll' }),
+      pollIntervalMs: options.longPollIntervalMs ?? 500,
+      listen: options.listen ?? true,
+    });
+  if (!options.watcher) await watcher.start();
   // Wake long-polls at shutdown so close() does not wait 30 s for them.
   app.addHook('preClose', async () => {
     await watcher.stop();

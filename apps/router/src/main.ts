@@ -7,6 +7,7 @@ import { createChainRunner } from './engine/chain-runner.ts';
 import { type EngineHandle, startEngine } from './engine/index.ts';
 import { loadEnv, retentionOptions } from './env.ts';
 import { createExploderFilter } from './exploder/index.ts';
+import { TransactionWatcher } from './long-poll/watcher.ts';
 
 /** The router process: migrate, serve, and shut down cleanly on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
@@ -34,12 +35,21 @@ async function main(): Promise<void> {
     secrets: envSecrets(env.secrets),
     hostname: env.KOUKAN_HOSTNAME,
   };
+  // One change watcher per process: the long-poll and the exploder's fan-in wait on it.
+  const watcher = new TransactionWatcher({
+    pool: handle.pool,
+    logger: logger.child({ component: 'long-poll' }),
+  });
+  await watcher.start();
   let engine: EngineHandle | undefined;
-  // The exploder fans SMTP transactions out per recipient; it kicks their upstreams here.
+  // The exploder fans SMTP transactions out per recipient; it starts their upstreams at once
+  // and waits for them parked (no engine slot), woken by the watcher.
   const exploder = createExploderFilter({
     db: handle.db,
     logger: logger.child({ module: 'exploder' }),
-    kick: (id) => engine?.kick(id),
+    watcher,
+    kickAll: async (ids) => (engine ? engine.kickAll(ids) : []),
+    park: (id, wait) => (engine ? engine.park(id, wait) : wait()),
     dsn,
   });
   engine =
@@ -60,6 +70,8 @@ async function main(): Promise<void> {
             implementations: { exploder },
           }),
           dsn,
+          // An outcome written here wakes this process's long-polls and fan-ins at once.
+          onRecorded: (id) => watcher.hint(id),
         })
       : undefined;
   // Cut-through: the replica that stores a deliverable transaction runs it at once.
@@ -67,6 +79,7 @@ async function main(): Promise<void> {
   const app = await buildApp({
     db: handle.db,
     pool: handle.pool,
+    watcher,
     logger,
     maxBodyBytes: env.KOUKAN_MAX_BODY_BYTES,
     uploadIdleTimeoutMs: env.KOUKAN_UPLOAD_IDLE_TIMEOUT_MS,

@@ -1,6 +1,6 @@
 import { validateChain } from '@koukan/chain';
 import { type Db, getChainByName } from '@koukan/db';
-import type { Chain } from '@koukan/db/schema';
+import type { Chain, Sender } from '@koukan/db/schema';
 import type { Logger } from 'pino';
 
 /**
@@ -23,6 +23,8 @@ export interface ServiceContext {
 
 export interface ConfigView {
   getChain(name: string): Chain | undefined;
+  /** A sender by name or id, as the live configuration has it. */
+  getSender?(nameOrId: string): Sender | undefined;
 }
 
 /** A chain by name: from the live configuration when it has it, else from the database. */

@@ -12,13 +12,15 @@ import {
 import { type RunningAttempt, runAttempt } from './attempt.ts';
 import { startConfigCache } from './config-cache.ts';
 import { retentionDefaults, runRetentionPass } from './retention.ts';
+import { Slots } from './slots.ts';
 import type { EngineHandle, EngineOptions } from './types.ts';
 
 /**
  * Starts a delivery engine replica: registers it in `instances` and heartbeats, loads the live
  * configuration, and claims due work into leases every `pollIntervalMs` (at once again after a
- * full batch), running at most `concurrency` attempts. `kick(id)` runs a new transaction at once.
- * Resolves once the first claim pass has run.
+ * full batch or when a slot frees), with at most `concurrency` attempts working; attempts that
+ * wait for others (`park`) hold no slot. Slots are shared fairly between senders (`Slots`).
+ * `kick(id)` runs a new transaction at once. Resolves once the first claim pass has run.
  */
 export async function startEngine(options: EngineOptions): Promise<EngineHandle> {
   const { db, logger: baseLogger } = options;
@@ -48,10 +50,13 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
   };
 
   const running = new Map<string, RunningAttempt>();
-  /** Slots promised to transactions being created (cut-through), not yet running. */
-  let reserved = 0;
   let stopping = false;
   let wake: (() => void) | undefined;
+  // A freed slot starts a claim pass at once only when due work was left waiting; otherwise
+  // new work arrives by cut-through, or the next pass finds it.
+  const slots = new Slots(concurrency, () => {
+    if (slots.contended) wake?.();
+  });
   const nap = (ms: number) =>
     new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, ms);
@@ -70,28 +75,49 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
     running.get(id)?.abort('lease_lost');
     const attempt = runAttempt(deps, claimed);
     running.set(id, attempt);
+    slots.take(id, claimed.transaction.senderId);
     if (claimed.abandoned) {
       logger.warn(
         { transactionId: id, previousOwner: claimed.abandoned.instanceId },
         'took over an expired lease',
       );
     }
-    void attempt.done.finally(() => {
-      if (running.get(id) === attempt) running.delete(id);
-      wake?.(); // a slot is free
-    });
+    void attempt.done.then(
+      (end) => {
+        if (running.get(id) === attempt) {
+          running.delete(id);
+          slots.leave(id); // a slot is free
+        }
+        if (end === 'recorded') options.onRecorded?.(id);
+      },
+      () => {},
+    );
   }
 
-  async function claim(limit: number, id?: string): Promise<number> {
-    const claimed = await claimTransactions(db, {
-      owner,
-      leaseMs,
-      limit,
-      exclude: [...running.keys()],
-      ...(id && { id }),
-    });
-    for (const c of claimed) launch(c);
-    return claimed.length;
+  /**
+   * Claims due work (fairly between senders), or the given transactions (cut-through), into
+   * at most `want` free slots, held while the claim is in flight so concurrent claims never
+   * take more slots than there are.
+   */
+  async function claim(want: number, ids?: string[]): Promise<ClaimedTransaction[]> {
+    const limit = slots.hold(want);
+    if (limit <= 0) return [];
+    try {
+      const skipSenders = ids ? slots.overShare() : [];
+      const claimed = await claimTransactions(db, {
+        owner,
+        leaseMs,
+        limit,
+        exclude: slots.ids(),
+        held: slots.held(),
+        ...(ids && { ids }),
+        ...(skipSenders.length && { skipSenders }),
+      });
+      for (const c of claimed) launch(c);
+      return claimed;
+    } finally {
+      slots.unreserve(limit, false);
+    }
   }
 
   let firstPassDone!: () => void;
@@ -100,15 +126,16 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
   });
   const loop = (async () => {
     while (!stopping) {
-      const free = concurrency - running.size - reserved;
-      if (free <= 0) {
+      const limit = slots.free;
+      if (limit <= 0) {
         await nap(pollIntervalMs);
         continue;
       }
-      const limit = free;
       let n = 0;
       try {
-        n = await claim(limit);
+        n = (await claim(limit)).length;
+        // Every free slot taken: more due work may wait, so cut-through yields to fairness.
+        slots.contended = n === limit;
       } catch (err) {
         logger.error({ err }, 'claiming due work failed');
       }
@@ -151,34 +178,55 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
     }, retentionOptions.intervalMs);
   retention?.unref();
 
+  async function kickAll(ids: string[]): Promise<string[]> {
+    const wanted = ids.filter((id) => !slots.has(id));
+    const limit = Math.min(wanted.length, slots.free);
+    // Work left for the poll loop: it runs as soon as a slot frees.
+    if (limit < wanted.length) slots.contended = true;
+    if (stopping || limit <= 0) return [];
+    try {
+      return (await claim(limit, wanted)).map((c) => c.transaction.id);
+    } catch (err) {
+      logger.warn({ err, transactionIds: wanted }, 'cut-through claim failed');
+      return [];
+    }
+  }
+
   logger.info({ concurrency, leaseMs }, 'delivery engine started');
   return {
     instanceId: owner,
     config,
-    async kick(id) {
-      if (stopping || running.has(id) || running.size + reserved >= concurrency) return false;
+    kick: async (id) => (await kickAll([id])).length === 1,
+    kickAll,
+    async park(id, wait) {
+      if (!running.has(id) || !slots.park(id)) return wait();
       try {
-        return (await claim(1, id)) === 1;
-      } catch (err) {
-        logger.warn({ err, transactionId: id }, 'cut-through claim failed');
-        return false;
+        return await wait();
+      } finally {
+        await slots.resume(id);
       }
     },
-    reserve() {
-      if (stopping || running.size + reserved >= concurrency) return undefined;
-      reserved++;
+    reserve(senderId) {
+      if (stopping || !slots.reserve(senderId)) return undefined;
       let open = true;
       const close = () => {
         if (!open) return false;
         open = false;
-        reserved--;
+        slots.unreserve();
         return true;
       };
       return {
         lease: { owner, leaseMs },
         run(claimed) {
-          if (!close()) return;
-          if (!stopping) return launch(claimed);
+          if (!open) return;
+          open = false;
+          // The reserved slot passes to the attempt without ever being free in between.
+          if (!stopping) {
+            launch(claimed);
+            slots.unreserve();
+            return;
+          }
+          slots.unreserve();
           // Stopped while it was being created: give it back to the queue at once.
           releaseLeases(db, { owner, ids: [claimed.transaction.id] }).catch((err: unknown) =>
             logger.warn({ err }, 'releasing a cut-through lease at stop failed'),
@@ -190,6 +238,7 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
       };
     },
     inflight: () => [...running.keys()],
+    load: () => ({ working: slots.working, waiting: slots.waiting }),
     runRetention,
     async stop(stopOptions = {}) {
       if (stopping) return;

@@ -75,6 +75,11 @@ export interface EngineOptions {
   /** The clock for retry schedules and retention (the lease clock is the database's). */
   now?: () => Date;
   version?: string;
+  /**
+   * Called when an attempt's outcome is recorded: an in-process change hint (the long-poll and
+   * the exploder's fan-in wake at once, without waiting for NOTIFY or the fallback poll).
+   */
+  onRecorded?: (id: string) => void;
 }
 
 export interface StopOptions {
@@ -92,14 +97,25 @@ export interface EngineHandle {
    * replica is stopping or at its concurrency limit (the poll loop then picks it up).
    */
   kick(id: string): Promise<boolean>;
+  /** Cut-through of several transactions in one claim; resolves with the ids started. */
+  kickAll(ids: string[]): Promise<string[]>;
+  /**
+   * Waiting is not work: the attempt of transaction `id` holds no slot while `wait` runs (it
+   * waits for other transactions), then takes one again, ahead of new claims, to finish.
+   * Runs `wait` as it is when `id` is not an attempt of this replica.
+   */
+  park<T>(id: string, wait: () => Promise<T>): Promise<T>;
   /**
    * Cut-through at creation: a slot for one transaction about to be created, with the lease to
    * create it under (in flight, first attempt open); undefined when this replica is full or
-   * stopping. The caller either `run`s what it created claimed or `release`s the slot.
+   * stopping, or `senderId` holds its share of slots while other senders' work waits. The
+   * caller either `run`s what it created claimed or `release`s the slot.
    */
-  reserve(): CutThroughSlot | undefined;
+  reserve(senderId?: string): CutThroughSlot | undefined;
   /** Ids of the attempts running on this replica. */
   inflight(): string[];
+  /** Attempts working (holding a slot) and waiting (parked, no slot) on this replica. */
+  load(): { working: number; waiting: number };
   /** One retention pass now (it also runs periodically). */
   runRetention(): Promise<import('./retention.ts').RetentionResult>;
   /**

@@ -1,15 +1,15 @@
 import { type FilterRun, temp, type Verdict } from '@koukan/chain';
 import {
-  adjustBlobRefs,
   appendEvent,
   type Db,
   getTransaction,
   schema,
+  shareBodyWithUpstreams,
   updateTransaction,
 } from '@koukan/db';
 import type { Transaction } from '@koukan/db/schema';
 import { type DsnOptions, generateDsn } from '@koukan/services';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, or, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import {
   fanIn,
@@ -19,16 +19,28 @@ import {
   verdictOf,
 } from './fan-in.ts';
 
+/** Change notifications of transactions (the router's `TransactionWatcher`). */
+export interface ChangeWatcher {
+  waitForAny(
+    watched: { id: string; version: number }[],
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<'changed' | 'timeout' | 'closed'>;
+}
+
 export interface ExploderDeps {
   db: Db;
   logger: Logger;
-  /** Starts an upstream transaction at once (the engine handle's `kick`); the engine's poll
-   * loop picks it up anyway when this is absent or declines. */
-  kick?: (id: string) => Promise<boolean> | boolean | undefined;
+  /** Wakes the fan-in when an upstream changes: NOTIFY hints, in-process hints from the
+   * engine, and the watcher's one fallback poll for every watched row (no per-waiter polling). */
+  watcher: ChangeWatcher;
+  /** Starts upstream transactions at once (the engine handle's `kickAll`); the engine's poll
+   * loop picks them up anyway when this is absent or declines. */
+  kickAll?: (ids: string[]) => Promise<string[]>;
+  /** Runs the wait for the upstreams without holding an engine slot (the engine's `park`). */
+  park?: <T>(id: string, wait: () => Promise<T>) => Promise<T>;
   /** For DSNs of upstreams that failed for good while the client was told 250. */
   dsn?: DsnOptions;
-  /** How often the upstreams' state is read while waiting. Default 100 ms. */
-  pollMs?: number;
   now?: () => Date;
 }
 
@@ -38,32 +50,44 @@ const MARGIN_S = 2;
 
 /** The upstream transactions exploded from `downstreamId`, by recipient index. */
 async function upstreamsOf(db: Db, downstreamId: string): Promise<Map<number, Transaction>> {
+  return (await familyOf(db, downstreamId)).upstreams;
+}
+
+/** The downstream and its upstreams, in one query. */
+async function familyOf(db: Db, downstreamId: string) {
   const rows = await db
     .select()
     .from(t)
     .where(
-      and(eq(t.parentId, downstreamId), sql`${t.metadata}->>'exploded_from' = ${downstreamId}`),
+      or(
+        eq(t.id, downstreamId),
+        and(eq(t.parentId, downstreamId), sql`${t.metadata}->>'exploded_from' = ${downstreamId}`),
+      ),
     );
-  return new Map(rows.map((r) => [Number(r.metadata.rcpt_index), r]));
+  const upstreams = new Map<number, Transaction>();
+  let downstream: Transaction | undefined;
+  for (const r of rows) {
+    if (r.id === downstreamId) downstream = r;
+    else upstreams.set(Number(r.metadata.rcpt_index), r);
+  }
+  return { downstream, upstreams };
 }
 
 /**
  * The delivery engine's `exploder` (DATA phase): the envelope phase (packages/services
  * `exploder/envelope.ts`) created one upstream transaction per accepted recipient; this shares
- * the downstream's body blob with each, makes them due and kicks them, waits up to
- * `data_timeout` for each one's first attempt, and answers DATA with the fan-in
- * (`fanIn`). Recipients without an upstream keep the answer they got at RCPT.
+ * the downstream's body blob with each, makes them due and starts them at once (cut-through),
+ * waits up to `data_timeout` for each one's first attempt — parked, holding no engine slot,
+ * woken by change notifications — and answers DATA with the fan-in (`fanIn`). Recipients
+ * without an upstream keep the answer they got at RCPT.
  */
 export function createExploderFilter(deps: ExploderDeps): FilterRun<'exploder'> {
-  const pollMs = deps.pollMs ?? 100;
   const now = deps.now ?? (() => new Date());
   return async (tx, config, ctx) => {
-    const downstream = await getTransaction(deps.db, tx.id);
+    const { downstream, upstreams } = await familyOf(deps.db, tx.id);
     if (!downstream?.bodyBlobId) {
       return { kind: 'done', data: temp('the downstream transaction has no stored body') };
     }
-    const blobId = downstream.bodyBlobId;
-    const upstreams = await upstreamsOf(deps.db, tx.id);
     // Every recipient accepted at RCPT has its upstream and takes part in the fan-in, even one
     // a filter before the exploder refuses now (the client was told 250 at RCPT and only reads
     // the DATA answer). A recipient without one keeps the answer it got at RCPT.
@@ -78,23 +102,16 @@ export function createExploderFilter(deps: ExploderDeps): FilterRun<'exploder'> 
     if (waiting.length === 0)
       return { kind: 'done', rcpt, data: temp('no recipient was accepted', 554, '5.5.1') };
 
-    // Hand the body over; an upstream that has it already (a re-run) is left as it is.
-    await deps.db.transaction(async (db) => {
-      for (const up of waiting) {
-        if (up.bodyBlobId || up.status !== 'queued') continue;
-        await adjustBlobRefs(db, blobId, 1);
-        await updateTransaction(db, up.id, { bodyBlobId: blobId, nextAttemptAt: now() });
-        await appendEvent(db, {
-          transactionId: up.id,
-          type: 'body_shared',
-          data: { downstream: tx.id },
-        });
-      }
+    // Hand the body over (one statement) and start the upstreams at once.
+    const shared = await shareBodyWithUpstreams(deps.db, {
+      downstreamId: tx.id,
+      blobId: downstream.bodyBlobId,
+      ids: waiting.map((u) => u.id),
     });
-    for (const up of waiting) {
-      Promise.resolve(deps.kick?.(up.id)).catch((err: unknown) =>
-        ctx.logger.warn({ err, upstream: up.id }, 'kick failed'),
-      );
+    if (shared.length > 0 && deps.kickAll) {
+      await deps.kickAll(shared).catch((err: unknown) => {
+        ctx.logger.warn({ err, upstreams: shared }, 'starting the upstreams failed');
+      });
     }
     tx.event('exploded', { upstreams: waiting.map((u) => u.id) });
 
@@ -102,18 +119,32 @@ export function createExploderFilter(deps: ExploderDeps): FilterRun<'exploder'> 
     const deadline = Date.now() + budget * 1000;
     const outcomes = new Map<string, UpstreamOutcome>();
     const rows = new Map<string, Transaction>();
-    while (outcomes.size < waiting.length && Date.now() < deadline && !ctx.signal.aborted) {
-      const current = await upstreamsOf(deps.db, tx.id);
+    const settle = (current: Map<number, Transaction>) => {
+      const byId = new Map([...current.values()].map((r) => [r.id, r]));
+      const pending: { id: string; version: number }[] = [];
       for (const up of waiting) {
-        const row = [...current.values()].find((r) => r.id === up.id);
+        if (outcomes.has(up.id)) continue;
+        const row = byId.get(up.id);
         const o = row && upstreamOutcome(row);
-        if (row && o && !outcomes.has(up.id)) {
+        if (row && o) {
           outcomes.set(up.id, o);
           rows.set(up.id, row);
-        }
+        } else if (row) pending.push({ id: row.id, version: row.version });
       }
-      if (outcomes.size < waiting.length) await new Promise((r) => setTimeout(r, pollMs));
-    }
+      return pending;
+    };
+    // Waiting is not work: no engine slot and no polling while the upstreams run; each change
+    // notification of a pending upstream re-reads them once.
+    const wait = async () => {
+      for (;;) {
+        const pending = settle(await upstreamsOf(deps.db, tx.id));
+        const left = deadline - Date.now();
+        if (pending.length === 0 || left <= 0 || ctx.signal.aborted) return;
+        const r = await deps.watcher.waitForAny(pending, left, ctx.signal);
+        if (r === 'closed') return;
+      }
+    };
+    await (deps.park ? deps.park(tx.id, wait) : wait());
     const list = waiting.map(
       (up): UpstreamOutcome =>
         outcomes.get(up.id) ?? {

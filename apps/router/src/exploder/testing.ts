@@ -9,7 +9,8 @@ import { createChainRunner } from '../engine/chain-runner.ts';
 import { engineFor, silent } from '../engine/testing/harness.ts';
 import { HttpRunner } from '../engine/testing/http-runner.ts';
 import { accepted, startReceiver } from '../engine/testing/receiver.ts';
-import type { AttemptRunner, EngineHandle } from '../engine/types.ts';
+import type { AttemptRunner, EngineHandle, EngineOptions } from '../engine/types.ts';
+import { TransactionWatcher } from '../long-poll/watcher.ts';
 import { createExploderFilter } from './exploder-filter.ts';
 
 export type Phase = 'mail' | 'rcpt' | 'data';
@@ -49,12 +50,16 @@ export function scriptFor(rcpt: string): Record<string, unknown> | undefined {
  * exploder, and whose upstream transactions are delivered over HTTP to a scripted receiver
  * on port 0.
  */
-export async function startExploderWorld(t: TestDatabase) {
+export async function startExploderWorld(t: TestDatabase, overrides: Partial<EngineOptions> = {}) {
   const receiver = await startReceiver((r) => {
     const answer = scriptFor(r.body.rcpt[0] ?? '');
     if (answer) r.reply(answer);
   });
   let engine: EngineHandle | undefined;
+  // As main.ts wires it: one watcher (NOTIFY hints, in-process hints from the engine, and a
+  // slow fallback poll), the engine's cut-through start and park.
+  const watcher = new TransactionWatcher({ pool: t.pool, logger: silent });
+  await watcher.start();
   const chains = createChainRunner({
     db: t.db,
     context: { logger: silent },
@@ -62,7 +67,9 @@ export async function startExploderWorld(t: TestDatabase) {
       exploder: createExploderFilter({
         db: t.db,
         logger: silent,
-        kick: (id) => engine?.kick(id),
+        watcher,
+        kickAll: async (ids) => (engine ? engine.kickAll(ids) : []),
+        park: (id, wait) => (engine ? engine.park(id, wait) : wait()),
         dsn: { reportingMta: 'mx.koukan.test' },
       }),
     },
@@ -74,7 +81,7 @@ export async function startExploderWorld(t: TestDatabase) {
         ? chains.run(tx, ctx)
         : http.run(tx, ctx),
   };
-  engine = await engineFor(t, runner);
+  engine = await engineFor(t, runner, { onRecorded: (id) => watcher.hint(id), ...overrides });
   const upstream = await makeSender(t.db, {});
 
   /** A downstream sender whose chain is `prefix` then the exploder (to `upstream`). */
@@ -102,6 +109,7 @@ export async function startExploderWorld(t: TestDatabase) {
     async stop() {
       await receiver.close(); // upstream attempts still waiting fail now
       await engine?.stop();
+      await watcher.stop();
     },
   };
 }

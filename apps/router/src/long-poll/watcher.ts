@@ -162,6 +162,33 @@ export class TransactionWatcher {
     });
   }
 
+  /**
+   * Resolves when any of the transactions differs from its version, after `timeoutMs`, or on
+   * `signal`. One waiter per transaction; all are dropped when one answers.
+   */
+  async waitForAny(
+    watched: { id: string; version: number }[],
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<WaitResult> {
+    const done = new AbortController();
+    const onAbort = () => done.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await Promise.race(
+        watched.map((w) => this.waitForChange(w.id, w.version, timeoutMs, done.signal)),
+      );
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      done.abort();
+    }
+  }
+
+  /** An in-process hint that `id` changed (its writer is in this process): wakes its waiters. */
+  hint(id: string): void {
+    this.wake(id, null);
+  }
+
   get waiting(): number {
     let n = 0;
     for (const s of this.waiters.values()) n += s.size;

@@ -26,7 +26,7 @@ export interface RouteDeps {
 }
 
 export interface CutThrough {
-  reserve(): CutThroughSlot | undefined;
+  reserve(senderId?: string): CutThroughSlot | undefined;
 }
 
 export const security = [{ bearerAuth: [] }];

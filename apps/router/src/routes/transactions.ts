@@ -71,7 +71,7 @@ export function transactionRoutes(app: FastifyInstance, deps: RouteDeps): void {
       const principal = principalOf(request);
       const sender = principal.senders.find((s) => s.name === request.params.sender)!;
       // Cut-through: with a free engine slot, a deliverable transaction is created claimed.
-      const slot = deps.cutThrough?.reserve();
+      const slot = deps.cutThrough?.reserve(sender.id);
       const result = await createTransaction({
         ctx,
         input: {

@@ -24,11 +24,20 @@ export interface ClaimInput {
   limit: number;
   /** Claim only this transaction (cut-through); otherwise any due work. */
   id?: string;
+  /** Claim only these transactions (cut-through of several at once). */
+  ids?: string[];
   /**
    * Transactions this instance is running: never re-claimed by it even if their lease ran out
    * (a late renewal revives it; another replica may still take them over).
    */
   exclude?: string[];
+  /**
+   * Per-sender fairness: the attempts each sender holds on this instance now. Due work is then
+   * shared out so that the senders holding the fewest get the free slots first (max-min).
+   */
+  held?: { senders: string[]; counts: number[] };
+  /** Senders whose work is not claimed now (they hold their share while others wait). */
+  skipSenders?: string[];
 }
 
 const t = transactions;
@@ -39,9 +48,10 @@ const t = transactions;
  *
  * - in flight under an expired lease (its owner died or lost the database; any replica may
  *   take it over), oldest expiry first, served by `transactions_lease_idx`;
- * - queued and due with a body to send, earliest first, served by `transactions_due_idx`.
+ * - queued and due with a body to send, shared fairly between senders (`dueRows`), served by
+ *   `transactions_sender_due_idx`.
  *
- * Two ordered index scans, because one sub-select with an OR of both sorts the whole due
+ * Separate ordered index scans, because one sub-select with an OR of both sorts the whole due
  * backlog on every claim. Together at most `limit` rows, takeovers first.
  *
  * Readiness: the REST API leaves `next_attempt_at` null until the body is complete (every
@@ -58,19 +68,30 @@ export async function claimTransactions(
   db: DbOrTx,
   input: ClaimInput,
 ): Promise<ClaimedTransaction[]> {
-  const one = Boolean(input.id);
+  const ids = input.ids ?? (input.id ? [input.id] : undefined);
+  if (ids && ids.length === 0) return [];
+  const some = Boolean(ids);
   const excluding = Boolean(input.exclude?.length);
+  const skipping = Boolean(input.skipSenders?.length);
   const rows = await executeTemplate<{
     transaction: Record<string, unknown>;
     attempt: Record<string, unknown>;
     abandoned: Record<string, unknown> | null;
-  }>(db, `claim:${one}:${excluding}`, () => claimStatement(one, excluding), {
-    owner: input.owner,
-    leaseSecs: input.leaseMs / 1000,
-    limit: input.limit,
-    id: input.id ?? null,
-    exclude: input.exclude ?? [],
-  });
+  }>(
+    db,
+    `claim:${some}:${excluding}:${skipping}`,
+    () => claimStatement(some, excluding, skipping),
+    {
+      owner: input.owner,
+      leaseSecs: input.leaseMs / 1000,
+      limit: input.limit,
+      ids: ids ?? [],
+      exclude: input.exclude ?? [],
+      heldSenders: input.held?.senders ?? [],
+      heldCounts: input.held?.counts ?? [],
+      skip: input.skipSenders ?? [],
+    },
+  );
   return rows.map((r) => ({
     transaction: mapRow(t, r.transaction),
     attempt: mapRow(attempts, r.attempt),
@@ -78,11 +99,53 @@ export async function claimTransactions(
   }));
 }
 
-/** The claim statement of one shape: for one transaction or any, excluding some or not. */
-function claimStatement(one: boolean, excluding: boolean) {
+/**
+ * The due rows to claim. For given ids: those of them that are due. Otherwise, fairly between
+ * senders: each sender's earliest due rows (`transactions_sender_due_idx`, at most `limit` per
+ * sender, locked), ranked by the slots the sender holds on this instance plus its rank, so free
+ * slots go to the senders holding the fewest (max-min fairness); earliest first among equals.
+ */
+function dueRows(some: boolean, skipping: boolean) {
+  const p = (name: string) => sql.placeholder(name);
+  const room = sql`greatest(${p('limit')}::int - (select count(*) from expired), 0)`;
+  const skip = skipping ? sql`and sender_id <> all(${p('skip')}::uuid[])` : sql``;
+  const ready = sql`status = 'queued' and next_attempt_at <= now()
+        and (body_blob_id is not null or body_spec is not null)`;
+  if (some) {
+    return sql`due as (
+      select id from transactions
+      where id = any(${p('ids')}::uuid[]) and ${ready} ${skip}
+      order by next_attempt_at
+      limit ${room}
+      for update skip locked
+    )`;
+  }
+  return sql`candidates as (
+      select c.id, c.sender_id, c.next_attempt_at
+      from senders s cross join lateral (
+        select id, sender_id, next_attempt_at from transactions
+        where sender_id = s.id and ${ready}
+        order by next_attempt_at
+        limit ${room}
+        for update skip locked
+      ) c
+      ${skipping ? sql`where s.id <> all(${p('skip')}::uuid[])` : sql``}
+    ), due as (
+      select c.id from candidates c
+      left join unnest(${p('heldSenders')}::uuid[], ${p('heldCounts')}::int[]) h(sender_id, n)
+        on h.sender_id = c.sender_id
+      order by coalesce(h.n, 0)
+          + row_number() over (partition by c.sender_id order by c.next_attempt_at),
+        c.next_attempt_at
+      limit ${room}
+    )`;
+}
+
+/** The claim statement of one shape: for given transactions or any, excluding some or not. */
+function claimStatement(some: boolean, excluding: boolean, skipping: boolean) {
   const p = (name: string) => sql.placeholder(name);
   const owner = p('owner');
-  const only = one ? sql`and id = ${p('id')}::uuid` : sql``;
+  const only = some ? sql`and id = any(${p('ids')}::uuid[])` : sql``;
   const notMine = excluding ? sql`and id <> all(${p('exclude')}::uuid[])` : sql``;
   const limit = sql`${p('limit')}::int`;
   return sql`
@@ -92,14 +155,7 @@ function claimStatement(one: boolean, excluding: boolean) {
       order by lease_expires_at
       limit ${limit}
       for update skip locked
-    ), due as (
-      select id from transactions
-      where status = 'queued' and next_attempt_at <= now()
-        and (body_blob_id is not null or body_spec is not null) ${only}
-      order by next_attempt_at
-      limit greatest(${limit} - (select count(*) from expired), 0)
-      for update skip locked
-    ), claimed as (
+    ), ${dueRows(some, skipping)}, claimed as (
       update transactions t set
         status = 'inflight',
         lease_owner = ${owner}::uuid,

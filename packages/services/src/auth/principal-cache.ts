@@ -14,7 +14,9 @@ export type Authenticate = (
  */
 export function cachedAuthenticate(ttlMs: number, maxEntries = 10_000): Authenticate {
   if (ttlMs <= 0) return authenticate;
-  const cache = new Map<string, { principal: Principal; expires: number }>();
+  // The lookup itself is remembered while it runs, so a burst of requests with one key (the
+  // SMTP gateway's) makes one query, not one each.
+  const cache = new Map<string, { principal: Promise<Principal>; expires: number }>();
   return async (call) => {
     const header = call.input.authorization;
     if (!header) return authenticate(call);
@@ -22,9 +24,18 @@ export function cachedAuthenticate(ttlMs: number, maxEntries = 10_000): Authenti
     const now = Date.now();
     const hit = cache.get(id);
     if (hit && hit.expires > now) return hit.principal;
-    const principal = await authenticate(call);
+    const principal = authenticate(call);
     if (cache.size >= maxEntries) cache.clear();
-    cache.set(id, { principal, expires: now + ttlMs });
+    const entry = { principal, expires: Number.POSITIVE_INFINITY };
+    cache.set(id, entry);
+    principal.then(
+      () => {
+        entry.expires = Date.now() + ttlMs;
+      },
+      () => {
+        if (cache.get(id) === entry) cache.delete(id);
+      },
+    );
     return principal;
   };
 }

@@ -73,7 +73,13 @@ export async function exploderPlan(
     }
     return { prefix, config, upstream: target.sender };
   }
-  return { prefix, config, upstream: await getSenderByName(ctx.db, config.output_chain) };
+  return {
+    prefix,
+    config,
+    upstream:
+      ctx.config?.getSender?.(config.output_chain) ??
+      (await getSenderByName(ctx.db, config.output_chain)),
+  };
 }
 
 /** The authenticated sender named by a stored or requested session, if any. */

@@ -1,4 +1,4 @@
-import type { schema } from '@koukan/db';
+import { BLOB_CHUNK_SIZE, type schema, storeSmallBody } from '@koukan/db';
 import type { Principal } from '../auth/authenticate.ts';
 import { storedSpecOf } from '../blobs/body-spec.ts';
 import type { UploadRange } from '../blobs/content-range.ts';
@@ -8,6 +8,7 @@ import { AppError } from '../errors.ts';
 import { loadOwned } from './access.ts';
 import { afterUpload, type UploadResult } from './after-upload.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './create.ts';
+import { toView } from './view.ts';
 
 export interface UploadInput {
   principal: Principal;
@@ -37,7 +38,80 @@ export async function uploadBody({ ctx, input }: ServiceCall<UploadInput>): Prom
     );
   }
   assertUploadable(transaction);
-  return upload(ctx, input, transaction.id, sender.name, transaction.bodyBlobId, 'body');
+  const blobId = transaction.bodyBlobId;
+  // A whole body that fits in one chunk (the usual SMTP message) is stored in one statement.
+  const maxBytes = input.maxBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const head = input.range || input.contentLength === 0 ? undefined : await readUpTo(input.source);
+  if (head?.whole && head.bytes.length > 0 && head.bytes.length <= maxBytes) {
+    const declared = input.contentLength;
+    if (declared === undefined || declared === head.bytes.length) {
+      const stored = await storeSmallBody(ctx.db, {
+        transactionId: transaction.id,
+        blobId,
+        data: head.bytes,
+      });
+      if (stored) {
+        ctx.logger.info(
+          { transactionId: transaction.id, what: 'body', size: stored.blob.size, finalized: true },
+          'upload',
+        );
+        const blobs = new Map([[stored.blob.id, stored.blob]]);
+        return {
+          transaction: toView(stored.transaction, sender.name, blobs),
+          size: stored.blob.size,
+          expectedSize: stored.blob.expectedSize,
+          finalized: true,
+          bodyComplete: true,
+          interrupted: null,
+        };
+      }
+    }
+  }
+  const source = head ? head.replay : input.source;
+  return upload(ctx, { ...input, source }, transaction.id, sender.name, blobId, 'body');
+}
+
+/** Bodies up to this size are buffered and stored in one statement. */
+const SMALL_BODY_BYTES = BLOB_CHUNK_SIZE;
+
+/**
+ * Reads `source` up to SMALL_BODY_BYTES: `whole` when it ended within them. `replay` yields
+ * everything as the original would (what was read, then the rest, then its error if any), for
+ * the general path.
+ */
+async function readUpTo(source: AsyncIterable<Buffer | Uint8Array | string>) {
+  const pieces: Buffer[] = [];
+  let size = 0;
+  const it = source[Symbol.asyncIterator]();
+  let failure: { err: unknown } | undefined;
+  let whole = false;
+  try {
+    for (;;) {
+      const next = await it.next();
+      if (next.done) {
+        whole = true;
+        break;
+      }
+      const buf =
+        typeof next.value === 'string' ? Buffer.from(next.value) : Buffer.from(next.value);
+      pieces.push(buf);
+      size += buf.length;
+      if (size > SMALL_BODY_BYTES) break;
+    }
+  } catch (err) {
+    failure = { err };
+  }
+  async function* replay() {
+    yield* pieces;
+    if (failure) throw failure.err;
+    if (whole) return;
+    for (;;) {
+      const next = await it.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+  return { whole: whole && !failure, bytes: Buffer.concat(pieces, size), replay: replay() };
 }
 
 export async function upload(

@@ -70,6 +70,10 @@ export const transactions = pgTable(
     index('transactions_due_idx')
       .on(t.nextAttemptAt)
       .where(sql`${t.status} = 'queued' and ${t.nextAttemptAt} is not null`),
+    // Per-sender fairness in the engine's claim: each sender's earliest due transactions.
+    index('transactions_sender_due_idx')
+      .on(t.senderId, t.nextAttemptAt)
+      .where(sql`${t.status} = 'queued' and ${t.nextAttemptAt} is not null`),
     // Transactions still waiting for their body (few: the uploads in progress), for the
     // retention pass that fails the abandoned ones.
     index('transactions_awaiting_body_idx')

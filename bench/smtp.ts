@@ -1,0 +1,285 @@
+/**
+ * SMTP relay benchmark (issue 13): in one run, on this machine, Debian's Postfix as a relay to
+ * Postfix's `smtp-sink` on loopback, and Koukan (`koukan start` on DATABASE_URL: the MX relays
+ * the benchmark domain through the gateway to the same sink); `smtp-source` sends the same load
+ * to each, once with a connection per message and once with reuse; then an MSA run with AUTH
+ * (nodemailer, pooled connections). Prints accepted/s and delivered/s, Koukan ÷ Postfix, and
+ * the peak RSS of each Koukan process.
+ * Usage: DATABASE_URL=postgres://… npm run bench:smtp [-- messages sessions size portBase]
+ * (default 5000 × 4096 bytes over 20 sessions; ports from 15000: router, +1 gateway, +4 MX,
+ * +5 MSA, +10 Postfix, +11 smtp-sink).
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createTestDatabase } from '@koukan/db/testing';
+import nodemailer from 'nodemailer';
+import { havePostfix, smtpSource, startPostfix, startSmtpSink } from './postfix.ts';
+
+const messages = Number(process.argv[2] ?? 5000);
+const sessions = Number(process.argv[3] ?? 20);
+const size = Number(process.argv[4] ?? 4096);
+const base = Number(process.argv[5] ?? 15000);
+const ports = {
+  router: base,
+  gateway: base + 1,
+  mx: base + 4,
+  msa: base + 5,
+  postfix: base + 10,
+  sink: base + 11,
+};
+const DOMAIN = 'bench.test';
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const repoRoot = new URL('../', import.meta.url).pathname;
+
+if (!process.env.DATABASE_URL) throw new Error('bench:smtp measures on DATABASE_URL; set it');
+if (!havePostfix()) {
+  throw new Error(
+    'Postfix is missing: apt-get install postfix (with a policy-rc.d that keeps it stopped, as .ci/run does)',
+  );
+}
+
+const until = async (ok: () => boolean | Promise<boolean>, timeoutMs: number) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await ok())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+interface Run {
+  name: string;
+  acceptedPerS: number;
+  deliveredPerS: number;
+}
+
+/** Sends the load with smtp-source and waits for every message at the sink. */
+async function relayRun(name: string, port: number, reuse: boolean): Promise<Run> {
+  const before = sink.delivered();
+  const started = performance.now();
+  const acceptedMs = await smtpSource({
+    port,
+    messages,
+    sessions,
+    size,
+    reuse,
+    to: `rcpt@${DOMAIN}`,
+  });
+  await until(() => sink.delivered() - before >= messages, 600_000);
+  const deliveredMs = performance.now() - started;
+  const run = {
+    name,
+    acceptedPerS: (messages * 1000) / acceptedMs,
+    deliveredPerS: (messages * 1000) / deliveredMs,
+  };
+  out(
+    `${name}: accepted ${run.acceptedPerS.toFixed(0)}/s, delivered ${run.deliveredPerS.toFixed(0)}/s`,
+  );
+  return run;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'koukan-bench-smtp-'));
+chmodSync(dir, 0o755); // Postfix's daemons (user postfix) reach their queue inside
+const sink = startSmtpSink(ports.sink);
+const db = await createTestDatabase({ migrate: false });
+let koukan: ChildProcess | undefined;
+let postfix: ReturnType<typeof startPostfix> | undefined;
+try {
+  const sc = await db.pool.query<{ synchronous_commit: string }>('show synchronous_commit');
+  out(
+    `${messages} messages × ${size} B, ${sessions} sessions; PostgreSQL synchronous_commit=${sc.rows[0]?.synchronous_commit}`,
+  );
+
+  // Postfix
+  postfix = startPostfix({
+    dir: join(dir, 'postfix'),
+    port: ports.postfix,
+    sinkPort: ports.sink,
+    domain: DOMAIN,
+  });
+  await new Promise((r) => setTimeout(r, 1000)); // master starts its listeners
+  const pfNew = await relayRun('postfix, connection per message', ports.postfix, false);
+  const pfReuse = await relayRun('postfix, connection reuse', ports.postfix, true);
+  postfix.stop();
+  postfix = undefined;
+
+  // Koukan
+  const env = koukanEnv();
+  koukan = spawn(process.execPath, ['--import', 'tsx', 'apps/cli/src/main.ts', 'start'], {
+    cwd: repoRoot,
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  await until(async () => {
+    const r = await fetch(`http://127.0.0.1:${ports.router}/readyz`).catch(() => null);
+    const gw = await fetch(`http://127.0.0.1:${ports.gateway}/readyz`).catch(() => null);
+    return Boolean(r?.ok && gw);
+  }, 120_000);
+  await new Promise((r) => setTimeout(r, 1000));
+  const kNew = await relayRun('koukan, connection per message', ports.mx, false);
+  const kReuse = await relayRun('koukan, connection reuse', ports.mx, true);
+  const kMsa = await msaRun(env);
+  const rss = peakRss(koukan.pid!);
+
+  out('');
+  out('| run | accepted/s | delivered/s | Koukan ÷ Postfix (delivered) |');
+  out('|---|---|---|---|');
+  const row = (r: Run, ratio = '') =>
+    out(`| ${r.name} | ${r.acceptedPerS.toFixed(0)} | ${r.deliveredPerS.toFixed(0)} | ${ratio} |`);
+  const ratio = (k: Run, p: Run) =>
+    `${(k.deliveredPerS / p.deliveredPerS).toFixed(2)}× (accepted ${(k.acceptedPerS / p.acceptedPerS).toFixed(2)}×)`;
+  row(pfNew);
+  row(pfReuse);
+  row(kNew, ratio(kNew, pfNew));
+  row(kReuse, ratio(kReuse, pfReuse));
+  row(kMsa, `MSA ÷ MX relay (reuse): ${(kMsa.deliveredPerS / kReuse.deliveredPerS).toFixed(2)}×`);
+  out('');
+  for (const [name, mb] of rss) out(`peak RSS ${name}: ${mb} MB`);
+} finally {
+  postfix?.stop();
+  if (koukan && koukan.exitCode === null) {
+    koukan.kill('SIGTERM');
+    await new Promise((r) => koukan!.once('exit', r));
+  }
+  sink.stop();
+  await db.destroy();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** The environment of `koukan start`: router and gateway only, the relay configuration. */
+function koukanEnv(): NodeJS.ProcessEnv {
+  const relay = [
+    { filter: 'router', policies: [{ type: 'smarthost', smarthost: `127.0.0.1:${ports.sink}` }] },
+    {
+      filter: 'rest_output',
+      url: `http://127.0.0.1:${ports.gateway}`,
+      sender: 'outbound',
+      api_key_ref: 'gateway',
+    },
+  ];
+  const config = {
+    sender: [
+      { name: 'smtp-mx', output_chain: 'smtp-mx' },
+      { name: 'smtp-mx-output', output_chain: 'relay' },
+      { name: 'smtp-msa', output_chain: 'smtp-msa' },
+      { name: 'smtp-msa-output', output_chain: 'relay' },
+      { name: 'submission', output_chain: 'relay' },
+      { name: 'sandbox', output_chain: 'relay' },
+    ],
+    endpoint: [
+      {
+        name: 'smtp-mx',
+        chain: [
+          {
+            filter: 'router',
+            policies: [{ type: 'address_list', domains: [DOMAIN] }],
+            reject: { code: 550, enhanced: '5.7.1', message: 'relaying denied' },
+          },
+          { filter: 'exploder', output_chain: 'smtp-mx-output', msa: false },
+        ],
+      },
+      {
+        name: 'smtp-msa',
+        chain: [{ filter: 'exploder', output_chain: 'smtp-msa-output', msa: true }],
+      },
+      { name: 'relay', chain: relay },
+    ],
+  };
+  const file = join(dir, 'koukan.json');
+  writeFileSync(file, JSON.stringify(config));
+  const { KOUKAN_SEED_API_KEY: _s, ...rest } = process.env;
+  return {
+    ...rest,
+    DATABASE_URL: db.url,
+    KOUKAN_CONFIG: file,
+    KOUKAN_COMPONENTS: 'router,gateway',
+    KOUKAN_ROUTER_PORT: String(ports.router),
+    KOUKAN_GATEWAY_PORT: String(ports.gateway),
+    KOUKAN_SMTP_MX_PORT: String(ports.mx),
+    KOUKAN_SMTP_MSA_PORT: String(ports.msa),
+    KOUKAN_SMTP_MAX_CLIENTS_PER_IP: String(Math.max(100, sessions * 2)),
+    LOG_LEVEL: 'warn',
+  };
+}
+
+/** MSA with AUTH: a pooled nodemailer client (`sessions` connections) submits `messages`. */
+async function msaRun(env: NodeJS.ProcessEnv): Promise<Run> {
+  const run = promisify(execFile);
+  const key = (
+    await run(
+      process.execPath,
+      ['--import', 'tsx', 'apps/cli/src/main.ts', 'apikey', 'create', 'smtp-msa'],
+      { cwd: repoRoot, env },
+    )
+  ).stdout.trim();
+  const client = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: ports.msa,
+    secure: false,
+    requireTLS: true,
+    tls: { rejectUnauthorized: false },
+    auth: { user: 'smtp-msa', pass: key },
+    pool: true,
+    maxConnections: sessions,
+    maxMessages: Number.POSITIVE_INFINITY,
+  });
+  // the same size as smtp-source's messages, in lines of 78 bytes
+  const line = `${'x'.repeat(76)}\r\n`;
+  const raw = `From: bench@source.example\r\nTo: rcpt@${DOMAIN}\r\nSubject: bench\r\n\r\n${line.repeat(
+    Math.max(1, Math.round((size - 80) / line.length)),
+  )}`;
+  const before = sink.delivered();
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: messages }, () =>
+      client.sendMail({ envelope: { from: 'bench@source.example', to: [`rcpt@${DOMAIN}`] }, raw }),
+    ),
+  );
+  const acceptedMs = performance.now() - started;
+  await until(() => sink.delivered() - before >= messages, 600_000);
+  const deliveredMs = performance.now() - started;
+  client.close();
+  const r = {
+    name: 'koukan MSA (AUTH, pooled)',
+    acceptedPerS: (messages * 1000) / acceptedMs,
+    deliveredPerS: (messages * 1000) / deliveredMs,
+  };
+  out(
+    `${r.name}: accepted ${r.acceptedPerS.toFixed(0)}/s, delivered ${r.deliveredPerS.toFixed(0)}/s`,
+  );
+  return r;
+}
+
+/** Peak RSS (VmHWM) of each process under `root`, by component. */
+function peakRss(root: number): [string, number][] {
+  const children = new Map<number, number[]>();
+  for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(p)]);
+    } catch {
+      // gone
+    }
+  }
+  const result: [string, number][] = [];
+  const walk = (pid: number) => {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+      const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      const name = /apps\/(\w+)\/src\/main\.ts(?: (\w+))?/.exec(cmd);
+      if (hwm && name)
+        result.push([
+          `${name[1]}${name[2] ? ` ${name[2]}` : ''}`,
+          Math.round(Number(hwm[1]) / 1024),
+        ]);
+    } catch {
+      // gone
+    }
+    for (const c of children.get(pid) ?? []) walk(c);
+  };
+  walk(root);
+  return result;
+}

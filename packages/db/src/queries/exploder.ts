@@ -1,0 +1,44 @@
+import { sql } from 'drizzle-orm';
+import type { DbOrTx } from '../client/create-db.ts';
+import { executeTemplate } from '../client/prepared.ts';
+
+/**
+ * The exploder's hand-over at DATA, in one statement: the upstream transactions `ids` that are
+ * still queued without a body get the downstream's body blob (its reference count grows by as
+ * many) and become due now, each with a `body_shared` event. Returns the ids that got it (an
+ * upstream that has a body already, e.g. on a re-run, is left as it is).
+ */
+export async function shareBodyWithUpstreams(
+  db: DbOrTx,
+  input: { downstreamId: string; blobId: string; ids: string[] },
+): Promise<string[]> {
+  if (input.ids.length === 0) return [];
+  const rows = await executeTemplate<{ id: string }>(db, 'exploder:share-body', shareStatement, {
+    ids: input.ids,
+    blob: input.blobId,
+    downstream: input.downstreamId,
+  });
+  return rows.map((r) => r.id);
+}
+
+function shareStatement() {
+  const p = (name: string) => sql.placeholder(name);
+  return sql`
+    with shared as (
+      update transactions set
+        body_blob_id = ${p('blob')}::uuid,
+        next_attempt_at = now(),
+        version = version + 1,
+        updated_at = now()
+      where id = any(${p('ids')}::uuid[]) and status = 'queued' and body_blob_id is null
+      returning id
+    ), refs as (
+      update blobs set ref_count = ref_count + (select count(*) from shared), updated_at = now()
+      where id = ${p('blob')}::uuid and exists (select 1 from shared)
+    ), timeline as (
+      insert into events (transaction_id, type, data)
+      select id, 'body_shared', jsonb_build_object('downstream', ${p('downstream')}::text)
+      from shared
+    )
+    select id from shared`;
+}

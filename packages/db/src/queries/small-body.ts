@@ -1,0 +1,62 @@
+import { sql } from 'drizzle-orm';
+import type { DbOrTx } from '../client/create-db.ts';
+import { executeTemplate } from '../client/prepared.ts';
+import { mapRow } from '../client/rows.ts';
+import { type Blob, blobs } from '../schema/blobs/table.ts';
+import { type Transaction, transactions } from '../schema/transactions/table.ts';
+
+/**
+ * A whole RFC 822 body that fits in one chunk, stored in one statement (the SMTP gateway's
+ * upload of a typical message): the empty uploading blob gets its one chunk and is finalized,
+ * the transaction's version is bumped and, queued and not yet due, it becomes due now; a
+ * `blob_finalized` event is written. Undefined when the blob is not empty and uploading or is
+ * not this transaction's body (the caller then takes the general, streaming path).
+ */
+export async function storeSmallBody(
+  db: DbOrTx,
+  input: { transactionId: string; blobId: string; data: Buffer },
+): Promise<{ transaction: Transaction; blob: Blob } | undefined> {
+  const [row] = await executeTemplate<{
+    t: Record<string, unknown>;
+    b: Record<string, unknown>;
+  }>(db, 'small-body', smallBodyStatement, {
+    tx: input.transactionId,
+    blob: input.blobId,
+    data: input.data,
+    size: input.data.length,
+  });
+  return row && { transaction: mapRow(transactions, row.t), blob: mapRow(blobs, row.b) };
+}
+
+function smallBodyStatement() {
+  const p = (name: string) => sql.placeholder(name);
+  return sql`
+    with target as (
+      select id from transactions
+      where id = ${p('tx')}::uuid and body_blob_id = ${p('blob')}::uuid and body_spec is null
+      for update
+    ), b as (
+      update blobs set size = ${p('size')}::bigint, chunk_count = 1, status = 'finalized',
+        expected_size = ${p('size')}::bigint, finalized_at = now(), updated_at = now()
+      where id = ${p('blob')}::uuid and status = 'uploading' and size = 0
+        and exists (select 1 from target)
+      returning *
+    ), chunk as (
+      insert into blob_chunks (blob_id, seq, "offset", data)
+      select id, 0, 0, ${p('data')}::bytea from b
+    ), t as (
+      update transactions set
+        next_attempt_at = case when status = 'queued' and next_attempt_at is null
+          then now() else next_attempt_at end,
+        version = version + 1,
+        updated_at = now()
+      where id = (select id from target) and exists (select 1 from b)
+      returning *
+    ), timeline as (
+      insert into events (transaction_id, type, data)
+      select id, 'blob_finalized', jsonb_build_object(
+        'what', 'body', 'size', ${p('size')}::bigint, 'body_complete', true)
+      from t
+    )
+    select row_to_json(t) as t, row_to_json(b) as b from t, b`;
+}
