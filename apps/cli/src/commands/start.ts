@@ -11,6 +11,7 @@ import {
 } from '../components.ts';
 import { openDatabase } from '../database.ts';
 import type { CliEnv } from '../env.ts';
+import { cliSecretKey, secretsKeyFile } from '../secrets-key.ts';
 
 /**
  * `npm start`: the database (embedded unless DATABASE_URL is set), migrations, configuration,
@@ -38,8 +39,17 @@ export async function start(env: CliEnv, logger: Logger): Promise<number> {
   try {
     const result = await bootstrap(database.handle.db, database.handle.pool, env, logger);
     const credentials = await internalCredentials(database.handle.db);
+    // The secret store's key: KOUKAN_SECRETS_KEY, or the key file, made at first start (0600).
+    cliSecretKey(env, true);
+    const keyEnv: Record<string, string> = env.KOUKAN_SECRETS_KEY
+      ? {}
+      : { KOUKAN_SECRETS_KEY_FILE: secretsKeyFile(env) };
     running = selectComponents(env.KOUKAN_COMPONENTS).map((c) =>
-      spawnComponent(c, { DATABASE_URL: database.url, ...c.env(env, credentials) }, logger),
+      spawnComponent(
+        c,
+        { DATABASE_URL: database.url, ...keyEnv, ...c.env(env, credentials) },
+        logger,
+      ),
     );
     printBanner(env, database.url, Boolean(database.embedded), running, result.generatedApiKey);
   } catch (err) {
