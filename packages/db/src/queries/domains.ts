@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client/create-db.ts';
 import { withDbErrors } from '../client/errors.ts';
 import { type Domain, type DomainKey, domainKeys, domains } from '../schema/domains/table.ts';
@@ -92,5 +92,5 @@ async function keysOf(db: DbOrTx, domainIds: string[]): Promise<DomainKey[]> {
     .select()
     .from(domainKeys)
     .where(and(inArray(domainKeys.domainId, domainIds)))
-    .orderBy(asc(domainKeys.createdAt), asc(domainKeys.selector));
+    .orderBy(asc(domainKeys.activeFrom), desc(domainKeys.algorithm), asc(domainKeys.selector));
 }
