@@ -12,7 +12,8 @@ type DnsHandler = dns2.DnsHandler;
  */
 export interface LocalDns {
   port: number;
-  /** `127.0.0.1:<port>` */
+  host: string;
+  /** `<host>:<port>` */
   address: string;
   /** name (no trailing dot, any case) → TXT records, each a list of character-strings */
   zone: Map<string, string[][]>;
@@ -21,7 +22,10 @@ export interface LocalDns {
   close(): Promise<void>;
 }
 
-export async function startLocalDns(): Promise<LocalDns> {
+export async function startLocalDns(
+  options: { host?: string; port?: number } = {},
+): Promise<LocalDns> {
+  const host = options.host ?? '127.0.0.1';
   const zone = new Map<string, string[][]>();
   const handle: DnsHandler = (request, send) => {
     const response = Packet.createResponseFromRequest(request);
@@ -40,20 +44,26 @@ export async function startLocalDns(): Promise<LocalDns> {
   // UDP on a free port, then TCP on the same one (retried when another process holds it)
   for (let attempt = 0; attempt < 20; attempt++) {
     const udp = dns2.createUDPServer(handle);
-    await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', () => resolve()));
+    const bound = await new Promise<boolean>((resolve) => {
+      udp.once('error', () => resolve(false));
+      udp.bind(options.port ?? 0, host, () => resolve(true));
+    });
+    if (!bound) throw new Error(`cannot listen on ${host}:${options.port ?? 0}`);
     const port = udp.address().port;
     const tcp = dns2.createTCPServer(handle);
     const ok = await new Promise<boolean>((resolve) => {
       tcp.once('error', () => resolve(false));
-      tcp.listen(port, '127.0.0.1', () => resolve(true));
+      tcp.listen(port, host, () => resolve(true));
     });
     if (!ok) {
       udp.close();
+      if (options.port) throw new Error(`cannot listen on ${host}:${port} (TCP)`);
       continue;
     }
     return {
+      host,
       port,
-      address: `127.0.0.1:${port}`,
+      address: `${host}:${port}`,
       zone,
       publish(name, ...values) {
         zone.set(
