@@ -9,6 +9,10 @@ const envSchema = z.object({
   KOUKAN_DATA_DIR: z.string().default('./.koukan/data'),
   KOUKAN_EMBEDDED_DB_PORT: port(5433),
   KOUKAN_CONFIG: z.string().optional(),
+  /** The key of the secret store (32 bytes, base64 or hex); else the key file below. */
+  KOUKAN_SECRETS_KEY: z.string().optional(),
+  /** The key file, created at first start (mode 0600); default `secrets.key` beside the data folder. */
+  KOUKAN_SECRETS_KEY_FILE: z.string().optional(),
   KOUKAN_SEED_API_KEY: z.string().optional(),
   KOUKAN_SMARTHOST: z
     .string()

@@ -1,6 +1,8 @@
 import { ConfigError } from '@koukan/db/config';
 import { configExport, configImport } from './commands/config.ts';
+import { domainCommand } from './commands/domain.ts';
 import { apiKeyCreate, migrate } from './commands/misc.ts';
+import { secretList, secretRemove, secretSet } from './commands/secret.ts';
 import { start } from './commands/start.ts';
 import { loadEnv } from './env.ts';
 import { createLogger } from './logger.ts';
@@ -11,15 +13,32 @@ const usage = `usage: koukan <command>
   config import <file.yaml>     upsert senders and chains from a file
   config export [file.yaml]     write the senders and chains as YAML (stdout by default)
   apikey create <sender> [name] create an API key for a sender and print it once
+  secret set <name> [--file f]  store a secret (encrypted) from the file or standard input
+  secret list                   the secrets' names and versions (never their values)
+  secret remove <name> [--force]
+  domain add <domain> [--dmarc-policy none|quarantine|reject] [--dmarc-rua mailto:…]
+             [--spf "mx include:…"] [--mta-sts-mx mx1,mx2 [--mta-sts-mode testing|enforce]]
+             [--tls-rpt-rua mailto:…]
+                                a sending domain: DKIM keys (RSA-2048 + Ed25519) and the
+                                DNS records to publish
+  domain list | show <domain>   the domains, their keys and records   (--json)
+  domain rotate <domain> [--publish-wait 2d] [--grace 7d]
+                                new keys beside the old; they sign after --publish-wait
+  domain check <domain> [--dns host:port]
+                                look the records up: found / missing / different
+  domain remove <domain>
 `;
 
 async function run(argv: string[]): Promise<number> {
   const env = loadEnv();
   const logger = createLogger(env.LOG_LEVEL);
   const [command, sub, arg, arg2] = argv;
-  switch (
-    `${command ?? ''} ${command === 'config' || command === 'apikey' ? (sub ?? '') : ''}`.trim()
-  ) {
+  if (command === 'domain') {
+    const code = await domainCommand(env, logger, sub, argv.slice(2));
+    if (code !== undefined) return code;
+  }
+  const grouped = ['config', 'apikey', 'secret'].includes(command ?? '');
+  switch (`${command ?? ''} ${grouped ? (sub ?? '') : ''}`.trim()) {
     case 'start':
       return start(env, logger);
     case 'migrate':
@@ -32,6 +51,14 @@ async function run(argv: string[]): Promise<number> {
     case 'apikey create':
       if (!arg) break;
       return apiKeyCreate(env, logger, arg, arg2);
+    case 'secret set':
+      if (!arg || (arg2 !== undefined && (arg2 !== '--file' || !argv[4]))) break;
+      return secretSet(env, logger, arg, arg2 ? argv[4] : undefined);
+    case 'secret list':
+      return secretList(env, logger);
+    case 'secret remove':
+      if (!arg || (arg2 !== undefined && arg2 !== '--force')) break;
+      return secretRemove(env, logger, arg, arg2 === '--force');
   }
   process.stderr.write(usage);
   return 2;

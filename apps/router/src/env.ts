@@ -67,6 +67,12 @@ const envSchema = z.object({
   KOUKAN_BLOB_GRACE_MS: ms(),
   /** An audit log entry is deleted this long after it was written. 365 days. */
   KOUKAN_AUDIT_RETENTION_MS: ms(),
+  /**
+   * The secret store's key (32 bytes, base64 or hex), or a file holding it (`npm start` passes
+   * the one it made at first start). Without either, secrets come from KOUKAN_SECRET_<REF> only.
+   */
+  KOUKAN_SECRETS_KEY: z.string().optional(),
+  KOUKAN_SECRETS_KEY_FILE: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

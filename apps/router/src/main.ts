@@ -2,7 +2,8 @@ import { systemResolver } from '@koukan/chain';
 import { createDb, migrate } from '@koukan/db';
 import pino from 'pino';
 import { buildApp, redactPaths } from './app.ts';
-import { envSecrets, routeSubmitter, sandboxStore } from './delivery/chain-ports.ts';
+import { routeSubmitter, sandboxStore } from './delivery/chain-ports.ts';
+import { secretPorts } from './delivery/secret-ports.ts';
 import { createChainRunner } from './engine/chain-runner.ts';
 import { type EngineHandle, startEngine } from './engine/index.ts';
 import { loadEnv, retentionOptions } from './env.ts';
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
   const chainContext = {
     logger: logger.child({ module: 'chain' }),
     dns: systemResolver,
-    secrets: envSecrets(env.secrets),
+    ...(await secretPorts(handle.db, env, logger.child({ module: 'secrets' }))),
     hostname: env.KOUKAN_HOSTNAME,
   };
   // One change watcher per process: the long-poll and the exploder's fan-in wait on it.

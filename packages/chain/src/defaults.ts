@@ -10,14 +10,18 @@ export type DefaultChainOptions = {
   inboundUrl?: string;
   /** domains the MX accepts mail for */
   localDomains?: string[];
-  /** DKIM signing domain and selector for REST submissions (key via secret `dkim/<domain>`) */
+  /**
+   * A fixed DKIM key for REST submissions (secret `dkim/<domain>`); by default `dkim_sign` has
+   * no keys and signs with the sending domains' keys (`koukan domain add`)
+   */
   dkim?: { domain: string; selector: string };
 };
 
 /**
  * The seed's chains (DESIGN.md §7), keyed by chain (sender) name:
  * `smtp-mx` → router → exploder → `smtp-mx-output`; `smtp-msa` → exploder(msa) →
- * `smtp-msa-output`; `submission` (REST) → message_builder → dkim_sign → … → rest_output(gateway);
+ * `smtp-msa-output` (received_header → dkim_sign → …); `submission` (REST) → message_builder →
+ * dkim_sign → … → rest_output(gateway) — `dkim_sign` signs with the sending domains' keys;
  * `sandbox` stores mail for the console.
  */
 export function defaultChains(opts: DefaultChainOptions = {}): Record<string, ChainInput> {
@@ -36,7 +40,14 @@ export function defaultChains(opts: DefaultChainOptions = {}): Record<string, Ch
     // above response_timeout (300 s) so the output's own timeout answers first
     timeout: 360,
   };
-  const dkim = opts.dkim ?? { domain: 'localhost', selector: 'koukan' };
+  const dkim: ChainInput[number] = opts.dkim
+    ? {
+        filter: 'dkim_sign',
+        keys: [
+          { ...opts.dkim, algorithm: 'rsa-sha256', private_key_ref: `dkim/${opts.dkim.domain}` },
+        ],
+      }
+    : { filter: 'dkim_sign' };
   return {
     'smtp-mx': [
       {
@@ -58,16 +69,8 @@ export function defaultChains(opts: DefaultChainOptions = {}): Record<string, Ch
       },
     ],
     'smtp-msa': [{ filter: 'exploder', output_chain: 'smtp-msa-output', msa: true }],
-    'smtp-msa-output': [{ filter: 'received_header' }, ...outboundRouting, toGateway],
-    submission: [
-      { filter: 'message_builder' },
-      {
-        filter: 'dkim_sign',
-        keys: [{ ...dkim, algorithm: 'rsa-sha256', private_key_ref: `dkim/${dkim.domain}` }],
-      },
-      ...outboundRouting,
-      toGateway,
-    ],
+    'smtp-msa-output': [{ filter: 'received_header' }, dkim, ...outboundRouting, toGateway],
+    submission: [{ filter: 'message_builder' }, dkim, ...outboundRouting, toGateway],
     sandbox: [{ filter: 'message_builder' }, { filter: 'sandbox', mailbox: 'sandbox' }],
   };
 }

@@ -33,3 +33,20 @@ export const domainSchema = z
   .string()
   .min(1)
   .regex(/^\.?[A-Za-z0-9_*-]+(\.[A-Za-z0-9_-]+)*\.?$/, { error: 'expected a domain name' });
+
+/**
+ * A key written inline in a chain (`private_key`, `api_key`) is refused: chains are exported,
+ * versioned and shown in the console, so secrets live in the secret store and chains name them.
+ */
+export const inlineSecretRefused = (refKey: string) =>
+  z
+    .unknown()
+    .optional()
+    .refine((v) => v === undefined, {
+      error: `inline secrets are refused: store the value as a secret (npm run koukan -- secret set <name>) and give ${refKey}: <name>`,
+    });
+
+/** The name of a secret in the secret store. */
+export const secretRefSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._/-]{0,127}$/i, { error: 'a secret name (letters, digits, . _ - /)' });

@@ -56,7 +56,9 @@ describe('validateChain', () => {
       { filter: 'router', policies: [{ type: 'smarthost', smarthost: 'bad host!' }] },
       {
         filter: 'dkim_sign',
-        keys: [{ domain: 'example.com', selector: 's1', algorithm: 'rsa-md5', private_key: 'x' }],
+        keys: [
+          { domain: 'example.com', selector: 's1', algorithm: 'rsa-md5', private_key_ref: 'x' },
+        ],
       },
       { filter: 'rest_output', url: 'ftp://x', sender: 'out', colour: 'blue' },
       { filter: 'no_such_filter' },
@@ -80,12 +82,42 @@ describe('validateChain', () => {
     expect(r.errors.find((e) => e.path[1] === 'colour')?.message).toBe('unknown key "colour"');
   });
 
-  it('rejects a DKIM key with both or neither private_key forms', () => {
+  it('rejects a DKIM key without a secret name', () => {
     const r = validateChain([
       { filter: 'dkim_sign', keys: [{ domain: 'example.com', selector: 's' }] },
     ]);
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.errors[0]!.path).toEqual([0, 'keys', 0, 'private_key']);
+    if (!r.ok) expect(r.errors[0]!.path).toEqual([0, 'keys', 0, 'private_key_ref']);
+  });
+
+  it('refuses private keys and API keys written inline, saying where secrets go', () => {
+    const pem = '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----';
+    const r = validateChain([
+      {
+        filter: 'dkim_sign',
+        keys: [{ domain: 'example.com', selector: 's', private_key: pem, private_key_ref: 'k' }],
+      },
+      { filter: 'rest_output', url: 'http://127.0.0.1:1', sender: 'o', api_key: 'kk_secret' },
+      {
+        filter: 'auth_check',
+        arc_seal: { domain: 'example.com', selector: 'a', private_key: pem, private_key_ref: 'a' },
+      },
+    ]);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors.map((e) => e.path)).toEqual([
+      [0, 'keys', 0, 'private_key'],
+      [1, 'api_key'],
+      [2, 'arc_seal', 'private_key'],
+    ]);
+    for (const e of r.errors) expect(e.message).toMatch(/inline secrets are refused.*secret set/);
+    // the error never echoes the secret
+    expect(JSON.stringify(r.errors)).not.toContain('MC4CAQ');
+    expect(JSON.stringify(r.errors)).not.toContain('kk_secret');
+  });
+
+  it('lets dkim_sign go without keys (the sending domains sign)', () => {
+    expect(validateChain([{ filter: 'dkim_sign' }]).ok).toBe(true);
   });
 
   it('rejects a non-array chain', () => {

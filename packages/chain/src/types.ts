@@ -139,6 +139,26 @@ export interface SecretStore {
   get(ref: string): Promise<string | undefined> | string | undefined;
 }
 
+/** A DKIM key ready to sign with (the private key as PEM; never logged). */
+export interface DkimSigningKey {
+  /** d= */
+  domain: string;
+  /** s= */
+  selector: string;
+  algorithm: 'rsa-sha256' | 'ed25519-sha256';
+  privateKey: string;
+}
+
+/** The sending domains' DKIM keys, for `dkim_sign` without explicit keys. */
+export interface DkimKeyStore {
+  /**
+   * The keys that sign mail from `domain`: those of the configured sending domain that is
+   * `domain` or its closest parent (relaxed alignment), currently active, one per algorithm.
+   * Undefined when Koukan does not send for `domain`; `keys` empty when it has no active key.
+   */
+  keysFor(domain: string): Promise<{ domain: string; keys: DkimSigningKey[] } | undefined>;
+}
+
 /** Everything the environment gives a chain run. All ports are optional; filters that need a
  * missing port answer a temporary failure. */
 export type ChainContext = {
@@ -149,6 +169,7 @@ export type ChainContext = {
   sandbox?: SandboxStore;
   routes?: RouteSubmitter;
   secrets?: SecretStore;
+  dkimKeys?: DkimKeyStore;
   /** host name used in Received:/Authentication-Results: */
   hostname?: string;
   now?: () => Date;

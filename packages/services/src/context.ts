@@ -1,7 +1,8 @@
-import { validateChain } from '@koukan/chain';
+import { type DnsResolve, validateChain } from '@koukan/chain';
 import { type Db, getChainByName } from '@koukan/db';
 import type { Chain, Sender } from '@koukan/db/schema';
 import type { Logger } from 'pino';
+import type { SecretKey } from './secrets/cipher.ts';
 
 /**
  * What every service function receives: called as `fn({ ctx, input })` by the router's REST
@@ -19,6 +20,11 @@ export interface ServiceContext {
    * 2 s of a change), so the request path need not read chains; absent: read from the database.
    */
   config?: ConfigView;
+  /** The key that encrypts stored secrets (KOUKAN_SECRETS_KEY or the data folder's key file);
+   * services that read or write secrets refuse to run without it. */
+  secretKey?: SecretKey;
+  /** DNS for checks of published records (`domain check`); default: the system resolver. */
+  dns?: DnsResolve;
 }
 
 export interface ConfigView {

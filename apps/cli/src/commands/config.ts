@@ -15,8 +15,13 @@ export async function configImport(env: CliEnv, logger: Logger, file: string): P
       validateChain,
     });
     process.stdout.write(
-      `imported ${file}: ${result.changedSenders.length} sender(s) and ${result.changedChains.length} chain(s) changed\n`,
+      `imported ${file}: ${result.changedSenders.length} sender(s), ${result.changedChains.length} chain(s) and ${result.changedDomains.length} domain(s) changed\n`,
     );
+    for (const name of result.missingSecrets) {
+      process.stderr.write(
+        `warning: secret "${name}" is not in this database: store it with \`npm run koukan -- secret set ${name}\` (mail that needs it is deferred until then)\n`,
+      );
+    }
     return 0;
   } finally {
     await database.close();

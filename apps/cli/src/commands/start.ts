@@ -12,6 +12,7 @@ import {
 import { openDatabase } from '../database.ts';
 import type { CliEnv } from '../env.ts';
 import { waitReady } from '../readiness.ts';
+import { cliSecretKey, secretsKeyFile } from '../secrets-key.ts';
 
 /**
  * `npm start`: the database (embedded unless DATABASE_URL is set), migrations, configuration,
@@ -39,10 +40,15 @@ export async function start(env: CliEnv, logger: Logger): Promise<number> {
   try {
     const result = await bootstrap(database.handle.db, database.handle.pool, env, logger);
     const credentials = await internalCredentials(database.handle.db);
+    // The secret store's key: KOUKAN_SECRETS_KEY, or the key file, made at first start (0600).
+    cliSecretKey(env, true);
+    const keyEnv: Record<string, string> = env.KOUKAN_SECRETS_KEY
+      ? {}
+      : { KOUKAN_SECRETS_KEY_FILE: secretsKeyFile(env) };
     const spawn = (c: ReturnType<typeof selectComponents>[number]) => {
       const r = spawnComponent(
         c,
-        { DATABASE_URL: database.url, ...c.env(env, credentials) },
+        { DATABASE_URL: database.url, ...keyEnv, ...c.env(env, credentials) },
         logger,
       );
       running.push(r);

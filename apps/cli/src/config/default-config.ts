@@ -42,5 +42,6 @@ export function defaultConfig(options: { smarthost?: string; gatewayUrl: string 
       description: descriptions[name] ?? '',
       chain: chain as FilterConfig[],
     })),
+    domain: [],
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { inlineSecretRefused, secretRefSchema } from '../schema-common.ts';
 
 export const authCheckSchema = z.strictObject({
   /** authserv-id in Authentication-Results (defaults to the context hostname) */
@@ -11,12 +12,9 @@ export const authCheckSchema = z.strictObject({
     .strictObject({
       domain: z.string().min(1),
       selector: z.string().min(1),
-      private_key: z.string().min(1).optional(),
-      private_key_ref: z.string().min(1).optional(),
-    })
-    .refine((k) => Boolean(k.private_key) !== Boolean(k.private_key_ref), {
-      error: 'give exactly one of private_key or private_key_ref',
-      path: ['private_key'],
+      /** refused: keys live in the secret store */
+      private_key: inlineSecretRefused('private_key_ref'),
+      private_key_ref: secretRefSchema,
     })
     .optional(),
   /** minimum DKIM/ARC key size in bits */

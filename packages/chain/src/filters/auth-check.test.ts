@@ -29,13 +29,15 @@ const dns = zoneResolver({
   'arc1._domainkey.relay.test': { TXT: [txt(relayPub)] },
 });
 
+const secrets = { get: (ref: string) => (ref === 'rsa1' ? rsaPem : undefined) };
+
 const chain = (sign: boolean) => {
   const input: ChainInput = [
     ...(sign
       ? [
           {
             filter: 'dkim_sign' as const,
-            keys: [{ domain: 'example.com', selector: 'rsa1', private_key: rsaPem }],
+            keys: [{ domain: 'example.com', selector: 'rsa1', private_key_ref: 'rsa1' }],
           },
         ]
       : []),
@@ -61,7 +63,7 @@ const end = { endOfChain: accept(250, '2.0.0', 'checked') };
 describe('auth_check', () => {
   it('passes SPF, DKIM and DMARC for an aligned, signed message from an allowed IP', async () => {
     const tx = testTx({ session: { remote_ip: '192.0.2.10', helo: 'out.example.com' } });
-    const res = await runChain(chain(true), tx, testContext({ dns }), end);
+    const res = await runChain(chain(true), tx, testContext({ dns, secrets }), end);
     expect(tx.auth_results).toMatchObject({
       spf: 'pass',
       dkim: [{ domain: 'example.com', result: 'pass', aligned: true }],
@@ -82,7 +84,7 @@ describe('auth_check', () => {
 
   it('fails SPF and DMARC for a forged, unsigned message; a policy rejects DMARC p=reject', async () => {
     const tx = testTx({ session: { remote_ip: '198.51.100.7', helo: 'forger.test' } });
-    const res = await runChain(chain(false), tx, testContext({ dns }), end);
+    const res = await runChain(chain(false), tx, testContext({ dns, secrets }), end);
     expect(tx.auth_results).toMatchObject({
       spf: 'fail',
       dkim: [],
@@ -101,17 +103,17 @@ describe('auth_check', () => {
     const signOnly = validateChain([
       {
         filter: 'dkim_sign',
-        keys: [{ domain: 'example.com', selector: 'rsa1', private_key: rsaPem }],
+        keys: [{ domain: 'example.com', selector: 'rsa1', private_key_ref: 'rsa1' }],
       },
     ]);
     if (!signOnly.ok) throw new Error('invalid');
-    await runChain(signOnly.chain, tx, testContext({ dns }), end);
+    await runChain(signOnly.chain, tx, testContext({ dns, secrets }), end);
     const { streamToBuffer, bodyFromBuffer } = await import('../body.ts');
     const raw = (await streamToBuffer(tx.body!.open()))
       .toString()
       .replace('Hello Bob', 'Hello Eve');
     tx.body = bodyFromBuffer(raw);
-    await runChain(chain(false), tx, testContext({ dns }), end);
+    await runChain(chain(false), tx, testContext({ dns, secrets }), end);
     expect(tx.auth_results?.dkim?.[0]?.result).not.toBe('pass');
     // SPF still passes, so DMARC passes through SPF alignment
     expect(tx.auth_results?.spf).toBe('pass');
@@ -124,7 +126,7 @@ describe('auth_check', () => {
       message: simpleMessage('x@example.org'),
       session: { remote_ip: '203.0.113.5' },
     });
-    await runChain(chain(false), tx, testContext({ dns }), end);
+    await runChain(chain(false), tx, testContext({ dns, secrets }), end);
     expect(tx.auth_results).toMatchObject({ spf: 'fail', dmarc: { result: 'none' } });
   });
 
@@ -133,7 +135,7 @@ describe('auth_check', () => {
     const hop1 = validateChain([
       {
         filter: 'dkim_sign',
-        keys: [{ domain: 'example.com', selector: 'rsa1', private_key: rsaPem }],
+        keys: [{ domain: 'example.com', selector: 'rsa1', private_key_ref: 'rsa1' }],
       },
       {
         filter: 'auth_check',
@@ -144,7 +146,7 @@ describe('auth_check', () => {
     if (!hop1.ok) throw new Error(JSON.stringify(hop1.errors));
     const ctx1 = testContext({
       dns,
-      secrets: { get: (ref) => (ref === 'arc' ? relayPem : undefined) },
+      secrets: { get: (ref) => ({ arc: relayPem, rsa1: rsaPem })[ref] },
     });
     const r1 = await runChain(hop1.chain, tx, ctx1, end);
     expect(tx.auth_results?.arc).toBe('none');
@@ -158,7 +160,7 @@ describe('auth_check', () => {
     // next hop: the relay's IP is not in example.com's SPF, but the ARC chain verifies
     tx.session = { remote_ip: '203.0.113.9', helo: 'relay.test' };
     tx.auth_results = undefined;
-    await runChain(chain(false), tx, testContext({ dns }), end);
+    await runChain(chain(false), tx, testContext({ dns, secrets }), end);
     expect(tx.auth_results).toMatchObject({
       arc: 'pass',
       spf: 'fail',

@@ -12,10 +12,7 @@ export const authCheck: FilterRun<'auth_check'> = async (tx, config, ctx) => {
   const s = tx.session;
   const mta = config.authserv_id ?? ctx.hostname ?? 'localhost';
   const sealCfg = config.arc_seal;
-  const sealKey = sealCfg
-    ? (sealCfg.private_key ??
-      (sealCfg.private_key_ref ? await ctx.secrets?.get(sealCfg.private_key_ref) : undefined))
-    : undefined;
+  const sealKey = sealCfg ? await ctx.secrets?.get(sealCfg.private_key_ref) : undefined;
   if (sealCfg && !sealKey)
     tx.event('arc_key_unavailable', { key: `${sealCfg.selector}._domainkey.${sealCfg.domain}` });
   const res = await authenticate(tx.openBody(), {

@@ -28,14 +28,19 @@ const signChain = (extra: Record<string, unknown> = {}) => {
     {
       filter: 'dkim_sign',
       keys: [
-        { domain: 'example.com', selector: 'rsa1', algorithm: 'rsa-sha256', private_key: rsaPem },
+        {
+          domain: 'example.com',
+          selector: 'rsa1',
+          algorithm: 'rsa-sha256',
+          private_key_ref: 'rsa1',
+        },
         {
           domain: 'example.com',
           selector: 'ed1',
           algorithm: 'ed25519-sha256',
           private_key_ref: 'ed1',
         },
-        { domain: 'other.test', selector: 'x', private_key: rsaPem },
+        { domain: 'other.test', selector: 'x', private_key_ref: 'rsa1' },
       ],
       ...extra,
     },
@@ -45,7 +50,7 @@ const signChain = (extra: Record<string, unknown> = {}) => {
 };
 
 async function signed(tx: ChainTransaction, extra?: Record<string, unknown>) {
-  const ctx = testContext({ secrets: { get: (ref) => (ref === 'ed1' ? edPem : undefined) } });
+  const ctx = testContext({ secrets: { get: (ref) => ({ ed1: edPem, rsa1: rsaPem })[ref] } });
   const res = await runChain(signChain(extra), tx, ctx);
   const raw = await streamToBuffer(tx.body!.open());
   return { res, raw, ctx };
@@ -112,13 +117,15 @@ describe('dkim_sign', () => {
           {
             domain: 'example.com',
             selector: 's',
-            private_key: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----',
+            private_key_ref: 'broken',
           },
         ],
       },
     ]);
     if (!r.ok) throw new Error('invalid');
-    const ctx2 = testContext();
+    const ctx2 = testContext({
+      secrets: { get: () => '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----' },
+    });
     const res2 = await runChain(r.chain, bad, ctx2);
     expect(res2.rcpt[0]!.kind).toBe('temp');
     expect(JSON.stringify(res2.events) + ctx2.lines.join('')).not.toContain('PRIVATE KEY');

@@ -11,11 +11,15 @@ import { closeServers, protocolServer, trackServer } from '../testing/protocol-s
 
 const chainTo = (url: string, extra: Record<string, unknown> = {}) => {
   const r = validateChain([
-    { filter: 'rest_output', url, sender: 'outbound', api_key: 'k-secret', ...extra },
+    { filter: 'rest_output', url, sender: 'outbound', api_key_ref: 'k', ...extra },
   ] as ChainInput);
   if (!r.ok) throw new Error(JSON.stringify(r.errors));
   return r.chain;
 };
+
+// the API key comes through the secrets port, as in production
+const keyed = () =>
+  testContext({ secrets: { get: (ref) => (ref === 'k' ? 'k-secret' : undefined) } });
 
 afterEach(closeServers);
 
@@ -41,7 +45,7 @@ describe('rest_output', () => {
       body: bodyFromBuffer(message),
       routing: { remote_hosts: [{ host: 'mx1.example.net', port: 25 }] },
     });
-    const res = await runChain(chainTo(srv.url, { poll_timeout: 1 }), tx, testContext());
+    const res = await runChain(chainTo(srv.url, { poll_timeout: 1 }), tx, keyed());
     expect(res.rcpt).toEqual([
       { kind: 'accept', response: { code: 250, message: 'delivered' } },
       { kind: 'perm', response: { code: 550, message: '5.1.1 no such user' } },
@@ -76,7 +80,7 @@ describe('rest_output', () => {
     const res = await runChain(
       chainTo(srv.url, { inline_body_max: 0 }),
       testTx({ rcpt_to: [{ m: 'a@x.test' }, { m: 'b@x.test' }] }),
-      testContext(),
+      keyed(),
     );
     expect(res.mail).toEqual({ kind: 'perm', response: { code: 550, message: 'sender rejected' } });
     expect(res.rcpt.map((v) => v.response.code)).toEqual([550, 550]);
@@ -96,7 +100,7 @@ describe('rest_output', () => {
       const res = await runChain(
         chainTo(srv.url, { poll_timeout: 1, inline_body_max: max }),
         testTx({ body: bodyFromBuffer(body) }),
-        testContext(),
+        keyed(),
       );
       expect(res.data?.kind).toBe('accept');
     }
@@ -115,7 +119,7 @@ describe('rest_output', () => {
     const res = await runChain(
       chainTo(srv.url, { response_timeout: 1.5, poll_timeout: 1 }),
       testTx(),
-      testContext(),
+      keyed(),
     );
     expect(res.rcpt[0]).toEqual({
       kind: 'temp',
@@ -130,7 +134,7 @@ describe('rest_output', () => {
     await once(silent, 'listening');
     trackServer(silent);
     const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
-    const res = await runChain(chainTo(url, { response_timeout: 0.5 }), testTx(), testContext());
+    const res = await runChain(chainTo(url, { response_timeout: 0.5 }), testTx(), keyed());
     expect(res.rcpt[0]).toMatchObject({ kind: 'temp', response: { code: 451, enhanced: '4.4.2' } });
   });
 
@@ -138,14 +142,14 @@ describe('rest_output', () => {
     const srv = await protocolServer({});
     srv.server.close();
     await once(srv.server, 'close');
-    const res = await runChain(chainTo(srv.url), testTx(), testContext());
+    const res = await runChain(chainTo(srv.url), testTx(), keyed());
     expect(res.rcpt[0]).toMatchObject({ kind: 'temp', response: { code: 451, enhanced: '4.4.1' } });
     expect(res.rcpt[0]!.response.message).toMatch(/ECONNREFUSED/);
   });
 
   it('maps an HTTP error from the next hop to a temporary failure', async () => {
     const srv = await protocolServer({ createStatus: 503 });
-    const res = await runChain(chainTo(srv.url), testTx(), testContext());
+    const res = await runChain(chainTo(srv.url), testTx(), keyed());
     expect(res.rcpt[0]).toMatchObject({
       kind: 'temp',
       response: { code: 451, message: 'create: upstream answered HTTP 503' },

@@ -75,8 +75,7 @@ function httpFailure(res: HttpResponse, what: string): UpstreamError {
 export const restOutput: FilterRun<'rest_output'> = async (tx, config, ctx) => {
   const failAll = (v: Verdict): FilterResult => ({ kind: 'done', data: v });
   if (!tx.body) return failAll(temp('no message body', 451, '4.3.0'));
-  const apiKey =
-    config.api_key ?? (config.api_key_ref ? await ctx.secrets?.get(config.api_key_ref) : undefined);
+  const apiKey = config.api_key_ref ? await ctx.secrets?.get(config.api_key_ref) : undefined;
   if (config.api_key_ref && !apiKey)
     return failAll(temp('rest_output credentials unavailable', 451, '4.3.0'));
   try {

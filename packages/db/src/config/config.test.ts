@@ -75,7 +75,12 @@ describe('configuration as code', () => {
       'sender.import',
     ]);
     const second = await importConfig(a.db, sample, { actor: 'test' });
-    expect(second).toEqual({ changedSenders: [], changedChains: [] });
+    expect(second).toEqual({
+      changedSenders: [],
+      changedChains: [],
+      changedDomains: [],
+      missingSecrets: [],
+    });
     expect(await snapshot(a)).toEqual(before);
     expect(await listAudit(a.db, { limit: 100 })).toHaveLength(auditBefore.length);
   });
@@ -89,6 +94,8 @@ describe('configuration as code', () => {
     expect(await importConfig(a.db, yaml, { actor: 'test' })).toEqual({
       changedSenders: [],
       changedChains: [],
+      changedDomains: [],
+      missingSecrets: [],
     });
   });
 

@@ -2,16 +2,20 @@ import type { Db } from '../client/create-db.ts';
 import { recordAudit } from '../queries/audit.ts';
 import { getChainByName, upsertChain } from '../queries/chains.ts';
 import { upsertSender } from '../queries/senders.ts';
+import { importDomain } from './domains.ts';
 import { parseConfig, validateConfig } from './parse.ts';
 import { type ChainValidator, ConfigError, type ConfigFile, type ConfigIssue } from './schema.ts';
 
 export interface ImportResult {
   changedSenders: string[];
   changedChains: string[];
+  changedDomains: string[];
+  /** secrets named by the file's domains that this database does not hold */
+  missingSecrets: string[];
 }
 
 /**
- * Upserts the senders and chains of a configuration file in one database transaction, with an
+ * Upserts the senders, chains and domains of a configuration file in one database transaction, with an
  * audit-log entry for each change. Importing the same file again changes nothing. Sender
  * `output_chain`s must name a chain in the file or already in the database.
  */
@@ -33,7 +37,12 @@ export async function importConfig(
     }
     if (issues.length > 0) throw new ConfigError(issues);
 
-    const result: ImportResult = { changedSenders: [], changedChains: [] };
+    const result: ImportResult = {
+      changedSenders: [],
+      changedChains: [],
+      changedDomains: [],
+      missingSecrets: [],
+    };
     for (const endpoint of config.endpoint) {
       const { chain, changed } = await upsertChain(tx, {
         name: endpoint.name,
@@ -62,6 +71,11 @@ export async function importConfig(
         entityId: sender.id,
         details: { name: sender.name, version: sender.version },
       });
+    }
+    for (const input of config.domain) {
+      const { changed, missingSecrets } = await importDomain(tx, input, options.actor);
+      if (changed) result.changedDomains.push(input.name);
+      result.missingSecrets.push(...missingSecrets);
     }
     return result;
   });

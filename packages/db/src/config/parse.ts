@@ -46,6 +46,11 @@ export function validateConfig(
     'endpoint',
     issues,
   );
+  duplicates(
+    config.domain.map((d) => d.name),
+    'domain',
+    issues,
+  );
   config.endpoint.forEach((endpoint, i) => {
     const verdict = options.validateChain?.(endpoint.chain);
     if (verdict && !verdict.ok) {

@@ -1,5 +1,11 @@
 import { z } from 'zod';
 import { chainNameSchema, filterConfigSchema } from '../schema/chains/validation.ts';
+import {
+  dkimAlgorithmSchema,
+  domainNameSchema,
+  domainSettingsSchema,
+  secretNameSchema,
+} from '../schema/domains/validation.ts';
 import { senderInputSchema } from '../schema/senders/validation.ts';
 
 /**
@@ -13,13 +19,33 @@ export const endpointSchema = z.strictObject({
   chain: z.array(filterConfigSchema),
 });
 
+/** A DKIM key of a domain: its public half, and the name of the secret holding the private key
+ * (never the key itself: secrets are not part of the configuration file). */
+export const domainKeyConfigSchema = z.strictObject({
+  selector: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/i, 'a DNS label'),
+  algorithm: dkimAlgorithmSchema,
+  public_key: z.string().regex(/^[A-Za-z0-9+/]+=*$/, 'base64'),
+  secret: secretNameSchema,
+  active_from: z.iso.datetime({ offset: true }),
+  retire_at: z.iso.datetime({ offset: true }).nullable().default(null),
+});
+
+export const domainConfigSchema = z.strictObject({
+  name: domainNameSchema,
+  settings: domainSettingsSchema.default({}),
+  keys: z.array(domainKeyConfigSchema).default([]),
+});
+
 export const configFileSchema = z.strictObject({
   sender: z.array(senderInputSchema).default([]),
   endpoint: z.array(endpointSchema).default([]),
+  /** sending domains (`koukan domain add` makes them; the secrets travel separately) */
+  domain: z.array(domainConfigSchema).default([]),
 });
 
 export type ConfigFile = z.infer<typeof configFileSchema>;
 export type EndpointConfig = z.infer<typeof endpointSchema>;
+export type DomainConfig = z.infer<typeof domainConfigSchema>;
 
 export interface ConfigIssue {
   /** e.g. `sender[1].retry.schedule[0]` */

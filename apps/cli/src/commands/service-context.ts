@@ -1,0 +1,42 @@
+import { AppError, type ServiceContext } from '@koukan/services';
+import type { Logger } from 'pino';
+import { type OpenDatabase, openDatabase } from '../database.ts';
+import type { CliEnv } from '../env.ts';
+import { cliSecretKey } from '../secrets-key.ts';
+
+/**
+ * Runs `fn` with a service context over the CLI's database (migrated first) and the secret
+ * store's key; service errors are printed as `error: <message>` with their fields, exit 1.
+ */
+export async function withServices(
+  env: CliEnv,
+  logger: Logger,
+  options: { createKey: boolean },
+  fn: (ctx: ServiceContext, database: OpenDatabase) => Promise<number>,
+): Promise<number> {
+  const secretKey = cliSecretKey(env, options.createKey);
+  const database = await openDatabase(env, logger);
+  try {
+    const { migrate } = await import('@koukan/db');
+    await migrate(database.handle.pool);
+    const ctx: ServiceContext = {
+      db: database.handle.db,
+      logger,
+      actor: 'system:cli',
+      ...(secretKey && { secretKey }),
+    };
+    return await fn(ctx, database);
+  } catch (err) {
+    if (err instanceof AppError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      for (const d of err.details) {
+        if (d.field && !err.message.startsWith(`${d.field}:`))
+          process.stderr.write(`  ${d.field}: ${d.message}\n`);
+      }
+      return 1;
+    }
+    throw err;
+  } finally {
+    await database.close();
+  }
+}

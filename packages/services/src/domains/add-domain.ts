@@ -1,0 +1,55 @@
+import { getDomainByName, insertDomain, insertDomainKeys, recordAudit } from '@koukan/db';
+import { nowOf, type ServiceCall } from '../context.ts';
+import { AppError, parseInput } from '../errors.ts';
+import { requireKey } from '../secrets/cipher.ts';
+import { writeSecret } from '../secrets/write.ts';
+import { DKIM_ALGORITHMS, generateDkimKey, keySecretName, nextSelectors } from './keys.ts';
+import { type AddDomainInput, addDomainInputSchema } from './schemas.ts';
+import { type DomainView, domainView } from './view.ts';
+
+/**
+ * A new sending domain with an RSA-2048 and an Ed25519 DKIM key (dated selectors), their private
+ * keys stored as encrypted secrets, signing at once. Returns the domain and its records to
+ * publish. Audited.
+ */
+export async function addDomain({ ctx, input }: ServiceCall<AddDomainInput>): Promise<DomainView> {
+  const { name, settings } = parseInput(addDomainInputSchema, input);
+  requireKey(ctx.secretKey);
+  const now = nowOf(ctx);
+  const selectors = nextSelectors([], now);
+  const generated = DKIM_ALGORITHMS.map((algorithm) => ({
+    algorithm,
+    selector: selectors[algorithm],
+    ...generateDkimKey(algorithm),
+  }));
+  await ctx.db.transaction(async (tx) => {
+    if (await getDomainByName(tx, name)) {
+      throw new AppError('conflict', `domain "${name}" exists`, {
+        details: [{ field: 'name', message: 'already exists' }],
+      });
+    }
+    const domain = await insertDomain(tx, { name, settings: settings ?? {} });
+    for (const g of generated) {
+      await writeSecret(ctx, tx, 'create', keySecretName(name, g.selector), g.privateKey);
+    }
+    await insertDomainKeys(
+      tx,
+      domain.id,
+      generated.map((g) => ({
+        selector: g.selector,
+        algorithm: g.algorithm,
+        publicKey: g.p,
+        secretName: keySecretName(name, g.selector),
+        activeFrom: now,
+      })),
+    );
+    await recordAudit(tx, {
+      actor: ctx.actor,
+      action: 'domain.add',
+      entityType: 'domain',
+      entityId: domain.id,
+      details: { name, selectors: generated.map((g) => g.selector) },
+    });
+  });
+  return domainView((await getDomainByName(ctx.db, name))!, now);
+}

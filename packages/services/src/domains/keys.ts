@@ -1,0 +1,68 @@
+import { generateKeyPairSync } from 'node:crypto';
+import type { DomainKey } from '@koukan/db/schema';
+
+export type DkimAlgorithm = 'rsa-sha256' | 'ed25519-sha256';
+export const DKIM_ALGORITHMS: DkimAlgorithm[] = ['rsa-sha256', 'ed25519-sha256'];
+
+/** A new DKIM key pair: the private key as PKCS#8 PEM, the public key as its `p=` value. */
+export function generateDkimKey(algorithm: DkimAlgorithm): { privateKey: string; p: string } {
+  if (algorithm === 'rsa-sha256') {
+    const k = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    return {
+      privateKey: k.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      // RFC 6376: the SubjectPublicKeyInfo, base64
+      p: k.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
+    };
+  }
+  const k = generateKeyPairSync('ed25519');
+  return {
+    privateKey: k.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    // RFC 8463: the raw 32-byte public key (the tail of the SPKI DER), base64
+    p: k.publicKey.export({ type: 'spki', format: 'der' }).subarray(-32).toString('base64'),
+  };
+}
+
+const letters = (i: number): string =>
+  (i >= 26 ? letters(Math.floor(i / 26) - 1) : '') + String.fromCharCode(97 + (i % 26));
+
+/**
+ * Dated selectors for a new pair of keys: `k2026a` (RSA) and `e2026a` (Ed25519), the letter
+ * the first one unused by the domain's keys that year (`k2026b` after a rotation).
+ */
+export function nextSelectors(
+  existing: Pick<DomainKey, 'selector'>[],
+  now: Date,
+): Record<DkimAlgorithm, string> {
+  const year = now.getUTCFullYear();
+  const used = new Set(existing.map((k) => k.selector));
+  for (let i = 0; ; i++) {
+    const l = letters(i);
+    if (!used.has(`k${year}${l}`) && !used.has(`e${year}${l}`)) {
+      return { 'rsa-sha256': `k${year}${l}`, 'ed25519-sha256': `e${year}${l}` };
+    }
+  }
+}
+
+export const keySecretName = (domain: string, selector: string) => `dkim/${domain}/${selector}`;
+
+export type KeyState = 'pending' | 'active' | 'retiring' | 'retired';
+
+/**
+ * Where a key stands at `now`: `pending` (published, signs from `active_from`), `active` (the
+ * newest started key of its algorithm: it signs), `retiring` (replaced; still published so
+ * mail it signed verifies, until `retire_at`), `retired` (to be removed from DNS).
+ */
+export function keyState(key: DomainKey, all: DomainKey[], now: Date): KeyState {
+  if (key.retireAt && key.retireAt <= now) return 'retired';
+  if (key.activeFrom > now) return 'pending';
+  const newer = all.some(
+    (k) =>
+      k !== key &&
+      k.algorithm === key.algorithm &&
+      k.activeFrom <= now &&
+      !(k.retireAt && k.retireAt <= now) &&
+      (k.activeFrom > key.activeFrom ||
+        (k.activeFrom.getTime() === key.activeFrom.getTime() && k.createdAt > key.createdAt)),
+  );
+  return newer ? 'retiring' : 'active';
+}
