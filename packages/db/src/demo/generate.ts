@@ -68,6 +68,7 @@ export async function generateDemoData(db: Db, options: DemoDataOptions): Promis
           run,
         }),
       );
+      await tx.execute(sql`analyze demo_stage`);
       const t = await insertTransactionsAndAttempts(tx);
       const parents = await insertParents(tx);
       const dsns = await insertDsns(tx, blobs.dsn);
