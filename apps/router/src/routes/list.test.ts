@@ -102,6 +102,25 @@ describe('GET /v1/senders/{sender}/transactions', () => {
     expect(repeated.json.items).toHaveLength(5);
   });
 
+  it('stores Message-ID and Subject when the body is uploaded later', async () => {
+    const c = await makeSender(t.db);
+    const api = client(router.url, c.key);
+    const created = await api('POST', `/v1/senders/${c.name}/transactions`, {
+      json: { mail_from: { m: 'app@example.org' }, rcpt_to: [{ m: 'late@example.net' }] },
+    });
+    expect(created.status).toBe(201);
+    const before = await list(c.key, c.name);
+    expect(before.json.items[0]).toMatchObject({ message_id: null, subject: null });
+    const put = await api('PUT', `/v1/transactions/${created.json.id}/body`, {
+      body: message(7),
+      headers: { 'content-type': 'message/rfc822' },
+    });
+    expect(put.status).toBe(200);
+    const after = await list(c.key, c.name, '?message_id=%3Corder-7%40example.org%3E');
+    expect(after.json.items.map((x: { id: string }) => x.id)).toEqual([created.json.id]);
+    expect(after.json.items[0].subject).toBe('Order 7');
+  });
+
   it("refuses another sender's key (403) and no key (401)", async () => {
     const res = await list(b.key, a.name);
     expect(res.status).toBe(403);
