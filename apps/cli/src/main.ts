@@ -1,6 +1,7 @@
 import { ConfigError } from '@koukan/db/config';
 import { configExport, configImport } from './commands/config.ts';
 import { domainCommand } from './commands/domain.ts';
+import { demoData, demoDataUsage } from './commands/demo-data.ts';
 import { apiKeyCreate, migrate } from './commands/misc.ts';
 import { secretList, secretRemove, secretSet } from './commands/secret.ts';
 import { start } from './commands/start.ts';
@@ -27,6 +28,8 @@ const usage = `usage: koukan <command>
   domain check <domain> [--dns host:port]
                                 look the records up: found / missing / different
   domain remove <domain>
+  ${demoDataUsage}
+                                generate realistic transactions for the console (bulk SQL)
 `;
 
 async function run(argv: string[]): Promise<number> {
@@ -48,6 +51,8 @@ async function run(argv: string[]): Promise<number> {
       return configImport(env, logger, arg);
     case 'config export':
       return configExport(env, logger, arg);
+    case 'demo-data':
+      return demoData(env, logger, argv.slice(1));
     case 'apikey create':
       if (!arg) break;
       return apiKeyCreate(env, logger, arg, arg2);

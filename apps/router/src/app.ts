@@ -16,6 +16,7 @@ import type { CutThrough, RouteDeps } from './routes/deps.ts';
 import { registerDocs } from './routes/docs.ts';
 import { healthRoutes } from './routes/health.ts';
 import { submissionRoutes } from './routes/submission.ts';
+import { transactionListRoutes } from './routes/list.ts';
 import { transactionRoutes } from './routes/transactions.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 
@@ -168,6 +169,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   healthRoutes(app, options.pool);
   transactionRoutes(app, deps);
   submissionRoutes(app, deps);
+  transactionListRoutes(app, deps);
   await app.register(async (scope) => uploadRoutes(scope, deps));
   return app;
 }

@@ -2,6 +2,7 @@ export * from './auth/authenticate.ts';
 export * from './auth/principal-cache.ts';
 export * from './blobs/body-spec.ts';
 export * from './blobs/content-range.ts';
+export * from './console/index.ts';
 export * from './context.ts';
 export * from './delivery/index.ts';
 export * from './domains/index.ts';

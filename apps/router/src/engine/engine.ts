@@ -13,6 +13,7 @@ import { type RunningAttempt, runAttempt } from './attempt.ts';
 import { startConfigCache } from './config-cache.ts';
 import { retentionDefaults, runRetentionPass } from './retention.ts';
 import { Slots } from './slots.ts';
+import { startRollupJob } from './rollup.ts';
 import type { EngineHandle, EngineOptions } from './types.ts';
 
 /**
@@ -177,6 +178,7 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
       runRetention().catch((err: unknown) => logger.warn({ err }, 'retention pass failed'));
     }, retentionOptions.intervalMs);
   retention?.unref();
+  const rollup = options.rollup === false ? undefined : startRollupJob(db, logger, options.rollup);
 
   async function kickAll(ids: string[]): Promise<string[]> {
     const wanted = ids.filter((id) => !slots.has(id));
@@ -246,6 +248,7 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
       wake?.();
       clearInterval(heartbeat);
       if (retention) clearInterval(retention);
+      await rollup?.stop();
       await markInstanceStopping(db, owner).catch(() => {});
       await loop;
       const deadlineMs = stopOptions.deadlineMs ?? 10_000;

@@ -20,6 +20,7 @@ const api = () => client(router.url, null);
 const expected = [
   'post /v1/senders/{sender}/transactions',
   'get /v1/senders/{sender}/smtp-submission',
+  'get /v1/senders/{sender}/transactions',
   'get /v1/transactions/{id}',
   'patch /v1/transactions/{id}',
   'post /v1/transactions/{id}/cancel',

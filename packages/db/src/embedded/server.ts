@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { PGLiteSocketHandler } from '@electric-sql/pglite-socket';
 import { authenticate, errorResponse } from './auth.ts';
 import { TurnQueue } from './turn-queue.ts';
@@ -62,7 +63,11 @@ export async function startEmbeddedPostgres(
   const password =
     options.password ??
     (options.dataDir ? folderPassword(options.dataDir) : randomBytes(24).toString('base64url'));
-  const db = await PGlite.create(options.dataDir ? { dataDir: options.dataDir } : {});
+  // pg_trgm serves the console's address search (migration 0004 creates the extension).
+  const extensions = { pg_trgm };
+  const db = await PGlite.create(
+    options.dataDir ? { dataDir: options.dataDir, extensions } : { extensions },
+  );
   const handlers = new Map<number, Socket>();
   const queue = new TurnQueue(db, {
     idleInTransactionMs: options.idleInTransactionMs ?? 5_000,
