@@ -75,6 +75,7 @@ export const transactions = pgTable(
     index('transactions_awaiting_body_idx')
       .on(t.createdAt)
       .where(sql`${t.status} = 'queued' and ${t.nextAttemptAt} is null`),
+    index('transactions_held_idx').on(t.updatedAt, t.id).where(sql`${t.status} = 'held'`),
     index('transactions_lease_idx').on(t.leaseExpiresAt).where(sql`${t.status} = 'inflight'`),
     index('transactions_sender_created_idx').on(t.senderId, t.createdAt.desc(), t.id.desc()),
     index('transactions_created_idx').on(t.createdAt.desc(), t.id.desc()),
