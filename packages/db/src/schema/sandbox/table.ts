@@ -1,4 +1,4 @@
-import { bigint, index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, index, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { blobs } from '../blobs/table.ts';
 import { createdAt, id } from '../columns.ts';
 import { transactions } from '../transactions/table.ts';
