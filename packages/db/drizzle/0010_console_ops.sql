@@ -51,6 +51,16 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   END
 $$;
 --> statement-breakpoint
+-- The retry queue's group keys, kept with the row (computed only while the transaction waits,
+-- is held or failed; NULL otherwise and when nothing answered yet), so that grouping and bulk
+-- selection never run the regular expressions at query time. Adding them rewrites the table.
+ALTER TABLE "transactions" ADD COLUMN "reply_code" integer GENERATED ALWAYS AS (CASE WHEN status IN ('queued', 'held', 'failed') THEN (koukan_last_reply(mail_response, rcpt_response, data_response) ->> 'code')::int END) STORED;
+--> statement-breakpoint
+ALTER TABLE "transactions" ADD COLUMN "reply_pattern" text GENERATED ALWAYS AS (CASE WHEN status IN ('queued', 'held', 'failed') THEN koukan_reply_pattern(koukan_last_reply(mail_response, rcpt_response, data_response) ->> 'message') END) STORED;
+--> statement-breakpoint
+-- A waiting group's messages in id order: the drill-down and each batch of a bulk action.
+CREATE INDEX "transactions_waiting_group_idx" ON "transactions" USING btree (split_part("rcpt_addresses"[1], '@', 2),"reply_code","reply_pattern","id") WHERE "status" = 'queued' AND "next_attempt_at" IS NOT NULL;
+--> statement-breakpoint
 -- The sandbox inbox: what `sandbox` filters kept, per mailbox, newest first.
 CREATE TABLE "sandbox_messages" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,

@@ -34,8 +34,9 @@ export interface QueueFilter {
 export const queueKeys = {
   domain: sql`split_part(t.rcpt_addresses[1], '@', 2)`,
   reply: sql`koukan_last_reply(t.mail_response, t.rcpt_response, t.data_response)`,
-  code: sql`(koukan_last_reply(t.mail_response, t.rcpt_response, t.data_response) ->> 'code')::int`,
-  pattern: sql`koukan_reply_pattern(koukan_last_reply(t.mail_response, t.rcpt_response, t.data_response) ->> 'message')`,
+  /** Stored (generated) columns: see migration 0010. */
+  code: sql`t.reply_code`,
+  pattern: sql`t.reply_pattern`,
 };
 
 /**
@@ -128,17 +129,16 @@ export async function queueGroups(
     select ${byDomain ? sql`domain` : sql`null::text`} as domain,
       ${byReply ? sql`code` : sql`null::int`} as reply_code,
       ${byReply ? sql`pattern` : sql`null::text`} as reply_pattern,
-      min(message) as sample_reply,
+      ${byReply ? sql`min(koukan_last_reply(mail_response, rcpt_response, data_response) ->> 'message')` : sql`null`} as sample_reply,
       count(*)::int as count, min(created_at) as oldest, min(next_attempt_at) as next_attempt,
       max(updated_at) as last_change
     from (
       select ${byDomain ? queueKeys.domain : sql`null`} as domain,
-        ${byReply ? sql`(r ->> 'code')::int` : sql`null`} as code,
-        ${byReply ? sql`koukan_reply_pattern(r ->> 'message')` : sql`null`} as pattern,
-        ${byReply ? sql`r ->> 'message'` : sql`null`} as message,
+        ${byReply ? queueKeys.code : sql`null`} as code,
+        ${byReply ? queueKeys.pattern : sql`null`} as pattern,
+        t.mail_response, t.rcpt_response, t.data_response,
         t.created_at, t.next_attempt_at, t.updated_at
       from transactions t
-        ${byReply ? sql`cross join lateral (select ${queueKeys.reply} as r) lr` : sql``}
       where ${queueCondition(input.filter)}
     ) x
     group by 1, 2, 3
