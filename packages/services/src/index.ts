@@ -1,3 +1,7 @@
+export * from './api-keys/create.ts';
+export * from './api-keys/list.ts';
+export * from './api-keys/revoke.ts';
+export * from './api-keys/schemas.ts';
 export * from './auth/authenticate.ts';
 export * from './auth/principal-cache.ts';
 export * from './blobs/body-spec.ts';
@@ -11,6 +15,15 @@ export * from './notifications/index.ts';
 export * from './queue/list-groups.ts';
 export * from './queue/list-messages.ts';
 export * from './queue/schemas.ts';
+export * from './senders/create.ts';
+export * from './senders/list.ts';
+export {
+  type SenderView,
+  senderCreateInput,
+  senderNameInput,
+  senderUpdateInput,
+} from './senders/schemas.ts';
+export * from './senders/update.ts';
 export * from './transactions/address.ts';
 export * from './transactions/after-upload.ts';
 export * from './transactions/cancel.ts';
