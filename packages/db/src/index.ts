@@ -11,6 +11,7 @@ export * from './queries/audit.ts';
 export * from './queries/awaiting-body.ts';
 export * from './queries/blobs.ts';
 export * from './queries/bulk.ts';
+export * from './queries/chain-revisions.ts';
 export * from './queries/chains.ts';
 export * from './queries/create-transaction.ts';
 export * from './queries/delivery.ts';

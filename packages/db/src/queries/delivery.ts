@@ -320,7 +320,8 @@ export async function finishOpenAttempt(
   result: Pick<
     Attempt,
     'outcome' | 'upstreamHost' | 'mailResponse' | 'rcptResponse' | 'dataResponse' | 'error'
-  >,
+  > &
+    Partial<Pick<Attempt, 'chainName' | 'chainVersion'>>,
 ): Promise<Attempt | undefined> {
   const [row] = await db
     .update(attempts)
