@@ -19,6 +19,7 @@ export * from './queries/events.ts';
 export * from './queries/instances.ts';
 export * from './queries/meta.ts';
 export * from './queries/queue.ts';
+export * from './queries/sandbox.ts';
 export * from './queries/senders.ts';
 export * from './queries/transactions.ts';
 export * as schema from './schema/index.ts';
