@@ -8,6 +8,7 @@ export * from './queries/api-keys.ts';
 export * from './queries/attempt-outcome.ts';
 export * from './queries/attempts.ts';
 export * from './queries/audit.ts';
+export * from './queries/audit-list.ts';
 export * from './queries/awaiting-body.ts';
 export * from './queries/blobs.ts';
 export * from './queries/bulk.ts';

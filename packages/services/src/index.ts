@@ -2,6 +2,7 @@ export * from './api-keys/create.ts';
 export * from './api-keys/list.ts';
 export * from './api-keys/revoke.ts';
 export * from './api-keys/schemas.ts';
+export * from './audit/list.ts';
 export * from './auth/authenticate.ts';
 export * from './auth/principal-cache.ts';
 export * from './blobs/body-spec.ts';
@@ -21,6 +22,8 @@ export * from './notifications/index.ts';
 export * from './queue/list-groups.ts';
 export * from './queue/list-messages.ts';
 export * from './queue/schemas.ts';
+export * from './sandbox/delete.ts';
+export * from './sandbox/list.ts';
 export * from './senders/create.ts';
 export * from './senders/list.ts';
 export {
