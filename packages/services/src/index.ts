@@ -8,6 +8,8 @@ export * from './auth/principal-cache.ts';
 export * from './blobs/body-spec.ts';
 export * from './blobs/content-range.ts';
 export * from './chains/diff.ts';
+export * from './chains/dry-run/dry-run.ts';
+export type { DryRunStep } from './chains/dry-run/recorder.ts';
 export * from './chains/list.ts';
 export * from './chains/restore.ts';
 export * from './chains/revisions.ts';
