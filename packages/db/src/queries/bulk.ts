@@ -70,9 +70,11 @@ export interface BulkBatchInput {
 
 /**
  * One batch of a bulk action, in one statement: the next `limit` eligible transactions by id
- * are changed (version bumped) and get their timeline event. Rows that moved out of the `from`
- * statuses meanwhile are re-checked by the UPDATE and left alone. Returns how many changed and
- * the last id considered (null: nothing left).
+ * are locked (`FOR UPDATE`, which re-checks a row that changed meanwhile against the
+ * conditions: one the engine claimed is no longer eligible and is left out), changed (version
+ * bumped) and get their timeline event. The UPDATE is driven by the locked ids only, so its
+ * plan does not depend on statistics of the statuses the action just changed. Returns how
+ * many changed and the last id considered (null: nothing left).
  */
 export async function applyBulkBatch(
   db: DbOrTx,
@@ -87,11 +89,12 @@ export async function applyBulkBatch(
       where ${queueCondition(input.filter)} and t.status = any(${arrayParam(from, 'text')}) ${after}
       order by t.id
       limit ${input.limit}
+      for update of t
     ), u as (
       update transactions t set ${transitionSet(input.action, now)},
         version = t.version + 1, updated_at = now()
       from target
-      where t.id = target.id and t.status = any(${arrayParam(from, 'text')})
+      where t.id = target.id
       returning t.id, target.status as from_status, t.status as to_status
     ), e as (
       insert into events (transaction_id, type, data)
