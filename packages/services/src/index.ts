@@ -15,6 +15,8 @@ export * from './chains/restore.ts';
 export * from './chains/revisions.ts';
 export * from './chains/save.ts';
 export { type ChainView, chainNameInput, chainSaveInput, validFilters } from './chains/schemas.ts';
+export * from './config/preview.ts';
+export * from './config/yaml.ts';
 export * from './context.ts';
 export * from './delivery/index.ts';
 export * from './errors.ts';
