@@ -1,13 +1,22 @@
 import type { Readable } from 'node:stream';
-import type { RouteSubmitter, SandboxStore, SecretStore } from '@koukan/chain';
+import {
+  headerValue,
+  type RouteSubmitter,
+  readHeaders,
+  type SandboxStore,
+  type SecretStore,
+} from '@koukan/chain';
 import {
   adjustBlobRefs,
   appendEvent,
   createBlob,
   type Db,
   finalizeBlob,
+  getBlob,
   getSenderByName,
+  insertSandboxMessage,
   insertTransaction,
+  readBlobStream,
   SANDBOX_STORED_EVENT,
   writeBlobStream,
 } from '@koukan/db';
@@ -22,26 +31,34 @@ async function storeBlob(db: Db, senderId: string | null, body: Readable): Promi
 }
 
 /**
- * The sandbox inbox: the message is stored as a blob and the timeline points at it. The event
- * holds the blob's reference (taken with it, in one database transaction), so deleting the
- * transaction at retention frees the copy (deleteFinishedTransactions).
+ * The sandbox inbox: the message is stored as a blob (its one reference held by the inbox
+ * row), listed in `sandbox_messages` with its envelope, Subject and Message-ID, and the
+ * timeline points at it.
  */
 export function sandboxStore(db: Db): SandboxStore {
   return {
     async store(msg) {
       const sender = await getSenderByName(db, msg.sender);
-      const blob = await createBlob(db, { senderId: sender?.id ?? null });
-      await writeBlobStream(db, blob.id, msg.body);
-      await finalizeBlob(db, blob.id);
-      await db.transaction(async (tx) => {
-        await adjustBlobRefs(tx, blob.id, 1);
-        await appendEvent(tx, {
-          transactionId: msg.transaction_id,
-          type: SANDBOX_STORED_EVENT,
-          data: { blob_id: blob.id, mailbox: msg.mailbox ?? 'sandbox' },
-        });
+      const blobId = await storeBlob(db, sender?.id ?? null, msg.body);
+      const headers = await readHeaders({ open: () => readBlobStream(db, blobId) });
+      const mailbox = msg.mailbox ?? 'sandbox';
+      const row = await insertSandboxMessage(db, {
+        mailbox,
+        transactionId: msg.transaction_id,
+        sender: msg.sender,
+        mailFrom: msg.mail_from.m,
+        rcptTo: msg.rcpt_to.map((r) => r.m),
+        subject: headerValue(headers, 'subject') ?? '',
+        messageId: headerValue(headers, 'message-id') ?? null,
+        blobId,
+        size: (await getBlob(db, blobId))?.size ?? 0,
       });
-      return { id: blob.id };
+      await appendEvent(db, {
+        transactionId: msg.transaction_id,
+        type: SANDBOX_STORED_EVENT,
+        data: { blob_id: blobId, mailbox, sandbox_message_id: row.id },
+      });
+      return { id: row.id };
     },
   };
 }

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { getBlob, listAudit, recordAudit } from '@koukan/db';
+import { getBlob, getSandboxMessage, listAudit, recordAudit } from '@koukan/db';
 import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import { makeSender, makeTransaction } from '@koukan/services/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,22 +26,24 @@ describe('retention frees what a transaction owns', () => {
   it('a sandbox copy goes with its transaction', async () => {
     const s = await makeSender(t.db);
     const tx = await makeTransaction(t.db, s.id, { status: 'delivered' });
-    const { id: copy } = await sandboxStore(t.db).store({
+    const { id: inboxId } = await sandboxStore(t.db).store({
       sender: s.name,
       transaction_id: tx.id,
       mail_from: { m: 'a@example.org' },
       rcpt_to: [{ m: 'b@example.org' }],
       body: Readable.from([Buffer.from('Subject: kept\r\n\r\nx\r\n')]),
     });
+    const copy = (await getSandboxMessage(t.db, inboxId))!.blobId!;
     expect(await getBlob(t.db, copy)).toMatchObject({ refCount: 1, status: 'finalized' });
     await t.pool.query(
       `update transactions set finished_at = now() - interval '3 hours' where id = $1`,
       [tx.id],
     );
-    // body released, row deleted (with the event that held the copy)
+    // body released, row deleted (with the inbox row that held the copy)
     await runRetentionPass(t.db, options, new Date());
     await runRetentionPass(t.db, options, new Date());
     expect(await getBlob(t.db, copy)).toMatchObject({ refCount: 0 });
+    expect(await getSandboxMessage(t.db, inboxId)).toBeUndefined();
     // and the copy's bytes are collected after the grace period
     await runRetentionPass(t.db, options, new Date(Date.now() + 2 * HOUR));
     expect(await getBlob(t.db, copy)).toBeUndefined();

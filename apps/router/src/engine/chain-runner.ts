@@ -54,6 +54,7 @@ export function createChainRunner(options: {
       );
       const host = result.tx.routing?.remote_hosts?.[0]?.host;
       return {
+        chain: { name: ctx.chain.name, version: ctx.chain.version },
         ...(host && { upstreamHost: host }),
         mailResponse: stored(result.mail)!,
         rcptResponse: result.rcpt.map((v) => stored(v) ?? null),

@@ -11,7 +11,8 @@ import type { EventInput } from './events.ts';
 export type AttemptResult = Pick<
   Attempt,
   'outcome' | 'upstreamHost' | 'mailResponse' | 'rcptResponse' | 'dataResponse' | 'error'
->;
+> &
+  Partial<Pick<Attempt, 'chainName' | 'chainVersion'>>;
 
 /** The transaction's state after an attempt; the lease is cleared and the version bumped. */
 export type OutcomeState = Pick<
@@ -86,6 +87,8 @@ async function writeOutcomes(
             a_rcpt: json(attempt.rcptResponse),
             a_data: json(attempt.dataResponse),
             error: attempt.error,
+            chain_name: attempt.chainName ?? null,
+            chain_version: attempt.chainVersion ?? null,
           })),
         ),
         timeline: JSON.stringify(
@@ -121,7 +124,8 @@ function outcomesStatement() {
         transaction_id uuid, owner uuid, version int, attempt_id uuid, status text,
         mail_response jsonb, rcpt_response jsonb, data_response jsonb, attempt_count int,
         next_attempt_at timestamptz, final_attempt_reason text, finished_at timestamptz,
-        outcome text, upstream_host text, a_mail jsonb, a_rcpt jsonb, a_data jsonb, error text)
+        outcome text, upstream_host text, a_mail jsonb, a_rcpt jsonb, a_data jsonb, error text,
+        chain_name text, chain_version int)
     ), u as (
       update ${transactions} t set
         status = i.status, mail_response = i.mail_response, rcpt_response = i.rcpt_response,
@@ -136,7 +140,8 @@ function outcomesStatement() {
     ), f as (
       update ${attempts} a set
         outcome = i.outcome, upstream_host = i.upstream_host, mail_response = i.a_mail,
-        rcpt_response = i.a_rcpt, data_response = i.a_data, error = i.error, finished_at = now()
+        rcpt_response = i.a_rcpt, data_response = i.a_data, error = i.error, finished_at = now(),
+        chain_name = i.chain_name, chain_version = i.chain_version
       from i
       where a.id = i.attempt_id and a.finished_at is null
         and i.transaction_id in (select id from u)

@@ -6,6 +6,7 @@ import { type Attempt, attempts } from '../schema/attempts/table.ts';
 import { blobs } from '../schema/blobs/table.ts';
 import { events } from '../schema/events/table.ts';
 import { instances } from '../schema/instances/table.ts';
+import { sandboxMessages } from '../schema/sandbox/table.ts';
 import { type Transaction, transactions } from '../schema/transactions/table.ts';
 
 /** A transaction this instance has just leased, with the attempt opened for it. */
@@ -326,16 +327,13 @@ export async function releaseFinishedBodies(
   });
 }
 
-/**
- * The timeline event of a sandboxed message: `data.blob_id` is a copy of the message that the
- * event holds one reference to, released when its transaction is deleted.
- */
+/** The timeline event of a sandboxed message (`data.sandbox_message_id`, `data.blob_id`). */
 export const SANDBOX_STORED_EVENT = 'sandbox_stored';
 
 /**
  * Retention, step 2: finished transactions older than `finishedBefore` are deleted, with their
- * attempts and events; the blobs their events hold (sandbox copies) lose that reference, so
- * every stored byte goes with its owner.
+ * attempts and events; their sandbox inbox copies go with them (the inbox row holds its blob's
+ * one reference, released here), so every stored byte goes with its owner.
  */
 export async function deleteFinishedTransactions(
   db: DbOrTx,
@@ -345,21 +343,13 @@ export async function deleteFinishedTransactions(
     const victims = await finishedBefore(tx, input, and(isNull(t.bodyBlobId), isNull(t.bodySpec)));
     if (victims.length === 0) return 0;
     const ids = victims.map((v) => v.id);
-    const held = await tx
-      .select({
-        blobId: sql<string>`(${events.data}->>'blob_id')::uuid`,
-        n: sql<number>`count(*)::int`,
-      })
-      .from(events)
-      .where(
-        and(
-          inArray(events.transactionId, ids),
-          eq(events.type, SANDBOX_STORED_EVENT),
-          sql`${events.data} ? 'blob_id'`,
-        ),
-      )
-      .groupBy(sql`1`);
-    for (const { blobId, n } of held) {
+    const copies = await tx
+      .delete(sandboxMessages)
+      .where(inArray(sandboxMessages.transactionId, ids))
+      .returning({ blobId: sandboxMessages.blobId });
+    const held = new Map<string, number>();
+    for (const { blobId } of copies) if (blobId) held.set(blobId, (held.get(blobId) ?? 0) + 1);
+    for (const [blobId, n] of held) {
       await tx
         .update(blobs)
         .set({ refCount: sql`greatest(${blobs.refCount} - ${n}, 0)`, updatedAt: sql`now()` })
@@ -408,7 +398,8 @@ export async function finishOpenAttempt(
   result: Pick<
     Attempt,
     'outcome' | 'upstreamHost' | 'mailResponse' | 'rcptResponse' | 'dataResponse' | 'error'
-  >,
+  > &
+    Partial<Pick<Attempt, 'chainName' | 'chainVersion'>>,
 ): Promise<Attempt | undefined> {
   const [row] = await db
     .update(attempts)

@@ -12,6 +12,7 @@ export * from './instances/table.ts';
 export * from './meta/table.ts';
 export * from './secrets/table.ts';
 export * from './rollup/table.ts';
+export * from './sandbox/table.ts';
 export * from './senders/table.ts';
 export * from './senders/validation.ts';
 export * from './transactions/table.ts';

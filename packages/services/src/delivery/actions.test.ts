@@ -1,10 +1,9 @@
-import { claimTransactions, getTransaction, listAudit, listEvents } from '@koukan/db';
+import { claimTransactions, listAudit, listEvents } from '@koukan/db';
 import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceContext } from '../context.ts';
 import { makeSender, makeTransaction } from '../testing/fixtures.ts';
-import { bulkTransactionAction } from './bulk.ts';
 import { cancelTransactionByOperator } from './cancel.ts';
 import { holdTransaction } from './hold.ts';
 import { releaseTransaction } from './release.ts';
@@ -84,26 +83,5 @@ describe('cancel', () => {
     expect(c.status).toBe('inflight');
     expect(c.cancelRequestedAt).not.toBeNull();
     expect(c.leaseOwner).toBe(s.id);
-  });
-});
-
-describe('bulk', () => {
-  it('applies per id and reports what did not apply', async () => {
-    const s = await makeSender(t.db);
-    const a = await makeTransaction(t.db, s.id, { nextAttemptAt: later() });
-    const b = await makeTransaction(t.db, s.id, { nextAttemptAt: later() });
-    const done = await makeTransaction(t.db, s.id, { status: 'failed' });
-    const missing = '00000000-0000-4000-8000-000000000001';
-    const results = await bulkTransactionAction({
-      ctx,
-      input: { action: 'hold', ids: [a.id, b.id, done.id, missing, a.id] },
-    });
-    expect(results.map((r) => [r.id, r.ok, r.ok ? r.transaction.status : r.code])).toEqual([
-      [a.id, true, 'held'],
-      [b.id, true, 'held'],
-      [done.id, false, 'conflict'],
-      [missing, false, 'not_found'],
-    ]);
-    expect((await getTransaction(t.db, b.id))!.status).toBe('held');
   });
 });

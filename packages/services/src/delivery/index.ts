@@ -1,4 +1,6 @@
 export * from './bulk.ts';
+export * from './bulk-count.ts';
+export * from './bulk-schemas.ts';
 export * from './cancel.ts';
 export * from './decide.ts';
 export * from './hold.ts';

@@ -63,6 +63,8 @@ function planOutcome(current: Transaction, input: RecordOutcomeInput, now: Date)
     rcptResponse: v?.rcptResponse ?? null,
     dataResponse: v?.dataResponse ?? null,
     error: input.error ?? (classification.kind === 'success' ? null : classification.message),
+    chainName: v?.chain?.name ?? null,
+    chainVersion: v?.chain?.version ?? null,
   };
   const final = next.status !== 'queued';
   const state: OutcomeState = {

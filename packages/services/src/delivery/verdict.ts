@@ -19,6 +19,8 @@ export interface AttemptVerdict {
   rcptResponse?: (SmtpResponse | null)[];
   dataResponse?: SmtpResponse;
   events?: VerdictEvent[];
+  /** The output chain and revision that ran the attempt (recorded on the attempt row). */
+  chain?: { name: string; version: number };
 }
 
 export type FailurePhase = 'mail' | 'rcpt' | 'data';

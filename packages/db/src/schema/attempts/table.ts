@@ -23,6 +23,9 @@ export const attempts = pgTable(
     dataResponse: jsonb('data_response').$type<SmtpResponse>(),
     outcome: text('outcome').$type<AttemptOutcome>(),
     error: text('error'),
+    /** The output chain (name and revision) that ran this attempt, as the engine had it. */
+    chainName: text('chain_name'),
+    chainVersion: integer('chain_version'),
   },
   (t) => [index('attempts_transaction_idx').on(t.transactionId, t.number)],
 );

@@ -14,7 +14,8 @@ export const auditLog = pgTable(
   },
   (t) => [
     index('audit_log_at_idx').on(t.at.desc()),
-    index('audit_log_entity_idx').on(t.entityType, t.entityId),
+    index('audit_log_actor_idx').on(t.actor, t.id.desc()),
+    index('audit_log_entity_id_idx').on(t.entityType, t.entityId, t.id.desc()),
   ],
 );
 

@@ -37,6 +37,7 @@ export const chainRevisions = pgTable(
     version: integer('version').notNull(),
     filters: jsonb('filters').$type<FilterConfig[]>().notNull(),
     author: text('author').notNull(),
+    comment: text('comment').notNull().default(''),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ name: 'chain_revisions_pkey', columns: [t.chainId, t.version] })],

@@ -69,6 +69,16 @@ export const transactions = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
+    /**
+     * The retry queue's group keys (migration 0010): code and masked text of the last reply
+     * while the transaction waits, is held or failed; computed by PostgreSQL.
+     */
+    replyCode: integer('reply_code').generatedAlwaysAs(
+      sql`CASE WHEN status IN ('queued', 'held', 'failed') THEN (koukan_last_reply(mail_response, rcpt_response, data_response) ->> 'code')::int END`,
+    ),
+    replyPattern: text('reply_pattern').generatedAlwaysAs(
+      sql`CASE WHEN status IN ('queued', 'held', 'failed') THEN koukan_reply_pattern(koukan_last_reply(mail_response, rcpt_response, data_response) ->> 'message') END`,
+    ),
   },
   (t) => [
     index('transactions_due_idx')
@@ -83,6 +93,10 @@ export const transactions = pgTable(
     index('transactions_awaiting_body_idx')
       .on(t.createdAt)
       .where(sql`${t.status} = 'queued' and ${t.nextAttemptAt} is null`),
+    index('transactions_waiting_group_idx')
+      .on(sql`split_part(${t.rcptAddresses}[1], '@', 2)`, t.replyCode, t.replyPattern, t.id)
+      .where(sql`${t.status} = 'queued' and ${t.nextAttemptAt} is not null`),
+    index('transactions_held_idx').on(t.updatedAt, t.id).where(sql`${t.status} = 'held'`),
     index('transactions_lease_idx').on(t.leaseExpiresAt).where(sql`${t.status} = 'inflight'`),
     index('transactions_sender_created_idx').on(t.senderId, t.createdAt.desc(), t.id.desc()),
     index('transactions_created_idx').on(t.createdAt.desc(), t.id.desc()),

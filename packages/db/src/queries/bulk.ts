@@ -1,0 +1,109 @@
+import { type SQL, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../client/create-db.ts';
+import type { TransactionStatus } from '../schema/transactions/table.ts';
+import { arrayParam, type QueueFilter, queueCondition } from './queue.ts';
+
+export type BulkTransition = 'hold' | 'release' | 'retry_now' | 'cancel';
+
+/**
+ * The set-based form of the single-message operator actions (services' `delivery/*.ts`, whose
+ * `from` lists the caller passes in): the columns each sets, as SQL over the alias `t`, with
+ * `now` the action's time. A test holds both forms to the same result.
+ */
+function transitionSet(action: BulkTransition, now: SQL): SQL {
+  switch (action) {
+    case 'hold':
+      return sql`status = 'held', next_attempt_at = null`;
+    case 'release':
+    case 'retry_now':
+      return sql`status = 'queued', next_attempt_at = ${now}`;
+    case 'cancel':
+      // In flight: only flagged; the engine ends the attempt as cancelled when it records it.
+      return sql`
+        status = case when t.status = 'inflight' then t.status else 'cancelled' end,
+        cancel_requested_at = case when t.status = 'inflight'
+          then coalesce(t.cancel_requested_at, ${now}) else ${now} end,
+        final_attempt_reason = case when t.status = 'inflight'
+          then t.final_attempt_reason else 'cancelled' end,
+        finished_at = case when t.status = 'inflight' then t.finished_at else ${now} end,
+        next_attempt_at = case when t.status = 'inflight' then t.next_attempt_at else null end`;
+  }
+}
+
+export interface BulkCount {
+  /** Transactions the selection names. */
+  matched: number;
+  /** Of those, the ones the action applies to (its `from` statuses). */
+  eligible: number;
+  /** Of those matched, the ones in flight right now. */
+  inflight: number;
+}
+
+/** What a bulk action would touch, for the confirmation ("this touches N messages"). */
+export async function countBulkTargets(
+  db: DbOrTx,
+  input: { filter: QueueFilter; from: readonly TransactionStatus[] },
+): Promise<BulkCount> {
+  const result = await db.execute<{ matched: number; eligible: number; inflight: number }>(sql`
+    select count(*)::int as matched,
+      count(*) filter (where t.status = any(${arrayParam(input.from, 'text')}))::int as eligible,
+      count(*) filter (where t.status = 'inflight')::int as inflight
+    from transactions t
+    where ${queueCondition(input.filter)}`);
+  return result.rows[0] ?? { matched: 0, eligible: 0, inflight: 0 };
+}
+
+export interface BulkBatchInput {
+  filter: QueueFilter;
+  action: BulkTransition;
+  from: readonly TransactionStatus[];
+  /** Timeline event type, as the single-message action writes it. */
+  event: string;
+  actor: string;
+  /** Written into each timeline event, and the audit entry, to tie them together. */
+  bulkId: string;
+  now: Date;
+  /** Keyset: only ids above this one (ascending id order). */
+  afterId?: string;
+  limit: number;
+}
+
+/**
+ * One batch of a bulk action, in one statement: the next `limit` eligible transactions by id
+ * are locked (`FOR UPDATE`, which re-checks a row that changed meanwhile against the
+ * conditions: one the engine claimed is no longer eligible and is left out), changed (version
+ * bumped) and get their timeline event. The UPDATE is driven by the locked ids only, so its
+ * plan does not depend on statistics of the statuses the action just changed. Returns how
+ * many changed and the last id considered (null: nothing left).
+ */
+export async function applyBulkBatch(
+  db: DbOrTx,
+  input: BulkBatchInput,
+): Promise<{ applied: number; lastId: string | null }> {
+  const from = input.from;
+  const now = sql`${input.now.toISOString()}::timestamptz`;
+  const after = input.afterId ? sql`and t.id > ${input.afterId}::uuid` : sql``;
+  const result = await db.execute<{ applied: number; last_id: string | null }>(sql`
+    with target as (
+      select t.id, t.status from transactions t
+      where ${queueCondition(input.filter)} and t.status = any(${arrayParam(from, 'text')}) ${after}
+      order by t.id
+      limit ${input.limit}
+      for update of t
+    ), u as (
+      update transactions t set ${transitionSet(input.action, now)},
+        version = t.version + 1, updated_at = now()
+      from target
+      where t.id = target.id
+      returning t.id, target.status as from_status, t.status as to_status
+    ), e as (
+      insert into events (transaction_id, type, data)
+      select u.id, ${input.event}, jsonb_build_object('actor', ${input.actor}::text,
+        'from', u.from_status, 'to', u.to_status, 'bulk_id', ${input.bulkId}::text)
+      from u
+    )
+    select (select count(*) from u)::int as applied,
+      (select id::text from target order by id desc limit 1) as last_id`);
+  const row = result.rows[0];
+  return { applied: row?.applied ?? 0, lastId: row?.last_id ?? null };
+}

@@ -1,0 +1,86 @@
+import { and, eq, sql } from 'drizzle-orm';
+import { canonicalJson } from '../client/canonical-json.ts';
+import type { DbOrTx } from '../client/create-db.ts';
+import { DbError, withDbErrors } from '../client/errors.ts';
+import {
+  type Chain,
+  type ChainRevision,
+  chainRevisions,
+  chains,
+  type FilterConfig,
+} from '../schema/chains/table.ts';
+
+export interface ChainRevisionInput {
+  name: string;
+  description?: string;
+  filters: FilterConfig[];
+  author: string;
+  comment: string;
+  /** The version the editor loaded: `version_conflict` if the chain moved on since. */
+  expectedVersion?: number;
+}
+
+/**
+ * Saves a chain as a new revision (who, when, comment), creating it at version 1 if it does
+ * not exist. The chain row is locked first, so concurrent saves get consecutive versions (or a
+ * `version_conflict` with `expectedVersion`). An unchanged chain is not saved again. Call
+ * inside a transaction.
+ */
+export async function saveChainRevision(
+  db: DbOrTx,
+  input: ChainRevisionInput,
+): Promise<{ chain: Chain; before: Chain | undefined; changed: boolean }> {
+  const [before] = await db.select().from(chains).where(eq(chains.name, input.name)).for('update');
+  if (input.expectedVersion !== undefined && (before?.version ?? 0) !== input.expectedVersion) {
+    throw new DbError(
+      'version_conflict',
+      `chain ${input.name} is at version ${before?.version ?? 0}, not ${input.expectedVersion}`,
+      'chains',
+    );
+  }
+  const description = input.description ?? before?.description ?? '';
+  if (
+    before &&
+    before.description === description &&
+    canonicalJson(before.filters) === canonicalJson(input.filters)
+  ) {
+    return { chain: before, before, changed: false };
+  }
+  const [chain] = await withDbErrors(() =>
+    before
+      ? db
+          .update(chains)
+          .set({
+            filters: input.filters,
+            description,
+            version: sql`${chains.version} + 1`,
+            updatedAt: sql`now()`,
+          })
+          .where(eq(chains.id, before.id))
+          .returning()
+      : db
+          .insert(chains)
+          .values({ name: input.name, description, filters: input.filters })
+          .returning(),
+  );
+  await db.insert(chainRevisions).values({
+    chainId: chain!.id,
+    version: chain!.version,
+    filters: input.filters,
+    author: input.author,
+    comment: input.comment,
+  });
+  return { chain: chain!, before, changed: true };
+}
+
+export async function getChainRevision(
+  db: DbOrTx,
+  chainId: string,
+  version: number,
+): Promise<ChainRevision | undefined> {
+  const [row] = await db
+    .select()
+    .from(chainRevisions)
+    .where(and(eq(chainRevisions.chainId, chainId), eq(chainRevisions.version, version)));
+  return row;
+}

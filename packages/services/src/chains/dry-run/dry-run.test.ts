@@ -1,0 +1,196 @@
+import { defaultChains, zoneResolver } from '@koukan/chain';
+import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ServiceContext } from '../../context.ts';
+import { makeSender, makeTransaction, SAMPLE_MESSAGE } from '../../testing/fixtures.ts';
+import { chainSave } from '../save.ts';
+import { dryRunChain } from './dry-run.ts';
+
+// DNS is a fixed zone (the test's only stub); the chains, filters and database are real.
+const dns = zoneResolver({
+  'example.net': { MX: [{ exchange: 'mx.example.net', priority: 10 }] },
+  'mx.example.net': { A: ['192.0.2.25'] },
+  'example.com': { TXT: [['v=spf1 -all']] },
+});
+
+let t: TestDatabase;
+let ctx: ServiceContext;
+beforeAll(async () => {
+  t = await createTestDatabase();
+  ctx = { db: t.db, logger: pino({ level: 'silent' }), actor: 'user:admin@example.com' };
+  // The default configuration, as `npm start` imports it (MX lookups, no smarthost).
+  for (const [name, filters] of Object.entries(defaultChains())) {
+    await chainSave({ ctx, input: { name, filters } });
+  }
+});
+afterAll(() => t.destroy());
+
+async function counts() {
+  const { rows } = await t.pool.query(`select
+    (select count(*)::int from transactions) as transactions,
+    (select count(*)::int from blobs) as blobs,
+    (select count(*)::int from sandbox_messages) as sandbox,
+    (select count(*)::int from events) as events`);
+  return rows[0];
+}
+
+const envelope = (...rcpt: string[]) => ({
+  mail_from: { m: 'alice@example.com' },
+  rcpt_to: rcpt.map((m) => ({ m })),
+});
+
+describe('dry run of each default chain', () => {
+  it('smtp-mx: refuses the relay attempt, fans out the local recipient, records the output', async () => {
+    const before = await counts();
+    const r = await dryRunChain(
+      {
+        ctx,
+        input: {
+          chain: { name: 'smtp-mx' },
+          envelope: envelope('bob@localhost', 'eve@elsewhere.example'),
+          session: { remote_ip: '203.0.113.9', helo: 'client.example' },
+          message: { raw: SAMPLE_MESSAGE },
+        },
+      },
+      { dns },
+    );
+    expect(r.steps.map((s) => [s.filter, s.result])).toEqual([
+      ['router', 'continue'],
+      ['exploder', 'done'],
+    ]);
+    expect(r.steps[0]!.rcpt).toEqual([
+      null,
+      { kind: 'perm', response: { code: 550, enhanced: '5.7.1', message: 'relaying denied' } },
+    ]);
+    expect(r.steps[1]!.recorded).toEqual({
+      would: 'fan out',
+      output_chain: 'smtp-mx-output',
+      rcpt_to: ['bob@localhost'],
+    });
+    const nested = r.steps[1]!.nested as Awaited<ReturnType<typeof dryRunChain>>;
+    expect(nested.steps.map((s) => s.filter)).toEqual([
+      'received_header',
+      'auth_check',
+      'rest_output',
+    ]);
+    expect(nested.steps[0]!.headers_added[0]).toMatch(/^Received: /);
+    expect(nested.steps[1]!.headers_added.join('\n')).toMatch(
+      /^Authentication-Results: .*spf=fail/ms,
+    );
+    expect(nested.steps[2]!.recorded).toMatchObject({ would: 'deliver', sender: 'inbound' });
+    expect(r.final.rcpt.map((v) => [v.kind, v.response.code])).toEqual([
+      ['accept', 250],
+      ['perm', 550],
+    ]);
+    // Nothing was stored, queued or delivered.
+    expect(await counts()).toEqual(before);
+  });
+
+  it('smtp-msa: resolves the MX of each recipient domain and records the gateway delivery', async () => {
+    const r = await dryRunChain(
+      {
+        ctx,
+        input: {
+          chain: { name: 'smtp-msa' },
+          envelope: envelope('bob@example.net'),
+          message: { raw: SAMPLE_MESSAGE },
+        },
+      },
+      { dns },
+    );
+    const nested = r.steps[0]!.nested as Awaited<ReturnType<typeof dryRunChain>>;
+    expect(nested.steps.map((s) => s.filter)).toEqual([
+      'received_header',
+      'router',
+      'dns_resolution',
+      'rest_output',
+    ]);
+    expect(nested.routing).toMatchObject({ remote_hosts: [{ host: 'mx.example.net' }] });
+    expect(nested.steps[3]!.recorded).toMatchObject({
+      would: 'deliver',
+      rcpt_to: ['bob@example.net'],
+      remote_hosts: [{ host: 'mx.example.net' }],
+    });
+    expect(r.final.rcpt[0]!.kind).toBe('accept');
+  });
+
+  it('submission: builds the message, signs it with a throwaway key, routes it', async () => {
+    const r = await dryRunChain(
+      {
+        ctx,
+        input: {
+          chain: { name: 'submission' },
+          envelope: envelope('bob@example.net'),
+          message: {
+            message_builder: {
+              from: [{ address: 'alice@localhost' }],
+              to: [{ address: 'bob@example.net' }],
+              subject: 'hello',
+              text: { content: { inline: 'hi' } },
+            },
+          },
+        },
+      },
+      { dns },
+    );
+    expect(r.steps.map((s) => s.filter)).toEqual([
+      'message_builder',
+      'dkim_sign',
+      'router',
+      'dns_resolution',
+      'rest_output',
+    ]);
+    expect(r.steps[1]!.headers_added.join('\n')).toMatch(/^DKIM-Signature: .*d=localhost/s);
+    expect(r.secrets_replaced).toEqual(['dkim/localhost']);
+    expect(r.steps[4]!.recorded).toMatchObject({ would: 'deliver', sender: 'outbound' });
+    expect(r.final.data).toMatchObject({ kind: 'accept', response: { code: 250 } });
+  });
+
+  it('sandbox: keeps nothing, says what it would keep', async () => {
+    const before = await counts();
+    const r = await dryRunChain({
+      ctx,
+      input: {
+        chain: { name: 'sandbox' },
+        envelope: envelope('bob@example.net'),
+        message: { raw: SAMPLE_MESSAGE },
+      },
+    });
+    expect(r.steps[1]!.recorded).toMatchObject({
+      would: 'keep in the sandbox',
+      mailbox: 'sandbox',
+    });
+    expect(r.final.data!.response.message).toMatch(/sandbox/);
+    expect(await counts()).toEqual(before);
+  });
+});
+
+describe('dry run of an edited chain on an existing transaction', () => {
+  it('uses the transaction envelope and body, and reports invalid filters by path', async () => {
+    const s = await makeSender(t.db);
+    const tx = await makeTransaction(t.db, s.id);
+    const ok = await dryRunChain({
+      ctx,
+      input: {
+        chain: { filters: [{ filter: 'received_header' }, { filter: 'sandbox', mailbox: 'x' }] },
+        message: { transaction_id: tx.id },
+      },
+    });
+    expect(ok.steps[0]!.headers_added[0]).toMatch(/^Received: /);
+    expect(ok.steps[1]!.recorded).toMatchObject({ mailbox: 'x', size: expect.any(Number) });
+    expect((ok.steps[1]!.recorded as { size: number }).size).toBeGreaterThan(SAMPLE_MESSAGE.length);
+    expect(ok.final.rcpt).toHaveLength(1);
+    await expect(
+      dryRunChain({
+        ctx,
+        input: { chain: { filters: [{ filter: 'rest_output' }] }, message: { raw: 'x' } },
+      }),
+    ).rejects.toMatchObject({
+      code: 'bad_request',
+      details: expect.arrayContaining([
+        { field: 'chain.filters[0].url', message: expect.any(String) },
+      ]),
+    });
+  });
+});

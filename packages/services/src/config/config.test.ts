@@ -1,0 +1,108 @@
+import { listAudit } from '@koukan/db';
+import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chainSave } from '../chains/save.ts';
+import type { ServiceContext } from '../context.ts';
+import { senderCreate } from '../senders/create.ts';
+import { configImportPreview } from './preview.ts';
+import { configExport, configImportApply } from './yaml.ts';
+
+let t: TestDatabase;
+let ctx: ServiceContext;
+beforeAll(async () => {
+  t = await createTestDatabase();
+  ctx = { db: t.db, logger: pino({ level: 'silent' }), actor: 'user:admin@example.com' };
+  await chainSave({ ctx, input: { name: 'out', filters: [{ filter: 'sandbox', mailbox: 'a' }] } });
+  await chainSave({ ctx, input: { name: 'old', filters: [{ filter: 'sandbox' }] } });
+  await senderCreate({ ctx, input: { name: 'app', output_chain: 'out', description: 'the app' } });
+  await senderCreate({ ctx, input: { name: 'legacy' } });
+});
+afterAll(() => t.destroy());
+
+const file = `
+sender:
+  - name: app
+    output_chain: out
+    description: the billing app
+    retry: { schedule: [1m, 5m], max_attempts: 4 }
+  - name: fresh
+    output_chain: brand-new
+endpoint:
+  - name: out
+    chain:
+      - filter: received_header
+      - filter: sandbox
+        mailbox: b
+  - name: brand-new
+    chain:
+      - filter: sandbox
+`;
+
+describe('configuration YAML', () => {
+  it('previews per entity without changing anything, then applies with audit entries', async () => {
+    const exported = (await configExport({ ctx, input: {} })).yaml;
+    const preview = await configImportPreview({ ctx, input: { yaml: file } });
+    expect(preview.senders).toEqual([
+      {
+        name: 'app',
+        change: 'update',
+        fields: [
+          { path: 'description', before: 'the app', after: 'the billing app' },
+          { path: 'retry', before: null, after: { schedule: ['1m', '5m'], max_attempts: 4 } },
+        ],
+      },
+      {
+        name: 'fresh',
+        change: 'create',
+        fields: [{ path: 'output_chain', after: 'brand-new' }],
+      },
+    ]);
+    expect(
+      preview.chains.map((c) => [c.name, c.change, c.version, c.rows.map((r) => r.kind)]),
+    ).toEqual([
+      ['out', 'update', { from: 1, to: 2 }, ['added', 'changed']],
+      ['brand-new', 'create', undefined, ['added']],
+    ]);
+    expect(preview.not_in_file).toEqual({ senders: ['legacy'], chains: ['old'] });
+    expect(preview.problems).toEqual([]);
+    // Nothing changed.
+    expect((await configExport({ ctx, input: {} })).yaml.split('\n').slice(1)).toEqual(
+      exported.split('\n').slice(1),
+    );
+
+    const applied = await configImportApply({ ctx, input: { yaml: file } });
+    expect(applied.changedSenders.sort()).toEqual(['app', 'fresh']);
+    expect(applied.changedChains.sort()).toEqual(['brand-new', 'out']);
+    const audit = await listAudit(t.db, { limit: 20 });
+    expect(audit.filter((a) => a.action.endsWith('.import')).map((a) => a.actor)).toEqual(
+      Array(4).fill('user:admin@example.com'),
+    );
+    const again = await configImportPreview({ ctx, input: { yaml: file } });
+    expect([...again.senders, ...again.chains].map((e) => e.change)).toEqual(
+      Array(4).fill('unchanged'),
+    );
+    expect((await configExport({ ctx, input: {} })).yaml).toContain('the billing app');
+  });
+
+  it('refuses an invalid file by path, in preview and apply', async () => {
+    const bad =
+      'endpoint:\n  - name: x\n    chain:\n      - filter: rest_output\n        url: nope\n';
+    for (const fn of [configImportPreview, configImportApply]) {
+      await expect(fn({ ctx, input: { yaml: bad } })).rejects.toMatchObject({
+        code: 'bad_request',
+        details: expect.arrayContaining([
+          { field: 'endpoint[0].chain[0].url', message: expect.any(String) },
+        ]),
+      });
+    }
+    const dangling = 'sender:\n  - name: lost\n    output_chain: nowhere\n';
+    expect((await configImportPreview({ ctx, input: { yaml: dangling } })).problems).toEqual([
+      { field: 'sender[0].output_chain', message: 'no endpoint named "nowhere"' },
+    ]);
+    await expect(configImportApply({ ctx, input: { yaml: dangling } })).rejects.toMatchObject({
+      code: 'bad_request',
+      details: [{ field: 'sender[0].output_chain' }],
+    });
+  });
+});

@@ -1,0 +1,93 @@
+import { canonicalJson, listChains, listSenders } from '@koukan/db';
+import type { z } from 'zod';
+import { type ChainDiffRow, diffFilters, type FieldChange, fieldChanges } from '../chains/diff.ts';
+import type { ServiceCall } from '../context.ts';
+import { parseInput } from '../errors.ts';
+import { senderConfig } from '../senders/schemas.ts';
+import { configYamlInput, parseConfigFile } from './yaml.ts';
+
+export interface SenderPreview {
+  name: string;
+  change: 'create' | 'update' | 'unchanged';
+  fields: FieldChange[];
+}
+
+export interface ChainPreview {
+  name: string;
+  change: 'create' | 'update' | 'unchanged';
+  /** The version it is at now and would be at after the import. */
+  version?: { from: number; to: number };
+  rows: ChainDiffRow[];
+  description?: FieldChange;
+}
+
+export interface ImportPreview {
+  senders: SenderPreview[];
+  chains: ChainPreview[];
+  /** In the database but not in the file: an import leaves them as they are (never removes). */
+  not_in_file: { senders: string[]; chains: string[] };
+  /** Errors that would refuse the import (e.g. an output chain that exists nowhere). */
+  problems: { field: string; message: string }[];
+}
+
+/**
+ * What importing a configuration file would do, per entity, without changing anything:
+ * senders created or updated (field by field), chains created or updated (with their filter
+ * diff and new version), and what the file does not mention (kept). Invalid files are a
+ * `bad_request` naming each path.
+ */
+export async function configImportPreview({
+  ctx,
+  input,
+}: ServiceCall<z.input<typeof configYamlInput>>): Promise<ImportPreview> {
+  const i = parseInput(configYamlInput, input);
+  const config = parseConfigFile(i.yaml);
+  const [senders, chains] = await Promise.all([listSenders(ctx.db), listChains(ctx.db)]);
+  const sendersByName = new Map(senders.map((s) => [s.name, s]));
+  const chainsByName = new Map(chains.map((c) => [c.name, c]));
+
+  const senderPreviews = config.sender.map((input): SenderPreview => {
+    const existing = sendersByName.get(input.name);
+    const { name: _n, ...given } = input;
+    if (!existing) return { name: input.name, change: 'create', fields: fieldChanges({}, given) };
+    const current = senderConfig(existing) as Record<string, unknown>;
+    // Only the keys the file gives are set (as importConfig does).
+    const fields = Object.entries(given).flatMap(([k, v]) => fieldChanges(current[k], v, k));
+    return { name: input.name, change: fields.length ? 'update' : 'unchanged', fields };
+  });
+
+  const chainPreviews = config.endpoint.map((e): ChainPreview => {
+    const existing = chainsByName.get(e.name);
+    if (!existing) return { name: e.name, change: 'create', rows: diffFilters([], e.chain) };
+    const description = e.description ?? existing.description;
+    const same =
+      description === existing.description &&
+      canonicalJson(existing.filters) === canonicalJson(e.chain);
+    return {
+      name: e.name,
+      change: same ? 'unchanged' : 'update',
+      ...(!same && { version: { from: existing.version, to: existing.version + 1 } }),
+      rows: diffFilters(existing.filters, e.chain),
+      ...(description !== existing.description && {
+        description: { path: 'description', before: existing.description, after: description },
+      }),
+    };
+  });
+
+  const inFile = new Set(config.endpoint.map((e) => e.name));
+  const problems = config.sender.flatMap((s, idx) =>
+    s.output_chain && !inFile.has(s.output_chain) && !chainsByName.has(s.output_chain)
+      ? [{ field: `sender[${idx}].output_chain`, message: `no endpoint named "${s.output_chain}"` }]
+      : [],
+  );
+  const senderNames = new Set(config.sender.map((s) => s.name));
+  return {
+    senders: senderPreviews,
+    chains: chainPreviews,
+    not_in_file: {
+      senders: senders.filter((s) => !senderNames.has(s.name)).map((s) => s.name),
+      chains: chains.filter((c) => !inFile.has(c.name)).map((c) => c.name),
+    },
+    problems,
+  };
+}

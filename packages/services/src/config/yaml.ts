@@ -1,0 +1,58 @@
+import { validateChain } from '@koukan/chain';
+import {
+  ConfigError,
+  type ConfigFile,
+  exportConfig,
+  type ImportResult,
+  importConfig,
+  parseConfig,
+} from '@koukan/db/config';
+import { z } from 'zod';
+import type { ServiceCall } from '../context.ts';
+import { AppError, parseInput } from '../errors.ts';
+
+export const configYamlInput = z.strictObject({
+  yaml: z
+    .string()
+    .min(1)
+    .max(5 * 1024 * 1024),
+});
+
+/** A configuration file's errors as a `bad_request` naming each path (`sender[1].retry`). */
+export function configErrorToAppError(err: unknown): never {
+  if (err instanceof ConfigError) {
+    const details = err.issues.map((i) => ({ field: i.path, message: i.message }));
+    throw new AppError('bad_request', err.message, { details });
+  }
+  throw err;
+}
+
+/** Parses and validates a file (chains with @koukan/chain's schemas). */
+export function parseConfigFile(yaml: string): ConfigFile {
+  try {
+    return parseConfig(yaml, { validateChain });
+  } catch (err) {
+    configErrorToAppError(err);
+  }
+}
+
+/** The whole configuration (senders and chains) as YAML, in the `KOUKAN_CONFIG` format. */
+export async function configExport({ ctx }: ServiceCall<unknown>): Promise<{ yaml: string }> {
+  return { yaml: await exportConfig(ctx.db) };
+}
+
+/**
+ * Imports a configuration file: senders and chains upserted in one database transaction,
+ * each change audited (`sender.import`, `chain.import`, with the caller as actor). Nothing
+ * is removed. Preview it first with `configImportPreview`.
+ */
+export async function configImportApply({
+  ctx,
+  input,
+}: ServiceCall<z.input<typeof configYamlInput>>): Promise<ImportResult> {
+  const i = parseInput(configYamlInput, input);
+  const config = parseConfigFile(i.yaml);
+  return importConfig(ctx.db, config, { actor: ctx.actor, validateChain }).catch(
+    configErrorToAppError,
+  );
+}
