@@ -30,7 +30,8 @@ export const components: Component[] = [
       KOUKAN_ROUTER_PORT: String(env.KOUKAN_ROUTER_PORT),
       // The default chains' rest_output authenticates to the gateway with these secrets.
       KOUKAN_SECRET_GATEWAY: c.gatewayToken,
-      KOUKAN_SECRET_INBOUND: c.gatewayToken,
+      // Inbound mail goes to the gateway (sandbox, LMTP) or to KOUKAN_INBOUND_URL's receiver.
+      KOUKAN_SECRET_INBOUND: (env.KOUKAN_INBOUND_URL && env.KOUKAN_INBOUND_TOKEN) || c.gatewayToken,
     }),
   },
   {
@@ -42,6 +43,10 @@ export const components: Component[] = [
       KOUKAN_ROUTER_URL: `http://127.0.0.1:${env.KOUKAN_ROUTER_PORT}`,
       KOUKAN_GATEWAY_TOKEN: c.gatewayToken,
       ...(c.mxApiKey && { KOUKAN_SMTP_MX_API_KEY: c.mxApiKey }),
+      // KOUKAN_INBOUND_LMTP: the default smtp-mx-output leaves the next hop to the gateway.
+      ...(env.KOUKAN_INBOUND_LMTP && {
+        KOUKAN_OUTBOUND_DEFAULT_NEXT_HOP: `lmtp://${env.KOUKAN_INBOUND_LMTP}`,
+      }),
     }),
   },
   {
