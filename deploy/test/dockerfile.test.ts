@@ -49,7 +49,7 @@ describe('Dockerfile', () => {
     expect(new Set(stages.map((s) => s.name)).size).toBe(stages.length);
     const arg = /ARG NODE_IMAGE=(\S+)/.exec(dockerfile)?.[1];
     expect(arg).toMatch(/^node:20[.-]/); // the Node.js the project runs and tests on
-    for (const s of stages) expect(s.from).toBe('${NODE_IMAGE}');
+    for (const s of stages) expect(s.from).toBe(['$', '{NODE_IMAGE}'].join(''));
   });
 
   it('runs as a non-root numeric user (Kubernetes runAsNonRoot can verify it)', () => {
