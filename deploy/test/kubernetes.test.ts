@@ -165,6 +165,15 @@ describe('deploy/ (Kubernetes)', () => {
     }
   });
 
+  it('DATABASE_URL is env[0] where the database is used (deploy/README.md patches it for CloudNativePG), and only there', () => {
+    for (const w of workloads) {
+      const [c] = podSpec(w).containers;
+      const uses = c.env.some((e: Obj) => e.name === 'DATABASE_URL');
+      expect(uses, w.metadata.name).toBe(w.metadata.name !== 'koukan-gateway');
+      if (uses) expect(c.env[0].name, w.metadata.name).toBe('DATABASE_URL');
+    }
+  });
+
   it('every variable a container gets is one its component reads (its env.ts)', () => {
     for (const w of workloads) {
       for (const c of podSpec(w).containers) {
