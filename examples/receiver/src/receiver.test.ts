@@ -132,6 +132,13 @@ describe('example receiver', () => {
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: { details: [{ field: 'rcpt_to' }] } });
     expect((await create('not json')).status).toBe(400);
+    const malformed = await fetch(`${url}/v1/transactions/%E0%A4%A/body`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}` },
+      body: 'x',
+    });
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toMatchObject({ error: { details: [{ field: 'id' }] } });
 
     const created = await create('{"mail_from":{"m":"a@b"},"rcpt_to":[{"m":"c@d"}]}');
     expect(created.status).toBe(201);

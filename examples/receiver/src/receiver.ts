@@ -116,6 +116,14 @@ async function readBody(req: http.IncomingMessage, max: number): Promise<Buffer>
   return Buffer.concat(parts, size);
 }
 
+function decode(segment: string, field: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, 'invalid', 'malformed URL escape', field);
+  }
+}
+
 function authorized(header: string | undefined, token: string): boolean {
   const presented = Buffer.from(header ?? '');
   const expected = Buffer.from(`Bearer ${token}`);
@@ -166,7 +174,7 @@ export function createReceiver(options: ReceiverOptions): http.Server {
   };
 
   const find = (id: string) => {
-    const t = transactions.get(decodeURIComponent(id));
+    const t = transactions.get(decode(id, 'id'));
     if (!t) throw new HttpError(404, 'not_found', 'no such transaction', 'id');
     return t;
   };
@@ -197,7 +205,7 @@ export function createReceiver(options: ReceiverOptions): http.Server {
       const input = parseCreate(json);
       const t: Transaction = {
         id: randomUUID(),
-        sender: decodeURIComponent(sender),
+        sender: decode(sender, 'sender'),
         mail_from: input.mail_from,
         rcpt_to: input.rcpt_to,
         status: 'waiting_body',
@@ -205,6 +213,10 @@ export function createReceiver(options: ReceiverOptions): http.Server {
         data_response: null,
       };
       transactions.set(t.id, t);
+      // A body that never comes: the transaction is dropped all the same.
+      setTimeout(() => {
+        if (t.status === 'waiting_body') transactions.delete(t.id);
+      }, keepMs).unref();
       // An inline body is handled before the answer: the 201 is already final.
       if (input.inline !== undefined) await deliver(t, Buffer.from(input.inline, 'utf8'));
       return send(res, 201, t, { location: `/v1/transactions/${t.id}` });
@@ -240,12 +252,13 @@ export function createReceiver(options: ReceiverOptions): http.Server {
           const done = (v: boolean) => {
             clearTimeout(timer);
             changes.off(t.id, onChange);
-            req.off('close', onClose);
+            res.off('close', onClose);
             resolve(v);
           };
+          // the client went away before anything changed
           const onClose = () => done(false);
           changes.on(t.id, onChange);
-          req.on('close', onClose);
+          res.on('close', onClose);
         });
         if (!changed) {
           res.writeHead(304, { etag: `"${t.version}"` });
