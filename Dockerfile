@@ -29,7 +29,7 @@ RUN npm ci --no-audit --no-fund
 COPY . .
 RUN mkdir -p /out \
  && if [ -f apps/console/package.json ]; then \
-      npm run build -w @koukan/console \
+      npm run build --workspace apps/console \
       && mkdir -p /out/apps/console && cp -a apps/console/.next /out/apps/console/ \
       && rm -rf /out/apps/console/.next/cache; \
     fi
