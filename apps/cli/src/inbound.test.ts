@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
@@ -7,7 +8,6 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   cleanEnv,
-  freePort,
   repoRoot,
   type Sink,
   type Stack,
@@ -57,20 +57,20 @@ describe('MX → KOUKAN_INBOUND_URL → the example receiver', () => {
   let stack: Stack;
 
   beforeAll(async () => {
-    const port = await freePort();
     receiver = spawn(process.execPath, ['--import', 'tsx', 'examples/receiver/src/main.ts'], {
       cwd: repoRoot,
-      env: { ...cleanEnv(), RECEIVER_PORT: String(port), RECEIVER_TOKEN: token },
+      env: { ...cleanEnv(), RECEIVER_PORT: '0', RECEIVER_TOKEN: token },
     });
     receiver.stdout?.on('data', (d) => {
       printed += d;
     });
-    // Ready once it says it listens (on stderr), or failed if it exits first.
-    await new Promise<void>((resolve, reject) => {
+    // Ready once it says where it listens (on stderr), or failed if it exits first.
+    const port = await new Promise<string>((resolve, reject) => {
       let said = '';
       receiver.stderr?.on('data', (d) => {
         said += d;
-        if (said.includes('receiver listening')) resolve();
+        const m = /receiver listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(said);
+        if (m) resolve(m[1]!);
       });
       receiver.on('exit', (code) => reject(new Error(`receiver exited ${code}: ${said}`)));
     });
@@ -139,8 +139,8 @@ describe('MX → KOUKAN_INBOUND_LMTP → an LMTP server', () => {
         });
       },
     });
-    const port = await freePort();
-    await new Promise<void>((resolve) => lmtp.listen(port, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => lmtp.listen(0, '127.0.0.1', resolve));
+    const { port } = lmtp.server.address() as AddressInfo;
     sink = await startSink();
     stack = await startStack({
       smarthost: sink.port,
