@@ -75,7 +75,9 @@ describe('MX → KOUKAN_INBOUND_URL → the example receiver', () => {
       receiver.on('exit', (code) => reject(new Error(`receiver exited ${code}: ${said}`)));
     });
     sink = await startSink();
+    // Two whole stacks in this file: on a loaded machine readiness takes minutes.
     stack = await startStack({
+      readyTimeoutMs: 240_000,
       smarthost: sink.port,
       env: {
         KOUKAN_DATA_DIR: join(dir, 'data'),
@@ -83,7 +85,7 @@ describe('MX → KOUKAN_INBOUND_URL → the example receiver', () => {
         KOUKAN_INBOUND_TOKEN: token,
       },
     });
-  }, 180_000);
+  }, 300_000);
 
   afterAll(async () => {
     await stack?.stop();
@@ -142,11 +144,13 @@ describe('MX → KOUKAN_INBOUND_LMTP → an LMTP server', () => {
     await new Promise<void>((resolve) => lmtp.listen(0, '127.0.0.1', resolve));
     const { port } = lmtp.server.address() as AddressInfo;
     sink = await startSink();
+    // Two whole stacks in this file: on a loaded machine readiness takes minutes.
     stack = await startStack({
+      readyTimeoutMs: 240_000,
       smarthost: sink.port,
       env: { KOUKAN_DATA_DIR: join(dir, 'data'), KOUKAN_INBOUND_LMTP: `127.0.0.1:${port}` },
     });
-  }, 180_000);
+  }, 300_000);
 
   afterAll(async () => {
     await stack?.stop();
