@@ -120,7 +120,10 @@ describe('compose.yaml', () => {
     const receiver = env('receiver');
     const postgres = env('postgres');
     expect(router.KOUKAN_SECRET_GATEWAY).toBe(gateway.KOUKAN_GATEWAY_TOKEN);
-    expect(router.KOUKAN_SECRET_INBOUND).toBe(receiver.RECEIVER_TOKEN);
+    expect(router.KOUKAN_SECRET_RECEIVER).toBe(receiver.RECEIVER_TOKEN);
+    // the gateway's token goes to the gateway only, never to the receiving application
+    expect(router.KOUKAN_SECRET_RECEIVER).not.toBe(gateway.KOUKAN_GATEWAY_TOKEN);
+    expect(router.KOUKAN_SECRET_INBOUND).toBe(gateway.KOUKAN_GATEWAY_TOKEN);
     expect(init.KOUKAN_SMTP_MX_API_KEY).toBe(gateway.KOUKAN_SMTP_MX_API_KEY);
     expect(init.KOUKAN_SMARTHOST).toBe('mailpit:1025');
     expect(init.KOUKAN_INBOUND_URL).toBe(`http://receiver:${receiver.RECEIVER_PORT}`);

@@ -1,10 +1,11 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { findApiKey, getChainByName } from '@koukan/db';
 import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runComponent } from './commands/component.ts';
 import { cleanEnv, repoRoot } from './testing/stack.ts';
 
 /**
@@ -52,7 +53,7 @@ describe('koukan init', () => {
       filter: 'rest_output',
       url: 'http://receiver:8080',
       sender: 'inbound',
-      api_key_ref: 'inbound',
+      api_key_ref: 'receiver',
     });
     const submission = await getChainByName(db.db, 'submission');
     expect(submission?.filters).toContainEqual(
@@ -131,14 +132,27 @@ describe('koukan router | gateway | console', () => {
     expect(r.stderr).toContain('KOUKAN_GATEWAY_PORT');
   });
 
-  it.skipIf(existsSync(`${repoRoot}apps/console/src/main.ts`))(
-    'console: says so and exits 1 while apps/console is not in the build',
-    async () => {
-      const r = await koukan(['console'], {});
-      expect(r.code).toBe(1);
-      expect(r.stderr).toContain('apps/console/src/main.ts is not in this build');
-    },
-  );
+  it('a component missing from the build: says which, and exits 1', async () => {
+    // The console while apps/console is not built: here, a checkout without any component.
+    const written: string[] = [];
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
+      written.push(String(s));
+      return true;
+    });
+    try {
+      expect(await runComponent('console', `${tmpdir()}/`)).toBe(1);
+      expect(await runComponent('router', `${tmpdir()}/`)).toBe(1);
+    } finally {
+      write.mockRestore();
+    }
+    expect(written.join('')).toContain(
+      'koukan console: apps/console/src/main.ts is not in this build (the console is not built yet)',
+    );
+    expect(written.join('')).toContain(
+      'koukan router: apps/router/src/main.ts is not in this build',
+    );
+    await expect(runComponent('mailer')).rejects.toThrow('unknown component "mailer"');
+  });
 });
 
 function collect(child: ChildProcess): () => string {

@@ -30,8 +30,9 @@ export const components: Component[] = [
       KOUKAN_ROUTER_PORT: String(env.KOUKAN_ROUTER_PORT),
       // The default chains' rest_output authenticates to the gateway with these secrets.
       KOUKAN_SECRET_GATEWAY: c.gatewayToken,
-      // Inbound mail goes to the gateway (sandbox, LMTP) or to KOUKAN_INBOUND_URL's receiver.
-      KOUKAN_SECRET_INBOUND: (env.KOUKAN_INBOUND_URL && env.KOUKAN_INBOUND_TOKEN) || c.gatewayToken,
+      KOUKAN_SECRET_INBOUND: c.gatewayToken,
+      // KOUKAN_INBOUND_URL's receiving application (its own token, never the gateway's).
+      ...(env.KOUKAN_INBOUND_TOKEN && { KOUKAN_SECRET_RECEIVER: env.KOUKAN_INBOUND_TOKEN }),
     }),
   },
   {

@@ -18,7 +18,7 @@ const envSchema = z.object({
   KOUKAN_GATEWAY_URL: z.string().url().optional(),
   /** A receiving application: the default smtp-mx-output hands inbound mail to it. */
   KOUKAN_INBOUND_URL: z.string().url().optional(),
-  /** The bearer token that receiving application expects (the router's `inbound` secret). */
+  /** The bearer token that receiving application expects (the router's `receiver` secret). */
   KOUKAN_INBOUND_TOKEN: z.string().min(1).optional(),
   /** `host:port` of an LMTP server: the default smtp-mx-output delivers inbound mail there. */
   KOUKAN_INBOUND_LMTP: z

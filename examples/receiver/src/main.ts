@@ -4,7 +4,7 @@ import { createReceiver } from './receiver.ts';
  * A receiving application for Koukan: prints each inbound message as one line of JSON on
  * stdout. Point the router's `smtp-mx-output` chain at it (`KOUKAN_INBOUND_URL` at first start,
  * or a `rest_output` filter with this URL) and give the router the same token as
- * `KOUKAN_SECRET_INBOUND`.
+ * `KOUKAN_SECRET_RECEIVER` (`KOUKAN_INBOUND_TOKEN` for `npm start`).
  *
  *   RECEIVER_HOST   bind address            default 127.0.0.1 (0.0.0.0 in a container)
  *   RECEIVER_PORT   port                    default 8080

@@ -13,10 +13,10 @@ const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
  * error (invalid environment, unreachable database, a port in use). The returned promise never
  * settles, so the caller never overrides that exit code.
  */
-export async function runComponent(name: string): Promise<number> {
+export async function runComponent(name: string, root = repoRoot): Promise<number> {
   const component = components.find((c) => c.name === name);
   if (!component) throw new Error(`unknown component "${name}"`);
-  const entry = repoRoot + component.entry;
+  const entry = root + component.entry;
   if (!existsSync(entry)) {
     process.stderr.write(
       `koukan ${name}: ${component.entry} is not in this build (the ${name} is not built yet)\n`,

@@ -38,7 +38,13 @@ export function defaultConfig(options: {
     inboundUrl: options.inboundUrl,
   });
   const mxOutput = chains['smtp-mx-output'];
-  if (mxOutput && options.inboundLmtp) {
+  if (mxOutput && options.inboundUrl) {
+    // The receiving application has a token of its own (KOUKAN_SECRET_RECEIVER): the `inbound`
+    // secret is the gateway's token, which must never reach another application.
+    chains['smtp-mx-output'] = mxOutput.map((f) =>
+      f.filter === 'rest_output' ? { ...f, api_key_ref: 'receiver' } : f,
+    );
+  } else if (mxOutput && options.inboundLmtp) {
     // The gateway chooses the LMTP server itself: no next hop may travel with the create.
     chains['smtp-mx-output'] = mxOutput.map((f) =>
       f.filter === 'rest_output' ? { ...f, send_remote_hosts: false } : f,
