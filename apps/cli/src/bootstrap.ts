@@ -44,10 +44,14 @@ export async function bootstrap(
     });
     logger.info({ file: env.KOUKAN_CONFIG, ...result }, 'configuration imported');
   } else if (firstStart) {
-    const gatewayUrl = `http://127.0.0.1:${env.KOUKAN_GATEWAY_PORT}`;
-    await importConfig(db, defaultConfig({ smarthost: env.KOUKAN_SMARTHOST, gatewayUrl }), {
-      actor,
+    const gatewayUrl = env.KOUKAN_GATEWAY_URL ?? `http://127.0.0.1:${env.KOUKAN_GATEWAY_PORT}`;
+    const config = defaultConfig({
+      smarthost: env.KOUKAN_SMARTHOST,
+      gatewayUrl,
+      inboundUrl: env.KOUKAN_INBOUND_URL,
+      inboundLmtp: env.KOUKAN_INBOUND_LMTP,
     });
+    await importConfig(db, config, { actor });
     logger.info('default configuration imported');
   }
   const result: BootstrapResult = { firstStart };

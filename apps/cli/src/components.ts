@@ -36,6 +36,8 @@ export const components: Component[] = [
       // The default chains' rest_output authenticates to the gateway with these secrets.
       KOUKAN_SECRET_GATEWAY: c.gatewayToken,
       KOUKAN_SECRET_INBOUND: c.gatewayToken,
+      // KOUKAN_INBOUND_URL's receiving application (its own token, never the gateway's).
+      ...(env.KOUKAN_INBOUND_TOKEN && { KOUKAN_SECRET_RECEIVER: env.KOUKAN_INBOUND_TOKEN }),
     }),
   },
   {
@@ -49,6 +51,10 @@ export const components: Component[] = [
       KOUKAN_GATEWAY_TOKEN: c.gatewayToken,
       ...(c.mxApiKey && { KOUKAN_SMTP_MX_API_KEY: c.mxApiKey }),
       ...(c.msaApiKey && { KOUKAN_SMTP_MSA_API_KEY: c.msaApiKey }),
+      // KOUKAN_INBOUND_LMTP: the default smtp-mx-output leaves the next hop to the gateway.
+      ...(env.KOUKAN_INBOUND_LMTP && {
+        KOUKAN_OUTBOUND_DEFAULT_NEXT_HOP: `lmtp://${env.KOUKAN_INBOUND_LMTP}`,
+      }),
     }),
   },
   {

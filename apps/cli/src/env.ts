@@ -18,6 +18,19 @@ const envSchema = z.object({
     .string()
     .regex(/^[^:\s]+:\d{1,5}$/, 'host:port')
     .optional(),
+  /** The gateway's outbound API as the default chains' rest_output reaches it (containers). */
+  KOUKAN_GATEWAY_URL: z.string().url().optional(),
+  /** A receiving application: the default smtp-mx-output hands inbound mail to it. */
+  KOUKAN_INBOUND_URL: z.string().url().optional(),
+  /** The bearer token that receiving application expects (the router's `receiver` secret). */
+  KOUKAN_INBOUND_TOKEN: z.string().min(1).optional(),
+  /** `host:port` of an LMTP server: the default smtp-mx-output delivers inbound mail there. */
+  KOUKAN_INBOUND_LMTP: z
+    .string()
+    .regex(/^[^:\s]+:\d{1,5}$/, 'host:port')
+    .optional(),
+  /** `koukan init` registers it for the smtp-mx sender (the gateway's MX listener key). */
+  KOUKAN_SMTP_MX_API_KEY: z.string().optional(),
   KOUKAN_ROUTER_PORT: port(8000),
   KOUKAN_GATEWAY_PORT: port(8001),
   KOUKAN_CONSOLE_PORT: port(3000),
