@@ -3,6 +3,7 @@ export * from './client/channels.ts';
 export * from './client/create-db.ts';
 export * from './client/errors.ts';
 export * from './client/migrate.ts';
+export * from './client/transaction-watcher.ts';
 export * from './queries/api-keys.ts';
 export * from './queries/attempt-outcome.ts';
 export * from './queries/attempts.ts';
