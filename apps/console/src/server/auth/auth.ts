@@ -55,7 +55,8 @@ export function createAuth(options: AuthOptions) {
       },
     },
     rateLimit: { enabled: options.rateLimit ?? true, window: 60, max: 100 },
-    advanced: { useSecureCookies: options.baseURL.startsWith('https:') },
+    // Explicit: better-auth would skip its origin (CSRF) check under a test runner otherwise.
+    advanced: { useSecureCookies: options.baseURL.startsWith('https:'), disableOriginCheck: false },
     databaseHooks: {
       session: {
         create: {
