@@ -12,6 +12,7 @@ import {
 import { type RunningAttempt, runAttempt } from './attempt.ts';
 import { startConfigCache } from './config-cache.ts';
 import { retentionDefaults, runRetentionPass } from './retention.ts';
+import { startRollupJob } from './rollup.ts';
 import type { EngineHandle, EngineOptions } from './types.ts';
 
 /**
@@ -150,6 +151,7 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
       runRetention().catch((err: unknown) => logger.warn({ err }, 'retention pass failed'));
     }, retentionOptions.intervalMs);
   retention?.unref();
+  const rollup = options.rollup === false ? undefined : startRollupJob(db, logger, options.rollup);
 
   logger.info({ concurrency, leaseMs }, 'delivery engine started');
   return {
@@ -197,6 +199,7 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
       wake?.();
       clearInterval(heartbeat);
       if (retention) clearInterval(retention);
+      await rollup?.stop();
       await markInstanceStopping(db, owner).catch(() => {});
       await loop;
       const deadlineMs = stopOptions.deadlineMs ?? 10_000;

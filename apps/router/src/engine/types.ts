@@ -70,6 +70,8 @@ export interface EngineOptions {
   configPollMs?: number;
   /** Retention passes; false disables them on this replica. */
   retention?: RetentionOptions | false;
+  /** The dashboard's rollup passes (engine/rollup.ts); false disables them on this replica. */
+  rollup?: import('./rollup.ts').RollupOptions | false;
   /** The clock for retry schedules and retention (the lease clock is the database's). */
   now?: () => Date;
   version?: string;

@@ -40,6 +40,9 @@ async function checkMigrations(t: TestDatabase) {
       'auth_users',
       'auth_sessions',
       'koukan_meta',
+      'delivery_rollup',
+      'deferral_rollup',
+      'rollup_state',
     ]),
   );
   expect(first.indexes).toEqual(
@@ -48,8 +51,24 @@ async function checkMigrations(t: TestDatabase) {
       'transactions_sender_created_idx',
       'transactions_rcpt_idx',
       'transactions_sender_idempotency_key',
+      'transactions_status_created_idx',
+      'transactions_sender_status_created_idx',
+      'transactions_rcpt_domain_idx',
+      'transactions_rcpt_trgm_idx',
+      'transactions_mail_from_trgm_idx',
+      'transactions_message_id_idx',
     ]),
   );
+  // pg_trgm is loaded (on PGlite too) and its operators work on the indexed expressions.
+  const trgm = await t.pool.query<{ sim: number; domains: string[]; text: string }>(
+    `select similarity('alice@example.com', 'alice@example.org') as sim,
+       koukan_rcpt_domains(array['a@x.example', 'b@y.example', 'c@x.example']) as domains,
+       koukan_rcpt_text(array['a@x.example', 'b@y.example']) as text`,
+  );
+  expect(trgm.rows[0]!.sim).toBeGreaterThan(0.3);
+  expect(trgm.rows[0]!.sim).toBeLessThan(1);
+  expect([...trgm.rows[0]!.domains].sort()).toEqual(['x.example', 'y.example']);
+  expect(trgm.rows[0]!.text).toBe(' a@x.example b@y.example');
   expect(first.applied).toBeGreaterThan(0);
   // A second run (and a concurrent one) is a no-op.
   await Promise.all([migrate(t.pool), migrate(t.pool)]);

@@ -24,6 +24,8 @@ export interface InlineBodyInsert {
     | 'requestHash'
     | 'metadata'
     | 'nextAttemptAt'
+    | 'messageId'
+    | 'subject'
   >;
   /** The whole body, stored as a finalized blob referenced once (by this transaction). */
   body: Buffer;
@@ -97,6 +99,8 @@ async function insertBatch(
       request_hash: t.requestHash ?? null,
       metadata: t.metadata ?? {},
       next_attempt_at: t.nextAttemptAt?.toISOString() ?? null,
+      message_id: t.messageId ?? null,
+      subject: t.subject ?? null,
       lease_owner: lease?.owner ?? null,
       lease_secs: lease ? lease.leaseMs / 1000 : null,
       event_type: input.event.type,
@@ -139,7 +143,7 @@ function createStatement() {
         transaction_id uuid, blob_id uuid, attempt_id uuid, sender_id uuid, size bigint,
         content_type text, data text, status text, mail_from jsonb, rcpt_to jsonb,
         rcpt_addresses text[], idempotency_key text, request_hash text, metadata jsonb,
-        next_attempt_at timestamptz, lease_owner uuid, lease_secs float8, event_type text,
+        next_attempt_at timestamptz, message_id text, subject text, lease_owner uuid, lease_secs float8, event_type text,
         event_data jsonb, started_data jsonb)
     ), b as (
       insert into ${blobs} (id, sender_id, status, size, content_type, chunk_count, ref_count,
@@ -153,10 +157,10 @@ function createStatement() {
       select blob_id, 0, 0, decode(data, 'base64') from i where size > 0
     ), t as (
       insert into ${transactions} (id, sender_id, status, mail_from, rcpt_to, rcpt_addresses,
-        body_blob_id, idempotency_key, request_hash, metadata, next_attempt_at, lease_owner,
-        lease_expires_at)
+        body_blob_id, idempotency_key, request_hash, metadata, next_attempt_at, message_id,
+        subject, lease_owner, lease_expires_at)
       select transaction_id, sender_id, status, mail_from, rcpt_to, rcpt_addresses, blob_id,
-        idempotency_key, request_hash, metadata, next_attempt_at, lease_owner,
+        idempotency_key, request_hash, metadata, next_attempt_at, message_id, subject, lease_owner,
         case when lease_owner is not null then now() + make_interval(secs => lease_secs) end
       from i
       returning *

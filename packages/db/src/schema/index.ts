@@ -8,6 +8,7 @@ export * from './chains/validation.ts';
 export * from './events/table.ts';
 export * from './instances/table.ts';
 export * from './meta/table.ts';
+export * from './rollup/table.ts';
 export * from './senders/table.ts';
 export * from './senders/validation.ts';
 export * from './transactions/table.ts';

@@ -139,6 +139,8 @@ export async function createUpstreams(
       bodyBlobId: null,
       nextAttemptAt: null,
       parentId: downstream.id,
+      messageId: downstream.messageId,
+      subject: downstream.subject,
       retry,
       notification: {
         enabled: false,

@@ -12,6 +12,7 @@ import {
 } from '@koukan/db';
 import type { NotificationPolicy, Transaction } from '@koukan/db/schema';
 import type { AttemptVerdict } from '../delivery/verdict.ts';
+import { bodyHeaderFields } from '../transactions/header-fields.ts';
 import { buildDsn, type DsnRecipient, headerSection } from './dsn.ts';
 
 export interface DsnOptions {
@@ -107,6 +108,7 @@ export async function generateDsn(
     nextAttemptAt: input.now,
     parentId: original.id,
     metadata: { dsn_for: original.id },
+    ...bodyHeaderFields(body),
   });
   await appendEvent(db, {
     transactionId: original.id,

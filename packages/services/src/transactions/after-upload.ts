@@ -1,7 +1,14 @@
-import { appendEvent, schema, updateTransaction } from '@koukan/db';
+import {
+  appendEvent,
+  readBlobHead,
+  schema,
+  setBodyHeaderFields,
+  updateTransaction,
+} from '@koukan/db';
 import { eq } from 'drizzle-orm';
 import type { BlobUploadResult } from '../blobs/upload.ts';
 import { nowOf, type ServiceContext } from '../context.ts';
+import { bodyHeaderFields, HEADER_SCAN_BYTES } from './header-fields.ts';
 import type { TransactionView } from './schemas.ts';
 import { bodyView, isDeliverable, loadBlobs, toView } from './view.ts';
 
@@ -42,6 +49,11 @@ export async function afterUpload(
       transactionId,
       due ? { nextAttemptAt: nowOf(ctx) } : {},
     );
+    if (result.finalized && locked!.bodyBlobId === result.blob.id) {
+      // The rfc822 body is complete: its Message-ID and Subject, for search.
+      const head = await readBlobHead(tx, result.blob.id, HEADER_SCAN_BYTES);
+      await setBodyHeaderFields(tx, transactionId, bodyHeaderFields(head));
+    }
     if (result.finalized) {
       await appendEvent(tx, {
         transactionId,

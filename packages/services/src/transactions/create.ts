@@ -28,6 +28,7 @@ import {
   exploderPlan,
   screenRecipients,
 } from '../exploder/envelope.ts';
+import { bodyHeaderFields, headerFieldsAtCreate } from './header-fields.ts';
 import { builderParts } from './message-builder-schema.ts';
 import { checkRecipientCount } from './recipients.ts';
 import {
@@ -246,7 +247,7 @@ export async function createTransaction({
       const due = dueIfComplete(true);
       const lease = due ? input.lease : undefined;
       const { transaction, blob, attempt } = await insertTransactionWithInlineBody(ctx.db, {
-        transaction: { ...row, nextAttemptAt: due },
+        transaction: { ...row, nextAttemptAt: due, ...bodyHeaderFields(inline) },
         body: inline,
         contentType: 'message/rfc822',
         event: created,
@@ -269,6 +270,7 @@ export async function createTransaction({
         bodyBlobId: body.bodyBlobId,
         bodySpec: body.bodySpec as unknown as Record<string, unknown> | null,
         nextAttemptAt: dueIfComplete(body.complete),
+        ...(await headerFieldsAtCreate(tx, request.body, inline, body.bodyBlobId)),
       });
       if (plan) await createUpstreams(tx, plan, inserted, 0, answers);
       await appendEvent(tx, { transactionId: inserted.id, ...created });

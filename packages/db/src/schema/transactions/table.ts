@@ -61,6 +61,10 @@ export const transactions = pgTable(
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
     /** Downstream transaction this one was exploded from, or original of a DSN. */
     parentId: uuid('parent_id'),
+    /** The body's Message-ID header (with its angle brackets), stored with the body. */
+    messageId: text('message_id'),
+    /** The body's Subject header, decoded, stored with the body (for the console's list). */
+    subject: text('subject'),
     cancelRequestedAt: timestamp('cancel_requested_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -84,6 +88,30 @@ export const transactions = pgTable(
     uniqueIndex('transactions_sender_idempotency_key')
       .on(t.senderId, t.idempotencyKey)
       .where(sql`${t.idempotencyKey} is not null`),
+    // The console's list filters (migration 0004), each newest first.
+    index('transactions_status_created_idx').on(t.status, t.createdAt.desc(), t.id.desc()),
+    index('transactions_sender_status_created_idx').on(
+      t.senderId,
+      t.status,
+      t.createdAt.desc(),
+      t.id.desc(),
+    ),
+    index('transactions_rcpt_domain_idx').using(
+      'gin',
+      sql`koukan_rcpt_domains(${t.rcptAddresses})`,
+    ),
+    index('transactions_rcpt_trgm_idx').using(
+      'gin',
+      sql`koukan_rcpt_text(${t.rcptAddresses}) gin_trgm_ops`,
+    ),
+    index('transactions_mail_from_trgm_idx').using(
+      'gin',
+      sql`lower(${t.mailFrom}->>'m') gin_trgm_ops`,
+    ),
+    index('transactions_message_id_idx').on(t.messageId).where(sql`${t.messageId} is not null`),
+    index('transactions_final_reason_created_idx')
+      .on(t.finalAttemptReason, t.createdAt.desc(), t.id.desc())
+      .where(sql`${t.finalAttemptReason} is not null`),
     check(
       'transactions_status_check',
       sql`${t.status} in ('queued', 'inflight', 'held', 'delivered', 'failed', 'cancelled')`,
