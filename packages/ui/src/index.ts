@@ -8,3 +8,4 @@ export * from './feedback.tsx';
 export * from './form.tsx';
 export * from './format.ts';
 export * from './timeline.tsx';
+export * from './tabs.tsx';
