@@ -1,5 +1,6 @@
 import { ConfigError } from '@koukan/db/config';
 import { configExport, configImport } from './commands/config.ts';
+import { demoData, demoDataUsage } from './commands/demo-data.ts';
 import { apiKeyCreate, migrate } from './commands/misc.ts';
 import { start } from './commands/start.ts';
 import { loadEnv } from './env.ts';
@@ -11,6 +12,8 @@ const usage = `usage: koukan <command>
   config import <file.yaml>     upsert senders and chains from a file
   config export [file.yaml]     write the senders and chains as YAML (stdout by default)
   apikey create <sender> [name] create an API key for a sender and print it once
+  ${demoDataUsage}
+                                generate realistic transactions for the console (bulk SQL)
 `;
 
 async function run(argv: string[]): Promise<number> {
@@ -29,6 +32,8 @@ async function run(argv: string[]): Promise<number> {
       return configImport(env, logger, arg);
     case 'config export':
       return configExport(env, logger, arg);
+    case 'demo-data':
+      return demoData(env, logger, argv.slice(1));
     case 'apikey create':
       if (!arg) break;
       return apiKeyCreate(env, logger, arg, arg2);

@@ -16,6 +16,7 @@ export * from './queries/delivery.ts';
 export * from './queries/events.ts';
 export * from './queries/header-fields.ts';
 export * from './queries/instances.ts';
+export * from './queries/linked-transactions.ts';
 export * from './queries/meta.ts';
 export * from './queries/rollup.ts';
 export * from './queries/search-transactions.ts';
