@@ -52,7 +52,11 @@ async function main(): Promise<number> {
   const secret = env.BETTER_AUTH_SECRET ?? ensureSecretFile(env.KOUKAN_DATA_DIR);
   const url = consoleUrl(env);
 
-  const db = createDb({ url: env.DATABASE_URL, poolSize: 1, applicationName: 'koukan-console-setup' });
+  const db = createDb({
+    url: env.DATABASE_URL,
+    poolSize: 1,
+    applicationName: 'koukan-console-setup',
+  });
   try {
     const auth = createAuth({
       db: db.db,
@@ -102,9 +106,21 @@ async function main(): Promise<number> {
     }
   }
   const args = dev
-    ? [nextBin, 'dev', '--turbopack', '-p', String(env.KOUKAN_CONSOLE_PORT), '-H', env.KOUKAN_CONSOLE_HOST]
+    ? [
+        nextBin,
+        'dev',
+        '--turbopack',
+        '-p',
+        String(env.KOUKAN_CONSOLE_PORT),
+        '-H',
+        env.KOUKAN_CONSOLE_HOST,
+      ]
     : [nextBin, 'start', '-p', String(env.KOUKAN_CONSOLE_PORT), '-H', env.KOUKAN_CONSOLE_HOST];
-  const child = spawn(process.execPath, args, { cwd: appDir, env: childEnv, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, args, {
+    cwd: appDir,
+    env: childEnv,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
   return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 0)));
 }

@@ -7,5 +7,5 @@ export * from './dialog.tsx';
 export * from './feedback.tsx';
 export * from './form.tsx';
 export * from './format.ts';
-export * from './timeline.tsx';
 export * from './tabs.tsx';
+export * from './timeline.tsx';

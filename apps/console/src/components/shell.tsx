@@ -31,7 +31,11 @@ export function Shell({ user, children }: { user: SessionUser; children: ReactNo
             <span className="hidden text-muted sm:inline" title={user.email}>
               {user.email}
             </span>
-            <Badge tone={user.role === 'admin' ? 'accent' : user.role === 'operator' ? 'info' : 'neutral'}>
+            <Badge
+              tone={
+                user.role === 'admin' ? 'accent' : user.role === 'operator' ? 'info' : 'neutral'
+              }
+            >
               {user.role}
             </Badge>
             <ThemeToggle />

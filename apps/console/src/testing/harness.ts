@@ -13,7 +13,7 @@ export interface Harness {
   auth: Auth;
   users: Record<ConsoleRole, SessionUser & { password: string }>;
   /** A tRPC caller as that user (null: anonymous). */
-  caller(user: SessionUser | null): ReturnType<typeof createCaller>;
+  caller(user: SessionUser | null, signal?: AbortSignal): ReturnType<typeof createCaller>;
   close(): Promise<void>;
 }
 
@@ -48,9 +48,10 @@ export async function createHarness(): Promise<Harness> {
     database,
     auth,
     users,
-    caller: (user) =>
+    caller: (user, signal) =>
       createCaller(
         createInnerContext({ db: database.db, logger: silent, auth, user, pollIntervalMs: 50 }),
+        signal ? { signal } : undefined,
       ),
     close: () => database.destroy(),
   };

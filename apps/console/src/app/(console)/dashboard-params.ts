@@ -1,4 +1,11 @@
-import { dashboardRanges } from '@koukan/services';
+import type { DashboardRange } from '@koukan/services';
 import { parseAsStringLiteral } from 'nuqs/server';
 
-export const rangeParam = parseAsStringLiteral(dashboardRanges).withDefault('24h');
+/** The dashboard's ranges (the service's `dashboardRanges`; client code cannot import services). */
+export const dashboardRangeValues = [
+  '1h',
+  '24h',
+  '7d',
+] as const satisfies readonly DashboardRange[];
+
+export const rangeParam = parseAsStringLiteral(dashboardRangeValues).withDefault('24h');

@@ -46,7 +46,11 @@ export function Dashboard() {
     <div className="space-y-4">
       <div className="flex flex-wrap items-center justify-between gap-2">
         <h1 className="text-xl font-semibold">Dashboard</h1>
-        <div role="group" aria-label="Time range" className="flex rounded-md border border-border bg-surface p-0.5">
+        <div
+          role="group"
+          aria-label="Time range"
+          className="flex rounded-md border border-border bg-surface p-0.5"
+        >
           {ranges.map((r) => (
             <button
               key={r.value}
@@ -70,15 +74,25 @@ export function Dashboard() {
       ) : (
         <>
           <dl className="grid grid-cols-2 gap-3 md:grid-cols-4">
-            <Stat label="Waiting in queue" value={q.data.queue.queued} hint={`${q.data.queue.due_now} due now`} />
+            <Stat
+              label="Waiting in queue"
+              value={q.data.queue.queued}
+              hint={`${q.data.queue.due_now} due now`}
+            />
             <Stat label="In flight" value={q.data.queue.inflight} />
             <Stat label="Held" value={q.data.queue.held} />
             <Stat
               label="Oldest waiting"
               value={formatDuration(
-                q.data.queue.oldest_waiting_age_seconds === null ? null : q.data.queue.oldest_waiting_age_seconds * 1000,
+                q.data.queue.oldest_waiting_age_seconds === null
+                  ? null
+                  : q.data.queue.oldest_waiting_age_seconds * 1000,
               )}
-              hint={q.data.queue.oldest_waiting_created_at ? formatTimestamp(q.data.queue.oldest_waiting_created_at) : 'nothing waiting'}
+              hint={
+                q.data.queue.oldest_waiting_created_at
+                  ? formatTimestamp(q.data.queue.oldest_waiting_created_at)
+                  : 'nothing waiting'
+              }
             />
           </dl>
           <Card
@@ -91,7 +105,10 @@ export function Dashboard() {
               </span>
             }
           >
-            <OutcomeChart points={q.data.series.points} bucketSeconds={q.data.series.bucket_seconds} />
+            <OutcomeChart
+              points={q.data.series.points}
+              bucketSeconds={q.data.series.bucket_seconds}
+            />
           </Card>
           <div className="grid gap-4 lg:grid-cols-2">
             <Card title="Top deferral domains">
@@ -101,9 +118,15 @@ export function Dashboard() {
                 <table aria-label="Top deferral domains" className="w-full text-sm">
                   <thead className="text-left text-xs text-muted">
                     <tr>
-                      <th scope="col" className="py-1 pr-2 font-medium">Domain</th>
-                      <th scope="col" className="py-1 pr-2 font-medium">Deferrals</th>
-                      <th scope="col" className="py-1 font-medium">Most common replies</th>
+                      <th scope="col" className="py-1 pr-2 font-medium">
+                        Domain
+                      </th>
+                      <th scope="col" className="py-1 pr-2 font-medium">
+                        Deferrals
+                      </th>
+                      <th scope="col" className="py-1 font-medium">
+                        Most common replies
+                      </th>
                     </tr>
                   </thead>
                   <tbody>
@@ -121,7 +144,10 @@ export function Dashboard() {
                         <td className="py-1.5">
                           <ul className="space-y-0.5">
                             {d.top_replies.map((r) => (
-                              <li key={`${r.code} ${r.text}`} className="font-mono text-xs break-all">
+                              <li
+                                key={`${r.code} ${r.text}`}
+                                className="font-mono text-xs break-all"
+                              >
                                 {r.code} {r.enhanced ? `${r.enhanced} ` : ''}
                                 {r.text} <span className="text-muted">×{r.count}</span>
                               </li>
@@ -136,7 +162,9 @@ export function Dashboard() {
             </Card>
             <Card title="Replicas">
               {q.data.instances.length === 0 ? (
-                <EmptyState title="No replica has reported">A router registers itself when it starts.</EmptyState>
+                <EmptyState title="No replica has reported">
+                  A router registers itself when it starts.
+                </EmptyState>
               ) : (
                 <ul className="space-y-2 text-sm">
                   {q.data.instances.map((i) => (

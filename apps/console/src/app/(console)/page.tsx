@@ -9,7 +9,11 @@ export const metadata: Metadata = { title: 'Dashboard' };
 
 const load = createLoader({ range: rangeParam });
 
-export default async function DashboardPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+export default async function DashboardPage({
+  searchParams,
+}: {
+  searchParams: Promise<SearchParams>;
+}) {
   const { range } = load(await searchParams);
   await prefetch(trpc.dashboard.get.queryOptions({ range }));
   return (

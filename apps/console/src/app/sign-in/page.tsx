@@ -19,7 +19,9 @@ export default async function SignInPage({
     <main className="flex min-h-screen items-center justify-center p-4">
       <div className="w-full max-w-sm rounded-lg border border-border bg-surface p-6 shadow-sm">
         <h1 className="text-lg font-semibold">Koukan console</h1>
-        <p className="mt-1 mb-5 text-sm text-muted">Sign in with the account an administrator gave you.</p>
+        <p className="mt-1 mb-5 text-sm text-muted">
+          Sign in with the account an administrator gave you.
+        </p>
         <SignInForm next={target} />
       </div>
     </main>

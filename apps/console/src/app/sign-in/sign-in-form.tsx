@@ -41,8 +41,21 @@ export function SignInForm({ next }: { next: string }) {
 
   return (
     <form onSubmit={onSubmit} className="space-y-3" aria-label="Sign in">
-      <TextField label="Email" name="email" type="email" autoComplete="username" required autoFocus />
-      <TextField label="Password" name="password" type="password" autoComplete="current-password" required />
+      <TextField
+        label="Email"
+        name="email"
+        type="email"
+        autoComplete="username"
+        required
+        autoFocus
+      />
+      <TextField
+        label="Password"
+        name="password"
+        type="password"
+        autoComplete="current-password"
+        required
+      />
       {error && <ErrorPanel title="Not signed in" message={error} />}
       <Button type="submit" variant="primary" className="w-full" disabled={busy}>
         {busy ? 'Signing in…' : 'Sign in'}

@@ -16,7 +16,10 @@ export const HTML_CSP =
   "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; form-action 'none'; frame-ancestors 'self'; sandbox";
 
 function problem(status: number, message: string): Response {
-  return Response.json({ error: { message } }, { status, headers: { 'cache-control': 'no-store' } });
+  return Response.json(
+    { error: { message } },
+    { status, headers: { 'cache-control': 'no-store' } },
+  );
 }
 
 /** ASCII-safe `attachment; filename=…` with the UTF-8 name as filename*. */
@@ -34,7 +37,11 @@ export async function withSession(
   const user = await sessionUser(r.auth, req.headers);
   if (!user) return problem(401, 'Sign in first.');
   try {
-    return await fn({ db: r.db.db, logger: r.logger.child({ user: user.email }), actor: `user:${user.email}` });
+    return await fn({
+      db: r.db.db,
+      logger: r.logger.child({ user: user.email }),
+      actor: `user:${user.email}`,
+    });
   } catch (err) {
     if (isAppError(err)) return problem(appErrorCodes[err.code].http, err.message);
     r.logger.error({ err }, 'message download failed');
@@ -57,7 +64,11 @@ export function rawResponse(ctx: ServiceContext, id: string): Promise<Response> 
   );
 }
 
-export async function attachmentResponse(ctx: ServiceContext, id: string, index: string): Promise<Response> {
+export async function attachmentResponse(
+  ctx: ServiceContext,
+  id: string,
+  index: string,
+): Promise<Response> {
   const a = await getAttachment({ ctx, input: { id, index: Number(index) } });
   return new Response(new Uint8Array(a.content), {
     headers: {

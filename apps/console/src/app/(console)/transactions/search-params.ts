@@ -1,5 +1,5 @@
-import type { ListTransactionsInput } from '@koukan/services';
 import { transactionStatuses } from '@koukan/db/schema';
+import type { ListTransactionsInput } from '@koukan/services';
 import {
   createLoader,
   parseAsArrayOf,

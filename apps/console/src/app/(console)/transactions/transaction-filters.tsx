@@ -46,8 +46,18 @@ export function TransactionFilters() {
       className="mb-4 rounded-lg border border-border bg-surface p-3"
     >
       <div className="grid grid-cols-2 gap-3 md:grid-cols-4">
-        <TextField label="Recipient starts with" name="rcpt" defaultValue={s.rcpt} placeholder="bob@" />
-        <TextField label="Recipient domain" name="domain" defaultValue={s.domain} placeholder="example.org" />
+        <TextField
+          label="Recipient starts with"
+          name="rcpt"
+          defaultValue={s.rcpt}
+          placeholder="bob@"
+        />
+        <TextField
+          label="Recipient domain"
+          name="domain"
+          defaultValue={s.domain}
+          placeholder="example.org"
+        />
         <TextField label="Envelope sender starts with" name="from" defaultValue={s.from} />
         <TextField label="Message-ID" name="msgid" defaultValue={s.msgid} placeholder="<id@host>" />
         <SelectField
@@ -62,9 +72,24 @@ export function TransactionFilters() {
               : []),
           ]}
         />
-        <TextField label="Final reason" name="reason" defaultValue={s.reason} placeholder="e.g. permanent_failure" />
-        <TextField label="Created from (UTC)" name="after" type="datetime-local" defaultValue={toLocalInput(s.after)} />
-        <TextField label="Created before (UTC)" name="before" type="datetime-local" defaultValue={toLocalInput(s.before)} />
+        <TextField
+          label="Final reason"
+          name="reason"
+          defaultValue={s.reason}
+          placeholder="e.g. permanent_failure"
+        />
+        <TextField
+          label="Created from (UTC)"
+          name="after"
+          type="datetime-local"
+          defaultValue={toLocalInput(s.after)}
+        />
+        <TextField
+          label="Created before (UTC)"
+          name="before"
+          type="datetime-local"
+          defaultValue={toLocalInput(s.before)}
+        />
       </div>
       <fieldset className="mt-3" aria-labelledby={statusGroup}>
         <legend id={statusGroup} className="text-xs font-medium text-muted">
@@ -73,7 +98,12 @@ export function TransactionFilters() {
         <div className="mt-1 flex flex-wrap gap-x-4 gap-y-1">
           {transactionStatuses.map((st) => (
             <label key={st} className="flex items-center gap-1.5 text-sm">
-              <input type="checkbox" name="status" value={st} defaultChecked={s.status.includes(st)} />
+              <input
+                type="checkbox"
+                name="status"
+                value={st}
+                defaultChecked={s.status.includes(st)}
+              />
               {st}
             </label>
           ))}

@@ -74,7 +74,9 @@ export function TransactionsTable() {
       loading={query.isPending || (query.isFetching && query.isPlaceholderData)}
       error={query.error ? errorMessage(query.error) : null}
       empty={
-        <EmptyState title={filtered ? 'No transaction matches these filters' : 'No transactions yet'}>
+        <EmptyState
+          title={filtered ? 'No transaction matches these filters' : 'No transactions yet'}
+        >
           {filtered
             ? 'Widen the filters, or clear them.'
             : 'Send a message through the REST API or SMTP and it appears here.'}

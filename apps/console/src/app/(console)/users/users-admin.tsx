@@ -25,10 +25,14 @@ function OneTimePassword({ email, password }: { email: string; password: string 
   return (
     <div className="space-y-2 text-sm">
       <p>
-        Give <strong>{email}</strong> this temporary password. It is shown once and stored only as a hash.
+        Give <strong>{email}</strong> this temporary password. It is shown once and stored only as a
+        hash.
       </p>
       <div className="flex items-center gap-2">
-        <code aria-label="Temporary password" className="flex-1 rounded-md bg-surface-2 px-2 py-1.5 font-mono break-all">
+        <code
+          aria-label="Temporary password"
+          className="flex-1 rounded-md bg-surface-2 px-2 py-1.5 font-mono break-all"
+        >
           {password}
         </code>
         <Button
@@ -40,7 +44,9 @@ function OneTimePassword({ email, password }: { email: string; password: string 
           {copied ? 'Copied' : 'Copy'}
         </Button>
       </div>
-      <p className="text-xs text-muted">They sign in at {typeof window === 'undefined' ? '' : `${window.location.origin}/sign-in`}.</p>
+      <p className="text-xs text-muted">
+        They sign in at {typeof window === 'undefined' ? '' : `${window.location.origin}/sign-in`}.
+      </p>
     </div>
   );
 }
@@ -62,7 +68,9 @@ export function UsersAdmin({ meId }: { meId: string }) {
     }),
   );
   const setRole = useMutation(trpc.users.setRole.mutationOptions({ onSuccess: invalidate }));
-  const setDisabled = useMutation(trpc.users.setDisabled.mutationOptions({ onSuccess: invalidate }));
+  const setDisabled = useMutation(
+    trpc.users.setDisabled.mutationOptions({ onSuccess: invalidate }),
+  );
   const reset = useMutation(
     trpc.users.resetPassword.mutationOptions({
       onSuccess: (r) => setSecret({ email: r.user.email, password: r.temporaryPassword }),
@@ -91,7 +99,10 @@ export function UsersAdmin({ meId }: { meId: string }) {
           value={c.getValue()}
           disabled={c.row.original.id === meId || setRole.isPending}
           onChange={(e) =>
-            setRole.mutate({ userId: c.row.original.id, role: e.target.value as ConsoleUser['role'] })
+            setRole.mutate({
+              userId: c.row.original.id,
+              role: e.target.value as ConsoleUser['role'],
+            })
           }
         />
       ),
@@ -117,7 +128,11 @@ export function UsersAdmin({ meId }: { meId: string }) {
             >
               {u.disabledAt ? 'Enable' : 'Disable'}
             </Button>
-            <Button size="sm" aria-label={`Reset password of ${u.email}`} onClick={() => reset.mutate({ userId: u.id })}>
+            <Button
+              size="sm"
+              aria-label={`Reset password of ${u.email}`}
+              onClick={() => reset.mutate({ userId: u.id })}
+            >
               Reset password
             </Button>
           </div>
@@ -137,9 +152,9 @@ export function UsersAdmin({ meId }: { meId: string }) {
   }
 
   const fieldError = (name: string) =>
-    (invite.error?.data as { fields?: { field?: string; message: string }[] } | undefined)?.fields?.find(
-      (x) => x.field === name,
-    )?.message;
+    (
+      invite.error?.data as { fields?: { field?: string; message: string }[] } | undefined
+    )?.fields?.find((x) => x.field === name)?.message;
 
   return (
     <div className="space-y-4">
@@ -150,7 +165,8 @@ export function UsersAdmin({ meId }: { meId: string }) {
         </Button>
       </div>
       <p className="text-sm text-muted">
-        Admins manage users and configuration; operators act on messages; viewers only look. Disabling a user ends their sessions at once.
+        Admins manage users and configuration; operators act on messages; viewers only look.
+        Disabling a user ends their sessions at once.
       </p>
       {rowError && <ErrorPanel title="Not changed" message={errorMessage(rowError)} />}
       <DataTable

@@ -38,7 +38,9 @@ export function TransactionActions({ detail }: { detail: TransactionDetail }) {
   const action = useMutation(
     trpc.transactions.action.mutationOptions({
       onSuccess: async (r) => {
-        setDone(`${labels[r.action]}: ${r.from} → ${r.to}${r.cancel_requested ? ' (cancel requested)' : ''}`);
+        setDone(
+          `${labels[r.action]}: ${r.from} → ${r.to}${r.cancel_requested ? ' (cancel requested)' : ''}`,
+        );
         setConfirm(false);
         await Promise.all([
           queryClient.invalidateQueries(trpc.transactions.detail.queryFilter({ id })),
@@ -48,7 +50,10 @@ export function TransactionActions({ detail }: { detail: TransactionDetail }) {
     }),
   );
   if (!me.data || me.data.role === 'viewer') return null;
-  const actions = allowed(detail.transaction.status, Boolean(detail.transaction.cancel_requested_at));
+  const actions = allowed(
+    detail.transaction.status,
+    Boolean(detail.transaction.cancel_requested_at),
+  );
   if (actions.length === 0) return null;
   return (
     <div className="flex flex-col items-end gap-2">

@@ -13,7 +13,11 @@ function bytes(n: number): string {
 /** The stored message: headers, text, HTML (sandboxed, nothing remote), attachments, raw. */
 export function MessagePanel({ id, hasBody }: { id: string; hasBody: boolean }) {
   const trpc = useTRPC();
-  const message = useQuery({ ...trpc.transactions.message.queryOptions({ id }), enabled: hasBody, retry: false });
+  const message = useQuery({
+    ...trpc.transactions.message.queryOptions({ id }),
+    enabled: hasBody,
+    retry: false,
+  });
   const raw = `/api/transactions/${id}/raw`;
   return (
     <Card
@@ -28,7 +32,9 @@ export function MessagePanel({ id, hasBody }: { id: string; hasBody: boolean }) 
       }
     >
       {!hasBody ? (
-        <EmptyState title="No message body">The body was never uploaded, or it was released after delivery.</EmptyState>
+        <EmptyState title="No message body">
+          The body was never uploaded, or it was released after delivery.
+        </EmptyState>
       ) : message.isPending ? (
         <LoadingBlock label="Loading message" />
       ) : message.error ? (
@@ -36,7 +42,10 @@ export function MessagePanel({ id, hasBody }: { id: string; hasBody: boolean }) 
       ) : (
         <>
           {message.data.warnings.length > 0 && (
-            <ErrorPanel title="The message parses with problems" message={message.data.warnings.join('; ')} />
+            <ErrorPanel
+              title="The message parses with problems"
+              message={message.data.warnings.join('; ')}
+            />
           )}
           <Tabs
             label="Message parts"
@@ -61,7 +70,9 @@ export function MessagePanel({ id, hasBody }: { id: string; hasBody: boolean }) 
                 value: 'text',
                 label: 'Text',
                 content: message.data.text ? (
-                  <pre className="max-h-[32rem] overflow-auto font-mono text-xs whitespace-pre-wrap">{message.data.text}</pre>
+                  <pre className="max-h-[32rem] overflow-auto font-mono text-xs whitespace-pre-wrap">
+                    {message.data.text}
+                  </pre>
                 ) : (
                   <p className="text-sm text-muted">No text part.</p>
                 ),
@@ -71,7 +82,9 @@ export function MessagePanel({ id, hasBody }: { id: string; hasBody: boolean }) 
                 label: 'HTML',
                 content: message.data.html ? (
                   <div>
-                    <p className="mb-2 text-xs text-muted">Rendered in a sandbox: scripts and remote content are blocked.</p>
+                    <p className="mb-2 text-xs text-muted">
+                      Rendered in a sandbox: scripts and remote content are blocked.
+                    </p>
                     <iframe
                       title="HTML part of the message"
                       src={`/api/transactions/${id}/html`}

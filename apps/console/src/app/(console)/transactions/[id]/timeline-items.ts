@@ -1,4 +1,9 @@
-import type { AttemptDetail, EventDetail, SmtpReplyDetail, TransactionDetail } from '@koukan/services';
+import type {
+  AttemptDetail,
+  EventDetail,
+  SmtpReplyDetail,
+  TransactionDetail,
+} from '@koukan/services';
 import type { TimelineItem, Tone } from '@koukan/ui';
 
 const outcomeTone: Record<string, Tone> = {
@@ -43,14 +48,28 @@ function eventItem(e: EventDetail): TimelineItem {
 
 function attemptItem(a: AttemptDetail, rcpts: string[]): TimelineItem {
   const lines: NonNullable<TimelineItem['lines']> = [];
-  if (a.mail_reply) lines.push({ label: 'MAIL FROM', text: a.mail_reply.verbatim, tone: replyTone(a.mail_reply) });
+  if (a.mail_reply)
+    lines.push({ label: 'MAIL FROM', text: a.mail_reply.verbatim, tone: replyTone(a.mail_reply) });
   a.rcpt_replies.forEach((r, i) => {
-    if (r) lines.push({ label: `RCPT TO ${rcpts[i] ?? `#${i + 1}`}`, text: r.verbatim, tone: replyTone(r) });
+    if (r)
+      lines.push({
+        label: `RCPT TO ${rcpts[i] ?? `#${i + 1}`}`,
+        text: r.verbatim,
+        tone: replyTone(r),
+      });
   });
-  if (a.data_reply) lines.push({ label: 'DATA', text: a.data_reply.verbatim, tone: replyTone(a.data_reply) });
+  if (a.data_reply)
+    lines.push({ label: 'DATA', text: a.data_reply.verbatim, tone: replyTone(a.data_reply) });
   const facts: NonNullable<TimelineItem['facts']> = [
     { label: 'Upstream', value: a.upstream_host ?? '—' },
-    { label: 'TLS', value: a.tls ? Object.entries(a.tls).map(([k, v]) => `${k}: ${short(v)}`).join(', ') : 'not reported' },
+    {
+      label: 'TLS',
+      value: a.tls
+        ? Object.entries(a.tls)
+            .map(([k, v]) => `${k}: ${short(v)}`)
+            .join(', ')
+        : 'not reported',
+    },
     { label: 'Finished', value: a.finished_at ?? 'still running' },
   ];
   if (a.instance_id) facts.push({ label: 'Replica', value: a.instance_id });

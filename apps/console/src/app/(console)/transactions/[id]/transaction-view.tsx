@@ -25,10 +25,15 @@ function Linked({ t }: { t: LinkedTransaction }) {
   return (
     <li className="flex flex-wrap items-center gap-2 text-sm">
       <StatusBadge status={t.status} />
-      <Link href={`/transactions/${t.id}`} className="break-all text-accent underline-offset-2 hover:underline">
+      <Link
+        href={`/transactions/${t.id}`}
+        className="break-all text-accent underline-offset-2 hover:underline"
+      >
         {t.recipients.join(', ') || t.id}
       </Link>
-      {t.final_attempt_reason && <span className="text-xs text-muted">{t.final_attempt_reason}</span>}
+      {t.final_attempt_reason && (
+        <span className="text-xs text-muted">{t.final_attempt_reason}</span>
+      )}
     </li>
   );
 }
@@ -71,7 +76,10 @@ export function TransactionView({ id }: { id: string }) {
         enabled: live,
         onData: (stamp) => {
           const current = queryClient.getQueryData(trpc.transactions.detail.queryKey({ id }));
-          if (current?.transaction.version !== stamp.version || current.events.at(-1)?.id !== stamp.last_event_id) {
+          if (
+            current?.transaction.version !== stamp.version ||
+            current.events.at(-1)?.id !== stamp.last_event_id
+          ) {
             void queryClient.invalidateQueries(trpc.transactions.detail.queryFilter({ id }));
           }
         },
@@ -79,10 +87,14 @@ export function TransactionView({ id }: { id: string }) {
     ),
   );
   // Polling fallback when the live stream is down.
-  useQuery({ ...trpc.transactions.detail.queryOptions({ id }), refetchInterval: live && sub.status === 'error' ? 3000 : false });
+  useQuery({
+    ...trpc.transactions.detail.queryOptions({ id }),
+    refetchInterval: live && sub.status === 'error' ? 3000 : false,
+  });
 
   if (detail.isPending) return <LoadingBlock label="Loading transaction" lines={8} />;
-  if (detail.error) return <ErrorPanel title="Cannot show this transaction" message={errorMessage(detail.error)} />;
+  if (detail.error)
+    return <ErrorPanel title="Cannot show this transaction" message={errorMessage(detail.error)} />;
   const d = detail.data;
   const t = d.transaction;
   return (
@@ -98,10 +110,18 @@ export function TransactionView({ id }: { id: string }) {
           <h1 className="mt-1 text-xl font-semibold break-all">{t.recipients.join(', ')}</h1>
           <div className="mt-1 flex flex-wrap items-center gap-2 text-sm">
             <StatusBadge status={t.status} />
-            {t.final_attempt_reason && <span className="text-muted">final reason: {t.final_attempt_reason}</span>}
+            {t.final_attempt_reason && (
+              <span className="text-muted">final reason: {t.final_attempt_reason}</span>
+            )}
             {t.cancel_requested_at && <span className="text-warn">cancel requested</span>}
             <span role="status" aria-live="polite" className="text-xs text-muted">
-              {live ? (sub.status === 'pending' ? 'live' : sub.status === 'error' ? 'live updates by polling' : 'connecting…') : ''}
+              {live
+                ? sub.status === 'pending'
+                  ? 'live'
+                  : sub.status === 'error'
+                    ? 'live updates by polling'
+                    : 'connecting…'
+                : ''}
             </span>
           </div>
         </div>
@@ -144,14 +164,18 @@ export function TransactionView({ id }: { id: string }) {
           <Card title="Chain">
             <p className="text-sm">
               {d.chain.name ?? 'none'}
-              {d.chain.version !== null && <span className="text-muted"> · revision {d.chain.version}</span>}
+              {d.chain.version !== null && (
+                <span className="text-muted"> · revision {d.chain.version}</span>
+              )}
               <span className="text-xs text-muted">
                 {' '}
-                ({d.chain.revision_source === 'recorded'
+                (
+                {d.chain.revision_source === 'recorded'
                   ? 'the revision that ran'
                   : d.chain.revision_source === 'current'
                     ? 'current revision; the one that ran was not recorded'
-                    : 'missing'})
+                    : 'missing'}
+                )
               </span>
             </p>
             <ol className="mt-2 list-decimal pl-5 text-sm">
