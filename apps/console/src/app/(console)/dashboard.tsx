@@ -46,11 +46,8 @@ export function Dashboard() {
     <div className="space-y-4">
       <div className="flex flex-wrap items-center justify-between gap-2">
         <h1 className="text-xl font-semibold">Dashboard</h1>
-        <div
-          role="group"
-          aria-label="Time range"
-          className="flex rounded-md border border-border bg-surface p-0.5"
-        >
+        <fieldset className="flex rounded-md border border-border bg-surface p-0.5">
+          <legend className="sr-only">Time range</legend>
           {ranges.map((r) => (
             <button
               key={r.value}
@@ -65,7 +62,7 @@ export function Dashboard() {
               {r.label}
             </button>
           ))}
-        </div>
+        </fieldset>
       </div>
       {q.isPending ? (
         <LoadingBlock label="Loading dashboard" lines={8} />

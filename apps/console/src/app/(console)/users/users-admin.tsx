@@ -29,12 +29,13 @@ function OneTimePassword({ email, password }: { email: string; password: string 
         hash.
       </p>
       <div className="flex items-center gap-2">
-        <code
+        <input
+          readOnly
           aria-label="Temporary password"
-          className="flex-1 rounded-md bg-surface-2 px-2 py-1.5 font-mono break-all"
-        >
-          {password}
-        </code>
+          value={password}
+          className="flex-1 rounded-md bg-surface-2 px-2 py-1.5 font-mono break-all text-fg"
+          onFocus={(e) => e.currentTarget.select()}
+        />
         <Button
           onClick={async () => {
             await navigator.clipboard.writeText(password);

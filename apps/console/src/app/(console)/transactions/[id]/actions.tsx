@@ -57,7 +57,8 @@ export function TransactionActions({ detail }: { detail: TransactionDetail }) {
   if (actions.length === 0) return null;
   return (
     <div className="flex flex-col items-end gap-2">
-      <div role="group" aria-label="Actions" className="flex flex-wrap gap-2">
+      <fieldset className="flex flex-wrap gap-2">
+        <legend className="sr-only">Actions</legend>
         {actions.map((a) => (
           <Button
             key={a}
@@ -68,7 +69,7 @@ export function TransactionActions({ detail }: { detail: TransactionDetail }) {
             {labels[a]}
           </Button>
         ))}
-      </div>
+      </fieldset>
       {done && !action.error && (
         <p role="status" className="text-xs text-muted">
           {done}
