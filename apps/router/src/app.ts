@@ -13,6 +13,7 @@ import { TransactionWatcher } from './long-poll/watcher.ts';
 import type { CutThrough, RouteDeps } from './routes/deps.ts';
 import { registerDocs } from './routes/docs.ts';
 import { healthRoutes } from './routes/health.ts';
+import { transactionListRoutes } from './routes/list.ts';
 import { transactionRoutes } from './routes/transactions.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 
@@ -140,6 +141,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   installMetrics(app, options.db, { defaults: options.defaultMetrics ?? false });
   healthRoutes(app, options.pool);
   transactionRoutes(app, deps);
+  transactionListRoutes(app, deps);
   await app.register(async (scope) => uploadRoutes(scope, deps));
   return app;
 }

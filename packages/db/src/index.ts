@@ -12,6 +12,7 @@ export * from './queries/awaiting-body.ts';
 export * from './queries/blobs.ts';
 export * from './queries/chains.ts';
 export * from './queries/create-transaction.ts';
+export * from './queries/dashboard.ts';
 export * from './queries/delivery.ts';
 export * from './queries/events.ts';
 export * from './queries/header-fields.ts';

@@ -19,6 +19,7 @@ const api = () => client(router.url, null);
 /** Every API route, as documented: method and OpenAPI path. */
 const expected = [
   'post /v1/senders/{sender}/transactions',
+  'get /v1/senders/{sender}/transactions',
   'get /v1/transactions/{id}',
   'patch /v1/transactions/{id}',
   'post /v1/transactions/{id}/cancel',

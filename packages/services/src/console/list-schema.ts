@@ -90,3 +90,30 @@ export const listTransactionsQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(LIST_LIMIT_MAX).default(LIST_LIMIT_DEFAULT),
 });
 export type ListTransactionsQuery = z.infer<typeof listTransactionsQuerySchema>;
+
+/** The REST form of a page (snake_case, as the rest of the API), for the OpenAPI output. */
+export const transactionSummarySchema = z.object({
+  id: z.string(),
+  sender: z.string(),
+  mail_from: z.string().describe('The envelope sender ("" for the null reverse path).'),
+  recipients: z.array(z.string()),
+  status: transactionStatusSchema,
+  attempt_count: z.number().int(),
+  final_attempt_reason: z.string().nullable(),
+  latest_reply: z
+    .object({ code: z.number().int(), enhanced: z.string().nullable(), text: z.string() })
+    .nullable()
+    .describe('The most telling SMTP reply of the latest attempt.'),
+  message_id: z.string().nullable(),
+  subject: z.string().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  next_attempt_at: z.string().nullable(),
+  parent_id: z.string().nullable(),
+});
+
+export const transactionListResponseSchema = z.object({
+  items: z.array(transactionSummarySchema),
+  next_cursor: z.string().nullable().describe('Pass as `cursor` for the next (older) page.'),
+});
+export type TransactionListResponse = z.infer<typeof transactionListResponseSchema>;

@@ -1,6 +1,8 @@
+import { schema } from '@koukan/db';
+import { asc } from 'drizzle-orm';
 import { z } from 'zod';
 import type { ServiceCall } from '../context.ts';
-import { AppError } from '../errors.ts';
+import { parseInput } from '../errors.ts';
 
 export const senderOptionsInputSchema = z.strictObject({}).default({});
 export type SenderOptionsInput = z.input<typeof senderOptionsInputSchema>;
@@ -12,8 +14,11 @@ export interface SenderOption {
 }
 
 /** Every sender's name, for the list's sender filter. */
-export async function listSenderOptions(
-  _call: ServiceCall<SenderOptionsInput>,
-): Promise<SenderOption[]> {
-  throw new AppError('internal', 'not implemented');
+export async function listSenderOptions({
+  ctx,
+  input,
+}: ServiceCall<SenderOptionsInput>): Promise<SenderOption[]> {
+  parseInput(senderOptionsInputSchema, input ?? {});
+  const s = schema.senders;
+  return ctx.db.select({ id: s.id, name: s.name, enabled: s.enabled }).from(s).orderBy(asc(s.name));
 }

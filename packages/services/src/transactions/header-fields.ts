@@ -22,7 +22,7 @@ export interface BodyHeaderFields {
 export function bodyHeaderFields(head: Buffer | Uint8Array): BodyHeaderFields {
   const bytes = Buffer.from(head.buffer, head.byteOffset, Math.min(head.length, HEADER_SCAN_BYTES));
   const text = bytes.toString('latin1');
-  const end = /\r?\n\r?\n/.exec(text);
+  const end = /^\r?\n|\r?\n\r?\n/.exec(text);
   const block = Buffer.from(end ? text.slice(0, end.index) : text, 'latin1').toString('utf8');
   let messageId: string | null = null;
   let subject: string | null = null;
