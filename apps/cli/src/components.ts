@@ -60,9 +60,14 @@ export const components: Component[] = [
   {
     name: 'console',
     entry: 'apps/console/src/main.ts',
-    url: (env) => `http://127.0.0.1:${env.KOUKAN_CONSOLE_PORT}`,
+    url: (env) =>
+      `http://127.0.0.1:${env.KOUKAN_CONSOLE_PORT}  (first start: builds, then prints the admin's sign-in)`,
     readyz: (env) => `http://127.0.0.1:${env.KOUKAN_CONSOLE_PORT}/api/readyz`,
-    env: (env) => ({ KOUKAN_CONSOLE_PORT: String(env.KOUKAN_CONSOLE_PORT) }),
+    env: (env) => ({
+      KOUKAN_CONSOLE_PORT: String(env.KOUKAN_CONSOLE_PORT),
+      // The console keeps its generated session secret beside the embedded database.
+      KOUKAN_DATA_DIR: env.KOUKAN_DATA_DIR,
+    }),
   },
 ];
 

@@ -144,6 +144,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       logger: logger.child({ component: 'long-poll' }),
       pollIntervalMs: options.longPollIntervalMs ?? 500,
       listen: options.listen ?? true,
+      applicationName: 'koukan-router-listen',
     });
   if (!options.watcher) await watcher.start();
   // Wake long-polls at shutdown so close() does not wait 30 s for them.

@@ -40,6 +40,7 @@ async function main(): Promise<void> {
   const watcher = new TransactionWatcher({
     pool: handle.pool,
     logger: logger.child({ component: 'long-poll' }),
+    applicationName: 'koukan-router-listen',
   });
   await watcher.start();
   let engine: EngineHandle | undefined;

@@ -4,6 +4,7 @@ export * from './client/create-db.ts';
 export * from './client/errors.ts';
 export * from './client/migrate.ts';
 export * from './queries/api-key-list.ts';
+export * from './client/transaction-watcher.ts';
 export * from './queries/api-keys.ts';
 export * from './queries/attempt-outcome.ts';
 export * from './queries/attempts.ts';

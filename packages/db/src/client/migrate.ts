@@ -1,8 +1,11 @@
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import type pg from 'pg';
 
-export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
+// Not `new URL('../../drizzle', import.meta.url)`: bundlers (the console's Turbopack build) take
+// that form for an asset import and fail on a folder.
+export const migrationsFolder = join(dirname(fileURLToPath(import.meta.url)), '../../drizzle');
 
 const MIGRATION_LOCK = 7357001;
 

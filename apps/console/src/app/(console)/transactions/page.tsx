@@ -1,0 +1,27 @@
+import type { Metadata } from 'next';
+import type { SearchParams } from 'nuqs/server';
+import { HydrateClient, prefetch, trpc } from '../../../server/trpc/server.tsx';
+import { loadTransactionSearchParams, toListInput } from './search-params.ts';
+import { TransactionFilters } from './transaction-filters.tsx';
+import { TransactionsTable } from './transactions-table.tsx';
+
+export const metadata: Metadata = { title: 'Transactions' };
+
+export default async function TransactionsPage({
+  searchParams,
+}: {
+  searchParams: Promise<SearchParams>;
+}) {
+  const search = loadTransactionSearchParams(await searchParams);
+  await Promise.all([
+    prefetch(trpc.transactions.list.queryOptions(toListInput(search))),
+    prefetch(trpc.transactions.senders.queryOptions({})),
+  ]);
+  return (
+    <HydrateClient>
+      <h1 className="mb-4 text-xl font-semibold">Transactions</h1>
+      <TransactionFilters />
+      <TransactionsTable />
+    </HydrateClient>
+  );
+}

@@ -1,0 +1,105 @@
+'use client';
+import type { TransactionSummary } from '@koukan/services';
+import { columnHelper, DataTable, EmptyState, formatTimestamp, StatusBadge } from '@koukan/ui';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import Link from 'next/link';
+import { useQueryStates } from 'nuqs';
+import { useState } from 'react';
+import { errorMessage } from '../../../lib/errors.ts';
+import { useTRPC } from '../../../trpc/react.tsx';
+import { toListInput, transactionSearchParams } from './search-params.ts';
+
+const h = columnHelper<TransactionSummary>();
+const columns = h.columns([
+  h.accessor('created_at', {
+    header: 'Created (UTC)',
+    cell: (c) => (
+      <Link
+        href={`/transactions/${c.row.original.id}`}
+        className="font-mono text-xs whitespace-nowrap text-accent underline-offset-2 hover:underline"
+        aria-label={`Open transaction to ${c.row.original.recipients.join(', ')} created ${formatTimestamp(c.getValue())}`}
+      >
+        {formatTimestamp(c.getValue())}
+      </Link>
+    ),
+  }),
+  h.accessor('status', { header: 'Status', cell: (c) => <StatusBadge status={c.getValue()} /> }),
+  h.accessor('recipients', {
+    header: 'Recipient',
+    cell: (c) => <span className="break-all">{c.getValue().join(', ')}</span>,
+  }),
+  h.accessor('mail_from', {
+    header: 'Envelope sender',
+    cell: (c) => <span className="break-all text-muted">{c.getValue() || '<>'}</span>,
+  }),
+  h.accessor('subject', {
+    header: 'Subject',
+    cell: (c) => <span className="line-clamp-2">{c.getValue() ?? ''}</span>,
+  }),
+  h.accessor('sender', { header: 'Sender' }),
+  h.accessor('latest_reply', {
+    header: 'Last reply',
+    cell: (c) => {
+      const r = c.getValue();
+      return r ? (
+        <code className="line-clamp-2 font-mono text-xs" title={`${r.code} ${r.text}`}>
+          {r.code} {r.text}
+        </code>
+      ) : (
+        <span className="text-muted">—</span>
+      );
+    },
+  }),
+  h.accessor('attempt_count', { header: 'Attempts' }),
+]);
+
+export function TransactionsTable() {
+  const trpc = useTRPC();
+  const [search, set] = useQueryStates(transactionSearchParams, { shallow: true, history: 'push' });
+  // Cursors of the pages before this one, to go back to newer pages.
+  const [previous, setPrevious] = useState<string[]>([]);
+  const query = useQuery({
+    ...trpc.transactions.list.queryOptions(toListInput(search)),
+    placeholderData: keepPreviousData,
+  });
+  const filtered = Object.entries(search).some(
+    ([k, v]) => k !== 'cursor' && (Array.isArray(v) ? v.length > 0 : Boolean(v)),
+  );
+  return (
+    <DataTable
+      label="Transactions"
+      columns={columns}
+      data={query.data?.items}
+      getRowId={(r) => r.id}
+      loading={query.isPending || (query.isFetching && query.isPlaceholderData)}
+      error={query.error ? errorMessage(query.error) : null}
+      empty={
+        <EmptyState
+          title={filtered ? 'No transaction matches these filters' : 'No transactions yet'}
+        >
+          {filtered
+            ? 'Widen the filters, or clear them.'
+            : 'Send a message through the REST API or SMTP and it appears here.'}
+        </EmptyState>
+      }
+      footer={search.cursor ? 'Older page' : 'Newest first'}
+      onPrevious={
+        search.cursor
+          ? () => {
+              const prev = previous.at(-1) ?? '';
+              setPrevious((p) => p.slice(0, -1));
+              void set({ cursor: prev || null });
+            }
+          : undefined
+      }
+      onNext={
+        query.data?.nextCursor
+          ? () => {
+              setPrevious((p) => [...p, search.cursor]);
+              void set({ cursor: query.data!.nextCursor });
+            }
+          : undefined
+      }
+    />
+  );
+}

@@ -1,0 +1,12 @@
+import { attachmentResponse, withSession } from '../../../../../../server/http/message-routes.ts';
+import { runtime } from '../../../../../../server/runtime.ts';
+
+export const dynamic = 'force-dynamic';
+
+export async function GET(
+  req: Request,
+  { params }: { params: Promise<{ id: string; index: string }> },
+) {
+  const { id, index } = await params;
+  return withSession(runtime(), req, (ctx) => attachmentResponse(ctx, id, index));
+}

@@ -1,0 +1,13 @@
+import { TRPCClientError } from '@trpc/client';
+
+/** An error as words for the operator, with what to do where we know. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof TRPCClientError) {
+    const code = (err.data as { code?: string } | undefined)?.code;
+    if (code === 'UNAUTHORIZED') return 'Your session has ended. Sign in again.';
+    if (code === 'FORBIDDEN') return err.message || 'Your role does not allow this.';
+    return err.message;
+  }
+  if (err instanceof Error) return err.message;
+  return 'Unknown error.';
+}

@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import type { Db, TransactionWatcher } from '@koukan/db';
+import type { ConsoleRole } from '@koukan/db/schema';
+import type { Logger } from 'pino';
+import type { Auth } from '../auth/auth.ts';
+import { toConsoleUser } from '../auth/users.ts';
+
+export interface SessionUser {
+  id: string;
+  email: string;
+  name: string;
+  role: ConsoleRole;
+}
+
+/** What every procedure sees; tests build it directly and call `createCaller`. */
+export interface InnerContext {
+  db: Db;
+  logger: Logger;
+  auth: Auth;
+  user: SessionUser | null;
+  requestId: string;
+  /** Wakes live subscriptions on a transaction change (LISTEN hints + polling). */
+  watcher?: TransactionWatcher;
+  pollIntervalMs?: number;
+}
+
+export function createInnerContext(
+  input: Omit<InnerContext, 'requestId'> & { requestId?: string },
+): InnerContext {
+  return { ...input, requestId: input.requestId ?? randomUUID() };
+}
+
+/** The session behind the request's cookie; a disabled user counts as signed out. */
+export async function sessionUser(auth: Auth, headers: Headers): Promise<SessionUser | null> {
+  const session = await auth.api.getSession({ headers });
+  if (!session) return null;
+  const user = toConsoleUser(session.user as Parameters<typeof toConsoleUser>[0]);
+  if (user.disabledAt) return null;
+  return { id: user.id, email: user.email, name: user.name, role: user.role };
+}
+
+/** The request context: the inner context plus who is calling, from the request's headers. */
+export async function createRequestContext(
+  deps: Omit<InnerContext, 'user' | 'requestId'>,
+  headers: Headers,
+): Promise<InnerContext> {
+  return createInnerContext({
+    ...deps,
+    user: await sessionUser(deps.auth, headers),
+    requestId: headers.get('x-request-id') ?? randomUUID(),
+  });
+}

@@ -1,0 +1,17 @@
+import { createCallerFactory, createTRPCRouter } from './init.ts';
+import { dashboardRouter } from './routers/dashboard.ts';
+import { meRouter } from './routers/me.ts';
+import { transactionsRouter } from './routers/transactions.ts';
+import { usersRouter } from './routers/users.ts';
+
+export const appRouter = createTRPCRouter({
+  me: meRouter,
+  dashboard: dashboardRouter,
+  transactions: transactionsRouter,
+  users: usersRouter,
+});
+
+export type AppRouter = typeof appRouter;
+
+/** `createCaller(innerContext)`: the server components' and the tests' way in. */
+export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,38 @@
+import 'server-only';
+import { dehydrate, HydrationBoundary } from '@tanstack/react-query';
+import { createTRPCOptionsProxy, type TRPCQueryOptions } from '@trpc/tanstack-react-query';
+import { headers } from 'next/headers';
+import { cache, type ReactNode } from 'react';
+import { makeQueryClient } from '../../trpc/query-client.ts';
+import { runtime } from '../runtime.ts';
+import { createRequestContext } from './context.ts';
+import { appRouter } from './root.ts';
+
+/** One context per request, from the incoming cookies. */
+const createContext = cache(async () => {
+  const r = runtime();
+  return createRequestContext(
+    { db: r.db.db, logger: r.logger, auth: r.auth, watcher: r.watcher },
+    new Headers(await headers()),
+  );
+});
+
+export const getQueryClient = cache(makeQueryClient);
+
+/** Server components prefetch through this proxy; the client's cache is hydrated from it. */
+export const trpc = createTRPCOptionsProxy({
+  ctx: createContext,
+  router: appRouter,
+  queryClient: getQueryClient,
+});
+
+export const serverCaller = async () => appRouter.createCaller(await createContext());
+
+export function HydrateClient({ children }: { children: ReactNode }) {
+  return <HydrationBoundary state={dehydrate(getQueryClient())}>{children}</HydrationBoundary>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: any tRPC query options
+export function prefetch<T extends ReturnType<TRPCQueryOptions<any>>>(options: T): Promise<void> {
+  return getQueryClient().prefetchQuery(options);
+}

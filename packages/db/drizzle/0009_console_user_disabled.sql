@@ -1,0 +1,1 @@
+ALTER TABLE "auth_users" ADD COLUMN IF NOT EXISTS "disabled_at" timestamp with time zone;

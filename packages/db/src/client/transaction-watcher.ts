@@ -1,0 +1,213 @@
+import pg from 'pg';
+import type { Logger } from 'pino';
+import { channels } from './channels.ts';
+
+export type WaitResult = 'changed' | 'timeout' | 'closed';
+
+interface Waiter {
+  version: number;
+  resolve: (r: WaitResult) => void;
+}
+
+export interface WatcherOptions {
+  pool: pg.Pool;
+  logger: Logger;
+  /** How often the versions of watched transactions are polled; default 500 ms. */
+  pollIntervalMs?: number;
+  /** LISTEN for NOTIFY hints (default true); polling runs regardless. */
+  listen?: boolean;
+  /** application_name of the LISTEN connection. */
+  applicationName?: string;
+}
+
+/**
+ * Wakes long-polls (the router's REST long-poll, the exploder's waits, the console's live
+ * timeline) when a transaction changes. One LISTEN connection per process receives the
+ * trigger's `<id>:<version>` hints and fans them out to the in-memory waiters; because hints
+ * can be lost (a reconnect, or the embedded database that delivers none across connections),
+ * one query per interval also polls the versions of every watched transaction.
+ */
+export class TransactionWatcher {
+  private readonly waiters = new Map<string, Set<Waiter>>();
+  /**
+   * The newest version each hint announced in the last few seconds: a long-poll that read its
+   * version just before a change, and registers just after the hint went by, is answered at
+   * once instead of at the next poll.
+   */
+  private recent = new Map<string, number>();
+  private older = new Map<string, number>();
+  private client: pg.Client | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private forget: NodeJS.Timeout | null = null;
+  private reconnect: NodeJS.Timeout | null = null;
+  private polling = false;
+  private stopped = false;
+
+  constructor(private readonly options: WatcherOptions) {}
+
+  async start(): Promise<void> {
+    this.timer = setInterval(() => void this.poll(), this.options.pollIntervalMs ?? 500);
+    this.timer.unref();
+    // Two generations of hints: each is remembered for 5 to 10 seconds.
+    this.forget = setInterval(() => {
+      this.older = this.recent;
+      this.recent = new Map();
+    }, 5000);
+    this.forget.unref();
+    if (this.options.listen !== false) await this.connect();
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    const client = new pg.Client({
+      ...this.options.pool.options,
+      application_name: this.options.applicationName ?? 'koukan-listen',
+    });
+    client.on('notification', (msg) => {
+      if (msg.channel !== channels.transactions || !msg.payload) return;
+      const [id, v] = msg.payload.split(':');
+      const version = Number(v);
+      this.recent.set(id!, Math.max(version, this.recent.get(id!) ?? 0));
+      this.wake(id!, version);
+    });
+    client.on('error', (err) => {
+      this.options.logger.warn({ err }, 'LISTEN connection lost; polling until it is back');
+      this.dropClient(client);
+    });
+    client.on('end', () => {
+      if (this.client === client) this.dropClient(client);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${channels.transactions}`);
+      if (this.stopped) {
+        await client.end();
+        return;
+      }
+      this.client = client;
+    } catch (err) {
+      this.options.logger.warn({ err }, 'cannot LISTEN; relying on polling');
+      this.dropClient(client);
+    }
+  }
+
+  private dropClient(client: pg.Client): void {
+    if (this.client === client) this.client = null;
+    client.end().catch(() => {});
+    if (!this.stopped && !this.reconnect) {
+      this.reconnect = setTimeout(() => {
+        this.reconnect = null;
+        void this.connect();
+      }, 1000);
+      this.reconnect.unref();
+    }
+  }
+
+  private wake(id: string, version: number | null): void {
+    const set = this.waiters.get(id);
+    if (!set) return;
+    for (const w of set) {
+      if (version === null || w.version !== version) {
+        set.delete(w);
+        w.resolve('changed');
+      }
+    }
+    if (set.size === 0) this.waiters.delete(id);
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling || this.waiters.size === 0) return;
+    this.polling = true;
+    try {
+      const ids = [...this.waiters.keys()];
+      const { rows } = await this.options.pool.query<{ id: string; version: number }>(
+        'select id, version from transactions where id = any($1::uuid[])',
+        [ids],
+      );
+      const seen = new Map(rows.map((r) => [r.id, r.version]));
+      for (const id of ids) this.wake(id, seen.get(id) ?? null);
+    } catch (err) {
+      this.options.logger.warn({ err }, 'long-poll version poll failed');
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  /** Resolves when the transaction's version differs from `version`, or after `timeoutMs`. */
+  waitForChange(
+    id: string,
+    version: number,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<WaitResult> {
+    if (this.stopped) return Promise.resolve('closed');
+    const announced = Math.max(this.recent.get(id) ?? 0, this.older.get(id) ?? 0);
+    if (announced > version) return Promise.resolve('changed');
+    return new Promise<WaitResult>((resolve) => {
+      let set = this.waiters.get(id);
+      if (!set) {
+        set = new Set();
+        this.waiters.set(id, set);
+      }
+      const finish = (r: WaitResult) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        const s = this.waiters.get(id);
+        s?.delete(waiter);
+        if (s && s.size === 0) this.waiters.delete(id);
+        resolve(r);
+      };
+      const waiter: Waiter = { version, resolve: finish };
+      const onAbort = () => finish('closed');
+      const timer = setTimeout(() => finish('timeout'), timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      set.add(waiter);
+    });
+  }
+
+  /**
+   * Resolves when any of the transactions differs from its version, after `timeoutMs`, or on
+   * `signal`. One waiter per transaction; all are dropped when one answers.
+   */
+  async waitForAny(
+    watched: { id: string; version: number }[],
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<WaitResult> {
+    const done = new AbortController();
+    const onAbort = () => done.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await Promise.race(
+        watched.map((w) => this.waitForChange(w.id, w.version, timeoutMs, done.signal)),
+      );
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      done.abort();
+    }
+  }
+
+  /** An in-process hint that `id` changed (its writer is in this process): wakes its waiters. */
+  hint(id: string): void {
+    this.wake(id, null);
+  }
+
+  get waiting(): number {
+    let n = 0;
+    for (const s of this.waiters.values()) n += s.size;
+    return n;
+  }
+
+  /** Answers every waiter ('closed') and drops the LISTEN connection. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    if (this.forget) clearInterval(this.forget);
+    if (this.reconnect) clearTimeout(this.reconnect);
+    for (const set of this.waiters.values()) for (const w of set) w.resolve('closed');
+    this.waiters.clear();
+    const client = this.client;
+    this.client = null;
+    await client?.end().catch(() => {});
+  }
+}

@@ -1,0 +1,73 @@
+import { type InputHTMLAttributes, type SelectHTMLAttributes, useId } from 'react';
+import { cn } from './cn.ts';
+
+const control =
+  'h-9 w-full rounded-md border border-border bg-surface px-2.5 text-sm text-fg placeholder:text-muted focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-ring disabled:opacity-50';
+
+/** A labelled text input; `error` is shown under it and tied to it for screen readers. */
+export function TextField({
+  label,
+  error,
+  hint,
+  className,
+  id,
+  ...props
+}: InputHTMLAttributes<HTMLInputElement> & { label: string; error?: string; hint?: string }) {
+  const auto = useId();
+  const inputId = id ?? auto;
+  const describedBy = error ? `${inputId}-error` : hint ? `${inputId}-hint` : undefined;
+  return (
+    <div className={cn('flex min-w-0 flex-col gap-1', className)}>
+      <label htmlFor={inputId} className="text-xs font-medium text-muted">
+        {label}
+      </label>
+      <input
+        id={inputId}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy}
+        className={cn(control, error && 'border-danger')}
+        {...props}
+      />
+      {error ? (
+        <p id={`${inputId}-error`} className="text-xs text-danger">
+          {error}
+        </p>
+      ) : hint ? (
+        <p id={`${inputId}-hint`} className="text-xs text-muted">
+          {hint}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+export interface Option {
+  value: string;
+  label: string;
+}
+
+/** A labelled native select (keyboard and screen-reader behaviour for free). */
+export function SelectField({
+  label,
+  options,
+  className,
+  id,
+  ...props
+}: SelectHTMLAttributes<HTMLSelectElement> & { label: string; options: Option[] }) {
+  const auto = useId();
+  const selectId = id ?? auto;
+  return (
+    <div className={cn('flex min-w-0 flex-col gap-1', className)}>
+      <label htmlFor={selectId} className="text-xs font-medium text-muted">
+        {label}
+      </label>
+      <select id={selectId} className={control} {...props}>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
