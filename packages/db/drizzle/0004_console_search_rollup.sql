@@ -19,9 +19,11 @@ CREATE OR REPLACE FUNCTION koukan_rcpt_text(addrs text[]) RETURNS text
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
   AS $$ SELECT ' ' || array_to_string(addrs, ' ') $$;
 --> statement-breakpoint
-CREATE INDEX "transactions_status_created_idx" ON "transactions" ("status", "created_at" DESC, "id" DESC);
+-- List indexes order like the list (created_at DESC NULLS LAST, id DESC NULLS LAST, as drizzle
+-- writes `.desc()` and as 0000's transactions_created_idx is), so a page is an index range.
+CREATE INDEX "transactions_status_created_idx" ON "transactions" ("status", "created_at" DESC NULLS LAST, "id" DESC NULLS LAST);
 --> statement-breakpoint
-CREATE INDEX "transactions_sender_status_created_idx" ON "transactions" ("sender_id", "status", "created_at" DESC, "id" DESC);
+CREATE INDEX "transactions_sender_status_created_idx" ON "transactions" ("sender_id", "status", "created_at" DESC NULLS LAST, "id" DESC NULLS LAST);
 --> statement-breakpoint
 CREATE INDEX "transactions_rcpt_domain_idx" ON "transactions" USING gin (koukan_rcpt_domains("rcpt_addresses"));
 --> statement-breakpoint
@@ -31,7 +33,7 @@ CREATE INDEX "transactions_mail_from_trgm_idx" ON "transactions" USING gin (lowe
 --> statement-breakpoint
 CREATE INDEX "transactions_message_id_idx" ON "transactions" ("message_id") WHERE "message_id" IS NOT NULL;
 --> statement-breakpoint
-CREATE INDEX "transactions_final_reason_created_idx" ON "transactions" ("final_attempt_reason", "created_at" DESC, "id" DESC) WHERE "final_attempt_reason" IS NOT NULL;
+CREATE INDEX "transactions_final_reason_created_idx" ON "transactions" ("final_attempt_reason", "created_at" DESC NULLS LAST, "id" DESC NULLS LAST) WHERE "final_attempt_reason" IS NOT NULL;
 --> statement-breakpoint
 -- Per minute, per sender, per outcome (accepted, delivered, deferred, failed, cancelled):
 -- maintained by the router's rollup job from the timeline, read by the dashboard.

@@ -29,7 +29,8 @@ select n, gen_random_uuid(), sid, sname, created_at, status, attempts, reason, r
   (${blobIds}::uuid[])[1 + (n % ${p.blobIds.length})],
   '<' || to_hex(n) || '.' || substr(md5(n::text || ${p.run}), 1, 12) || '@' || sname || '.example>',
   subject,
-  case when grouped then md5('demo-parent-' || ${p.run} || '-' || (n / 250))::uuid end
+  case when grouped then overlay(overlay(md5('demo-parent-' || ${p.run} || '-' || (n / 250))
+    placing '4' from 13) placing '8' from 17)::uuid end
 from (
   select n, sid, sname, grouped, rcpt, domain, subject,
     case when grouped

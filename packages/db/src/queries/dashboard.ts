@@ -54,9 +54,9 @@ export async function queueCounts(db: DbOrTx): Promise<QueueCounts> {
     (select count(*) from transactions where status = 'queued' and next_attempt_at is null)::int
       as awaiting_body,
     (select created_at from transactions where status = 'queued'
-      order by status, created_at, id limit 1) as oldest_queued,
+      order by status, created_at asc nulls first, id asc nulls first limit 1) as oldest_queued,
     (select created_at from transactions where status = 'inflight'
-      order by status, created_at, id limit 1) as oldest_inflight`);
+      order by status, created_at asc nulls first, id asc nulls first limit 1) as oldest_inflight`);
   const row = r.rows[0]!;
   const oldest = [row.oldest_queued, row.oldest_inflight]
     .filter((x): x is string => x !== null)

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
+import { and, eq, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client/create-db.ts';
 import { senders } from '../schema/senders/table.ts';
 import { type TransactionStatus, transactions as t } from '../schema/transactions/table.ts';
@@ -60,31 +60,34 @@ export function searchConditions(f: TransactionSearch): SQL[] {
  */
 export function searchTransactions(db: DbOrTx, f: TransactionSearch) {
   const where = searchConditions(f);
-  return db
-    .select({
-      id: t.id,
-      sender: senders.name,
-      mailFrom: t.mailFrom,
-      rcptTo: t.rcptTo,
-      status: t.status,
-      attemptCount: t.attemptCount,
-      finalAttemptReason: t.finalAttemptReason,
-      mailResponse: t.mailResponse,
-      rcptResponse: t.rcptResponse,
-      dataResponse: t.dataResponse,
-      messageId: t.messageId,
-      subject: t.subject,
-      createdAt: t.createdAt,
-      keysetTime,
-      updatedAt: t.updatedAt,
-      nextAttemptAt: t.nextAttemptAt,
-      parentId: t.parentId,
-    })
-    .from(t)
-    .innerJoin(senders, eq(senders.id, t.senderId))
-    .where(where.length ? and(...where) : undefined)
-    .orderBy(desc(t.createdAt), desc(t.id))
-    .limit(f.limit);
+  return (
+    db
+      .select({
+        id: t.id,
+        sender: senders.name,
+        mailFrom: t.mailFrom,
+        rcptTo: t.rcptTo,
+        status: t.status,
+        attemptCount: t.attemptCount,
+        finalAttemptReason: t.finalAttemptReason,
+        mailResponse: t.mailResponse,
+        rcptResponse: t.rcptResponse,
+        dataResponse: t.dataResponse,
+        messageId: t.messageId,
+        subject: t.subject,
+        createdAt: t.createdAt,
+        keysetTime,
+        updatedAt: t.updatedAt,
+        nextAttemptAt: t.nextAttemptAt,
+        parentId: t.parentId,
+      })
+      .from(t)
+      .innerJoin(senders, eq(senders.id, t.senderId))
+      .where(where.length ? and(...where) : undefined)
+      // NULLS LAST as the indexes are (drizzle's `.desc()`): a page is an index range, no sort.
+      .orderBy(sql`${t.createdAt} desc nulls last`, sql`${t.id} desc nulls last`)
+      .limit(f.limit)
+  );
 }
 
 export type TransactionSearchRow = Awaited<ReturnType<typeof searchTransactions>>[number];

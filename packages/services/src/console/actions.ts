@@ -12,7 +12,7 @@ export const transactionActions = ['retry_now', 'hold', 'release', 'cancel'] as 
 export type TransactionActionName = (typeof transactionActions)[number];
 
 export const transactionActionInputSchema = z.strictObject({
-  id: z.uuid({ message: 'a transaction id (UUID)' }),
+  id: z.guid({ message: 'a transaction id (UUID)' }),
   action: z.enum(transactionActions),
 });
 export type TransactionActionInput = z.input<typeof transactionActionInputSchema>;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { SmtpReplySummary, TransactionSummary } from './list-schema.ts';
 
 export const transactionIdInputSchema = z.strictObject({
-  id: z.uuid({ message: 'a transaction id (UUID)' }),
+  id: z.guid({ message: 'a transaction id (UUID)' }),
 });
 export type TransactionIdInput = z.input<typeof transactionIdInputSchema>;
 

@@ -5,12 +5,12 @@ import { z } from 'zod';
 export const MESSAGE_PARSE_MAX_BYTES = 10 * 1024 * 1024;
 
 export const messageInputSchema = z.strictObject({
-  id: z.uuid({ message: 'a transaction id (UUID)' }),
+  id: z.guid({ message: 'a transaction id (UUID)' }),
 });
 export type MessageInput = z.input<typeof messageInputSchema>;
 
 export const attachmentInputSchema = z.strictObject({
-  id: z.uuid({ message: 'a transaction id (UUID)' }),
+  id: z.guid({ message: 'a transaction id (UUID)' }),
   index: z.coerce.number().int().min(0).max(10_000),
 });
 export type AttachmentInput = z.input<typeof attachmentInputSchema>;
