@@ -30,7 +30,7 @@ describe('SMTP client → gateway → router → gateway → SMTP server', () =>
       },
     });
     ports = stack.ports;
-  }, 120_000);
+  }, 630_000);
 
   afterAll(async () => {
     await stack?.stop();

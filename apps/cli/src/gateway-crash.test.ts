@@ -22,7 +22,7 @@ describe('a gateway killed mid-DATA', () => {
       smarthost: sink.port,
       env: { DATABASE_URL: db.url, LOG_LEVEL: 'info' },
     });
-  }, 120_000);
+  }, 630_000);
 
   afterAll(async () => {
     await stack?.stop();

@@ -27,7 +27,7 @@ describe('one key, REST and SMTP', () => {
       smarthost: sink.port,
       env: { KOUKAN_DATA_DIR: join(dir, 'data'), KOUKAN_SEED_API_KEY: SEED },
     });
-  }, 330_000);
+  }, 630_000);
 
   afterAll(async () => {
     await stack?.stop();

@@ -165,7 +165,7 @@ export async function startStack(options: {
     },
   };
   // Ready when the router answers /readyz and the MSA greets (expect.poll is for tests only).
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 300_000);
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 600_000);
   for (;;) {
     const ready = await fetch(`http://127.0.0.1:${ports.router}/readyz`).catch(() => null);
     const msa = nodemailer.createTransport({
