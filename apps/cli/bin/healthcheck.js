@@ -2,7 +2,7 @@
 // The container image's HEALTHCHECK (plain JavaScript: it starts fast, without tsx).
 // Exits 0 when the component of this container answers on loopback: the URL given as the
 // argument, else KOUKAN_HEALTHCHECK_URL, else any of the router's and the gateway's /readyz and
-// the console's page (one image runs every component; only one of them listens here).
+// the console's /api/readyz (one image runs every component; only one of them listens here).
 const env = process.env;
 const explicit = process.argv[2] || env.KOUKAN_HEALTHCHECK_URL;
 const urls = explicit
@@ -10,7 +10,7 @@ const urls = explicit
   : [
       `http://127.0.0.1:${env.KOUKAN_ROUTER_PORT || 8000}/readyz`,
       `http://127.0.0.1:${env.KOUKAN_GATEWAY_PORT || 8001}/readyz`,
-      `http://127.0.0.1:${env.KOUKAN_CONSOLE_PORT || 3000}/`,
+      `http://127.0.0.1:${env.KOUKAN_CONSOLE_PORT || 3000}/api/readyz`,
     ];
 
 const healthy = (url) =>
