@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { RouteSubmitter, SandboxStore, SecretStore } from '@koukan/chain';
+import type { RouteSubmitter, SandboxStore } from '@koukan/chain';
 import {
   adjustBlobRefs,
   appendEvent,
@@ -54,16 +54,4 @@ export function routeSubmitter(db: Db): RouteSubmitter {
       return { id: created.id };
     },
   };
-}
-
-/**
- * Secrets named by chain configs (`api_key_ref`, `private_key_ref`) come from the environment:
- * ref `dkim/example.com` is `KOUKAN_SECRET_DKIM_EXAMPLE_COM`. Values are never logged.
- */
-export function envSecrets(secrets: ReadonlyMap<string, string>): SecretStore {
-  return { get: (ref) => secrets.get(secretEnvName(ref)) };
-}
-
-export function secretEnvName(ref: string): string {
-  return `KOUKAN_SECRET_${ref.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }
