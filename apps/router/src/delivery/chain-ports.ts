@@ -4,7 +4,6 @@ import {
   type RouteSubmitter,
   readHeaders,
   type SandboxStore,
-  type SecretStore,
 } from '@koukan/chain';
 import {
   adjustBlobRefs,
@@ -81,16 +80,4 @@ export function routeSubmitter(db: Db): RouteSubmitter {
       return { id: created.id };
     },
   };
-}
-
-/**
- * Secrets named by chain configs (`api_key_ref`, `private_key_ref`) come from the environment:
- * ref `dkim/example.com` is `KOUKAN_SECRET_DKIM_EXAMPLE_COM`. Values are never logged.
- */
-export function envSecrets(secrets: ReadonlyMap<string, string>): SecretStore {
-  return { get: (ref) => secrets.get(secretEnvName(ref)) };
-}
-
-export function secretEnvName(ref: string): string {
-  return `KOUKAN_SECRET_${ref.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }
