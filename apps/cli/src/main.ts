@@ -1,8 +1,8 @@
 import { ConfigError } from '@koukan/db/config';
 import { componentCommands, runComponent } from './commands/component.ts';
 import { configExport, configImport } from './commands/config.ts';
-import { domainCommand } from './commands/domain.ts';
 import { demoData, demoDataUsage } from './commands/demo-data.ts';
+import { domainCommand } from './commands/domain.ts';
 import { init } from './commands/init.ts';
 import { apiKeyCreate, migrate } from './commands/misc.ts';
 import { secretList, secretRemove, secretSet } from './commands/secret.ts';

@@ -1,6 +1,12 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { type ChainContext, zoneResolver } from '@koukan/chain';
-import { createApiKey, getSenderByName, readBlobStream, schema } from '@koukan/db';
+import {
+  createApiKey,
+  getSenderByName,
+  readBlobStream,
+  schema,
+  TransactionWatcher,
+} from '@koukan/db';
 import { importConfig } from '@koukan/db/config';
 import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import { and, eq } from 'drizzle-orm';
@@ -38,6 +44,7 @@ const dns = zoneResolver({
 
 let t: TestDatabase;
 let engine: EngineHandle | undefined;
+let watcher: TransactionWatcher | undefined;
 let app: Awaited<ReturnType<typeof buildApp>>;
 let mx: SmtpListener;
 let port: number;
@@ -48,10 +55,15 @@ beforeAll(async () => {
   const sender = await getSenderByName(t.db, 'smtp-mx');
   const { key } = await createApiKey(t.db, { senderId: sender!.id, gateway: true });
   const context: ChainContext = { logger: silent, dns, hostname: 'mx.koukan.test' };
+  // As the router's main.ts wires it: one change watcher, cut-through start and park.
+  watcher = new TransactionWatcher({ pool: t.pool, logger: silent });
+  await watcher.start();
   const exploder = createExploderFilter({
     db: t.db,
     logger: silent,
-    kick: (id) => engine?.kick(id),
+    watcher,
+    kickAll: async (ids) => (engine ? engine.kickAll(ids) : []),
+    park: (id, wait) => (engine ? engine.park(id, wait) : wait()),
     dsn: { reportingMta: 'mx.koukan.test' },
   });
   engine = await startEngine({
@@ -65,6 +77,7 @@ beforeAll(async () => {
       context: { ...context, sandbox: sandboxStore(t.db), routes: routeSubmitter(t.db) },
       implementations: { exploder },
     }),
+    onRecorded: (id) => watcher?.hint(id),
   });
   const kick = (id: string) => void engine?.kick(id);
   app = await buildApp({
@@ -73,6 +86,7 @@ beforeAll(async () => {
     logLevel: 'silent',
     config: engine.config,
     cutThrough: engine,
+    watcher,
     onTransactionCreated: kick,
     onBodyFinalized: kick,
     exploderContext: context,
@@ -91,6 +105,7 @@ afterAll(async () => {
   await mx?.close(100);
   await engine?.stop();
   await app?.close();
+  await watcher?.stop();
   await t?.destroy();
 });
 

@@ -15,8 +15,8 @@ import { TransactionWatcher } from './long-poll/watcher.ts';
 import type { CutThrough, RouteDeps } from './routes/deps.ts';
 import { registerDocs } from './routes/docs.ts';
 import { healthRoutes } from './routes/health.ts';
-import { submissionRoutes } from './routes/submission.ts';
 import { transactionListRoutes } from './routes/list.ts';
+import { submissionRoutes } from './routes/submission.ts';
 import { transactionRoutes } from './routes/transactions.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 

@@ -1,10 +1,5 @@
 import type { Readable } from 'node:stream';
-import {
-  headerValue,
-  type RouteSubmitter,
-  readHeaders,
-  type SandboxStore,
-} from '@koukan/chain';
+import { headerValue, type RouteSubmitter, readHeaders, type SandboxStore } from '@koukan/chain';
 import {
   adjustBlobRefs,
   appendEvent,

@@ -12,8 +12,8 @@ import {
 import { type RunningAttempt, runAttempt } from './attempt.ts';
 import { startConfigCache } from './config-cache.ts';
 import { retentionDefaults, runRetentionPass } from './retention.ts';
-import { Slots } from './slots.ts';
 import { startRollupJob } from './rollup.ts';
+import { Slots } from './slots.ts';
 import type { EngineHandle, EngineOptions } from './types.ts';
 
 /**
