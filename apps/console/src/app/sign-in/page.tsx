@@ -4,6 +4,7 @@ import { serverCaller } from '../../server/trpc/server.tsx';
 import { SignInForm } from './sign-in-form.tsx';
 
 export const metadata: Metadata = { title: 'Sign in' };
+export const dynamic = 'force-dynamic';
 
 export default async function SignInPage({
   searchParams,
