@@ -1,7 +1,7 @@
 import { countBulkTargets, type QueueFilter } from '@koukan/db';
 import type { z } from 'zod';
 import type { ServiceCall, ServiceContext } from '../context.ts';
-import { parseInput } from '../errors.ts';
+import { AppError, parseInput } from '../errors.ts';
 import { toQueueFilter } from '../queue/schemas.ts';
 import { type BulkSelection, bulkActions, bulkCountInput } from './bulk-schemas.ts';
 
@@ -23,7 +23,20 @@ export async function selectionFilter(
   selection: z.output<typeof bulkCountInput>['selection'],
 ): Promise<QueueFilter> {
   if ('ids' in selection) return { queue: 'any', ids: [...new Set(selection.ids)] };
-  return toQueueFilter(ctx, selection.filter);
+  const f = selection.filter;
+  if (
+    f.queue === 'any' &&
+    f.sender === undefined &&
+    f.domain === undefined &&
+    f.reply_code === undefined &&
+    f.reply_pattern === undefined
+  ) {
+    // Every transaction ever stored is not a selection an operator means.
+    throw new AppError('bad_request', 'a filter over every queue needs a sender, domain or reply', {
+      details: [{ field: 'selection.filter.queue', message: 'too broad' }],
+    });
+  }
+  return toQueueFilter(ctx, f);
 }
 
 /** What a bulk action would touch, for its confirmation. Changes nothing. */

@@ -148,6 +148,15 @@ describe('bulk actions on a generated set', () => {
 
   it('rejects a bad selection by field', async () => {
     await expect(
+      countBulkAction({
+        ctx,
+        input: { action: 'cancel', selection: { filter: { queue: 'any' } } },
+      }),
+    ).rejects.toMatchObject({
+      code: 'bad_request',
+      details: [{ field: 'selection.filter.queue' }],
+    });
+    await expect(
       applyBulkAction({ ctx, input: { action: 'hold', selection: { ids: ['nope'] } } }),
     ).rejects.toMatchObject({ code: 'bad_request' });
     await expect(
