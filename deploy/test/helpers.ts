@@ -28,11 +28,7 @@ const envFiles: Record<string, string> = {
  * Variables a deployment file sets that the component's env.ts does not know yet, because the
  * change that adds them is being made elsewhere at the same time. Each entry says where.
  */
-export const pendingVariables: Record<string, Record<string, string>> = {
-  gateway: {
-    KOUKAN_GATEWAY_API_HOST: 'issue 10: the outbound API binds its own address (default 127.0.0.1)',
-  },
-};
+export const pendingVariables: Record<string, Record<string, string>> = {};
 
 /**
  * The variables a component reads: the keys of the zod object in its env.ts (upper-case

@@ -30,11 +30,11 @@ export interface QueueFilter {
   ids?: string[];
 }
 
-/** SQL of the derived keys, over the alias `t` (migration 0010 defines the functions). */
+/** SQL of the derived keys, over the alias `t` (migration 0009 defines the functions). */
 export const queueKeys = {
   domain: sql`split_part(t.rcpt_addresses[1], '@', 2)`,
   reply: sql`koukan_last_reply(t.mail_response, t.rcpt_response, t.data_response)`,
-  /** Stored (generated) columns: see migration 0010. */
+  /** Stored (generated) columns: see migration 0009. */
   code: sql`t.reply_code`,
   pattern: sql`t.reply_pattern`,
 };

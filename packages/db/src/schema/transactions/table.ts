@@ -70,7 +70,7 @@ export const transactions = pgTable(
     updatedAt: updatedAt(),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
     /**
-     * The retry queue's group keys (migration 0010): code and masked text of the last reply
+     * The retry queue's group keys (migration 0009): code and masked text of the last reply
      * while the transaction waits, is held or failed; computed by PostgreSQL.
      */
     replyCode: integer('reply_code').generatedAlwaysAs(
