@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { rawConnection } from '../../../../tooling/raw-connection.ts';
 import { GATEWAY_TOKEN, startOutbound } from '../testing/outbound.ts';
-import { rawConnection } from '../testing/raw-http.ts';
 import { Sink } from '../testing/sink.ts';
 
 /**

@@ -1,5 +1,6 @@
 import type { TestDatabase } from '@koukan/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawConnection } from '../../../../tooling/raw-connection.ts';
 import {
   client,
   MESSAGE,
@@ -8,7 +9,6 @@ import {
   startRouter,
   testDatabase,
 } from '../testing/harness.ts';
-import { rawConnection } from '../testing/raw-http.ts';
 
 /**
  * The router's HTTP port as an attacker sees it (issue 10 item 7, and probes beyond the list):
