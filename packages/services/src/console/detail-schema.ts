@@ -47,7 +47,7 @@ export interface ChainAtRun {
   version: number | null;
   filters: schema.FilterConfig[];
   /**
-   * `recorded`: the revision that ran is recorded with the transaction; `current`: none is
+   * `recorded`: the revision that ran, as the engine recorded it on the attempt; `current`: none is
    * recorded, so this is the chain's current revision (it may have changed since the run);
    * `missing`: the sender has no chain or it no longer exists.
    */

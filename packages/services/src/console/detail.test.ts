@@ -91,6 +91,31 @@ describe('getTransactionDetail', () => {
     expect(d.children).toEqual([]);
   });
 
+  it('shows the chain at the revision that ran, not the one saved since', async () => {
+    const chain = uniqueName('c');
+    await upsertChain(t.db, {
+      name: chain,
+      filters: [{ filter: 'rest_output', url: 'http://127.0.0.1:1/' }],
+      author: 'test',
+    });
+    const s = await makeSender(t.db, { output_chain: chain });
+    const tx = await makeTransaction(t.db, s.id);
+    const a1 = await startAttempt(t.db, { transactionId: tx.id, number: 1 });
+    // As the engine's chain runner records it (attempts.chain_name / chain_version).
+    await t.pool.query('update attempts set chain_name = $1, chain_version = 1 where id = $2', [
+      chain,
+      a1.id,
+    ]);
+    await upsertChain(t.db, {
+      name: chain,
+      filters: [{ filter: 'rest_output', url: 'http://127.0.0.1:2/' }],
+      author: 'test',
+    });
+    const d = await getTransactionDetail({ ctx, input: { id: tx.id } });
+    expect(d.chain).toMatchObject({ name: chain, version: 1, revision_source: 'recorded' });
+    expect(d.chain.filters[0]).toMatchObject({ url: 'http://127.0.0.1:1/' });
+  });
+
   it('says when the sender has no chain', async () => {
     const s = await makeSender(t.db);
     const tx = await makeTransaction(t.db, s.id);

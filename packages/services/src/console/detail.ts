@@ -1,6 +1,7 @@
 import {
   countLinkedTransactions,
   getBlob,
+  getChainRevision,
   getLinkedTransaction,
   getSenderById,
   getTransaction,
@@ -55,7 +56,7 @@ export async function getTransactionDetail({
     tx.parentId && !dsnFor ? getLinkedTransaction(ctx.db, tx.parentId) : undefined,
     dsnFor ? getLinkedTransaction(ctx.db, dsnFor) : undefined,
   ]);
-  const chain = await chainAtRun(ctx, sender?.outputChain ?? null);
+  const chain = await chainAtRun(ctx, sender?.outputChain ?? null, attempts);
   const rcpt = tx.rcptResponse ?? [];
   return {
     transaction: {
@@ -131,16 +132,35 @@ function linkedOf(r: LinkedTransactionRow): LinkedTransaction {
 }
 
 /**
- * The chain as it ran. No revision is recorded with a transaction today, so this is the
- * current one (revision_source `current`) — it may have changed since the attempts ran.
+ * The chain as it ran: the revision the engine recorded on the latest attempt
+ * (`attempts.chain_name/chain_version`, revision_source `recorded`); before any attempt, or for
+ * attempts from before revisions were recorded, the chain's current revision (`current`).
  */
 async function chainAtRun(
   ctx: ServiceCall<unknown>['ctx'],
   name: string | null,
+  attempts: schema.Attempt[],
 ): Promise<ChainAtRun> {
-  const chain = name ? await chainByName(ctx, name) : undefined;
-  if (!chain) return { name, version: null, filters: [], revision_source: 'missing' };
-  return { name, version: chain.version, filters: chain.filters, revision_source: 'current' };
+  const ran = attempts.findLast((a) => a.chainName && a.chainVersion !== null);
+  const current = await chainByName(ctx, ran?.chainName ?? name ?? '');
+  if (ran?.chainName && ran.chainVersion !== null && current) {
+    const revision = await getChainRevision(ctx.db, current.id, ran.chainVersion);
+    if (revision) {
+      return {
+        name: ran.chainName,
+        version: revision.version,
+        filters: revision.filters,
+        revision_source: 'recorded',
+      };
+    }
+  }
+  if (!current) return { name, version: null, filters: [], revision_source: 'missing' };
+  return {
+    name: current.name,
+    version: current.version,
+    filters: current.filters,
+    revision_source: 'current',
+  };
 }
 
 function attemptDetail(a: schema.Attempt, events: schema.TimelineEvent[]): AttemptDetail {
