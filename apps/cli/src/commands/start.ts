@@ -59,7 +59,12 @@ export async function start(env: CliEnv, logger: Logger): Promise<number> {
     const router = selected.find((c) => c.name === 'router');
     if (router) await waitReady(spawn(router), env);
     const rest = selected.filter((c) => c !== router).map(spawn);
-    await Promise.all(rest.map((r) => waitReady(r, env)));
+    // The console builds itself at its first start (next build): minutes on a small machine.
+    await Promise.all(
+      rest.map((r) =>
+        waitReady(r, env, r.component.name === 'console' ? { timeoutMs: 30 * 60_000 } : {}),
+      ),
+    );
     printBanner(env, database.url, Boolean(database.embedded), running, result.generatedApiKey);
   } catch (err) {
     await stop();
