@@ -43,7 +43,8 @@ export const components: Component[] = [
   {
     name: 'gateway',
     entry: 'apps/gateway/src/main.ts',
-    url: (env) => `http://127.0.0.1:${env.KOUKAN_GATEWAY_PORT}  (SMTP MX 2525, MSA 2587)`,
+    url: (env) =>
+      `http://127.0.0.1:${env.KOUKAN_GATEWAY_PORT}  (SMTP MX ${env.KOUKAN_SMTP_MX_PORT}, MSA ${env.KOUKAN_SMTP_MSA_PORT})`,
     readyz: (env) => `http://127.0.0.1:${env.KOUKAN_GATEWAY_PORT}/readyz`,
     env: (env, c) => ({
       KOUKAN_GATEWAY_PORT: String(env.KOUKAN_GATEWAY_PORT),

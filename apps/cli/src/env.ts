@@ -34,7 +34,8 @@ const envSchema = z.object({
   KOUKAN_ROUTER_PORT: port(8000),
   KOUKAN_GATEWAY_PORT: port(8001),
   KOUKAN_CONSOLE_PORT: port(3000),
-  /** Only for the banner (the gateway reads it itself): where SMTP submission listens. */
+  /** Only for the banner (the gateway reads them itself): where MX and submission listen. */
+  KOUKAN_SMTP_MX_PORT: z.string().default('2525'),
   KOUKAN_SMTP_MSA_PORT: z.string().default('2587'),
   /** `all`, `none`, or a comma-separated list of router, gateway, console. */
   KOUKAN_COMPONENTS: z.string().default('all'),
