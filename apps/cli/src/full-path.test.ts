@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -175,11 +175,7 @@ describe('SMTP client → gateway → router → gateway → SMTP server', () =>
         'postmaster@localhost',
         `127.0.0.1:${ports.mx}`,
       ]);
-      // The banner masks the embedded database's password; its announcement file (0600) has it.
-      const { url } = JSON.parse(readFileSync(join(dir, 'embedded.json'), 'utf8')) as {
-        url: string;
-      };
-      const db = createDb({ url, poolSize: 1 });
+      const db = createDb({ url: stack.databaseUrl(), poolSize: 1 });
       try {
         // Delivered by the MX's output chain (into the sandbox), per envelope sender.
         const delivered = async (from: string) =>

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDb, findApiKey, listSenders } from '@koukan/db';
 import { createTestDatabase } from '@koukan/db/testing';
@@ -38,7 +38,11 @@ async function startKoukan(env: NodeJS.ProcessEnv): Promise<Started> {
     out += d;
   });
   await expect.poll(() => out, { timeout: 60_000, interval: 100 }).toMatch(/Koukan is running/);
-  const url = /(postgres:\/\/\S+)/.exec(out)?.[1];
+  // The banner masks the embedded database's password; its announcement file (0600) has it.
+  const announcement = join(dirname(env.KOUKAN_DATA_DIR ?? ''), 'embedded.json');
+  const url = existsSync(announcement)
+    ? (JSON.parse(readFileSync(announcement, 'utf8')) as { url: string }).url
+    : undefined;
   return { child, output: () => out, databaseUrl: url ?? env.DATABASE_URL ?? '' };
 }
 

@@ -70,7 +70,7 @@ describe('one key, REST and SMTP', () => {
     expect(dsn?.data).toMatch(/Final-Recipient: rfc822; ?refused@example.org/i);
 
     // the fan-out transactions are the submission sender's own (its chain, its retries)
-    const db = createDb({ url: /(postgres:\/\/\S+)/.exec(stack.output())![1]!, poolSize: 1 });
+    const db = createDb({ url: stack.databaseUrl(), poolSize: 1 });
     try {
       const { rows } = await db.pool.query(
         `select s.name, t.rcpt_to->0->>'m' as rcpt from transactions t
@@ -107,7 +107,7 @@ describe('one key, REST and SMTP', () => {
   }, 60_000);
 
   it('a sender that cannot take SMTP submission is refused at AUTH at once (550 5.7.1), and no session can be forged by REST', async () => {
-    const db = createDb({ url: /(postgres:\/\/\S+)/.exec(stack.output())![1]!, poolSize: 1 });
+    const db = createDb({ url: stack.databaseUrl(), poolSize: 1 });
     try {
       await db.pool.query(`update senders set enabled = false where name = 'sandbox'`);
       // the router remembers a key for a moment (KOUKAN_AUTH_CACHE_MS): new sessions until then

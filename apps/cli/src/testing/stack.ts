@@ -1,5 +1,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import nodemailer from 'nodemailer';
@@ -85,6 +87,11 @@ export interface Stack {
   atBanner: Promise<{ router: number; gateway: number }>;
   /** Runs another `koukan` command against the same database; resolves with its stdout. */
   cli(args: string[]): Promise<string>;
+  /**
+   * The stack's database URL with its credentials: DATABASE_URL, or the embedded database's
+   * announcement file (0600; the banner masks the password).
+   */
+  databaseUrl(): string;
   /** SIGTERM, and waits for the exit (no-op once exited). */
   stop(): Promise<void>;
 }
@@ -161,6 +168,13 @@ export async function startStack(options: {
       (
         await run(process.execPath, ['--import', 'tsx', cliMain, ...args], { cwd: repoRoot, env })
       ).stdout.trim(),
+    databaseUrl: () =>
+      env.DATABASE_URL ??
+      (
+        JSON.parse(
+          readFileSync(join(dirname(resolve(env.KOUKAN_DATA_DIR ?? '')), 'embedded.json'), 'utf8'),
+        ) as { url: string }
+      ).url,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
