@@ -25,7 +25,7 @@ async function start(onMessage: (m: InboundMessage) => void | Promise<void>) {
 
 function restOutput(url: string, extra: Record<string, unknown> = {}) {
   const r = validateChain([
-    { filter: 'rest_output', url, sender: 'inbound', api_key: token, ...extra },
+    { filter: 'rest_output', url, sender: 'inbound', api_key_ref: 'receiver', ...extra },
   ] as ChainInput);
   if (!r.ok) throw new Error(JSON.stringify(r.errors));
   return r.chain;
@@ -55,7 +55,12 @@ const message = [
   '',
 ].join('\r\n');
 
-const ctx = () => ({ logger: pino({ level: 'silent' }), hostname: 'mx.koukan.test' });
+// The receiver's token reaches rest_output as a secret, as the router's secret store gives it.
+const ctx = () => ({
+  logger: pino({ level: 'silent' }),
+  hostname: 'mx.koukan.test',
+  secrets: { get: (ref: string) => (ref === 'receiver' ? token : undefined) },
+});
 const tx = (body: string) => ({
   id: 'tx-1',
   sender: 'smtp-mx-output',
