@@ -1,4 +1,6 @@
+import { TransactionWatcher } from '@koukan/db';
 import type { TestDatabase } from '@koukan/db/testing';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawConnection } from '../../../../tooling/raw-connection.ts';
 import {
@@ -17,16 +19,22 @@ import {
  */
 let t: TestDatabase;
 let router: Router;
+/** The router's change watcher, held here so a test can see how many long-polls wait. */
+let watcher: TransactionWatcher;
 beforeAll(async () => {
   t = await testDatabase();
+  watcher = new TransactionWatcher({ pool: t.pool, logger: pino({ level: 'silent' }) });
+  await watcher.start();
   router = await startRouter(t, {
     headersTimeoutMs: 500,
     bodyTimeoutMs: 500,
     longPollsPerKey: 2,
+    watcher,
   });
 });
 afterAll(async () => {
   await router?.close();
+  await watcher?.stop();
   await t?.destroy();
 });
 
@@ -98,10 +106,11 @@ describe('slow and endless requests', () => {
       s.api('GET', `/v1/transactions/${id}`, {
         headers: { 'if-none-match': etag, 'request-timeout': seconds },
       });
-    const first = poll('2');
-    const second = poll('2');
-    // once both wait, a third is refused at once
-    await expect.poll(async () => (await poll('0.1')).status).toBe(429);
+    // long enough that a loaded machine cannot let them time out before the checks below
+    const first = poll('20');
+    const second = poll('20');
+    // once both wait (and not before: a probe would take a place), a third is refused at once
+    await expect.poll(() => watcher.waiting, { timeout: 15_000 }).toBe(2);
     const third = await poll('1');
     expect(third.status).toBe(429);
     expect(third.json.error.code).toBe('too_many_requests');
@@ -115,10 +124,12 @@ describe('slow and endless requests', () => {
     });
     expect(otherPoll.status).toBe(304);
     expect((await s.api('GET', `/v1/transactions/${id}`)).status).toBe(200);
-    expect((await first).status).toBe(304);
-    expect((await second).status).toBe(304);
-    // the places are free again
-    expect((await poll('0.1')).status).toBe(304);
+    // a change answers both waiting polls at once
+    expect((await s.api('POST', `/v1/transactions/${id}/cancel`)).status).toBeLessThan(300);
+    expect((await first).status).toBe(200);
+    expect((await second).status).toBe(200);
+    // the places are free again (the old ETag is answered at once: the transaction changed)
+    expect((await poll('0.1')).status).toBe(200);
   });
 });
 

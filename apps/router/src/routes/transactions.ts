@@ -130,8 +130,10 @@ export function transactionRoutes(app: FastifyInstance, deps: RouteDeps): void {
       if (ifNoneMatchHits(inm, view.version) && timeoutS > 0) {
         const release = deps.longPolls.acquire(principalOf(request).keyPrefix);
         const abort = new AbortController();
+        // The response's close: the client left (a request's own 'close' fires once its
+        // body has been read, which for a GET is at once).
         const onClose = () => abort.abort();
-        request.raw.once('close', onClose);
+        reply.raw.once('close', onClose);
         try {
           const outcome = await deps.watcher.waitForChange(
             view.id,
@@ -141,7 +143,7 @@ export function transactionRoutes(app: FastifyInstance, deps: RouteDeps): void {
           );
           if (outcome === 'changed') view = await getTransactionView({ ctx, input });
         } finally {
-          request.raw.off('close', onClose);
+          reply.raw.off('close', onClose);
           release();
         }
       }
