@@ -14,7 +14,14 @@ import { type Transaction, transactions } from '../schema/transactions/table.ts'
  */
 export async function storeSmallBody(
   db: DbOrTx,
-  input: { transactionId: string; blobId: string; data: Buffer },
+  input: {
+    transactionId: string;
+    blobId: string;
+    data: Buffer;
+    /** The body's Message-ID and Subject (for search), stored with it. */
+    messageId: string | null;
+    subject: string | null;
+  },
 ): Promise<{ transaction: Transaction; blob: Blob } | undefined> {
   const [row] = await executeTemplate<{
     t: Record<string, unknown>;
@@ -24,6 +31,8 @@ export async function storeSmallBody(
     blob: input.blobId,
     data: input.data,
     size: input.data.length,
+    messageId: input.messageId,
+    subject: input.subject,
   });
   return row && { transaction: mapRow(transactions, row.t), blob: mapRow(blobs, row.b) };
 }
@@ -49,9 +58,16 @@ function smallBodyStatement() {
         next_attempt_at = case when status = 'queued' and next_attempt_at is null
           then now() else next_attempt_at end,
         version = version + 1,
+        message_id = ${p('messageId')}::text,
+        subject = ${p('subject')}::text,
         updated_at = now()
       where id = (select id from target) and exists (select 1 from b)
       returning *
+    ), exploded as (
+      -- the exploder's per-recipient transactions share the body: its fields too
+      update transactions set message_id = ${p('messageId')}::text, subject = ${p('subject')}::text
+      where parent_id = (select id from target) and message_id is null
+        and metadata ? 'exploded_from' and exists (select 1 from b)
     ), timeline as (
       insert into events (transaction_id, type, data)
       select id, 'blob_finalized', jsonb_build_object(

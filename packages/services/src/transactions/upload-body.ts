@@ -8,6 +8,7 @@ import { AppError } from '../errors.ts';
 import { loadOwned } from './access.ts';
 import { afterUpload, type UploadResult } from './after-upload.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './create.ts';
+import { bodyHeaderFields } from './header-fields.ts';
 import { toView } from './view.ts';
 
 export interface UploadInput {
@@ -45,10 +46,13 @@ export async function uploadBody({ ctx, input }: ServiceCall<UploadInput>): Prom
   if (head?.whole && head.bytes.length > 0 && head.bytes.length <= maxBytes) {
     const declared = input.contentLength;
     if (declared === undefined || declared === head.bytes.length) {
+      const fields = bodyHeaderFields(head.bytes);
       const stored = await storeSmallBody(ctx.db, {
         transactionId: transaction.id,
         blobId,
         data: head.bytes,
+        messageId: fields.messageId,
+        subject: fields.subject,
       });
       if (stored) {
         ctx.logger.info(
