@@ -1,7 +1,7 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { canonicalJson } from '../client/canonical-json.ts';
 import type { DbOrTx } from '../client/create-db.ts';
-import { DbError, withDbErrors } from '../client/errors.ts';
+import { DbError } from '../client/errors.ts';
 import {
   type Chain,
   type ChainRevision,
@@ -9,6 +9,7 @@ import {
   chains,
   type FilterConfig,
 } from '../schema/chains/table.ts';
+import { writeChainVersion } from './chains.ts';
 
 export interface ChainRevisionInput {
   name: string;
@@ -46,31 +47,8 @@ export async function saveChainRevision(
   ) {
     return { chain: before, before, changed: false };
   }
-  const [chain] = await withDbErrors(() =>
-    before
-      ? db
-          .update(chains)
-          .set({
-            filters: input.filters,
-            description,
-            version: sql`${chains.version} + 1`,
-            updatedAt: sql`now()`,
-          })
-          .where(eq(chains.id, before.id))
-          .returning()
-      : db
-          .insert(chains)
-          .values({ name: input.name, description, filters: input.filters })
-          .returning(),
-  );
-  await db.insert(chainRevisions).values({
-    chainId: chain!.id,
-    version: chain!.version,
-    filters: input.filters,
-    author: input.author,
-    comment: input.comment,
-  });
-  return { chain: chain!, before, changed: true };
+  const chain = await writeChainVersion(db, before, { ...input, description });
+  return { chain, before, changed: true };
 }
 
 export async function getChainRevision(

@@ -34,13 +34,32 @@ export async function upsertChain(
   ) {
     return { chain: existing, changed: false };
   }
+  const chain = await writeChainVersion(db, existing, { ...input, description });
+  return { chain, changed: true };
+}
+
+/**
+ * Stores the next version of a chain (or its first) and its revision row: the one write behind
+ * `upsertChain` (configuration import) and `saveChainRevision` (the console's editor).
+ */
+export async function writeChainVersion(
+  db: DbOrTx,
+  existing: Chain | undefined,
+  input: {
+    name: string;
+    description: string;
+    filters: FilterConfig[];
+    author: string;
+    comment?: string;
+  },
+): Promise<Chain> {
   const [chain] = await withDbErrors(() =>
     existing
       ? db
           .update(chains)
           .set({
             filters: input.filters,
-            description,
+            description: input.description,
             version: sql`${chains.version} + 1`,
             updatedAt: sql`now()`,
           })
@@ -48,7 +67,7 @@ export async function upsertChain(
           .returning()
       : db
           .insert(chains)
-          .values({ name: input.name, description, filters: input.filters })
+          .values({ name: input.name, description: input.description, filters: input.filters })
           .returning(),
   );
   await db.insert(chainRevisions).values({
@@ -56,8 +75,9 @@ export async function upsertChain(
     version: chain!.version,
     filters: input.filters,
     author: input.author,
+    ...(input.comment !== undefined && { comment: input.comment }),
   });
-  return { chain: chain!, changed: true };
+  return chain!;
 }
 
 export async function getChainByName(db: DbOrTx, name: string): Promise<Chain | undefined> {
