@@ -162,7 +162,7 @@ async function run(
           .map((k) => k.private_key_ref),
       );
       const before = new Set((await ftx.headers()).map((h) => h.raw));
-      const result = await filterRegistry.dkim_sign.run(ftx, config, {
+      const result = await filterRegistry.dkim_sign.run!(ftx, config, {
         ...fctx,
         secrets: throwawaySecrets(asked, ed25519),
       });
