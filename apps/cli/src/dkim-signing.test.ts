@@ -97,7 +97,8 @@ describe('a newcomer adds a domain, publishes its records, and its mail verifies
     return r.results.map((x) => ({
       d: x.signingDomain,
       s: x.selector,
-      a: x.algo,
+      // mailauth 4.13 names it `algo` (its typings say `algorithm`)
+      a: (x as { algo?: string }).algo,
       result: x.status.result,
     }));
   }
