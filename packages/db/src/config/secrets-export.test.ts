@@ -95,15 +95,21 @@ describe('configuration export and secrets', () => {
   it('refuses a file that repeats a selector, or gives an existing selector another key', async () => {
     const { domain } = await exportConfigObject(a.db);
     const key = domain[0]!.keys[0]!;
-    const twice = { domain: [{ ...domain[0]!, keys: [key, { ...key }] }] };
+    const twice = {
+      sender: [],
+      endpoint: [],
+      domain: [{ ...domain[0]!, keys: [key, { ...key }] }],
+    };
     await expect(importConfig(b.db, twice, { actor: 'test' })).rejects.toMatchObject({
       issues: [{ path: 'domain[0].keys[1].selector', message: 'duplicate selector "k2026a"' }],
     });
     const other = {
+      sender: [],
+      endpoint: [],
       domain: [
         {
           ...domain[0]!,
-          settings: { dmarc: { policy: 'none', rua: [] } },
+          settings: { dmarc: { policy: 'none' as const, rua: [] } },
           keys: [{ ...key, public_key: 'MCowBQYDK2VwAyEAother' }],
         },
       ],
