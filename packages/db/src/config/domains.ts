@@ -109,7 +109,10 @@ export interface KeyConflict {
  * key. A file that gives an existing selector another key (or secret) is refused, never
  * applied in silence: rotate to a new selector instead.
  */
-function keyConflicts(existing: DomainWithKeys | undefined, input: DomainConfig): KeyConflict[] {
+export function keyConflicts(
+  existing: DomainWithKeys | undefined,
+  input: DomainConfig,
+): KeyConflict[] {
   const out: KeyConflict[] = [];
   input.keys.forEach((k, index) => {
     const have = existing?.keys.find((e) => e.selector === k.selector);

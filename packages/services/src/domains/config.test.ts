@@ -3,6 +3,7 @@ import { listAudit } from '@koukan/db';
 import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configImportPreview } from '../config/preview.ts';
 import { configExport, configImportApply } from '../config/yaml.ts';
 import type { ServiceContext } from '../context.ts';
 import { secretKeyFromBytes } from '../secrets/cipher.ts';
@@ -58,6 +59,16 @@ describe('domains in the configuration file', () => {
     const { yaml } = await configExport({ ctx: ctxA, input: {} });
     expect(yaml).not.toMatch(/PRIVATE KEY/);
 
+    const preview = await configImportPreview({ ctx: ctxB, input: { yaml } });
+    expect(preview.domains).toEqual([
+      {
+        name: 'example.com',
+        change: 'create',
+        settings_changed: true,
+        keys_added: ['k2026a', 'e2026a', 'k2026b', 'e2026b'],
+        keys_rescheduled: [],
+      },
+    ]);
     const result = await configImportApply({ ctx: ctxB, input: { yaml } });
     expect(result.changedDomains).toEqual(['example.com']);
     expect(result.missingSecrets.sort()).toEqual([
@@ -80,6 +91,9 @@ describe('domains in the configuration file', () => {
       details: { name: 'example.com' },
     });
     // the same file again changes nothing
+    expect((await configImportPreview({ ctx: ctxB, input: { yaml } })).domains[0]!.change).toBe(
+      'unchanged',
+    );
     expect((await configImportApply({ ctx: ctxB, input: { yaml } })).changedDomains).toEqual([]);
 
     // until its secrets are stored, B cannot sign for the domain (deferred, not unsigned)
@@ -103,6 +117,10 @@ describe('domains in the configuration file', () => {
       /public_key: MII[A-Za-z0-9+/=]+/,
       'public_key: MCowBQYDK2VwAyEAforged',
     );
+    const preview = await configImportPreview({ ctx: ctxB, input: { yaml: forged } });
+    expect(preview.problems).toEqual([
+      { field: 'domain[0].keys[0].public_key', message: expect.stringContaining('rotate') },
+    ]);
     await expect(configImportApply({ ctx: ctxB, input: { yaml: forged } })).rejects.toMatchObject({
       code: 'bad_request',
       details: [
