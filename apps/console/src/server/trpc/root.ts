@@ -1,5 +1,6 @@
 import { createCallerFactory, createTRPCRouter } from './init.ts';
 import { dashboardRouter } from './routers/dashboard.ts';
+import { domainsRouter } from './routers/domains.ts';
 import { meRouter } from './routers/me.ts';
 import { transactionsRouter } from './routers/transactions.ts';
 import { usersRouter } from './routers/users.ts';
@@ -9,6 +10,7 @@ export const appRouter = createTRPCRouter({
   dashboard: dashboardRouter,
   transactions: transactionsRouter,
   users: usersRouter,
+  domains: domainsRouter,
 });
 
 export type AppRouter = typeof appRouter;
