@@ -1,6 +1,9 @@
 import { createCallerFactory, createTRPCRouter } from './init.ts';
+import { auditRouter } from './routers/audit.ts';
 import { dashboardRouter } from './routers/dashboard.ts';
 import { meRouter } from './routers/me.ts';
+import { queuesRouter } from './routers/queues.ts';
+import { sandboxRouter } from './routers/sandbox.ts';
 import { transactionsRouter } from './routers/transactions.ts';
 import { usersRouter } from './routers/users.ts';
 
@@ -9,6 +12,9 @@ export const appRouter = createTRPCRouter({
   dashboard: dashboardRouter,
   transactions: transactionsRouter,
   users: usersRouter,
+  queues: queuesRouter,
+  sandbox: sandboxRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;
