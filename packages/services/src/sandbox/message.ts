@@ -24,7 +24,7 @@ async function kept(
     });
   }
   const blob = row.blobId ? await getBlob(ctx.db, row.blobId) : undefined;
-  if (!blob || blob.status !== 'finalized') {
+  if (blob?.status !== 'finalized') {
     throw new AppError('not_found', `sandbox message ${id} has no stored body`, {
       details: [{ field: 'id', message: 'no body' }],
     });
