@@ -9,7 +9,13 @@ import {
 import { uniqueName } from '@koukan/db/testing';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness } from '../../../testing/harness.ts';
+import { createHarness, type Harness, silent } from '../../../testing/harness.ts';
+import { HTML_CSP } from '../../http/message-routes.ts';
+import {
+  sandboxAttachmentResponse,
+  sandboxHtmlResponse,
+  sandboxRawResponse,
+} from '../../http/sandbox-routes.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -114,11 +120,27 @@ describe('sandbox router', () => {
   });
 });
 
+describe('sandbox message downloads', () => {
+  it('serves the raw source, the HTML under the CSP, and refuses a missing attachment', async () => {
+    const m = await keep(uniqueName('box'), 'Downloads');
+    const ctx = { db: h.database.db, logger: silent, actor: 'user:test@example.com' };
+    const raw = await sandboxRawResponse(ctx, m.id);
+    expect(raw.headers.get('content-type')).toBe('message/rfc822');
+    expect(await raw.text()).toContain('Subject: Downloads');
+    const html = await sandboxHtmlResponse(ctx, m.id);
+    expect(html.headers.get('content-security-policy')).toBe(HTML_CSP);
+    expect(await html.text()).toBe('<p>Downloads</p>');
+    await expect(sandboxAttachmentResponse(ctx, m.id, '0')).rejects.toMatchObject({
+      code: 'not_found',
+    });
+  });
+});
+
 describe('audit router', () => {
   it('filters by user, entity and time, keyset-paginated, newest first', async () => {
     const operator = h.caller(h.users.operator);
     const box = uniqueName('box');
-    const ids = [];
+    const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await keep(box, `m${i}`)).id);
     const start = new Date(Date.now() - 1000);
     for (const id of ids) await operator.sandbox.delete({ id });
