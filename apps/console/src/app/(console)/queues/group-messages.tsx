@@ -13,8 +13,22 @@ import { groupFilter, messagesInput, queueSearchParams } from './search-params.t
 
 const h = columnHelper<QueueItem>();
 
-/** The opened group's messages, page by page, with actions on the group or a selection. */
+/**
+ * At most this many messages are selected by hand (their ids travel in the count's URL); more
+ * is what the group's or the filter's actions are for.
+ */
+export const MAX_SELECTION = 200;
+
+/** The opened group's messages; a selection belongs to one group and queue. */
 export function GroupMessages() {
+  const [s] = useQueryStates(queueSearchParams);
+  const group = groupFilter(s);
+  if (!group) return null;
+  return <OpenGroup key={JSON.stringify(group)} />;
+}
+
+/** The opened group's messages, page by page, with actions on the group or a selection. */
+function OpenGroup() {
   const trpc = useTRPC();
   const [s, set] = useQueryStates(queueSearchParams, { shallow: true, history: 'push' });
   const [selected, setSelected] = useState<Set<string>>(new Set());
@@ -35,8 +49,8 @@ export function GroupMessages() {
   const toggle = (id: string, on: boolean) =>
     setSelected((prev) => {
       const next = new Set(prev);
-      if (on) next.add(id);
-      else next.delete(id);
+      if (on && next.size < MAX_SELECTION) next.add(id);
+      else if (!on) next.delete(id);
       return next;
     });
   const columns = h.columns([
@@ -144,7 +158,10 @@ export function GroupMessages() {
         {selected.size > 0 && (
           <div>
             <p className="mb-1 text-xs font-medium text-muted">
-              {selected.size} selected{' '}
+              {selected.size} selected
+              {selected.size >= MAX_SELECTION
+                ? ` (at most ${MAX_SELECTION}; act on the group for more)`
+                : ''}{' '}
               <button
                 type="button"
                 className="ml-1 text-accent underline-offset-2 hover:underline"
