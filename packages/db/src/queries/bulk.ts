@@ -70,11 +70,13 @@ export interface BulkBatchInput {
 
 /**
  * One batch of a bulk action, in one statement: the next `limit` eligible transactions by id
- * are locked (`FOR UPDATE`, which re-checks a row that changed meanwhile against the
- * conditions: one the engine claimed is no longer eligible and is left out), changed (version
- * bumped) and get their timeline event. The UPDATE is driven by the locked ids only, so its
- * plan does not depend on statistics of the statuses the action just changed. Returns how
- * many changed and the last id considered (null: nothing left).
+ * (read, not locked), changed (version bumped) and given their timeline event. The UPDATE
+ * looks the rows up by id only (`id = any(array)`: the primary key, whatever the statistics
+ * of the statuses the action just changed say) and re-checks the action's `from` statuses
+ * there: a row that changed meanwhile (one the engine claimed) is waited for and re-checked
+ * on its new version by PostgreSQL, and left out when no longer eligible. Not locking first
+ * saves a second write of every row (`FOR UPDATE` writes the row's lock, then the update
+ * writes it again). Returns how many changed and the last id considered (null: nothing left).
  */
 export async function applyBulkBatch(
   db: DbOrTx,
@@ -89,18 +91,16 @@ export async function applyBulkBatch(
       where ${queueCondition(input.filter)} and t.status = any(${arrayParam(from, 'text')}) ${after}
       order by t.id
       limit ${input.limit}
-      for update of t
     ), u as (
       update transactions t set ${transitionSet(input.action, now)},
         version = t.version + 1, updated_at = now()
-      from target
-      where t.id = target.id
-      returning t.id, target.status as from_status, t.status as to_status
+      where t.id = any(array(select id from target)) and t.status = any(${arrayParam(from, 'text')})
+      returning t.id, t.status as to_status
     ), e as (
       insert into events (transaction_id, type, data)
       select u.id, ${input.event}, jsonb_build_object('actor', ${input.actor}::text,
-        'from', u.from_status, 'to', u.to_status, 'bulk_id', ${input.bulkId}::text)
-      from u
+        'from', target.status, 'to', u.to_status, 'bulk_id', ${input.bulkId}::text)
+      from u join target on target.id = u.id
     )
     select (select count(*) from u)::int as applied,
       (select id::text from target order by id desc limit 1) as last_id`);
