@@ -30,6 +30,12 @@ export function actionsFor(queue: QueueName): BulkActionName[] {
 
 const n = (x: number) => x.toLocaleString('en-US');
 
+const scopeWords = {
+  group: 'every message of the group',
+  selection: 'the selected messages',
+  filter: 'every message matching the filter',
+};
+
 /**
  * Bulk retry now / hold / release / cancel of a selection (ids) or a filter (a group), for
  * operators and admins. Each asks first, with the server's count of the messages it touches.
@@ -42,8 +48,8 @@ export function BulkActions({
 }: {
   queue: QueueName;
   selection: BulkSelection;
-  /** What the buttons act on, for their accessible names: "group", "selection", "filter". */
-  scope: string;
+  /** What the buttons act on, in their accessible names: "Hold (group)". */
+  scope: 'group' | 'selection' | 'filter';
   onDone?: () => void;
 }) {
   const trpc = useTRPC();
@@ -91,14 +97,14 @@ export function BulkActions({
   return (
     <div className="flex flex-col gap-2">
       <fieldset className="flex flex-wrap items-center gap-2">
-        <legend className="sr-only">Actions on the {scope}</legend>
+        <legend className="sr-only">Actions on {scopeWords[scope]}</legend>
         {actions.map((a) => (
           <Button
             key={a}
             size="sm"
             variant={a === 'cancel' ? 'danger' : 'secondary'}
             disabled={bulk.isPending}
-            aria-label={`${actionLabels[a]} ${scope}`}
+            aria-label={`${actionLabels[a]} (${scope})`}
             onClick={() => {
               bulk.reset();
               setDone(null);
@@ -122,7 +128,7 @@ export function BulkActions({
         onOpenChange={(open) => {
           if (!open) setPending(null);
         }}
-        title={pending ? `${actionLabels[pending]}: the ${scope}?` : ''}
+        title={pending ? `${actionLabels[pending]} ${scopeWords[scope]}?` : ''}
         description={description}
         confirmLabel={
           pending && touches !== undefined
