@@ -12,6 +12,9 @@ export function Shell({ user, children }: { user: SessionUser; children: ReactNo
     { href: '/', label: 'Dashboard' },
     { href: '/transactions', label: 'Transactions' },
     { href: '/domains', label: 'Domains' },
+    { href: '/queues', label: 'Queues' },
+    { href: '/sandbox', label: 'Sandbox' },
+    { href: '/audit', label: 'Audit log' },
     ...(user.role === 'admin' ? [{ href: '/users', label: 'Users' }] : []),
   ];
   return (

@@ -88,7 +88,10 @@ export const transactions = pgTable(
     finishedAt: timestamp('finished_at', { withTimezone: true }),
     /**
      * The retry queue's group keys (migration 0009): code and masked text of the last reply
-     * while the transaction waits, is held or failed; computed by PostgreSQL.
+     * while the transaction waits, is held or failed; computed by PostgreSQL. Since 0013 a
+     * trigger (`koukan_reply_keys`) keeps them, only when the replies or the queue membership
+     * change (a stored generated column is recomputed on every update); declared generated
+     * here so that no insert or update ever sets them.
      */
     replyCode: integer('reply_code').generatedAlwaysAs(
       sql`CASE WHEN status IN ('queued', 'held', 'failed') THEN (koukan_last_reply(mail_response, rcpt_response, data_response) ->> 'code')::int END`,
