@@ -1,6 +1,9 @@
 import { createCallerFactory, createTRPCRouter } from './init.ts';
+import { apiKeysRouter } from './routers/api-keys.ts';
+import { configRouter } from './routers/config.ts';
 import { dashboardRouter } from './routers/dashboard.ts';
 import { meRouter } from './routers/me.ts';
+import { sendersRouter } from './routers/senders.ts';
 import { transactionsRouter } from './routers/transactions.ts';
 import { usersRouter } from './routers/users.ts';
 
@@ -9,6 +12,9 @@ export const appRouter = createTRPCRouter({
   dashboard: dashboardRouter,
   transactions: transactionsRouter,
   users: usersRouter,
+  senders: sendersRouter,
+  apiKeys: apiKeysRouter,
+  config: configRouter,
 });
 
 export type AppRouter = typeof appRouter;
