@@ -7,5 +7,6 @@ export * from './dialog.tsx';
 export * from './feedback.tsx';
 export * from './form.tsx';
 export * from './format.ts';
+export * from './secret-reveal.tsx';
 export * from './tabs.tsx';
 export * from './timeline.tsx';
