@@ -11,6 +11,8 @@ export function Shell({ user, children }: { user: SessionUser; children: ReactNo
   const links = [
     { href: '/', label: 'Dashboard' },
     { href: '/transactions', label: 'Transactions' },
+    { href: '/senders', label: 'Senders' },
+    ...(user.role !== 'viewer' ? [{ href: '/settings/config', label: 'Configuration' }] : []),
     ...(user.role === 'admin' ? [{ href: '/users', label: 'Users' }] : []),
   ];
   return (

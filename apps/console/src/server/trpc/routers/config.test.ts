@@ -117,7 +117,10 @@ endpoint:
 
   it('answers an invalid file with its errors at their paths', async () => {
     const operator = h.caller(h.users.operator);
-    const details = async (yaml: string, via = operator.config.preview) => {
+    const details = async (
+      yaml: string,
+      via: (i: { yaml: string }) => Promise<unknown> = operator.config.preview,
+    ) => {
       try {
         await via({ yaml });
       } catch (err) {
