@@ -1,4 +1,5 @@
 import { canonicalJson, listChains, listSenders } from '@koukan/db';
+import { type DomainConfig, exportDomains } from '@koukan/db/config';
 import type { z } from 'zod';
 import { type ChainDiffRow, diffFilters, type FieldChange, fieldChanges } from '../chains/diff.ts';
 import type { ServiceCall } from '../context.ts';
@@ -21,11 +22,19 @@ export interface ChainPreview {
   description?: FieldChange;
 }
 
+export interface DomainPreview {
+  name: string;
+  change: 'create' | 'update' | 'unchanged';
+  /** `settings.*` changes, and keys by selector (`keys.<selector>`): added or re-dated. */
+  fields: FieldChange[];
+}
+
 export interface ImportPreview {
   senders: SenderPreview[];
   chains: ChainPreview[];
+  domains: DomainPreview[];
   /** In the database but not in the file: an import leaves them as they are (never removes). */
-  not_in_file: { senders: string[]; chains: string[] };
+  not_in_file: { senders: string[]; chains: string[]; domains: string[] };
   /** Errors that would refuse the import (e.g. an output chain that exists nowhere). */
   problems: { field: string; message: string }[];
 }
@@ -42,7 +51,11 @@ export async function configImportPreview({
 }: ServiceCall<z.input<typeof configYamlInput>>): Promise<ImportPreview> {
   const i = parseInput(configYamlInput, input);
   const config = parseConfigFile(i.yaml);
-  const [senders, chains] = await Promise.all([listSenders(ctx.db), listChains(ctx.db)]);
+  const [senders, chains, domains] = await Promise.all([
+    listSenders(ctx.db),
+    listChains(ctx.db),
+    exportDomains(ctx.db),
+  ]);
   const sendersByName = new Map(senders.map((s) => [s.name, s]));
   const chainsByName = new Map(chains.map((c) => [c.name, c]));
 
@@ -81,13 +94,45 @@ export async function configImportPreview({
       : [],
   );
   const senderNames = new Set(config.sender.map((s) => s.name));
+  const domainsByName = new Map(domains.map((d) => [d.name, d]));
+  const domainNames = new Set(config.domain.map((d) => d.name));
   return {
     senders: senderPreviews,
     chains: chainPreviews,
+    domains: config.domain.map((d) => domainPreview(domainsByName.get(d.name), d)),
     not_in_file: {
       senders: senders.filter((s) => !senderNames.has(s.name)).map((s) => s.name),
       chains: chains.filter((c) => !inFile.has(c.name)).map((c) => c.name),
+      domains: domains.filter((d) => !domainNames.has(d.name)).map((d) => d.name),
     },
     problems,
   };
+}
+
+/** As importDomain does it: settings replaced, keys added by selector or re-dated, none removed. */
+function domainPreview(existing: DomainConfig | undefined, given: DomainConfig): DomainPreview {
+  const keyFields = (k: DomainConfig['keys'][number]) => ({
+    active_from: new Date(k.active_from).toISOString(),
+    retire_at: k.retire_at ? new Date(k.retire_at).toISOString() : null,
+  });
+  if (!existing) {
+    return {
+      name: given.name,
+      change: 'create',
+      fields: [
+        ...fieldChanges({}, given.settings, 'settings'),
+        ...given.keys.map((k) => ({ path: `keys.${k.selector}`, after: k })),
+      ],
+    };
+  }
+  const have = new Map(existing.keys.map((k) => [k.selector, k]));
+  const fields = [
+    ...fieldChanges(existing.settings, given.settings, 'settings'),
+    ...given.keys.flatMap((k) => {
+      const current = have.get(k.selector);
+      if (!current) return [{ path: `keys.${k.selector}`, after: k }];
+      return fieldChanges(keyFields(current), keyFields(k), `keys.${k.selector}`);
+    }),
+  ];
+  return { name: given.name, change: fields.length ? 'update' : 'unchanged', fields };
 }
