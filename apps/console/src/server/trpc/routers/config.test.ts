@@ -109,6 +109,17 @@ endpoint:
         ['sender.import', sender, `user:${h.users.admin.email}`],
       ].sort(),
     );
+    const senderEntry = audit.find(
+      (a) => a.action === 'sender.import' && a.details.name === sender,
+    );
+    expect(senderEntry?.details).toMatchObject({
+      before: { description: '', output_chain: chain },
+      after: { description: 'changed by import', output_chain: chain },
+    });
+    expect(audit.find((a) => a.details.name === fresh)?.details).toMatchObject({
+      before: null,
+      after: { output_chain: chain },
+    });
     // The same file again changes nothing.
     const again = await h.caller(h.users.operator).config.preview({ yaml: file });
     expect(again.senders.map((s) => s.change)).toEqual(['unchanged', 'unchanged']);
