@@ -7,6 +7,7 @@ import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { errorMessage } from '../../../lib/errors.ts';
 import { useTRPC } from '../../../trpc/react.tsx';
+import { KeyLookup } from './key-lookup.tsx';
 import { retrySummary } from './retry-summary.ts';
 import { SenderForm } from './sender-form.tsx';
 
@@ -87,6 +88,7 @@ export function SendersList() {
         error={senders.error ? errorMessage(senders.error) : null}
         empty={<EmptyState title="No senders yet">Create one to submit mail.</EmptyState>}
       />
+      <KeyLookup />
       <Dialog
         open={createOpen}
         onOpenChange={(o) => {
