@@ -8,5 +8,6 @@ export * from './diff.tsx';
 export * from './feedback.tsx';
 export * from './form.tsx';
 export * from './format.ts';
+export * from './secret-reveal.tsx';
 export * from './tabs.tsx';
 export * from './timeline.tsx';

@@ -15,6 +15,8 @@ export function Shell({ user, children }: { user: SessionUser; children: ReactNo
     { href: '/queues', label: 'Queues' },
     { href: '/sandbox', label: 'Sandbox' },
     { href: '/audit', label: 'Audit log' },
+    { href: '/senders', label: 'Senders' },
+    ...(user.role !== 'viewer' ? [{ href: '/settings/config', label: 'Configuration' }] : []),
     ...(user.role === 'admin' ? [{ href: '/users', label: 'Users' }] : []),
   ];
   return (
