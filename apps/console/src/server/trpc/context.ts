@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { DnsResolve } from '@koukan/chain';
 import type { Db, TransactionWatcher } from '@koukan/db';
 import type { ConsoleRole } from '@koukan/db/schema';
 import type { Logger } from 'pino';
@@ -22,6 +23,8 @@ export interface InnerContext {
   /** Wakes live subscriptions on a transaction change (LISTEN hints + polling). */
   watcher?: TransactionWatcher;
   pollIntervalMs?: number;
+  /** DNS for dry runs (tests replace it); default: the system resolver. */
+  dns?: DnsResolve;
 }
 
 export function createInnerContext(

@@ -1,4 +1,5 @@
 import { createCallerFactory, createTRPCRouter } from './init.ts';
+import { chainsRouter } from './routers/chains.ts';
 import { dashboardRouter } from './routers/dashboard.ts';
 import { meRouter } from './routers/me.ts';
 import { transactionsRouter } from './routers/transactions.ts';
@@ -8,6 +9,7 @@ export const appRouter = createTRPCRouter({
   me: meRouter,
   dashboard: dashboardRouter,
   transactions: transactionsRouter,
+  chains: chainsRouter,
   users: usersRouter,
 });
 
