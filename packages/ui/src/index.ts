@@ -7,5 +7,6 @@ export * from './dialog.tsx';
 export * from './feedback.tsx';
 export * from './form.tsx';
 export * from './format.ts';
+export * from './schema-form/index.ts';
 export * from './tabs.tsx';
 export * from './timeline.tsx';
