@@ -132,7 +132,7 @@ describe('chains router', () => {
     );
     expect(err).not.toBe('OK');
     expect((err as TRPCError).code).toBe('BAD_REQUEST');
-    const fields = ((err as TRPCError).cause as { details: { field: string }[] }).details
+    const fields = ((err as TRPCError).cause as unknown as { details: { field: string }[] }).details
       .map((d) => d.field)
       .sort();
     expect(fields).toEqual(['filters[1].sender', 'filters[1].url']);
