@@ -11,6 +11,7 @@ export function Shell({ user, children }: { user: SessionUser; children: ReactNo
   const links = [
     { href: '/', label: 'Dashboard' },
     { href: '/transactions', label: 'Transactions' },
+    { href: '/chains', label: 'Chains' },
     ...(user.role === 'admin' ? [{ href: '/users', label: 'Users' }] : []),
   ];
   return (
