@@ -96,7 +96,12 @@ export function DryRunPanel({
               type="radio"
               name="dry-run-source"
               checked={source === 'transaction'}
-              onChange={() => setSource('transaction')}
+              onChange={() => {
+                setSource('transaction');
+                // The transaction's own envelope, unless one is typed.
+                if (mailFrom === 'alice@example.com') setMailFrom('');
+                if (rcptTo === 'bob@example.org') setRcptTo('');
+              }}
             />
             An existing transaction
           </label>
