@@ -1,3 +1,4 @@
+'use client';
 import { createContext, type ReactNode, useContext, useId } from 'react';
 import { cn } from '../cn.ts';
 

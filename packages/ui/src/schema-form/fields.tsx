@@ -1,3 +1,4 @@
+'use client';
 import { useId, useState } from 'react';
 import type { z } from 'zod';
 import { Button } from '../button.tsx';

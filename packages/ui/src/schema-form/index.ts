@@ -1,7 +1,3 @@
-export { emptyValue, humanize, inspect, pathString } from './introspect.ts';
-export {
-  type FieldErrors,
-  SchemaForm,
-  type SchemaFormProps,
-  zodFieldErrors,
-} from './schema-form.tsx';
+export type { FieldErrors } from './controls.tsx';
+export { emptyValue, humanize, inspect, pathString, zodFieldErrors } from './introspect.ts';
+export { SchemaForm, type SchemaFormProps } from './schema-form.tsx';

@@ -1,7 +1,8 @@
+'use client';
 import type { z } from 'zod';
 import { type FieldErrors, FormContext, Group } from './controls.tsx';
 import { ObjectFields } from './fields.tsx';
-import { objectShape, pathString } from './introspect.ts';
+import { objectShape } from './introspect.ts';
 
 export interface SchemaFormProps {
   /** A zod object schema; the form is generated from it (nested objects, arrays, unions…). */
@@ -51,20 +52,6 @@ export function SchemaForm({
       </Group>
     </FormContext.Provider>
   );
-}
-
-/** Errors from a zod parse, keyed by path (the first issue of each union's best branch). */
-export function zodFieldErrors(result: {
-  success: boolean;
-  error?: { issues: readonly { path: readonly PropertyKey[]; message: string }[] };
-}): FieldErrors {
-  const out: FieldErrors = {};
-  if (result.success || !result.error) return out;
-  for (const issue of result.error.issues) {
-    const p = pathString(issue.path);
-    out[p] = [...(out[p] ?? []), issue.message];
-  }
-  return out;
 }
 
 export type { FieldErrors };
