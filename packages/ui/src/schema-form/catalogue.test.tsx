@@ -76,7 +76,7 @@ const invalid: Record<FilterName, { config: Record<string, unknown>; path: strin
   sandbox: { config: { response: { code: 99, message: 'x' } }, path: 'response.code' },
 };
 
-describe('the form of every filter of the catalogue', () => {
+describe('the form of every filter of the catalogue', { timeout: 60_000 }, () => {
   it('has an invalid case for every filter', () => {
     expect(Object.keys(invalid).sort()).toEqual([...filterNames].sort());
   });
@@ -107,9 +107,10 @@ describe('the form of every filter of the catalogue', () => {
   }
 });
 
-describe('editing through the generated form', () => {
+// Typing through user-event is slow on a loaded machine: no tight wall-clock limit here.
+describe('editing through the generated form', { timeout: 60_000 }, () => {
   it('types, picks a secret, adds and removes array items, and clears errors when fixed', async () => {
-    const user = userEvent.setup();
+    const user = userEvent.setup({ delay: null });
     render(<Editor name="rest_output" initial={{ url: 'http://gw', sender: 'outbound' }} />);
     const url = screen.getByLabelText('url');
     await user.clear(url);
@@ -140,7 +141,7 @@ describe('editing through the generated form', () => {
   });
 
   it('switches a union variant and edits arrays of objects (router policies)', async () => {
-    const user = userEvent.setup();
+    const user = userEvent.setup({ delay: null });
     render(<Editor name="router" initial={{ policies: [{ type: 'destination_domain' }] }} />);
     await user.click(screen.getByRole('button', { name: 'Add to policies' }));
     const kind = screen.getByLabelText('policies 2 type');
@@ -155,7 +156,7 @@ describe('editing through the generated form', () => {
   });
 
   it('edits a nested match expression of the policy filter (recursive union)', async () => {
-    const user = userEvent.setup();
+    const user = userEvent.setup({ delay: null });
     render(
       <Editor
         name="policy"
