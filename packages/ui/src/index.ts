@@ -9,5 +9,6 @@ export * from './feedback.tsx';
 export * from './form.tsx';
 export * from './format.ts';
 export * from './secret-reveal.tsx';
+export * from './schema-form/index.ts';
 export * from './tabs.tsx';
 export * from './timeline.tsx';

@@ -17,6 +17,7 @@ export function Shell({ user, children }: { user: SessionUser; children: ReactNo
     { href: '/audit', label: 'Audit log' },
     { href: '/senders', label: 'Senders' },
     ...(user.role !== 'viewer' ? [{ href: '/settings/config', label: 'Configuration' }] : []),
+    { href: '/chains', label: 'Chains' },
     ...(user.role === 'admin' ? [{ href: '/users', label: 'Users' }] : []),
   ];
   return (

@@ -2,6 +2,7 @@ import { createCallerFactory, createTRPCRouter } from './init.ts';
 import { auditRouter } from './routers/audit.ts';
 import { apiKeysRouter } from './routers/api-keys.ts';
 import { configRouter } from './routers/config.ts';
+import { chainsRouter } from './routers/chains.ts';
 import { dashboardRouter } from './routers/dashboard.ts';
 import { domainsRouter } from './routers/domains.ts';
 import { meRouter } from './routers/me.ts';
@@ -15,6 +16,7 @@ export const appRouter = createTRPCRouter({
   me: meRouter,
   dashboard: dashboardRouter,
   transactions: transactionsRouter,
+  chains: chainsRouter,
   users: usersRouter,
   domains: domainsRouter,
   queues: queuesRouter,
