@@ -39,6 +39,12 @@ const envSchema = z.object({
   KOUKAN_HOSTNAME: z.string().min(1).default(hostname()),
   /** From: of delivery status notifications. */
   KOUKAN_MAILER_DAEMON: z.string().email().optional(),
+  /**
+   * How long a transaction is retried before its delay DSN (RFC 3464 `Action: delayed`, once,
+   * to recipients whose NOTIFY has DELAY) when the sender's notification policy has no
+   * `delay_after`. Default 4 h.
+   */
+  KOUKAN_DSN_DELAY_AFTER_MS: ms(),
   /** The delivery engine: in-flight attempts per replica, and `false` to run the API only. */
   KOUKAN_ENGINE_CONCURRENCY: z.coerce.number().int().positive().default(64),
   KOUKAN_ENGINE: z.enum(['true', 'false']).default('true'),

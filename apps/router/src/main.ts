@@ -30,6 +30,9 @@ async function main(): Promise<void> {
   const dsn = {
     reportingMta: env.KOUKAN_HOSTNAME,
     ...(env.KOUKAN_MAILER_DAEMON && { mailerDaemon: env.KOUKAN_MAILER_DAEMON }),
+    ...(env.KOUKAN_DSN_DELAY_AFTER_MS !== undefined && {
+      delayAfterMs: env.KOUKAN_DSN_DELAY_AFTER_MS,
+    }),
   };
   const chainContext = {
     logger: logger.child({ module: 'chain' }),

@@ -1,4 +1,5 @@
 import { isValidEsmtpValue, mailboxProblem } from '@koukan/services/address';
+import { dsnParamProblem, isDsnKeyword } from '@koukan/services/dsn-params';
 import { AppError } from '@koukan/services/errors';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -36,10 +37,20 @@ const mailbox = (allowNull: boolean) =>
     m: address(allowNull),
     e: z
       .array(
-        z.object({
-          k: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/, 'an ESMTP keyword'),
-          p: z.string().max(1024).refine(isValidEsmtpValue, 'an ESMTP value').optional(),
-        }),
+        z
+          .object({
+            k: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/, 'an ESMTP keyword'),
+            p: z.string().max(1024).optional(),
+          })
+          .superRefine(({ k, p }, issue) => {
+            // DSN parameters carry xtext-decoded values (nodemailer encodes them again)
+            const problem = isDsnKeyword(k)
+              ? dsnParamProblem(allowNull ? 'mail' : 'rcpt', k, p)
+              : p !== undefined && !isValidEsmtpValue(p)
+                ? 'an ESMTP value'
+                : null;
+            if (problem) issue.addIssue({ code: 'custom', path: ['p'], message: problem });
+          }),
       )
       .max(16)
       .optional(),

@@ -8,7 +8,7 @@ import {
   updateTransaction,
 } from '@koukan/db';
 import type { Transaction } from '@koukan/db/schema';
-import { type DsnOptions, generateDsn } from '@koukan/services';
+import { type DsnOptions, generateDsn, recipientDsnOf, wantsDsn } from '@koukan/services';
 import { and, eq, or, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import {
@@ -173,7 +173,12 @@ async function followUp(
   };
   for (const [k, up] of waiting.entries()) {
     const action = actions[k]!;
-    if (action === 'none') continue;
+    // delivered within the fan-in: a success DSN when its recipient's NOTIFY asks for one
+    const success =
+      action === 'none' &&
+      config.notification.enabled &&
+      up.rcptTo.some((r) => wantsDsn(recipientDsnOf(r.e), 'SUCCESS'));
+    if (action === 'none' && !success) continue;
     try {
       await deps.db.transaction(async (db) => {
         const row = await getTransaction(db, up.id);
@@ -196,12 +201,19 @@ async function followUp(
                   cancelRequestedAt: now,
                 },
           );
-        } else if (action !== 'cancel' && row.status === 'failed' && deps.dsn) {
-          // failed for good while the client was told 250: a DSN now
+        } else if (
+          deps.dsn &&
+          ((action === 'notify_failure' && row.status === 'failed') ||
+            (action === 'retry_and_notify' && row.status === 'failed') ||
+            (success && row.status === 'delivered'))
+        ) {
+          // failed for good while the client was told 250, or delivered and the recipient
+          // asked NOTIFY=SUCCESS: a DSN now
           const seen = rows.get(up.id) ?? row;
           await generateDsn(db, {
             original: row,
             policy: notification,
+            kind: row.status === 'delivered' ? 'success' : 'failure',
             verdict: {
               ...(seen.mailResponse && { mailResponse: seen.mailResponse }),
               ...(seen.rcptResponse && { rcptResponse: seen.rcptResponse }),
