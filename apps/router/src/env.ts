@@ -40,6 +40,8 @@ const envSchema = z.object({
   /** From: of delivery status notifications. */
   KOUKAN_MAILER_DAEMON: z.string().email().optional(),
   /** The delivery engine: in-flight attempts per replica, and `false` to run the API only. */
+  /** SIGTERM: attempts under way get this long to finish (then aborted, leases released). */
+  KOUKAN_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(20_000),
   KOUKAN_ENGINE_CONCURRENCY: z.coerce.number().int().positive().default(64),
   KOUKAN_ENGINE: z.enum(['true', 'false']).default('true'),
   /**
