@@ -131,5 +131,5 @@ describe('a gateway killed mid-DATA', () => {
         ['failed', 'downstream_timeout', 0],
       ]);
     expect(sink.received).toEqual([]);
-  });
+  }, 900_000);
 });

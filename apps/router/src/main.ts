@@ -61,6 +61,10 @@ async function main(): Promise<void> {
           pool: handle.pool,
           logger: logger.child({ module: 'engine' }),
           concurrency: env.KOUKAN_ENGINE_CONCURRENCY,
+          ...(env.KOUKAN_ENGINE_LEASE_MS && { leaseMs: env.KOUKAN_ENGINE_LEASE_MS }),
+          ...(env.KOUKAN_ENGINE_ATTEMPT_TIMEOUT_MS && {
+            attemptTimeoutMs: env.KOUKAN_ENGINE_ATTEMPT_TIMEOUT_MS,
+          }),
           retention: retentionOptions(env),
           runner: createChainRunner({
             db: handle.db,
