@@ -29,10 +29,10 @@ describe('koukan start supervision', () => {
     await db?.destroy();
   });
 
-  const pids = (pattern: RegExp) =>
-    [...stack.output().matchAll(pattern)].map((m) => Number(m[1]));
+  const pids = (pattern: RegExp) => [...stack.output().matchAll(pattern)].map((m) => Number(m[1]));
   const gatewayPids = () => pids(/"pid":(\d+)[^\n]*"msg":"gateway started"/g);
-  const routerPids = () => pids(/"component":"router"[^\n]*"pid":(\d+)[^\n]*"msg":"router listening"/g);
+  const routerPids = () =>
+    pids(/"component":"router"[^\n]*"pid":(\d+)[^\n]*"msg":"router listening"/g);
 
   async function sendOne(subject: string) {
     const key = await stack.cli(['apikey', 'create', 'smtp-msa']);

@@ -68,7 +68,10 @@ export class Supervisor {
         return;
       }
       const max = this.options.maxBackoffMs ?? 30_000;
-      const delayMs = Math.min(max, this.options.backoffMs * 2 ** Math.max(0, slot.quickDeaths - 1));
+      const delayMs = Math.min(
+        max,
+        this.options.backoffMs * 2 ** Math.max(0, slot.quickDeaths - 1),
+      );
       this.options.logger.error({ ...why, restartInMs: delayMs }, 'a component died; restarting');
       slot.timer = setTimeout(() => {
         slot.timer = undefined;

@@ -223,8 +223,13 @@ async function deliver(
     etag = created.headers.etag;
     url = upstreamUrl(base, t.id, created.headers.location);
     const data = { id: t.id, url, base };
-    if (journal) await journal.record('upstream_created', data);
-    else tx.event('upstream_created', data);
+    if (journal) {
+      // unrecorded, the next attempt could not find it: it must not deliver on its own
+      await journal.record('upstream_created', data).catch((err: unknown) => {
+        void cancelUpstream(data.url, auth, connectTimeoutMs, ctx);
+        throw err;
+      });
+    } else tx.event('upstream_created', data);
     if (inline !== undefined) tx.event('upstream_body_sent', { id: t.id, inline: true });
     ctx.logger.debug({ upstream_id: t.id, url }, 'upstream transaction created');
   }
