@@ -77,6 +77,14 @@ function proxy(port: number, backends: number[]) {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'koukan-faults-'));
+// interrupted: the processes this harness started go with it
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const child of procs.values()) child.kill('SIGKILL');
+    sink?.kill('SIGKILL');
+    process.exit(1);
+  });
+}
 const sinkLog = join(dir, 'sink.log');
 writeFileSync(sinkLog, '');
 const db = await createTestDatabase({ migrate: false });
@@ -101,6 +109,10 @@ const routerEnv = (i: number): NodeJS.ProcessEnv => ({
   KOUKAN_ENGINE_LEASE_MS: '5000',
   KOUKAN_ENGINE_ATTEMPT_TIMEOUT_MS: '15000',
   KOUKAN_SHUTDOWN_GRACE_MS: '2000',
+  // what a gateway killed mid-DATA leaves (never acknowledged) is failed soon, not after 24 h
+  KOUKAN_BODY_TIMEOUT_MS: '20000',
+  KOUKAN_HEARTBEAT_TIMEOUT_MS: '20000',
+  KOUKAN_RETENTION_INTERVAL_MS: '2000',
 });
 let mxKey = '';
 const gatewayEnv = (i: number): NodeJS.ProcessEnv => ({
@@ -344,9 +356,16 @@ try {
       )
     ).rows[0]!.n;
   const drainStart = Date.now();
-  await until('every transaction to end', async () => (await open()) === 0, 600_000).catch(
-    (err: Error) => out(`(${err.message}: ${String(Date.now() - drainStart)} ms)`),
+  await until('every transaction to end', async () => (await open()) === 0, 300_000).catch(
+    async (err: Error) => {
+      const left = await pg.pool.query(
+        `select status, next_attempt_at is not null as due, count(*)::int as n from transactions
+          where status not in ('delivered','failed','cancelled') group by 1, 2`,
+      );
+      out(`(${err.message} after ${Date.now() - drainStart} ms: ${JSON.stringify(left.rows)})`);
+    },
   );
+  out(`drained in ${Date.now() - drainStart} ms`);
   const seen = new Map<string, number>();
   for (const id of readFileSync(sinkLog, 'utf8').split('\n').filter(Boolean))
     seen.set(id, (seen.get(id) ?? 0) + 1);
