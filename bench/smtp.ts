@@ -41,7 +41,6 @@ if (!havePostfix()) {
   );
 }
 
-
 interface Run {
   name: string;
   acceptedPerS: number;
