@@ -4,7 +4,7 @@ import { createTestDatabase, type TestDatabase } from '../testing/index.ts';
 let t: TestDatabase;
 beforeAll(async () => {
   t = await createTestDatabase();
-});
+}, 180_000);
 afterAll(() => t.destroy());
 
 async function keys(id: string) {
