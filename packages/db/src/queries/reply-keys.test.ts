@@ -5,7 +5,7 @@ let t: TestDatabase;
 beforeAll(async () => {
   t = await createTestDatabase();
 }, 180_000);
-afterAll(() => t.destroy());
+afterAll(() => t?.destroy());
 
 async function keys(id: string) {
   const { rows } = await t.pool.query<{ reply_code: number | null; reply_pattern: string | null }>(
