@@ -4,8 +4,8 @@ import { createTestDatabase, type TestDatabase } from '../testing/index.ts';
 let t: TestDatabase;
 beforeAll(async () => {
   t = await createTestDatabase();
-});
-afterAll(() => t.destroy());
+}, 180_000);
+afterAll(() => t?.destroy());
 
 async function keys(id: string) {
   const { rows } = await t.pool.query<{ reply_code: number | null; reply_pattern: string | null }>(
