@@ -1,8 +1,8 @@
 import { createCallerFactory, createTRPCRouter } from './init.ts';
-import { auditRouter } from './routers/audit.ts';
 import { apiKeysRouter } from './routers/api-keys.ts';
-import { configRouter } from './routers/config.ts';
+import { auditRouter } from './routers/audit.ts';
 import { chainsRouter } from './routers/chains.ts';
+import { configRouter } from './routers/config.ts';
 import { dashboardRouter } from './routers/dashboard.ts';
 import { domainsRouter } from './routers/domains.ts';
 import { meRouter } from './routers/me.ts';
