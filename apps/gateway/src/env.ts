@@ -133,7 +133,8 @@ const envSchema = z.object({
   /**
    * This replica's own base URL for the outbound API, given in `Location` so that the router
    * reaches the replica that holds a transaction even through a load balancer (e.g.
-   * `http://$(POD_IP):8001`); `auto` = http://<API host>:<bound port>. Unset: relative Location
+   * `http://10.1.2.3:8001`); `auto` = http://<API host>:<bound port>, the API host being the
+   * first non-internal IPv4 address (the pod's IP) when it is a wildcard. Unset: relative Location
    * (one replica, or a balancer with affinity).
    */
   KOUKAN_GATEWAY_ADVERTISE_URL: z

@@ -1,3 +1,4 @@
+import { networkInterfaces } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { GatewayEnv } from './env.ts';
@@ -9,6 +10,14 @@ import { RouterClient } from './router-client.ts';
 import { listenersFromEnv } from './smtp/config.ts';
 import { SmtpListener } from './smtp/listener.ts';
 import { loadTls } from './smtp/tls.ts';
+
+/** The first non-internal IPv4 address (a pod's IP), else loopback. */
+function ownAddress(): string {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
 
 export interface RunningGateway {
   http: FastifyInstance;
@@ -78,7 +87,7 @@ export async function startGateway(env: GatewayEnv, logger: Logger): Promise<Run
   const advertise = env.KOUKAN_GATEWAY_ADVERTISE_URL;
   if (advertise === 'auto') {
     const host = env.KOUKAN_GATEWAY_API_HOST;
-    const name = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+    const name = host === '0.0.0.0' || host === '::' ? ownAddress() : host;
     advertised = `http://${name.includes(':') ? `[${name}]` : name}:${httpPort}`;
   } else advertised = advertise;
   ready = true;
