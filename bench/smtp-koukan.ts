@@ -106,7 +106,7 @@ export async function startKoukan(env: NodeJS.ProcessEnv, ports: KoukanPorts) {
     const r = await fetch(`http://127.0.0.1:${ports.router}/readyz`).catch(() => null);
     const gw = await fetch(`http://127.0.0.1:${ports.gateway}/readyz`).catch(() => null);
     return Boolean(r?.ok && gw?.ok);
-  }, 120_000);
+  }, 600_000);
   return {
     child,
     stop: async () => {
