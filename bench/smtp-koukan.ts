@@ -106,7 +106,10 @@ export async function startKoukan(env: NodeJS.ProcessEnv, ports: KoukanPorts) {
     const r = await fetch(`http://127.0.0.1:${ports.router}/readyz`).catch(() => null);
     const gw = await fetch(`http://127.0.0.1:${ports.gateway}/readyz`).catch(() => null);
     return Boolean(r?.ok && gw?.ok);
-  }, 120_000);
+  }, 600_000).catch((err: unknown) => {
+    child.kill('SIGTERM'); // it stops its components
+    throw err;
+  });
   return {
     child,
     stop: async () => {
