@@ -31,9 +31,14 @@ export async function inviteUser(
   await form.getByLabel('Name').fill(user.name);
   await form.getByLabel('Role').selectOption(user.role);
   await form.getByRole('button', { name: 'Create user' }).click();
-  const password = page.getByRole('textbox', { name: 'Temporary password' });
+  const dialog = page.getByRole('dialog', { name: 'Temporary password' });
+  const password = dialog.getByRole('textbox', { name: 'Temporary password' });
   await expect(password).not.toHaveValue('');
-  return password.inputValue();
+  const value = await password.inputValue();
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(page.getByRole('row', { name: new RegExp(escapeRegExp(user.email)) })).toBeVisible();
+  return value;
 }
 
 /** A page of its own (own cookies) signed in as `email`. */

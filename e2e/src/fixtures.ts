@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { test as base, expect, type Page } from '@playwright/test';
 import nodemailer from 'nodemailer';
 import { type StackInfo, stackInfo } from './stack/info.ts';
@@ -151,10 +152,35 @@ export async function signIn(page: Page, email: string, password: string): Promi
   await expect(page).not.toHaveURL(/\/sign-in/);
 }
 
-export const test = base.extend<{ stack: StackInfo; harness: Harness; api: Api }>({
+export const test = base.extend<
+  { stack: StackInfo; harness: Harness; api: Api; adminPage: Page },
+  { adminState: string }
+>({
   // biome-ignore lint/correctness/noEmptyPattern: Playwright reads fixtures from a destructuring
   stack: async ({}, use) => use(stackInfo()),
   baseURL: async ({ stack }, use) => use(stack.console),
   harness: async ({ stack }, use) => use(harness(stack.harness)),
   api: async ({ stack }, use) => use(api(stack)),
+  /** The admin's session, signed in once per worker through the sign-in page. */
+  adminState: [
+    async ({ browser }, use, workerInfo) => {
+      const stack = stackInfo();
+      const context = await browser.newContext({ baseURL: stack.console });
+      await signIn(await context.newPage(), stack.admin.email, stack.admin.password);
+      const path = join(
+        workerInfo.project.outputDir,
+        `.admin-state-${workerInfo.workerIndex}.json`,
+      );
+      await context.storageState({ path });
+      await context.close();
+      await use(path);
+    },
+    { scope: 'worker' },
+  ],
+  /** A page signed in as the admin (the worker's session). */
+  adminPage: async ({ browser, adminState, stack }, use) => {
+    const context = await browser.newContext({ baseURL: stack.console, storageState: adminState });
+    await use(await context.newPage());
+    await context.close();
+  },
 });

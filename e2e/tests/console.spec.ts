@@ -34,7 +34,7 @@ test.describe('console', () => {
   });
 
   test('a viewer sees no edit controls, and the API refuses the viewer too', async ({
-    page,
+    adminPage: page,
     browser,
     stack,
     api,
@@ -51,7 +51,6 @@ test.describe('console', () => {
       })
       .toBe(451);
 
-    await signIn(page, stack.admin.email, stack.admin.password);
     const email = `${uid('viewer')}@e2e.localhost`;
     const password = await inviteUser(page, { email, name: 'E2E Viewer', role: 'viewer' });
     // the admin's view of the deferred message has its actions

@@ -1,5 +1,5 @@
 import { screenshot, seriousViolations } from '../src/a11y.ts';
-import { expect, signIn, test, uid } from '../src/fixtures.ts';
+import { expect, test, uid } from '../src/fixtures.ts';
 
 /**
  * Flow 4: every main page, signed in as the admin (who sees them all), in both themes: a
@@ -31,9 +31,8 @@ test.describe('main pages: screenshots and accessibility', () => {
 
   for (const p of pages) {
     for (const theme of ['light', 'dark'] as const) {
-      test(`${p.name} (${theme})`, async ({ page, stack }, testInfo) => {
+      test(`${p.name} (${theme})`, async ({ adminPage: page }, testInfo) => {
         await page.emulateMedia({ colorScheme: theme });
-        await signIn(page, stack.admin.email, stack.admin.password);
         await page.goto(typeof p.path === 'string' ? p.path : p.path());
         await expect(page.getByRole('heading', { level: 1, name: p.heading })).toBeVisible();
         // wait for the data: no loading placeholder left
