@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     statementTimeoutMs: env.KOUKAN_DB_STATEMENT_TIMEOUT_MS,
     idleInTransactionTimeoutMs: env.KOUKAN_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
     applicationName: 'koukan-router',
+    logger: logger.child({ module: 'db' }),
   });
   await migrate(handle.pool);
   const dsn = {

@@ -57,8 +57,7 @@ describe('exploder fan-in matrix', () => {
       // RCPT: answered at once by the envelope phase, one upstream per recipient
       expect(down.rcpt_response).toEqual(rcpt.map(() => ({ code: 250, message: '2.1.5 ok' })));
 
-      const done = await expect.poll(() => finished(t, down.id), { timeout: 15_000 }).toBeTruthy();
-      void done;
+      await expect.poll(() => finished(t, down.id), { timeout: 15_000 }).toBeTruthy();
       const row = (await finished(t, down.id))!;
       const refused = refusal[phase][kind];
       const upgraded = msa && kind === 'temp';
@@ -69,8 +68,6 @@ describe('exploder fan-in matrix', () => {
 
       const ups = await upstreamsOf(t, down.id);
       expect(ups.map((u) => u.rcptTo[0]!.m)).toEqual(rcpt);
-      const failed = await expect.poll(async () => (await upstreamsOf(t, down.id)).at(-1));
-      void failed;
       const last = ups.at(-1)!;
       if (shape === 'mixed') expect(ups[0]!.status).toBe('delivered');
       if (kind === 'temp' && (msa || shape === 'mixed')) {

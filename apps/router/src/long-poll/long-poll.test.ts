@@ -1,5 +1,6 @@
-import { createDb, type DbHandle } from '@koukan/db';
+import { createDb, type DbHandle, TransactionWatcher } from '@koukan/db';
 import type { TestDatabase } from '@koukan/db/testing';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, makeSender, type Router, startRouter, testDatabase } from '../testing/harness.ts';
 
@@ -8,14 +9,30 @@ let second: DbHandle;
 let a: Router;
 let b: Router;
 let polling: Router;
+const watchers = new Map<Router, TransactionWatcher>();
+
+/** A replica on B's pool with its own watcher, kept to see when a long-poll has registered. */
+async function replica(watch: { pollIntervalMs: number; listen: boolean }): Promise<Router> {
+  const watcher = new TransactionWatcher({
+    pool: second.pool,
+    logger: pino({ level: 'silent' }),
+    ...watch,
+  });
+  await watcher.start();
+  const r = await startRouter({ ...t, db: second.db, pool: second.pool }, { watcher });
+  watchers.set(r, watcher);
+  return r;
+}
+
 beforeAll(async () => {
   t = await testDatabase();
   // Instance B has its own pool, as another replica would.
   second = createDb({ url: t.url, poolSize: 4 });
   a = await startRouter(t);
-  b = await startRouter({ ...t, db: second.db, pool: second.pool });
+  // B polls only once a minute: within the test only a NOTIFY hint can wake it.
+  b = await replica({ pollIntervalMs: 60_000, listen: true });
   // A replica that gets no NOTIFY hints at all (as on the embedded database): polling only.
-  polling = await startRouter({ ...t, db: second.db, pool: second.pool }, { listen: false });
+  polling = await replica({ pollIntervalMs: 500, listen: false });
 });
 afterAll(async () => {
   await Promise.all([a?.close(), b?.close(), polling?.close()]);
@@ -36,11 +53,11 @@ async function setup() {
 async function wakeAcross(waiter: Router) {
   const { s, apiA, id, etag } = await setup();
   const apiB = client(waiter.url, s.key);
-  const started = performance.now();
   const poll = apiB('GET', `/v1/transactions/${id}`, {
     headers: { 'if-none-match': etag, 'request-timeout': '20' },
   });
-  await new Promise((r) => setTimeout(r, 300));
+  // The long-poll is held once B's watcher has registered it.
+  await expect.poll(() => watchers.get(waiter)!.waiting).toBe(1);
   let answeredAt = 0;
   const answered = poll.then((r) => {
     answeredAt = performance.now();
@@ -51,7 +68,7 @@ async function wakeAcross(waiter: Router) {
     json: { heartbeat: true },
     headers: { 'if-match': etag },
   });
-  // The change is committed when A answers; B's long-poll must answer within a second of it.
+  // The change is committed when A answers; the wake-up delay is printed, not asserted.
   const committedAt = performance.now();
   expect(patched.status).toBe(200);
   const res = await answered;
@@ -62,13 +79,13 @@ async function wakeAcross(waiter: Router) {
   expect(res.status).toBe(200);
   expect(res.headers.get('etag')).toBe(patched.headers.get('etag'));
   expect(res.json.heartbeat_at).not.toBeNull();
-  expect(performance.now() - started).toBeGreaterThan(250);
-  expect(wake).toBeLessThan(1000);
+  // No wall-clock bound: B polls once a minute and the long-poll lasts 20 s, so a 200 at all
+  // proves the NOTIFY path woke it; the polling replica polls every 500 ms.
   return wake;
 }
 
 describe('long-poll across two router instances on one database', () => {
-  it('a change made through A wakes a long-poll held on B within a second', async () => {
+  it('a change made through A wakes a long-poll held on B by NOTIFY (polling off)', async () => {
     await wakeAcross(b);
   });
 

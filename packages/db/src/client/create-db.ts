@@ -1,5 +1,6 @@
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
+import pino, { type Logger } from 'pino';
 import * as schema from '../schema/index.ts';
 
 export type Schema = typeof schema;
@@ -20,6 +21,8 @@ export interface DbOptions {
    * the server's setting. The embedded server enforces its own (5 s) whatever is asked.
    */
   idleInTransactionTimeoutMs?: number;
+  /** Where a lost idle connection is reported; default a pino logger named `koukan-db`. */
+  logger?: Logger;
 }
 
 export interface DbHandle {
@@ -28,8 +31,16 @@ export interface DbHandle {
   close(): Promise<void>;
 }
 
-// bigint (int8) columns are declared `mode: 'number'`; make the raw driver agree for counts.
-pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+/**
+ * bigint (int8) columns are declared `mode: 'number'`; this pool's raw driver agrees for counts.
+ * Set per pool, not process-wide, so another pg user in the same process is not changed.
+ */
+const types: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === pg.types.builtins.INT8 && format !== 'binary'
+      ? (v: string) => Number(v)
+      : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+};
 
 export function createDb(options: DbOptions): DbHandle {
   const pool = new pg.Pool({
@@ -38,12 +49,16 @@ export function createDb(options: DbOptions): DbHandle {
     statement_timeout: options.statementTimeoutMs ?? 30_000,
     application_name: options.applicationName ?? 'koukan',
     connectionTimeoutMillis: 10_000,
+    types,
     ...(options.idleInTransactionTimeoutMs && {
       idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs,
     }),
   });
-  // An idle client that loses its connection must not crash the process.
-  pool.on('error', () => {});
+  // An idle client that loses its connection must not crash the process; the pool replaces it.
+  const logger = options.logger ?? pino({ name: 'koukan-db' });
+  pool.on('error', (err) => {
+    logger.warn({ err, application: options.applicationName }, 'idle database connection lost');
+  });
   const db = drizzle({ client: pool, schema });
   return {
     db,

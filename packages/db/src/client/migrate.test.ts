@@ -1,6 +1,7 @@
+import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../testing/index.ts';
-import { isMigrated, migrate } from './migrate.ts';
+import { isMigrated, migrate, migrationsFolder } from './migrate.ts';
 
 async function schemaSnapshot(t: TestDatabase) {
   const tables = await t.pool.query<{ table_name: string }>(
@@ -98,4 +99,23 @@ describe('migrations', () => {
       await checkMigrations(t);
     },
   );
+
+  it('refuses to start when an applied migration was edited afterwards', async () => {
+    const t = await createTestDatabase();
+    dbs.push(t);
+    // As if the file of the second migration changed after it ran: its recorded hash differs.
+    const { rows } = await t.pool.query<{ created_at: number }>(
+      'select created_at from drizzle.__drizzle_migrations order by created_at limit 1 offset 1',
+    );
+    await t.pool.query(
+      `update drizzle.__drizzle_migrations set hash = 'edited-' || hash where created_at = $1`,
+      [rows[0]!.created_at],
+    );
+    await expect(migrate(t.pool)).rejects.toThrow(/must never be edited/);
+    // Nothing ran twice: the recorded migrations are unchanged.
+    const after = await t.pool.query<{ n: number }>(
+      'select count(*)::int as n from drizzle.__drizzle_migrations',
+    );
+    expect(after.rows[0]!.n).toBe(readMigrationFiles({ migrationsFolder }).length);
+  });
 });

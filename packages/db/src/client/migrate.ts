@@ -26,10 +26,11 @@ export async function migrate(pool: pg.Pool): Promise<void> {
     await client.query(
       'create table if not exists drizzle.__drizzle_migrations (id serial primary key, hash text not null, created_at bigint)',
     );
-    const { rows } = await client.query<{ hash: string }>(
-      'select hash from drizzle.__drizzle_migrations',
+    const { rows } = await client.query<{ hash: string; created_at: string | number }>(
+      'select hash, created_at from drizzle.__drizzle_migrations',
     );
     const applied = new Set(rows.map((r) => r.hash));
+    refuseEditedMigrations(migrations, rows);
     for (const m of migrations) {
       if (applied.has(m.hash)) continue;
       for (const statement of m.sql) {
@@ -46,6 +47,26 @@ export async function migrate(pool: pg.Pool): Promise<void> {
     throw err;
   } finally {
     client.release();
+  }
+}
+
+/**
+ * An applied migration is recorded with its file's hash and journal time. A file whose time
+ * was applied under another hash has been edited after it ran: running it again (or skipping
+ * it) would leave the schema different from the code's, so refuse to start, loudly.
+ */
+function refuseEditedMigrations(
+  migrations: ReturnType<typeof readMigrationFiles>,
+  rows: { hash: string; created_at: string | number }[],
+): void {
+  const hashes = new Set(migrations.map((m) => m.hash));
+  for (const m of migrations) {
+    const row = rows.find((r) => Number(r.created_at) === m.folderMillis);
+    if (row && row.hash !== m.hash && !hashes.has(row.hash)) {
+      throw new Error(
+        `migration with journal time ${m.folderMillis} was applied with hash ${row.hash.slice(0, 12)}… but its file now hashes to ${m.hash.slice(0, 12)}…: an applied migration must never be edited; add a new migration instead`,
+      );
+    }
   }
 }
 

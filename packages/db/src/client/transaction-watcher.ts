@@ -192,6 +192,11 @@ export class TransactionWatcher {
     this.wake(id, null);
   }
 
+  /** The newest version a hint announced for `id` in the last few seconds, if any. */
+  heardVersion(id: string): number | undefined {
+    return this.recent.get(id) ?? this.older.get(id);
+  }
+
   get waiting(): number {
     let n = 0;
     for (const s of this.waiters.values()) n += s.size;
