@@ -3,8 +3,11 @@ import { join } from 'node:path';
 import type { StackInfo } from './info.ts';
 import { artifactsDir } from './process.ts';
 
-/** Where `npm run stack` describes the stack it keeps running (E2E_STACK=running reads it). */
-export const runningStackFile = join(artifactsDir, 'stack.json');
+/**
+ * Where `npm run stack` describes the stack it keeps running (E2E_STACK=running reads it);
+ * E2E_STACK_FILE to use another.
+ */
+export const runningStackFile = process.env.E2E_STACK_FILE ?? join(artifactsDir, 'stack.json');
 
 export function runningStack(): { info: StackInfo; stop(): Promise<void> } {
   if (!existsSync(runningStackFile)) {
