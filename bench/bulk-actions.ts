@@ -31,8 +31,8 @@ try {
   };
   let t0 = performance.now();
   // The group: waiting for full.example, answered "mailbox full" with varying numbers (in
-  // steps of 20,000 rows, each under the pool's statement timeout).
-  for (let from = 0; from < group; from += 20_000) {
+  // steps of 10,000 rows, each under the pool's statement timeout on a loaded machine).
+  for (let from = 0; from < group; from += 10_000) {
     await db.pool.query(
       `insert into transactions (sender_id, status, mail_from, rcpt_to, rcpt_addresses,
          rcpt_response, attempt_count, next_attempt_at, created_at)
@@ -41,13 +41,13 @@ try {
          jsonb_build_array(jsonb_build_object('code', 452, 'message', '4.2.2 mailbox full (' || n || ' bytes)')),
          1, now() + interval '10 minutes', now() - make_interval(secs => n % 86400)
        from generate_series($2::int + 1, $3::int) n`,
-      [sender.id, from, Math.min(group, from + 20_000)],
+      [sender.id, from, Math.min(group, from + 10_000)],
     );
   }
   // Everything else: other domains, mostly delivered, some waiting or failed (in steps of
-  // 100,000 rows, each under the pool's statement timeout).
+  // 25,000 rows, each under the pool's statement timeout on a loaded machine).
   const rest = Math.max(0, total - group);
-  for (let from = 0; from < rest; from += 50_000) {
+  for (let from = 0; from < rest; from += 25_000) {
     await db.pool.query(
       `insert into transactions (sender_id, status, mail_from, rcpt_to, rcpt_addresses,
        data_response, attempt_count, next_attempt_at, finished_at, final_attempt_reason, created_at)
@@ -63,9 +63,9 @@ try {
      from generate_series($2::int + 1, $3::int) n,
        lateral (select case when n % 20 = 0 then 'queued' when n % 33 = 0 then 'failed'
                             else 'delivered' end as status) s`,
-      [sender.id, from, Math.min(rest, from + 50_000)],
+      [sender.id, from, Math.min(rest, from + 25_000)],
     );
-    out(`  ${group + Math.min(rest, from + 50_000)} rows, ${ms(t0)}`);
+    out(`  ${group + Math.min(rest, from + 25_000)} rows, ${ms(t0)}`);
   }
   await db.pool.query('analyze transactions');
   out(`generated ${total} transactions (${group} in the group) in ${ms(t0)}`);

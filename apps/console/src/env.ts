@@ -14,6 +14,10 @@ const envSchema = z.object({
   /** Signs session cookies; `npm start` generates one into the data folder when unset. */
   BETTER_AUTH_SECRET: z.string().min(32, 'BETTER_AUTH_SECRET: at least 32 characters').optional(),
   KOUKAN_DATA_DIR: z.string().default('./.koukan/data'),
+  /** The secret store's key (base64 or hex), or a file holding it (`npm start` passes its
+   * file): adding or rotating a domain stores its DKIM private keys as encrypted secrets. */
+  KOUKAN_SECRETS_KEY: z.string().optional(),
+  KOUKAN_SECRETS_KEY_FILE: z.string().optional(),
   KOUKAN_ADMIN_EMAIL: z.string().email().optional(),
   KOUKAN_ADMIN_PASSWORD: z
     .string()

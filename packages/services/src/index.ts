@@ -31,6 +31,7 @@ export * from './queue/list-messages.ts';
 export * from './queue/schemas.ts';
 export * from './sandbox/delete.ts';
 export * from './sandbox/list.ts';
+export * from './sandbox/message.ts';
 export * from './secrets/index.ts';
 export * from './senders/create.ts';
 export * from './senders/list.ts';

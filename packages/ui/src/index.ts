@@ -4,6 +4,7 @@ export * from './chart.tsx';
 export * from './cn.ts';
 export * from './data-table.tsx';
 export * from './dialog.tsx';
+export * from './diff.tsx';
 export * from './feedback.tsx';
 export * from './form.tsx';
 export * from './format.ts';

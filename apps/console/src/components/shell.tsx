@@ -11,6 +11,10 @@ export function Shell({ user, children }: { user: SessionUser; children: ReactNo
   const links = [
     { href: '/', label: 'Dashboard' },
     { href: '/transactions', label: 'Transactions' },
+    { href: '/domains', label: 'Domains' },
+    { href: '/queues', label: 'Queues' },
+    { href: '/sandbox', label: 'Sandbox' },
+    { href: '/audit', label: 'Audit log' },
     ...(user.role === 'admin' ? [{ href: '/users', label: 'Users' }] : []),
   ];
   return (

@@ -1,5 +1,6 @@
 import 'server-only';
 import { createDb, type DbHandle, TransactionWatcher } from '@koukan/db';
+import { loadSecretKey, type SecretKey } from '@koukan/services';
 import type { Logger } from 'pino';
 import { type ConsoleEnv, consoleUrl, env, trustedOrigins } from '../env.ts';
 import { type Auth, createAuth } from './auth/auth.ts';
@@ -12,6 +13,8 @@ export interface Runtime {
   db: DbHandle;
   auth: Auth;
   watcher: TransactionWatcher;
+  /** The secret store's key (KOUKAN_SECRETS_KEY or its file), when there is one. */
+  secretKey: SecretKey | undefined;
 }
 
 const holder = globalThis as { koukanConsole?: Runtime };
@@ -47,6 +50,7 @@ export function runtime(): Runtime {
     applicationName: 'koukan-console-listen',
   });
   void watcher.start();
-  holder.koukanConsole = { env: e, logger, db, auth, watcher };
+  const secretKey = loadSecretKey({ value: e.KOUKAN_SECRETS_KEY, file: e.KOUKAN_SECRETS_KEY_FILE });
+  holder.koukanConsole = { env: e, logger, db, auth, watcher, secretKey };
   return holder.koukanConsole;
 }

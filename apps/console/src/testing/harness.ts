@@ -3,7 +3,7 @@ import { createTestDatabase, type TestDatabase, uniqueName } from '@koukan/db/te
 import pino from 'pino';
 import { type Auth, createAuth } from '../server/auth/auth.ts';
 import { createUserWithPassword } from '../server/auth/users.ts';
-import { createInnerContext, type SessionUser } from '../server/trpc/context.ts';
+import { createInnerContext, type InnerContext, type SessionUser } from '../server/trpc/context.ts';
 import { createCaller } from '../server/trpc/root.ts';
 
 export const BASE_URL = 'http://127.0.0.1:3999';
@@ -31,8 +31,13 @@ export function testAuth(database: TestDatabase, sessionTtlSeconds = 3600): Auth
   });
 }
 
-/** A database of its own, better-auth on it, and one user of each role. */
-export async function createHarness(): Promise<Harness> {
+/**
+ * A database of its own, better-auth on it, and one user of each role. `context` adds to every
+ * caller's context (the secrets key, a DNS resolver).
+ */
+export async function createHarness(
+  context: Pick<InnerContext, 'secretKey' | 'dns'> = {},
+): Promise<Harness> {
   const database = await createTestDatabase();
   const auth = testAuth(database);
   const users = {} as Harness['users'];
@@ -50,7 +55,14 @@ export async function createHarness(): Promise<Harness> {
     users,
     caller: (user, signal) =>
       createCaller(
-        createInnerContext({ db: database.db, logger: silent, auth, user, pollIntervalMs: 50 }),
+        createInnerContext({
+          db: database.db,
+          logger: silent,
+          auth,
+          user,
+          pollIntervalMs: 50,
+          ...context,
+        }),
         signal ? { signal } : undefined,
       ),
     close: () => database.destroy(),

@@ -45,8 +45,10 @@ export async function importDomain(
   tx: DbOrTx,
   input: DomainConfig,
   actor: string,
-): Promise<{ changed: boolean; missingSecrets: string[] }> {
+): Promise<{ changed: boolean; missingSecrets: string[]; conflicts: KeyConflict[] }> {
   const existing = await getDomainByName(tx, input.name);
+  const conflicts = keyConflicts(existing, input);
+  if (conflicts.length > 0) return { changed: false, missingSecrets: [], conflicts };
   const before = existing && canonicalJson(domainToConfig(existing));
   const domain = existing
     ? canonicalJson(existing.settings) === canonicalJson(input.settings)
@@ -91,5 +93,44 @@ export async function importDomain(
   const missingSecrets: string[] = [];
   for (const k of input.keys)
     if (!(await getSecretRow(tx, k.secret))) missingSecrets.push(k.secret);
-  return { changed, missingSecrets };
+  return { changed, missingSecrets, conflicts: [] };
+}
+
+/** A key of the file whose selector the database holds with another key. */
+export interface KeyConflict {
+  /** index in the file's `keys` */
+  index: number;
+  field: 'algorithm' | 'public_key' | 'secret';
+  message: string;
+}
+
+/**
+ * A selector names one key for good: mail it signed is verified against its published public
+ * key. A file that gives an existing selector another key (or secret) is refused, never
+ * applied in silence: rotate to a new selector instead.
+ */
+export function keyConflicts(
+  existing: DomainWithKeys | undefined,
+  input: DomainConfig,
+): KeyConflict[] {
+  const out: KeyConflict[] = [];
+  input.keys.forEach((k, index) => {
+    const have = existing?.keys.find((e) => e.selector === k.selector);
+    if (!have) return;
+    const differs = (
+      [
+        ['algorithm', have.algorithm, k.algorithm],
+        ['public_key', have.publicKey, k.public_key],
+        ['secret', have.secretName, k.secret],
+      ] as const
+    ).find(([, a, b]) => a !== b);
+    if (differs) {
+      out.push({
+        index,
+        field: differs[0],
+        message: `selector "${k.selector}" of ${input.name} already holds another key (its ${differs[0]} differs): rotate to a new selector instead`,
+      });
+    }
+  });
+  return out;
 }

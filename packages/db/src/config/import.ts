@@ -72,11 +72,16 @@ export async function importConfig(
         details: { name: sender.name, version: sender.version },
       });
     }
-    for (const input of config.domain) {
-      const { changed, missingSecrets } = await importDomain(tx, input, options.actor);
+    for (const [i, input] of config.domain.entries()) {
+      const { changed, missingSecrets, conflicts } = await importDomain(tx, input, options.actor);
+      for (const c of conflicts) {
+        issues.push({ path: `domain[${i}].keys[${c.index}].${c.field}`, message: c.message });
+      }
       if (changed) result.changedDomains.push(input.name);
       result.missingSecrets.push(...missingSecrets);
     }
+    // a conflicting key rolls the whole import back
+    if (issues.length > 0) throw new ConfigError(issues);
     return result;
   });
 }

@@ -51,6 +51,19 @@ export function validateConfig(
     'domain',
     issues,
   );
+  config.domain.forEach((d, i) => {
+    const seen = new Set<string>();
+    d.keys.forEach((k, j) => {
+      const s = k.selector.toLowerCase();
+      if (seen.has(s)) {
+        issues.push({
+          path: `domain[${i}].keys[${j}].selector`,
+          message: `duplicate selector "${k.selector}"`,
+        });
+      }
+      seen.add(s);
+    });
+  });
   config.endpoint.forEach((endpoint, i) => {
     const verdict = options.validateChain?.(endpoint.chain);
     if (verdict && !verdict.ok) {

@@ -92,4 +92,42 @@ describe('configuration export and secrets', () => {
       },
     ]);
   });
+  it('refuses a file that repeats a selector, or gives an existing selector another key', async () => {
+    const { domain } = await exportConfigObject(a.db);
+    const key = domain[0]!.keys[0]!;
+    const twice = {
+      sender: [],
+      endpoint: [],
+      domain: [{ ...domain[0]!, keys: [key, { ...key }] }],
+    };
+    await expect(importConfig(b.db, twice, { actor: 'test' })).rejects.toMatchObject({
+      issues: [{ path: 'domain[0].keys[1].selector', message: 'duplicate selector "k2026a"' }],
+    });
+    const other = {
+      sender: [],
+      endpoint: [],
+      domain: [
+        {
+          ...domain[0]!,
+          settings: { dmarc: { policy: 'none' as const, rua: [] } },
+          keys: [{ ...key, public_key: 'MCowBQYDK2VwAyEAother' }],
+        },
+      ],
+    };
+    await expect(importConfig(b.db, other, { actor: 'test' })).rejects.toMatchObject({
+      issues: [
+        {
+          path: 'domain[0].keys[0].public_key',
+          message: expect.stringContaining('rotate to a new selector'),
+        },
+      ],
+    });
+    // rolled back: the settings of the refused file were not applied either
+    const { rows } = await b.pool.query(
+      `select d.settings, k.public_key from domains d join domain_keys k on k.domain_id = d.id`,
+    );
+    expect(rows).toEqual([
+      { settings: { dmarc: { policy: 'reject', rua: [] } }, public_key: key.public_key },
+    ]);
+  });
 });

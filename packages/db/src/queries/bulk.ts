@@ -69,41 +69,51 @@ export interface BulkBatchInput {
 }
 
 /**
- * One batch of a bulk action, in one statement: the next `limit` eligible transactions by id
- * are locked (`FOR UPDATE`, which re-checks a row that changed meanwhile against the
- * conditions: one the engine claimed is no longer eligible and is left out), changed (version
- * bumped) and get their timeline event. The UPDATE is driven by the locked ids only, so its
- * plan does not depend on statistics of the statuses the action just changed. Returns how
- * many changed and the last id considered (null: nothing left).
+ * One batch of a bulk action: the next `limit` eligible transactions by id are read (not
+ * locked), then one statement changes them (version bumped) and writes their timeline events.
+ * The UPDATE is given their ids as one array value, so the planner knows how many rows it
+ * touches whatever the statistics of the statuses the action just changed say (a subquery's
+ * ids once led it to scan the held queue once per id), and it re-checks the action's `from`
+ * statuses: a row that changed meanwhile (one the engine claimed) is waited for, re-checked on
+ * its new version by PostgreSQL, and left out when no longer eligible. Not locking first saves
+ * a second write of every row (`FOR UPDATE` writes the row's lock, the update writes it
+ * again). Returns how many changed and the last id considered (null: nothing left).
  */
 export async function applyBulkBatch(
   db: DbOrTx,
   input: BulkBatchInput,
 ): Promise<{ applied: number; lastId: string | null }> {
-  const from = input.from;
+  const from = arrayParam(input.from, 'text');
   const now = sql`${input.now.toISOString()}::timestamptz`;
   const after = input.afterId ? sql`and t.id > ${input.afterId}::uuid` : sql``;
-  const result = await db.execute<{ applied: number; last_id: string | null }>(sql`
+  const picked = await db.execute<{ id: string; status: string }>(sql`
+    select t.id, t.status from transactions t
+    where ${queueCondition(input.filter)} and t.status = any(${from}) ${after}
+    order by t.id
+    limit ${input.limit}`);
+  if (picked.rows.length === 0) return { applied: 0, lastId: null };
+  const ids = arrayParam(
+    picked.rows.map((r) => r.id),
+    'uuid',
+  );
+  const statuses = arrayParam(
+    picked.rows.map((r) => r.status),
+    'text',
+  );
+  const result = await db.execute<{ applied: number }>(sql`
     with target as (
-      select t.id, t.status from transactions t
-      where ${queueCondition(input.filter)} and t.status = any(${arrayParam(from, 'text')}) ${after}
-      order by t.id
-      limit ${input.limit}
-      for update of t
+      select * from unnest(${ids}, ${statuses}) as x(id, status)
     ), u as (
       update transactions t set ${transitionSet(input.action, now)},
         version = t.version + 1, updated_at = now()
-      from target
-      where t.id = target.id
-      returning t.id, target.status as from_status, t.status as to_status
+      where t.id = any(${ids}) and t.status = any(${from})
+      returning t.id, t.status as to_status
     ), e as (
       insert into events (transaction_id, type, data)
       select u.id, ${input.event}, jsonb_build_object('actor', ${input.actor}::text,
-        'from', u.from_status, 'to', u.to_status, 'bulk_id', ${input.bulkId}::text)
-      from u
+        'from', target.status, 'to', u.to_status, 'bulk_id', ${input.bulkId}::text)
+      from u join target on target.id = u.id
     )
-    select (select count(*) from u)::int as applied,
-      (select id::text from target order by id desc limit 1) as last_id`);
-  const row = result.rows[0];
-  return { applied: row?.applied ?? 0, lastId: row?.last_id ?? null };
+    select count(*)::int as applied from u`);
+  return { applied: result.rows[0]?.applied ?? 0, lastId: picked.rows.at(-1)!.id };
 }

@@ -64,7 +64,7 @@ describe('configuration YAML', () => {
       ['out', 'update', { from: 1, to: 2 }, ['added', 'changed']],
       ['brand-new', 'create', undefined, ['added']],
     ]);
-    expect(preview.not_in_file).toEqual({ senders: ['legacy'], chains: ['old'] });
+    expect(preview.not_in_file).toEqual({ senders: ['legacy'], chains: ['old'], domains: [] });
     expect(preview.problems).toEqual([]);
     // Nothing changed.
     expect((await configExport({ ctx, input: {} })).yaml.split('\n').slice(1)).toEqual(

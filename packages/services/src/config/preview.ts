@@ -4,6 +4,7 @@ import { type ChainDiffRow, diffFilters, type FieldChange, fieldChanges } from '
 import type { ServiceCall } from '../context.ts';
 import { parseInput } from '../errors.ts';
 import { senderConfig } from '../senders/schemas.ts';
+import { type DomainPreview, previewDomains } from './domain-preview.ts';
 import { configYamlInput, parseConfigFile } from './yaml.ts';
 
 export interface SenderPreview {
@@ -24,8 +25,9 @@ export interface ChainPreview {
 export interface ImportPreview {
   senders: SenderPreview[];
   chains: ChainPreview[];
+  domains: DomainPreview[];
   /** In the database but not in the file: an import leaves them as they are (never removes). */
-  not_in_file: { senders: string[]; chains: string[] };
+  not_in_file: { senders: string[]; chains: string[]; domains: string[] };
   /** Errors that would refuse the import (e.g. an output chain that exists nowhere). */
   problems: { field: string; message: string }[];
 }
@@ -80,13 +82,17 @@ export async function configImportPreview({
       ? [{ field: `sender[${idx}].output_chain`, message: `no endpoint named "${s.output_chain}"` }]
       : [],
   );
+  const domains = await previewDomains(ctx.db, config.domain);
+  problems.push(...domains.problems);
   const senderNames = new Set(config.sender.map((s) => s.name));
   return {
     senders: senderPreviews,
     chains: chainPreviews,
+    domains: domains.domains,
     not_in_file: {
       senders: senders.filter((s) => !senderNames.has(s.name)).map((s) => s.name),
       chains: chains.filter((c) => !inFile.has(c.name)).map((c) => c.name),
+      domains: domains.notInFile,
     },
     problems,
   };

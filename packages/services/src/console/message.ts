@@ -53,7 +53,18 @@ async function parseStored(
   db: DbOrTx,
   id: string,
 ): Promise<{ blob: schema.Blob; mail: ParsedMail | null; warnings: string[] }> {
-  const blob = await storedBody(db, id);
+  return parseBlob(db, await storedBody(db, id));
+}
+
+/**
+ * A finalized message blob parsed with mailparser (`payload_too_large` above
+ * MESSAGE_PARSE_MAX_BYTES); broken MIME gives `mail: null` and a warning. Shared by the
+ * transaction and sandbox message views.
+ */
+export async function parseBlob(
+  db: DbOrTx,
+  blob: schema.Blob,
+): Promise<{ blob: schema.Blob; mail: ParsedMail | null; warnings: string[] }> {
   if (blob.size > MESSAGE_PARSE_MAX_BYTES) {
     throw new AppError(
       'payload_too_large',
@@ -90,7 +101,19 @@ export async function getMessage({
   input,
 }: ServiceCall<MessageInput>): Promise<ParsedMessage> {
   const { id } = parseInput(messageInputSchema, input);
-  const { blob, mail, warnings } = await parseStored(ctx.db, id);
+  return toParsedMessage(await parseStored(ctx.db, id));
+}
+
+/** What the message view shows of a parsed body. */
+export function toParsedMessage({
+  blob,
+  mail,
+  warnings,
+}: {
+  blob: schema.Blob;
+  mail: ParsedMail | null;
+  warnings: string[];
+}): ParsedMessage {
   if (!mail) {
     return {
       size: blob.size,
@@ -155,6 +178,11 @@ export async function getAttachment({
 }: ServiceCall<AttachmentInput>): Promise<AttachmentContent> {
   const { id, index } = parseInput(attachmentInputSchema, input);
   const { mail } = await parseStored(ctx.db, id);
+  return attachmentOf(mail, index);
+}
+
+/** One attachment of a parsed body, by its index in ParsedMessage.attachments. */
+export function attachmentOf(mail: ParsedMail | null, index: number): AttachmentContent {
   const a = mail?.attachments[index];
   if (!a) {
     throw new AppError('not_found', `the message has no attachment ${index}`, {

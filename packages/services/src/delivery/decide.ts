@@ -1,16 +1,8 @@
-import { durationToMs, type RetryPolicy } from '@koukan/db/schema';
-import type { Classification } from './verdict.ts';
+import { durationToMs, type FinalAttemptReason, type RetryPolicy } from '@koukan/db/schema';
 
-export type FinalAttemptReason =
-  | 'upstream_success'
-  | 'upstream_permanent_failure_mail'
-  | 'upstream_permanent_failure_rcpt'
-  | 'upstream_permanent_failure_data'
-  | 'retry_policy_max_attempts'
-  | 'retry_policy_deadline'
-  | 'cancelled'
-  | 'downstream_timeout'
-  | 'no_retry_policy';
+export type { FinalAttemptReason };
+
+import type { Classification } from './verdict.ts';
 
 export type NextState =
   | { status: 'delivered' | 'failed' | 'cancelled'; reason: FinalAttemptReason }

@@ -1,5 +1,6 @@
 import type { DkimKeyStore, DkimSigningKey } from '@koukan/chain';
 import { type DbOrTx, listDomains } from '@koukan/db';
+import type { DomainKey } from '@koukan/db/schema';
 import type { SecretKey } from '../secrets/cipher.ts';
 import { readSecret } from '../secrets/read-secret.ts';
 import { keyState } from './keys.ts';
@@ -24,6 +25,9 @@ export function createDkimKeyStore(options: {
   key: SecretKey | undefined;
   ttlMs?: number;
   now?: () => Date;
+  /** the private key of a key; default: its secret, decrypted with `key` (a dry run passes
+   * throwaway keys instead, so it never reads the real ones) */
+  privateKeyOf?: (k: DomainKey) => Promise<string | undefined>;
 }): DkimKeyStore & { clear(): void } {
   const ttl = options.ttlMs ?? 5000;
   const now = options.now ?? (() => new Date());
@@ -38,7 +42,9 @@ export function createDkimKeyStore(options: {
     const at = now();
     const keys: DkimSigningKey[] = [];
     for (const k of d.keys.filter((k) => keyState(k, d.keys, at) === 'active')) {
-      const privateKey = await readSecret(options.db, options.key, k.secretName);
+      const privateKey = options.privateKeyOf
+        ? await options.privateKeyOf(k)
+        : await readSecret(options.db, options.key, k.secretName);
       if (!privateKey) {
         throw new Error(
           `secret "${k.secretName}" of DKIM key ${k.selector}._domainkey.${d.name} is missing`,

@@ -47,3 +47,4 @@ export async function makeTransaction(
     ...overrides,
   });
 }
+export { type GeneratedGroup, generateQueue } from '../queue/testing.ts';

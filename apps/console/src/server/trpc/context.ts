@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, TransactionWatcher } from '@koukan/db';
 import type { ConsoleRole } from '@koukan/db/schema';
+import type { SecretKey, ServiceContext } from '@koukan/services';
 import type { Logger } from 'pino';
 import type { Auth } from '../auth/auth.ts';
 import { toConsoleUser } from '../auth/users.ts';
@@ -22,6 +23,10 @@ export interface InnerContext {
   /** Wakes live subscriptions on a transaction change (LISTEN hints + polling). */
   watcher?: TransactionWatcher;
   pollIntervalMs?: number;
+  /** Encrypts the DKIM keys a domain's add or rotation makes (absent: those are refused). */
+  secretKey?: SecretKey;
+  /** DNS for a domain's check of its published records; default: the system resolver. */
+  dns?: ServiceContext['dns'];
 }
 
 export function createInnerContext(

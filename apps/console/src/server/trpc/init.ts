@@ -74,6 +74,8 @@ function withRole(role: SessionUser['role']) {
       db: ctx.db,
       logger: ctx.logger,
       actor: `user:${ctx.user.email}`,
+      ...(ctx.secretKey && { secretKey: ctx.secretKey }),
+      ...(ctx.dns && { dns: ctx.dns }),
     };
     return next({ ctx: { user: ctx.user, service } });
   });

@@ -1,6 +1,10 @@
 import { createCallerFactory, createTRPCRouter } from './init.ts';
+import { auditRouter } from './routers/audit.ts';
 import { dashboardRouter } from './routers/dashboard.ts';
+import { domainsRouter } from './routers/domains.ts';
 import { meRouter } from './routers/me.ts';
+import { queuesRouter } from './routers/queues.ts';
+import { sandboxRouter } from './routers/sandbox.ts';
 import { transactionsRouter } from './routers/transactions.ts';
 import { usersRouter } from './routers/users.ts';
 
@@ -9,6 +13,10 @@ export const appRouter = createTRPCRouter({
   dashboard: dashboardRouter,
   transactions: transactionsRouter,
   users: usersRouter,
+  domains: domainsRouter,
+  queues: queuesRouter,
+  sandbox: sandboxRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -12,7 +12,13 @@ import { appRouter } from './root.ts';
 const createContext = cache(async () => {
   const r = runtime();
   return createRequestContext(
-    { db: r.db.db, logger: r.logger, auth: r.auth, watcher: r.watcher },
+    {
+      db: r.db.db,
+      logger: r.logger,
+      auth: r.auth,
+      watcher: r.watcher,
+      ...(r.secretKey && { secretKey: r.secretKey }),
+    },
     new Headers(await headers()),
   );
 });

@@ -1,4 +1,14 @@
-import { index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import {
+  check,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { id } from '../columns.ts';
 import { transactions } from '../transactions/table.ts';
 import type { SmtpResponse } from '../transactions/validation.ts';
@@ -27,7 +37,13 @@ export const attempts = pgTable(
     chainName: text('chain_name'),
     chainVersion: integer('chain_version'),
   },
-  (t) => [index('attempts_transaction_idx').on(t.transactionId, t.number)],
+  (t) => [
+    uniqueIndex('attempts_transaction_number_key').on(t.transactionId, t.number),
+    check(
+      'attempts_outcome_check',
+      sql`${t.outcome} is null or ${t.outcome} in ('success', 'temp_failure', 'perm_failure', 'abandoned')`,
+    ),
+  ],
 );
 
 export type Attempt = typeof attempts.$inferSelect;

@@ -1,4 +1,5 @@
 import { bigint, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { attempts } from '../attempts/table.ts';
 import { transactions } from '../transactions/table.ts';
 
 /** The delivery timeline: an append-only list of what happened to a transaction. */
@@ -9,7 +10,8 @@ export const events = pgTable(
     transactionId: uuid('transaction_id')
       .notNull()
       .references(() => transactions.id, { onDelete: 'cascade' }),
-    attemptId: uuid('attempt_id'),
+    /** Checked at commit (deferred): an attempt and its events are written in one transaction. */
+    attemptId: uuid('attempt_id').references(() => attempts.id, { onDelete: 'set null' }),
     at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
     type: text('type').notNull(),
     data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  type AnyPgColumn,
   check,
   index,
   integer,
@@ -25,6 +26,19 @@ export const transactionStatuses = [
   'cancelled',
 ] as const;
 export type TransactionStatus = (typeof transactionStatuses)[number];
+/** Why a transaction ended (a CHECK constraint holds the column to these). */
+export const finalAttemptReasons = [
+  'upstream_success',
+  'upstream_permanent_failure_mail',
+  'upstream_permanent_failure_rcpt',
+  'upstream_permanent_failure_data',
+  'retry_policy_max_attempts',
+  'retry_policy_deadline',
+  'cancelled',
+  'downstream_timeout',
+  'no_retry_policy',
+] as const;
+export type FinalAttemptReason = (typeof finalAttemptReasons)[number];
 export const finalStatuses: readonly TransactionStatus[] = ['delivered', 'failed', 'cancelled'];
 
 /** One message to one recipient (or, downstream of the exploder, to several). */
@@ -34,7 +48,8 @@ export const transactions = pgTable(
     id: id(),
     senderId: uuid('sender_id')
       .notNull()
-      .references(() => senders.id, { onDelete: 'cascade' }),
+      // Deleting a sender never erases its mail history: refused while it has transactions.
+      .references(() => senders.id, { onDelete: 'restrict' }),
     status: text('status').$type<TransactionStatus>().notNull().default('queued'),
     mailFrom: jsonb('mail_from').$type<Mailbox>().notNull(),
     rcptTo: jsonb('rcpt_to').$type<Mailbox[]>().notNull(),
@@ -60,7 +75,9 @@ export const transactions = pgTable(
     requestHash: text('request_hash'),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
     /** Downstream transaction this one was exploded from, or original of a DSN. */
-    parentId: uuid('parent_id'),
+    parentId: uuid('parent_id').references((): AnyPgColumn => transactions.id, {
+      onDelete: 'set null',
+    }),
     /** The body's Message-ID header (with its angle brackets), stored with the body. */
     messageId: text('message_id'),
     /** The body's Subject header, decoded, stored with the body (for the console's list). */
@@ -71,7 +88,10 @@ export const transactions = pgTable(
     finishedAt: timestamp('finished_at', { withTimezone: true }),
     /**
      * The retry queue's group keys (migration 0009): code and masked text of the last reply
-     * while the transaction waits, is held or failed; computed by PostgreSQL.
+     * while the transaction waits, is held or failed; computed by PostgreSQL. Since 0013 a
+     * trigger (`koukan_reply_keys`) keeps them, only when the replies or the queue membership
+     * change (a stored generated column is recomputed on every update); declared generated
+     * here so that no insert or update ever sets them.
      */
     replyCode: integer('reply_code').generatedAlwaysAs(
       sql`CASE WHEN status IN ('queued', 'held', 'failed') THEN (koukan_last_reply(mail_response, rcpt_response, data_response) ->> 'code')::int END`,
@@ -133,6 +153,10 @@ export const transactions = pgTable(
     check(
       'transactions_status_check',
       sql`${t.status} in ('queued', 'inflight', 'held', 'delivered', 'failed', 'cancelled')`,
+    ),
+    check(
+      'transactions_final_attempt_reason_check',
+      sql`${t.finalAttemptReason} is null or ${t.finalAttemptReason} in (${sql.raw(finalAttemptReasons.map((r) => `'${r}'`).join(', '))})`,
     ),
   ],
 );

@@ -1,8 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { defaultChains, zoneResolver } from '@koukan/chain';
 import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceContext } from '../../context.ts';
+import { addDomain } from '../../domains/add-domain.ts';
+import { secretKeyFromBytes } from '../../secrets/cipher.ts';
 import { makeSender, makeTransaction, SAMPLE_MESSAGE } from '../../testing/fixtures.ts';
 import { chainSave } from '../save.ts';
 import { dryRunChain } from './dry-run.ts';
@@ -14,6 +17,7 @@ const dns = zoneResolver({
   'example.com': { TXT: [['v=spf1 -all']] },
 });
 
+const MARCH = new Date('2026-03-01T10:00:00Z');
 let t: TestDatabase;
 let ctx: ServiceContext;
 beforeAll(async () => {
@@ -195,5 +199,90 @@ describe('dry run of an edited chain on an existing transaction', () => {
         { field: 'chain.filters[0].url', message: expect.any(String) },
       ]),
     });
+  });
+});
+
+describe('dry run of dkim_sign', () => {
+  it("shows the sending domain's selectors and signs with throwaway keys, without the secrets key", async () => {
+    // the domain is made with a secrets key; the dry run runs without one (it never reads it)
+    await addDomain({
+      ctx: { ...ctx, secretKey: secretKeyFromBytes(randomBytes(32)), now: () => MARCH },
+      input: { name: 'signing.example' },
+    });
+    const r = await dryRunChain(
+      {
+        ctx: { ...ctx, now: () => MARCH },
+        input: {
+          chain: { name: 'submission' },
+          envelope: {
+            mail_from: { m: 'app@signing.example' },
+            rcpt_to: [{ m: 'bob@example.net' }],
+          },
+          message: {
+            message_builder: {
+              from: [{ address: 'app@signing.example' }],
+              to: [{ address: 'bob@example.net' }],
+              subject: 'hello',
+              text: { content: { inline: 'hi' } },
+            },
+          },
+        },
+      },
+      { dns },
+    );
+    const step = r.steps[1]!;
+    expect(step).toMatchObject({ filter: 'dkim_sign', result: 'continue' });
+    expect(step.recorded).toMatchObject({
+      would: 'sign',
+      signatures: [
+        'k2026a._domainkey.signing.example rsa-sha256',
+        'e2026a._domainkey.signing.example ed25519-sha256',
+      ],
+    });
+    expect(step.headers_added).toHaveLength(2);
+    expect(step.headers_added.join('\n')).toMatch(/s=k2026a/);
+    expect(r.events.find((e) => e.type === 'dkim_signed')?.data).toEqual({
+      signatures: [
+        'k2026a._domainkey.signing.example rsa-sha256',
+        'e2026a._domainkey.signing.example ed25519-sha256',
+      ],
+    });
+    expect(r.final.data).toMatchObject({ kind: 'accept' });
+  });
+
+  it('explicit keys of both algorithms sign with throwaway keys of their algorithm', async () => {
+    const r = await dryRunChain({
+      ctx,
+      input: {
+        chain: {
+          filters: [
+            {
+              filter: 'dkim_sign',
+              keys: [
+                { domain: 'example.com', selector: 'r1', private_key_ref: 'dkim-rsa' },
+                {
+                  domain: 'example.com',
+                  selector: 'e1',
+                  algorithm: 'ed25519-sha256',
+                  private_key_ref: 'dkim-ed',
+                },
+              ],
+              require_signature: true,
+            },
+            { filter: 'sandbox' },
+          ],
+        },
+        envelope: envelope('bob@example.net'),
+        message: { raw: SAMPLE_MESSAGE },
+      },
+    });
+    expect(r.steps[0]!.result).toBe('continue');
+    expect(r.steps[0]!.recorded).toMatchObject({
+      signatures: [
+        'r1._domainkey.example.com rsa-sha256',
+        'e1._domainkey.example.com ed25519-sha256',
+      ],
+    });
+    expect(r.secrets_replaced).toEqual(['dkim-ed', 'dkim-rsa']);
   });
 });

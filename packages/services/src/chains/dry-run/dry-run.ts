@@ -5,6 +5,7 @@ import {
   type ChainContext,
   type ChainTransaction,
   type DnsResolve,
+  filterRegistry,
   type MessageBuilderInput,
   runChain,
   systemResolver,
@@ -15,11 +16,17 @@ import { getChainByName, getTransaction, readBlobStream } from '@koukan/db';
 import { chainNameSchema, senderNameSchema } from '@koukan/db/schema';
 import { z } from 'zod';
 import { type BuilderBlobRef, storedSpecOf } from '../../blobs/body-spec.ts';
-import type { ServiceCall, ServiceContext } from '../../context.ts';
+import { nowOf, type ServiceCall, type ServiceContext } from '../../context.ts';
+import { createDkimKeyStore } from '../../domains/signing-keys.ts';
 import { AppError, parseInput } from '../../errors.ts';
 import { recipientSchema, reversePathSchema, sessionSchema } from '../../transactions/schemas.ts';
 import { requireChain, validFilters } from '../schemas.ts';
-import { type DryRunStep, recordingImplementations, throwawaySecrets } from './recorder.ts';
+import {
+  type DryRunStep,
+  recordingImplementations,
+  throwawayKey,
+  throwawaySecrets,
+} from './recorder.ts';
 
 export const dryRunInput = z.strictObject({
   /** A saved chain by name, or the editor's unsaved filters. */
@@ -108,6 +115,15 @@ async function run(
     logger: ctx.logger.child({ dry_run: true }),
     dns: ports.dns ?? systemResolver,
     secrets: throwawaySecrets(asked),
+    // the sending domains' keys as configured (selectors, algorithms), but throwaway private
+    // keys: a dry run never decrypts the real ones, and needs no secrets key
+    dkimKeys: createDkimKeyStore({
+      db: ctx.db,
+      key: undefined,
+      ttlMs: 0,
+      now: () => nowOf(ctx),
+      privateKeyOf: async (k) => throwawayKey(k.algorithm),
+    }),
     hostname: 'dry-run.koukan.invalid',
     blobs: blobReader(ctx, tx),
     sandbox: {
@@ -139,6 +155,32 @@ async function run(
     },
   };
   const implementations = recordingImplementations(steps, {
+    dkim_sign: async (ftx, config, fctx) => {
+      const ed25519 = new Set(
+        (config.keys ?? [])
+          .filter((k) => k.algorithm === 'ed25519-sha256')
+          .map((k) => k.private_key_ref),
+      );
+      const before = new Set((await ftx.headers()).map((h) => h.raw));
+      const result = await filterRegistry.dkim_sign.run!(ftx, config, {
+        ...fctx,
+        secrets: throwawaySecrets(asked, ed25519),
+      });
+      const signatures = (await ftx.headers())
+        .filter((h) => !before.has(h.raw) && /^dkim-signature$/i.test(h.name))
+        .map((h) => {
+          const tag = (t: string) => new RegExp(`(?:^|;)\\s*${t}=([^;]*)`).exec(h.value)?.[1];
+          return `${tag('s')?.trim()}._domainkey.${tag('d')?.trim()} ${tag('a')?.trim()}`;
+        });
+      if (signatures.length > 0) {
+        current().recorded = {
+          would: 'sign',
+          signatures,
+          private_keys: 'throwaway (the real keys are not read in a dry run)',
+        };
+      }
+      return result;
+    },
     rest_output: async (ftx, config) => {
       current().recorded = {
         would: 'deliver',

@@ -70,20 +70,30 @@ export function recordingImplementations(
   return out as { [N in FilterName]?: FilterRun<N> };
 }
 
-let throwaway: string | undefined;
+const throwaway: Partial<Record<'rsa-sha256' | 'ed25519-sha256', string>> = {};
+
+/** A throwaway private key (PEM) of the algorithm, made once per process. */
+export function throwawayKey(algorithm: 'rsa-sha256' | 'ed25519-sha256'): string {
+  throwaway[algorithm] ??= (
+    algorithm === 'ed25519-sha256'
+      ? generateKeyPairSync('ed25519')
+      : generateKeyPairSync('rsa', { modulusLength: 1024 })
+  ).privateKey
+    .export({ type: 'pkcs8', format: 'pem' })
+    .toString();
+  return throwaway[algorithm];
+}
 
 /**
- * Secrets for a dry run: never the real ones. Each reference gets a throwaway RSA key (so
- * `dkim_sign` shows the header it would add); the references asked for are listed.
+ * Secrets for a dry run: never the real ones. Each reference gets a throwaway key (so
+ * `dkim_sign` shows the header it would add): Ed25519 for the references `ed25519` names
+ * (a `dkim_sign` key of that algorithm), RSA otherwise; the references asked for are listed.
  */
-export function throwawaySecrets(asked: Set<string>): SecretStore {
+export function throwawaySecrets(asked: Set<string>, ed25519 = new Set<string>()): SecretStore {
   return {
     get(ref) {
       asked.add(ref);
-      throwaway ??= generateKeyPairSync('rsa', { modulusLength: 1024 })
-        .privateKey.export({ type: 'pkcs8', format: 'pem' })
-        .toString();
-      return throwaway;
+      return throwawayKey(ed25519.has(ref) ? 'ed25519-sha256' : 'rsa-sha256');
     },
   };
 }

@@ -28,6 +28,7 @@ function handler(req: Request) {
           auth: r.auth,
           watcher: r.watcher,
           pollIntervalMs: r.env.KOUKAN_CONSOLE_POLL_MS,
+          ...(r.secretKey && { secretKey: r.secretKey }),
         },
         req.headers,
       ),

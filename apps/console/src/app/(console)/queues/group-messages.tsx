@@ -1,0 +1,209 @@
+'use client';
+import type { QueueItem } from '@koukan/db';
+import { columnHelper, DataTable, EmptyState, formatTimestamp, StatusBadge } from '@koukan/ui';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import Link from 'next/link';
+import { useQueryStates } from 'nuqs';
+import { useState } from 'react';
+import { errorMessage } from '../../../lib/errors.ts';
+import { useTRPC } from '../../../trpc/react.tsx';
+import { BulkActions } from './bulk-actions.tsx';
+import { groupName } from './queue-groups.tsx';
+import { groupFilter, messagesInput, queueSearchParams } from './search-params.ts';
+
+const h = columnHelper<QueueItem>();
+
+/**
+ * At most this many messages are selected by hand (their ids travel in the count's URL); more
+ * is what the group's or the filter's actions are for.
+ */
+export const MAX_SELECTION = 200;
+
+/** The opened group's messages; a selection belongs to one group and queue. */
+export function GroupMessages() {
+  const [s] = useQueryStates(queueSearchParams);
+  const group = groupFilter(s);
+  if (!group) return null;
+  return <OpenGroup key={JSON.stringify(group)} />;
+}
+
+/** The opened group's messages, page by page, with actions on the group or a selection. */
+function OpenGroup() {
+  const trpc = useTRPC();
+  const [s, set] = useQueryStates(queueSearchParams, { shallow: true, history: 'push' });
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [previous, setPrevious] = useState<(typeof s.cursor)[]>([]);
+  const filter = groupFilter(s);
+  const query = useQuery({
+    ...trpc.queues.messages.queryOptions(messagesInput(filter ?? { queue: s.queue }, s)),
+    enabled: filter !== null,
+    placeholderData: keepPreviousData,
+  });
+  if (!filter) return null;
+  const name = groupName(
+    { domain: s.gdomain, replyCode: s.gcode || null, replyPattern: s.gpattern || null },
+    s.by,
+  );
+  const items = query.data?.items ?? [];
+  const allOnPage = items.length > 0 && items.every((i) => selected.has(i.id));
+  const toggle = (id: string, on: boolean) =>
+    setSelected((prev) => {
+      const next = new Set(prev);
+      if (on && next.size < MAX_SELECTION) next.add(id);
+      else if (!on) next.delete(id);
+      return next;
+    });
+  const columns = h.columns([
+    h.display({
+      id: 'select',
+      header: () => (
+        <input
+          type="checkbox"
+          aria-label="Select every message on this page"
+          checked={allOnPage}
+          onChange={(e) => {
+            for (const i of items) toggle(i.id, e.target.checked);
+          }}
+        />
+      ),
+      cell: (c) => (
+        <input
+          type="checkbox"
+          aria-label={`Select the message to ${c.row.original.rcptTo.join(', ')}`}
+          checked={selected.has(c.row.original.id)}
+          onChange={(e) => toggle(c.row.original.id, e.target.checked)}
+        />
+      ),
+    }),
+    h.accessor('rcptTo', {
+      header: 'Recipient',
+      cell: (c) => (
+        <Link
+          href={`/transactions/${c.row.original.id}`}
+          className="break-all text-accent underline-offset-2 hover:underline"
+        >
+          {c.getValue().join(', ')}
+        </Link>
+      ),
+    }),
+    h.accessor('status', { header: 'Status', cell: (c) => <StatusBadge status={c.getValue()} /> }),
+    h.accessor('mailFrom', {
+      header: 'Envelope sender',
+      cell: (c) => <span className="break-all text-muted">{c.getValue() || '<>'}</span>,
+    }),
+    h.accessor('reply', {
+      header: 'Last reply',
+      cell: (c) => {
+        const r = c.getValue();
+        return r ? (
+          <code className="line-clamp-2 font-mono text-xs">
+            {r.code} {r.message}
+          </code>
+        ) : (
+          <span className="text-muted">—</span>
+        );
+      },
+    }),
+    h.accessor('attemptCount', { header: 'Attempts' }),
+    h.accessor('createdAt', {
+      header: 'Created (UTC)',
+      cell: (c) => (
+        <span className="font-mono text-xs whitespace-nowrap">{formatTimestamp(c.getValue())}</span>
+      ),
+    }),
+    h.accessor(
+      s.queue === 'waiting' ? 'nextAttemptAt' : s.queue === 'held' ? 'updatedAt' : 'finishedAt',
+      {
+        header:
+          s.queue === 'waiting'
+            ? 'Next attempt (UTC)'
+            : s.queue === 'held'
+              ? 'Held (UTC)'
+              : 'Failed (UTC)',
+        cell: (c) => (
+          <span className="font-mono text-xs whitespace-nowrap">
+            {formatTimestamp(c.getValue())}
+          </span>
+        ),
+      },
+    ),
+  ]);
+  return (
+    <section
+      aria-labelledby="group-messages"
+      className="rounded-lg border border-border bg-surface p-3"
+    >
+      <div className="mb-3 flex flex-wrap items-start justify-between gap-3">
+        <div>
+          <h2 id="group-messages" className="text-base font-semibold">
+            Messages of the group
+          </h2>
+          <p className="font-mono text-xs text-muted">{name}</p>
+        </div>
+        <button
+          type="button"
+          className="text-sm text-accent underline-offset-2 hover:underline"
+          onClick={() =>
+            void set({ g: null, gdomain: null, gcode: null, gpattern: null, cursor: null })
+          }
+        >
+          Close group
+        </button>
+      </div>
+      <div className="mb-3 flex flex-wrap gap-6">
+        <div>
+          <p className="mb-1 text-xs font-medium text-muted">The whole group</p>
+          <BulkActions queue={s.queue} selection={{ filter }} scope="group" />
+        </div>
+        {selected.size > 0 && (
+          <div>
+            <p className="mb-1 text-xs font-medium text-muted">
+              {selected.size} selected
+              {selected.size >= MAX_SELECTION
+                ? ` (at most ${MAX_SELECTION}; act on the group for more)`
+                : ''}{' '}
+              <button
+                type="button"
+                className="ml-1 text-accent underline-offset-2 hover:underline"
+                onClick={() => setSelected(new Set())}
+              >
+                Clear selection
+              </button>
+            </p>
+            <BulkActions
+              queue={s.queue}
+              selection={{ ids: [...selected] }}
+              scope="selection"
+              onDone={() => setSelected(new Set())}
+            />
+          </div>
+        )}
+      </div>
+      <DataTable
+        label="Messages of the group"
+        columns={columns}
+        data={query.data?.items}
+        getRowId={(r) => r.id}
+        loading={query.isPending || (query.isFetching && query.isPlaceholderData)}
+        error={query.error ? errorMessage(query.error) : null}
+        empty={<EmptyState title="No message left in this group" />}
+        onPrevious={
+          s.cursor
+            ? () => {
+                setPrevious((p) => p.slice(0, -1));
+                void set({ cursor: previous.at(-1) ?? null });
+              }
+            : undefined
+        }
+        onNext={
+          query.data?.next
+            ? () => {
+                setPrevious((p) => [...p, s.cursor]);
+                void set({ cursor: query.data!.next });
+              }
+            : undefined
+        }
+      />
+    </section>
+  );
+}

@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../testing/index.ts';
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(() => t.destroy());
+
+async function keys(id: string) {
+  const { rows } = await t.pool.query<{ reply_code: number | null; reply_pattern: string | null }>(
+    'select reply_code, reply_pattern from transactions where id = $1',
+    [id],
+  );
+  return rows[0];
+}
+
+describe('retry queue keys (reply_code, reply_pattern), kept by a trigger', () => {
+  it('follow the replies and the status, and cannot be written directly', async () => {
+    const { rows: s } = await t.pool.query<{ id: string }>(
+      `insert into senders (name) values ('keys-' || gen_random_uuid()) returning id`,
+    );
+    const { rows } = await t.pool.query<{ id: string }>(
+      `insert into transactions (sender_id, status, mail_from, rcpt_to, rcpt_addresses, next_attempt_at)
+       values ($1, 'queued', '{"m":"a@example.com"}', '[{"m":"b@example.net"}]', '{b@example.net}', now())
+       returning id`,
+      [s[0]!.id],
+    );
+    const id = rows[0]!.id;
+    expect(await keys(id)).toEqual({ reply_code: null, reply_pattern: null });
+    const reply = (code: number, message: string) =>
+      t.pool.query('update transactions set rcpt_response = $2 where id = $1', [
+        id,
+        JSON.stringify([{ code, message }]),
+      ]);
+    await reply(452, '4.2.2 mailbox full (1234 bytes) for b@example.net');
+    expect(await keys(id)).toEqual({
+      reply_code: 452,
+      reply_pattern: '4.2.2 mailbox full (# bytes) for <addr>',
+    });
+    // A change elsewhere in the row keeps them; held and failed are queue statuses too.
+    await t.pool.query(
+      `update transactions set status = 'held', next_attempt_at = null where id = $1`,
+      [id],
+    );
+    expect((await keys(id))?.reply_code).toBe(452);
+    await t.pool.query(`update transactions set status = 'delivered' where id = $1`, [id]);
+    expect(await keys(id)).toEqual({ reply_code: null, reply_pattern: null });
+    await t.pool.query(`update transactions set status = 'failed' where id = $1`, [id]);
+    expect((await keys(id))?.reply_pattern).toBe('4.2.2 mailbox full (# bytes) for <addr>');
+    // A direct write is recomputed from the replies.
+    await t.pool.query(
+      `update transactions set reply_code = 999, reply_pattern = 'x' where id = $1`,
+      [id],
+    );
+    expect((await keys(id))?.reply_code).toBe(452);
+    await reply(550, '5.1.1 user unknown');
+    expect(await keys(id)).toEqual({ reply_code: 550, reply_pattern: '5.1.1 user unknown' });
+  });
+
+  it('are computed for a row inserted with its replies', async () => {
+    const { rows: s } = await t.pool.query<{ id: string }>(
+      `insert into senders (name) values ('keys-' || gen_random_uuid()) returning id`,
+    );
+    const { rows } = await t.pool.query<{ reply_code: number; reply_pattern: string }>(
+      `insert into transactions (sender_id, status, mail_from, rcpt_to, rcpt_addresses, data_response)
+       values ($1, 'failed', '{"m":"a@example.com"}', '[{"m":"b@example.net"}]', '{b@example.net}',
+         '{"code": 554, "message": "5.7.1 rejected by mx1.example.net"}')
+       returning reply_code, reply_pattern`,
+      [s[0]!.id],
+    );
+    expect(rows[0]).toEqual({ reply_code: 554, reply_pattern: '5.7.1 rejected by <host>' });
+  });
+});
