@@ -9,14 +9,15 @@
  * (default 5000 × 4096 bytes over 20 sessions; ports from 15000: router, +1 gateway, +4 MX,
  * +5 MSA, +10 Postfix, +11 smtp-sink).
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, execFile } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createTestDatabase } from '@koukan/db/testing';
 import nodemailer from 'nodemailer';
 import { havePostfix, smtpSource, startPostfix, startSmtpSink } from './postfix.ts';
+import { koukanEnv, repoRoot, startKoukan, until } from './smtp-koukan.ts';
 
 const messages = Number(process.argv[2] ?? 5000);
 const sessions = Number(process.argv[3] ?? 20);
@@ -32,7 +33,6 @@ const ports = {
 };
 const DOMAIN = 'bench.test';
 const out = (line: string) => process.stdout.write(`${line}\n`);
-const repoRoot = new URL('../', import.meta.url).pathname;
 
 if (!process.env.DATABASE_URL) throw new Error('bench:smtp measures on DATABASE_URL; set it');
 if (!havePostfix()) {
@@ -40,14 +40,6 @@ if (!havePostfix()) {
     'Postfix is missing: apt-get install postfix (with a policy-rc.d that keeps it stopped, as .ci/run does)',
   );
 }
-
-const until = async (ok: () => boolean | Promise<boolean>, timeoutMs: number) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 interface Run {
   name: string;
@@ -106,17 +98,9 @@ try {
   postfix = undefined;
 
   // Koukan
-  const env = koukanEnv();
-  koukan = spawn(process.execPath, ['--import', 'tsx', 'apps/cli/src/main.ts', 'start'], {
-    cwd: repoRoot,
-    env,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  await until(async () => {
-    const r = await fetch(`http://127.0.0.1:${ports.router}/readyz`).catch(() => null);
-    const gw = await fetch(`http://127.0.0.1:${ports.gateway}/readyz`).catch(() => null);
-    return Boolean(r?.ok && gw);
-  }, 120_000);
+  const env = koukanEnv({ dir, databaseUrl: db.url, ports, domain: DOMAIN, sessions });
+  const started = await startKoukan(env, ports);
+  koukan = started.child;
   await new Promise((r) => setTimeout(r, 1000));
   const kNew = await relayRun('koukan, connection per message', ports.mx, false);
   const kReuse = await relayRun('koukan, connection reuse', ports.mx, true);
@@ -146,62 +130,6 @@ try {
   sink.stop();
   await db.destroy();
   rmSync(dir, { recursive: true, force: true });
-}
-
-/** The environment of `koukan start`: router and gateway only, the relay configuration. */
-function koukanEnv(): NodeJS.ProcessEnv {
-  const relay = [
-    { filter: 'router', policies: [{ type: 'smarthost', smarthost: `127.0.0.1:${ports.sink}` }] },
-    {
-      filter: 'rest_output',
-      url: `http://127.0.0.1:${ports.gateway}`,
-      sender: 'outbound',
-      api_key_ref: 'gateway',
-    },
-  ];
-  const config = {
-    sender: [
-      { name: 'smtp-mx', output_chain: 'smtp-mx' },
-      { name: 'smtp-mx-output', output_chain: 'relay' },
-      { name: 'smtp-msa', output_chain: 'smtp-msa' },
-      { name: 'smtp-msa-output', output_chain: 'relay' },
-      { name: 'submission', output_chain: 'relay' },
-      { name: 'sandbox', output_chain: 'relay' },
-    ],
-    endpoint: [
-      {
-        name: 'smtp-mx',
-        chain: [
-          {
-            filter: 'router',
-            policies: [{ type: 'address_list', domains: [DOMAIN] }],
-            reject: { code: 550, enhanced: '5.7.1', message: 'relaying denied' },
-          },
-          { filter: 'exploder', output_chain: 'smtp-mx-output', msa: false },
-        ],
-      },
-      {
-        name: 'smtp-msa',
-        chain: [{ filter: 'exploder', output_chain: 'smtp-msa-output', msa: true }],
-      },
-      { name: 'relay', chain: relay },
-    ],
-  };
-  const file = join(dir, 'koukan.json');
-  writeFileSync(file, JSON.stringify(config));
-  const { KOUKAN_SEED_API_KEY: _s, ...rest } = process.env;
-  return {
-    ...rest,
-    DATABASE_URL: db.url,
-    KOUKAN_CONFIG: file,
-    KOUKAN_COMPONENTS: 'router,gateway',
-    KOUKAN_ROUTER_PORT: String(ports.router),
-    KOUKAN_GATEWAY_PORT: String(ports.gateway),
-    KOUKAN_SMTP_MX_PORT: String(ports.mx),
-    KOUKAN_SMTP_MSA_PORT: String(ports.msa),
-    KOUKAN_SMTP_MAX_CLIENTS_PER_IP: String(Math.max(100, sessions * 2)),
-    LOG_LEVEL: 'warn',
-  };
 }
 
 /** MSA with AUTH: a pooled nodemailer client (`sessions` connections) submits `messages`. */

@@ -22,6 +22,8 @@ export interface Component {
   /** The readiness probe: `npm start` says "running" once every component answers it (< 500). */
   readyz: (env: CliEnv) => string;
   env: (env: CliEnv, credentials: InternalCredentials) => Record<string, string>;
+  /** Stopping: components of a lower rank stop first (those that feed the others). */
+  stopRank: number;
 }
 
 /** What `npm start` runs besides the database, each as its own process, as in production. */
@@ -31,8 +33,11 @@ export const components: Component[] = [
     entry: 'apps/router/src/main.ts',
     url: (env) => `http://127.0.0.1:${env.KOUKAN_ROUTER_PORT}  (API docs: /docs)`,
     readyz: (env) => `http://127.0.0.1:${env.KOUKAN_ROUTER_PORT}/readyz`,
+    // last: the gateway's SMTP sessions and deliveries need it while they drain
+    stopRank: 2,
     env: (env, c) => ({
       KOUKAN_ROUTER_PORT: String(env.KOUKAN_ROUTER_PORT),
+      KOUKAN_SHUTDOWN_GRACE_MS: String(env.KOUKAN_SHUTDOWN_GRACE_MS),
       // The default chains' rest_output authenticates to the gateway with these secrets.
       KOUKAN_SECRET_GATEWAY: c.gatewayToken,
       KOUKAN_SECRET_INBOUND: c.gatewayToken,
@@ -46,8 +51,10 @@ export const components: Component[] = [
     url: (env) =>
       `http://127.0.0.1:${env.KOUKAN_GATEWAY_PORT}  (SMTP MX ${env.KOUKAN_SMTP_MX_PORT}, MSA ${env.KOUKAN_SMTP_MSA_PORT})`,
     readyz: (env) => `http://127.0.0.1:${env.KOUKAN_GATEWAY_PORT}/readyz`,
+    stopRank: 1,
     env: (env, c) => ({
       KOUKAN_GATEWAY_PORT: String(env.KOUKAN_GATEWAY_PORT),
+      KOUKAN_SHUTDOWN_GRACE_MS: String(env.KOUKAN_SHUTDOWN_GRACE_MS),
       KOUKAN_ROUTER_URL: `http://127.0.0.1:${env.KOUKAN_ROUTER_PORT}`,
       KOUKAN_GATEWAY_TOKEN: c.gatewayToken,
       ...(c.mxApiKey && { KOUKAN_SMTP_MX_API_KEY: c.mxApiKey }),
@@ -64,6 +71,7 @@ export const components: Component[] = [
     url: (env) =>
       `http://127.0.0.1:${env.KOUKAN_CONSOLE_PORT}  (first start: builds, then prints the admin's sign-in)`,
     readyz: (env) => `http://127.0.0.1:${env.KOUKAN_CONSOLE_PORT}/api/readyz`,
+    stopRank: 1,
     env: (env) => ({
       KOUKAN_CONSOLE_PORT: String(env.KOUKAN_CONSOLE_PORT),
       // The console keeps its generated session secret beside the embedded database.
@@ -108,11 +116,18 @@ export function spawnComponent(
   return { component, child, exited };
 }
 
-/** SIGTERM, then SIGKILL after `graceMs`. */
-export async function stopComponent(running: Running, graceMs = 10_000): Promise<void> {
+/** SIGTERM, then SIGKILL after `graceMs` (the component's own grace and some). */
+export async function stopComponent(
+  running: Running,
+  graceMs: number,
+  logger?: Logger,
+): Promise<void> {
   if (running.child.exitCode !== null || running.child.signalCode !== null) return;
   running.child.kill('SIGTERM');
-  const timer = setTimeout(() => running.child.kill('SIGKILL'), graceMs);
+  const timer = setTimeout(() => {
+    logger?.warn({ component: running.component.name, graceMs }, 'not stopped in time: SIGKILL');
+    running.child.kill('SIGKILL');
+  }, graceMs);
   await running.exited;
   clearTimeout(timer);
 }

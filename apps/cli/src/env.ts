@@ -37,6 +37,13 @@ const envSchema = z.object({
   /** Only for the banner (the gateway reads them itself): where MX and submission listen. */
   KOUKAN_SMTP_MX_PORT: z.string().default('2525'),
   KOUKAN_SMTP_MSA_PORT: z.string().default('2587'),
+  /**
+   * `npm start` stopping: each component's own grace (passed to the router and the gateway);
+   * the supervisor kills a component that has not exited 10 s after it.
+   */
+  KOUKAN_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(25_000),
+  /** A component that dies is restarted after this (doubling per quick death, at most 30 s). */
+  KOUKAN_RESTART_BACKOFF_MS: z.coerce.number().int().min(0).default(1_000),
   /** `all`, `none`, or a comma-separated list of router, gateway, console. */
   KOUKAN_COMPONENTS: z.string().default('all'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -130,6 +130,19 @@ const envSchema = z.object({
       const m = v ? NEXT_HOP.exec(v) : null;
       return m ? { host: m[2]!, port: Number(m[3]), lmtp: m[1] === 'lmtp' } : undefined;
     }),
+  /**
+   * This replica's own base URL for the outbound API, given in `Location` so that the router
+   * reaches the replica that holds a transaction even through a load balancer (e.g.
+   * `http://$(POD_IP):8001`); `auto` = http://<API host>:<bound port>. Unset: relative Location
+   * (one replica, or a balancer with affinity).
+   */
+  KOUKAN_GATEWAY_ADVERTISE_URL: z
+    .string()
+    .refine(
+      (v) => v === 'auto' || /^https?:\/\/[^/?#\s]+\/?$/.test(v),
+      'auto or http(s)://host:port',
+    )
+    .optional(),
   KOUKAN_SHUTDOWN_GRACE_MS: ms(25_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

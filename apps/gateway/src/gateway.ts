@@ -53,7 +53,9 @@ export async function startGateway(env: GatewayEnv, logger: Logger): Promise<Run
     metrics,
   );
   let ready = false;
+  let advertised: string | undefined;
   const http = createHttpServer({
+    advertiseUrl: () => advertised,
     store,
     pool,
     logger,
@@ -73,9 +75,15 @@ export async function startGateway(env: GatewayEnv, logger: Logger): Promise<Run
   for (const l of listeners) smtpPorts[l.config.name] = await l.listen();
   await http.listen({ host: env.KOUKAN_GATEWAY_API_HOST, port: env.KOUKAN_GATEWAY_PORT });
   const httpPort = (http.server.address() as { port: number }).port;
+  const advertise = env.KOUKAN_GATEWAY_ADVERTISE_URL;
+  if (advertise === 'auto') {
+    const host = env.KOUKAN_GATEWAY_API_HOST;
+    const name = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+    advertised = `http://${name.includes(':') ? `[${name}]` : name}:${httpPort}`;
+  } else advertised = advertise;
   ready = true;
   logger.info(
-    { httpPort, smtpPorts, router: env.KOUKAN_ROUTER_URL, pid: process.pid },
+    { httpPort, smtpPorts, router: env.KOUKAN_ROUTER_URL, advertised, pid: process.pid },
     'gateway started',
   );
 

@@ -12,6 +12,7 @@ import { HttpError, type HttpResponse, httpRequest } from './http-client.ts';
  *   PATCH /v1/transactions/{id}    If-Match  {add_rcpt_to: [new], heartbeat: true} → 200 + ETag,
  *         412 stale (GET, retry once)
  *   PUT   /v1/transactions/{id}/body  raw RFC 822, chunked, no Content-Range → 2xx
+ *         {upload, transaction} + ETag (the DATA reply's wait starts from that version)
  *   GET   /v1/transactions/{id}    If-None-Match + Request-Timeout (≤ 30 s) → 200 | 304
  *   POST  /v1/transactions/{id}/cancel → 2xx (best effort)
  */
@@ -141,8 +142,17 @@ export class RouterClient {
     }
   }
 
-  /** Streams the body; resolves once the router has it all. `signal` aborts the upload. */
-  async putBody(id: string, apiKey: string, body: Readable, signal: AbortSignal): Promise<void> {
+  /**
+   * Streams the body; resolves once the router has it all, with the transaction as the upload
+   * left it (its ETag), when the router's answer carries it — so the wait for the DATA reply
+   * starts from there instead of re-reading it. `signal` aborts the upload.
+   */
+  async putBody(
+    id: string,
+    apiKey: string,
+    body: Readable,
+    signal: AbortSignal,
+  ): Promise<TransactionHandle | undefined> {
     const res = await this.call('PUT', `/v1/transactions/${id}/body`, apiKey, {
       body,
       headers: { 'content-type': 'message/rfc822' },
@@ -151,6 +161,13 @@ export class RouterClient {
       timeoutMs: 24 * 3600_000,
     });
     if (!res.ok) throw statusError(res.status, 'body upload');
+    try {
+      const json = res.json<{ transaction?: RouterTransaction }>().transaction;
+      const etag = res.header('etag');
+      return json?.id === id && etag ? { id, etag, json } : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   async get(id: string, apiKey: string): Promise<TransactionHandle> {

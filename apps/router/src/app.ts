@@ -30,7 +30,8 @@ export interface BuildAppOptions {
   maxBodyBytes?: number;
   /**
    * How long an authenticated API key is remembered (KOUKAN_AUTH_CACHE_MS): a revoked key or a
-   * disabled sender is refused by this process at most this long after the change; default 1 s.
+   * disabled sender is refused by this process at once on the database's change notification,
+   * and at most this long after the change when the notification is lost; default 1 s.
    */
   authCacheMs?: number;
   /** An upload that receives no bytes for this long is cut (408, resumable); default 30 s. */
@@ -152,10 +153,20 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     await watcher.stop();
   });
 
+  // A revoked key or a disabled sender is refused at once on the change notification (the
+  // cache's expiry stays the fallback: hints can be lost, the embedded database sends none).
+  const authenticate = cachedAuthenticate(options.authCacheMs ?? 1000);
+  const stopWatchingConfig = watcher.onConfigChange((table) => {
+    if (table !== 'chains') authenticate.clear();
+  });
+  app.addHook('onClose', async () => {
+    stopWatchingConfig();
+  });
+
   const deps: RouteDeps = {
     db: options.db,
     config: options.config,
-    authenticate: cachedAuthenticate(options.authCacheMs ?? 1000),
+    authenticate,
     watcher,
     longPolls: new LongPollLimiter(options.longPollsPerKey ?? 1000),
     maxBodyBytes: options.maxBodyBytes ?? 50 * 1024 * 1024,

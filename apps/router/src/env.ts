@@ -39,7 +39,19 @@ const envSchema = z.object({
   KOUKAN_HOSTNAME: z.string().min(1).default(hostname()),
   /** From: of delivery status notifications. */
   KOUKAN_MAILER_DAEMON: z.string().email().optional(),
+  /**
+   * How long a transaction is retried before its delay DSN (RFC 3464 `Action: delayed`, once,
+   * to recipients whose NOTIFY has DELAY) when the sender's notification policy has no
+   * `delay_after`. Default 4 h.
+   */
+  KOUKAN_DSN_DELAY_AFTER_MS: ms(),
   /** The delivery engine: in-flight attempts per replica, and `false` to run the API only. */
+  /** SIGTERM: attempts under way get this long to finish (then aborted, leases released). */
+  KOUKAN_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(20_000),
+  /** An attempt's lease (renewed while it runs; a killed replica's work waits this long). 30 s. */
+  KOUKAN_ENGINE_LEASE_MS: ms(),
+  /** An attempt that runs this long is given up (its upstream cancelled) and retried. 5 min. */
+  KOUKAN_ENGINE_ATTEMPT_TIMEOUT_MS: ms(),
   KOUKAN_ENGINE_CONCURRENCY: z.coerce.number().int().positive().default(64),
   KOUKAN_ENGINE: z.enum(['true', 'false']).default('true'),
   /**

@@ -30,6 +30,9 @@ async function main(): Promise<void> {
   const dsn = {
     reportingMta: env.KOUKAN_HOSTNAME,
     ...(env.KOUKAN_MAILER_DAEMON && { mailerDaemon: env.KOUKAN_MAILER_DAEMON }),
+    ...(env.KOUKAN_DSN_DELAY_AFTER_MS !== undefined && {
+      delayAfterMs: env.KOUKAN_DSN_DELAY_AFTER_MS,
+    }),
   };
   const chainContext = {
     logger: logger.child({ module: 'chain' }),
@@ -62,6 +65,10 @@ async function main(): Promise<void> {
           pool: handle.pool,
           logger: logger.child({ module: 'engine' }),
           concurrency: env.KOUKAN_ENGINE_CONCURRENCY,
+          ...(env.KOUKAN_ENGINE_LEASE_MS && { leaseMs: env.KOUKAN_ENGINE_LEASE_MS }),
+          ...(env.KOUKAN_ENGINE_ATTEMPT_TIMEOUT_MS && {
+            attemptTimeoutMs: env.KOUKAN_ENGINE_ATTEMPT_TIMEOUT_MS,
+          }),
           retention: retentionOptions(env),
           runner: createChainRunner({
             db: handle.db,
@@ -97,22 +104,37 @@ async function main(): Promise<void> {
     onBodyFinalized: kick,
     exploderContext: chainContext,
   });
+  // Stopping: new requests get 503 (the balancer's probe too), requests under way go on.
+  let closing = false;
+  app.addHook('onRequest', async (_request, reply) => {
+    if (!closing) return;
+    reply.header('connection', 'close');
+    return reply
+      .code(503)
+      .send({ error: { code: 'unavailable', message: 'the router is stopping' } });
+  });
   const address = await app.listen({ host: env.KOUKAN_ROUTER_HOST, port: env.KOUKAN_ROUTER_PORT });
-  logger.info({ address, docs: `${address}/docs` }, 'router listening');
+  logger.info({ address, docs: `${address}/docs`, pid: process.pid }, 'router listening');
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'router stopping');
+    const graceMs = env.KOUKAN_SHUTDOWN_GRACE_MS;
+    logger.info({ signal, graceMs }, 'router stopping');
     try {
+      // 1. stop accepting; 2. the engine claims nothing more and its attempts finish within the
+      // grace, while the watcher still wakes their fan-ins and HTTP requests under way drain;
+      // 3. close HTTP (wakes long-polls); 4. the database.
+      closing = true;
+      await engine?.stop({ deadlineMs: graceMs });
       await app.close();
-      await engine?.stop();
       await handle.close();
       logger.info('router stopped');
+      process.exit(0);
     } catch (err) {
       logger.error({ err }, 'error while stopping');
-      process.exitCode = 1;
+      process.exit(1);
     }
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
@@ -121,5 +143,5 @@ async function main(): Promise<void> {
 
 main().catch((err) => {
   console.error('router failed to start:', err);
-  process.exitCode = 1;
+  process.exit(1);
 });

@@ -49,4 +49,6 @@ export const inlineSecretRefused = (refKey: string) =>
 /** The name of a secret in the secret store. */
 export const secretRefSchema = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9._/-]{0,127}$/i, { error: 'a secret name (letters, digits, . _ - /)' });
+  .regex(/^[a-z0-9][a-z0-9._/-]{0,127}$/i, { error: 'a secret name (letters, digits, . _ - /)' })
+  // The console's editor offers a picker of stored secret names for such fields.
+  .meta({ secret_ref: true });

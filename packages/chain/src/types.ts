@@ -159,6 +159,25 @@ export interface DkimKeyStore {
   keysFor(domain: string): Promise<{ domain: string; keys: DkimSigningKey[] } | undefined>;
 }
 
+/** One entry of an attempt's timeline. */
+export type JournalEntry = { type: string; data: Record<string, unknown> };
+
+/**
+ * The engine's durable record of the running delivery attempt. `record` writes at once, not with
+ * the attempt's outcome, so that the attempt after a crash or a timeout knows what this one did
+ * upstream (rest_output: the upstream transaction it created, and that the upstream accepted).
+ */
+export interface AttemptJournal {
+  attemptId: string;
+  /** 1 for the first attempt of the transaction */
+  attemptNumber: number;
+  /** Aborted when the engine gives the attempt up (timeout, lost lease, stop). */
+  signal: AbortSignal;
+  record(type: string, data: Record<string, unknown>): Promise<void>;
+  /** The timeline of the attempt before this one (undefined for the first). */
+  previous(): Promise<JournalEntry[] | undefined>;
+}
+
 /** Everything the environment gives a chain run. All ports are optional; filters that need a
  * missing port answer a temporary failure. */
 export type ChainContext = {
@@ -170,6 +189,8 @@ export type ChainContext = {
   routes?: RouteSubmitter;
   secrets?: SecretStore;
   dkimKeys?: DkimKeyStore;
+  /** the delivery attempt this run is, when the engine runs it */
+  attempt?: AttemptJournal;
   /** host name used in Received:/Authentication-Results: */
   hostname?: string;
   now?: () => Date;

@@ -15,6 +15,7 @@ export * from './queries/blobs.ts';
 export * from './queries/bulk.ts';
 export * from './queries/chain-revisions.ts';
 export * from './queries/chains.ts';
+export * from './queries/create-downstream.ts';
 export * from './queries/create-transaction.ts';
 export * from './queries/dashboard.ts';
 export * from './queries/delivery.ts';

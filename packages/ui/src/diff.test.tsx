@@ -1,52 +1,49 @@
 import { render, screen, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import { diffLines, SideBySideDiff } from './diff.tsx';
+import { diffLines, diffText, SideBySideDiff } from './diff.tsx';
 
 describe('diffLines', () => {
-  it('aligns equal lines and pairs a removal with the addition after it', () => {
+  it('keeps equal lines, pairs changed ones, and lists the rest as removed or added', () => {
     expect(diffLines('a\nb\nc\nd', 'a\nB\nc\nd\ne')).toEqual([
-      { kind: 'same', left: 1, right: 1, text: 'a' },
-      { kind: 'changed', left: 2, right: 2, before: 'b', after: 'B' },
-      { kind: 'same', left: 3, right: 3, text: 'c' },
-      { kind: 'same', left: 4, right: 4, text: 'd' },
-      { kind: 'added', right: 5, text: 'e' },
+      { kind: 'same', left: 0, right: 0, text: 'a' },
+      { kind: 'changed', left: 1, right: 1, before: 'b', after: 'B' },
+      { kind: 'same', left: 2, right: 2, text: 'c' },
+      { kind: 'same', left: 3, right: 3, text: 'd' },
+      { kind: 'added', right: 4, text: 'e' },
+    ]);
+    expect(diffLines('x\ny', '')).toEqual([
+      { kind: 'removed', left: 0, text: 'x' },
+      { kind: 'removed', left: 1, text: 'y' },
     ]);
   });
 
-  it('shows a moved block as removed then added, and empty texts as nothing', () => {
-    expect(diffLines('x\ny\nz', 'y\nz\nx').map((r) => r.kind)).toEqual([
-      'removed',
-      'same',
-      'same',
-      'added',
-    ]);
-    expect(diffLines('', '')).toEqual([]);
-    expect(diffLines('', 'one')).toEqual([{ kind: 'added', right: 1, text: 'one' }]);
+  it('compares values as sorted JSON, so key order does not show as a change', () => {
+    expect(diffText({ b: 1, a: [{ d: 1, c: 2 }] })).toBe(diffText({ a: [{ c: 2, d: 1 }], b: 1 }));
   });
 });
 
 describe('SideBySideDiff', () => {
-  it('renders a named table whose changes are marked in words', () => {
+  it('shows both sides with line numbers and words for the changes', () => {
     render(
       <SideBySideDiff
-        label="Chain filters"
-        before={'{\n  "filter": "router"\n}'}
-        after={'{\n  "filter": "exploder"\n}'}
+        before={{ filter: 'sandbox', mailbox: 'one' }}
+        after={{ filter: 'sandbox', mailbox: 'two' }}
         beforeLabel="Revision 1"
         afterLabel="Revision 2"
       />,
     );
-    const table = screen.getByRole('table', { name: 'Chain filters' });
+    const table = screen.getByRole('table');
     expect(within(table).getByRole('columnheader', { name: 'Revision 1' })).toBeTruthy();
-    expect(within(table).getByText('1 changed line')).toBeTruthy();
-    const rows = within(table).getAllByRole('row');
-    expect(rows).toHaveLength(4);
-    expect(rows[2]!.textContent).toMatch(/removed: +"filter": "router"/);
-    expect(rows[2]!.textContent).toMatch(/added: +"filter": "exploder"/);
+    expect(within(table).getByText(/1 changed line/)).toBeTruthy();
+    const changed = table.querySelector('tr[data-kind="changed"]')!;
+    expect(changed.textContent).toContain('changed from: ');
+    expect(changed.textContent).toContain('"mailbox": "one"');
+    expect(changed.textContent).toContain('changed to: ');
+    expect(changed.textContent).toContain('"mailbox": "two"');
   });
 
-  it('says when there is no difference', () => {
-    render(<SideBySideDiff label="Same" before="a" after="a" />);
-    expect(screen.getByText('No differences')).toBeTruthy();
+  it('says so when there is no difference', () => {
+    render(<SideBySideDiff before="same" after="same" />);
+    expect(screen.getByText('no differences')).toBeTruthy();
   });
 });

@@ -8,5 +8,7 @@ export * from './diff.tsx';
 export * from './feedback.tsx';
 export * from './form.tsx';
 export * from './format.ts';
+export * from './secret-reveal.tsx';
+export * from './schema-form/index.ts';
 export * from './tabs.tsx';
 export * from './timeline.tsx';

@@ -7,26 +7,40 @@ import {
   type Running,
   selectComponents,
   spawnComponent,
-  stopComponent,
 } from '../components.ts';
 import { openDatabase } from '../database.ts';
 import type { CliEnv } from '../env.ts';
 import { waitReady } from '../readiness.ts';
 import { cliSecretKey, secretsKeyFile } from '../secrets-key.ts';
+import { Supervisor } from '../supervisor.ts';
 
 /**
  * `npm start`: the database (embedded unless DATABASE_URL is set), migrations, configuration,
- * then every component as a child process. Stops everything cleanly on SIGINT or SIGTERM, and
- * when any component dies.
+ * then every component as a child process, supervised (see Supervisor: restarted when one dies,
+ * stopped in order on SIGINT or SIGTERM). Exits 1 when a component keeps dying.
  */
 export async function start(env: CliEnv, logger: Logger): Promise<number> {
   const database = await openDatabase(env, logger, { serve: true });
   const running: Running[] = [];
   let stopping: Promise<void> | undefined;
+  let spawnOne: (c: ReturnType<typeof selectComponents>[number]) => Running = () => {
+    throw new Error('not started');
+  };
+  let gaveUp: () => void = () => {};
+  const failed = new Promise<number>((resolve) => {
+    gaveUp = () => void stop().then(() => resolve(1));
+  });
+  const supervisor = new Supervisor({
+    logger,
+    spawn: (c) => spawnOne(c),
+    graceMs: env.KOUKAN_SHUTDOWN_GRACE_MS,
+    backoffMs: env.KOUKAN_RESTART_BACKOFF_MS,
+    onGiveUp: () => gaveUp(),
+  });
   const stop = () => {
     stopping ??= (async () => {
       logger.info('stopping');
-      await Promise.all(running.map((r) => stopComponent(r)));
+      await supervisor.stop();
       await database.close();
     })();
     return stopping;
@@ -45,13 +59,16 @@ export async function start(env: CliEnv, logger: Logger): Promise<number> {
     const keyEnv: Record<string, string> = env.KOUKAN_SECRETS_KEY
       ? {}
       : { KOUKAN_SECRETS_KEY_FILE: secretsKeyFile(env) };
-    const spawn = (c: ReturnType<typeof selectComponents>[number]) => {
-      const r = spawnComponent(
+    spawnOne = (c) =>
+      spawnComponent(
         c,
         { DATABASE_URL: database.url, ...keyEnv, ...c.env(env, credentials) },
         logger,
       );
+    const spawn = (c: ReturnType<typeof selectComponents>[number]) => {
+      const r = spawnOne(c);
       running.push(r);
+      supervisor.supervise(r);
       return r;
     };
     // The router first: the gateway takes SMTP connections only once the router answers.
@@ -71,15 +88,7 @@ export async function start(env: CliEnv, logger: Logger): Promise<number> {
     throw err;
   }
 
-  const crashed = Promise.race(
-    running.map((r) => r.exited.then((code) => ({ name: r.component.name, code }))),
-  ).then(async ({ name, code }) => {
-    if (stopping) return 0;
-    logger.error({ component: name, code }, 'a component exited; stopping everything');
-    await stop();
-    return 1;
-  });
-  return running.length ? Promise.race([stopped, crashed]) : stopped;
+  return Promise.race([stopped, failed]);
 }
 
 function printBanner(

@@ -15,6 +15,9 @@ export function Shell({ user, children }: { user: SessionUser; children: ReactNo
     { href: '/queues', label: 'Queues' },
     { href: '/sandbox', label: 'Sandbox' },
     { href: '/audit', label: 'Audit log' },
+    { href: '/senders', label: 'Senders' },
+    ...(user.role !== 'viewer' ? [{ href: '/settings/config', label: 'Configuration' }] : []),
+    { href: '/chains', label: 'Chains' },
     ...(user.role === 'admin' ? [{ href: '/users', label: 'Users' }] : []),
   ];
   return (

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { isValidEsmtpValue, mailboxProblem } from '@koukan/services/address';
+import { dsnParamProblem, isDsnKeyword } from '@koukan/services/dsn-params';
 import { AppError } from '@koukan/services/errors';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -22,6 +24,12 @@ export interface OutboundApiDeps {
   /** Where to deliver when the create JSON has no remote_hosts (e.g. the LMTP mailbox store). */
   defaultNextHop?: { host: string; port: number; lmtp: boolean };
   metrics?: Metrics;
+  /**
+   * The absolute base URL of this replica (KOUKAN_GATEWAY_ADVERTISE_URL), put in `Location`, so
+   * that with several replicas behind one address the router sends the body PUT, the polls and
+   * the cancel of a transaction to the replica that holds it. Undefined: a relative Location.
+   */
+  advertiseUrl?: () => string | undefined;
 }
 
 // The same address rules as the router's API: these reach nodemailer and the SMTP wire.
@@ -36,10 +44,20 @@ const mailbox = (allowNull: boolean) =>
     m: address(allowNull),
     e: z
       .array(
-        z.object({
-          k: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/, 'an ESMTP keyword'),
-          p: z.string().max(1024).refine(isValidEsmtpValue, 'an ESMTP value').optional(),
-        }),
+        z
+          .object({
+            k: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/, 'an ESMTP keyword'),
+            p: z.string().max(1024).optional(),
+          })
+          .superRefine(({ k, p }, issue) => {
+            // DSN parameters carry xtext-decoded values (nodemailer encodes them again)
+            const problem = isDsnKeyword(k)
+              ? dsnParamProblem(allowNull ? 'mail' : 'rcpt', k, p)
+              : p !== undefined && !isValidEsmtpValue(p)
+                ? 'an ESMTP value'
+                : null;
+            if (problem) issue.addIssue({ code: 'custom', path: ['p'], message: problem });
+          }),
       )
       .max(16)
       .optional(),
@@ -90,6 +108,22 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: OutboundApiDe
           })),
         });
       }
+      const key = idempotencyKey(req.headers['idempotency-key']);
+      const digest = key && createHash('sha256').update(JSON.stringify(parsed.data)).digest('hex');
+      const earlier = key ? store.byIdempotencyKey(key) : undefined;
+      if (earlier && key) {
+        if (earlier.idempotency?.digest !== digest) {
+          throw new AppError('unprocessable', 'Idempotency-Key was used with another request', {
+            details: [{ field: 'headers.idempotency-key', message: 'reused with another body' }],
+          });
+        }
+        deps.logger.info(
+          { outbound_txn: earlier.id },
+          'idempotent create: the earlier transaction',
+        );
+        void reply.header('location', locationOf(earlier.id, deps));
+        return sendTxn(reply.code(200), earlier);
+      }
       const { body, lmtp, remote_hosts, ...addresses } = parsed.data;
       const fallback = deps.defaultNextHop;
       if (!remote_hosts && !fallback) {
@@ -102,7 +136,11 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: OutboundApiDe
       const envelope = remote_hosts
         ? { ...addresses, remote_hosts, lmtp: lmtp ?? deps.defaultLmtp }
         : { ...addresses, remote_hosts: [fallback!], lmtp: lmtp ?? fallback!.lmtp };
-      const t = store.create(req.params.sender, envelope);
+      const t = store.create(
+        req.params.sender,
+        envelope,
+        key && digest ? { key, digest } : undefined,
+      );
       deps.logger.info(
         {
           outbound_txn: t.id,
@@ -117,7 +155,7 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: OutboundApiDe
         if (bytes.length === 0) throw new AppError('bad_request', 'body.inline is empty');
         startDelivery(t, OutboundBody.fromBuffer(bytes, deps.maxBodyBytes), deps);
       }
-      void reply.header('location', `/v1/transactions/${t.id}`);
+      void reply.header('location', locationOf(t.id, deps));
       return sendTxn(reply.code(201), t);
     },
   );
@@ -166,11 +204,34 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: OutboundApiDe
   app.post<{ Params: { id: string } }>('/v1/transactions/:id/cancel', async (req, reply) => {
     const t = find(store, req.params.id);
     if (t.status === 'delivering') {
-      throw new AppError('conflict', 'delivery in progress; its outcome will be reported');
+      // Stopped before the final dot when the body is still on its way; the transaction ends
+      // `cancelled` once the upstream conversation is over. Too late: the outcome is reported.
+      if (!t.cancel?.()) {
+        throw new AppError('conflict', 'the message went upstream; its outcome will be reported');
+      }
+      t.cancelRequested = true;
+      deps.logger.info({ outbound_txn: t.id }, 'outbound transaction cancelled while delivering');
     }
     if (t.status === 'waiting_body') store.update(t, { status: 'cancelled' });
     return sendTxn(reply, t);
   });
+}
+
+const KEY = /^[\x21-\x7e]{1,255}$/;
+
+function idempotencyKey(header: string | string[] | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  if (typeof header !== 'string' || !KEY.test(header)) {
+    throw new AppError('bad_request', 'invalid Idempotency-Key', {
+      details: [{ field: 'headers.idempotency-key', message: '1-255 visible ASCII characters' }],
+    });
+  }
+  return header;
+}
+
+function locationOf(id: string, deps: OutboundApiDeps): string {
+  const base = deps.advertiseUrl?.()?.replace(/\/+$/, '') ?? '';
+  return `${base}/v1/transactions/${id}`;
 }
 
 function find(store: OutboundStore, id: string): OutboundTxn {
@@ -195,12 +256,13 @@ function contentLength(header: string | undefined): number | undefined {
 }
 
 function startDelivery(t: OutboundTxn, body: OutboundBody, deps: OutboundApiDeps): void {
+  t.cancel = () => body.cancel();
   deps.store.update(t, { status: 'delivering' });
   const logger = deps.logger.child({ outbound_txn: t.id });
   const end = deps.metrics?.outboundDuration.startTimer();
   deliver(t.envelope, body, deps.pool, logger)
     .then((result) => {
-      deps.store.update(t, { status: 'done', result });
+      deps.store.update(t, { status: t.cancelRequested ? 'cancelled' : 'done', result });
       const outcome = result.data_response
         ? `data_${String(result.data_response.code)[0]}xx`
         : `mail_${String(result.mail_response?.code ?? 4)[0]}xx`;
@@ -220,6 +282,7 @@ function startDelivery(t: OutboundTxn, body: OutboundBody, deps: OutboundApiDeps
       });
     })
     .finally(() => {
+      t.cancel = undefined;
       body.release();
       end?.();
     });

@@ -12,6 +12,11 @@ const interrupted: BodyFailure = {
   reply: { code: 451, message: '4.3.0 The body upload from the router was interrupted' },
 };
 
+const cancelled: BodyFailure = {
+  reason: 'interrupted',
+  reply: { code: 451, message: '4.3.0 The router cancelled this transaction' },
+};
+
 /**
  * The body of one outbound transaction, streamed from the router's PUT into the upstream's
  * DATA a chunk at a time: it is never held whole (backpressure reaches the router's socket).
@@ -33,6 +38,8 @@ export class OutboundBody {
   /** Settles once the source is over: read to its end (by the upstream or drained) or failed. */
   readonly sourceDone: Promise<void>;
   private sourceOver = false;
+  /** The whole body was handed to the upstream attempt (its final dot follows). */
+  private ended = false;
   private attempt: { out: Readable; detach: () => void } | undefined;
 
   constructor(
@@ -88,6 +95,7 @@ export class OutboundBody {
         return this.fail({ reason: 'empty', reply: { code: 554, message: '5.6.0 Empty message' } });
       }
       this.attempt = undefined;
+      this.ended = true;
       out.push(null);
     };
     return out;
@@ -101,6 +109,17 @@ export class OutboundBody {
     this.attempt?.detach();
     this.attempt = undefined;
     if (!this.sourceOver) this.source.resume();
+  }
+
+  /**
+   * The router gave the transaction up: the message must not be completed upstream. True when
+   * that is still possible (no body byte read yet, or the body still arriving, so the final
+   * dot was not sent); false when the whole body already went to the upstream.
+   */
+  cancel(): boolean {
+    if (this.ended && !this.failure) return false;
+    this.fail(cancelled);
+    return true;
   }
 
   /** The attempt reading the body fails (nodemailer: ESTREAM) instead of ending the message. */

@@ -13,8 +13,13 @@ export interface OutboundTxn {
   result: DeliveryResult | undefined;
   version: number;
   createdAt: number;
-  /** Set while the upstream conversation is running, to abort it on cancel. */
-  abort?: () => void;
+  /** Set while the upstream conversation is running: stops the message before its final dot;
+   * false when it is too late (the whole body went upstream). */
+  cancel?: () => boolean;
+  /** A cancel arrived while delivering and stopped the message: ends `cancelled`. */
+  cancelRequested?: boolean;
+  /** The create's Idempotency-Key and a digest of its JSON, when it had one. */
+  idempotency?: { key: string; digest: string };
 }
 
 export function toJson(t: OutboundTxn) {
@@ -44,10 +49,16 @@ export function etagOf(t: OutboundTxn): string {
 export class OutboundStore {
   private readonly txns = new Map<string, OutboundTxn>();
   private readonly waiters = new Map<string, Set<() => void>>();
+  /** Idempotency-Key → transaction id, for as long as the transaction is kept. */
+  private readonly byKey = new Map<string, string>();
 
   constructor(private readonly ttlMs: number) {}
 
-  create(sender: string, envelope: OutboundEnvelope): OutboundTxn {
+  create(
+    sender: string,
+    envelope: OutboundEnvelope,
+    idempotency?: OutboundTxn['idempotency'],
+  ): OutboundTxn {
     const t: OutboundTxn = {
       id: randomUUID(),
       sender,
@@ -56,14 +67,22 @@ export class OutboundStore {
       result: undefined,
       version: 1,
       createdAt: Date.now(),
+      ...(idempotency && { idempotency }),
     };
     this.txns.set(t.id, t);
+    if (idempotency) this.byKey.set(idempotency.key, t.id);
     setTimeout(() => this.expire(t.id), this.ttlMs).unref();
     return t;
   }
 
   get(id: string): OutboundTxn | undefined {
     return this.txns.get(id);
+  }
+
+  /** The transaction an earlier create with this Idempotency-Key made, while it is kept. */
+  byIdempotencyKey(key: string): OutboundTxn | undefined {
+    const id = this.byKey.get(key);
+    return id ? this.txns.get(id) : undefined;
   }
 
   get size(): number {
@@ -111,6 +130,7 @@ export class OutboundStore {
       return;
     }
     this.txns.delete(id);
+    if (t.idempotency) this.byKey.delete(t.idempotency.key);
     for (const w of this.waiters.get(id) ?? []) w();
     this.waiters.delete(id);
   }

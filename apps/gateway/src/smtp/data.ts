@@ -39,7 +39,11 @@ export function receiveData(
   const inspector = new DataInspector(ctx.limits);
   const upload = new PassThrough();
   const uploaded = ctx.router.putBody(handle.id, txn.apiKey, upload, txn.abort.signal).then(
-    () => undefined,
+    (after) => {
+      // the wait for the DATA reply starts from the version the upload left
+      if (after && txn.handle?.id === after.id) txn.handle = after;
+      return undefined;
+    },
     (err: unknown) => err,
   );
   let violation: DataViolation | undefined;

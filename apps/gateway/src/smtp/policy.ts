@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { dsnParamProblem } from '@koukan/services/dsn-params';
 import { isDomainName, isHeloName } from '@koukan/services/session';
 import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
 import type { Mailbox, RouterError, SmtpReply, SmtpSession } from '../router-client.ts';
@@ -176,6 +177,20 @@ export function saidSmtpUtf8(args: unknown): boolean {
   return (
     typeof args === 'object' && args !== null && Boolean((args as { SMTPUTF8?: unknown }).SMTPUTF8)
   );
+}
+
+/**
+ * RFC 3461 parameters of MAIL (RET, ENVID) or RCPT (NOTIFY, ORCPT), as smtp-server parsed them
+ * (keywords upper-cased, xtext decoded): a bad value, or one on the wrong command, is
+ * `501 5.5.4` naming the parameter. smtp-server already refuses duplicates and some values.
+ */
+export function dsnRefusal(command: 'mail' | 'rcpt', args: unknown): Refusal | undefined {
+  if (typeof args !== 'object' || args === null) return undefined;
+  for (const [k, v] of Object.entries(args as Record<string, unknown>)) {
+    const problem = dsnParamProblem(command, k, typeof v === 'string' ? v : undefined);
+    if (problem) return { code: 501, message: `5.5.4 ${oneLine(problem)}` };
+  }
+  return undefined;
 }
 
 /** MAIL past the per-connection bound (issue 10 item 9). */

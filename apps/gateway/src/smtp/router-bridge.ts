@@ -13,6 +13,7 @@ import { AuthThrottle } from './auth-throttle.ts';
 import type { ListenerConfig } from './config.ts';
 import { type DataOutcome, receiveData } from './data.ts';
 import {
+  dsnRefusal,
   mailRefusal,
   oneLine,
   type Refusal,
@@ -96,7 +97,8 @@ export class RouterBridge {
     if (!state) return this.answer('mail', cb, { code: 451, message: '4.3.0 No session' });
     const refused =
       mailRefusal(this.config.kind, Boolean(state.credentials)) ??
-      utf8Refusal(address.address, saidSmtpUtf8(address.args));
+      utf8Refusal(address.address, saidSmtpUtf8(address.args)) ??
+      dsnRefusal('mail', address.args);
     if (refused) return this.answer('mail', cb, refused);
     if (++state.mailCount > this.config.maxTransactionsPerConnection) {
       state.logger.warn({ remote: state.remoteAddress }, 'too many MAIL commands, closing');
@@ -158,7 +160,9 @@ export class RouterBridge {
       return this.answer('rcpt', cb, { code: 503, message: '5.5.1 Need MAIL command' });
     }
     const mailFrom = session.envelope.mailFrom;
-    const not8bit = utf8Refusal(address.address, saidSmtpUtf8(mailFrom ? mailFrom.args : false));
+    const not8bit =
+      utf8Refusal(address.address, saidSmtpUtf8(mailFrom ? mailFrom.args : false)) ??
+      dsnRefusal('rcpt', address.args);
     if (not8bit) return this.answer('rcpt', cb, not8bit);
     const key = address.address.toLowerCase();
     if (txn.replies.has(key)) return this.answer('rcpt', cb, txn.replies.get(key));

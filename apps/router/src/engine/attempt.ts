@@ -91,6 +91,7 @@ export function runAttempt(deps: AttemptDeps, claimed: ClaimedTransaction): Runn
           deps.runner.run(tx, {
             signal: controller.signal,
             attemptId: attempt.id,
+            attemptNumber: attempt.number,
             sender,
             chain,
             ...(claimed.body && { body: claimed.body }),

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { accept, temp } from '@koukan/chain';
 import {
   createBlob,
   finalizeBlob,
@@ -11,7 +12,8 @@ import {
 import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import { makeSender, makeTransaction, SAMPLE_MESSAGE } from '@koukan/services/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engineFor, statusOf } from './testing/harness.ts';
+import { createChainRunner } from './chain-runner.ts';
+import { engineFor, silent, statusOf } from './testing/harness.ts';
 import { sandboxRunner } from './testing/sandbox-runner.ts';
 
 // The real filter chain library end to end; only the sandbox store (a port the host supplies)
@@ -108,6 +110,49 @@ describe('chain runner', () => {
         message.includes('attached bytes') ||
           message.includes(Buffer.from('attached bytes').toString('base64')),
       ).toBe(true);
+    } finally {
+      await engine.stop();
+    }
+  });
+
+  it("gives each run its attempt's journal: written at once, the previous attempt's readable", async () => {
+    const seen: { number: number; previous: string[] | undefined; midRun: string[] }[] = [];
+    const runner = createChainRunner({
+      db: t.db,
+      context: { logger: silent },
+      implementations: {
+        // the host's exploder slot, used here as a probe of the chain context
+        exploder: async (tx, _config, ctx) => {
+          const journal = ctx.attempt!;
+          await journal.record('probe', { number: journal.attemptNumber });
+          const midRun = (await listEvents(t.db, tx.id)).map((e) => e.type);
+          const previous = (await journal.previous())?.map((e) => `${e.type}:${e.data.number}`);
+          seen.push({ number: journal.attemptNumber, previous, midRun });
+          return journal.attemptNumber === 1
+            ? { kind: 'done', data: temp('try again', 451, '4.3.0') }
+            : { kind: 'done', data: accept() };
+        },
+      },
+    });
+    const engine = await engineFor(t, runner);
+    try {
+      const chain = await upsertChain(t.db, {
+        name: 'journal-probe',
+        filters: [{ filter: 'exploder', output_chain: 'journal-probe', msa: false }],
+        author: 'test',
+      });
+      const s = await makeSender(t.db, {
+        output_chain: chain.chain.name,
+        retry: { schedule: ['0s'] },
+      });
+      const tx = await makeTransaction(t.db, s.id);
+      await expect.poll(() => statusOf(t, tx.id), { timeout: 10_000 }).toBe('delivered');
+      expect(seen.map((x) => x.number)).toEqual([1, 2]);
+      // written before the attempt's outcome, with this attempt's id
+      expect(seen[0]!.midRun).toContain('probe');
+      expect(seen[0]!.previous).toBeUndefined();
+      expect(seen[1]!.previous).toContain('probe:1');
+      expect(seen[1]!.previous).not.toContain('probe:2');
     } finally {
       await engine.stop();
     }

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import type { AttemptJournal } from '@koukan/chain';
 import {
   type BlobReader,
   type ChainContext,
@@ -9,7 +10,7 @@ import {
   runChain,
   type Verdict,
 } from '@koukan/chain';
-import { type Db, readBlobStream } from '@koukan/db';
+import { appendEvent, type Db, previousAttemptEvents, readBlobStream } from '@koukan/db';
 import type { SmtpResponse, Transaction } from '@koukan/db/schema';
 import { storedSpecOf, validatedChain } from '@koukan/services';
 import type { AttemptContext, AttemptRunner, AttemptVerdict } from './types.ts';
@@ -49,6 +50,7 @@ export function createChainRunner(options: {
         {
           ...options.context,
           blobs: blobReader(options.db, tx),
+          attempt: attemptJournal(options.db, tx, ctx),
         },
         { ...(options.implementations && { implementations: options.implementations }) },
       );
@@ -90,6 +92,22 @@ function chainTransaction(
     ? { open: () => Readable.from([bytes]), size: bytes.length }
     : { open: () => readBlobStream(db, blobId) };
   return { ...base, body };
+}
+
+/** The attempt's durable timeline: written at once, outside the outcome's transaction. */
+function attemptJournal(db: Db, tx: Transaction, ctx: AttemptContext): AttemptJournal {
+  return {
+    attemptId: ctx.attemptId,
+    attemptNumber: ctx.attemptNumber,
+    signal: ctx.signal,
+    async record(type, data) {
+      await appendEvent(db, { transactionId: tx.id, attemptId: ctx.attemptId, type, data });
+    },
+    async previous() {
+      const rows = await previousAttemptEvents(db, tx.id, ctx.attemptNumber);
+      return rows?.map((r) => ({ type: r.type, data: r.data }));
+    },
+  };
 }
 
 /** Parts given as `create_id` / `reuse_uri` are read from the blobs the REST API recorded. */

@@ -53,6 +53,8 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
   const running = new Map<string, RunningAttempt>();
   let stopping = false;
   let wake: (() => void) | undefined;
+  /** The poll loop is napping because every slot was taken (or reserved). */
+  let starved = false;
   // A freed slot starts a claim pass at once only when due work was left waiting; otherwise
   // new work arrives by cut-through, or the next pass finds it.
   const slots = new Slots(concurrency, () => {
@@ -129,7 +131,9 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
     while (!stopping) {
       const limit = slots.free;
       if (limit <= 0) {
+        starved = true;
         await nap(pollIntervalMs);
+        starved = false;
         continue;
       }
       let n = 0;
@@ -235,7 +239,9 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
           );
         },
         release() {
-          if (close()) wake?.();
+          // As a freed slot: a claim pass at once only when due work was left waiting (a
+          // create that is not deliverable yet gives its slot back on every SMTP RCPT).
+          if (close() && (slots.contended || starved)) wake?.();
         },
       };
     },

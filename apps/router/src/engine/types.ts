@@ -9,6 +9,8 @@ export interface AttemptContext {
   /** Aborted when the attempt times out, its lease is lost, or the engine stops. */
   signal: AbortSignal;
   attemptId: string;
+  /** 1 for the transaction's first attempt. */
+  attemptNumber: number;
   /** The transaction's sender and its output chain as the live configuration has them now. */
   sender: Sender | undefined;
   chain: Chain | undefined;

@@ -8,7 +8,7 @@ import {
   updateTransaction,
 } from '@koukan/db';
 import type { Transaction } from '@koukan/db/schema';
-import { type DsnOptions, generateDsn } from '@koukan/services';
+import { type DsnOptions, generateDsn, recipientDsnOf, wantsDsn } from '@koukan/services';
 import { and, eq, or, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import {
@@ -108,11 +108,22 @@ export function createExploderFilter(deps: ExploderDeps): FilterRun<'exploder'> 
       blobId: downstream.bodyBlobId,
       ids: waiting.map((u) => u.id),
     });
+    const sharedIds = shared.map((s) => s.id);
+    const kicked = new Set<string>();
     if (shared.length > 0 && deps.kickAll) {
-      await deps.kickAll(shared).catch((err: unknown) => {
-        ctx.logger.warn({ err, upstreams: shared }, 'starting the upstreams failed');
+      const started = await deps.kickAll(sharedIds).catch((err: unknown) => {
+        ctx.logger.warn({ err, upstreams: sharedIds }, 'starting the upstreams failed');
+        return [];
       });
+      for (const id of started) kicked.add(id);
     }
+    // The versions the upstreams are at now, when known without reading them: the hand-over's,
+    // one more for those this replica claimed (the claim's). A wrong guess only costs a read
+    // (the watcher wakes on any other version); a right one saves the read before the wait.
+    let known: { id: string; version: number }[] | undefined =
+      shared.length === waiting.length
+        ? shared.map((s) => ({ id: s.id, version: s.version + (kicked.has(s.id) ? 1 : 0) }))
+        : undefined;
     tx.event('exploded', { upstreams: waiting.map((u) => u.id) });
 
     const budget = Math.max(1, Math.min(config.data_timeout, (config.timeout ?? 300) - MARGIN_S));
@@ -137,7 +148,8 @@ export function createExploderFilter(deps: ExploderDeps): FilterRun<'exploder'> 
     // notification of a pending upstream re-reads them once.
     const wait = async () => {
       for (;;) {
-        const pending = settle(await upstreamsOf(deps.db, tx.id));
+        const pending = known ?? settle(await upstreamsOf(deps.db, tx.id));
+        known = undefined;
         const left = deadline - Date.now();
         if (pending.length === 0 || left <= 0 || ctx.signal.aborted) return;
         const r = await deps.watcher.waitForAny(pending, left, ctx.signal);
@@ -173,7 +185,12 @@ async function followUp(
   };
   for (const [k, up] of waiting.entries()) {
     const action = actions[k]!;
-    if (action === 'none') continue;
+    // delivered within the fan-in: a success DSN when its recipient's NOTIFY asks for one
+    const success =
+      action === 'none' &&
+      config.notification.enabled &&
+      up.rcptTo.some((r) => wantsDsn(recipientDsnOf(r.e), 'SUCCESS'));
+    if (action === 'none' && !success) continue;
     try {
       await deps.db.transaction(async (db) => {
         const row = await getTransaction(db, up.id);
@@ -196,12 +213,19 @@ async function followUp(
                   cancelRequestedAt: now,
                 },
           );
-        } else if (action !== 'cancel' && row.status === 'failed' && deps.dsn) {
-          // failed for good while the client was told 250: a DSN now
+        } else if (
+          deps.dsn &&
+          ((action === 'notify_failure' && row.status === 'failed') ||
+            (action === 'retry_and_notify' && row.status === 'failed') ||
+            (success && row.status === 'delivered'))
+        ) {
+          // failed for good while the client was told 250, or delivered and the recipient
+          // asked NOTIFY=SUCCESS: a DSN now
           const seen = rows.get(up.id) ?? row;
           await generateDsn(db, {
             original: row,
             policy: notification,
+            kind: row.status === 'delivered' ? 'success' : 'failure',
             verdict: {
               ...(seen.mailResponse && { mailResponse: seen.mailResponse }),
               ...(seen.rcptResponse && { rcptResponse: seen.rcptResponse }),

@@ -117,15 +117,21 @@ export async function startExploderWorld(t: TestDatabase, overrides: Partial<Eng
 export const ctxOf = (t: TestDatabase) => ({ db: t.db, logger: silent, actor: 'test' });
 
 /** Creates a downstream transaction with its recipients and an inline body (due at once). */
-export async function submit(t: TestDatabase, sender: schema.Sender, rcpt: string[]) {
+export async function submit(
+  t: TestDatabase,
+  sender: schema.Sender,
+  rcpt: (string | Record<string, unknown>)[],
+  extra: Record<string, unknown> = {},
+) {
   const { transaction } = await createTransaction({
     ctx: ctxOf(t),
     input: {
       sender,
       request: {
         mail_from: { m: 'alice@example.com' },
-        rcpt_to: rcpt.map((m) => ({ m })),
+        rcpt_to: rcpt.map((m) => (typeof m === 'string' ? { m } : m)),
         body: { inline: SAMPLE_MESSAGE },
+        ...extra,
       },
     },
   });

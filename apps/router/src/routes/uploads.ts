@@ -59,7 +59,8 @@ function respond(
   deps: RouteDeps,
   request: FastifyRequest,
 ) {
-  if (result.finalized && result.bodyComplete) {
+  // A body the upload's own statement claimed is running already (cut-through).
+  if (result.finalized && result.bodyComplete && !result.claimed) {
     fire(deps.onBodyFinalized, result.transaction.id, request.log);
   }
   if (result.interrupted !== null) {
@@ -125,10 +126,21 @@ export async function uploadRoutes(app: FastifyInstance, deps: RouteDeps): Promi
       },
     },
     async (request, reply) => {
+      // Cut-through: with a free engine slot, a whole small body is stored and claimed at once.
+      let slot: ReturnType<NonNullable<RouteDeps['cutThrough']>['reserve']>;
+      const reserveLease = (senderId: string) => {
+        slot = deps.cutThrough?.reserve(senderId);
+        return slot?.lease;
+      };
       const result = await uploadBody({
         ctx: contextOf(deps, request),
-        input: { ...common(request), id: request.params.id },
+        input: { ...common(request), id: request.params.id, reserveLease },
+      }).catch((err: unknown) => {
+        slot?.release();
+        throw err;
       });
+      if (result.claimed) slot!.run(result.claimed);
+      else slot?.release();
       return respond(reply, result, deps, request);
     },
   );

@@ -6,6 +6,7 @@ import type { FilterRun } from '../registry.ts';
 import { temp, verdictFromResponse } from '../responses.ts';
 import type { FilterResult, SmtpResponse, Verdict } from '../types.ts';
 import type { RestOutputConfig } from './rest-output.schema.ts';
+import { idempotencyKey, previousUpstream, upstreamUrl } from './rest-output-upstream.ts';
 
 /** The transaction JSON of the protocol (only the fields rest_output reads). */
 export type RemoteTransaction = {
@@ -121,8 +122,20 @@ async function smallUtf8Body(body: Readable, max: number): Promise<string | unde
   return isUtf8(bytes) ? bytes.toString('utf8') : undefined;
 }
 
+type Tx = Parameters<FilterRun<'rest_output'>>[0];
+
+/** Did the upstream settle the message for good: accepted it for someone, or refused it? */
+function settled(t: RemoteTransaction, nrcpt: number): boolean {
+  const r = toResult(t, nrcpt);
+  if (r.kind !== 'done') return false;
+  const verdicts = [r.mail, ...(r.rcpt ?? []), r.data].filter((v) => v !== undefined);
+  return verdicts.some((v) => v.kind !== 'temp');
+}
+
+const accepted = (t: RemoteTransaction) => Boolean(t.data_response && t.data_response.code < 300);
+
 async function deliver(
-  tx: Parameters<FilterRun<'rest_output'>>[0],
+  tx: Tx,
   config: RestOutputConfig,
   ctx: FilterContext,
   apiKey: string | undefined,
@@ -133,84 +146,193 @@ async function deliver(
   const connectTimeoutMs = config.connect_timeout * 1000;
   const deadline = Date.now() + config.response_timeout * 1000;
   const remaining = () => Math.max(1, deadline - Date.now());
-  const common = { connectTimeoutMs, signal: ctx.signal };
+  const journal = ctx.attempt;
+  // the filter's own timeout, and the engine giving the attempt up
+  const signal = journal ? AbortSignal.any([ctx.signal, journal.signal]) : ctx.signal;
+  const common = { connectTimeoutMs, signal };
 
-  const hosts = config.send_remote_hosts ? tx.routing.remote_hosts : undefined;
-  // A body known to be too large is not opened twice (here and for the PUT).
-  const max = config.inline_body_max;
-  const tooLarge = max === 0 || (tx.body?.size !== undefined && tx.body.size > max);
-  const inline = tooLarge ? undefined : await smallUtf8Body(tx.openBody(), max);
-  const created = await httpRequest({
-    ...common,
-    method: 'POST',
-    url: `${base}/v1/senders/${encodeURIComponent(config.sender)}/transactions`,
-    headers: { ...auth, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      mail_from: tx.mailFrom,
-      rcpt_to: tx.rcptTo,
-      ...(hosts?.length ? { remote_hosts: hosts } : {}),
-      ...(inline !== undefined && { body: { inline } }),
-    }),
-    responseTimeoutMs: remaining(),
-  });
-  if (created.status !== 201 && created.status !== 200) throw httpFailure(created, 'create');
-  let t = parseJson(created, 'create');
-  let etag = created.headers.etag;
-  tx.event('upstream_created', { id: t.id, url: base });
-  if (inline !== undefined) tx.event('upstream_body_sent', { id: t.id, inline: true });
-  ctx.logger.debug({ upstream_id: t.id }, 'upstream transaction created');
-  const url = `${base}/v1/transactions/${encodeURIComponent(t.id)}`;
+  let t: RemoteTransaction | undefined;
+  let etag: string | undefined;
+  let url: string | undefined;
+  let needsBody = true;
 
-  const allRcptFailed = () =>
-    (t.rcpt_response?.length ?? 0) >= nrcpt &&
-    (t.rcpt_response ?? []).every((r) => r && r.code >= 400);
-  const mailFailed = () => Boolean(t.mail_response && t.mail_response.code >= 400);
-  if (inline === undefined && !mailFailed() && !allRcptFailed() && !responsesComplete(t, nrcpt)) {
-    const put = await httpRequest({
-      ...common,
-      method: 'PUT',
-      url: `${url}/body`,
-      headers: { ...auth, 'content-type': 'message/rfc822' },
-      body: tx.openBody(),
-      responseTimeoutMs: remaining(),
-    });
-    if (put.status < 200 || put.status >= 300) throw httpFailure(put, 'body upload');
-    if (put.body && put.headers['content-type']?.includes('json')) {
-      const maybe = parseJson(put, 'body upload');
-      if (maybe.id) {
-        t = maybe;
-        etag = put.headers.etag ?? etag;
-      }
-    }
-    tx.event('upstream_body_sent', { id: t.id });
-  }
-
-  while (!responsesComplete(t, nrcpt)) {
-    if (Date.now() >= deadline) throw new HttpTimeoutError('response');
-    const wait = Math.min(config.poll_timeout, Math.ceil(remaining() / 1000));
-    const started = Date.now();
+  const prev = journal ? await previousUpstream(journal) : undefined;
+  if (prev) {
     const res = await httpRequest({
       ...common,
       method: 'GET',
-      url,
-      headers: {
-        ...auth,
-        ...(etag ? { 'if-none-match': etag } : {}),
-        'request-timeout': String(wait),
-      },
-      responseTimeoutMs: Math.min(remaining(), (wait + 5) * 1000),
-    });
-    if (res.status === 304) {
-      // a next hop that does not hold the poll must not be hammered
-      const elapsed = Date.now() - started;
-      if (elapsed < 500) await new Promise((r) => setTimeout(r, 500 - elapsed));
-      continue;
+      url: prev.url,
+      headers: auth,
+      responseTimeoutMs: Math.min(remaining(), 30_000),
+    }).catch((err: unknown) => (signal.aborted ? Promise.reject(err) : undefined));
+    const found = res?.status === 200 ? parseJson(res, 'poll') : undefined;
+    if (found && found.status !== 'waiting_body' && found.status !== 'cancelled') {
+      if (!responsesComplete(found, nrcpt) || settled(found, nrcpt)) {
+        // the previous attempt's upstream transaction is still delivering, or has its outcome
+        tx.event('upstream_adopted', { id: prev.id, status: found.status });
+        t = found;
+        etag = res?.headers.etag;
+        url = prev.url;
+        needsBody = false;
+      }
+    } else if (found) {
+      void cancelUpstream(prev.url, auth, connectTimeoutMs, ctx);
+    } else if (prev.accepted) {
+      // recorded as accepted by the attempt that died before its outcome was written
+      tx.event('upstream_accepted_recovered', { id: prev.id });
+      return toResult(prev.accepted as RemoteTransaction, nrcpt);
+    } else {
+      // its fate is unknown (the replica is gone): the message may now go out twice
+      tx.event('upstream_possible_duplicate', { id: prev.id, http: res?.status ?? null });
     }
-    if (res.status !== 200) throw httpFailure(res, 'poll');
-    t = parseJson(res, 'poll');
-    etag = res.headers.etag ?? etag;
   }
-  const result = toResult(t, nrcpt);
-  tx.event('upstream_done', { id: t.id, status: t.status, data: t.data_response?.code });
+
+  let inline: string | undefined;
+  if (!t) {
+    const hosts = config.send_remote_hosts ? tx.routing.remote_hosts : undefined;
+    // A body known to be too large is not opened twice (here and for the PUT).
+    const max = config.inline_body_max;
+    const tooLarge = max === 0 || (tx.body?.size !== undefined && tx.body.size > max);
+    inline = tooLarge ? undefined : await smallUtf8Body(tx.openBody(), max);
+    const create = () =>
+      httpRequest({
+        ...common,
+        method: 'POST',
+        url: `${base}/v1/senders/${encodeURIComponent(config.sender)}/transactions`,
+        headers: {
+          ...auth,
+          'content-type': 'application/json',
+          'idempotency-key': idempotencyKey(tx.id, journal, tx.rcptTo),
+        },
+        body: JSON.stringify({
+          mail_from: tx.mailFrom,
+          rcpt_to: tx.rcptTo,
+          ...(hosts?.length ? { remote_hosts: hosts } : {}),
+          ...(inline !== undefined && { body: { inline } }),
+        }),
+        responseTimeoutMs: remaining(),
+      });
+    // a create whose answer was lost is sent once more: the key makes it the same transaction
+    const created = await create().catch((err: unknown) => {
+      if (signal.aborted || Date.now() >= deadline) throw err;
+      ctx.logger.info({ err: String(err) }, 'create failed; retrying with the same key');
+      return create();
+    });
+    if (created.status !== 201 && created.status !== 200) throw httpFailure(created, 'create');
+    t = parseJson(created, 'create');
+    etag = created.headers.etag;
+    url = upstreamUrl(base, t.id, created.headers.location);
+    const data = { id: t.id, url, base };
+    if (journal) {
+      // unrecorded, the next attempt could not find it: it must not deliver on its own
+      await journal.record('upstream_created', data).catch((err: unknown) => {
+        void cancelUpstream(data.url, auth, connectTimeoutMs, ctx);
+        throw err;
+      });
+    } else tx.event('upstream_created', data);
+    if (inline !== undefined) tx.event('upstream_body_sent', { id: t.id, inline: true });
+    ctx.logger.debug({ upstream_id: t.id, url }, 'upstream transaction created');
+  }
+  const target = url!;
+  let current = t;
+  try {
+    current = await complete(current, etag, inline === undefined && needsBody);
+  } catch (err) {
+    // this attempt gives the upstream transaction up: it must not deliver behind our back
+    void cancelUpstream(target, auth, connectTimeoutMs, ctx);
+    throw err;
+  }
+  if (journal && accepted(current)) {
+    // before anything else: an attempt that follows a crash from here on does not send again
+    await journal
+      .record('upstream_accepted', { id: current.id, url: target, transaction: current })
+      .catch((err: unknown) => ctx.logger.warn({ err }, 'recording upstream_accepted failed'));
+  }
+  const result = toResult(current, nrcpt);
+  tx.event('upstream_done', {
+    id: current.id,
+    status: current.status,
+    data: current.data_response?.code,
+  });
   return result;
+
+  async function complete(
+    start: RemoteTransaction,
+    startEtag: string | undefined,
+    putBody: boolean,
+  ): Promise<RemoteTransaction> {
+    let t = start;
+    let etag = startEtag;
+    const allRcptFailed = () =>
+      (t.rcpt_response?.length ?? 0) >= nrcpt &&
+      (t.rcpt_response ?? []).every((r) => r && r.code >= 400);
+    const mailFailed = () => Boolean(t.mail_response && t.mail_response.code >= 400);
+    if (putBody && !mailFailed() && !allRcptFailed() && !responsesComplete(t, nrcpt)) {
+      const put = await httpRequest({
+        ...common,
+        method: 'PUT',
+        url: `${target}/body`,
+        headers: { ...auth, 'content-type': 'message/rfc822' },
+        body: tx.openBody(),
+        responseTimeoutMs: remaining(),
+      });
+      if (put.status < 200 || put.status >= 300) throw httpFailure(put, 'body upload');
+      if (put.body && put.headers['content-type']?.includes('json')) {
+        const maybe = parseJson(put, 'body upload');
+        if (maybe.id) {
+          t = maybe;
+          etag = put.headers.etag ?? etag;
+        }
+      }
+      tx.event('upstream_body_sent', { id: t.id });
+    }
+
+    while (!responsesComplete(t, nrcpt)) {
+      if (Date.now() >= deadline) throw new HttpTimeoutError('response');
+      const wait = Math.min(config.poll_timeout, Math.ceil(remaining() / 1000));
+      const started = Date.now();
+      const res = await httpRequest({
+        ...common,
+        method: 'GET',
+        url: target,
+        headers: {
+          ...auth,
+          ...(etag ? { 'if-none-match': etag } : {}),
+          'request-timeout': String(wait),
+        },
+        responseTimeoutMs: Math.min(remaining(), (wait + 5) * 1000),
+      });
+      if (res.status === 304) {
+        // a next hop that does not hold the poll must not be hammered
+        const elapsed = Date.now() - started;
+        if (elapsed < 500) await new Promise((r) => setTimeout(r, 500 - elapsed));
+        continue;
+      }
+      if (res.status !== 200) throw httpFailure(res, 'poll');
+      t = parseJson(res, 'poll');
+      etag = res.headers.etag ?? etag;
+    }
+    return t;
+  }
+}
+
+/** Best effort, never awaited by the attempt: the upstream stops the message if it still can. */
+async function cancelUpstream(
+  url: string,
+  auth: Record<string, string>,
+  connectTimeoutMs: number,
+  ctx: FilterContext,
+): Promise<void> {
+  try {
+    const res = await httpRequest({
+      method: 'POST',
+      url: `${url}/cancel`,
+      headers: auth,
+      connectTimeoutMs,
+      responseTimeoutMs: 10_000,
+    });
+    ctx.logger.info({ url, status: res.status }, 'upstream transaction cancelled');
+  } catch (err) {
+    ctx.logger.warn({ url, err: String(err) }, 'cancelling the upstream transaction failed');
+  }
 }

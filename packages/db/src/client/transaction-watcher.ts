@@ -20,9 +20,14 @@ export interface WatcherOptions {
   applicationName?: string;
 }
 
+/** Called with the table named by a configuration change hint (`senders`, `chains`,
+ * `api_keys`), or `*` when hints may have been missed (the LISTEN connection was re-made). */
+export type ConfigChangeListener = (table: string) => void;
+
 /**
  * Wakes long-polls (the router's REST long-poll, the exploder's waits, the console's live
- * timeline) when a transaction changes. One LISTEN connection per process receives the
+ * timeline) when a transaction changes, and relays the configuration channel's hints to
+ * `onConfigChange` listeners (the router's API key cache). One LISTEN connection per process receives the
  * trigger's `<id>:<version>` hints and fans them out to the in-memory waiters; because hints
  * can be lost (a reconnect, or the embedded database that delivers none across connections),
  * one query per interval also polls the versions of every watched transaction.
@@ -42,6 +47,8 @@ export class TransactionWatcher {
   private reconnect: NodeJS.Timeout | null = null;
   private polling = false;
   private stopped = false;
+  private readonly configListeners = new Set<ConfigChangeListener>();
+  private connectedOnce = false;
 
   constructor(private readonly options: WatcherOptions) {}
 
@@ -64,6 +71,10 @@ export class TransactionWatcher {
       application_name: this.options.applicationName ?? 'koukan-listen',
     });
     client.on('notification', (msg) => {
+      if (msg.channel === channels.config) {
+        this.configChanged(msg.payload || '*');
+        return;
+      }
       if (msg.channel !== channels.transactions || !msg.payload) return;
       const [id, v] = msg.payload.split(':');
       const version = Number(v);
@@ -80,11 +91,15 @@ export class TransactionWatcher {
     try {
       await client.connect();
       await client.query(`LISTEN ${channels.transactions}`);
+      await client.query(`LISTEN ${channels.config}`);
       if (this.stopped) {
         await client.end();
         return;
       }
       this.client = client;
+      // Changes made while the connection was down went unannounced.
+      if (this.connectedOnce) this.configChanged('*');
+      this.connectedOnce = true;
     } catch (err) {
       this.options.logger.warn({ err }, 'cannot LISTEN; relying on polling');
       this.dropClient(client);
@@ -101,6 +116,27 @@ export class TransactionWatcher {
       }, 1000);
       this.reconnect.unref();
     }
+  }
+
+  private configChanged(table: string): void {
+    for (const listener of this.configListeners) {
+      try {
+        listener(table);
+      } catch (err) {
+        this.options.logger.warn({ err }, 'configuration change listener failed');
+      }
+    }
+  }
+
+  /**
+   * Calls `listener` on every configuration change hint (a NOTIFY on the config channel after
+   * a commit to senders, chains or api_keys). Hints only: the embedded database delivers none
+   * across connections, so a listener must not be the only way a change is seen. Returns the
+   * unsubscribe function.
+   */
+  onConfigChange(listener: ConfigChangeListener): () => void {
+    this.configListeners.add(listener);
+    return () => this.configListeners.delete(listener);
   }
 
   private wake(id: string, version: number | null): void {

@@ -1,7 +1,8 @@
 import type { Db } from '../client/create-db.ts';
 import { recordAudit } from '../queries/audit.ts';
 import { getChainByName, upsertChain } from '../queries/chains.ts';
-import { upsertSender } from '../queries/senders.ts';
+import { getSenderByName, upsertSender } from '../queries/senders.ts';
+import type { Sender } from '../schema/senders/table.ts';
 import { importDomain } from './domains.ts';
 import { parseConfig, validateConfig } from './parse.ts';
 import { type ChainValidator, ConfigError, type ConfigFile, type ConfigIssue } from './schema.ts';
@@ -61,6 +62,7 @@ export async function importConfig(
       });
     }
     for (const input of config.sender) {
+      const before = await getSenderByName(tx, input.name);
       const { sender, changed } = await upsertSender(tx, input);
       if (!changed) continue;
       result.changedSenders.push(sender.name);
@@ -69,7 +71,12 @@ export async function importConfig(
         action: 'sender.import',
         entityType: 'sender',
         entityId: sender.id,
-        details: { name: sender.name, version: sender.version },
+        details: {
+          name: sender.name,
+          version: sender.version,
+          before: before ? senderFields(before) : null,
+          after: senderFields(sender),
+        },
       });
     }
     for (const [i, input] of config.domain.entries()) {
@@ -84,4 +91,16 @@ export async function importConfig(
     if (issues.length > 0) throw new ConfigError(issues);
     return result;
   });
+}
+
+/** A sender's configuration as the file has it, for the audit log's before/after. */
+function senderFields(s: Sender) {
+  return {
+    description: s.description,
+    output_chain: s.outputChain,
+    enabled: s.enabled,
+    retry: s.retry,
+    notification: s.notification,
+    settings: s.settings,
+  };
 }

@@ -1,4 +1,4 @@
-export { domainToConfig, type KeyConflict, keyConflicts } from './domains.ts';
+export { domainToConfig, exportDomains, type KeyConflict, keyConflicts } from './domains.ts';
 export { exportConfig, exportConfigObject } from './export.ts';
 export { type ImportResult, importConfig } from './import.ts';
 export { parseConfig, validateConfig } from './parse.ts';

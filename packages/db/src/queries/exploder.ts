@@ -5,20 +5,22 @@ import { executeTemplate } from '../client/prepared.ts';
 /**
  * The exploder's hand-over at DATA, in one statement: the upstream transactions `ids` that are
  * still queued without a body get the downstream's body blob (its reference count grows by as
- * many) and become due now, each with a `body_shared` event. Returns the ids that got it (an
- * upstream that has a body already, e.g. on a re-run, is left as it is).
+ * many) and become due now, each with a `body_shared` event. Returns those that got it, with
+ * the version the hand-over left (an upstream that has a body already, e.g. on a re-run, is
+ * left as it is).
  */
 export async function shareBodyWithUpstreams(
   db: DbOrTx,
   input: { downstreamId: string; blobId: string; ids: string[] },
-): Promise<string[]> {
+): Promise<{ id: string; version: number }[]> {
   if (input.ids.length === 0) return [];
-  const rows = await executeTemplate<{ id: string }>(db, 'exploder:share-body', shareStatement, {
-    ids: input.ids,
-    blob: input.blobId,
-    downstream: input.downstreamId,
-  });
-  return rows.map((r) => r.id);
+  const rows = await executeTemplate<{ id: string; version: number }>(
+    db,
+    'exploder:share-body',
+    shareStatement,
+    { ids: input.ids, blob: input.blobId, downstream: input.downstreamId },
+  );
+  return rows.map((r) => ({ id: r.id, version: Number(r.version) }));
 }
 
 function shareStatement() {
@@ -31,7 +33,7 @@ function shareStatement() {
         version = version + 1,
         updated_at = now()
       where id = any(${p('ids')}::uuid[]) and status = 'queued' and body_blob_id is null
-      returning id
+      returning id, version
     ), refs as (
       update blobs set ref_count = ref_count + (select count(*) from shared), updated_at = now()
       where id = ${p('blob')}::uuid and exists (select 1 from shared)
@@ -40,5 +42,5 @@ function shareStatement() {
       select id, 'body_shared', jsonb_build_object('downstream', ${p('downstream')}::text)
       from shared
     )
-    select id from shared`;
+    select id, version from shared`;
 }

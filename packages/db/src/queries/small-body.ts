@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client/create-db.ts';
 import { executeTemplate } from '../client/prepared.ts';
 import { mapRow } from '../client/rows.ts';
+import { type Attempt, attempts } from '../schema/attempts/table.ts';
 import { type Blob, blobs } from '../schema/blobs/table.ts';
 import { type Transaction, transactions } from '../schema/transactions/table.ts';
 
@@ -11,6 +12,12 @@ import { type Transaction, transactions } from '../schema/transactions/table.ts'
  * the transaction's version is bumped and, queued and not yet due, it becomes due now; a
  * `blob_finalized` event is written. Undefined when the blob is not empty and uploading or is
  * not this transaction's body (the caller then takes the general, streaming path).
+ *
+ * With `lease` (cut-through: a delivery engine of this process has a free slot), a queued
+ * transaction is claimed in the same statement — in flight under that lease, with its first
+ * attempt open and its `attempt_started` event, as `claimTransactions` would leave it — so
+ * the engine runs it at once without a claim of its own and the transaction's version moves
+ * once, not twice.
  */
 export async function storeSmallBody(
   db: DbOrTx,
@@ -21,11 +28,13 @@ export async function storeSmallBody(
     /** The body's Message-ID and Subject (for search), stored with it. */
     messageId: string | null;
     subject: string | null;
+    lease?: { owner: string; leaseMs: number } | undefined;
   },
-): Promise<{ transaction: Transaction; blob: Blob } | undefined> {
+): Promise<{ transaction: Transaction; blob: Blob; attempt?: Attempt } | undefined> {
   const [row] = await executeTemplate<{
     t: Record<string, unknown>;
     b: Record<string, unknown>;
+    a: Record<string, unknown> | null;
   }>(db, 'small-body', smallBodyStatement, {
     tx: input.transactionId,
     blob: input.blobId,
@@ -33,15 +42,24 @@ export async function storeSmallBody(
     size: input.data.length,
     messageId: input.messageId,
     subject: input.subject,
+    owner: input.lease?.owner ?? null,
+    leaseSecs: input.lease ? input.lease.leaseMs / 1000 : null,
   });
-  return row && { transaction: mapRow(transactions, row.t), blob: mapRow(blobs, row.b) };
+  return (
+    row && {
+      transaction: mapRow(transactions, row.t),
+      blob: mapRow(blobs, row.b),
+      ...(row.a && { attempt: mapRow(attempts, row.a) }),
+    }
+  );
 }
 
 function smallBodyStatement() {
   const p = (name: string) => sql.placeholder(name);
   return sql`
     with target as (
-      select id from transactions
+      select id, status = 'queued' and ${p('owner')}::uuid is not null as claim
+      from transactions
       where id = ${p('tx')}::uuid and body_blob_id = ${p('blob')}::uuid and body_spec is null
       for update
     ), b as (
@@ -57,11 +75,21 @@ function smallBodyStatement() {
       update transactions set
         next_attempt_at = case when status = 'queued' and next_attempt_at is null
           then now() else next_attempt_at end,
+        status = case when target.claim then 'inflight' else status end,
+        lease_owner = case when target.claim then ${p('owner')}::uuid else lease_owner end,
+        lease_expires_at = case when target.claim
+          then now() + make_interval(secs => ${p('leaseSecs')}::float8)
+          else lease_expires_at end,
         version = version + 1,
         message_id = ${p('messageId')}::text,
         subject = ${p('subject')}::text,
         updated_at = now()
-      where id = (select id from target) and exists (select 1 from b)
+      from target
+      where transactions.id = target.id and exists (select 1 from b)
+      returning transactions.*, target.claim
+    ), a as (
+      insert into attempts (transaction_id, number, instance_id)
+      select id, attempt_count + 1, ${p('owner')}::uuid from t where t.claim
       returning *
     ), exploded as (
       -- the exploder's per-recipient transactions share the body: its fields too
@@ -69,10 +97,15 @@ function smallBodyStatement() {
       where parent_id = (select id from target) and message_id is null
         and metadata ? 'exploded_from' and exists (select 1 from b)
     ), timeline as (
-      insert into events (transaction_id, type, data)
-      select id, 'blob_finalized', jsonb_build_object(
+      insert into events (transaction_id, attempt_id, type, data)
+      select id, null::uuid, 'blob_finalized', jsonb_build_object(
         'what', 'body', 'size', ${p('size')}::bigint, 'body_complete', true)
       from t
+      union all
+      select transaction_id, id, 'attempt_started', jsonb_build_object(
+        'number', number, 'instance_id', ${p('owner')}::text)
+      from a
     )
-    select row_to_json(t) as t, row_to_json(b) as b from t, b`;
+    select row_to_json(t) as t, row_to_json(b) as b, row_to_json(a) as a
+    from t cross join b left join a on a.transaction_id = t.id`;
 }

@@ -65,6 +65,7 @@ describe('configuration YAML', () => {
       ['brand-new', 'create', undefined, ['added']],
     ]);
     expect(preview.not_in_file).toEqual({ senders: ['legacy'], chains: ['old'], domains: [] });
+    expect(preview.domains).toEqual([]);
     expect(preview.problems).toEqual([]);
     // Nothing changed.
     expect((await configExport({ ctx, input: {} })).yaml.split('\n').slice(1)).toEqual(
@@ -83,6 +84,44 @@ describe('configuration YAML', () => {
       Array(4).fill('unchanged'),
     );
     expect((await configExport({ ctx, input: {} })).yaml).toContain('the billing app');
+  });
+
+  it('previews sending domains: created, settings changed, keys added; the rest kept', async () => {
+    const domainFile = (spf: string, keys: string) => `
+domain:
+  - name: mail.example.net
+    settings: { spf: { mechanisms: [${spf}] } }
+    keys:
+${keys}`;
+    const key = (selector: string) =>
+      `      - { selector: ${selector}, algorithm: ed25519-sha256, public_key: QUJD, secret: dkim/${selector}, active_from: '2026-12-01T00:00:00.000Z' }\n`;
+    const first = domainFile('mx', key('s1'));
+    const created = await configImportPreview({ ctx, input: { yaml: first } });
+    expect(created.domains).toMatchObject([
+      {
+        name: 'mail.example.net',
+        change: 'create',
+        fields: expect.arrayContaining([
+          { path: 'keys.s1', after: expect.objectContaining({ selector: 's1' }) },
+        ]),
+      },
+    ]);
+    await configImportApply({ ctx, input: { yaml: first } });
+    expect((await configImportPreview({ ctx, input: { yaml: first } })).domains).toEqual([
+      { name: 'mail.example.net', change: 'unchanged', fields: [] },
+    ]);
+    const changed = await configImportPreview({
+      ctx,
+      input: { yaml: domainFile("mx, 'ip4:192.0.2.1'", key('s1') + key('s2')) },
+    });
+    expect(changed.domains[0]).toMatchObject({ change: 'update' });
+    expect(changed.domains[0]!.fields.map((f) => f.path)).toEqual([
+      'settings.spf.mechanisms',
+      'keys.s2',
+    ]);
+    expect(
+      (await configImportPreview({ ctx, input: { yaml: 'sender: []' } })).not_in_file.domains,
+    ).toEqual(['mail.example.net']);
   });
 
   it('refuses an invalid file by path, in preview and apply', async () => {

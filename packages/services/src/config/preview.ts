@@ -1,10 +1,10 @@
-import { canonicalJson, listChains, listSenders } from '@koukan/db';
+import { canonicalJson, listChains, listDomains, listSenders } from '@koukan/db';
+import { type DomainConfig, exportDomains, keyConflicts } from '@koukan/db/config';
 import type { z } from 'zod';
 import { type ChainDiffRow, diffFilters, type FieldChange, fieldChanges } from '../chains/diff.ts';
 import type { ServiceCall } from '../context.ts';
 import { parseInput } from '../errors.ts';
 import { senderConfig } from '../senders/schemas.ts';
-import { type DomainPreview, previewDomains } from './domain-preview.ts';
 import { configYamlInput, parseConfigFile } from './yaml.ts';
 
 export interface SenderPreview {
@@ -20,6 +20,13 @@ export interface ChainPreview {
   version?: { from: number; to: number };
   rows: ChainDiffRow[];
   description?: FieldChange;
+}
+
+export interface DomainPreview {
+  name: string;
+  change: 'create' | 'update' | 'unchanged';
+  /** `settings.*` changes, and keys by selector (`keys.<selector>`): added or re-dated. */
+  fields: FieldChange[];
 }
 
 export interface ImportPreview {
@@ -44,7 +51,12 @@ export async function configImportPreview({
 }: ServiceCall<z.input<typeof configYamlInput>>): Promise<ImportPreview> {
   const i = parseInput(configYamlInput, input);
   const config = parseConfigFile(i.yaml);
-  const [senders, chains] = await Promise.all([listSenders(ctx.db), listChains(ctx.db)]);
+  const [senders, chains, domains, domainsWithKeys] = await Promise.all([
+    listSenders(ctx.db),
+    listChains(ctx.db),
+    exportDomains(ctx.db),
+    listDomains(ctx.db),
+  ]);
   const sendersByName = new Map(senders.map((s) => [s.name, s]));
   const chainsByName = new Map(chains.map((c) => [c.name, c]));
 
@@ -82,18 +94,53 @@ export async function configImportPreview({
       ? [{ field: `sender[${idx}].output_chain`, message: `no endpoint named "${s.output_chain}"` }]
       : [],
   );
-  const domains = await previewDomains(ctx.db, config.domain);
-  problems.push(...domains.problems);
+  // An existing selector given another key would be refused by the import.
+  const keysByDomain = new Map(domainsWithKeys.map((d) => [d.name, d]));
+  config.domain.forEach((d, i) => {
+    for (const c of keyConflicts(keysByDomain.get(d.name), d)) {
+      problems.push({ field: `domain[${i}].keys[${c.index}].${c.field}`, message: c.message });
+    }
+  });
   const senderNames = new Set(config.sender.map((s) => s.name));
+  const domainsByName = new Map(domains.map((d) => [d.name, d]));
+  const domainNames = new Set(config.domain.map((d) => d.name));
   return {
     senders: senderPreviews,
     chains: chainPreviews,
-    domains: domains.domains,
+    domains: config.domain.map((d) => domainPreview(domainsByName.get(d.name), d)),
     not_in_file: {
       senders: senders.filter((s) => !senderNames.has(s.name)).map((s) => s.name),
       chains: chains.filter((c) => !inFile.has(c.name)).map((c) => c.name),
-      domains: domains.notInFile,
+      domains: domains.filter((d) => !domainNames.has(d.name)).map((d) => d.name),
     },
     problems,
   };
+}
+
+/** As importDomain does it: settings replaced, keys added by selector or re-dated, none removed. */
+function domainPreview(existing: DomainConfig | undefined, given: DomainConfig): DomainPreview {
+  const keyFields = (k: DomainConfig['keys'][number]) => ({
+    active_from: new Date(k.active_from).toISOString(),
+    retire_at: k.retire_at ? new Date(k.retire_at).toISOString() : null,
+  });
+  if (!existing) {
+    return {
+      name: given.name,
+      change: 'create',
+      fields: [
+        ...fieldChanges({}, given.settings, 'settings'),
+        ...given.keys.map((k) => ({ path: `keys.${k.selector}`, after: k })),
+      ],
+    };
+  }
+  const have = new Map(existing.keys.map((k) => [k.selector, k]));
+  const fields = [
+    ...fieldChanges(existing.settings, given.settings, 'settings'),
+    ...given.keys.flatMap((k) => {
+      const current = have.get(k.selector);
+      if (!current) return [{ path: `keys.${k.selector}`, after: k }];
+      return fieldChanges(keyFields(current), keyFields(k), `keys.${k.selector}`);
+    }),
+  ];
+  return { name: given.name, change: fields.length ? 'update' : 'unchanged', fields };
 }

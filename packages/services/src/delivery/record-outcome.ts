@@ -15,6 +15,7 @@ import type {
 } from '@koukan/db/schema';
 import { nowOf, type ServiceCall } from '../context.ts';
 import { type DsnOptions, type DsnResult, generateDsn } from '../notifications/create-dsn.ts';
+import { dsnDue, effectivePolicy, willRetryUntil } from '../notifications/due.ts';
 import { decideNext, type NextState } from './decide.ts';
 import { type AttemptVerdict, classifyVerdict } from './verdict.ts';
 
@@ -113,8 +114,10 @@ function planOutcome(current: Transaction, input: RecordOutcomeInput, now: Date)
 /**
  * Persists one attempt's result, guarded by the lease: the attempt row, the timeline, and the
  * transaction's latest responses, attempt count, next state and (when final) reason, cleared
- * lease and bumped version; plus a DSN when it failed for good. Written in one statement when
- * the row is as claimed and no DSN is due; else in one database transaction under a row lock.
+ * lease and bumped version; plus a DSN when one is due (failed for good, still retried past the
+ * policy's delay wait, or delivered to a recipient whose NOTIFY has SUCCESS: notifications/
+ * due.ts). Written in one statement when the row is as claimed and no DSN is due; else in one
+ * database transaction under a row lock.
  */
 export async function recordAttemptOutcome(
   call: ServiceCall<RecordOutcomeInput>,
@@ -124,8 +127,8 @@ export async function recordAttemptOutcome(
   if (claimed) {
     const now = nowOf(ctx);
     const plan = planOutcome(claimed, input, now);
-    const notify = plan.next.status === 'failed';
-    if (!notify) {
+    const policy = effectivePolicy(claimed.notification, input.senderNotification);
+    if (!dsnDue({ current: claimed, policy, next: plan.next, now, options: input.dsn })) {
       const transaction = await writeOutcomeIfUnchanged(ctx.db, {
         transactionId: claimed.id,
         attemptId: input.attemptId,
@@ -163,17 +166,27 @@ async function recordUnderLock({
         leaseExpiresAt: null,
       });
       await appendEvents(tx, timeline);
-      if (next.status !== 'failed') return { written: true, transaction, next } as const;
+      const policy = effectivePolicy(current.notification, input.senderNotification);
+      const kind = dsnDue({ current, policy, next, now, options: input.dsn });
+      if (!kind) return { written: true, transaction, next } as const;
       const v = input.verdict;
+      const until =
+        kind === 'delay' ? willRetryUntil(current, current.retry ?? input.senderRetry) : undefined;
       const dsn = await generateDsn(tx, {
         original: transaction,
-        policy: current.notification ?? input.senderNotification,
+        policy,
+        kind,
         ...(v && { verdict: v }),
         ...(input.error !== undefined && { error: input.error }),
-        reason: next.reason,
+        reason: 'reason' in next ? next.reason : 'delayed',
         now,
+        ...(until && { willRetryUntil: until }),
         options: input.dsn,
       });
+      if (kind === 'delay' && dsn.created) {
+        const delayed = await updateTransaction(tx, current.id, { delayDsnAt: now });
+        return { written: true, transaction: delayed, next, dsn } as const;
+      }
       return { written: true, transaction, next, dsn } as const;
     })
     .catch((err: unknown) => {

@@ -142,6 +142,49 @@ export async function screenRecipients(
 }
 
 /**
+ * The upstream transactions' rows for `answers` (one per exploded recipient): `output_chain`'s
+ * sender, one recipient, no body yet, not due (see `createUpstreams`). `metadata.exploded_from`
+ * is left to the caller when the downstream has no id yet.
+ */
+export function upstreamRows(
+  plan: ExploderPlan,
+  downstream: Pick<Transaction, 'mailFrom' | 'rcptTo' | 'metadata'> & { id?: string },
+  firstIndex: number,
+  answers: RecipientAnswer[],
+) {
+  const upstream = plan.upstream;
+  if (!upstream) return [];
+  const c = plan.config;
+  const retry: RetryPolicy = (c.msa ? upstream.retry : null) ?? {
+    schedule: c.retry.schedule,
+    max_attempts: c.retry.max_attempts,
+    max_age: c.retry.max_age,
+  };
+  const rows = [];
+  for (const [j, answer] of answers.entries()) {
+    if (!answer.explode) continue;
+    const index = firstIndex + j;
+    rows.push({
+      senderId: upstream.id,
+      mailFrom: downstream.mailFrom,
+      rcptTo: [downstream.rcptTo[index]!],
+      retry,
+      notification: {
+        enabled: false,
+        ...(c.notification.sender && { sender: c.notification.sender }),
+      },
+      metadata: {
+        ...(downstream.id && { exploded_from: downstream.id }),
+        rcpt_index: index,
+        msa: c.msa,
+        ...(downstream.metadata.session ? { session: downstream.metadata.session } : {}),
+      },
+    });
+  }
+  return rows;
+}
+
+/**
  * Creates one upstream transaction per exploded recipient: `output_chain`'s sender, one
  * recipient, no body yet (the exploder shares the downstream's when DATA completes), not due.
  * Retries follow the upstream sender's policy (else the exploder's); notification stays off
@@ -154,41 +197,18 @@ export async function createUpstreams(
   firstIndex: number,
   answers: RecipientAnswer[],
 ): Promise<string[]> {
-  const upstream = plan.upstream;
-  if (!upstream) return [];
-  const c = plan.config;
-  const retry: RetryPolicy = (c.msa ? upstream.retry : null) ?? {
-    schedule: c.retry.schedule,
-    max_attempts: c.retry.max_attempts,
-    max_age: c.retry.max_age,
-  };
   const ids: string[] = [];
-  for (const [j, answer] of answers.entries()) {
-    if (!answer.explode) continue;
-    const index = firstIndex + j;
-    const row = await insertTransaction(db, {
-      senderId: upstream.id,
+  for (const row of upstreamRows(plan, downstream, firstIndex, answers)) {
+    const inserted = await insertTransaction(db, {
+      ...row,
       status: 'queued',
-      mailFrom: downstream.mailFrom,
-      rcptTo: [downstream.rcptTo[index]!],
       bodyBlobId: null,
       nextAttemptAt: null,
       parentId: downstream.id,
       messageId: downstream.messageId,
       subject: downstream.subject,
-      retry,
-      notification: {
-        enabled: false,
-        ...(c.notification.sender && { sender: c.notification.sender }),
-      },
-      metadata: {
-        exploded_from: downstream.id,
-        rcpt_index: index,
-        msa: c.msa,
-        ...(downstream.metadata.session ? { session: downstream.metadata.session } : {}),
-      },
     });
-    ids.push(row.id);
+    ids.push(inserted.id);
   }
   return ids;
 }

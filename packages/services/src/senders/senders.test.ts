@@ -119,6 +119,20 @@ describe('API keys and the principal cache', () => {
     ]);
   });
 
+  it('clear() forgets remembered principals: a revoked key is refused at once', async () => {
+    const name = uniqueName('s');
+    await senderCreate({ ctx, input: { name } });
+    const { key, apiKey } = await apiKeyCreate({ ctx, input: { sender: name } });
+    const auth = cachedAuthenticate(60_000);
+    const call = { ctx, input: { authorization: `Bearer ${key}` } };
+    expect(requireSender(await auth(call), name).name).toBe(name);
+    await apiKeyRevoke({ ctx, input: { id: apiKey.id } });
+    // Remembered: the cache alone would accept it for a minute.
+    expect(requireSender(await auth(call), name).name).toBe(name);
+    auth.clear();
+    await expect(auth(call)).rejects.toMatchObject({ code: 'unauthorized' });
+  });
+
   it('creates a key shown once, lists it by prefix with its last use, revokes it', async () => {
     const name = uniqueName('s');
     await senderCreate({ ctx, input: { name } });

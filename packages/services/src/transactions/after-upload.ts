@@ -1,5 +1,6 @@
 import {
   appendEvent,
+  type ClaimedTransaction,
   readBlobHead,
   schema,
   setBodyHeaderFields,
@@ -21,6 +22,11 @@ export interface UploadResult {
   /** The whole body (every blob of a built message) is now complete. */
   bodyComplete: boolean;
   interrupted: string | null;
+  /**
+   * Claimed for delivery by the upload itself (cut-through, under the lease `reserveLease`
+   * gave): the caller runs it.
+   */
+  claimed?: ClaimedTransaction;
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   finalizeBlob,
   findByIdempotencyKey,
   insertTransaction,
+  insertTransactionAwaitingBody,
   insertTransactionWithInlineBody,
   isDbError,
   type schema,
@@ -28,6 +29,7 @@ import {
   exploderPlan,
   screenRecipients,
   submitterOf,
+  upstreamRows,
 } from '../exploder/envelope.ts';
 import { bodyHeaderFields, headerFieldsAtCreate } from './header-fields.ts';
 import { builderParts } from './message-builder-schema.ts';
@@ -278,6 +280,24 @@ export async function createTransaction({
         transaction: toView(transaction, sender.name, new Map([[blob.id, blob]])),
         replayed: false,
         ...(attempt && { claimed: { transaction, attempt, body: inline } }),
+      };
+    }
+    if (!request.body) {
+      // The body comes later (the SMTP gateway's create at RCPT): the transaction, its empty
+      // blob, the exploder's upstreams and the event in one statement.
+      const { transaction, blob } = await insertTransactionAwaitingBody(ctx.db, {
+        transaction: row,
+        contentType: 'message/rfc822',
+        event: created,
+        upstreams: plan ? upstreamRows(plan, row, 0, answers) : [],
+      });
+      ctx.logger.info(
+        { transactionId: transaction.id, sender: sender.name },
+        'transaction created',
+      );
+      return {
+        transaction: toView(transaction, sender.name, new Map([[blob.id, blob]])),
+        replayed: false,
       };
     }
     const view = await ctx.db.transaction(async (tx) => {

@@ -1,6 +1,13 @@
 import { schema } from '@koukan/db';
 import { z } from 'zod';
+import {
+  envidProblem,
+  isDsnKeyword,
+  notifyProblem,
+  orcptProblem,
+} from '../notifications/dsn-params.ts';
 import { isValidEsmtpValue, mailboxProblem } from './address.ts';
+import { dsnFieldsChecks, withDsnParams } from './dsn-fields.ts';
 import { messageBuilderSchema } from './message-builder-schema.ts';
 import { sessionSchema } from './session.ts';
 
@@ -11,14 +18,69 @@ export { sessionSchema };
 export const esmtpParamSchema = z
   .strictObject({
     k: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/, 'an ESMTP keyword'),
-    p: z
-      .string()
-      .refine(isValidEsmtpValue, 'an ESMTP value: printable, no space, no "="')
-      .optional(),
+    p: z.string().max(1024).optional(),
+  })
+  .superRefine((e, issue) => {
+    // DSN parameters (RFC 3461) carry xtext-decoded values, checked by their own rules with
+    // the mailbox (dsn-fields.ts); every other value is a plain esmtp-value
+    if (isDsnKeyword(e.k) || e.p === undefined || isValidEsmtpValue(e.p)) return;
+    issue.addIssue({
+      code: 'custom',
+      path: ['p'],
+      message: 'an ESMTP value: printable, no space, no "="',
+    });
   })
   .describe(
-    'An ESMTP parameter: keyword `k` and optional value `p`, e.g. {"k":"NOTIFY","p":"FAILURE"}.',
+    'An ESMTP parameter: keyword `k` and optional value `p`, e.g. {"k":"NOTIFY","p":"FAILURE"}. DSN parameters (NOTIFY, ORCPT, RET, ENVID) carry their xtext-decoded value.',
   );
+
+export const notifySchema = z
+  .array(z.enum(['NEVER', 'SUCCESS', 'FAILURE', 'DELAY']))
+  .min(1)
+  .max(3)
+  .superRefine((v, issue) => {
+    const problem = notifyProblem(v.join(','));
+    if (problem) issue.addIssue({ code: 'custom', message: problem });
+  })
+  .describe(
+    'RFC 3461 NOTIFY: when this recipient gets a DSN. ["NEVER"], or any of "SUCCESS", "FAILURE", "DELAY". Default (absent): failures only (delays too when the sender\'s notification policy has delay_without_notify). Same as the RCPT parameter NOTIFY; give one or the other.',
+  )
+  .meta({ examples: [['FAILURE', 'DELAY']] });
+
+export const orcptSchema = z
+  .string()
+  .superRefine((v, issue) => {
+    const problem = orcptProblem(v);
+    if (problem) issue.addIssue({ code: 'custom', message: problem });
+  })
+  .describe(
+    'RFC 3461 ORCPT: the original recipient as "addr-type;address" (decoded, not xtext), reported as Original-Recipient in DSNs. Same as the RCPT parameter ORCPT.',
+  )
+  .meta({ examples: ['rfc822;bob@example.org'] });
+
+export const envelopeDsnSchema = z
+  .strictObject({
+    ret: z
+      .enum(['FULL', 'HDRS'])
+      .optional()
+      .describe(
+        'RFC 3461 RET: a failure DSN returns the whole message (FULL, up to 10 MiB) or its header section (HDRS, the default).',
+      ),
+    envid: z
+      .string()
+      .superRefine((v, issue) => {
+        const problem = envidProblem(v);
+        if (problem) issue.addIssue({ code: 'custom', message: problem });
+      })
+      .optional()
+      .describe(
+        'RFC 3461 ENVID: your identifier of this transaction (printable US-ASCII, at most 100 characters), returned as Original-Envelope-Id in every DSN.',
+      ),
+  })
+  .describe(
+    "Delivery status notification options of the transaction (the MAIL parameters RET and ENVID; give each either here or in mail_from.e). DSNs are sent to mail_from when the sender's notification policy is enabled.",
+  )
+  .meta({ id: 'TransactionDsn', examples: [{ ret: 'HDRS', envid: 'order-4711' }] });
 
 function addressSchema(allowNull: boolean) {
   return z.string().superRefine((value, issue) => {
@@ -34,8 +96,13 @@ export const recipientSchema = z
       .describe('A bare RFC 5321 mailbox, e.g. "bob@example.org".')
       .meta({ examples: ['bob@example.org'] }),
     e: z.array(esmtpParamSchema).max(16).optional(),
+    notify: notifySchema.optional(),
+    orcpt: orcptSchema.optional(),
   })
-  .describe('A recipient mailbox with its ESMTP RCPT parameters.');
+  .superRefine(dsnFieldsChecks('rcpt'))
+  // stored as the RCPT parameters NOTIFY and ORCPT, as the SMTP gateway sends them
+  .transform((r) => withDsnParams(r, { NOTIFY: r.notify?.join(','), ORCPT: r.orcpt }))
+  .describe('A recipient mailbox with its ESMTP RCPT parameters and DSN options.');
 
 export const reversePathSchema = z
   .strictObject({
@@ -44,6 +111,7 @@ export const reversePathSchema = z
       .meta({ examples: ['app@example.org'] }),
     e: z.array(esmtpParamSchema).max(16).optional(),
   })
+  .superRefine(dsnFieldsChecks('mail'))
   .describe('The envelope sender with its ESMTP MAIL parameters.');
 
 export const bodyInputSchema = z.union([
@@ -71,14 +139,33 @@ export const createTransactionRequestSchema = z
     body: bodyInputSchema
       .optional()
       .describe('Omit to upload the message later with PUT /v1/transactions/{id}/body.'),
+    dsn: envelopeDsnSchema.optional(),
     session: sessionSchema.optional(),
   })
+  .superRefine((r, issue) => {
+    for (const k of ['ret', 'envid'] as const) {
+      if (r.dsn?.[k] === undefined) continue;
+      if (r.mail_from.e?.some((e) => e.k.toUpperCase() === k.toUpperCase())) {
+        issue.addIssue({
+          code: 'custom',
+          path: ['dsn', k],
+          message: `given twice: also as ${k.toUpperCase()} in mail_from.e`,
+        });
+      }
+    }
+  })
+  // stored as the MAIL parameters RET and ENVID, as the SMTP gateway sends them
+  .transform(({ dsn, ...r }) => ({
+    ...r,
+    mail_from: withDsnParams(r.mail_from, { RET: dsn?.ret, ENVID: dsn?.envid }),
+  }))
   .meta({
     id: 'CreateTransaction',
     examples: [
       {
         mail_from: { m: 'app@example.org' },
-        rcpt_to: [{ m: 'bob@example.org' }],
+        rcpt_to: [{ m: 'bob@example.org', notify: ['FAILURE', 'DELAY'] }],
+        dsn: { ret: 'HDRS', envid: 'order-4711' },
         body: {
           inline:
             'From: app@example.org\r\nTo: bob@example.org\r\nSubject: Hello\r\n\r\nHello Bob.\r\n',
@@ -86,7 +173,7 @@ export const createTransactionRequestSchema = z
       },
     ],
   });
-export type CreateTransactionRequest = z.infer<typeof createTransactionRequestSchema>;
+export type CreateTransactionRequest = z.output<typeof createTransactionRequestSchema>;
 
 export const patchTransactionRequestSchema = z
   .strictObject({

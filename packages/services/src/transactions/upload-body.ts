@@ -18,6 +18,12 @@ export interface UploadInput {
   contentLength: number | undefined;
   source: AsyncIterable<Buffer | Uint8Array | string>;
   maxBytes?: number | undefined;
+  /**
+   * Cut-through: asked, with the transaction's sender, just before a whole small body is
+   * stored; a lease when a delivery engine of this process has a free slot for it, and the
+   * statement that stores the body then claims the transaction too (`UploadResult.claimed`).
+   */
+  reserveLease?: ((senderId: string) => { owner: string; leaseMs: number } | undefined) | undefined;
 }
 
 export function assertUploadable(transaction: schema.Transaction): void {
@@ -53,6 +59,7 @@ export async function uploadBody({ ctx, input }: ServiceCall<UploadInput>): Prom
         data: head.bytes,
         messageId: fields.messageId,
         subject: fields.subject,
+        lease: transaction.status === 'queued' ? input.reserveLease?.(sender.id) : undefined,
       });
       if (stored) {
         ctx.logger.info(
@@ -67,6 +74,9 @@ export async function uploadBody({ ctx, input }: ServiceCall<UploadInput>): Prom
           finalized: true,
           bodyComplete: true,
           interrupted: null,
+          ...(stored.attempt && {
+            claimed: { transaction: stored.transaction, attempt: stored.attempt, body: head.bytes },
+          }),
         };
       }
     }

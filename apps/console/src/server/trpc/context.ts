@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import type { DnsResolve } from '@koukan/chain';
 import type { Db, TransactionWatcher } from '@koukan/db';
 import type { ConsoleRole } from '@koukan/db/schema';
-import type { SecretKey, ServiceContext } from '@koukan/services';
+import type { SecretKey } from '@koukan/services';
 import type { Logger } from 'pino';
 import type { Auth } from '../auth/auth.ts';
 import { toConsoleUser } from '../auth/users.ts';
@@ -25,8 +26,8 @@ export interface InnerContext {
   pollIntervalMs?: number;
   /** Encrypts the DKIM keys a domain's add or rotation makes (absent: those are refused). */
   secretKey?: SecretKey;
-  /** DNS for a domain's check of its published records; default: the system resolver. */
-  dns?: ServiceContext['dns'];
+  /** DNS for a domain's check and for dry runs (tests replace it); default: the system resolver. */
+  dns?: DnsResolve;
 }
 
 export function createInnerContext(

@@ -28,6 +28,20 @@ export const notificationPolicySchema = z.strictObject({
   /** The sender whose chain delivers the DSN. */
   sender: z.string().min(1).optional(),
   mailer_daemon: z.string().min(3).optional(),
+  /**
+   * Wait after which a transaction still being retried gets a delay DSN (once), for recipients
+   * whose NOTIFY includes DELAY; default: the router's KOUKAN_DSN_DELAY_AFTER_MS (4 h).
+   */
+  delay_after: durationSchema
+    .optional()
+    .describe(
+      "Wait after arrival before a transaction still being retried gets its one delay DSN (recipients whose NOTIFY has DELAY); default the router's KOUKAN_DSN_DELAY_AFTER_MS, 4h.",
+    ),
+  /** Also send delay DSNs to recipients that gave no NOTIFY (RFC 3461 leaves it open); default false. */
+  delay_without_notify: z
+    .boolean()
+    .optional()
+    .describe('Also send delay DSNs to recipients that gave no NOTIFY; default false.'),
 });
 export type NotificationPolicy = z.infer<typeof notificationPolicySchema>;
 

@@ -83,6 +83,8 @@ export const transactions = pgTable(
     /** The body's Subject header, decoded, stored with the body (for the console's list). */
     subject: text('subject'),
     cancelRequestedAt: timestamp('cancel_requested_at', { withTimezone: true }),
+    /** When its (only) delay DSN was generated (migration 0010); null: none yet. */
+    delayDsnAt: timestamp('delay_dsn_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     finishedAt: timestamp('finished_at', { withTimezone: true }),

@@ -163,9 +163,26 @@ export function TransactionView({ id }: { id: string }) {
           </Card>
           <Card title="Chain">
             <p className="text-sm">
-              {d.chain.name ?? 'none'}
-              {d.chain.version !== null && (
-                <span className="text-muted"> · revision {d.chain.version}</span>
+              {d.chain.name ? (
+                <Link
+                  href={`/chains/${encodeURIComponent(d.chain.name)}`}
+                  className="text-accent underline-offset-2 hover:underline"
+                >
+                  {d.chain.name}
+                </Link>
+              ) : (
+                'none'
+              )}
+              {d.chain.version !== null && d.chain.name && (
+                <>
+                  {' · '}
+                  <Link
+                    href={`/chains/${encodeURIComponent(d.chain.name)}/revisions?to=${d.chain.version}`}
+                    className="text-muted underline-offset-2 hover:underline"
+                  >
+                    revision {d.chain.version}
+                  </Link>
+                </>
               )}
               <span className="text-xs text-muted">
                 {' '}

@@ -1,0 +1,164 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import net from 'node:net';
+import { Readable } from 'node:stream';
+import {
+  type AttemptJournal,
+  type ChainResult,
+  type ChainTransaction,
+  type JournalEntry,
+  runChain,
+  validateChain,
+} from '@koukan/chain';
+import pino from 'pino';
+import { cleanEnv, freePort, repoRoot } from './stack.ts';
+
+/** Test helpers: gateway processes behind one address, and rest_output run as the engine does. */
+
+export const GATEWAY_TOKEN = 'test-gateway-token-0123456789';
+
+export interface GatewayProcess {
+  port: number;
+  child: ChildProcess;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** `apps/gateway/src/main.ts` as a process: outbound API only, its Location absolute. */
+export async function startGatewayProcess(
+  extra: Record<string, string> = {},
+): Promise<GatewayProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/gateway/src/main.ts'], {
+    cwd: repoRoot,
+    env: {
+      ...cleanEnv(),
+      KOUKAN_GATEWAY_PORT: String(port),
+      KOUKAN_GATEWAY_TOKEN: GATEWAY_TOKEN,
+      KOUKAN_GATEWAY_ADVERTISE_URL: 'auto',
+      KOUKAN_SMTP_MX_PORT: 'off',
+      KOUKAN_SMTP_MSA_PORT: 'off',
+      KOUKAN_SHUTDOWN_GRACE_MS: '1000',
+      LOG_LEVEL: 'warn',
+      ...extra,
+    },
+  });
+  let output = '';
+  child.stdout?.on('data', (d) => (output += d));
+  child.stderr?.on('data', (d) => (output += d));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the gateway did not come up:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    port,
+    child,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** A TCP load balancer: each new connection goes to the next backend in turn. */
+export async function roundRobinProxy(backends: () => number[]) {
+  let next = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const list = backends();
+    const port = list[next++ % list.length]!;
+    const upstream = net.connect(port, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    port,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+/** The engine's journal of one attempt, kept in memory. */
+export class MemoryJournal implements AttemptJournal {
+  readonly attemptId = randomUUID();
+  readonly entries: JournalEntry[] = [];
+  readonly controller = new AbortController();
+  constructor(
+    readonly attemptNumber: number,
+    private readonly before?: JournalEntry[],
+  ) {}
+  get signal() {
+    return this.controller.signal;
+  }
+  async record(type: string, data: Record<string, unknown>) {
+    this.entries.push({ type, data });
+  }
+  async previous() {
+    return this.before;
+  }
+  /** What the router would hold for this attempt once its outcome is written. */
+  timeline(result?: ChainResult): JournalEntry[] {
+    const events = (result?.events ?? []).map((e) => ({ type: e.type, data: e.data ?? {} }));
+    return [...this.entries, ...events];
+  }
+}
+
+/** Runs a one-filter rest_output chain to `url` for one message, as attempt `journal`. */
+export function restOutputAttempt(opts: {
+  url: string;
+  sinkPort: number;
+  id: string;
+  to: string;
+  journal: MemoryJournal;
+  inline?: boolean;
+}): Promise<ChainResult> {
+  const checked = validateChain([
+    {
+      filter: 'rest_output',
+      url: opts.url,
+      sender: 'outbound',
+      api_key_ref: 'gw',
+      poll_timeout: 5,
+      ...(opts.inline === false && { inline_body_max: 0 }),
+    },
+  ]);
+  if (!checked.ok) throw new Error(JSON.stringify(checked.errors));
+  const body = Buffer.from(
+    `From: a@example.com\r\nTo: ${opts.to}\r\nSubject: ${opts.id}\r\n\r\nmessage ${opts.id}\r\n`,
+  );
+  const tx: ChainTransaction = {
+    id: opts.id,
+    sender: 'test',
+    mail_from: { m: 'a@example.com' },
+    rcpt_to: [{ m: opts.to }],
+    body: { open: () => Readable.from([body]), size: body.length },
+    routing: { remote_hosts: [{ host: '127.0.0.1', port: opts.sinkPort }] },
+  };
+  return runChain(checked.chain, tx, {
+    logger: pino({ level: 'silent' }),
+    secrets: { get: (ref) => (ref === 'gw' ? GATEWAY_TOKEN : undefined) },
+    attempt: opts.journal,
+  });
+}

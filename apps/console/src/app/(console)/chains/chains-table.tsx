@@ -1,0 +1,136 @@
+'use client';
+import type { ChainSummary } from '@koukan/services';
+import { Badge, Button, columnHelper, DataTable, EmptyState, formatTimestamp } from '@koukan/ui';
+import { useQuery } from '@tanstack/react-query';
+import Link from 'next/link';
+import { useRouter } from 'next/navigation';
+import { useState } from 'react';
+import { errorMessage } from '../../../lib/errors.ts';
+import { useTRPC } from '../../../trpc/react.tsx';
+
+const h = columnHelper<ChainSummary>();
+const columns = h.columns([
+  h.accessor('name', {
+    header: 'Chain',
+    cell: (c) => (
+      <Link
+        href={`/chains/${encodeURIComponent(c.getValue())}`}
+        className="font-medium text-accent underline-offset-2 hover:underline"
+      >
+        {c.getValue()}
+      </Link>
+    ),
+  }),
+  h.accessor('filters', {
+    header: 'Filters',
+    cell: (c) => (
+      <span className="text-xs">
+        {c
+          .getValue()
+          .map((f) => f.filter)
+          .join(' → ')}
+      </span>
+    ),
+  }),
+  h.accessor('senders', {
+    header: 'Used by',
+    cell: (c) => {
+      const { senders, used_by_chains } = c.row.original;
+      if (!senders.length && !used_by_chains.length)
+        return <span className="text-muted">unused</span>;
+      return (
+        <ul className="flex flex-wrap gap-1">
+          {senders.map((s) => (
+            <li key={`s-${s}`}>
+              <Badge tone="info">sender {s}</Badge>
+            </li>
+          ))}
+          {used_by_chains.map((s) => (
+            <li key={`c-${s}`}>
+              <Badge tone="neutral">exploder of {s}</Badge>
+            </li>
+          ))}
+        </ul>
+      );
+    },
+  }),
+  h.accessor('version', {
+    header: 'Revision',
+    cell: (c) => (
+      <Link
+        href={`/chains/${encodeURIComponent(c.row.original.name)}/revisions`}
+        className="text-accent underline-offset-2 hover:underline"
+        aria-label={`Revision history of ${c.row.original.name} (revision ${c.getValue()})`}
+      >
+        {c.getValue()}
+      </Link>
+    ),
+  }),
+  h.accessor('updated_at', {
+    header: 'Saved (UTC)',
+    cell: (c) => <span className="font-mono text-xs">{formatTimestamp(c.getValue())}</span>,
+  }),
+]);
+
+export function ChainsTable() {
+  const trpc = useTRPC();
+  const query = useQuery(trpc.chains.list.queryOptions());
+  const me = useQuery(trpc.me.get.queryOptions());
+  return (
+    <div className="flex flex-col gap-4">
+      {me.data?.role === 'admin' && <NewChain existing={query.data?.map((c) => c.name) ?? []} />}
+      <DataTable
+        label="Chains"
+        columns={columns}
+        data={query.data}
+        getRowId={(r) => r.id}
+        loading={query.isPending}
+        error={query.error ? errorMessage(query.error) : null}
+        empty={<EmptyState title="No chains yet">An admin creates one here.</EmptyState>}
+      />
+    </div>
+  );
+}
+
+const NAME = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
+
+/** A name, then the editor opens on an empty chain of that name (created at its first save). */
+function NewChain({ existing }: { existing: string[] }) {
+  const router = useRouter();
+  const [name, setName] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <form
+      className="flex flex-wrap items-end gap-2"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (!NAME.test(name)) return setError('lower-case letters, digits, . _ - (up to 63)');
+        if (existing.includes(name)) return setError('a chain of that name exists');
+        router.push(`/chains/${encodeURIComponent(name)}?new=1`);
+      }}
+    >
+      <div className="flex flex-col gap-1">
+        <label htmlFor="new-chain" className="text-xs font-medium text-muted">
+          New chain name
+        </label>
+        <input
+          id="new-chain"
+          className="h-9 rounded-md border border-border bg-surface px-2.5 text-sm"
+          value={name}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={error ? 'new-chain-error' : undefined}
+          onChange={(e) => {
+            setName(e.target.value);
+            setError(null);
+          }}
+        />
+      </div>
+      <Button type="submit">New chain</Button>
+      {error && (
+        <p id="new-chain-error" className="w-full text-xs text-danger">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}

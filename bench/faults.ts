@@ -1,0 +1,419 @@
+/**
+ * Fault injection (issue 15): three routers and two gateways (separate processes) on a scratch
+ * PostgreSQL database, each kind behind a round-robin TCP proxy, relaying to an SMTP sink
+ * process. A client submits unique messages through REST (201) and SMTP (250) and records
+ * every acknowledged one, while the harness kill -9s a router at random moments (and starts it
+ * again), kill -9s a gateway, freezes the sink (SIGSTOP/SIGCONT) and makes it drop connections
+ * after DATA. With `--pg-restart=<version>/<cluster>` it also stops PostgreSQL with
+ * `pg_ctlcluster … stop -m immediate` and starts it again, checking that meanwhile SMTP answers
+ * 4xx and REST 503 (off by default: it disturbs everyone on a shared server). Afterwards it
+ * waits for every transaction to end and prints acknowledged, delivered, lost (must be 0),
+ * duplicates, the transactions left without a next attempt or a final reason, and the
+ * rest_output recovery counters.
+ * Usage: DATABASE_URL=postgres://… npm run bench:faults [-- --seconds=60 --rate=4 --base=4800]
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createApiKey, createDb, getSenderByName } from '@koukan/db';
+import { createTestDatabase } from '@koukan/db/testing';
+import nodemailer from 'nodemailer';
+
+const arg = (name: string, fallback: string) =>
+  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
+const seconds = Number(arg('seconds', '60'));
+/** concurrent clients of each kind (REST, SMTP) */
+const rate = Number(arg('rate', '4'));
+const base = Number(arg('base', '4800'));
+const pgCluster = arg('pg-restart', '');
+const faultEveryMs = Number(arg('fault-every-ms', '4000'));
+const DOMAIN = 'faults.test';
+const TOKEN = randomBytes(24).toString('base64url');
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const repoRoot = new URL('../', import.meta.url).pathname;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)]!;
+
+if (!process.env.DATABASE_URL) throw new Error('bench:faults runs on DATABASE_URL; set it');
+
+const ports = {
+  routers: [base, base + 1, base + 2],
+  gateways: [base + 10, base + 11],
+  mx: [base + 20, base + 21],
+  routerLb: base + 30,
+  gatewayLb: base + 31,
+  mxLb: base + 32,
+  sink: base + 40,
+};
+
+/** A TCP load balancer: each new connection to the next backend that accepts it. */
+function proxy(port: number, backends: number[]) {
+  let next = 0;
+  const server = net.createServer((client) => {
+    client.pause();
+    client.on('error', () => {});
+    const tryBackend = (left: number) => {
+      const upstream = net.connect(backends[next++ % backends.length]!, '127.0.0.1');
+      upstream.once('error', () => {
+        if (left > 1) tryBackend(left - 1);
+        else client.destroy();
+      });
+      upstream.once('connect', () => {
+        upstream.on('error', () => client.destroy());
+        client.on('close', () => upstream.destroy());
+        upstream.on('close', () => client.destroy());
+        client.pipe(upstream).pipe(client);
+        client.resume();
+      });
+    };
+    tryBackend(backends.length);
+  });
+  server.listen(port, '127.0.0.1');
+  return server;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'koukan-faults-'));
+// interrupted: the processes this harness started go with it
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const child of procs.values()) child.kill('SIGKILL');
+    sink?.kill('SIGKILL');
+    process.exit(1);
+  });
+}
+const sinkLog = join(dir, 'sink.log');
+writeFileSync(sinkLog, '');
+const db = await createTestDatabase({ migrate: false });
+const procs = new Map<string, ChildProcess>();
+const faults: string[] = [];
+let sink: ChildProcess | undefined;
+
+function spawnNode(name: string, entry: string, env: NodeJS.ProcessEnv, args: string[] = []) {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, LOG_LEVEL: 'error', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  procs.set(name, child);
+  return child;
+}
+
+const routerEnv = (i: number): NodeJS.ProcessEnv => ({
+  DATABASE_URL: db.url,
+  KOUKAN_ROUTER_PORT: String(ports.routers[i]),
+  KOUKAN_SECRET_GATEWAY: TOKEN,
+  KOUKAN_ENGINE_LEASE_MS: '5000',
+  KOUKAN_ENGINE_ATTEMPT_TIMEOUT_MS: '15000',
+  KOUKAN_SHUTDOWN_GRACE_MS: '2000',
+  // what a gateway killed mid-DATA leaves (never acknowledged) is failed soon, not after 24 h
+  KOUKAN_BODY_TIMEOUT_MS: '20000',
+  KOUKAN_HEARTBEAT_TIMEOUT_MS: '20000',
+  KOUKAN_RETENTION_INTERVAL_MS: '2000',
+});
+let mxKey = '';
+const gatewayEnv = (i: number): NodeJS.ProcessEnv => ({
+  KOUKAN_GATEWAY_PORT: String(ports.gateways[i]),
+  KOUKAN_GATEWAY_TOKEN: TOKEN,
+  KOUKAN_GATEWAY_ADVERTISE_URL: 'auto',
+  KOUKAN_ROUTER_URL: `http://127.0.0.1:${ports.routerLb}`,
+  KOUKAN_SMTP_MX_PORT: String(ports.mx[i]),
+  KOUKAN_SMTP_MSA_PORT: 'off',
+  KOUKAN_SMTP_MX_API_KEY: mxKey,
+  KOUKAN_SMTP_GREET_PAUSE_MS: '0',
+  KOUKAN_SMTP_MAX_CLIENTS_PER_IP: '500',
+  KOUKAN_ROUTER_TIMEOUT_MS: '10000',
+  KOUKAN_SHUTDOWN_GRACE_MS: '2000',
+});
+const startRouter = (i: number) => spawnNode(`router${i}`, 'apps/router/src/main.ts', routerEnv(i));
+const startGateway = (i: number) =>
+  spawnNode(`gateway${i}`, 'apps/gateway/src/main.ts', gatewayEnv(i));
+
+async function until(what: string, ok: () => Promise<boolean>, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await ok().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(200);
+  }
+}
+const ready = (port: number) => async () =>
+  (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200;
+
+// ------------------------------------------------------------------ setup
+const retry = { schedule: ['1s', '2s', '4s'], max_age: '1h' };
+const relay = [
+  { filter: 'router', policies: [{ type: 'smarthost', smarthost: `127.0.0.1:${ports.sink}` }] },
+  {
+    filter: 'rest_output',
+    url: `http://127.0.0.1:${ports.gatewayLb}`,
+    sender: 'outbound',
+    api_key_ref: 'gateway',
+    response_timeout: 60,
+    poll_timeout: 5,
+  },
+];
+const config = {
+  sender: [
+    { name: 'smtp-mx', output_chain: 'smtp-mx' },
+    { name: 'smtp-mx-output', output_chain: 'relay', retry },
+    { name: 'smtp-msa', output_chain: 'smtp-msa' },
+    { name: 'smtp-msa-output', output_chain: 'relay', retry },
+    { name: 'submission', output_chain: 'relay', retry },
+    { name: 'sandbox', output_chain: 'relay', retry },
+  ],
+  endpoint: [
+    {
+      name: 'smtp-mx',
+      chain: [
+        {
+          filter: 'router',
+          policies: [{ type: 'address_list', domains: [DOMAIN] }],
+          reject: { code: 550, enhanced: '5.7.1', message: 'relaying denied' },
+        },
+        // store-and-forward: 250 once stored, delivered by the engine
+        { filter: 'exploder', output_chain: 'smtp-mx-output', msa: true },
+      ],
+    },
+    {
+      name: 'smtp-msa',
+      chain: [{ filter: 'exploder', output_chain: 'smtp-msa-output', msa: true }],
+    },
+    { name: 'relay', chain: relay },
+  ],
+};
+const configFile = join(dir, 'koukan.json');
+writeFileSync(configFile, JSON.stringify(config));
+
+const pg = createDb({ url: db.url, poolSize: 2 });
+const counters = { restAck: 0, smtpAck: 0, restRefused: 0, smtpRefused: 0 };
+const acked = new Set<string>();
+let downViolations = 0;
+try {
+  // migrations and the configuration, as a deployment's init step imports them
+  const { KOUKAN_SEED_API_KEY: _s, ...clean } = process.env;
+  await promisify(execFile)(process.execPath, ['--import', 'tsx', 'apps/cli/src/main.ts', 'init'], {
+    cwd: repoRoot,
+    env: { ...clean, DATABASE_URL: db.url, KOUKAN_CONFIG: configFile },
+  });
+  const senderId = async (name: string) => (await getSenderByName(pg.db, name))!.id;
+  mxKey = (
+    await createApiKey(pg.db, {
+      senderId: await senderId('smtp-mx'),
+      name: 'faults',
+      gateway: true,
+    })
+  ).key;
+  const restKey = (
+    await createApiKey(pg.db, { senderId: await senderId('submission'), name: 'faults' })
+  ).key;
+
+  sink = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'bench/fault-sink.ts', String(ports.sink), sinkLog],
+    {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const proxies = [
+    proxy(ports.routerLb, ports.routers),
+    proxy(ports.gatewayLb, ports.gateways),
+    proxy(ports.mxLb, ports.mx),
+  ];
+  for (const i of ports.routers.keys()) startRouter(i);
+  for (const p of ports.routers) await until(`router ${p}`, ready(p), 300_000);
+  for (const i of ports.gateways.keys()) startGateway(i);
+  for (const p of ports.gateways) await until(`gateway ${p}`, ready(p), 300_000);
+  out(
+    `${seconds} s of load, ${rate} REST + ${rate} SMTP clients, a fault every ~${faultEveryMs} ms` +
+      (pgCluster ? `, PostgreSQL restarts (${pgCluster})` : ''),
+  );
+
+  // ------------------------------------------------------------------ load
+  let loading = true;
+  let pgDown = false;
+  let seq = 0;
+  const message = (id: string, to: string) =>
+    `From: load@example.com\r\nTo: ${to}\r\nSubject: ${id}\r\nX-Fault-Id: ${id}\r\nMessage-ID: <${id}@example.com>\r\n\r\nmessage ${id}\r\n`;
+  async function restClient() {
+    while (loading) {
+      const id = `r${seq++}-${randomBytes(3).toString('hex')}`;
+      const to = `rest@${DOMAIN}`;
+      const res = await fetch(
+        `http://127.0.0.1:${ports.routerLb}/v1/senders/submission/transactions`,
+        {
+          method: 'POST',
+          headers: { authorization: `Bearer ${restKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            mail_from: { m: 'load@example.com' },
+            rcpt_to: [{ m: to }],
+            body: { inline: message(id, to) },
+          }),
+          signal: AbortSignal.timeout(30_000),
+        },
+      ).catch(() => undefined);
+      if (res?.status === 201) {
+        if (pgDown) downViolations++;
+        acked.add(id);
+        counters.restAck++;
+      } else {
+        if (pgDown && res && res.status !== 503) downViolations++;
+        counters.restRefused++;
+        await sleep(100);
+      }
+    }
+  }
+  async function smtpClient() {
+    while (loading) {
+      const id = `s${seq++}-${randomBytes(3).toString('hex')}`;
+      const to = `smtp@${DOMAIN}`;
+      const t = nodemailer.createTransport({
+        host: '127.0.0.1',
+        port: ports.mxLb,
+        secure: false,
+        ignoreTLS: true,
+        connectionTimeout: 10_000,
+        socketTimeout: 30_000,
+      });
+      const ok = await t
+        .sendMail({ envelope: { from: 'load@example.com', to: [to] }, raw: message(id, to) })
+        .then(
+          () => true,
+          (err: { responseCode?: number }) => {
+            if (pgDown && err.responseCode !== undefined && err.responseCode < 400)
+              downViolations++;
+            return false;
+          },
+        );
+      t.close();
+      if (ok) {
+        if (pgDown) downViolations++;
+        acked.add(id);
+        counters.smtpAck++;
+      } else {
+        counters.smtpRefused++;
+        await sleep(100);
+      }
+    }
+  }
+  const clients = [
+    ...Array.from({ length: rate }, restClient),
+    ...Array.from({ length: rate }, smtpClient),
+  ];
+
+  // ------------------------------------------------------------------ faults
+  const kinds = ['kill_router', 'kill_gateway', 'freeze_sink', 'drop_after_data'];
+  if (pgCluster) kinds.push('pg_restart');
+  const endAt = Date.now() + seconds * 1000;
+  while (Date.now() < endAt) {
+    await sleep(faultEveryMs / 2 + Math.random() * faultEveryMs);
+    const kind = pick(kinds);
+    faults.push(kind);
+    if (kind === 'kill_router') {
+      const i = Math.floor(Math.random() * ports.routers.length);
+      procs.get(`router${i}`)?.kill('SIGKILL');
+      await sleep(1000);
+      startRouter(i);
+    } else if (kind === 'kill_gateway') {
+      const i = Math.floor(Math.random() * ports.gateways.length);
+      procs.get(`gateway${i}`)?.kill('SIGKILL');
+      await sleep(1000);
+      startGateway(i);
+    } else if (kind === 'freeze_sink') {
+      sink.kill('SIGSTOP');
+      await sleep(3000);
+      sink.kill('SIGCONT');
+    } else if (kind === 'drop_after_data') {
+      sink.kill('SIGUSR1');
+      await sleep(2000);
+      sink.kill('SIGUSR1');
+    } else if (kind === 'pg_restart') {
+      const [version, cluster] = pgCluster.split('/');
+      const ctl = (action: string, ...more: string[]) =>
+        promisify(execFile)('pg_ctlcluster', [version!, cluster!, action, ...more]);
+      await ctl('stop', '-m', 'immediate');
+      pgDown = true;
+      await sleep(5000);
+      pgDown = false;
+      await ctl('start');
+    }
+  }
+  loading = false;
+  await Promise.all(clients);
+
+  // ------------------------------------------------------------------ drain and count
+  for (const [i] of ports.routers.entries())
+    if (procs.get(`router${i}`)?.exitCode !== null) startRouter(i);
+  for (const p of [...ports.routers, ...ports.gateways])
+    await until(`${p} ready`, ready(p), 300_000);
+  const open = async () =>
+    (
+      await pg.pool.query<{ n: number }>(
+        `select count(*)::int as n from transactions where status not in ('delivered','failed','cancelled')`,
+      )
+    ).rows[0]!.n;
+  const drainStart = Date.now();
+  await until('every transaction to end', async () => (await open()) === 0, 300_000).catch(
+    async (err: Error) => {
+      const left = await pg.pool.query(
+        `select status, next_attempt_at is not null as due, count(*)::int as n from transactions
+          where status not in ('delivered','failed','cancelled') group by 1, 2`,
+      );
+      out(`(${err.message} after ${Date.now() - drainStart} ms: ${JSON.stringify(left.rows)})`);
+    },
+  );
+  out(`drained in ${Date.now() - drainStart} ms`);
+  const seen = new Map<string, number>();
+  for (const id of readFileSync(sinkLog, 'utf8').split('\n').filter(Boolean))
+    seen.set(id, (seen.get(id) ?? 0) + 1);
+  const lost = [...acked].filter((id) => !seen.has(id));
+  const duplicates = [...seen.values()].reduce((n, c) => n + c - 1, 0);
+  const unackedDelivered = [...seen.keys()].filter((id) => id !== 'none' && !acked.has(id)).length;
+  const q = async (sql: string) => (await pg.pool.query<{ n: number }>(sql)).rows[0]!.n;
+  const stuck = await q(
+    `select count(*)::int as n from transactions
+      where status not in ('delivered','failed','cancelled','held')
+        and next_attempt_at is null
+        and (lease_expires_at is null or lease_expires_at < now())
+        and final_attempt_reason is null and body_blob_id is not null`,
+  );
+  const failed = await q(`select count(*)::int as n from transactions where status = 'failed'`);
+  const event = (type: string) => q(`select count(*)::int as n from events where type = '${type}'`);
+  const tally = new Map<string, number>();
+  for (const k of faults) tally.set(k, (tally.get(k) ?? 0) + 1);
+  const byKind = [...tally].map(([k, n]) => `${k} ${n}`).join(', ');
+  out('');
+  out(`faults: ${byKind}`);
+  out(
+    `acknowledged: ${acked.size} (REST 201: ${counters.restAck}, SMTP 250: ${counters.smtpAck}); refused or failed: REST ${counters.restRefused}, SMTP ${counters.smtpRefused}`,
+  );
+  out(`delivered: ${acked.size - lost.length}`);
+  out(`lost: ${lost.length}${lost.length ? ` (${lost.slice(0, 10).join(' ')})` : ''}`);
+  out(
+    `duplicates: ${duplicates} (${((100 * duplicates) / Math.max(1, seen.size)).toFixed(2)}% of distinct messages at the sink)`,
+  );
+  out(`delivered without acknowledgement (allowed): ${unackedDelivered}`);
+  out(`transactions without next attempt or final reason: ${stuck}; failed for good: ${failed}`);
+  out(
+    `rest_output recovery: adopted ${await event('upstream_adopted')}, accepted recovered ${await event('upstream_accepted_recovered')}, possible duplicates ${await event('upstream_possible_duplicate')}; attempts abandoned by a killed router: ${await event('attempt_abandoned')}`,
+  );
+  if (pgCluster)
+    out(
+      `while PostgreSQL was down: ${downViolations} acknowledgements or non-503/4xx answers (must be 0)`,
+    );
+  process.exitCode = lost.length === 0 && stuck === 0 && downViolations === 0 ? 0 : 1;
+  for (const p of proxies) p.close();
+} finally {
+  for (const child of procs.values()) if (child.exitCode === null) child.kill('SIGKILL');
+  if (sink) {
+    sink.kill('SIGCONT');
+    sink.kill('SIGKILL');
+  }
+  await pg.close();
+  await db.destroy().catch(() => {});
+  rmSync(dir, { recursive: true, force: true });
+  process.exit();
+}

@@ -1,0 +1,177 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * Koukan's side of the SMTP benchmarks (`bench/smtp.ts`, `bench/smtp-latency.ts`): the relay
+ * configuration (`smtp-mx` accepts `domain` and explodes into `smtp-mx-output`, whose chain
+ * relays through the gateway to `127.0.0.1:sinkPort`) and `koukan start` (router and gateway
+ * only) on it.
+ */
+export interface KoukanPorts {
+  router: number;
+  gateway: number;
+  mx: number;
+  msa: number;
+  sink: number;
+}
+
+export const repoRoot = new URL('../', import.meta.url).pathname;
+
+/** The environment of `koukan start`: router and gateway only, the relay configuration. */
+export function koukanEnv(options: {
+  dir: string;
+  databaseUrl: string;
+  ports: KoukanPorts;
+  domain: string;
+  sessions: number;
+}): NodeJS.ProcessEnv {
+  const { ports, domain } = options;
+  const relay = [
+    { filter: 'router', policies: [{ type: 'smarthost', smarthost: `127.0.0.1:${ports.sink}` }] },
+    {
+      filter: 'rest_output',
+      url: `http://127.0.0.1:${ports.gateway}`,
+      sender: 'outbound',
+      api_key_ref: 'gateway',
+    },
+  ];
+  const config = {
+    sender: [
+      { name: 'smtp-mx', output_chain: 'smtp-mx' },
+      { name: 'smtp-mx-output', output_chain: 'relay' },
+      { name: 'smtp-msa', output_chain: 'smtp-msa' },
+      { name: 'smtp-msa-output', output_chain: 'relay' },
+      { name: 'submission', output_chain: 'relay' },
+      { name: 'sandbox', output_chain: 'relay' },
+    ],
+    endpoint: [
+      {
+        name: 'smtp-mx',
+        chain: [
+          {
+            filter: 'router',
+            policies: [{ type: 'address_list', domains: [domain] }],
+            reject: { code: 550, enhanced: '5.7.1', message: 'relaying denied' },
+          },
+          { filter: 'exploder', output_chain: 'smtp-mx-output', msa: false },
+        ],
+      },
+      {
+        name: 'smtp-msa',
+        chain: [{ filter: 'exploder', output_chain: 'smtp-msa-output', msa: true }],
+      },
+      { name: 'relay', chain: relay },
+    ],
+  };
+  const file = join(options.dir, 'koukan.json');
+  writeFileSync(file, JSON.stringify(config));
+  const { KOUKAN_SEED_API_KEY: _s, ...rest } = process.env;
+  return {
+    ...rest,
+    DATABASE_URL: options.databaseUrl,
+    KOUKAN_CONFIG: file,
+    KOUKAN_COMPONENTS: 'router,gateway',
+    KOUKAN_ROUTER_PORT: String(ports.router),
+    KOUKAN_GATEWAY_PORT: String(ports.gateway),
+    KOUKAN_SMTP_MX_PORT: String(ports.mx),
+    KOUKAN_SMTP_MSA_PORT: String(ports.msa),
+    KOUKAN_SMTP_MAX_CLIENTS_PER_IP: String(Math.max(100, options.sessions * 2)),
+    // The reference Postfix has no greeting pause (no postscreen): neither does Koukan here.
+    KOUKAN_SMTP_GREET_PAUSE_MS: process.env.KOUKAN_SMTP_GREET_PAUSE_MS ?? '0',
+    // nor a bound on the transactions of one connection (smtp-source -d reuses one for all)
+    KOUKAN_SMTP_MAX_TRANSACTIONS_PER_CONNECTION: '1000000',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  };
+}
+
+/** `koukan start` on `env`; resolves once router and gateway answer. */
+export async function startKoukan(env: NodeJS.ProcessEnv, ports: KoukanPorts) {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'apps/cli/src/main.ts', 'start'],
+    {
+      cwd: repoRoot,
+      env,
+      // KOUKAN_BENCH_LOG=<file>: the components' logs (LOG_LEVEL) go there
+      stdio: [
+        'ignore',
+        process.env.KOUKAN_BENCH_LOG ? openSync(process.env.KOUKAN_BENCH_LOG, 'w') : 'ignore',
+        'inherit',
+      ],
+    },
+  );
+  await until(async () => {
+    if (child.exitCode !== null) throw new Error(`koukan start exited ${child.exitCode}`);
+    const r = await fetch(`http://127.0.0.1:${ports.router}/readyz`).catch(() => null);
+    const gw = await fetch(`http://127.0.0.1:${ports.gateway}/readyz`).catch(() => null);
+    return Boolean(r?.ok && gw?.ok);
+  }, 120_000);
+  return {
+    child,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+export async function until(ok: () => boolean | Promise<boolean>, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await ok())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** CPU seconds (user + system) used so far by each process under `root` (by component), by name. */
+export function cpuSeconds(root: number): Map<string, number> {
+  const children = new Map<number, number[]>();
+  for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(p)]);
+    } catch {
+      // gone
+    }
+  }
+  const result = new Map<string, number>();
+  const walk = (pid: number) => {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+      const name = /apps\/(\w+)\/src\/main\.ts(?: (\w+))?/.exec(cmd);
+      if (name) result.set(name[2] ? `${name[1]} ${name[2]}` : name[1]!, processCpu(pid));
+    } catch {
+      // gone
+    }
+    for (const c of children.get(pid) ?? []) walk(c);
+  };
+  walk(root);
+  return result;
+}
+
+/** CPU seconds (user + system) of one process (clock ticks of 1/100 s). */
+export function processCpu(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+/** CPU seconds of the PostgreSQL backends serving `database` (same host only). */
+export async function databaseCpu(
+  query: (sql: string, params: unknown[]) => Promise<{ rows: { pid: number }[] }>,
+  database: string,
+): Promise<number> {
+  const { rows } = await query('select pid from pg_stat_activity where datname = $1', [database]);
+  let sum = 0;
+  for (const { pid } of rows) {
+    try {
+      sum += processCpu(pid);
+    } catch {
+      // another host, or gone
+    }
+  }
+  return sum;
+}

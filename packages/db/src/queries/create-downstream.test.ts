@@ -1,0 +1,171 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase, uniqueName } from '../testing/index.ts';
+import { listAttempts } from './attempts.ts';
+import { getBlob, readBlob } from './blobs.ts';
+import { insertTransactionAwaitingBody } from './create-downstream.ts';
+import { claimTransactions } from './delivery.ts';
+import { listEvents } from './events.ts';
+import { registerInstance } from './instances.ts';
+import { createSender } from './senders.ts';
+import { storeSmallBody } from './small-body.ts';
+import { getTransaction } from './transactions.ts';
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(() => t.destroy());
+
+async function downstream(upstreams = 2) {
+  const sender = await createSender(t.db, { name: uniqueName() });
+  const up = await createSender(t.db, { name: uniqueName() });
+  const rcptTo = Array.from({ length: upstreams }, (_, i) => ({ m: `R${i}@Example.org` }));
+  const created = await insertTransactionAwaitingBody(t.db, {
+    transaction: {
+      senderId: sender.id,
+      mailFrom: { m: 'a@example.org' },
+      rcptTo,
+      idempotencyKey: null,
+      requestHash: null,
+      metadata: { session: { helo: 'x' } },
+      retry: { schedule: [60], max_attempts: 1 },
+      notification: { enabled: false },
+      rcptResponse: rcptTo.map(() => ({ code: 250, message: '2.1.5 ok' })),
+    },
+    contentType: 'message/rfc822',
+    event: { type: 'created', data: { actor: 'test' } },
+    upstreams: rcptTo.map((r, i) => ({
+      senderId: up.id,
+      mailFrom: { m: 'a@example.org' },
+      rcptTo: [r],
+      retry: { schedule: [1, 2], max_attempts: 3 },
+      notification: { enabled: false },
+      metadata: { rcpt_index: i, msa: false },
+    })),
+  });
+  return { ...created, sender, up };
+}
+
+describe('insertTransactionAwaitingBody', () => {
+  it('stores the transaction, its empty blob, the upstreams and the event in one statement, as drizzle reads them', async () => {
+    const { transaction, blob, upstreamIds, up } = await downstream(2);
+    expect(transaction).toEqual(await getTransaction(t.db, transaction.id));
+    expect(blob).toEqual(await getBlob(t.db, blob.id));
+    expect(transaction).toMatchObject({
+      status: 'queued',
+      nextAttemptAt: null,
+      bodyBlobId: blob.id,
+      rcptAddresses: ['r0@example.org', 'r1@example.org'],
+      retry: { schedule: [60], max_attempts: 1 },
+      rcptResponse: [
+        { code: 250, message: '2.1.5 ok' },
+        { code: 250, message: '2.1.5 ok' },
+      ],
+      metadata: { session: { helo: 'x' } },
+    });
+    expect(blob).toMatchObject({
+      status: 'uploading',
+      size: 0,
+      refCount: 1,
+      contentType: 'message/rfc822',
+    });
+    expect(upstreamIds).toHaveLength(2);
+    for (const [i, id] of upstreamIds.entries()) {
+      expect(await getTransaction(t.db, id)).toMatchObject({
+        senderId: up.id,
+        status: 'queued',
+        parentId: transaction.id,
+        bodyBlobId: null,
+        nextAttemptAt: null,
+        rcptTo: [{ m: `R${i}@Example.org` }],
+        rcptAddresses: [`r${i}@example.org`],
+        retry: { schedule: [1, 2], max_attempts: 3 },
+        metadata: { rcpt_index: i, msa: false, exploded_from: transaction.id },
+      });
+    }
+    const events = await listEvents(t.db, transaction.id);
+    expect(events.map((e) => [e.type, e.data])).toEqual([['created', { actor: 'test' }]]);
+  });
+});
+
+describe('storeSmallBody', () => {
+  const body = Buffer.from('Subject: hi\r\nMessage-ID: <m@x>\r\n\r\nhello\r\n');
+
+  it('without a lease: stores and finalizes the body, makes the transaction due, claims nothing', async () => {
+    const { transaction, blob } = await downstream(1);
+    const stored = await storeSmallBody(t.db, {
+      transactionId: transaction.id,
+      blobId: blob.id,
+      data: body,
+      messageId: '<m@x>',
+      subject: 'hi',
+    });
+    expect(stored?.attempt).toBeUndefined();
+    expect(stored?.transaction).toEqual(await getTransaction(t.db, transaction.id));
+    expect(stored?.transaction).toMatchObject({
+      status: 'queued',
+      version: transaction.version + 1,
+      leaseOwner: null,
+      messageId: '<m@x>',
+    });
+    expect(stored?.transaction.nextAttemptAt).toBeInstanceOf(Date);
+    expect(await readBlob(t.db, blob.id)).toEqual(body);
+    expect(await listAttempts(t.db, transaction.id)).toEqual([]);
+  });
+
+  it('with a lease: claims it in the same statement as claimTransactions would, and a claim finds nothing left', async () => {
+    const { transaction, blob } = await downstream(1);
+    const instance = await registerInstance(t.db, { kind: 'router' });
+    const stored = await storeSmallBody(t.db, {
+      transactionId: transaction.id,
+      blobId: blob.id,
+      data: body,
+      messageId: null,
+      subject: null,
+      lease: { owner: instance.id, leaseMs: 30_000 },
+    });
+    const row = await getTransaction(t.db, transaction.id);
+    expect(stored?.transaction).toEqual(row);
+    expect(row).toMatchObject({
+      status: 'inflight',
+      leaseOwner: instance.id,
+      version: transaction.version + 1,
+      attemptCount: 0,
+    });
+    expect(row!.leaseExpiresAt!.getTime()).toBeGreaterThan(Date.now() + 20_000);
+    const attempts = await listAttempts(t.db, transaction.id);
+    expect(attempts).toHaveLength(1);
+    expect(stored?.attempt).toEqual(attempts[0]);
+    expect(attempts[0]).toMatchObject({ number: 1, instanceId: instance.id, finishedAt: null });
+    const events = await listEvents(t.db, transaction.id);
+    expect(events.map((e) => e.type)).toEqual(['created', 'blob_finalized', 'attempt_started']);
+    expect(events[2]).toMatchObject({
+      attemptId: attempts[0]!.id,
+      data: { number: 1, instance_id: instance.id },
+    });
+    const again = await claimTransactions(t.db, {
+      owner: instance.id,
+      leaseMs: 30_000,
+      limit: 1,
+      ids: [transaction.id],
+    });
+    expect(again).toEqual([]);
+  });
+
+  it('a held transaction takes its body but is not claimed, lease or not', async () => {
+    const { transaction, blob } = await downstream(1);
+    await t.pool.query(`update transactions set status = 'held' where id = $1`, [transaction.id]);
+    const instance = await registerInstance(t.db, { kind: 'router' });
+    const stored = await storeSmallBody(t.db, {
+      transactionId: transaction.id,
+      blobId: blob.id,
+      data: body,
+      messageId: null,
+      subject: null,
+      lease: { owner: instance.id, leaseMs: 30_000 },
+    });
+    expect(stored?.attempt).toBeUndefined();
+    expect(stored?.transaction).toMatchObject({ status: 'held', leaseOwner: null });
+    expect(await listAttempts(t.db, transaction.id)).toEqual([]);
+  });
+});
