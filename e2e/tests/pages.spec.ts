@@ -9,6 +9,7 @@ const pages: { name: string; path: string | (() => string); heading: string | Re
   { name: 'dashboard', path: '/', heading: 'Dashboard' },
   { name: 'transactions', path: '/transactions', heading: 'Transactions' },
   { name: 'transaction', path: () => transactionPath, heading: /@example\.org/ },
+  { name: 'queues', path: '/queues', heading: 'Retry queues' },
   { name: 'users', path: '/users', heading: 'Users' },
 ];
 let transactionPath = '';
