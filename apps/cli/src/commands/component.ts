@@ -23,6 +23,9 @@ export async function runComponent(name: string, root = repoRoot): Promise<numbe
     );
     return 1;
   }
+  // The component sees the argv it would have as its own process (`node <entry> …`): an entry
+  // that runs only when it is the main module (the console's) runs here too.
+  process.argv[1] = entry;
   await import(pathToFileURL(entry).href);
   return new Promise<number>(() => {});
 }

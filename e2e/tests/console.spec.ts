@@ -1,0 +1,83 @@
+import { inviteUser, openTransactionByRecipient, pageAs } from '../src/console.ts';
+import { expect, signIn, test, uid } from '../src/fixtures.ts';
+
+/** Flow 2: the console in a real browser, over mail that really went through the stack. */
+test.describe('console', () => {
+  test('sign in, find a message by recipient, its timeline shows the sink’s SMTP reply', async ({
+    page,
+    stack,
+    api,
+    harness,
+  }) => {
+    const to = `${uid('find')}@example.org`;
+    const created = await api.send({ from: 'alice@example.com', to: [to], subject: uid('find') });
+    expect(created.status).toBe(201);
+    await expect.poll(async () => (await api.get(created.body.id)).status).toBe('delivered');
+    const delivered = (await harness.sinkMessages()).find((m) => m.to.includes(to))!;
+
+    await signIn(page, stack.admin.email, stack.admin.password);
+    await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
+    await openTransactionByRecipient(page, to);
+    await expect(page).toHaveURL(new RegExp(`/transactions/${created.body.id}$`));
+    // the sink's own words, as the gateway heard them: "250 e2e-sink queued as <id>"
+    await expect(page.getByText(`250 ${delivered.reply}`).first()).toBeVisible();
+  });
+
+  test('a wrong password is refused', async ({ page, stack }) => {
+    await page.goto('/sign-in');
+    const form = page.getByRole('form', { name: 'Sign in' });
+    await form.getByLabel('Email').fill(stack.admin.email);
+    await form.getByLabel('Password').fill('not-the-password');
+    await form.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByText('The email or password is wrong.')).toBeVisible();
+    await expect(page).toHaveURL(/\/sign-in/);
+  });
+
+  test('a viewer sees no edit controls, and the API refuses the viewer too', async ({
+    adminPage: page,
+    browser,
+    stack,
+    api,
+    harness,
+  }) => {
+    // a message waiting for its next attempt: the sink defers its recipient
+    const to = `${uid('viewer')}@example.org`;
+    await harness.setRule(to, 'defer');
+    const created = await api.send({ from: 'alice@example.com', to: [to], subject: uid('held') });
+    await expect
+      .poll(async () => {
+        const t = await api.get(created.body.id);
+        return t.status === 'queued' && t.rcpt_response[0]?.code;
+      })
+      .toBe(451);
+
+    const email = `${uid('viewer')}@e2e.localhost`;
+    const password = await inviteUser(page, { email, name: 'E2E Viewer', role: 'viewer' });
+    // the admin's view of the deferred message has its actions
+    await openTransactionByRecipient(page, to);
+    await expect(page.getByRole('button', { name: 'Retry now' })).toBeVisible();
+
+    const viewer = await pageAs(browser, stack, email, password);
+    await expect(viewer.getByText('viewer', { exact: true })).toBeVisible();
+    await expect(viewer.getByRole('navigation').getByRole('link', { name: 'Users' })).toHaveCount(
+      0,
+    );
+    await openTransactionByRecipient(viewer, to);
+    await expect(viewer.getByText('451', { exact: false }).first()).toBeVisible();
+    for (const name of ['Retry now', 'Hold', 'Release', 'Cancel delivery']) {
+      await expect(viewer.getByRole('button', { name })).toHaveCount(0);
+    }
+    // the same mutation the button sends, with the viewer's session: refused by the server
+    const refused = await viewer.request.post('/api/trpc/transactions.action', {
+      headers: { origin: stack.console, 'content-type': 'application/json' },
+      data: { json: { id: created.body.id, action: 'retry_now' } },
+    });
+    expect(refused.status()).toBe(403);
+    expect(await refused.text()).toContain('FORBIDDEN');
+    const users = await viewer.request.get('/api/trpc/users.list');
+    expect(users.status()).toBe(403);
+    expect((await api.get(created.body.id)).status).toBe('queued');
+    await viewer.context().close();
+    await harness.setRule(to, 'accept');
+  });
+});
