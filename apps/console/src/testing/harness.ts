@@ -1,5 +1,6 @@
 import type { ConsoleRole } from '@koukan/db/schema';
 import { createTestDatabase, type TestDatabase, uniqueName } from '@koukan/db/testing';
+import { TRPCError } from '@trpc/server';
 import pino from 'pino';
 import { type Auth, createAuth } from '../server/auth/auth.ts';
 import { createUserWithPassword } from '../server/auth/users.ts';
@@ -67,4 +68,15 @@ export async function createHarness(
       ),
     close: () => database.destroy(),
   };
+}
+
+/** The tRPC error code a call ends with, or 'OK' (any other error is rethrown). */
+export async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof TRPCError) return err.code;
+    throw err;
+  }
+  return 'OK';
 }

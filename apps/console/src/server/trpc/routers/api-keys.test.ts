@@ -1,8 +1,7 @@
 import { listAudit } from '@koukan/db';
 import { uniqueName } from '@koukan/db/testing';
-import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness } from '../../../testing/harness.ts';
+import { codeOf, createHarness, type Harness } from '../../../testing/harness.ts';
 
 let h: Harness;
 let sender: string;
@@ -12,16 +11,6 @@ beforeAll(async () => {
   await h.caller(h.users.admin).senders.create({ name: sender });
 });
 afterAll(() => h?.close());
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof TRPCError) return err.code;
-    throw err;
-  }
-  return 'OK';
-}
 
 describe('apiKeys router', () => {
   it('creates a key whose secret is shown once; lists it by prefix, never the secret', async () => {

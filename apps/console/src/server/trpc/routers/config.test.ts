@@ -4,7 +4,7 @@ import { isAppError } from '@koukan/services';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { createHarness, type Harness } from '../../../testing/harness.ts';
+import { codeOf, createHarness, type Harness } from '../../../testing/harness.ts';
 
 let h: Harness;
 let chain: string;
@@ -21,16 +21,6 @@ beforeAll(async () => {
   await h.caller(h.users.admin).senders.create({ name: sender, output_chain: chain });
 });
 afterAll(() => h?.close());
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof TRPCError) return err.code;
-    throw err;
-  }
-  return 'OK';
-}
 
 describe('config router', () => {
   it('exports the configuration as YAML for operators and admins, not viewers', async () => {

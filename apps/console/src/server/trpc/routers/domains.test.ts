@@ -5,22 +5,12 @@ import { secretKeyFromBytes } from '@koukan/services';
 import { type LocalDns, startLocalDns } from '@koukan/services/testing/dns';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness } from '../../../testing/harness.ts';
+import { codeOf, createHarness, type Harness } from '../../../testing/harness.ts';
 
 // The procedures over real PostgreSQL; DNS is a dns2 server on loopback (these machines cannot
 // reach the internet), asked through node's resolver as the console's check would be.
 let h: Harness;
 let dns: LocalDns;
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof TRPCError) return err.code;
-    throw err;
-  }
-  return 'OK';
-}
 
 beforeAll(async () => {
   dns = await startLocalDns();

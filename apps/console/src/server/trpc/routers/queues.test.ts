@@ -1,23 +1,13 @@
 import { generateQueue, makeSender } from '@koukan/services/testing';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness } from '../../../testing/harness.ts';
+import { codeOf, createHarness, type Harness } from '../../../testing/harness.ts';
 
 let h: Harness;
 let sender: string;
 let ids: string[];
 const full = (i: number) => ({ code: 452, message: `4.2.2 mailbox full (${i} bytes)` });
 const pattern = '4.2.2 mailbox full (# bytes)';
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof TRPCError) return err.code;
-    throw err;
-  }
-  return 'OK';
-}
 
 beforeAll(async () => {
   h = await createHarness();

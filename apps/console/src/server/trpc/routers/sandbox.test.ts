@@ -7,9 +7,8 @@ import {
   writeBlobStream,
 } from '@koukan/db';
 import { uniqueName } from '@koukan/db/testing';
-import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness, silent } from '../../../testing/harness.ts';
+import { codeOf, createHarness, type Harness, silent } from '../../../testing/harness.ts';
 import { HTML_CSP } from '../../http/message-routes.ts';
 import {
   sandboxAttachmentResponse,
@@ -22,16 +21,6 @@ beforeAll(async () => {
   h = await createHarness();
 }, 60_000);
 afterAll(() => h?.close());
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof TRPCError) return err.code;
-    throw err;
-  }
-  return 'OK';
-}
 
 /** A message as the router's sandbox store keeps it: a blob with one reference and a row. */
 async function keep(mailbox: string, subject: string) {

@@ -3,7 +3,7 @@ import { uniqueName } from '@koukan/db/testing';
 import { isAppError } from '@koukan/services';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness } from '../../../testing/harness.ts';
+import { codeOf, createHarness, type Harness } from '../../../testing/harness.ts';
 
 let h: Harness;
 let chain: string;
@@ -18,16 +18,6 @@ beforeAll(async () => {
   });
 });
 afterAll(() => h?.close());
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof TRPCError) return err.code;
-    throw err;
-  }
-  return 'OK';
-}
 
 /** The fields a refused call names (from the service's AppError or the input's zod parse). */
 async function fieldsOf(p: Promise<unknown>): Promise<string[]> {

@@ -1,23 +1,12 @@
 import { generateDemoData } from '@koukan/db/demo';
 import { uniqueName } from '@koukan/db/testing';
 import type { TransactionSummary } from '@koukan/services';
-import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness } from '../../../testing/harness.ts';
+import { codeOf, createHarness, type Harness } from '../../../testing/harness.ts';
 
 let h: Harness;
 let all: TransactionSummary[];
 const senders = [uniqueName('shop'), uniqueName('news')];
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof TRPCError) return err.code;
-    throw err;
-  }
-  return 'OK';
-}
 
 beforeAll(async () => {
   h = await createHarness();

@@ -1,23 +1,12 @@
 import { listAudit } from '@koukan/db';
-import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness } from '../../../testing/harness.ts';
+import { codeOf, createHarness, type Harness } from '../../../testing/harness.ts';
 
 let h: Harness;
 beforeAll(async () => {
   h = await createHarness();
 });
 afterAll(() => h?.close());
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof TRPCError) return err.code;
-    throw err;
-  }
-  return 'OK';
-}
 
 describe('users router', () => {
   it('lists users for an admin only', async () => {
