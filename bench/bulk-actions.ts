@@ -58,7 +58,7 @@ try {
            when 'failed' then '5.1.1 user unknown' else '4.4.1 connection timed out' end),
        1, case when s.status = 'queued' then now() + interval '5 minutes' end,
        case when s.status <> 'queued' then now() - make_interval(secs => n % 86400) end,
-       case s.status when 'delivered' then 'delivered' when 'failed' then 'permanent_failure' end,
+       case s.status when 'delivered' then 'upstream_success' when 'failed' then 'upstream_permanent_failure_rcpt' end,
        now() - make_interval(secs => n % 86400)
      from generate_series($2::int + 1, $3::int) n,
        lateral (select case when n % 20 = 0 then 'queued' when n % 33 = 0 then 'failed'

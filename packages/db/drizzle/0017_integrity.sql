@@ -3,11 +3,13 @@
 -- reference is cleared, never the row that holds it.
 
 -- An upstream (or a DSN) points at the transaction it came from; deleting that one keeps it.
+-- Checked at commit: a batch may write the children before their parent in one transaction.
 UPDATE transactions c SET parent_id = NULL
   WHERE c.parent_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM transactions p WHERE p.id = c.parent_id);
 --> statement-breakpoint
 ALTER TABLE transactions ADD CONSTRAINT transactions_parent_id_fkey
-  FOREIGN KEY (parent_id) REFERENCES transactions(id) ON DELETE SET NULL;
+  FOREIGN KEY (parent_id) REFERENCES transactions(id) ON DELETE SET NULL
+  DEFERRABLE INITIALLY DEFERRED;
 --> statement-breakpoint
 -- An event of an attempt names a real attempt (checked at commit: the attempt and its events
 -- are written in one transaction, in either order).

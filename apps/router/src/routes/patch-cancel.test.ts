@@ -214,7 +214,7 @@ describe('GET /v1/transactions/{id}', () => {
         mailResponse: { code: 250, message: 'ok' },
         rcptResponse: [{ code: 250, message: 'accepted' }],
         dataResponse: { code: 250, message: 'queued as X' },
-        finalAttemptReason: 'delivered',
+        finalAttemptReason: 'upstream_success',
         finishedAt: new Date(),
       })
       .where(eq(schema.transactions.id, id));
@@ -225,7 +225,7 @@ describe('GET /v1/transactions/{id}', () => {
       mail_response: { code: 250, message: 'ok' },
       rcpt_response: [{ code: 250, message: 'accepted' }],
       data_response: { code: 250, message: 'queued as X' },
-      final_attempt_reason: 'delivered',
+      final_attempt_reason: 'upstream_success',
     });
   });
 });

@@ -35,7 +35,9 @@ export async function generateQueue(
         case when ${status} = 'queued'
           then now() + make_interval(secs => ${g.dueInS ?? 600}) end,
         case when ${status} in ('failed', 'delivered', 'cancelled') then now() end,
-        case when ${status} = 'failed' then 'permanent_failure' end
+        case when ${status} = 'failed' then 'upstream_permanent_failure_rcpt'
+          when ${status} = 'delivered' then 'upstream_success'
+          when ${status} = 'cancelled' then 'cancelled' end
       from (select nullif(x, 'null'::jsonb) as reply, n
         from jsonb_array_elements(${JSON.stringify(replies)}::jsonb) with ordinality as e(x, n)) r
       returning id`);
