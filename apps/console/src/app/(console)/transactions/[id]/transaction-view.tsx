@@ -166,7 +166,7 @@ export function TransactionView({ id }: { id: string }) {
               {d.chain.name ? (
                 <Link
                   href={`/chains/${encodeURIComponent(d.chain.name)}`}
-                  className="text-accent underline-offset-2 hover:underline"
+                  className="text-accent underline underline-offset-2"
                 >
                   {d.chain.name}
                 </Link>
@@ -178,7 +178,7 @@ export function TransactionView({ id }: { id: string }) {
                   {' · '}
                   <Link
                     href={`/chains/${encodeURIComponent(d.chain.name)}/revisions?to=${d.chain.version}`}
-                    className="text-muted underline-offset-2 hover:underline"
+                    className="text-muted underline underline-offset-2"
                   >
                     revision {d.chain.version}
                   </Link>
