@@ -53,8 +53,35 @@ export async function countBulkTargets(
   return result.rows[0] ?? { matched: 0, eligible: 0, inflight: 0 };
 }
 
-export interface BulkBatchInput {
-  filter: QueueFilter;
+export interface BulkTarget {
+  id: string;
+  status: TransactionStatus;
+}
+
+/**
+ * The next `limit` eligible transactions of a bulk action, by ascending id after `afterId`
+ * (keyset), read without locking: `applyBulkTargets` re-checks their statuses.
+ */
+export async function pickBulkTargets(
+  db: DbOrTx,
+  input: {
+    filter: QueueFilter;
+    from: readonly TransactionStatus[];
+    afterId?: string;
+    limit: number;
+  },
+): Promise<BulkTarget[]> {
+  const after = input.afterId ? sql`and t.id > ${input.afterId}::uuid` : sql``;
+  const picked = await db.execute<{ id: string; status: TransactionStatus }>(sql`
+    select t.id, t.status from transactions t
+    where ${queueCondition(input.filter)} and t.status = any(${arrayParam(input.from, 'text')}) ${after}
+    order by t.id
+    limit ${input.limit}`);
+  return picked.rows;
+}
+
+export interface BulkApplyInput {
+  targets: readonly BulkTarget[];
   action: BulkTransition;
   from: readonly TransactionStatus[];
   /** Timeline event type, as the single-message action writes it. */
@@ -63,41 +90,28 @@ export interface BulkBatchInput {
   /** Written into each timeline event, and the audit entry, to tie them together. */
   bulkId: string;
   now: Date;
-  /** Keyset: only ids above this one (ascending id order). */
-  afterId?: string;
-  limit: number;
 }
 
 /**
- * One batch of a bulk action: the next `limit` eligible transactions by id are read (not
- * locked), then one statement changes them (version bumped) and writes their timeline events.
- * The UPDATE is given their ids as one array value, so the planner knows how many rows it
- * touches whatever the statistics of the statuses the action just changed say (a subquery's
- * ids once led it to scan the held queue once per id), and it re-checks the action's `from`
- * statuses: a row that changed meanwhile (one the engine claimed) is waited for, re-checked on
- * its new version by PostgreSQL, and left out when no longer eligible. Not locking first saves
- * a second write of every row (`FOR UPDATE` writes the row's lock, the update writes it
- * again). Returns how many changed and the last id considered (null: nothing left).
+ * One batch of a bulk action: one statement changes the picked transactions (version bumped)
+ * and writes their timeline events. The UPDATE is given their ids as one array value, so the
+ * planner knows how many rows it touches whatever the statistics of the statuses the action
+ * just changed say (a subquery's ids once led it to scan the held queue once per id), and it
+ * re-checks the action's `from` statuses: a row that changed meanwhile (one the engine claimed)
+ * is waited for, re-checked on its new version by PostgreSQL, and left out when no longer
+ * eligible. Not locking first saves a second write of every row (`FOR UPDATE` writes the row's
+ * lock, the update writes it again). Returns how many changed.
  */
-export async function applyBulkBatch(
-  db: DbOrTx,
-  input: BulkBatchInput,
-): Promise<{ applied: number; lastId: string | null }> {
+export async function applyBulkTargets(db: DbOrTx, input: BulkApplyInput): Promise<number> {
+  if (input.targets.length === 0) return 0;
   const from = arrayParam(input.from, 'text');
   const now = sql`${input.now.toISOString()}::timestamptz`;
-  const after = input.afterId ? sql`and t.id > ${input.afterId}::uuid` : sql``;
-  const picked = await db.execute<{ id: string; status: string }>(sql`
-    select t.id, t.status from transactions t
-    where ${queueCondition(input.filter)} and t.status = any(${from}) ${after}
-    order by t.id
-    limit ${input.limit}`);
-  if (picked.rows.length === 0) return { applied: 0, lastId: null };
   const ids = arrayParam(
-    picked.rows.map((r) => r.id),
+    input.targets.map((r) => r.id),
     'uuid',
   );
   const statuses = arrayParam(
-    picked.rows.map((r) => r.status),
+    input.targets.map((r) => r.status),
     'text',
   );
   const result = await db.execute<{ applied: number }>(sql`
@@ -115,5 +129,5 @@ export async function applyBulkBatch(
       from u join target on target.id = u.id
     )
     select count(*)::int as applied from u`);
-  return { applied: result.rows[0]?.applied ?? 0, lastId: picked.rows.at(-1)!.id };
+  return result.rows[0]?.applied ?? 0;
 }
