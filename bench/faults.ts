@@ -305,8 +305,10 @@ try {
   ];
 
   // ------------------------------------------------------------------ faults
-  const kinds = ['kill_router', 'kill_gateway', 'freeze_sink', 'drop_after_data'];
-  if (pgCluster) kinds.push('pg_restart');
+  const only = arg('only', '').split(',').filter(Boolean);
+  const kinds = ['kill_router', 'kill_gateway', 'freeze_sink', 'drop_after_data'].concat(
+    pgCluster ? ['pg_restart'] : [],
+  ).filter((k) => only.length === 0 || only.includes(k));
   const endAt = Date.now() + seconds * 1000;
   while (Date.now() < endAt) {
     await sleep(faultEveryMs / 2 + Math.random() * faultEveryMs);
