@@ -369,10 +369,26 @@ try {
   );
   out(`drained in ${Date.now() - drainStart} ms`);
   const seen = new Map<string, number>();
-  for (const id of readFileSync(sinkLog, 'utf8').split('\n').filter(Boolean))
+  const dropped = new Map<string, number>();
+  for (const line of readFileSync(sinkLog, 'utf8').split('\n').filter(Boolean)) {
+    const [id, mark] = line.split(' ') as [string, string?];
     seen.set(id, (seen.get(id) ?? 0) + 1);
+    if (mark === 'dropped') dropped.set(id, (dropped.get(id) ?? 0) + 1);
+  }
   const lost = [...acked].filter((id) => !seen.has(id));
-  const duplicates = [...seen.values()].reduce((n, c) => n + c - 1, 0);
+  // Each delivery whose answer the sink withheld explains one resend (SMTP's own window,
+  // RFC 1047); any other extra copy is Koukan's doing.
+  let smtpDuplicates = 0;
+  let koukanDuplicates = 0;
+  const koukanIds: string[] = [];
+  for (const [id, n] of seen) {
+    if (id === 'none') continue;
+    const inherent = Math.min(n - 1, dropped.get(id) ?? 0);
+    smtpDuplicates += inherent;
+    koukanDuplicates += n - 1 - inherent;
+    if (n - 1 > inherent) koukanIds.push(id);
+  }
+  const duplicates = smtpDuplicates + koukanDuplicates;
   const unackedDelivered = [...seen.keys()].filter((id) => id !== 'none' && !acked.has(id)).length;
   const q = async (sql: string) => (await pg.pool.query<{ n: number }>(sql)).rows[0]!.n;
   const stuck = await q(
@@ -394,8 +410,13 @@ try {
   );
   out(`delivered: ${acked.size - lost.length}`);
   out(`lost: ${lost.length}${lost.length ? ` (${lost.slice(0, 10).join(' ')})` : ''}`);
+  const pct = (n: number) => `${((100 * n) / Math.max(1, seen.size)).toFixed(2)}%`;
+  out(`duplicates: ${duplicates} (${pct(duplicates)} of distinct messages at the sink)`);
   out(
-    `duplicates: ${duplicates} (${((100 * duplicates) / Math.max(1, seen.size)).toFixed(2)}% of distinct messages at the sink)`,
+    `  caused by the sink dropping the connection after DATA (SMTP's window, RFC 1047): ${smtpDuplicates} (${pct(smtpDuplicates)})`,
+  );
+  out(
+    `  caused by Koukan (router/gateway kills, database restarts): ${koukanDuplicates} (${pct(koukanDuplicates)})${koukanIds.length ? ` ${koukanIds.slice(0, 10).join(' ')}` : ''}`,
   );
   out(`delivered without acknowledgement (allowed): ${unackedDelivered}`);
   out(`transactions without next attempt or final reason: ${stuck}; failed for good: ${failed}`);
