@@ -90,6 +90,8 @@ writeFileSync(sinkLog, '');
 const db = await createTestDatabase({ migrate: false });
 const procs = new Map<string, ChildProcess>();
 const faults: string[] = [];
+const crashes: string[] = [];
+let finishing = false;
 let sink: ChildProcess | undefined;
 
 function spawnNode(name: string, entry: string, env: NodeJS.ProcessEnv, args: string[] = []) {
@@ -99,6 +101,15 @@ function spawnNode(name: string, entry: string, env: NodeJS.ProcessEnv, args: st
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   procs.set(name, child);
+  child.once('exit', (code, signal) => {
+    if (signal === 'SIGKILL' || procs.get(name) !== child || finishing) return;
+    // not one of ours: a crash. Started again, as `koukan start` or an orchestrator would.
+    crashes.push(`${name} ${code ?? signal}`);
+    out(`(${name} exited by itself: ${code ?? signal}; starting it again)`);
+    setTimeout(() => {
+      if (!finishing) spawnNode(name, entry, env, args);
+    }, 1000);
+  });
   return child;
 }
 
@@ -423,13 +434,16 @@ try {
   out(
     `rest_output recovery: adopted ${await event('upstream_adopted')}, accepted recovered ${await event('upstream_accepted_recovered')}, possible duplicates ${await event('upstream_possible_duplicate')}; attempts abandoned by a killed router: ${await event('attempt_abandoned')}`,
   );
+  out(`components that exited by themselves: ${crashes.length ? crashes.join(', ') : 'none'}`);
   if (pgCluster)
     out(
       `while PostgreSQL was down: ${downViolations} acknowledgements or non-503/4xx answers (must be 0)`,
     );
-  process.exitCode = lost.length === 0 && stuck === 0 && downViolations === 0 ? 0 : 1;
+  process.exitCode =
+    lost.length === 0 && stuck === 0 && downViolations === 0 && crashes.length === 0 ? 0 : 1;
   for (const p of proxies) p.close();
 } finally {
+  finishing = true;
   for (const child of procs.values()) if (child.exitCode === null) child.kill('SIGKILL');
   if (sink) {
     sink.kill('SIGCONT');

@@ -14,7 +14,8 @@ import {
 /**
  * Two gateway processes behind one address (a round-robin TCP proxy, as a Service would be),
  * driven by the real rest_output filter: the create, the body, the polls and the cancel reach
- * the replica that holds the transaction (its absolute Location), a create is idempotent, an
+ * the replica that holds the transaction (its absolute Location), a create is idempotent (and
+ * one retried on the other replica cannot deliver: only the body PUT to the Location starts it), an
  * abandoned attempt cancels its upstream, and the attempt after a crash adopts the upstream
  * transaction of the one before instead of sending the message again.
  */
