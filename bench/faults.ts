@@ -11,10 +11,12 @@
  * duplicates, the transactions left without a next attempt or a final reason, and the
  * rest_output recovery counters.
  * Usage: DATABASE_URL=postgres://… npm run bench:faults [-- --seconds=60 --rate=4 --base=4800]
+ *        npm run bench:faults -- --private-pg=23432   (its own cluster, restarted as a fault)
+ * `--only=kill_router,pg_restart` limits the fault kinds; `--fault-every-ms=4000`.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +31,21 @@ const seconds = Number(arg('seconds', '60'));
 /** concurrent clients of each kind (REST, SMTP) */
 const rate = Number(arg('rate', '4'));
 const base = Number(arg('base', '4800'));
-const pgCluster = arg('pg-restart', '');
+/**
+ * `--private-pg=<port>`: a PostgreSQL cluster of its own (`pg_createcluster`, trust auth on
+ * loopback, needs root or the postgres user), restarted as a fault and dropped at the end, so
+ * that the database can be stopped without disturbing anyone else on the server.
+ */
+const privatePort = arg('private-pg', '');
+const privateCluster = privatePort
+  ? [
+      readdirSync('/usr/lib/postgresql')
+        .filter((v) => /^\d+$/.test(v))
+        .sort((a, b) => Number(b) - Number(a))[0]!,
+      `koukan_faults_${privatePort}`,
+    ]
+  : undefined;
+const pgCluster = privateCluster ? privateCluster.join('/') : arg('pg-restart', '');
 const faultEveryMs = Number(arg('fault-every-ms', '4000'));
 const DOMAIN = 'faults.test';
 const TOKEN = randomBytes(24).toString('base64url');
@@ -38,6 +54,19 @@ const repoRoot = new URL('../', import.meta.url).pathname;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)]!;
 
+const run = (cmd: string, args: string[]) => promisify(execFile)(cmd, args);
+const dropPrivate = () =>
+  privateCluster
+    ? run('pg_dropcluster', ['--stop', ...privateCluster]).catch((err: Error) =>
+        out(`(dropping the private cluster failed: ${err.message})`),
+      )
+    : undefined;
+if (privateCluster) {
+  await run('pg_createcluster', [...privateCluster, '-p', privatePort, '--', '--auth=trust']);
+  await run('pg_ctlcluster', [...privateCluster, 'start']);
+  process.env.DATABASE_URL = `postgres://postgres@127.0.0.1:${privatePort}/postgres`;
+  out(`private PostgreSQL cluster ${pgCluster} on port ${privatePort}`);
+}
 if (!process.env.DATABASE_URL) throw new Error('bench:faults runs on DATABASE_URL; set it');
 
 const ports = {
@@ -82,7 +111,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     for (const child of procs.values()) child.kill('SIGKILL');
     sink?.kill('SIGKILL');
-    process.exit(1);
+    void Promise.resolve(dropPrivate()).finally(() => process.exit(1));
   });
 }
 const sinkLog = join(dir, 'sink.log');
@@ -199,9 +228,20 @@ const configFile = join(dir, 'koukan.json');
 writeFileSync(configFile, JSON.stringify(config));
 
 const pg = createDb({ url: db.url, poolSize: 2 });
-const counters = { restAck: 0, smtpAck: 0, restRefused: 0, smtpRefused: 0 };
+const counters = {
+  restAck: 0,
+  smtpAck: 0,
+  restRefused: 0,
+  smtpRefused: 0,
+  restWhileDown: 0,
+  smtpWhileDown: 0,
+};
 const acked = new Set<string>();
-let downViolations = 0;
+/** fault id → the router's transaction id (REST) */
+const txnOf = new Map<string, string>();
+const refusals = new Map<string, number>();
+/** answers to requests sent and answered within one PostgreSQL outage that were not 503/4xx */
+const downViolations: string[] = [];
 try {
   // migrations and the configuration, as a deployment's init step imports them
   const { KOUKAN_SEED_API_KEY: _s, ...clean } = process.env;
@@ -245,7 +285,10 @@ try {
 
   // ------------------------------------------------------------------ load
   let loading = true;
+  // which outage is under way (undefined: the database is up)
+  let outage = 0;
   let pgDown = false;
+  const downEpoch = () => (pgDown ? outage : undefined);
   let seq = 0;
   const message = (id: string, to: string) =>
     `From: load@example.com\r\nTo: ${to}\r\nSubject: ${id}\r\nX-Fault-Id: ${id}\r\nMessage-ID: <${id}@example.com>\r\n\r\nmessage ${id}\r\n`;
@@ -253,6 +296,7 @@ try {
     while (loading) {
       const id = `r${seq++}-${randomBytes(3).toString('hex')}`;
       const to = `rest@${DOMAIN}`;
+      const down = downEpoch();
       const res = await fetch(
         `http://127.0.0.1:${ports.routerLb}/v1/senders/submission/transactions`,
         {
@@ -266,13 +310,21 @@ try {
           signal: AbortSignal.timeout(30_000),
         },
       ).catch(() => undefined);
+      const wholeDown = down !== undefined && down === downEpoch();
+      if (wholeDown && res) {
+        counters.restWhileDown++;
+        if (res.status !== 503) downViolations.push(`REST ${res.status}`);
+      }
       if (res?.status === 201) {
-        if (pgDown) downViolations++;
         acked.add(id);
         counters.restAck++;
+        txnOf.set(id, ((await res.json()) as { id: string }).id);
       } else {
-        if (pgDown && res && res.status !== 503) downViolations++;
         counters.restRefused++;
+        refusals.set(
+          `REST ${res?.status ?? 'error'}`,
+          (refusals.get(`REST ${res?.status ?? 'error'}`) ?? 0) + 1,
+        );
         await sleep(100);
       }
     }
@@ -281,6 +333,7 @@ try {
     while (loading) {
       const id = `s${seq++}-${randomBytes(3).toString('hex')}`;
       const to = `smtp@${DOMAIN}`;
+      const down = downEpoch();
       const t = nodemailer.createTransport({
         host: '127.0.0.1',
         port: ports.mxLb,
@@ -289,19 +342,23 @@ try {
         connectionTimeout: 10_000,
         socketTimeout: 30_000,
       });
-      const ok = await t
+      const code = await t
         .sendMail({ envelope: { from: 'load@example.com', to: [to] }, raw: message(id, to) })
         .then(
-          () => true,
-          (err: { responseCode?: number }) => {
-            if (pgDown && err.responseCode !== undefined && err.responseCode < 400)
-              downViolations++;
-            return false;
+          () => 250,
+          (err: { responseCode?: number; response?: string; code?: string }) => {
+            const why = `SMTP ${err.responseCode ?? err.code} ${err.response?.slice(4, 40) ?? ''}`;
+            refusals.set(why, (refusals.get(why) ?? 0) + 1);
+            return err.responseCode;
           },
         );
       t.close();
+      const ok = code === 250;
+      if (down !== undefined && down === downEpoch() && code !== undefined) {
+        counters.smtpWhileDown++;
+        if (code < 400 || code >= 500) downViolations.push(`SMTP ${code}`);
+      }
       if (ok) {
-        if (pgDown) downViolations++;
         acked.add(id);
         counters.smtpAck++;
       } else {
@@ -317,9 +374,9 @@ try {
 
   // ------------------------------------------------------------------ faults
   const only = arg('only', '').split(',').filter(Boolean);
-  const kinds = ['kill_router', 'kill_gateway', 'freeze_sink', 'drop_after_data'].concat(
-    pgCluster ? ['pg_restart'] : [],
-  ).filter((k) => only.length === 0 || only.includes(k));
+  const kinds = ['kill_router', 'kill_gateway', 'freeze_sink', 'drop_after_data']
+    .concat(pgCluster ? ['pg_restart'] : [])
+    .filter((k) => only.length === 0 || only.includes(k));
   const endAt = Date.now() + seconds * 1000;
   while (Date.now() < endAt) {
     await sleep(faultEveryMs / 2 + Math.random() * faultEveryMs);
@@ -348,6 +405,7 @@ try {
       const ctl = (action: string, ...more: string[]) =>
         promisify(execFile)('pg_ctlcluster', [version!, cluster!, action, ...more]);
       await ctl('stop', '-m', 'immediate');
+      outage++;
       pgDown = true;
       await sleep(5000);
       pgDown = false;
@@ -432,15 +490,34 @@ try {
   out(`delivered without acknowledgement (allowed): ${unackedDelivered}`);
   out(`transactions without next attempt or final reason: ${stuck}; failed for good: ${failed}`);
   out(
-    `rest_output recovery: adopted ${await event('upstream_adopted')}, accepted recovered ${await event('upstream_accepted_recovered')}, possible duplicates ${await event('upstream_possible_duplicate')}; attempts abandoned by a killed router: ${await event('attempt_abandoned')}`,
+    `rest_output recovery: adopted ${await event('upstream_adopted')}, accepted recovered ${await event('upstream_accepted_recovered')}, possible duplicates ${await event('upstream_possible_duplicate')}; attempts taken over after their lease expired (killed router, database outage): ${await event('attempt_abandoned')}`,
   );
+  out(
+    `refusals: ${[...refusals]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 8)
+      .map(([k, n]) => `${k.trim()} ×${n}`)
+      .join('; ')}`,
+  );
+  // what happened to the transactions Koukan delivered twice (REST ones: their id is known)
+  for (const id of koukanIds.slice(0, 5)) {
+    const txn = txnOf.get(id);
+    if (!txn) continue;
+    const { rows } = await pg.pool.query<{ type: string; data: Record<string, unknown> }>(
+      `select type, data from events where transaction_id = $1 order by id`,
+      [txn],
+    );
+    out(
+      `  ${id} (${txn}): ${rows.map((r) => `${r.type}${r.data.url ? `@${String(r.data.url).split('/')[2]}` : ''}${r.data.number ? `#${r.data.number}` : ''}`).join(' → ')}`,
+    );
+  }
   out(`components that exited by themselves: ${crashes.length ? crashes.join(', ') : 'none'}`);
   if (pgCluster)
     out(
-      `while PostgreSQL was down: ${downViolations} acknowledgements or non-503/4xx answers (must be 0)`,
+      `while PostgreSQL was down: ${counters.restWhileDown} REST and ${counters.smtpWhileDown} SMTP answers, of which not 503/4xx: ${downViolations.length} (must be 0)${downViolations.length ? ` ${downViolations.slice(0, 10).join(', ')}` : ''}`,
     );
   process.exitCode =
-    lost.length === 0 && stuck === 0 && downViolations === 0 && crashes.length === 0 ? 0 : 1;
+    lost.length === 0 && stuck === 0 && downViolations.length === 0 && crashes.length === 0 ? 0 : 1;
   for (const p of proxies) p.close();
 } finally {
   finishing = true;
@@ -451,6 +528,7 @@ try {
   }
   await pg.close();
   await db.destroy().catch(() => {});
+  await dropPrivate();
   rmSync(dir, { recursive: true, force: true });
   process.exit();
 }
