@@ -42,4 +42,6 @@ const server = new SMTPServer({
 type Connection = { id: string; _socket: { destroy(): void } };
 const connections = () => (server as unknown as { connections: Set<Connection> }).connections;
 
+// a sender that dies mid-conversation (a gateway killed -9) is not the sink's problem
+server.on('error', () => {});
 server.listen(port, '127.0.0.1', () => process.stdout.write('listening\n'));

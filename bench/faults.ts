@@ -269,6 +269,9 @@ try {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
+  sink.once('exit', (code, signal) => {
+    if (!finishing) crashes.push(`sink ${code ?? signal}`);
+  });
   const proxies = [
     proxy(ports.routerLb, ports.routers),
     proxy(ports.gatewayLb, ports.gateways),
