@@ -129,7 +129,7 @@ describe('gateway replicas behind one address', () => {
     } finally {
       await lossy.close();
     }
-  }, 60_000);
+  }, 120_000);
 
   it('an abandoned attempt cancels its upstream; the next attempt delivers once', async () => {
     // a next hop that holds MAIL until told: the gateway has not read the body yet
