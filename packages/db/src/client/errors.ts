@@ -79,7 +79,13 @@ export function isDbError(err: unknown, code?: DbErrorCode): err is DbError {
 const unavailableStates = /^(08...|57P0[1-3])$/;
 const unavailableMessages =
   /Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect|Client was closed and is not queryable/;
-const unavailableErrnos = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND']);
+const unavailableErrnos = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+]);
 
 /**
  * Is this the database being unreachable (down, restarting, the connection lost) rather than a
@@ -89,7 +95,10 @@ export function isDbUnavailable(err: unknown): boolean {
   let e: unknown = err;
   for (let depth = 0; e && depth < 6; depth++) {
     const c = e as PgErrorLike & { errors?: unknown[] };
-    if (typeof c.code === 'string' && (unavailableStates.test(c.code) || unavailableErrnos.has(c.code)))
+    if (
+      typeof c.code === 'string' &&
+      (unavailableStates.test(c.code) || unavailableErrnos.has(c.code))
+    )
       return true;
     if (typeof c.message === 'string' && unavailableMessages.test(c.message)) return true;
     // AggregateError of a connect to several addresses
