@@ -11,10 +11,12 @@
  * duplicates, the transactions left without a next attempt or a final reason, and the
  * rest_output recovery counters.
  * Usage: DATABASE_URL=postgres://… npm run bench:faults [-- --seconds=60 --rate=4 --base=4800]
+ *        npm run bench:faults -- --private-pg=23432   (its own cluster, restarted as a fault)
+ * `--only=kill_router,pg_restart` limits the fault kinds; `--fault-every-ms=4000`.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +31,21 @@ const seconds = Number(arg('seconds', '60'));
 /** concurrent clients of each kind (REST, SMTP) */
 const rate = Number(arg('rate', '4'));
 const base = Number(arg('base', '4800'));
-const pgCluster = arg('pg-restart', '');
+/**
+ * `--private-pg=<port>`: a PostgreSQL cluster of its own (`pg_createcluster`, trust auth on
+ * loopback, needs root or the postgres user), restarted as a fault and dropped at the end, so
+ * that the database can be stopped without disturbing anyone else on the server.
+ */
+const privatePort = arg('private-pg', '');
+const privateCluster = privatePort
+  ? [
+      readdirSync('/usr/lib/postgresql')
+        .filter((v) => /^\d+$/.test(v))
+        .sort((a, b) => Number(b) - Number(a))[0]!,
+      `koukan_faults_${privatePort}`,
+    ]
+  : undefined;
+const pgCluster = privateCluster ? privateCluster.join('/') : arg('pg-restart', '');
 const faultEveryMs = Number(arg('fault-every-ms', '4000'));
 const DOMAIN = 'faults.test';
 const TOKEN = randomBytes(24).toString('base64url');
@@ -38,6 +54,19 @@ const repoRoot = new URL('../', import.meta.url).pathname;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)]!;
 
+const run = (cmd: string, args: string[]) => promisify(execFile)(cmd, args);
+const dropPrivate = () =>
+  privateCluster
+    ? run('pg_dropcluster', ['--stop', ...privateCluster]).catch((err: Error) =>
+        out(`(dropping the private cluster failed: ${err.message})`),
+      )
+    : undefined;
+if (privateCluster) {
+  await run('pg_createcluster', [...privateCluster, '-p', privatePort, '--', '--auth=trust']);
+  await run('pg_ctlcluster', [...privateCluster, 'start']);
+  process.env.DATABASE_URL = `postgres://postgres@127.0.0.1:${privatePort}/postgres`;
+  out(`private PostgreSQL cluster ${pgCluster} on port ${privatePort}`);
+}
 if (!process.env.DATABASE_URL) throw new Error('bench:faults runs on DATABASE_URL; set it');
 
 const ports = {
@@ -82,7 +111,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     for (const child of procs.values()) child.kill('SIGKILL');
     sink?.kill('SIGKILL');
-    process.exit(1);
+    void Promise.resolve(dropPrivate()).finally(() => process.exit(1));
   });
 }
 const sinkLog = join(dir, 'sink.log');
@@ -90,6 +119,8 @@ writeFileSync(sinkLog, '');
 const db = await createTestDatabase({ migrate: false });
 const procs = new Map<string, ChildProcess>();
 const faults: string[] = [];
+const crashes: string[] = [];
+let finishing = false;
 let sink: ChildProcess | undefined;
 
 function spawnNode(name: string, entry: string, env: NodeJS.ProcessEnv, args: string[] = []) {
@@ -99,6 +130,15 @@ function spawnNode(name: string, entry: string, env: NodeJS.ProcessEnv, args: st
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   procs.set(name, child);
+  child.once('exit', (code, signal) => {
+    if (signal === 'SIGKILL' || procs.get(name) !== child || finishing) return;
+    // not one of ours: a crash. Started again, as `koukan start` or an orchestrator would.
+    crashes.push(`${name} ${code ?? signal}`);
+    out(`(${name} exited by itself: ${code ?? signal}; starting it again)`);
+    setTimeout(() => {
+      if (!finishing) spawnNode(name, entry, env, args);
+    }, 1000);
+  });
   return child;
 }
 
@@ -188,9 +228,20 @@ const configFile = join(dir, 'koukan.json');
 writeFileSync(configFile, JSON.stringify(config));
 
 const pg = createDb({ url: db.url, poolSize: 2 });
-const counters = { restAck: 0, smtpAck: 0, restRefused: 0, smtpRefused: 0 };
+const counters = {
+  restAck: 0,
+  smtpAck: 0,
+  restRefused: 0,
+  smtpRefused: 0,
+  restWhileDown: 0,
+  smtpWhileDown: 0,
+};
 const acked = new Set<string>();
-let downViolations = 0;
+/** fault id → the router's transaction id (REST) */
+const txnOf = new Map<string, string>();
+const refusals = new Map<string, number>();
+/** answers to requests sent and answered within one PostgreSQL outage that were not 503/4xx */
+const downViolations: string[] = [];
 try {
   // migrations and the configuration, as a deployment's init step imports them
   const { KOUKAN_SEED_API_KEY: _s, ...clean } = process.env;
@@ -218,6 +269,9 @@ try {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
+  sink.once('exit', (code, signal) => {
+    if (!finishing) crashes.push(`sink ${code ?? signal}`);
+  });
   const proxies = [
     proxy(ports.routerLb, ports.routers),
     proxy(ports.gatewayLb, ports.gateways),
@@ -234,7 +288,10 @@ try {
 
   // ------------------------------------------------------------------ load
   let loading = true;
+  // which outage is under way (undefined: the database is up)
+  let outage = 0;
   let pgDown = false;
+  const downEpoch = () => (pgDown ? outage : undefined);
   let seq = 0;
   const message = (id: string, to: string) =>
     `From: load@example.com\r\nTo: ${to}\r\nSubject: ${id}\r\nX-Fault-Id: ${id}\r\nMessage-ID: <${id}@example.com>\r\n\r\nmessage ${id}\r\n`;
@@ -242,6 +299,7 @@ try {
     while (loading) {
       const id = `r${seq++}-${randomBytes(3).toString('hex')}`;
       const to = `rest@${DOMAIN}`;
+      const down = downEpoch();
       const res = await fetch(
         `http://127.0.0.1:${ports.routerLb}/v1/senders/submission/transactions`,
         {
@@ -255,13 +313,21 @@ try {
           signal: AbortSignal.timeout(30_000),
         },
       ).catch(() => undefined);
+      const wholeDown = down !== undefined && down === downEpoch();
+      if (wholeDown && res) {
+        counters.restWhileDown++;
+        if (res.status !== 503) downViolations.push(`REST ${res.status}`);
+      }
       if (res?.status === 201) {
-        if (pgDown) downViolations++;
         acked.add(id);
         counters.restAck++;
+        txnOf.set(id, ((await res.json()) as { id: string }).id);
       } else {
-        if (pgDown && res && res.status !== 503) downViolations++;
         counters.restRefused++;
+        refusals.set(
+          `REST ${res?.status ?? 'error'}`,
+          (refusals.get(`REST ${res?.status ?? 'error'}`) ?? 0) + 1,
+        );
         await sleep(100);
       }
     }
@@ -270,6 +336,7 @@ try {
     while (loading) {
       const id = `s${seq++}-${randomBytes(3).toString('hex')}`;
       const to = `smtp@${DOMAIN}`;
+      const down = downEpoch();
       const t = nodemailer.createTransport({
         host: '127.0.0.1',
         port: ports.mxLb,
@@ -278,19 +345,23 @@ try {
         connectionTimeout: 10_000,
         socketTimeout: 30_000,
       });
-      const ok = await t
+      const code = await t
         .sendMail({ envelope: { from: 'load@example.com', to: [to] }, raw: message(id, to) })
         .then(
-          () => true,
-          (err: { responseCode?: number }) => {
-            if (pgDown && err.responseCode !== undefined && err.responseCode < 400)
-              downViolations++;
-            return false;
+          () => 250,
+          (err: { responseCode?: number; response?: string; code?: string }) => {
+            const why = `SMTP ${err.responseCode ?? err.code} ${err.response?.slice(4, 40) ?? ''}`;
+            refusals.set(why, (refusals.get(why) ?? 0) + 1);
+            return err.responseCode;
           },
         );
       t.close();
+      const ok = code === 250;
+      if (down !== undefined && down === downEpoch() && code !== undefined) {
+        counters.smtpWhileDown++;
+        if (code < 400 || code >= 500) downViolations.push(`SMTP ${code}`);
+      }
       if (ok) {
-        if (pgDown) downViolations++;
         acked.add(id);
         counters.smtpAck++;
       } else {
@@ -305,8 +376,10 @@ try {
   ];
 
   // ------------------------------------------------------------------ faults
-  const kinds = ['kill_router', 'kill_gateway', 'freeze_sink', 'drop_after_data'];
-  if (pgCluster) kinds.push('pg_restart');
+  const only = arg('only', '').split(',').filter(Boolean);
+  const kinds = ['kill_router', 'kill_gateway', 'freeze_sink', 'drop_after_data']
+    .concat(pgCluster ? ['pg_restart'] : [])
+    .filter((k) => only.length === 0 || only.includes(k));
   const endAt = Date.now() + seconds * 1000;
   while (Date.now() < endAt) {
     await sleep(faultEveryMs / 2 + Math.random() * faultEveryMs);
@@ -335,6 +408,7 @@ try {
       const ctl = (action: string, ...more: string[]) =>
         promisify(execFile)('pg_ctlcluster', [version!, cluster!, action, ...more]);
       await ctl('stop', '-m', 'immediate');
+      outage++;
       pgDown = true;
       await sleep(5000);
       pgDown = false;
@@ -367,10 +441,26 @@ try {
   );
   out(`drained in ${Date.now() - drainStart} ms`);
   const seen = new Map<string, number>();
-  for (const id of readFileSync(sinkLog, 'utf8').split('\n').filter(Boolean))
+  const dropped = new Map<string, number>();
+  for (const line of readFileSync(sinkLog, 'utf8').split('\n').filter(Boolean)) {
+    const [id, mark] = line.split(' ') as [string, string?];
     seen.set(id, (seen.get(id) ?? 0) + 1);
+    if (mark === 'dropped') dropped.set(id, (dropped.get(id) ?? 0) + 1);
+  }
   const lost = [...acked].filter((id) => !seen.has(id));
-  const duplicates = [...seen.values()].reduce((n, c) => n + c - 1, 0);
+  // Each delivery whose answer the sink withheld explains one resend (SMTP's own window,
+  // RFC 1047); any other extra copy is Koukan's doing.
+  let smtpDuplicates = 0;
+  let koukanDuplicates = 0;
+  const koukanIds: string[] = [];
+  for (const [id, n] of seen) {
+    if (id === 'none') continue;
+    const inherent = Math.min(n - 1, dropped.get(id) ?? 0);
+    smtpDuplicates += inherent;
+    koukanDuplicates += n - 1 - inherent;
+    if (n - 1 > inherent) koukanIds.push(id);
+  }
+  const duplicates = smtpDuplicates + koukanDuplicates;
   const unackedDelivered = [...seen.keys()].filter((id) => id !== 'none' && !acked.has(id)).length;
   const q = async (sql: string) => (await pg.pool.query<{ n: number }>(sql)).rows[0]!.n;
   const stuck = await q(
@@ -392,21 +482,48 @@ try {
   );
   out(`delivered: ${acked.size - lost.length}`);
   out(`lost: ${lost.length}${lost.length ? ` (${lost.slice(0, 10).join(' ')})` : ''}`);
+  const pct = (n: number) => `${((100 * n) / Math.max(1, seen.size)).toFixed(2)}%`;
+  out(`duplicates: ${duplicates} (${pct(duplicates)} of distinct messages at the sink)`);
   out(
-    `duplicates: ${duplicates} (${((100 * duplicates) / Math.max(1, seen.size)).toFixed(2)}% of distinct messages at the sink)`,
+    `  caused by the sink dropping the connection after DATA (SMTP's window, RFC 1047): ${smtpDuplicates} (${pct(smtpDuplicates)})`,
+  );
+  out(
+    `  caused by Koukan (router/gateway kills, database restarts): ${koukanDuplicates} (${pct(koukanDuplicates)})${koukanIds.length ? ` ${koukanIds.slice(0, 10).join(' ')}` : ''}`,
   );
   out(`delivered without acknowledgement (allowed): ${unackedDelivered}`);
   out(`transactions without next attempt or final reason: ${stuck}; failed for good: ${failed}`);
   out(
-    `rest_output recovery: adopted ${await event('upstream_adopted')}, accepted recovered ${await event('upstream_accepted_recovered')}, possible duplicates ${await event('upstream_possible_duplicate')}; attempts abandoned by a killed router: ${await event('attempt_abandoned')}`,
+    `rest_output recovery: adopted ${await event('upstream_adopted')}, accepted recovered ${await event('upstream_accepted_recovered')}, possible duplicates ${await event('upstream_possible_duplicate')}; attempts taken over after their lease expired (killed router, database outage): ${await event('attempt_abandoned')}`,
   );
+  out(
+    `refusals: ${[...refusals]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 8)
+      .map(([k, n]) => `${k.trim()} ×${n}`)
+      .join('; ')}`,
+  );
+  // what happened to the transactions Koukan delivered twice (REST ones: their id is known)
+  for (const id of koukanIds.slice(0, 5)) {
+    const txn = txnOf.get(id);
+    if (!txn) continue;
+    const { rows } = await pg.pool.query<{ type: string; data: Record<string, unknown> }>(
+      `select type, data from events where transaction_id = $1 order by id`,
+      [txn],
+    );
+    out(
+      `  ${id} (${txn}): ${rows.map((r) => `${r.type}${r.data.url ? `@${String(r.data.url).split('/')[2]}` : ''}${r.data.number ? `#${r.data.number}` : ''}`).join(' → ')}`,
+    );
+  }
+  out(`components that exited by themselves: ${crashes.length ? crashes.join(', ') : 'none'}`);
   if (pgCluster)
     out(
-      `while PostgreSQL was down: ${downViolations} acknowledgements or non-503/4xx answers (must be 0)`,
+      `while PostgreSQL was down: ${counters.restWhileDown} REST and ${counters.smtpWhileDown} SMTP answers, of which not 503/4xx: ${downViolations.length} (must be 0)${downViolations.length ? ` ${downViolations.slice(0, 10).join(', ')}` : ''}`,
     );
-  process.exitCode = lost.length === 0 && stuck === 0 && downViolations === 0 ? 0 : 1;
+  process.exitCode =
+    lost.length === 0 && stuck === 0 && downViolations.length === 0 && crashes.length === 0 ? 0 : 1;
   for (const p of proxies) p.close();
 } finally {
+  finishing = true;
   for (const child of procs.values()) if (child.exitCode === null) child.kill('SIGKILL');
   if (sink) {
     sink.kill('SIGCONT');
@@ -414,6 +531,7 @@ try {
   }
   await pg.close();
   await db.destroy().catch(() => {});
+  await dropPrivate();
   rmSync(dir, { recursive: true, force: true });
   process.exit();
 }

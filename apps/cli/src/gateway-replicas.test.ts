@@ -4,6 +4,7 @@ import { Sink } from '../../gateway/src/testing/sink.ts';
 import {
   GATEWAY_TOKEN,
   type GatewayProcess,
+  losingProxy,
   MemoryJournal,
   restOutputAttempt,
   roundRobinProxy,
@@ -13,7 +14,8 @@ import {
 /**
  * Two gateway processes behind one address (a round-robin TCP proxy, as a Service would be),
  * driven by the real rest_output filter: the create, the body, the polls and the cancel reach
- * the replica that holds the transaction (its absolute Location), a create is idempotent, an
+ * the replica that holds the transaction (its absolute Location), a create is idempotent (and
+ * one retried on the other replica cannot deliver: only the body PUT to the Location starts it), an
  * abandoned attempt cancels its upstream, and the attempt after a crash adopts the upstream
  * transaction of the one before instead of sending the message again.
  */
@@ -100,6 +102,34 @@ describe('gateway replicas behind one address', () => {
     const bad = await create('bad key with spaces', 'bob@example.net');
     expect(bad.status).toBe(400);
   });
+
+  it('a create whose answer is lost and is retried on the other replica delivers once', async () => {
+    const [a, b] = gateways as [GatewayProcess, GatewayProcess];
+    const lossy = await losingProxy(a.port, b.port);
+    try {
+      const id = `lost-create-${Date.now()}`;
+      const journal = new MemoryJournal(1);
+      const res = await restOutputAttempt({
+        url: `http://127.0.0.1:${lossy.port}`,
+        sinkPort: sink.port,
+        id,
+        to: 'bob@example.net',
+        journal,
+      });
+      expect(res.data?.kind).toBe('accept');
+      expect(subjectsAt(sink).filter((s) => s === id)).toHaveLength(1);
+      // the retry (same Idempotency-Key) made a second transaction, on the other replica ...
+      const used = String(journal.entries[0]?.data.url);
+      expect(used.startsWith(`http://127.0.0.1:${b.port}/v1/transactions/`)).toBe(true);
+      // ... while the first one, whose answer was lost, never got its body: it cannot deliver
+      const orphan = /^location: (\S+)/im.exec(lossy.lost())?.[1];
+      expect(orphan?.startsWith(`http://127.0.0.1:${a.port}/v1/transactions/`)).toBe(true);
+      const left = await fetch(orphan!, { headers: auth });
+      expect(((await left.json()) as { status: string }).status).toBe('waiting_body');
+    } finally {
+      await lossy.close();
+    }
+  }, 120_000);
 
   it('an abandoned attempt cancels its upstream; the next attempt delivers once', async () => {
     // a next hop that holds MAIL until told: the gateway has not read the body yet

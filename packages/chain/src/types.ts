@@ -174,7 +174,7 @@ export interface AttemptJournal {
   /** Aborted when the engine gives the attempt up (timeout, lost lease, stop). */
   signal: AbortSignal;
   record(type: string, data: Record<string, unknown>): Promise<void>;
-  /** The timeline of the attempt before this one (undefined for the first). */
+  /** The timelines of the attempts before this one, oldest first (undefined for the first). */
   previous(): Promise<JournalEntry[] | undefined>;
 }
 

@@ -100,6 +100,51 @@ export async function roundRobinProxy(backends: () => number[]) {
   };
 }
 
+/**
+ * A balancer that loses the answer to the first request: its first connection goes to `first`,
+ * whose response is cut off (kept in `lost`) and the connection dropped; every later connection
+ * goes to `then`, the other replica.
+ */
+export async function losingProxy(first: number, then: number) {
+  let connections = 0;
+  let lost = '';
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const losing = connections++ === 0;
+    const upstream = net.connect(losing ? first : then, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream);
+    if (!losing) {
+      upstream.pipe(client);
+      return;
+    }
+    upstream.on('data', (chunk: Buffer) => {
+      lost += chunk.toString('latin1');
+      if (lost.includes('\r\n\r\n')) {
+        client.destroy();
+        upstream.destroy();
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    /** the head of the response that never reached the client */
+    lost: () => lost,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
 /** The engine's journal of one attempt, kept in memory. */
 export class MemoryJournal implements AttemptJournal {
   readonly attemptId = randomUUID();
@@ -141,7 +186,7 @@ export function restOutputAttempt(opts: {
       sender: 'outbound',
       api_key_ref: 'gw',
       poll_timeout: 5,
-      ...(opts.inline === false && { inline_body_max: 0 }),
+      ...(opts.inline && { inline_body_max: 64 * 1024 }),
     },
   ]);
   if (!checked.ok) throw new Error(JSON.stringify(checked.errors));

@@ -10,7 +10,7 @@ import {
   runChain,
   type Verdict,
 } from '@koukan/chain';
-import { appendEvent, type Db, previousAttemptEvents, readBlobStream } from '@koukan/db';
+import { appendEvent, type Db, earlierAttemptsEvents, readBlobStream } from '@koukan/db';
 import type { SmtpResponse, Transaction } from '@koukan/db/schema';
 import { storedSpecOf, validatedChain } from '@koukan/services';
 import type { AttemptContext, AttemptRunner, AttemptVerdict } from './types.ts';
@@ -104,7 +104,7 @@ function attemptJournal(db: Db, tx: Transaction, ctx: AttemptContext): AttemptJo
       await appendEvent(db, { transactionId: tx.id, attemptId: ctx.attemptId, type, data });
     },
     async previous() {
-      const rows = await previousAttemptEvents(db, tx.id, ctx.attemptNumber);
+      const rows = await earlierAttemptsEvents(db, tx.id, ctx.attemptNumber);
       return rows?.map((r) => ({ type: r.type, data: r.data }));
     },
   };

@@ -1,3 +1,4 @@
+import { isDbUnavailable } from '@koukan/db';
 import { type AppErrorCode, type AppErrorDetail, fieldPath, isAppError } from '@koukan/services';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
@@ -90,6 +91,15 @@ export function installErrorHandlers(app: FastifyInstance): void {
         code,
         message,
         details: [{ ...(field && { field }), message: err.message }],
+      });
+    }
+    if (isDbUnavailable(err)) {
+      // nothing was stored: the client tries again later (the gateway answers SMTP 4xx)
+      request.log.warn({ err }, 'database unavailable');
+      return sendError(reply, 503, {
+        code: 'unavailable',
+        message: 'the database is unavailable; try again later',
+        details: [],
       });
     }
     request.log.error({ err }, 'unhandled error');

@@ -11,8 +11,9 @@ import type { AttemptJournal, JournalEntry, Mailbox } from '../types.ts';
  *   gateway replicas behind one address the body, the polls and the cancel reach the replica
  *   that holds it;
  * - the attempt's journal records, at once, the upstream transaction it created and that the
- *   upstream accepted the message; the next attempt after a crash or a timeout first asks that
- *   upstream transaction for its outcome instead of sending the message again.
+ *   upstream accepted the message; the next attempt after a crash or a timeout (however many
+ *   attempts died in between) first asks that upstream transaction for its outcome instead of
+ *   sending the message again.
  */
 
 export function idempotencyKey(
@@ -43,23 +44,27 @@ export interface PreviousUpstream {
 }
 
 /**
- * The upstream transaction of the attempt before this one when that attempt did not finish with
- * it (killed, timed out, lost its lease): it recorded `upstream_created` but no `upstream_done`.
+ * The last upstream transaction an earlier attempt created and no attempt finished with (killed,
+ * timed out, lost its lease): the latest `upstream_created` with no `upstream_done` after it.
+ * Every earlier attempt counts, not only the one just before: an attempt that adopted it, or
+ * never got as far as rest_output, and then died too has recorded nothing of its own.
  */
 export async function previousUpstream(
   journal: AttemptJournal,
 ): Promise<PreviousUpstream | undefined> {
-  const prev = await journal.previous();
-  if (!prev || prev.some((e) => e.type === 'upstream_done')) return undefined;
-  const created = findLast(prev, 'upstream_created');
-  const id = created?.data.id;
+  const earlier = (await journal.previous()) ?? [];
+  const created = findLast(earlier, (e) => ['upstream_created', 'upstream_done'].includes(e.type));
+  const id = created?.type === 'upstream_created' ? created.data.id : undefined;
   const url = created?.data.url;
   if (typeof id !== 'string' || typeof url !== 'string') return undefined;
-  const accepted = prev.find((e) => e.type === 'upstream_accepted' && e.data.id === id);
+  const accepted = earlier.find((e) => e.type === 'upstream_accepted' && e.data.id === id);
   return { id, url, ...(accepted && { accepted: accepted.data.transaction }) };
 }
 
-function findLast(entries: JournalEntry[], type: string): JournalEntry | undefined {
-  for (let i = entries.length - 1; i >= 0; i--) if (entries[i]!.type === type) return entries[i];
+function findLast(
+  entries: JournalEntry[],
+  match: (e: JournalEntry) => boolean,
+): JournalEntry | undefined {
+  for (let i = entries.length - 1; i >= 0; i--) if (match(entries[i]!)) return entries[i];
   return undefined;
 }

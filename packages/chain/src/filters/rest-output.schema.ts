@@ -19,12 +19,16 @@ export const restOutputSchema = z.strictObject({
   send_remote_hosts: z.boolean().default(true),
   /**
    * a body of at most this many bytes that is valid UTF-8 goes inline in the create request
-   * (one request instead of two); 0 always uploads it with PUT
+   * (one request instead of two); 0 (the default) always uploads it with PUT. An inline body
+   * starts the delivery with the create, before the router knows where it went: a create whose
+   * answer is lost and is retried on another gateway replica, or a router killed before it
+   * journals the create, can then deliver the message twice. Only for one next hop that is not
+   * a set of replicas, and where that rare duplicate is acceptable.
    */
   inline_body_max: z
     .int()
     .min(0)
     .max(1024 * 1024)
-    .default(64 * 1024),
+    .default(0),
 });
 export type RestOutputConfig = z.output<typeof restOutputSchema>;

@@ -54,11 +54,15 @@ export function createDb(options: DbOptions): DbHandle {
       idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs,
     }),
   });
-  // An idle client that loses its connection must not crash the process; the pool replaces it.
+  // A client that loses its connection must not crash the process: idle, the pool replaces it;
+  // checked out (a transaction between two statements), its next statement fails and the pool
+  // drops it on release. pg-pool listens for errors only on idle clients, so every client gets
+  // a listener of its own.
   const logger = options.logger ?? pino({ name: 'koukan-db' });
-  pool.on('error', (err) => {
-    logger.warn({ err, application: options.applicationName }, 'idle database connection lost');
-  });
+  const lost = (err: Error) =>
+    logger.warn({ err, application: options.applicationName }, 'database connection lost');
+  pool.on('error', lost);
+  pool.on('connect', (client) => client.on('error', lost));
   const db = drizzle({ client: pool, schema });
   return {
     db,

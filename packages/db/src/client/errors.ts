@@ -74,3 +74,36 @@ export async function withDbErrors<T>(fn: () => Promise<T>): Promise<T> {
 export function isDbError(err: unknown, code?: DbErrorCode): err is DbError {
   return err instanceof DbError && (code === undefined || err.code === code);
 }
+
+/** SQLSTATEs of a server that is gone or going: class 08 (connection), shutting down, starting. */
+const unavailableStates = /^(08...|57P0[1-3])$/;
+const unavailableMessages =
+  /Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect|Client was closed and is not queryable/;
+const unavailableErrnos = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+]);
+
+/**
+ * Is this the database being unreachable (down, restarting, the connection lost) rather than a
+ * fault of the request? The caller answers "try again later" (HTTP 503, SMTP 4xx), never 500.
+ */
+export function isDbUnavailable(err: unknown): boolean {
+  let e: unknown = err;
+  for (let depth = 0; e && depth < 6; depth++) {
+    const c = e as PgErrorLike & { errors?: unknown[] };
+    if (
+      typeof c.code === 'string' &&
+      (unavailableStates.test(c.code) || unavailableErrnos.has(c.code))
+    )
+      return true;
+    if (typeof c.message === 'string' && unavailableMessages.test(c.message)) return true;
+    // AggregateError of a connect to several addresses
+    if (Array.isArray(c.errors) && c.errors.some((x) => isDbUnavailable(x))) return true;
+    e = c.cause;
+  }
+  return false;
+}

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, lt } from 'drizzle-orm';
+import { and, asc, eq, gt, lt } from 'drizzle-orm';
 import type { DbOrTx } from '../client/create-db.ts';
 import { withDbErrors } from '../client/errors.ts';
 import { attempts } from '../schema/attempts/table.ts';
@@ -35,22 +35,21 @@ export function listEvents(
     .limit(limit);
 }
 
-/** The timeline of the attempt numbered just below `number` (undefined when there is none). */
-export async function previousAttemptEvents(
+/**
+ * The timeline of every attempt numbered below `number`, oldest first (undefined when there is
+ * none): what earlier attempts did upstream, even when the one just before recorded nothing.
+ */
+export async function earlierAttemptsEvents(
   db: DbOrTx,
   transactionId: string,
   number: number,
 ): Promise<TimelineEvent[] | undefined> {
-  const [prev] = await db
-    .select({ id: attempts.id })
+  const rows = await db
+    .select({ event: events })
     .from(attempts)
+    .leftJoin(events, eq(events.attemptId, attempts.id))
     .where(and(eq(attempts.transactionId, transactionId), lt(attempts.number, number)))
-    .orderBy(desc(attempts.number))
-    .limit(1);
-  if (!prev) return undefined;
-  return db
-    .select()
-    .from(events)
-    .where(and(eq(events.transactionId, transactionId), eq(events.attemptId, prev.id)))
     .orderBy(asc(events.id));
+  if (rows.length === 0) return undefined;
+  return rows.flatMap((r) => (r.event ? [r.event] : []));
 }
