@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
 import {
-  adjustBlobRefs,
   createBlob,
   finalizeBlob,
   insertSandboxMessage,
@@ -32,7 +31,6 @@ async function keep(mailbox: string, subject: string, rcpt: string) {
     Readable.from([Buffer.from(`Subject: ${subject}\r\n\r\nx`)]),
   );
   await finalizeBlob(t.db, blob.id);
-  await adjustBlobRefs(t.db, blob.id, 1);
   return insertSandboxMessage(t.db, {
     mailbox,
     transactionId: null,

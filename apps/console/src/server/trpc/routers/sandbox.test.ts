@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
 import {
-  adjustBlobRefs,
   createBlob,
   finalizeBlob,
   insertSandboxMessage,
@@ -45,7 +44,6 @@ async function keep(mailbox: string, subject: string) {
   const blob = await createBlob(db, { senderId: null });
   await writeBlobStream(db, blob.id, Readable.from([Buffer.from(body)]));
   await finalizeBlob(db, blob.id);
-  await adjustBlobRefs(db, blob.id, 1);
   return insertSandboxMessage(db, {
     mailbox,
     transactionId: null,
