@@ -1,10 +1,4 @@
-import {
-  createBlob,
-  getBlob,
-  getTransaction,
-  insertTransaction,
-  listEvents,
-} from '@koukan/db';
+import { createBlob, getBlob, getTransaction, insertTransaction, listEvents } from '@koukan/db';
 import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import { makeSender, makeTransaction } from '@koukan/services/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

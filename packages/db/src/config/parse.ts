@@ -65,14 +65,15 @@ export function upgradeLegacyConfig(input: unknown): {
       })
     : endpoint;
   const message =
-    '`endpoint:` is deprecated: name the list `chain:` and each entry\'s filter list `filters:`';
+    "`endpoint:` is deprecated: name the list `chain:` and each entry's filter list `filters:`";
   return { input: { ...rest, chain }, warning: { path: 'endpoint', message } };
 }
 
 /** `chain[0].filters[1].url` as the old spelling has it: `endpoint[0].chain[1].url`. */
 function legacyPath(path: string): string {
-  return path.replace(/^chain(\[\d+\])?(\.filters)?/, (_, index = '', filters) =>
-    `endpoint${index}${filters ? '.chain' : ''}`,
+  return path.replace(
+    /^chain(\[\d+\])?(\.filters)?/,
+    (_, index = '', filters) => `endpoint${index}${filters ? '.chain' : ''}`,
   );
 }
 

@@ -47,7 +47,11 @@ async function family(n: number) {
     transaction: { senderId: sender.id, mailFrom: { m: 'a@example.org' }, rcptTo },
     contentType: 'message/rfc822',
     event: { type: 'created', data: {} },
-    upstreams: rcptTo.map((r) => ({ senderId: sender.id, mailFrom: { m: 'a@example.org' }, rcptTo: [r] })),
+    upstreams: rcptTo.map((r) => ({
+      senderId: sender.id,
+      mailFrom: { m: 'a@example.org' },
+      rcptTo: [r],
+    })),
   });
   const shared = await shareBodyWithUpstreams(t.db, {
     downstreamId: created.transaction.id,

@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DbError } from '../client/errors.ts';
-import { createTestDatabase, ensureChain, type TestDatabase, uniqueName } from '../testing/index.ts';
+import {
+  createTestDatabase,
+  ensureChain,
+  type TestDatabase,
+  uniqueName,
+} from '../testing/index.ts';
 import { createApiKey, findApiKey, listApiKeys, revokeApiKey, touchApiKey } from './api-keys.ts';
 import { finishAttempt, listAttempts, startAttempt } from './attempts.ts';
 import { listAudit, recordAudit } from './audit.ts';

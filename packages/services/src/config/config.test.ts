@@ -132,7 +132,8 @@ ${keys}`;
   });
 
   it('refuses an invalid file by path, in preview and apply', async () => {
-    const bad = 'chain:\n  - name: x\n    filters:\n      - filter: rest_output\n        url: nope\n';
+    const bad =
+      'chain:\n  - name: x\n    filters:\n      - filter: rest_output\n        url: nope\n';
     // The old spelling's errors name its own keys.
     const legacy = bad.replace('chain:', 'endpoint:').replace('filters:', 'chain:');
     for (const fn of [configImportPreview, configImportApply]) {

@@ -1,10 +1,5 @@
 import { Readable } from 'node:stream';
-import {
-  createBlob,
-  finalizeBlob,
-  insertSandboxMessage,
-  writeBlobStream,
-} from '@koukan/db';
+import { createBlob, finalizeBlob, insertSandboxMessage, writeBlobStream } from '@koukan/db';
 import { createTestDatabase, type TestDatabase, uniqueName } from '@koukan/db/testing';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

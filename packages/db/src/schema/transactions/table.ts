@@ -14,8 +14,8 @@ import {
 } from 'drizzle-orm/pg-core';
 import { createdAt, id, updatedAt } from '../columns.ts';
 import { senders } from '../senders/table.ts';
-import { transactionBlobs } from '../transaction-blobs/table.ts';
 import type { NotificationPolicy, RetryPolicy } from '../senders/validation.ts';
+import { transactionBlobs } from '../transaction-blobs/table.ts';
 import type { Mailbox, SmtpResponse } from './validation.ts';
 
 export const transactionStatuses = [

@@ -1,10 +1,5 @@
 import { Readable } from 'node:stream';
-import {
-  createBlob,
-  finalizeBlob,
-  insertSandboxMessage,
-  writeBlobStream,
-} from '@koukan/db';
+import { createBlob, finalizeBlob, insertSandboxMessage, writeBlobStream } from '@koukan/db';
 import { uniqueName } from '@koukan/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codeOf, createHarness, type Harness, silent } from '../../../testing/harness.ts';
