@@ -204,10 +204,10 @@ const config = {
     { name: 'submission', output_chain: 'relay', retry },
     { name: 'sandbox', output_chain: 'relay', retry },
   ],
-  endpoint: [
+  chain: [
     {
       name: 'smtp-mx',
-      chain: [
+      filters: [
         {
           filter: 'router',
           policies: [{ type: 'address_list', domains: [DOMAIN] }],
@@ -219,9 +219,9 @@ const config = {
     },
     {
       name: 'smtp-msa',
-      chain: [{ filter: 'exploder', output_chain: 'smtp-msa-output', msa: true }],
+      filters: [{ filter: 'exploder', output_chain: 'smtp-msa-output', msa: true }],
     },
-    { name: 'relay', chain: relay },
+    { name: 'relay', filters: relay },
   ],
 };
 const configFile = join(dir, 'koukan.json');

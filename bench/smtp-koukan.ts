@@ -45,10 +45,10 @@ export function koukanEnv(options: {
       { name: 'submission', output_chain: 'relay' },
       { name: 'sandbox', output_chain: 'relay' },
     ],
-    endpoint: [
+    chain: [
       {
         name: 'smtp-mx',
-        chain: [
+        filters: [
           {
             filter: 'router',
             policies: [{ type: 'address_list', domains: [domain] }],
@@ -59,9 +59,9 @@ export function koukanEnv(options: {
       },
       {
         name: 'smtp-msa',
-        chain: [{ filter: 'exploder', output_chain: 'smtp-msa-output', msa: true }],
+        filters: [{ filter: 'exploder', output_chain: 'smtp-msa-output', msa: true }],
       },
-      { name: 'relay', chain: relay },
+      { name: 'relay', filters: relay },
     ],
   };
   const file = join(options.dir, 'koukan.json');

@@ -82,10 +82,10 @@ test.describe('mail paths', () => {
       }) => {
         const before = await configExport(stack);
         await configImport(stack, {
-          endpoint: [
+          chain: [
             {
               name: 'smtp-mx-output',
-              chain: [
+              filters: [
                 { filter: 'received_header' },
                 { filter: 'auth_check' },
                 {

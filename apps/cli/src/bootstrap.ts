@@ -42,6 +42,7 @@ export async function bootstrap(
       actor,
       validateChain,
     });
+    for (const w of result.warnings) logger.warn({ file: env.KOUKAN_CONFIG, ...w }, w.message);
     logger.info({ file: env.KOUKAN_CONFIG, ...result }, 'configuration imported');
   } else if (firstStart) {
     const gatewayUrl = env.KOUKAN_GATEWAY_URL ?? `http://127.0.0.1:${env.KOUKAN_GATEWAY_PORT}`;

@@ -43,10 +43,10 @@ describe('a burst of inbound SMTP mail', () => {
         { name: 'submission', output_chain: 'relay' },
         { name: 'sandbox', output_chain: 'relay' },
       ],
-      endpoint: [
+      chain: [
         {
           name: 'smtp-mx',
-          chain: [
+          filters: [
             {
               filter: 'router',
               policies: [{ type: 'address_list', domains: ['burst.test'] }],
@@ -55,7 +55,7 @@ describe('a burst of inbound SMTP mail', () => {
             { filter: 'exploder', output_chain: 'smtp-mx-output', msa: false },
           ],
         },
-        { name: 'relay', chain: relay },
+        { name: 'relay', filters: relay },
       ],
     };
     const file = join(dir, 'koukan.json');

@@ -115,7 +115,7 @@ describe('koukan start', () => {
       const dir = tempDir();
       const file = join(dir, 'koukan.yaml');
       const config = (description: string) =>
-        `sender:\n  - name: submission\n    output_chain: out\n    description: ${description}\n  - name: sandbox\n    output_chain: out\nendpoint:\n  - name: out\n    chain:\n      - filter: sandbox\n`;
+        `sender:\n  - name: submission\n    output_chain: out\n    description: ${description}\n  - name: sandbox\n    output_chain: out\nchain:\n  - name: out\n    filters:\n      - filter: sandbox\n`;
       writeFileSync(file, config('first'));
       const env = baseEnv({
         KOUKAN_CONFIG: file,

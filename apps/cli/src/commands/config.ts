@@ -17,6 +17,7 @@ export async function configImport(env: CliEnv, logger: Logger, file: string): P
     process.stdout.write(
       `imported ${file}: ${result.changedSenders.length} sender(s), ${result.changedChains.length} chain(s) and ${result.changedDomains.length} domain(s) changed\n`,
     );
+    for (const w of result.warnings) process.stderr.write(`warning: ${w.path}: ${w.message}\n`);
     for (const name of result.missingSecrets) {
       process.stderr.write(
         `warning: secret "${name}" is not in this database: store it with \`npm run koukan -- secret set ${name}\` (mail that needs it is deferred until then)\n`,

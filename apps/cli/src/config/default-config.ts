@@ -65,10 +65,10 @@ export function defaultConfig(options: {
       ...(upstream.has(name) && { retry }),
       ...(name === 'smtp-msa-output' && { notification: { enabled: true, sender: 'submission' } }),
     })),
-    endpoint: Object.entries(chains).map(([name, chain]) => ({
+    chain: Object.entries(chains).map(([name, chain]) => ({
       name,
       description: descriptions[name] ?? '',
-      chain: chain as FilterConfig[],
+      filters: chain as FilterConfig[],
     })),
     domain: [],
   };

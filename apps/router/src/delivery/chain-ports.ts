@@ -1,7 +1,6 @@
 import type { Readable } from 'node:stream';
 import { headerValue, type RouteSubmitter, readHeaders, type SandboxStore } from '@koukan/chain';
 import {
-  adjustBlobRefs,
   appendEvent,
   createBlob,
   type Db,
@@ -15,18 +14,16 @@ import {
   writeBlobStream,
 } from '@koukan/db';
 
-/** Stores a stream as a new finalized blob holding one reference. */
+/** Stores a stream as a new finalized blob (held by the row that names it next). */
 async function storeBlob(db: Db, senderId: string | null, body: Readable): Promise<string> {
   const blob = await createBlob(db, { senderId });
   await writeBlobStream(db, blob.id, body);
   await finalizeBlob(db, blob.id);
-  await adjustBlobRefs(db, blob.id, 1);
   return blob.id;
 }
 
 /**
- * The sandbox inbox: the message is stored as a blob (its one reference held by the inbox
- * row), listed in `sandbox_messages` with its envelope, Subject and Message-ID, and the
+ * The sandbox inbox: the message is stored as a blob (held by the inbox row), listed in `sandbox_messages` with its envelope, Subject and Message-ID, and the
  * timeline points at it.
  */
 export function sandboxStore(db: Db): SandboxStore {

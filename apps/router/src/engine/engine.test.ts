@@ -5,7 +5,7 @@ import {
   listEvents,
   listLiveInstances,
 } from '@koukan/db';
-import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
+import { createTestDatabase, ensureChain, type TestDatabase } from '@koukan/db/testing';
 import { cancelTransactionByOperator } from '@koukan/services';
 import { makeSender, makeTransaction } from '@koukan/services/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,7 +50,7 @@ describe('delivery engine', () => {
     // A poll interval far beyond the test timeout: only kick can start the attempt.
     const engine = await engineFor(t, runner, { pollIntervalMs: 600_000 });
     try {
-      const s = await makeSender(t.db, { output_chain: 'smarthost' });
+      const s = await makeSender(t.db, { output_chain: await ensureChain(t.db, 'smarthost') });
       const tx = await makeTransaction(t.db, s.id);
       const started = performance.now();
       expect(await engine.kick(tx.id)).toBe(true);

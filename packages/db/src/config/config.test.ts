@@ -22,20 +22,20 @@ sender:
   - name: submission
     output_chain: submission
     description: REST submission
-endpoint:
+chain:
   - name: smtp-mx
-    chain:
+    filters:
       - filter: router
         policies: [{ kind: destination_domain }]
       - filter: exploder
         output_chain: smtp-mx-output
   - name: smtp-mx-output
-    chain:
+    filters:
       - filter: dns_resolution
       - filter: rest_output
         url: http://127.0.0.1:8001
   - name: submission
-    chain:
+    filters:
       - filter: message_builder
       - filter: rest_output
         url: http://127.0.0.1:8001
@@ -80,6 +80,7 @@ describe('configuration as code', () => {
       changedChains: [],
       changedDomains: [],
       missingSecrets: [],
+      warnings: [],
     });
     expect(await snapshot(a)).toEqual(before);
     expect(await listAudit(a.db, { limit: 100 })).toHaveLength(auditBefore.length);
@@ -96,6 +97,7 @@ describe('configuration as code', () => {
       changedChains: [],
       changedDomains: [],
       missingSecrets: [],
+      warnings: [],
     });
   });
 
@@ -122,7 +124,7 @@ describe('configuration as code', () => {
   it('rejects a dangling output_chain, duplicate names and YAML syntax errors', async () => {
     const dangling = 'sender:\n  - name: lost\n    output_chain: nowhere\n';
     await expect(importConfig(a.db, dangling, { actor: 'test' })).rejects.toMatchObject({
-      issues: [{ path: 'sender[0].output_chain', message: 'no endpoint named "nowhere"' }],
+      issues: [{ path: 'sender[0].output_chain', message: 'no chain named "nowhere"' }],
     });
     expect(() => parseConfig('sender:\n  - name: x\n  - name: x\n')).toThrow(
       /sender\[1\]\.name: duplicate/,
@@ -133,7 +135,38 @@ describe('configuration as code', () => {
     expect(rows).toHaveLength(0);
   });
 
-  it('reports filter errors from the chain validator under the endpoint path', () => {
+  it('writes chains under `chain:`, each with its `filters:`', async () => {
+    const doc = await exportConfigObject(a.db);
+    expect(doc).not.toHaveProperty('endpoint');
+    expect(doc.chain.find((c) => c.name === 'submission')).toEqual({
+      name: 'submission',
+      description: '',
+      filters: [
+        { filter: 'message_builder' },
+        { filter: 'rest_output', url: 'http://127.0.0.1:8001' },
+      ],
+    });
+    expect(await exportConfig(a.db)).toMatch(/^chain:\n {2}- name: smtp-mx\n/m);
+  });
+
+  it('reads the old `endpoint:` spelling as the same chains, with a deprecation warning', async () => {
+    const legacy = sample
+      .replace('chain:\n  - name: smtp-mx\n', 'endpoint:\n  - name: smtp-mx\n')
+      .replaceAll('    filters:\n', '    chain:\n');
+    expect(legacy).toMatch(/^endpoint:$/m);
+    const warnings: unknown[] = [];
+    expect(parseConfig(legacy, { onWarning: (w) => warnings.push(w) })).toEqual(
+      parseConfig(sample),
+    );
+    expect(warnings).toEqual([
+      { path: 'endpoint', message: expect.stringContaining('`endpoint:` is deprecated') },
+    ]);
+    const result = await importConfig(a.db, legacy, { actor: 'test' });
+    expect(result).toMatchObject({ changedChains: [], warnings: [{ path: 'endpoint' }] });
+    expect(() => parseConfig(`${sample}endpoint: []\n`)).toThrow(/endpoint: give the chains/);
+  });
+
+  it('reports filter errors from the chain validator under the chain path', () => {
     const validateChain: ChainValidator = (filters) => {
       const list = filters as { filter: string }[];
       const i = list.findIndex((f) => f.filter === 'exploder' && !('output_chain' in f));
@@ -142,8 +175,13 @@ describe('configuration as code', () => {
         : { ok: false, errors: [{ path: [i, 'output_chain'], message: 'required' }] };
     };
     const text =
-      'endpoint:\n  - name: e\n    chain:\n      - filter: router\n      - filter: exploder\n';
+      'chain:\n  - name: e\n    filters:\n      - filter: router\n      - filter: exploder\n';
     expect(() => parseConfig(text, { validateChain })).toThrow(
+      /chain\[0\]\.filters\[1\]\.output_chain: required/,
+    );
+    // The old spelling's errors name its own keys.
+    const legacy = text.replace('chain:', 'endpoint:').replace('filters:', 'chain:');
+    expect(() => parseConfig(legacy, { validateChain })).toThrow(
       /endpoint\[0\]\.chain\[1\]\.output_chain: required/,
     );
   });

@@ -44,10 +44,10 @@ export async function exportConfigObject(db: DbOrTx): Promise<ConfigFile> {
       notification: s.notification,
       settings: s.settings,
     })),
-    endpoint: chains.map((c) => ({
+    chain: chains.map((c) => ({
       name: c.name,
       description: c.description,
-      chain: redact(c.filters) as ConfigFile['endpoint'][number]['chain'],
+      filters: redact(c.filters) as ConfigFile['chain'][number]['filters'],
     })),
     domain,
   };

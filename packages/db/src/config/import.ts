@@ -5,7 +5,13 @@ import { getSenderByName, upsertSender } from '../queries/senders.ts';
 import type { Sender } from '../schema/senders/table.ts';
 import { importDomain } from './domains.ts';
 import { parseConfig, validateConfig } from './parse.ts';
-import { type ChainValidator, ConfigError, type ConfigFile, type ConfigIssue } from './schema.ts';
+import {
+  type ChainValidator,
+  ConfigError,
+  type ConfigFile,
+  type ConfigIssue,
+  type ConfigWarning,
+} from './schema.ts';
 
 export interface ImportResult {
   changedSenders: string[];
@@ -13,6 +19,8 @@ export interface ImportResult {
   changedDomains: string[];
   /** secrets named by the file's domains that this database does not hold */
   missingSecrets: string[];
+  /** deprecated spellings the file used (read anyway) */
+  warnings: ConfigWarning[];
 }
 
 /**
@@ -25,15 +33,17 @@ export async function importConfig(
   source: string | ConfigFile,
   options: { actor: string; validateChain?: ChainValidator },
 ): Promise<ImportResult> {
+  const warnings: ConfigWarning[] = [];
+  const parse = { ...options, onWarning: (w: ConfigWarning) => warnings.push(w) };
   const config =
-    typeof source === 'string' ? parseConfig(source, options) : validateConfig(source, options);
+    typeof source === 'string' ? parseConfig(source, parse) : validateConfig(source, parse);
   return db.transaction(async (tx) => {
-    const known = new Set(config.endpoint.map((e) => e.name));
+    const known = new Set(config.chain.map((c) => c.name));
     const issues: ConfigIssue[] = [];
     for (const [i, sender] of config.sender.entries()) {
       const chain = sender.output_chain;
       if (chain && !known.has(chain) && !(await getChainByName(tx, chain))) {
-        issues.push({ path: `sender[${i}].output_chain`, message: `no endpoint named "${chain}"` });
+        issues.push({ path: `sender[${i}].output_chain`, message: `no chain named "${chain}"` });
       }
     }
     if (issues.length > 0) throw new ConfigError(issues);
@@ -43,12 +53,13 @@ export async function importConfig(
       changedChains: [],
       changedDomains: [],
       missingSecrets: [],
+      warnings,
     };
-    for (const endpoint of config.endpoint) {
+    for (const input of config.chain) {
       const { chain, changed } = await upsertChain(tx, {
-        name: endpoint.name,
-        description: endpoint.description,
-        filters: endpoint.chain,
+        name: input.name,
+        description: input.description,
+        filters: input.filters,
         author: options.actor,
       });
       if (!changed) continue;

@@ -4,18 +4,22 @@ import {
   ConfigError,
   type ConfigFile,
   type ConfigIssue,
+  type ConfigWarning,
   configFileSchema,
   formatPath,
 } from './schema.ts';
+
+export interface ParseOptions {
+  validateChain?: ChainValidator;
+  /** Told about each deprecated spelling the file uses (it is read anyway). */
+  onWarning?: (warning: ConfigWarning) => void;
+}
 
 /**
  * Parses and validates a configuration file. Throws ConfigError naming the path of every
  * offending key; never returns a half-valid configuration.
  */
-export function parseConfig(
-  text: string,
-  options: { validateChain?: ChainValidator } = {},
-): ConfigFile {
+export function parseConfig(text: string, options: ParseOptions = {}): ConfigFile {
   const deep = flowNestingOver(text, MAX_NESTING);
   if (deep) {
     throw new ConfigError([
@@ -72,10 +76,56 @@ function flowNestingOver(text: string, max: number): { line: number } | null {
 }
 
 /** Validates a configuration object (parsed YAML, or built in code) as parseConfig does. */
-export function validateConfig(
-  input: unknown,
-  options: { validateChain?: ChainValidator } = {},
-): ConfigFile {
+export function validateConfig(input: unknown, options: ParseOptions = {}): ConfigFile {
+  const legacy = upgradeLegacyConfig(input);
+  if (legacy.warning) options.onWarning?.(legacy.warning);
+  // Errors name the keys of the file as written.
+  const at = (path: string) => (legacy.warning ? legacyPath(path) : path);
+  try {
+    return checkConfig(legacy.input, options);
+  } catch (err) {
+    if (err instanceof ConfigError && legacy.warning) {
+      throw new ConfigError(err.issues.map((i) => ({ ...i, path: at(i.path) })));
+    }
+    throw err;
+  }
+}
+
+/**
+ * The old spelling: `endpoint:` entries, each with its filters under `chain:`. Read as the new
+ * one (`chain:` entries with `filters:`), with a warning; a file that uses both keys is refused.
+ */
+export function upgradeLegacyConfig(input: unknown): {
+  input: unknown;
+  warning?: ConfigWarning;
+} {
+  if (!input || typeof input !== 'object' || !('endpoint' in input)) return { input };
+  const { endpoint, ...rest } = input as Record<string, unknown>;
+  if ('chain' in rest) {
+    const message = 'give the chains under `chain:` only (`endpoint:` is its old name)';
+    throw new ConfigError([{ path: 'endpoint', message }]);
+  }
+  const chain = Array.isArray(endpoint)
+    ? endpoint.map((e) => {
+        if (!e || typeof e !== 'object' || Array.isArray(e)) return e;
+        const { chain: filters, ...entry } = e as Record<string, unknown>;
+        return filters === undefined ? entry : { ...entry, filters };
+      })
+    : endpoint;
+  const message =
+    "`endpoint:` is deprecated: name the list `chain:` and each entry's filter list `filters:`";
+  return { input: { ...rest, chain }, warning: { path: 'endpoint', message } };
+}
+
+/** `chain[0].filters[1].url` as the old spelling has it: `endpoint[0].chain[1].url`. */
+function legacyPath(path: string): string {
+  return path.replace(
+    /^chain(\[\d+\])?(\.filters)?/,
+    (_, index = '', filters) => `endpoint${index}${filters ? '.chain' : ''}`,
+  );
+}
+
+function checkConfig(input: unknown, options: ParseOptions): ConfigFile {
   const result = configFileSchema.safeParse(input);
   if (!result.success) {
     throw new ConfigError(
@@ -90,8 +140,8 @@ export function validateConfig(
     issues,
   );
   duplicates(
-    config.endpoint.map((e) => e.name),
-    'endpoint',
+    config.chain.map((c) => c.name),
+    'chain',
     issues,
   );
   duplicates(
@@ -112,11 +162,11 @@ export function validateConfig(
       seen.add(s);
     });
   });
-  config.endpoint.forEach((endpoint, i) => {
-    const verdict = options.validateChain?.(endpoint.chain);
+  config.chain.forEach((chain, i) => {
+    const verdict = options.validateChain?.(chain.filters);
     if (verdict && !verdict.ok) {
       for (const e of verdict.errors) {
-        issues.push({ path: formatPath(['endpoint', i, 'chain', ...e.path]), message: e.message });
+        issues.push({ path: formatPath(['chain', i, 'filters', ...e.path]), message: e.message });
       }
     }
   });

@@ -9,14 +9,15 @@ import {
 import { senderInputSchema } from '../schema/senders/validation.ts';
 
 /**
- * `koukan.yaml`: senders and their output chains ("endpoints"), in the shape of the Koukan
- * seed configuration. Filter configs are checked structurally here and in detail by the chain
- * validator the caller passes in (from @koukan/chain).
+ * `koukan.yaml`: senders and their output chains, each chain a name and its list of filters.
+ * Filter configs are checked structurally here and in detail by the chain validator the caller
+ * passes in (from @koukan/chain). The old spelling (`endpoint:` entries with a `chain:` list)
+ * is still read, with a deprecation warning (see `upgradeLegacyConfig`).
  */
-export const endpointSchema = z.strictObject({
+export const chainConfigSchema = z.strictObject({
   name: chainNameSchema,
   description: z.string().max(500).optional(),
-  chain: z.array(filterConfigSchema),
+  filters: z.array(filterConfigSchema),
 });
 
 /** A DKIM key of a domain: its public half, and the name of the secret holding the private key
@@ -38,14 +39,17 @@ export const domainConfigSchema = z.strictObject({
 
 export const configFileSchema = z.strictObject({
   sender: z.array(senderInputSchema).default([]),
-  endpoint: z.array(endpointSchema).default([]),
+  chain: z.array(chainConfigSchema).default([]),
   /** sending domains (`koukan domain add` makes them; the secrets travel separately) */
   domain: z.array(domainConfigSchema).default([]),
 });
 
 export type ConfigFile = z.infer<typeof configFileSchema>;
-export type EndpointConfig = z.infer<typeof endpointSchema>;
+export type ChainConfig = z.infer<typeof chainConfigSchema>;
 export type DomainConfig = z.infer<typeof domainConfigSchema>;
+
+/** A deprecated spelling that was read anyway: what to write instead. */
+export type ConfigWarning = ConfigIssue;
 
 export interface ConfigIssue {
   /** e.g. `sender[1].retry.schedule[0]` */

@@ -69,7 +69,7 @@ describe('configuration export and secrets', () => {
 
   it('imports domains idempotently, audited, and names the secrets the target lacks', async () => {
     // the domains of the export (its legacy chain has placeholders instead of keys)
-    const yaml = { sender: [], endpoint: [], domain: (await exportConfigObject(a.db)).domain };
+    const yaml = { sender: [], chain: [], domain: (await exportConfigObject(a.db)).domain };
     const first = await importConfig(b.db, yaml, { actor: 'test' });
     expect(first).toMatchObject({
       changedDomains: ['example.com'],
@@ -97,7 +97,7 @@ describe('configuration export and secrets', () => {
     const key = domain[0]!.keys[0]!;
     const twice = {
       sender: [],
-      endpoint: [],
+      chain: [],
       domain: [{ ...domain[0]!, keys: [key, { ...key }] }],
     };
     await expect(importConfig(b.db, twice, { actor: 'test' })).rejects.toMatchObject({
@@ -105,7 +105,7 @@ describe('configuration export and secrets', () => {
     });
     const other = {
       sender: [],
-      endpoint: [],
+      chain: [],
       domain: [
         {
           ...domain[0]!,

@@ -73,6 +73,7 @@ export async function generateDemoData(db: Db, options: DemoDataOptions): Promis
       const parents = await insertParents(tx);
       const dsns = await insertDsns(tx, blobs.dsn);
       const events = await insertEvents(tx);
+      await insertBodyReferences(tx);
       // A DSN has one (successful) attempt.
       return { transactions: t.transactions + parents + dsns, attempts: t.attempts + dsns, events };
     });
@@ -81,8 +82,6 @@ export async function generateDemoData(db: Db, options: DemoDataOptions): Promis
     result.events += counts.events;
     options.onProgress?.(hi - first + 1, total);
   }
-  await db.execute(sql`update blobs b set ref_count = (select count(*) from transactions t
-    where t.body_blob_id = b.id) where b.id = any(${`{${[...blobs.messages, blobs.dsn].join(',')}}`}::uuid[])`);
   await db.transaction(async (tx) => {
     await tx.execute(sql`set local statement_timeout = 0`);
     await runRollupPass(tx, { lagMs: 0 });
@@ -150,6 +149,15 @@ async function insertTransactionsAndAttempts(tx: DbOrTx) {
   return { transactions: r.rows[0]!.t, attempts: r.rows[0]!.a };
 }
 
+/** Each staged transaction and parent holds its body blob (the DSNs hold theirs already). */
+async function insertBodyReferences(tx: DbOrTx): Promise<void> {
+  await tx.execute(sql`insert into transaction_blobs (transaction_id, blob_id)
+    select id, blob_id from demo_stage where blob_id is not null
+    union
+    select parent_id, (array_agg(blob_id order by n))[1] from demo_stage
+    where parent_id is not null group by parent_id having (array_agg(blob_id order by n))[1] is not null`);
+}
+
 /** One exploder (downstream) transaction per group of four staged rows. */
 async function insertParents(tx: DbOrTx): Promise<number> {
   const r = await tx.execute(sql`
@@ -183,6 +191,8 @@ async function insertDsns(tx: DbOrTx, dsnBlob: string): Promise<number> {
       jsonb_build_object('code', 250, 'message', '2.0.0 Ok: queued')
     from demo_stage s where s.status = 'failed' and s.n % 7 = 0 and s.parent_id is null
     returning id, created_at, data_response, rcpt_addresses
+    ), r as (
+      insert into transaction_blobs (transaction_id, blob_id) select id, ${dsnBlob}::uuid from d
     ), a as (
       insert into attempts (transaction_id, number, started_at, finished_at, upstream_host,
         mail_response, rcpt_response, data_response, outcome)

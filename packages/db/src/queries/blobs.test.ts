@@ -3,9 +3,8 @@ import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../testing/index.ts';
+import { createTestDatabase, type TestDatabase, uniqueName } from '../testing/index.ts';
 import {
-  adjustBlobRefs,
   appendBlobChunk,
   BLOB_CHUNK_SIZE,
   collectUnreferencedBlobs,
@@ -16,6 +15,8 @@ import {
   readBlobStream,
   writeBlobStream,
 } from './blobs.ts';
+import { createSender } from './senders.ts';
+import { insertTransaction } from './transactions.ts';
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -94,9 +95,13 @@ describe('blobs', () => {
     const kept = await createBlob(t.db);
     const dropped = await createBlob(t.db);
     await writeBlobStream(t.db, dropped.id, [Buffer.from('bye')]);
-    await adjustBlobRefs(t.db, kept.id, 1);
-    await adjustBlobRefs(t.db, dropped.id, 1);
-    await adjustBlobRefs(t.db, dropped.id, -1);
+    const sender = await createSender(t.db, { name: uniqueName() });
+    await insertTransaction(t.db, {
+      senderId: sender.id,
+      mailFrom: { m: 'a@example.org' },
+      rcptTo: [{ m: 'b@example.org' }],
+      bodyBlobId: kept.id,
+    });
     const collected = await collectUnreferencedBlobs(t.db, new Date(Date.now() + 60_000));
     expect(collected).toBeGreaterThanOrEqual(1);
     expect(await getBlob(t.db, dropped.id)).toBeUndefined();

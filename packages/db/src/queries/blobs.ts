@@ -150,15 +150,11 @@ export async function readBlob(db: DbOrTx, blobId: string): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-/** Adjusts a blob's reference count by `delta` (±1 usually). */
-export async function adjustBlobRefs(db: DbOrTx, blobId: string, delta: number): Promise<void> {
-  await db
-    .update(blobs)
-    .set({ refCount: sql`greatest(${blobs.refCount} + ${delta}, 0)`, updatedAt: sql`now()` })
-    .where(eq(blobs.id, blobId));
-}
-
-/** Deletes blobs nobody references that were last touched before `olderThan`. */
+/**
+ * Deletes blobs nobody references that were last touched before `olderThan` (`ref_count` is
+ * derived from the referencing rows; their foreign keys refuse the delete of a referenced blob).
+ * A blob being referenced right now is locked by that insert and skipped.
+ */
 export async function collectUnreferencedBlobs(
   db: DbOrTx,
   olderThan: Date,
@@ -168,7 +164,8 @@ export async function collectUnreferencedBlobs(
     .select({ id: blobs.id })
     .from(blobs)
     .where(and(eq(blobs.refCount, 0), lt(blobs.updatedAt, olderThan)))
-    .limit(limit);
+    .limit(limit)
+    .for('update', { skipLocked: true });
   const rows = await db
     .delete(blobs)
     .where(sql`${blobs.id} in (${victims})`)

@@ -6,6 +6,7 @@ import { executeTemplate } from '../client/prepared.ts';
 import { mapRow } from '../client/rows.ts';
 import { type Blob, blobs } from '../schema/blobs/table.ts';
 import { events } from '../schema/events/table.ts';
+import { transactionBlobs } from '../schema/transaction-blobs/table.ts';
 import { type Transaction, transactions } from '../schema/transactions/table.ts';
 import type { TransactionInsert } from './transactions.ts';
 
@@ -39,9 +40,9 @@ export interface AwaitingBodyInsert {
 
 /**
  * Creates a transaction whose RFC 822 body is uploaded later (the SMTP gateway's at RCPT) in
- * one statement: its empty uploading blob (referenced once), the transaction, the exploder's
- * upstream transactions and the `created` event — one round trip and one commit instead of a
- * database transaction of seven statements. Returns the transaction, its blob and the upstreams'
+ * one statement: its empty uploading blob, the transaction and its reference to the blob, the
+ * exploder's upstream transactions and the `created` event — one round trip and one commit
+ * instead of a database transaction of seven statements. Returns the transaction, its blob and the upstreams'
  * ids (in the order given).
  */
 export async function insertTransactionAwaitingBody(
@@ -98,8 +99,8 @@ function awaitingBodyStatement() {
   const p = (name: string) => sql.placeholder(name);
   return sql`
     with b as (
-      insert into ${blobs} (id, sender_id, content_type, ref_count)
-      values (${p('blob')}::uuid, ${p('sender')}::uuid, ${p('contentType')}::text, 1)
+      insert into ${blobs} (id, sender_id, content_type)
+      values (${p('blob')}::uuid, ${p('sender')}::uuid, ${p('contentType')}::text)
       returning *
     ), t as (
       insert into ${transactions} (id, sender_id, status, mail_from, rcpt_to, rcpt_addresses,
@@ -111,6 +112,8 @@ function awaitingBodyStatement() {
         ${p('notification')}::jsonb, ${p('rcptResponse')}::jsonb, null
       from b
       returning *
+    ), r as (
+      insert into ${transactionBlobs} (transaction_id, blob_id) select t.id, b.id from t, b
     ), u as (
       insert into ${transactions} (id, sender_id, status, mail_from, rcpt_to, rcpt_addresses,
         body_blob_id, next_attempt_at, parent_id, retry, notification, metadata)
@@ -123,5 +126,6 @@ function awaitingBodyStatement() {
       insert into ${events} (transaction_id, type, data)
       select id, ${p('eventType')}::text, ${p('eventData')}::jsonb from t
     )
-    select row_to_json(t) as t, row_to_json(b) as b from t, b`;
+    -- The blob as the statement leaves it: held once (the trigger counts r after the statement).
+    select row_to_json(t) as t, jsonb_set(to_jsonb(b), '{ref_count}', '1') as b from t, b`;
 }

@@ -8,6 +8,7 @@ import { type Pending, tickBatcher } from '../client/tick-batch.ts';
 import { type Attempt, attempts } from '../schema/attempts/table.ts';
 import { type Blob, blobChunks, blobs } from '../schema/blobs/table.ts';
 import { events } from '../schema/events/table.ts';
+import { transactionBlobs } from '../schema/transaction-blobs/table.ts';
 import { type Transaction, transactions } from '../schema/transactions/table.ts';
 import { BLOB_CHUNK_SIZE } from './blobs.ts';
 import type { TransactionInsert } from './transactions.ts';
@@ -27,7 +28,7 @@ export interface InlineBodyInsert {
     | 'messageId'
     | 'subject'
   >;
-  /** The whole body, stored as a finalized blob referenced once (by this transaction). */
+  /** The whole body, stored as a finalized blob held by this transaction. */
   body: Buffer;
   contentType: string;
   /** The `created` timeline event. */
@@ -48,7 +49,8 @@ export interface InlineBodyCreated {
 
 /**
  * Creates a transaction with a body given whole (at most one chunk, BLOB_CHUNK_SIZE) in one
- * statement: the finalized blob, its chunk, the transaction and its first event are inserted by
+ * statement: the finalized blob, its chunk, the transaction, its reference to the blob and its
+ * first event are inserted by
  * the sub-statements of one CTE — one round trip and one commit on the API's hot path instead
  * of one per row; with `lease`, the claim and first attempt too. Larger bodies go through
  * createBlob/writeBlobStream.
@@ -146,10 +148,9 @@ function createStatement() {
         next_attempt_at timestamptz, message_id text, subject text, lease_owner uuid, lease_secs float8, event_type text,
         event_data jsonb, started_data jsonb)
     ), b as (
-      insert into ${blobs} (id, sender_id, status, size, content_type, chunk_count, ref_count,
-        finalized_at)
+      insert into ${blobs} (id, sender_id, status, size, content_type, chunk_count, finalized_at)
       select blob_id, sender_id, 'finalized', size, content_type,
-        case when size > 0 then 1 else 0 end, 1, now()
+        case when size > 0 then 1 else 0 end, now()
       from i
       returning *
     ), c as (
@@ -164,6 +165,8 @@ function createStatement() {
         case when lease_owner is not null then now() + make_interval(secs => lease_secs) end
       from i
       returning *
+    ), r as (
+      insert into ${transactionBlobs} (transaction_id, blob_id) select transaction_id, blob_id from i
     ), a as (
       insert into ${attempts} (id, transaction_id, number, instance_id)
       select attempt_id, transaction_id, 1, lease_owner from i where lease_owner is not null
@@ -175,6 +178,7 @@ function createStatement() {
       select transaction_id, attempt_id, 'attempt_started', started_data
       from i where lease_owner is not null
     )
-    select row_to_json(t) as t, row_to_json(b) as b, row_to_json(a) as a
+    -- The blob as the statement leaves it: held once (the trigger counts r after the statement).
+    select row_to_json(t) as t, jsonb_set(to_jsonb(b), '{ref_count}', '1') as b, row_to_json(a) as a
     from t join b on b.id = t.body_blob_id left join a on a.transaction_id = t.id`;
 }

@@ -3,10 +3,10 @@ import type { DbOrTx } from '../client/create-db.ts';
 import { executeTemplate } from '../client/prepared.ts';
 import { mapRow } from '../client/rows.ts';
 import { type Attempt, attempts } from '../schema/attempts/table.ts';
-import { blobs } from '../schema/blobs/table.ts';
 import { events } from '../schema/events/table.ts';
 import { instances } from '../schema/instances/table.ts';
 import { sandboxMessages } from '../schema/sandbox/table.ts';
+import { transactionBlobs } from '../schema/transaction-blobs/table.ts';
 import { type Transaction, transactions } from '../schema/transactions/table.ts';
 
 /** A transaction this instance has just leased, with the attempt opened for it. */
@@ -289,42 +289,26 @@ function finishedBefore(
 }
 
 /**
- * Retention, step 1: finished transactions older than `finishedBefore` give up their body (the
- * blob's reference count drops; the blob is collected once unreferenced). Bounded by `limit`;
- * `FOR UPDATE SKIP LOCKED` lets replicas run it concurrently without double-decrementing.
+ * Retention, step 1: finished transactions older than `finishedBefore` give up their body, in
+ * one statement: the body columns are cleared and their `transaction_blobs` rows deleted (a blob
+ * nobody references any more is collected later). Bounded by `limit`; `FOR UPDATE SKIP LOCKED`
+ * lets replicas run it concurrently, and a reference row can only be deleted once.
  */
 export async function releaseFinishedBodies(
   db: DbOrTx,
   input: { finishedBefore: Date; limit: number },
 ): Promise<number> {
-  return db.transaction(async (tx) => {
-    const victims = finishedBefore(tx, input, or(isNotNull(t.bodyBlobId), isNotNull(t.bodySpec)));
-    // `from` the old values: the UPDATE sees the body before it is nulled. A message-builder
-    // body (`body_spec`) holds its parts' blobs in `blobs[].blob_id`.
-    const rows = await tx.execute<{
-      blob_id: string | null;
-      spec: { blobs?: { blob_id?: string }[] } | null;
-    }>(sql`
+  const victims = finishedBefore(db, input, or(isNotNull(t.bodyBlobId), isNotNull(t.bodySpec)));
+  const result = await db.execute<{ n: number }>(sql`
+    with v as (${victims}), released as (
       update ${t} set body_blob_id = null, body_spec = null, updated_at = now()
-      from (select id, body_blob_id as blob_id, body_spec as spec from ${t} where id in (${victims})) old
-      where ${t.id} = old.id
-      returning old.blob_id, old.spec`);
-    const counts = new Map<string, number>();
-    for (const r of rows.rows) {
-      // Each transaction holds one reference per distinct blob (as the REST API counts them).
-      const ids = new Set<string>();
-      if (r.blob_id) ids.add(r.blob_id);
-      for (const b of r.spec?.blobs ?? []) if (b.blob_id) ids.add(b.blob_id);
-      for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
-    }
-    for (const [blobId, n] of counts) {
-      await tx
-        .update(blobs)
-        .set({ refCount: sql`greatest(${blobs.refCount} - ${n}, 0)`, updatedAt: sql`now()` })
-        .where(eq(blobs.id, blobId));
-    }
-    return rows.rows.length;
-  });
+      where id in (select id from v)
+      returning id
+    ), refs as (
+      delete from ${transactionBlobs} where transaction_id in (select id from released)
+    )
+    select count(*)::int as n from released`);
+  return result.rows[0]?.n ?? 0;
 }
 
 /** The timeline event of a sandboxed message (`data.sandbox_message_id`, `data.blob_id`). */
@@ -332,8 +316,8 @@ export const SANDBOX_STORED_EVENT = 'sandbox_stored';
 
 /**
  * Retention, step 2: finished transactions older than `finishedBefore` are deleted, with their
- * attempts and events; their sandbox inbox copies go with them (the inbox row holds its blob's
- * one reference, released here), so every stored byte goes with its owner.
+ * attempts, events and blob references; their sandbox inbox copies go with them (an inbox row
+ * holds its blob), so every stored byte goes with its owner.
  */
 export async function deleteFinishedTransactions(
   db: DbOrTx,
@@ -343,18 +327,7 @@ export async function deleteFinishedTransactions(
     const victims = await finishedBefore(tx, input, and(isNull(t.bodyBlobId), isNull(t.bodySpec)));
     if (victims.length === 0) return 0;
     const ids = victims.map((v) => v.id);
-    const copies = await tx
-      .delete(sandboxMessages)
-      .where(inArray(sandboxMessages.transactionId, ids))
-      .returning({ blobId: sandboxMessages.blobId });
-    const held = new Map<string, number>();
-    for (const { blobId } of copies) if (blobId) held.set(blobId, (held.get(blobId) ?? 0) + 1);
-    for (const [blobId, n] of held) {
-      await tx
-        .update(blobs)
-        .set({ refCount: sql`greatest(${blobs.refCount} - ${n}, 0)`, updatedAt: sql`now()` })
-        .where(eq(blobs.id, blobId));
-    }
+    await tx.delete(sandboxMessages).where(inArray(sandboxMessages.transactionId, ids));
     const rows = await tx.delete(t).where(inArray(t.id, ids)).returning({ id: t.id });
     return rows.length;
   });

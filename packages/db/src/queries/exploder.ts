@@ -4,8 +4,8 @@ import { executeTemplate } from '../client/prepared.ts';
 
 /**
  * The exploder's hand-over at DATA, in one statement: the upstream transactions `ids` that are
- * still queued without a body get the downstream's body blob (its reference count grows by as
- * many) and become due now, each with a `body_shared` event. Returns those that got it, with
+ * still queued without a body get the downstream's body blob (each holds a reference to it) and
+ * become due now, each with a `body_shared` event. Returns those that got it, with
  * the version the hand-over left (an upstream that has a body already, e.g. on a re-run, is
  * left as it is).
  */
@@ -35,8 +35,7 @@ function shareStatement() {
       where id = any(${p('ids')}::uuid[]) and status = 'queued' and body_blob_id is null
       returning id, version
     ), refs as (
-      update blobs set ref_count = ref_count + (select count(*) from shared), updated_at = now()
-      where id = ${p('blob')}::uuid and exists (select 1 from shared)
+      insert into transaction_blobs (transaction_id, blob_id) select id, ${p('blob')}::uuid from shared
     ), timeline as (
       insert into events (transaction_id, type, data)
       select id, 'body_shared', jsonb_build_object('downstream', ${p('downstream')}::text)

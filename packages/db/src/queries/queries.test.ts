@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DbError } from '../client/errors.ts';
-import { createTestDatabase, type TestDatabase, uniqueName } from '../testing/index.ts';
+import {
+  createTestDatabase,
+  ensureChain,
+  type TestDatabase,
+  uniqueName,
+} from '../testing/index.ts';
 import { createApiKey, findApiKey, listApiKeys, revokeApiKey, touchApiKey } from './api-keys.ts';
 import { finishAttempt, listAttempts, startAttempt } from './attempts.ts';
 import { listAudit, recordAudit } from './audit.ts';
@@ -38,7 +43,7 @@ describe('senders', () => {
     const name = uniqueName('s');
     const created = await createSender(t.db, {
       name,
-      output_chain: 'out',
+      output_chain: await ensureChain(t.db, 'out'),
       retry: { schedule: ['1m', '5m'], max_attempts: 5, max_age: '1d' },
       notification: { enabled: true, sender: 'submission' },
     });

@@ -1,5 +1,6 @@
-import { and, desc, eq, ilike, or, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, ilike, inArray, or, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client/create-db.ts';
+import { blobs } from '../schema/blobs/table.ts';
 import { type SandboxMessage, sandboxMessages } from '../schema/sandbox/table.ts';
 
 export type SandboxMessageInput = Omit<SandboxMessage, 'id' | 'createdAt'>;
@@ -78,9 +79,9 @@ export async function sandboxMailboxes(
 }
 
 /**
- * Deletes sandbox messages (by id, or a whole mailbox, or all) and frees their bodies: each
- * blob loses the row's reference and is deleted with its chunks when none is left. Call inside
- * a transaction. Returns how many messages were deleted.
+ * Deletes sandbox messages (by id, or a whole mailbox, or all) and the blobs that no row holds
+ * any more (`ref_count`, derived from the referencing rows, is up to date after the delete).
+ * Call inside a transaction. Returns how many messages and blobs were deleted.
  */
 export async function deleteSandboxMessages(
   db: DbOrTx,
@@ -89,25 +90,16 @@ export async function deleteSandboxMessages(
   const m = sandboxMessages;
   const where =
     'id' in input
-      ? sql`id = ${input.id}::uuid`
+      ? eq(m.id, input.id)
       : 'mailbox' in input
-        ? sql`mailbox = ${input.mailbox}`
-        : sql`true`;
-  const released = await db.execute<{ id: string; ref_count: number; deleted: number }>(sql`
-    with d as (delete from ${m} where ${where} returning blob_id),
-    c as (select blob_id, count(*)::int as n from d where blob_id is not null group by 1),
-    u as (
-      update blobs b set ref_count = greatest(b.ref_count - c.n, 0), updated_at = now()
-      from c where b.id = c.blob_id
-      returning b.id, b.ref_count
-    )
-    select u.id, u.ref_count, (select count(*)::int from d) as deleted from u
-    union all select null, null, (select count(*)::int from d) where not exists (select 1 from u)`);
-  const deleted = released.rows[0]?.deleted ?? 0;
-  const free = released.rows.filter((r) => r.id && r.ref_count === 0).map((r) => r.id);
-  if (free.length === 0) return { deleted, blobsFreed: 0 };
-  const gone = await db.execute(
-    sql`delete from blobs where id = any(${`{${free.join(',')}}`}::uuid[]) and ref_count = 0`,
-  );
-  return { deleted, blobsFreed: gone.rowCount ?? 0 };
+        ? eq(m.mailbox, input.mailbox)
+        : undefined;
+  const rows = await db.delete(m).where(where).returning({ blobId: m.blobId });
+  const held = [...new Set(rows.flatMap((r) => (r.blobId ? [r.blobId] : [])))];
+  if (held.length === 0) return { deleted: rows.length, blobsFreed: 0 };
+  const freed = await db
+    .delete(blobs)
+    .where(and(inArray(blobs.id, held), eq(blobs.refCount, 0)))
+    .returning({ id: blobs.id });
+  return { deleted: rows.length, blobsFreed: freed.length };
 }

@@ -4,6 +4,7 @@ import { DbError, withDbErrors } from '../client/errors.ts';
 import { executeTemplate } from '../client/prepared.ts';
 import { mapRow } from '../client/rows.ts';
 import { type Blob, blobs } from '../schema/blobs/table.ts';
+import { transactionBlobs } from '../schema/transaction-blobs/table.ts';
 import {
   type NewTransaction,
   type Transaction,
@@ -18,14 +19,28 @@ export function transactionValues(input: TransactionInsert & { id?: string }): N
   return { ...input, rcptAddresses: input.rcptTo.map((r) => r.m.toLowerCase()) };
 }
 
+/**
+ * Inserts the transaction and, in the same statement, its references to the blobs it names: the
+ * rfc822 body (`body_blob_id`) and a message-builder body's parts (`body_spec.blobs[].blob_id`).
+ */
 export async function insertTransaction(
   db: DbOrTx,
   input: TransactionInsert,
 ): Promise<Transaction> {
-  const [row] = await withDbErrors(() =>
-    db.insert(transactions).values(transactionValues(input)).returning(),
+  const insert = db.insert(transactions).values(transactionValues(input)).returning();
+  const result = await withDbErrors(() =>
+    db.execute<Record<string, unknown>>(sql`
+      with t as (${insert.getSQL()}), r as (
+        insert into ${transactionBlobs} (transaction_id, blob_id)
+        select t.id, t.body_blob_id from t where t.body_blob_id is not null
+        union
+        select t.id, (p->>'blob_id')::uuid
+        from t, jsonb_array_elements(coalesce(t.body_spec->'blobs', '[]')) p
+        where p->>'blob_id' is not null
+      )
+      select * from t`),
   );
-  return row!;
+  return mapRow(transactions, result.rows[0]!);
 }
 
 export async function getTransaction(db: DbOrTx, id: string): Promise<Transaction | undefined> {

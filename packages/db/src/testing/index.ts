@@ -1,2 +1,2 @@
-export { uniqueName } from './factories.ts';
+export { ensureChain, uniqueName } from './factories.ts';
 export { createTestDatabase, type TestDatabase } from './test-database.ts';

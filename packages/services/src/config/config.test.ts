@@ -28,14 +28,14 @@ sender:
     retry: { schedule: [1m, 5m], max_attempts: 4 }
   - name: fresh
     output_chain: brand-new
-endpoint:
+chain:
   - name: out
-    chain:
+    filters:
       - filter: received_header
       - filter: sandbox
         mailbox: b
   - name: brand-new
-    chain:
+    filters:
       - filter: sandbox
 `;
 
@@ -67,6 +67,12 @@ describe('configuration YAML', () => {
     expect(preview.not_in_file).toEqual({ senders: ['legacy'], chains: ['old'], domains: [] });
     expect(preview.domains).toEqual([]);
     expect(preview.problems).toEqual([]);
+    expect(preview.warnings).toEqual([]);
+    // The old spelling previews the same, with its deprecation warning.
+    const legacy = file.replace(/^chain:$/m, 'endpoint:').replaceAll('filters:', 'chain:');
+    const old = await configImportPreview({ ctx, input: { yaml: legacy } });
+    expect({ ...old, warnings: [] }).toEqual(preview);
+    expect(old.warnings).toEqual([{ field: 'endpoint', message: expect.any(String) }]);
     // Nothing changed.
     expect((await configExport({ ctx, input: {} })).yaml.split('\n').slice(1)).toEqual(
       exported.split('\n').slice(1),
@@ -75,6 +81,7 @@ describe('configuration YAML', () => {
     const applied = await configImportApply({ ctx, input: { yaml: file } });
     expect(applied.changedSenders.sort()).toEqual(['app', 'fresh']);
     expect(applied.changedChains.sort()).toEqual(['brand-new', 'out']);
+    expect(applied.warnings).toEqual([]);
     const audit = await listAudit(t.db, { limit: 20 });
     expect(audit.filter((a) => a.action.endsWith('.import')).map((a) => a.actor)).toEqual(
       Array(4).fill('user:admin@example.com'),
@@ -126,18 +133,23 @@ ${keys}`;
 
   it('refuses an invalid file by path, in preview and apply', async () => {
     const bad =
-      'endpoint:\n  - name: x\n    chain:\n      - filter: rest_output\n        url: nope\n';
+      'chain:\n  - name: x\n    filters:\n      - filter: rest_output\n        url: nope\n';
+    // The old spelling's errors name its own keys.
+    const legacy = bad.replace('chain:', 'endpoint:').replace('filters:', 'chain:');
     for (const fn of [configImportPreview, configImportApply]) {
-      await expect(fn({ ctx, input: { yaml: bad } })).rejects.toMatchObject({
-        code: 'bad_request',
-        details: expect.arrayContaining([
-          { field: 'endpoint[0].chain[0].url', message: expect.any(String) },
-        ]),
-      });
+      for (const [yaml, field] of [
+        [bad, 'chain[0].filters[0].url'],
+        [legacy, 'endpoint[0].chain[0].url'],
+      ]) {
+        await expect(fn({ ctx, input: { yaml: yaml! } })).rejects.toMatchObject({
+          code: 'bad_request',
+          details: expect.arrayContaining([{ field, message: expect.any(String) }]),
+        });
+      }
     }
     const dangling = 'sender:\n  - name: lost\n    output_chain: nowhere\n';
     expect((await configImportPreview({ ctx, input: { yaml: dangling } })).problems).toEqual([
-      { field: 'sender[0].output_chain', message: 'no endpoint named "nowhere"' },
+      { field: 'sender[0].output_chain', message: 'no chain named "nowhere"' },
     ]);
     await expect(configImportApply({ ctx, input: { yaml: dangling } })).rejects.toMatchObject({
       code: 'bad_request',

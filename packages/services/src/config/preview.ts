@@ -37,6 +37,8 @@ export interface ImportPreview {
   not_in_file: { senders: string[]; chains: string[]; domains: string[] };
   /** Errors that would refuse the import (e.g. an output chain that exists nowhere). */
   problems: { field: string; message: string }[];
+  /** Deprecated spellings the file uses (read anyway), e.g. `endpoint:` for `chain:`. */
+  warnings: { field: string; message: string }[];
 }
 
 /**
@@ -50,7 +52,7 @@ export async function configImportPreview({
   input,
 }: ServiceCall<z.input<typeof configYamlInput>>): Promise<ImportPreview> {
   const i = parseInput(configYamlInput, input);
-  const config = parseConfigFile(i.yaml);
+  const { config, warnings } = parseConfigFile(i.yaml);
   const [senders, chains, domains, domainsWithKeys] = await Promise.all([
     listSenders(ctx.db),
     listChains(ctx.db),
@@ -70,28 +72,28 @@ export async function configImportPreview({
     return { name: input.name, change: fields.length ? 'update' : 'unchanged', fields };
   });
 
-  const chainPreviews = config.endpoint.map((e): ChainPreview => {
-    const existing = chainsByName.get(e.name);
-    if (!existing) return { name: e.name, change: 'create', rows: diffFilters([], e.chain) };
-    const description = e.description ?? existing.description;
+  const chainPreviews = config.chain.map((c): ChainPreview => {
+    const existing = chainsByName.get(c.name);
+    if (!existing) return { name: c.name, change: 'create', rows: diffFilters([], c.filters) };
+    const description = c.description ?? existing.description;
     const same =
       description === existing.description &&
-      canonicalJson(existing.filters) === canonicalJson(e.chain);
+      canonicalJson(existing.filters) === canonicalJson(c.filters);
     return {
-      name: e.name,
+      name: c.name,
       change: same ? 'unchanged' : 'update',
       ...(!same && { version: { from: existing.version, to: existing.version + 1 } }),
-      rows: diffFilters(existing.filters, e.chain),
+      rows: diffFilters(existing.filters, c.filters),
       ...(description !== existing.description && {
         description: { path: 'description', before: existing.description, after: description },
       }),
     };
   });
 
-  const inFile = new Set(config.endpoint.map((e) => e.name));
+  const inFile = new Set(config.chain.map((c) => c.name));
   const problems = config.sender.flatMap((s, idx) =>
     s.output_chain && !inFile.has(s.output_chain) && !chainsByName.has(s.output_chain)
-      ? [{ field: `sender[${idx}].output_chain`, message: `no endpoint named "${s.output_chain}"` }]
+      ? [{ field: `sender[${idx}].output_chain`, message: `no chain named "${s.output_chain}"` }]
       : [],
   );
   // An existing selector given another key would be refused by the import.
@@ -114,6 +116,7 @@ export async function configImportPreview({
       domains: domains.filter((d) => !domainNames.has(d.name)).map((d) => d.name),
     },
     problems,
+    warnings,
   };
 }
 

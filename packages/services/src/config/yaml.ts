@@ -2,6 +2,7 @@ import { validateChain } from '@koukan/chain';
 import {
   ConfigError,
   type ConfigFile,
+  type ConfigWarning,
   exportConfig,
   type ImportResult,
   importConfig,
@@ -27,10 +28,18 @@ export function configErrorToAppError(err: unknown): never {
   throw err;
 }
 
-/** Parses and validates a file (chains with @koukan/chain's schemas). */
-export function parseConfigFile(yaml: string): ConfigFile {
+/**
+ * Parses and validates a file (chains with @koukan/chain's schemas), with the deprecated
+ * spellings it used (read anyway), as `{ field, message }`.
+ */
+export function parseConfigFile(yaml: string): {
+  config: ConfigFile;
+  warnings: { field: string; message: string }[];
+} {
+  const warnings: { field: string; message: string }[] = [];
   try {
-    return parseConfig(yaml, { validateChain });
+    const onWarning = (w: ConfigWarning) => warnings.push({ field: w.path, message: w.message });
+    return { config: parseConfig(yaml, { validateChain, onWarning }), warnings };
   } catch (err) {
     configErrorToAppError(err);
   }
@@ -51,8 +60,10 @@ export async function configImportApply({
   input,
 }: ServiceCall<z.input<typeof configYamlInput>>): Promise<ImportResult> {
   const i = parseInput(configYamlInput, input);
-  const config = parseConfigFile(i.yaml);
-  return importConfig(ctx.db, config, { actor: ctx.actor, validateChain }).catch(
+  const { config, warnings } = parseConfigFile(i.yaml);
+  const result = await importConfig(ctx.db, config, { actor: ctx.actor, validateChain }).catch(
     configErrorToAppError,
   );
+  for (const w of warnings) ctx.logger.warn({ path: w.field }, w.message);
+  return { ...result, warnings: warnings.map((w) => ({ path: w.field, message: w.message })) };
 }

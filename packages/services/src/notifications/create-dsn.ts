@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
 import {
-  adjustBlobRefs,
   appendEvent,
   createBlob,
   type DbOrTx,
@@ -186,7 +185,6 @@ export async function generateDsn(
   const blob = await createBlob(db, { senderId, contentType: 'message/rfc822' });
   await writeBlobStream(db, blob.id, Readable.from([body]), { offset: 0 });
   await finalizeBlob(db, blob.id);
-  await adjustBlobRefs(db, blob.id, 1);
   const dsn = await insertTransaction(db, {
     senderId,
     status: 'queued',

@@ -1,11 +1,5 @@
 import { Readable } from 'node:stream';
-import {
-  adjustBlobRefs,
-  createBlob,
-  finalizeBlob,
-  insertSandboxMessage,
-  writeBlobStream,
-} from '@koukan/db';
+import { createBlob, finalizeBlob, insertSandboxMessage, writeBlobStream } from '@koukan/db';
 import { createTestDatabase, type TestDatabase, uniqueName } from '@koukan/db/testing';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,7 +26,6 @@ async function keep(mailbox: string, subject: string, rcpt: string) {
     Readable.from([Buffer.from(`Subject: ${subject}\r\n\r\nx`)]),
   );
   await finalizeBlob(t.db, blob.id);
-  await adjustBlobRefs(t.db, blob.id, 1);
   return insertSandboxMessage(t.db, {
     mailbox,
     transactionId: null,

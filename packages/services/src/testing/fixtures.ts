@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
 import {
-  adjustBlobRefs,
   createBlob,
   createSender,
   type Db,
@@ -27,7 +26,7 @@ export function makeSender(db: Db, input: Omit<SenderInput, 'name'> = {}) {
   return createSender(db, { name: uniqueName('s'), ...input });
 }
 
-/** A queued transaction, due now, with a finalized body blob (reference counted). */
+/** A queued transaction, due now, with a finalized body blob (which it holds). */
 export async function makeTransaction(
   db: Db,
   senderId: string,
@@ -37,7 +36,6 @@ export async function makeTransaction(
   const blob = await createBlob(db, { senderId, contentType: 'message/rfc822' });
   await writeBlobStream(db, blob.id, Readable.from([Buffer.from(body)]), { offset: 0 });
   await finalizeBlob(db, blob.id);
-  await adjustBlobRefs(db, blob.id, 1);
   return insertTransaction(db, {
     senderId,
     mailFrom: { m: 'alice@example.com' },

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import {
-  adjustBlobRefs,
   appendEvent,
   BLOB_CHUNK_SIZE,
   type ClaimedTransaction,
@@ -138,7 +137,10 @@ async function releaseExpiredKey(ctx: ServiceContext, sender: schema.Sender, key
     );
 }
 
-/** Takes the blobs the body needs (creating, sharing or storing them) and returns the columns. */
+/**
+ * Takes the blobs the body needs (creating, sharing or storing them) and returns the columns;
+ * `insertTransaction` writes the transaction's references to them.
+ */
 async function storeBody(
   tx: DbOrTx,
   sender: schema.Sender,
@@ -158,11 +160,9 @@ async function storeBody(
         }
         createIds.add(content.create_id);
         const blob = await createBlob(tx, { senderId: sender.id });
-        await adjustBlobRefs(tx, blob.id, 1);
         refs.push({ path, create_id: content.create_id, blob_id: blob.id });
       } else if ('reuse_uri' in content) {
         const blob = await resolveReuseUri(tx, sender.id, content.reuse_uri, `${field}.reuse_uri`);
-        await adjustBlobRefs(tx, blob.id, 1);
         refs.push({ path, reuse_uri: content.reuse_uri, blob_id: blob.id });
       }
     }
@@ -174,11 +174,9 @@ async function storeBody(
   }
   if (body && 'reuse_uri' in body) {
     const blob = await resolveReuseUri(tx, sender.id, body.reuse_uri, 'body.reuse_uri');
-    await adjustBlobRefs(tx, blob.id, 1);
     return { bodyBlobId: blob.id, bodySpec: null, complete: true };
   }
   const blob = await createBlob(tx, { senderId: sender.id, contentType: 'message/rfc822' });
-  await adjustBlobRefs(tx, blob.id, 1);
   if (inline) {
     await writeBlobStream(tx, blob.id, [inline], { offset: 0 });
     await finalizeBlob(tx, blob.id);

@@ -21,9 +21,10 @@ export type BlobStatus = (typeof blobStatuses)[number];
 
 /**
  * A message body or attachment. The bytes live in blob_chunks, one row per chunk, so a 50 MB
- * body is written and read a chunk at a time and never concatenated in SQL. `ref_count` counts
- * the transactions (and message-builder parts) that use the blob; a finalized blob whose count
- * reaches zero is collected.
+ * body is written and read a chunk at a time and never concatenated in SQL. A blob is referenced
+ * by rows of `transaction_blobs` and `sandbox_messages` (foreign keys: a referenced blob cannot
+ * be deleted); `ref_count` is their number, derived by triggers (migration 0018) and never
+ * written by the code, for the collector's index of unreferenced blobs.
  */
 export const blobs = pgTable(
   'blobs',

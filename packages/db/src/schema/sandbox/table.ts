@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { bigint, index, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { blobs } from '../blobs/table.ts';
 import { createdAt, id } from '../columns.ts';
@@ -22,13 +23,15 @@ export const sandboxMessages = pgTable(
     rcptTo: text('rcpt_to').array().notNull(),
     subject: text('subject').notNull().default(''),
     messageId: text('message_id'),
-    blobId: uuid('blob_id').references(() => blobs.id, { onDelete: 'set null' }),
+    /** Its reference to the copy's blob (counted in `blobs.ref_count`, migration 0018). */
+    blobId: uuid('blob_id').references(() => blobs.id),
     size: bigint('size', { mode: 'number' }).notNull().default(0),
     createdAt: createdAt(),
   },
   (t) => [
     index('sandbox_messages_mailbox_idx').on(t.mailbox, t.createdAt.desc(), t.id.desc()),
     index('sandbox_messages_created_idx').on(t.createdAt.desc(), t.id.desc()),
+    index('sandbox_messages_blob_idx').on(t.blobId).where(sql`${t.blobId} is not null`),
   ],
 );
 

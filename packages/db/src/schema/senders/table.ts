@@ -1,4 +1,6 @@
-import { boolean, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { boolean, index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { chains } from '../chains/table.ts';
 import { createdAt, id, updatedAt } from '../columns.ts';
 import type { NotificationPolicy, RetryPolicy } from './validation.ts';
 
@@ -9,7 +11,11 @@ export const senders = pgTable(
     id: id(),
     name: text('name').notNull(),
     description: text('description').notNull().default(''),
-    outputChain: text('output_chain'),
+    /** The chain its transactions run through (migration 0018: a chain's rename follows). */
+    outputChain: text('output_chain').references(() => chains.name, {
+      onUpdate: 'cascade',
+      onDelete: 'restrict',
+    }),
     enabled: boolean('enabled').notNull().default(true),
     retry: jsonb('retry').$type<RetryPolicy | null>(),
     notification: jsonb('notification').$type<NotificationPolicy | null>(),
@@ -18,7 +24,10 @@ export const senders = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex('senders_name_key').on(t.name)],
+  (t) => [
+    uniqueIndex('senders_name_key').on(t.name),
+    index('senders_output_chain_idx').on(t.outputChain).where(sql`${t.outputChain} is not null`),
+  ],
 );
 
 export type Sender = typeof senders.$inferSelect;

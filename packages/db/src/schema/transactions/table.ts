@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   type AnyPgColumn,
   check,
+  foreignKey,
   index,
   integer,
   jsonb,
@@ -11,10 +12,10 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { blobs } from '../blobs/table.ts';
 import { createdAt, id, updatedAt } from '../columns.ts';
 import { senders } from '../senders/table.ts';
 import type { NotificationPolicy, RetryPolicy } from '../senders/validation.ts';
+import { transactionBlobs } from '../transaction-blobs/table.ts';
 import type { Mailbox, SmtpResponse } from './validation.ts';
 
 export const transactionStatuses = [
@@ -55,7 +56,8 @@ export const transactions = pgTable(
     rcptTo: jsonb('rcpt_to').$type<Mailbox[]>().notNull(),
     /** Lower-cased recipient addresses, for the recipient search index. */
     rcptAddresses: text('rcpt_addresses').array().notNull(),
-    bodyBlobId: uuid('body_blob_id').references(() => blobs.id, { onDelete: 'set null' }),
+    /** The rfc822 body: one of the transaction's `transaction_blobs` (a composite foreign key). */
+    bodyBlobId: uuid('body_blob_id'),
     /** A message-builder spec when the body is built by the chain. */
     bodySpec: jsonb('body_spec').$type<Record<string, unknown>>(),
     mailResponse: jsonb('mail_response').$type<SmtpResponse>(),
@@ -152,6 +154,13 @@ export const transactions = pgTable(
     index('transactions_final_reason_created_idx')
       .on(t.finalAttemptReason, t.createdAt.desc(), t.id.desc())
       .where(sql`${t.finalAttemptReason} is not null`),
+    // DEFERRABLE INITIALLY DEFERRED in the migration: a statement may write the reference row
+    // after the transaction.
+    foreignKey({
+      name: 'transactions_body_blob_fkey',
+      columns: [t.id, t.bodyBlobId],
+      foreignColumns: [transactionBlobs.transactionId, transactionBlobs.blobId],
+    }),
     check(
       'transactions_status_check',
       sql`${t.status} in ('queued', 'inflight', 'held', 'delivered', 'failed', 'cancelled')`,

@@ -27,13 +27,13 @@ describe('config router', () => {
     const { yaml } = await h.caller(h.users.operator).config.export();
     const doc = parse(yaml) as {
       sender: { name: string; output_chain: string }[];
-      endpoint: { name: string; chain: unknown[] }[];
+      chain: { name: string; filters: unknown[] }[];
     };
     expect(doc.sender).toContainEqual(
       expect.objectContaining({ name: sender, output_chain: chain }),
     );
-    expect(doc.endpoint).toContainEqual(
-      expect.objectContaining({ name: chain, chain: [{ filter: 'sandbox', mailbox: 'a' }] }),
+    expect(doc.chain).toContainEqual(
+      expect.objectContaining({ name: chain, filters: [{ filter: 'sandbox', mailbox: 'a' }] }),
     );
     expect((await h.caller(h.users.admin).config.export()).yaml).toContain(`name: ${sender}`);
     expect(await codeOf(h.caller(h.users.viewer).config.export())).toBe('FORBIDDEN');
@@ -49,9 +49,9 @@ sender:
     description: changed by import
   - name: ${fresh}
     output_chain: ${chain}
-endpoint:
+chain:
   - name: ${chain}
-    chain:
+    filters:
       - filter: sandbox
         mailbox: b
 `;
@@ -136,9 +136,9 @@ endpoint:
       await details(`sender:\n  - name: ok\n    retry: { schedule: [soon] }\n`),
     ).toContainEqual({ field: 'sender[0].retry.schedule[0]', message: expect.any(String) });
     expect(
-      await details(`endpoint:\n  - name: x\n    chain:\n      - filter: no_such_filter\n`),
+      await details(`chain:\n  - name: x\n    filters:\n      - filter: no_such_filter\n`),
     ).toContainEqual(
-      expect.objectContaining({ field: expect.stringMatching(/^endpoint\[0\]\.chain\[0\]/) }),
+      expect.objectContaining({ field: expect.stringMatching(/^chain\[0\]\.filters\[0\]/) }),
     );
     expect(await details('sender: [\n')).not.toEqual([]);
     expect(
@@ -146,7 +146,7 @@ endpoint:
         `sender:\n  - name: ${uniqueName('s')}\n    output_chain: nowhere\n`,
         h.caller(h.users.admin).config.import,
       ),
-    ).toEqual([{ field: 'sender[0].output_chain', message: 'no endpoint named "nowhere"' }]);
+    ).toEqual([{ field: 'sender[0].output_chain', message: 'no chain named "nowhere"' }]);
     expect(await codeOf(operator.config.preview({ yaml: '' }))).toBe('BAD_REQUEST');
   });
 });

@@ -1,11 +1,5 @@
 import { Readable } from 'node:stream';
-import {
-  adjustBlobRefs,
-  createBlob,
-  finalizeBlob,
-  insertSandboxMessage,
-  writeBlobStream,
-} from '@koukan/db';
+import { createBlob, finalizeBlob, insertSandboxMessage, writeBlobStream } from '@koukan/db';
 import { uniqueName } from '@koukan/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codeOf, createHarness, type Harness, silent } from '../../../testing/harness.ts';
@@ -45,7 +39,6 @@ async function keep(mailbox: string, subject: string) {
   const blob = await createBlob(db, { senderId: null });
   await writeBlobStream(db, blob.id, Readable.from([Buffer.from(body)]));
   await finalizeBlob(db, blob.id);
-  await adjustBlobRefs(db, blob.id, 1);
   return insertSandboxMessage(db, {
     mailbox,
     transactionId: null,

@@ -129,6 +129,15 @@ export function ConfigImport({ canApply }: { canApply: boolean }) {
               The text changed since this preview: preview it again before applying.
             </p>
           ) : null}
+          {previewed.preview.warnings.length ? (
+            <ul aria-label="Deprecated spellings" className="space-y-1 text-sm text-warn">
+              {previewed.preview.warnings.map((w) => (
+                <li key={`${w.field}:${w.message}`}>
+                  <code className="font-mono">{w.field}</code>: {w.message}
+                </li>
+              ))}
+            </ul>
+          ) : null}
           <ImportPreviewView preview={previewed.preview} />
           {apply.isSuccess ? (
             <p role="status" className="text-sm text-ok">
