@@ -20,6 +20,7 @@ export async function assertSmtpServerPatched(): Promise<void> {
     logger: false,
     disableReverseLookup: true,
     hideSTARTTLS: true,
+    hideENHANCEDSTATUSCODES: false,
     authOptional: true,
     greetingDelay: 0,
     onConnect: (_s, cb) => {
