@@ -1,6 +1,6 @@
 import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
 import type { Readable } from 'node:stream';
+import { connect as tlsConnect } from 'node:tls';
 import type { SmtpReply } from '../router-client.ts';
 
 /**
@@ -205,7 +205,8 @@ export class SmtpClient {
       const line = this.buffer.subarray(0, end).toString('utf8').replace(/\r$/, '');
       this.buffer = this.buffer.subarray(end + 1);
       if (!/^\d{3}(?:[ -]|$)/.test(line)) {
-        return this.fail(new SmtpClientError('EPROTOCOL', `Not an SMTP reply: ${line.slice(0, 80)}`));
+        this.fail(new SmtpClientError('EPROTOCOL', `Not an SMTP reply: ${line.slice(0, 80)}`));
+        return;
       }
       this.lines.push(line);
       if (line[3] === '-') continue;
@@ -214,13 +215,16 @@ export class SmtpClient {
       const message = lines.map((l) => l.slice(4)).join('\n');
       this.deliver({ code: Number(line.slice(0, 3)), message });
     }
-    if (this.buffer.length > 64 * 1024) this.fail(new SmtpClientError('EPROTOCOL', 'Reply too long'));
+    if (this.buffer.length > 64 * 1024) {
+      this.fail(new SmtpClientError('EPROTOCOL', 'Reply too long'));
+    }
   }
 
   private deliver(reply: SmtpReply): void {
     if (this.owed === 0) {
       // nothing was asked (a 421 to an idle connection): this connection is over
-      return this.fail(new SmtpClientError('EPROTOCOL', `Unexpected reply: ${reply.code}`));
+      this.fail(new SmtpClientError('EPROTOCOL', `Unexpected reply: ${reply.code}`));
+      return;
     }
     this.owed--;
     const waiter = this.waiters.shift();

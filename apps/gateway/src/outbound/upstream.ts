@@ -40,7 +40,7 @@ export interface SendResult {
 }
 
 const ok = (r: SmtpReply) => r.code >= 200 && r.code < 300;
-const nonAscii = /[^\x00-\x7f]/;
+const nonAscii = /[^\p{ASCII}]/u;
 
 export class UpstreamConnection {
   messages = 0;
@@ -50,7 +50,10 @@ export class UpstreamConnection {
     private readonly client: SmtpClient,
   ) {}
 
-  static async open(destination: Destination, options: ConnectOptions): Promise<UpstreamConnection> {
+  static async open(
+    destination: Destination,
+    options: ConnectOptions,
+  ): Promise<UpstreamConnection> {
     const client = await SmtpClient.connect({ ...destination, ...options });
     return new UpstreamConnection(destination, client);
   }
@@ -148,7 +151,9 @@ export class UpstreamConnection {
     if (dsn?.envid) mail.push(`ENVID=${xtext(dsn.envid)}`);
     const rcptArgs = [
       ...(dsn?.notify ? [`NOTIFY=${dsn.notify.join(',')}`] : []),
-      ...(dsn?.orcpt ? [`ORCPT=${xtext(dsn.orcpt.includes(';') ? dsn.orcpt : `rfc822;${dsn.orcpt}`)}`] : []),
+      ...(dsn?.orcpt
+        ? [`ORCPT=${xtext(dsn.orcpt.includes(';') ? dsn.orcpt : `rfc822;${dsn.orcpt}`)}`]
+        : []),
     ];
     return [mail.join(' '), ...e.to.map((to) => [`RCPT TO:<${to}>`, ...rcptArgs].join(' '))];
   }
@@ -165,8 +170,9 @@ export class UpstreamConnection {
 
 /** RFC 3461 xtext: "+", "=", controls and non-ASCII as +XX. */
 function xtext(value: string): string {
-  return value.replace(/[^\x21-\x2a\x2c-\x3c\x3e-\x7e]/g, (c) =>
-    `+${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
+  return value.replace(
+    /[^\x21-\x2a\x2c-\x3c\x3e-\x7e]/g,
+    (c) => `+${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
   );
 }
 

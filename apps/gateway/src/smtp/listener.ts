@@ -48,27 +48,27 @@ export class SmtpListener {
     this.bridge = new RouterBridge(c, deps.router, deps.metrics, closeWith);
     const bridge = this.bridge;
     this.server = new SMTPServer({
-        ...baseOptions(c, deps.tls),
-        onConnect: (s, cb) => {
-          const state = this.connections.connect(s);
-          cb(state instanceof ConnectionState ? undefined : smtpError(state));
-        },
-        onSecure: (_socket, s, cb) => {
-          s.disabledCommands = disabledCommands(c.kind, true);
-          cb();
-        },
-        onAuth: (a, s, cb) => void bridge.auth(a, s, cb),
-        onMailFrom: (a, s, cb) => void bridge.mailFrom(a, s, cb),
-        onRcptTo: (a, s, cb) => void bridge.rcptTo(a, s, cb),
-        onData: (stream, s, cb) => void bridge.data(stream, s, cb),
-        onClose: (s) => {
-          const txn = this.connections.close(s)?.transaction;
-          if (txn?.open) bridge.cancel(txn, 'connection closed');
-        },
-        onReset: (s) => {
-          const txn = connectionOf(s)?.transaction;
-          if (txn?.phase === 'envelope') bridge.cancel(txn, 'transaction reset');
-        },
+      ...baseOptions(c, deps.tls),
+      onConnect: (s, cb) => {
+        const state = this.connections.connect(s);
+        cb(state instanceof ConnectionState ? undefined : smtpError(state));
+      },
+      onSecure: (_socket, s, cb) => {
+        s.disabledCommands = disabledCommands(c.kind, true);
+        cb();
+      },
+      onAuth: (a, s, cb) => void bridge.auth(a, s, cb),
+      onMailFrom: (a, s, cb) => void bridge.mailFrom(a, s, cb),
+      onRcptTo: (a, s, cb) => void bridge.rcptTo(a, s, cb),
+      onData: (stream, s, cb) => void bridge.data(stream, s, cb),
+      onClose: (s) => {
+        const txn = this.connections.close(s)?.transaction;
+        if (txn?.open) bridge.cancel(txn, 'connection closed');
+      },
+      onReset: (s) => {
+        const txn = connectionOf(s)?.transaction;
+        if (txn?.phase === 'envelope') bridge.cancel(txn, 'transaction reset');
+      },
     });
     this.server.on('error', (err) => this.logger.warn({ err: err.message }, 'smtp error'));
   }

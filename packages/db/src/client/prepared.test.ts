@@ -3,10 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../testing/test-database.ts';
 import { executeTemplate } from './prepared.ts';
 
-const kinds = [
-  ...(process.env.DATABASE_URL ? (['postgres'] as const) : []),
-  'embedded' as const,
-];
+const kinds = [...(process.env.DATABASE_URL ? (['postgres'] as const) : []), 'embedded' as const];
 
 const open: TestDatabase[] = [];
 afterAll(async () => {
@@ -31,7 +28,9 @@ describe.each(kinds)('executeTemplate on %s', (kind) => {
   it('runs as a named statement of the connection, parsed once, literals kept', async () => {
     const t = await db();
     const names = await t.db.transaction(async (tx) => {
-      const first = await executeTemplate<{ sq: number; fixed: number }>(tx, 'sq', square, { n: 3 });
+      const first = await executeTemplate<{ sq: number; fixed: number }>(tx, 'sq', square, {
+        n: 3,
+      });
       const again = await executeTemplate<{ sq: number }>(tx, 'sq', square, { n: 4 });
       expect(first).toEqual([{ sq: 9, fixed: 7 }]);
       expect(again).toEqual([{ sq: 16, fixed: 7 }]);
