@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../testing/test-database.ts';
 import { executeTemplate } from './prepared.ts';
 
@@ -14,19 +14,14 @@ const square = () =>
   sql`select ${sql.placeholder('n')}::int * ${sql.placeholder('n')}::int as sq, ${7}::int as fixed`;
 
 describe.each(kinds)('executeTemplate on %s', (kind) => {
-  let database: Promise<TestDatabase> | undefined;
-  const db = () => {
-    database ??= createTestDatabase({ migrate: false, forceEmbedded: kind === 'embedded' }).then(
-      (t) => {
-        open.push(t);
-        return t;
-      },
-    );
-    return database;
-  };
+  let t: TestDatabase;
+  // a PGlite start takes a while on a loaded machine
+  beforeAll(async () => {
+    t = await createTestDatabase({ migrate: false, forceEmbedded: kind === 'embedded' });
+    open.push(t);
+  }, 240_000);
 
   it('runs as a named statement of the connection, parsed once, literals kept', async () => {
-    const t = await db();
     const names = await t.db.transaction(async (tx) => {
       const first = await executeTemplate<{ sq: number; fixed: number }>(tx, 'sq', square, {
         n: 3,
@@ -46,7 +41,6 @@ describe.each(kinds)('executeTemplate on %s', (kind) => {
   });
 
   it('keeps each connection its own statements when several run it at once', async () => {
-    const t = await db();
     const results = await Promise.all(
       Array.from({ length: 6 }, (_, n) =>
         t.db.transaction((tx) => executeTemplate<{ sq: number }>(tx, 'sq', square, { n })),
@@ -56,7 +50,6 @@ describe.each(kinds)('executeTemplate on %s', (kind) => {
   });
 
   it('names the missing value instead of sending a statement without it', async () => {
-    const t = await db();
     await expect(executeTemplate(t.db, 'sq', square, {})).rejects.toThrow(/n/);
   });
 });
