@@ -16,7 +16,8 @@ export class NamedStatementClient extends pg.Client {
   // biome-ignore lint/suspicious/noExplicitAny: pg's query has a dozen overloads
   override query(...args: any[]): any {
     const config = args[0];
-    if (config && typeof config === 'object' && typeof config.text === 'string' && !config.name) {
+    const plain = config && typeof config === 'object' && typeof config.submit !== 'function';
+    if (plain && typeof config.text === 'string' && !config.name) {
       const name = MARKER.exec(config.text)?.[1];
       if (name) args[0] = { ...config, name };
     }
