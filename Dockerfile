@@ -12,14 +12,15 @@
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
-# Only the package manifests and the lock, so the dependency layers below are rebuilt only when
+# Only the package manifests, the lock and patches/ (applied by the root postinstall), so the dependency layers below are rebuilt only when
 # one of them changes, not on every source change.
 FROM ${NODE_IMAGE} AS manifests
 WORKDIR /src
 COPY . .
 RUN mkdir /manifests \
  && find . -name package.json -not -path '*/node_modules/*' -exec cp --parents {} /manifests/ \; \
- && cp package-lock.json /manifests/
+ && cp package-lock.json /manifests/ \
+ && cp -r patches /manifests/
 
 # Everything, dev dependencies included, to build what needs building (the console).
 FROM ${NODE_IMAGE} AS build

@@ -9,6 +9,7 @@ import { OutboundStore } from './outbound/store.ts';
 import { RouterClient } from './router-client.ts';
 import { listenersFromEnv } from './smtp/config.ts';
 import { SmtpListener } from './smtp/listener.ts';
+import { assertSmtpServerPatched } from './smtp/patched-server.ts';
 import { loadTls } from './smtp/tls.ts';
 
 /** The first non-internal IPv4 address (a pod's IP), else loopback. */
@@ -36,6 +37,8 @@ export async function startGateway(env: GatewayEnv, logger: Logger): Promise<Run
     requestTimeoutMs: env.KOUKAN_ROUTER_TIMEOUT_MS,
   });
   const configs = listenersFromEnv(env);
+  // fails loudly when node_modules lacks patches/smtp-server+*.patch (patches/README.md)
+  if (configs.length > 0) await assertSmtpServerPatched();
   const tls = await loadTls(
     { certFile: env.KOUKAN_TLS_CERT_FILE, keyFile: env.KOUKAN_TLS_KEY_FILE },
     env.KOUKAN_SMTP_HOSTNAME,

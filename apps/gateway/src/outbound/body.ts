@@ -21,8 +21,8 @@ const cancelled: BodyFailure = {
  * The body of one outbound transaction, streamed from the router's PUT into the upstream's
  * DATA a chunk at a time: it is never held whole (backpressure reaches the router's socket).
  *
- * Each delivery attempt gets its own stream (`forAttempt`). nodemailer reads it only after the
- * upstream answered `354` to DATA, and destroys it unread when the envelope fails, so an
+ * Each delivery attempt gets its own stream (`forAttempt`). The upstream client reads it only
+ * after the server answered `354` to DATA, and destroys it unread when the envelope fails, so an
  * attempt that fails at connect, MAIL or RCPT leaves the body untouched for the next host.
  * Once an attempt has read from it (`consumed`), no other attempt can have the body: a failure
  * after that is reported, not retried elsewhere (the router retries the transaction later).
@@ -122,7 +122,7 @@ export class OutboundBody {
     return true;
   }
 
-  /** The attempt reading the body fails (nodemailer: ESTREAM) instead of ending the message. */
+  /** The attempt reading the body fails (ESTREAM) instead of ending the message. */
   private fail(failure: BodyFailure): void {
     this.failure ??= failure;
     const attempt = this.attempt;

@@ -36,7 +36,7 @@ const is2xx = (r: SmtpReply | null | undefined) => !!r && r.code >= 200 && r.cod
 const isTemp = (r: SmtpReply | null | undefined) => !r || (r.code >= 400 && r.code < 500);
 
 /**
- * nodemailer's envelope from the router's mailboxes (ESMTP params it can express). The body has
+ * The upstream envelope from the router's mailboxes (the ESMTP params it carries). The body has
  * not arrived when MAIL is sent, so it cannot be scanned for 8-bit bytes: BODY=8BITMIME is
  * declared to every peer that offers it (RFC 6152 allows it for 7-bit content) unless the
  * sender said BODY=7BIT. SIZE is declared when the router sent a Content-Length.

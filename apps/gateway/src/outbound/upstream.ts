@@ -1,11 +1,10 @@
 import type { Readable } from 'node:stream';
-import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { SmtpReply } from '../router-client.ts';
+import { SmtpClient, SmtpClientError } from './smtp-client.ts';
 
 /**
- * One SMTP/LMTP connection to a next hop (nodemailer's SMTPConnection), with the server's replies
- * recorded verbatim in order, so the mail, rcpt and data responses can be reported exactly as the
- * upstream gave them (nodemailer itself keeps only the failures and the final reply).
+ * One SMTP/LMTP connection to a next hop (smtp-client.ts), whose transactions report every
+ * reply of the server as it gave it: MAIL, each RCPT, DATA and the final one(s).
  */
 export interface Destination {
   host: string;
@@ -32,123 +31,152 @@ export interface SendEnvelope {
 export interface SendResult {
   /** Replies to MAIL, each RCPT, DATA and the final dot (one per accepted recipient for LMTP). */
   replies: SmtpReply[];
-  /** nodemailer's error when the transaction failed (no reply for API and connection errors). */
-  error?: Error & { code?: string; responseCode?: number };
+  /**
+   * Set when the transaction did not end in success: refused (EENVELOPE, EMESSAGE; with no
+   * replies, refused before anything was sent), the connection lost (ECONNECTION, ETIMEDOUT),
+   * or the body failed mid-DATA (ESTREAM).
+   */
+  error?: Error & { code?: string };
 }
+
+const ok = (r: SmtpReply) => r.code >= 200 && r.code < 300;
+const nonAscii = /[^\p{ASCII}]/u;
 
 export class UpstreamConnection {
   messages = 0;
-  private closed = false;
 
   private constructor(
     readonly destination: Destination,
-    private readonly conn: SMTPConnection,
-    /** Every server reply so far, in order (the logger below appends to it). */
-    readonly transcript: string[],
-  ) {
-    conn.on('end', () => {
-      this.closed = true;
-    });
-    conn.on('error', () => {
-      this.closed = true;
-    });
-  }
+    private readonly client: SmtpClient,
+  ) {}
 
-  static open(destination: Destination, options: ConnectOptions): Promise<UpstreamConnection> {
-    const transcript: string[] = [];
-    const capture = (entry: unknown, message: unknown) => {
-      if (
-        (entry as { tnx?: string } | undefined)?.tnx === 'server' &&
-        typeof message === 'string'
-      ) {
-        transcript.push(message);
-      }
-    };
-    const noop = () => {};
-    const conn = new SMTPConnection({
-      host: destination.host,
-      port: destination.port,
-      lmtp: destination.lmtp,
-      name: options.hostname,
-      opportunisticTLS: true,
-      tls: { rejectUnauthorized: options.verifyTls ?? false },
-      connectionTimeout: options.timeoutMs,
-      greetingTimeout: options.timeoutMs,
-      socketTimeout: options.timeoutMs,
-      allowInternalNetworkInterfaces: true,
-      transactionLog: true,
-      logger: { trace: noop, debug: capture, info: noop, warn: noop, error: noop, fatal: noop },
-    });
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      conn.once('error', (err: Error) => {
-        if (settled) return;
-        settled = true;
-        reject(err);
-      });
-      conn.connect((err?: Error) => {
-        if (settled) return;
-        settled = true;
-        if (err) return reject(err);
-        resolve(new UpstreamConnection(destination, conn, transcript));
-      });
-    });
+  static async open(
+    destination: Destination,
+    options: ConnectOptions,
+  ): Promise<UpstreamConnection> {
+    const client = await SmtpClient.connect({ ...destination, ...options });
+    return new UpstreamConnection(destination, client);
   }
 
   /** Whether the peer's (last) EHLO reply offers `extension`, e.g. SMTPUTF8. */
   offers(extension: string): boolean {
-    const ehlo = this.transcript.filter((r) => /^250[ -]/.test(r) && r.includes('\n')).at(-1) ?? '';
-    return new RegExp(`^250[ -]${extension}\\b`, 'im').test(ehlo);
+    return this.client.extensions.has(extension.toUpperCase());
   }
 
   get usable(): boolean {
-    return !this.closed && !this.conn.destroyed;
+    return !this.client.closed;
   }
 
   /**
-   * One transaction. nodemailer reads `body` only after the 354 to DATA (and destroys it unread
-   * when the envelope fails); a `body` that errors gives `ESTREAM` with the message unfinished:
-   * the caller must then destroy the connection, never reuse it.
+   * One transaction. `body` is read only after the 354 to DATA (and destroyed unread when the
+   * envelope fails); a `body` that errors gives ESTREAM with the message unfinished and the
+   * connection destroyed.
    */
-  send(envelope: SendEnvelope, body: Readable): Promise<SendResult> {
-    const mark = this.transcript.length;
+  async send(envelope: SendEnvelope, body: Readable): Promise<SendResult> {
     this.messages++;
-    return new Promise((resolve) => {
-      this.conn.send(
-        {
-          from: envelope.from || false,
-          to: envelope.to,
-          ...(envelope.size !== undefined && { size: envelope.size }),
-          use8BitMime: envelope.use8BitMime,
-          dsn: envelope.dsn,
-        },
-        body,
-        (err) => {
-          const replies = this.transcript.slice(mark).map(parseReply);
-          resolve(err ? { replies, error: err } : { replies });
-        },
-      );
-    });
+    const replies: SmtpReply[] = [];
+    try {
+      const commands = this.envelopeCommands(envelope);
+      const c = this.client;
+      const pipelined = c.extensions.has('PIPELINING');
+      let accepted = 0;
+      if (pipelined) {
+        for (const line of commands) c.write(line);
+        c.write('DATA');
+      }
+      for (const [i, line] of commands.entries()) {
+        const reply = await (pipelined ? c.next() : c.command(line));
+        replies.push(reply);
+        if (i === 0 && !ok(reply) && !pipelined) return this.refused(replies, 'EENVELOPE', body);
+        if (i > 0 && ok(reply)) accepted++;
+      }
+      if (accepted === 0 || !ok(replies[0]!)) {
+        // a server that takes DATA without a recipient is in the message now: not reusable
+        if (pipelined && (await c.next()).code === 354) c.destroy();
+        return this.refused(replies, 'EENVELOPE', body);
+      }
+      const data = await (pipelined ? c.next() : c.command('DATA'));
+      replies.push(data);
+      if (data.code !== 354) return this.refused(replies, 'EMESSAGE', body);
+      const finals = this.destination.lmtp ? accepted : 1;
+      await c.writeBody(body, finals);
+      for (let k = 0; k < finals; k++) replies.push(await c.next());
+      if (!replies.slice(-finals).every(ok)) {
+        return { replies, error: new SmtpClientError('EMESSAGE', 'Message refused') };
+      }
+      return { replies };
+    } catch (err) {
+      body.destroy();
+      if (!(err instanceof SmtpClientError)) throw err;
+      return { replies, error: err };
+    }
   }
 
   /** RSET, so the connection can carry the next message after a failed one. */
-  reset(): Promise<boolean> {
-    return new Promise((resolve) => this.conn.reset((err) => resolve(!err)));
+  async reset(): Promise<boolean> {
+    try {
+      return ok(await this.client.command('RSET'));
+    } catch {
+      return false;
+    }
   }
 
   quit(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.conn.quit();
+    this.client.quit();
   }
 
   destroy(): void {
-    this.closed = true;
-    this.conn.close();
+    this.client.destroy();
+  }
+
+  /** MAIL and each RCPT with the parameters the peer offers; EENVELOPE for a bad address. */
+  private envelopeCommands(e: SendEnvelope): string[] {
+    for (const address of [e.from, ...e.to]) {
+      if (/[\r\n<>]/.test(address)) {
+        throw new SmtpClientError('EENVELOPE', `Invalid address ${JSON.stringify(address)}`);
+      }
+    }
+    if (e.to.length === 0) throw new SmtpClientError('EENVELOPE', 'No recipients');
+    const max = Number(this.client.extensions.get('SIZE')) || 0;
+    if (max && e.size && e.size > max) {
+      throw new SmtpClientError('EMESSAGE', `Message size larger than allowed ${max}`);
+    }
+    const has = (ext: string) => this.client.extensions.has(ext);
+    const dsn = has('DSN') ? e.dsn : undefined;
+    const mail = [`MAIL FROM:<${e.from}>`];
+    if (has('SMTPUTF8') && [e.from, ...e.to].some((a) => nonAscii.test(a))) mail.push('SMTPUTF8');
+    if (e.use8BitMime && has('8BITMIME')) mail.push('BODY=8BITMIME');
+    if (e.size && has('SIZE')) mail.push(`SIZE=${e.size}`);
+    if (dsn?.ret) mail.push(`RET=${xtext(dsn.ret)}`);
+    if (dsn?.envid) mail.push(`ENVID=${xtext(dsn.envid)}`);
+    const rcptArgs = [
+      ...(dsn?.notify ? [`NOTIFY=${dsn.notify.join(',')}`] : []),
+      ...(dsn?.orcpt
+        ? [`ORCPT=${xtext(dsn.orcpt.includes(';') ? dsn.orcpt : `rfc822;${dsn.orcpt}`)}`]
+        : []),
+    ];
+    return [mail.join(' '), ...e.to.map((to) => [`RCPT TO:<${to}>`, ...rcptArgs].join(' '))];
+  }
+
+  private refused(
+    replies: SmtpReply[],
+    code: 'EENVELOPE' | 'EMESSAGE',
+    body: Readable,
+  ): SendResult {
+    body.destroy();
+    return { replies, error: new SmtpClientError(code, 'Refused by the server') };
   }
 }
 
-/** `250-first\n250 last` → {code: 250, message: 'first\nlast'} (nodemailer joins lines with \n). */
+/** RFC 3461 xtext: "+", "=", controls and non-ASCII as +XX. */
+function xtext(value: string): string {
+  return value.replace(
+    /[^\x21-\x2a\x2c-\x3c\x3e-\x7e]/g,
+    (c) => `+${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
+  );
+}
+
+/** `250-first\n250 last` → {code: 250, message: 'first\nlast'} (lines joined with \n, as SmtpClient does). */
 export function parseReply(raw: string): SmtpReply {
   const lines = raw.split(/\r?\n/).filter(Boolean);
   const code = Number(lines[0]?.slice(0, 3)) || 0;

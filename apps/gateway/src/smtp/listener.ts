@@ -1,10 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { SMTPServer } from 'smtp-server';
 import type { Metrics } from '../metrics.ts';
 import type { RouterClient } from '../router-client.ts';
 import type { ListenerConfig } from './config.ts';
 import { Connections } from './connections.ts';
-import { KoukanSmtpServer } from './koukan-smtp-server.ts';
 import { baseOptions } from './options.ts';
 import { disabledCommands } from './policy.ts';
 import { RouterBridge, smtpError } from './router-bridge.ts';
@@ -19,13 +19,13 @@ export interface ListenerDeps {
 }
 
 /**
- * One SMTP listener: smtp-server (with its own protocol guards, options.ts and
- * koukan-smtp-server.ts) whose hooks only hand over to the two halves of the listener —
+ * One SMTP listener: smtp-server (with its own protocol guards, options.ts, and the patch that
+ * patched-server.ts checks for) whose hooks only hand over to the two halves of the listener —
  * `Connections` (caps and deadlines, connect to close) and `RouterBridge` (each SMTP transaction
  * as a router transaction). The decisions of both live in policy.ts and data.ts.
  */
 export class SmtpListener {
-  readonly server: KoukanSmtpServer;
+  readonly server: SMTPServer;
   private readonly connections: Connections;
   private readonly bridge: RouterBridge;
   private readonly logger: Logger;
@@ -36,47 +36,40 @@ export class SmtpListener {
   ) {
     this.logger = deps.logger.child({ listener: config.name });
     const c = config;
-    const closeWith = (sessionId: string, message: string) =>
-      this.server.control(sessionId)?.closeWith(421, message);
+    // a 421 closes the connection once sent
+    const closeWith = (sessionId: string, message: string) => {
+      for (const conn of this.server.connections) {
+        if (conn.id === sessionId) conn.send(421, message, false);
+      }
+    };
     this.connections = new Connections(c, this.logger, deps.metrics, (id) =>
       closeWith(id, '4.4.2 Session time limit reached'),
     );
     this.bridge = new RouterBridge(c, deps.router, deps.metrics, closeWith);
     const bridge = this.bridge;
-    this.server = new KoukanSmtpServer(
-      {
-        ...baseOptions(c, deps.tls),
-        onConnect: (s, cb) => {
-          const state = this.connections.connect(s);
-          cb(state instanceof ConnectionState ? undefined : smtpError(state));
-        },
-        onSecure: (_socket, s, cb) => {
-          s.disabledCommands = disabledCommands(c.kind, true);
-          cb();
-        },
-        onAuth: (a, s, cb) => void bridge.auth(a, s, cb),
-        onMailFrom: (a, s, cb) => void bridge.mailFrom(a, s, cb),
-        onRcptTo: (a, s, cb) => void bridge.rcptTo(a, s, cb),
-        onData: (stream, s, cb) => void bridge.data(stream, s, cb),
-        onClose: (s) => {
-          const txn = this.connections.close(s)?.transaction;
-          if (txn?.open) bridge.cancel(txn, 'connection closed');
-        },
+    this.server = new SMTPServer({
+      ...baseOptions(c, deps.tls),
+      onConnect: (s, cb) => {
+        const state = this.connections.connect(s);
+        cb(state instanceof ConnectionState ? undefined : smtpError(state));
       },
-      {
-        greetPauseMs: c.greetPauseMs,
-        okText: (s) => {
-          const state = connectionOf(s);
-          const text = state?.okText;
-          if (state) state.okText = undefined;
-          return text;
-        },
-        onReset: (s) => {
-          const txn = connectionOf(s)?.transaction;
-          if (txn?.phase === 'envelope') bridge.cancel(txn, 'transaction reset');
-        },
+      onSecure: (_socket, s, cb) => {
+        s.disabledCommands = disabledCommands(c.kind, true);
+        cb();
       },
-    );
+      onAuth: (a, s, cb) => void bridge.auth(a, s, cb),
+      onMailFrom: (a, s, cb) => void bridge.mailFrom(a, s, cb),
+      onRcptTo: (a, s, cb) => void bridge.rcptTo(a, s, cb),
+      onData: (stream, s, cb) => void bridge.data(stream, s, cb),
+      onClose: (s) => {
+        const txn = this.connections.close(s)?.transaction;
+        if (txn?.open) bridge.cancel(txn, 'connection closed');
+      },
+      onReset: (s) => {
+        const txn = connectionOf(s)?.transaction;
+        if (txn?.phase === 'envelope') bridge.cancel(txn, 'transaction reset');
+      },
+    });
     this.server.on('error', (err) => this.logger.warn({ err: err.message }, 'smtp error'));
   }
 

@@ -225,8 +225,3 @@ export function oneLine(text: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
   return text.replace(/[\x00-\x1f\x7f]+/g, ' ').trim();
 }
-
-/** Whether a reply text already starts with an enhanced status code (x.y.z). */
-export function hasEnhancedCode(text: string): boolean {
-  return ENHANCED.test(text);
-}

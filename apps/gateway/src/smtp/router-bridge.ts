@@ -30,7 +30,8 @@ import {
 } from './policy.ts';
 import { connectionOf, type TransactionState } from './session.ts';
 
-type Done = (err?: Error | null) => void;
+/** smtp-server's hook callback; `message` is the text of a 250 (patches/README.md). */
+type Done = (err?: Error | null, message?: string) => void;
 
 const replyUnavailable: Refusal = {
   code: 451,
@@ -168,6 +169,7 @@ export class RouterBridge {
     if (txn.replies.has(key)) return this.answer('rcpt', cb, txn.replies.get(key));
     const index = txn.recipients.length;
     let refusal: Refusal | undefined;
+    let okText: string | undefined;
     try {
       if (!txn.handle) {
         const created = await this.createWith(txn, toMailbox(address));
@@ -205,7 +207,7 @@ export class RouterBridge {
       );
       txn.handle = handle;
       refusal = replyFromRouter(value);
-      if (!refusal) state.okText = oneLine(value.message) || undefined;
+      if (!refusal) okText = oneLine(value.message) || undefined;
     } catch (err) {
       refusal =
         err instanceof RouterError && index > 0 && err.status === 422
@@ -220,7 +222,7 @@ export class RouterBridge {
     }
     txn.replies.set(key, refusal);
     txn.logger.info({ rcpt: index, code: refusal?.code ?? 250 }, 'RCPT');
-    this.answer('rcpt', cb, refusal);
+    this.answer('rcpt', cb, refusal, okText);
   }
 
   async data(
@@ -285,9 +287,9 @@ export class RouterBridge {
     return { code: 451, message: '4.3.0 Temporary failure, try again later' };
   }
 
-  private answer(stage: Stage, cb: Done, refusal: Refusal | undefined): void {
+  private answer(stage: Stage, cb: Done, refusal: Refusal | undefined, okText?: string): void {
     const cls = refusal ? `${String(refusal.code)[0]}xx` : '2xx';
     this.metrics?.smtpReplies.inc({ listener: this.config.name, stage, class: cls });
-    cb(refusal ? smtpError(refusal) : null);
+    cb(refusal ? smtpError(refusal) : null, okText);
   }
 }

@@ -26,8 +26,6 @@ export class ConnectionState {
   /** MAIL commands so far (bounded per connection). */
   mailCount = 0;
   transaction: TransactionState | undefined;
-  /** The router's text for the 250 about to be sent to MAIL or RCPT (taken once). */
-  okText: string | undefined;
   sessionTimer: NodeJS.Timeout | undefined;
 
   constructor(

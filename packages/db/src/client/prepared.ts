@@ -1,28 +1,48 @@
 import { createHash } from 'node:crypto';
-import type { SQL } from 'drizzle-orm';
-import type { PgDialect, PgSession } from 'drizzle-orm/pg-core';
+import { fillPlaceholders, type SQL, sql } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import pg from 'pg';
 import type { DbOrTx } from './create-db.ts';
 
-/** What every drizzle PostgreSQL database and transaction object carries. */
-interface WithSession {
-  session: PgSession;
-  dialect: PgDialect;
+/** `/*k_<hash>*\/ select …`: the text of a statement that runs as the named statement `k_<hash>`. */
+const MARKER = /^\/\*(k_[\w-]+)\*\//;
+
+/**
+ * pg's client (the pool's `Client` option) that runs a query whose text starts with a statement
+ * name marker as that named statement ({name, text, values}): PostgreSQL parses and plans it once
+ * per connection, later calls send only Bind and Execute. Every other query is left as it is.
+ */
+export class NamedStatementClient extends pg.Client {
+  // biome-ignore lint/suspicious/noExplicitAny: pg's query has a dozen overloads
+  override query(...args: any[]): any {
+    const config = args[0];
+    const plain = config && typeof config === 'object' && typeof config.submit !== 'function';
+    if (plain && typeof config.text === 'string' && !config.name) {
+      const name = MARKER.exec(config.text)?.[1];
+      if (name) args[0] = { ...config, name };
+    }
+    return (super.query as (...a: unknown[]) => unknown)(...args);
+  }
 }
 
 interface Template {
-  execute(values: Record<string, unknown>): Promise<{ rows: Record<string, unknown>[] }>;
+  /** The text around each parameter: chunks.length = params.length + 1. */
+  chunks: string[];
+  /** Each parameter in order: a placeholder (filled per call) or a literal fixed at build time. */
+  params: unknown[];
 }
-const templates = new WeakMap<object, Map<string, Template>>();
+const templates = new Map<string, Template>();
+const dialect = new PgDialect();
 
 /**
- * Runs a named prepared statement whose SQL is built once per database handle and `shape`:
- * PostgreSQL parses and plans it once per connection, and the hot path skips drizzle's query
- * building. `build` writes every value that varies as `sql.placeholder(name)`; each call gives
- * them as the driver takes them (JSON text for jsonb, ISO text for times: a placeholder bypasses
- * column encoders). Any literal in `build` is fixed for the shape's lifetime, so the shape key
- * must name everything that changes the text. The statement's name is a hash of its text, so
- * one name never stands for two texts. Rows come back as the driver gives them (database column
- * names; map them with `mapRow`).
+ * Runs a named prepared statement whose SQL is built once per `shape`: PostgreSQL parses and
+ * plans it once per connection (see NamedStatementClient), and the hot path skips building it.
+ * `build` writes every value that varies as `sql.placeholder(name)`; each call gives them as the
+ * driver takes them (JSON text for jsonb, ISO text for times: a placeholder bypasses column
+ * encoders). Any literal in `build` is fixed for the shape's lifetime, so the shape key must name
+ * everything that changes the text. The statement's name is a hash of its text, so one name never
+ * stands for two texts. Rows come back as the driver gives them (database column names; map them
+ * with `mapRow`).
  */
 export async function executeTemplate<T extends Record<string, unknown>>(
   db: DbOrTx,
@@ -30,18 +50,23 @@ export async function executeTemplate<T extends Record<string, unknown>>(
   build: () => SQL,
   values: Record<string, unknown>,
 ): Promise<T[]> {
-  let shapes = templates.get(db);
-  if (!shapes) {
-    shapes = new Map();
-    templates.set(db, shapes);
-  }
-  let template = shapes.get(shape);
+  let template = templates.get(shape);
   if (!template) {
-    const { session, dialect } = db as unknown as WithSession;
     const built = dialect.sqlToQuery(build());
     const name = `k_${createHash('sha1').update(built.sql).digest('base64url')}`;
-    template = session.prepareQuery(built, undefined, name, false) as unknown as Template;
-    shapes.set(shape, template);
+    const chunks = `/*${name}*/${built.sql}`.split(/\$\d+\b/);
+    if (chunks.length !== built.params.length + 1) {
+      throw new Error(`template ${shape}: a "$<n>" outside its parameters`);
+    }
+    template = { chunks, params: built.params };
+    templates.set(shape, template);
   }
-  return (await template.execute(values)).rows as T[];
+  const filled = fillPlaceholders(template.params, values);
+  const { chunks } = template;
+  const query = sql.join(
+    chunks.flatMap((chunk, i) =>
+      i < filled.length ? [sql.raw(chunk), sql.param(filled[i])] : [sql.raw(chunk)],
+    ),
+  );
+  return (await db.execute(query)).rows as T[];
 }
