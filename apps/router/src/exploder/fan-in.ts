@@ -1,5 +1,5 @@
 import { accept, type Verdict } from '@koukan/chain';
-import type { SmtpResponse, Transaction } from '@koukan/db/schema';
+import { isFinalStatus, type SmtpResponse, type Transaction } from '@koukan/db/schema';
 import { classifyVerdict, decisiveResponse } from '@koukan/services';
 
 /** What one upstream transaction's first attempt came to, as the exploder sees it. */
@@ -40,7 +40,7 @@ export function verdictOf(r: SmtpResponse): Verdict {
  * while it is still waiting for or running that attempt.
  */
 export function upstreamOutcome(row: Transaction): UpstreamOutcome | undefined {
-  const final = row.status === 'delivered' || row.status === 'failed' || row.status === 'cancelled';
+  const final = isFinalStatus(row.status);
   if (!final && (row.attemptCount === 0 || row.status === 'inflight')) return undefined;
   const v = {
     ...(row.mailResponse && { mailResponse: row.mailResponse }),

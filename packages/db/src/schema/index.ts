@@ -15,5 +15,6 @@ export * from './sandbox/table.ts';
 export * from './secrets/table.ts';
 export * from './senders/table.ts';
 export * from './senders/validation.ts';
+export * from './transactions/state.ts';
 export * from './transactions/table.ts';
 export * from './transactions/validation.ts';

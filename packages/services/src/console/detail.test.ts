@@ -247,7 +247,7 @@ describe('runTransactionAction', () => {
       ['retry_now', 'user:ops@example.com', 'queued'],
       ['held', 'user:ops@example.com', 'held'],
       ['released', 'user:ops@example.com', 'queued'],
-      ['cancel_requested', 'user:ops@example.com', 'cancelled'],
+      ['cancelled', 'user:ops@example.com', 'cancelled'],
     ]);
   });
 

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { nowOf, type ServiceCall } from '../context.ts';
 import { AppError, parseInput } from '../errors.ts';
 import { selectionFilter } from './bulk-count.ts';
-import { type BulkSelection, bulkActionInput, bulkActions } from './bulk-schemas.ts';
+import { type BulkSelection, bulkActionInput } from './bulk-schemas.ts';
 
 export interface BulkActionResult {
   bulkId: string;
@@ -32,7 +32,7 @@ function auditSelection(selection: z.output<typeof bulkActionInput>['selection']
  * Retry now, hold, release or cancel the messages of a selection (ids, a queue group or a
  * filter), set-based: each batch of `batch_size` (default 10,000) is one statement that
  * changes the rows and writes their timeline events, in its own database transaction; the
- * rules are the single-message actions' (`from` statuses, event names). One audit entry
+ * rules are the state machine's (`@koukan/db/state`), as for a single message. One audit entry
  * records the action, its selection and its counts.
  *
  * In-flight messages: `cancel` flags them and the engine ends them as cancelled when their
@@ -52,11 +52,10 @@ export async function applyBulkAction({
   batch_size?: number;
 }>): Promise<BulkActionResult> {
   const i = parseInput(bulkActionInput, input);
-  const action = bulkActions[i.action];
   const filter = await selectionFilter(ctx, i.selection);
   const now = nowOf(ctx);
   const bulkId = randomUUID();
-  const { eligible } = await countBulkTargets(ctx.db, { filter, from: action.from });
+  const { eligible } = await countBulkTargets(ctx.db, { filter, name: i.action });
   let applied = 0;
   let batches = 0;
   let afterId: string | undefined;
@@ -66,9 +65,7 @@ export async function applyBulkAction({
       const batch = await ctx.db.transaction((tx) =>
         applyBulkBatch(tx, {
           filter,
-          action: i.action,
-          from: action.from,
-          event: action.event,
+          name: i.action,
           actor: ctx.actor,
           bulkId,
           now,
@@ -87,7 +84,7 @@ export async function applyBulkAction({
   const error = failure === undefined ? undefined : rootMessage(failure);
   await recordAudit(ctx.db, {
     actor: ctx.actor,
-    action: `${action.audit}.bulk`,
+    action: `transaction.${i.action}.bulk`,
     entityType: 'transaction',
     details: {
       bulk_id: bulkId,

@@ -15,17 +15,9 @@ import { blobs } from '../blobs/table.ts';
 import { createdAt, id, updatedAt } from '../columns.ts';
 import { senders } from '../senders/table.ts';
 import type { NotificationPolicy, RetryPolicy } from '../senders/validation.ts';
+import type { TransactionStatus } from './state.ts';
 import type { Mailbox, SmtpResponse } from './validation.ts';
 
-export const transactionStatuses = [
-  'queued', // waiting for its next attempt (next_attempt_at) or for its body
-  'inflight', // leased by a router instance (lease_owner, lease_expires_at)
-  'held', // parked by an operator until released
-  'delivered',
-  'failed',
-  'cancelled',
-] as const;
-export type TransactionStatus = (typeof transactionStatuses)[number];
 /** Why a transaction ended (a CHECK constraint holds the column to these). */
 export const finalAttemptReasons = [
   'upstream_success',
@@ -39,7 +31,6 @@ export const finalAttemptReasons = [
   'no_retry_policy',
 ] as const;
 export type FinalAttemptReason = (typeof finalAttemptReasons)[number];
-export const finalStatuses: readonly TransactionStatus[] = ['delivered', 'failed', 'cancelled'];
 
 /** One message to one recipient (or, downstream of the exploder, to several). */
 export const transactions = pgTable(

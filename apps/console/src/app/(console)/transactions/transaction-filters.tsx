@@ -1,5 +1,5 @@
 'use client';
-import { transactionStatuses } from '@koukan/db/schema';
+import { transactionStatuses } from '@koukan/db/state';
 import { Button, SelectField, TextField } from '@koukan/ui';
 import { useQuery } from '@tanstack/react-query';
 import { useQueryStates } from 'nuqs';
