@@ -23,16 +23,10 @@ export interface FanIn {
   followUps: UpstreamFollowUp[];
 }
 
-/** A stored `{code, message: "4.2.0 text"}` as a chain verdict with its enhanced code apart. */
+/** A stored reply as a chain verdict: the same structure, classified by its code. */
 export function verdictOf(r: SmtpResponse): Verdict {
-  const m = /^([245]\.\d{1,3}\.\d{1,3}) (.*)$/s.exec(r.message);
   const kind = r.code >= 500 ? 'perm' : r.code >= 400 ? 'temp' : 'accept';
-  return {
-    kind,
-    response: m
-      ? { code: r.code, enhanced: m[1]!, message: m[2]! }
-      : { code: r.code, message: r.message },
-  };
+  return { kind, response: r };
 }
 
 /**

@@ -4,10 +4,10 @@ import { DbError, withDbErrors } from '../client/errors.ts';
 import { executeTemplate } from '../client/prepared.ts';
 import { mapRow } from '../client/rows.ts';
 import { type Blob, blobs } from '../schema/blobs/table.ts';
+import type { TransactionStatus } from '../schema/transactions/state.ts';
 import {
   type NewTransaction,
   type Transaction,
-  type TransactionStatus,
   transactions,
 } from '../schema/transactions/table.ts';
 

@@ -82,7 +82,8 @@ export const transactions = pgTable(
     /**
      * The retry queue's group keys (migration 0009): code and masked text of the last reply
      * while the transaction waits, is held or failed; computed by PostgreSQL. Since 0013 a
-     * trigger (`koukan_reply_keys`) keeps them, only when the replies or the queue membership
+     * trigger (`koukan_reply_keys`; the text with its enhanced code, `koukan_reply_text`, since
+     * 0019) keeps them, only when the replies or the queue membership
      * change (a stored generated column is recomputed on every update); declared generated
      * here so that no insert or update ever sets them.
      */
@@ -90,7 +91,7 @@ export const transactions = pgTable(
       sql`CASE WHEN status IN ('queued', 'held', 'failed') THEN (koukan_last_reply(mail_response, rcpt_response, data_response) ->> 'code')::int END`,
     ),
     replyPattern: text('reply_pattern').generatedAlwaysAs(
-      sql`CASE WHEN status IN ('queued', 'held', 'failed') THEN koukan_reply_pattern(koukan_last_reply(mail_response, rcpt_response, data_response) ->> 'message') END`,
+      sql`CASE WHEN status IN ('queued', 'held', 'failed') THEN koukan_reply_pattern(koukan_reply_text(koukan_last_reply(mail_response, rcpt_response, data_response))) END`,
     ),
   },
   (t) => [
