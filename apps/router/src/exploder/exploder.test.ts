@@ -60,7 +60,9 @@ describe('exploder fan-in matrix', () => {
             : [addr('ok'), failing()];
       const down = await submit(t, sender, rcpt);
       // RCPT: answered at once by the envelope phase, one upstream per recipient
-      expect(down.rcpt_response).toEqual(rcpt.map(() => ({ code: 250, enhanced: '2.1.5', message: 'ok' })));
+      expect(down.rcpt_response).toEqual(
+        rcpt.map(() => ({ code: 250, enhanced: '2.1.5', message: 'ok' })),
+      );
 
       await expect.poll(() => finished(t, down.id), { timeout: 15_000 }).toBeTruthy();
       const row = (await finished(t, down.id))!;

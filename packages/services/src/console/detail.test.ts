@@ -30,7 +30,9 @@ describe('getTransactionDetail', () => {
       outcome: 'temp_failure',
       upstreamHost: 'mx1.example.net',
       mailResponse: { code: 250, message: '2.1.0 Ok' },
-      rcptResponse: [{ code: 451, enhanced: '4.7.1', message: 'Greylisted, try again in 5 minutes' }],
+      rcptResponse: [
+        { code: 451, enhanced: '4.7.1', message: 'Greylisted, try again in 5 minutes' },
+      ],
       dataResponse: null,
       error: null,
     });

@@ -153,7 +153,11 @@ describe('buildDsn (RFC 3464, nodemailer MIME builder)', () => {
         {
           address: 'jörg@example.net',
           action: 'delivered',
-          response: { code: 250, enhanced: '2.0.0', message: 'Ok: queued as ÄBC\r\nX-Injected: yes' },
+          response: {
+            code: 250,
+            enhanced: '2.0.0',
+            message: 'Ok: queued as ÄBC\r\nX-Injected: yes',
+          },
         },
       ],
       returned: { headers: Buffer.from('Subject: Grüße\r\nFrom: a@example.com') },

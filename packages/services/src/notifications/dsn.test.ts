@@ -37,7 +37,9 @@ async function failPermanently(
       verdict: {
         upstreamHost: 'mx.example.net',
         mailResponse: { code: 250, enhanced: '2.1.0', message: 'ok' },
-        rcptResponse: [{ code: 550, enhanced: '5.1.1', message: '<nobody@example.net>: no such user' }],
+        rcptResponse: [
+          { code: 550, enhanced: '5.1.1', message: '<nobody@example.net>: no such user' },
+        ],
       },
       senderRetry: s.retry,
       senderNotification: s.notification,
