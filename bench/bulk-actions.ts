@@ -4,8 +4,11 @@
  * pattern) is counted, held, released and cancelled through the service layer, as the
  * console calls it. Real PostgreSQL from DATABASE_URL (a private database is created and
  * dropped).
- * Usage: DATABASE_URL=postgres://… npm run bench:bulk [-- group total]
+ * A pgbench run on the same PostgreSQL before and after (TPC-B-like, 4 clients, 15 s) is the
+ * reference: these machines vary twofold from day to day, so a figure counts as seconds × tps.
+ * Usage: DATABASE_URL=postgres://… npm run bench:bulk [-- group total concurrency]
  */
+import { execFileSync } from 'node:child_process';
 import { createSender } from '@koukan/db';
 import { createTestDatabase } from '@koukan/db/testing';
 import pino from 'pino';
@@ -18,11 +21,27 @@ import {
 
 const group = Number(process.argv[2] ?? 100_000);
 const total = Number(process.argv[3] ?? 1_000_000);
+const concurrency = Number(process.argv[4] ?? 2);
 const out = (line: string) => process.stdout.write(`${line}\n`);
 if (!process.env.DATABASE_URL) out('note: DATABASE_URL unset, measuring the embedded database');
 
 const db = await createTestDatabase({ poolSize: 4 });
+/** pgbench's tps on the bench's own database (its tables dropped again), or null without it. */
+function pgbenchTps(): number | null {
+  try {
+    execFileSync('pgbench', ['-i', '-q', '-s', '10', db.url], { stdio: 'ignore' });
+    const outText = execFileSync('pgbench', ['-c', '4', '-j', '2', '-T', '15', db.url], {
+      encoding: 'utf8',
+    });
+    execFileSync('pgbench', ['-i', '-I', 'd', db.url], { stdio: 'ignore' });
+    return Number(/tps = ([\d.]+)/.exec(outText)?.[1] ?? Number.NaN);
+  } catch {
+    return null;
+  }
+}
 try {
+  const tpsBefore = pgbenchTps();
+  out(`reference before: pgbench ${tpsBefore?.toFixed(0) ?? 'not available'} tps`);
   const sender = await createSender(db.db, { name: 'bench' });
   const ctx: ServiceContext = {
     db: db.db,
@@ -90,9 +109,13 @@ try {
   for (const action of ['hold', 'release', 'cancel'] as const) {
     const sel = action === 'release' ? { filter: { queue: 'held' as const } } : selection;
     t0 = performance.now();
-    const r = await applyBulkAction({ ctx, input: { action, selection: sel } });
-    out(`${action}: ${r.applied} messages in ${r.batches} batches in ${ms(t0)}`);
+    const r = await applyBulkAction({ ctx, input: { action, selection: sel, concurrency } });
+    out(
+      `${action}: ${r.applied} messages in ${r.batches} batches (${concurrency} at a time) in ${ms(t0)}`,
+    );
   }
+  const tpsAfter = pgbenchTps();
+  out(`reference after: pgbench ${tpsAfter?.toFixed(0) ?? 'not available'} tps`);
 } finally {
   await db.destroy();
 }

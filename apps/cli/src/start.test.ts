@@ -37,7 +37,19 @@ async function startKoukan(env: NodeJS.ProcessEnv): Promise<Started> {
   child.stderr.on('data', (d) => {
     out += d;
   });
-  await expect.poll(() => out, { timeout: 60_000, interval: 100 }).toMatch(/Koukan is running/);
+  let exited: number | null | undefined;
+  child.on('exit', (code) => {
+    exited = code;
+  });
+  // PGlite alone takes 20–110 s to start on a loaded 2-core machine; a child that exits fails
+  // at once instead of waiting out the poll.
+  await expect
+    .poll(() => (exited !== undefined ? `exited ${exited}: ${out}` : out), {
+      timeout: 240_000,
+      interval: 100,
+    })
+    .toMatch(/Koukan is running|^exited/);
+  expect(out, `koukan start exited (${exited}) before its banner`).toMatch(/Koukan is running/);
   // The banner masks the embedded database's password; its announcement file (0600) has it.
   const announcement = join(dirname(env.KOUKAN_DATA_DIR ?? ''), 'embedded.json');
   const url = existsSync(announcement)
@@ -95,7 +107,7 @@ describe('koukan start', () => {
     expect(mx.rows[0]).toEqual({ live: 1, total: 2 });
     await db2.close();
     expect(await stop(second.child), second.output()).toBe(0);
-  });
+  }, 600_000);
 
   it('imports KOUKAN_CONFIG at every start and registers KOUKAN_SEED_API_KEY on the database of DATABASE_URL', async () => {
     const t = await createTestDatabase({ migrate: false });
@@ -126,7 +138,7 @@ describe('koukan start', () => {
     } finally {
       await t.destroy();
     }
-  });
+  }, 600_000);
 
   it('refuses an invalid configuration file with the offending path and a non-zero exit', async () => {
     const t = await createTestDatabase({ migrate: false });

@@ -57,12 +57,24 @@ export type ChainValidator = (
   filters: unknown,
 ) => { ok: true } | { ok: false; errors: { path: (string | number)[]; message: string }[] };
 
+/** Issues kept in a ConfigError: a file with thousands of errors reports the first ones. */
+const MAX_ISSUES = 50;
+
 export class ConfigError extends Error {
-  constructor(readonly issues: ConfigIssue[]) {
+  readonly issues: ConfigIssue[];
+  constructor(issues: ConfigIssue[]) {
+    const kept =
+      issues.length > MAX_ISSUES
+        ? [
+            ...issues.slice(0, MAX_ISSUES),
+            { path: '', message: `… and ${issues.length - MAX_ISSUES} more issues` },
+          ]
+        : issues;
     super(
-      `invalid configuration:\n${issues.map((i) => `  ${i.path || '(root)'}: ${i.message}`).join('\n')}`,
+      `invalid configuration:\n${kept.map((i) => `  ${i.path || '(root)'}: ${i.message}`).join('\n')}`,
     );
     this.name = 'ConfigError';
+    this.issues = kept;
   }
 }
 

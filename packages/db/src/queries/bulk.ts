@@ -1,8 +1,11 @@
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client/create-db.ts';
-import { type TransitionName, transitions } from '../schema/transactions/state.ts';
+import {
+  type TransactionStatus,
+  type TransitionName,
+  transitions,
+} from '../schema/transactions/state.ts';
 import { arrayParam, type QueueFilter, queueCondition } from './queue.ts';
-import { applyTransition } from './transition.ts';
 
 export interface BulkCount {
   /** Transactions the selection names. */
@@ -28,44 +31,29 @@ export async function countBulkTargets(
   return result.rows[0] ?? { matched: 0, eligible: 0, inflight: 0 };
 }
 
-export interface BulkBatchInput {
-  filter: QueueFilter;
-  name: TransitionName;
-  actor: string;
-  /** Written into each timeline event, and the audit entry, to tie them together. */
-  bulkId: string;
-  now: Date;
-  /** Keyset: only ids above this one (ascending id order). */
-  afterId?: string;
-  limit: number;
+export interface BulkTarget {
+  id: string;
+  status: TransactionStatus;
 }
 
 /**
- * One batch of a bulk action: the next `limit` eligible transactions by id are read (not
- * locked), then one statement (`applyTransition`) changes them and writes their timeline
- * events. The ids are handed over as one array value (a subquery's ids once led the planner
- * to scan the held queue once per id); not locking first saves a second write of every row
- * (`FOR UPDATE` writes the row's lock, the update writes it again). Returns how many changed
- * and the last id considered (null: nothing left).
+ * The next `limit` eligible transactions of a bulk action, by ascending id after `afterId`
+ * (keyset), read without locking: `applyTransition` re-checks their statuses.
  */
-export async function applyBulkBatch(
+export async function pickBulkTargets(
   db: DbOrTx,
-  input: BulkBatchInput,
-): Promise<{ applied: number; lastId: string | null }> {
-  const from = arrayParam(transitions[input.name].from, 'text');
+  input: {
+    filter: QueueFilter;
+    name: TransitionName;
+    afterId?: string;
+    limit: number;
+  },
+): Promise<BulkTarget[]> {
   const after = input.afterId ? sql`and t.id > ${input.afterId}::uuid` : sql``;
-  const picked = await db.execute<{ id: string; status: string }>(sql`
+  const picked = await db.execute<{ id: string; status: TransactionStatus }>(sql`
     select t.id, t.status from transactions t
-    where ${queueCondition(input.filter)} and t.status = any(${from}) ${after}
+    where ${queueCondition(input.filter)} and t.status = any(${arrayParam(transitions[input.name].from, 'text')}) ${after}
     order by t.id
     limit ${input.limit}`);
-  if (picked.rows.length === 0) return { applied: 0, lastId: null };
-  const applied = await applyTransition(db, {
-    name: input.name,
-    rows: picked.rows,
-    actor: input.actor,
-    now: input.now,
-    data: { bulk_id: input.bulkId },
-  });
-  return { applied, lastId: picked.rows.at(-1)!.id };
+  return picked.rows;
 }

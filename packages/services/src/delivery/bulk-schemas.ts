@@ -21,4 +21,6 @@ export const bulkCountInput = z.strictObject({
 export const bulkActionInput = bulkCountInput.extend({
   /** Rows per statement (and per database transaction). */
   batch_size: z.number().int().min(1).max(50_000).default(10_000),
+  /** Batches applied side by side, each on its own connection. */
+  concurrency: z.number().int().min(1).max(4).default(2),
 });

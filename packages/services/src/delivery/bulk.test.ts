@@ -83,6 +83,29 @@ describe('bulk actions on a generated set', () => {
     expect(await statusCounts(s.id)).toEqual({ queued: 2800 });
   });
 
+  it('applies batches side by side: every row once, one event each', async () => {
+    const s = await makeSender(t.db);
+    await generateQueue(t.db, s.id, [{ count: 2500, domain: 'wide.example' }]);
+    const result = await applyBulkAction({
+      ctx,
+      input: {
+        action: 'hold',
+        selection: { filter: { sender: s.name } },
+        batch_size: 400,
+        concurrency: 3,
+      },
+    });
+    // Rounds of 3 × 400: 1200, 1200, then 100 in one batch.
+    expect(result).toMatchObject({ touches: 2500, applied: 2500, batches: 7 });
+    expect(await statusCounts(s.id)).toEqual({ held: 2500 });
+    const { rows } = await t.pool.query<{ n: number; distinct_n: number }>(
+      `select count(*)::int as n, count(distinct transaction_id)::int as distinct_n
+       from events where data ->> 'bulk_id' = $1`,
+      [result.bulkId],
+    );
+    expect(rows[0]).toEqual({ n: 2500, distinct_n: 2500 });
+  });
+
   it('fails loudly half-way: the failing batch is rolled back whole, the audit says so', async () => {
     const s = await makeSender(t.db);
     const ids = (await generateQueue(t.db, s.id, [{ count: 2500, domain: 'x.example' }])).sort();
@@ -103,7 +126,8 @@ describe('bulk actions on a generated set', () => {
         extra: { applied: 1000, touches: 2500, batches: 1 },
       });
       expect((err as Error).message).toMatch(/failed after 1000 of 2500 .*injected failure/);
-      // Batch one applied, batch two not at all (not even the rows before the victim).
+      // Batch one (applied beside the failing one) stays; batch two not at all (not even the
+      // rows before the victim); the third was never started.
       const { rows } = await t.pool.query<{ id: string; status: string }>(
         'select id, status from transactions where sender_id = $1 order by id',
         [s.id],

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { applyBulkBatch, countBulkTargets, recordAudit } from '@koukan/db';
+import { applyTransition, countBulkTargets, pickBulkTargets, recordAudit } from '@koukan/db';
 import type { z } from 'zod';
 import { nowOf, type ServiceCall } from '../context.ts';
 import { AppError, parseInput } from '../errors.ts';
@@ -31,8 +31,9 @@ function auditSelection(selection: z.output<typeof bulkActionInput>['selection']
 /**
  * Retry now, hold, release or cancel the messages of a selection (ids, a queue group or a
  * filter), set-based: each batch of `batch_size` (default 10,000) is one statement that
- * changes the rows and writes their timeline events, in its own database transaction; the
- * rules are the state machine's (`@koukan/db/state`), as for a single message. One audit entry
+ * changes the rows and writes their timeline events, in its own database transaction, with
+ * `concurrency` (default 2) batches applied at a time; the rules are the state machine's
+ * (`@koukan/db/state`), as for a single message. One audit entry
  * records the action, its selection and its counts.
  *
  * In-flight messages: `cancel` flags them and the engine ends them as cancelled when their
@@ -40,8 +41,8 @@ function auditSelection(selection: z.output<typeof bulkActionInput>['selection']
  * do not apply to them (they are counted in `countBulkAction`'s `inflight`).
  *
  * A database error stops the action and is thrown (`internal`, with `applied` so far): the
- * failing batch is rolled back whole, the batches before it stay applied, and the audit entry
- * says so. Nothing is reported per message.
+ * failing batch is rolled back whole, the batches applied before it (or beside it) stay
+ * applied, and the audit entry says so. Nothing is reported per message.
  */
 export async function applyBulkAction({
   ctx,
@@ -50,6 +51,7 @@ export async function applyBulkAction({
   action: string;
   selection: BulkSelection;
   batch_size?: number;
+  concurrency?: number;
 }>): Promise<BulkActionResult> {
   const i = parseInput(bulkActionInput, input);
   const filter = await selectionFilter(ctx, i.selection);
@@ -62,21 +64,43 @@ export async function applyBulkAction({
   let failure: unknown;
   try {
     for (;;) {
-      const batch = await ctx.db.transaction((tx) =>
-        applyBulkBatch(tx, {
-          filter,
-          name: i.action,
-          actor: ctx.actor,
-          bulkId,
-          now,
-          ...(afterId && { afterId }),
-          limit: i.batch_size,
-        }),
+      // One read picks the next `concurrency` batches; they are applied side by side, each in
+      // its own database transaction and on its own connection (PostgreSQL's per-row cost of
+      // a status change, not the statement, is the bound: two backends use both cores).
+      const targets = await pickBulkTargets(ctx.db, {
+        filter,
+        name: i.action,
+        ...(afterId && { afterId }),
+        limit: i.batch_size * i.concurrency,
+      });
+      if (targets.length === 0) break;
+      afterId = targets.at(-1)!.id;
+      const chunks: (typeof targets)[] = [];
+      for (let at = 0; at < targets.length; at += i.batch_size) {
+        chunks.push(targets.slice(at, at + i.batch_size));
+      }
+      const settled = await Promise.allSettled(
+        chunks.map((chunk) =>
+          ctx.db.transaction((tx) =>
+            applyTransition(tx, {
+              name: i.action,
+              rows: chunk,
+              actor: ctx.actor,
+              now,
+              data: { bulk_id: bulkId },
+            }),
+          ),
+        ),
       );
-      if (!batch.lastId) break;
-      batches++;
-      applied += batch.applied;
-      afterId = batch.lastId;
+      for (const r of settled) {
+        if (r.status === 'rejected') {
+          failure ??= r.reason;
+          continue;
+        }
+        batches++;
+        applied += r.value;
+      }
+      if (failure !== undefined) break;
     }
   } catch (err) {
     failure = err;

@@ -285,4 +285,23 @@ describe('dry run of dkim_sign', () => {
     });
     expect(r.secrets_replaced).toEqual(['dkim-ed', 'dkim-rsa']);
   });
+
+  it('refuses a pasted message whose header is larger than the gateway accepts', async () => {
+    const raw = `From: a@example.com\r\n${'X-A: b\r\n'.repeat(40_000)}\r\nbody\r\n`;
+    const err = await dryRunChain(
+      {
+        ctx,
+        input: {
+          chain: { name: 'smtp-mx' },
+          envelope: envelope('bob@localhost'),
+          message: { raw },
+        },
+      },
+      { dns },
+    ).catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: 'bad_request',
+      details: [{ field: 'message.raw', message: expect.stringMatching(/header section over/) }],
+    });
+  });
 });

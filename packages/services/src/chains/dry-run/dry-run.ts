@@ -245,6 +245,28 @@ async function run(
 }
 
 /** The chain's view of the message: pasted, built, or an existing transaction's body. */
+/** The gateway's default (`KOUKAN_SMTP_MAX_HEADER_BYTES`): no mail with a larger one arrives. */
+const MAX_HEADER_BYTES = 256 * 1024;
+
+/**
+ * A pasted message whose header section is larger than the gateway accepts is refused: the
+ * dry run shows what real mail would meet, and a header of a million lines would occupy the
+ * console's one thread for a minute in the parsing filters.
+ */
+function refuseOversizedHeader(raw: string): void {
+  const end = raw.indexOf('\r\n\r\n');
+  const size = end === -1 ? raw.length : end + 2;
+  if (size <= MAX_HEADER_BYTES) return;
+  throw new AppError('bad_request', `message.raw: header section over ${MAX_HEADER_BYTES} bytes`, {
+    details: [
+      {
+        field: 'message.raw',
+        message: `header section over ${MAX_HEADER_BYTES} bytes (the gateway refuses it: 552 5.3.4)`,
+      },
+    ],
+  });
+}
+
 async function transactionOf(ctx: ServiceContext, i: z.output<typeof dryRunInput>): Promise<DryTx> {
   const sender = i.sender ?? ('name' in i.chain ? i.chain.name : 'dry-run');
   const base = {
@@ -261,6 +283,7 @@ async function transactionOf(ctx: ServiceContext, i: z.output<typeof dryRunInput
     const envelope = { mail_from: i.envelope.mail_from, rcpt_to: i.envelope.rcpt_to };
     if ('raw' in i.message) {
       const raw = i.message.raw.replace(/\r?\n/g, '\r\n');
+      refuseOversizedHeader(raw);
       return { ...base, ...envelope, body: bodyFromBuffer(raw) };
     }
     return {

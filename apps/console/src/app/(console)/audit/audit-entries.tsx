@@ -10,7 +10,7 @@ import {
 } from '@koukan/ui';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useQueryStates } from 'nuqs';
-import { useState } from 'react';
+import { useCursorPages } from '../../../components/use-cursor-pages.ts';
 import { errorMessage } from '../../../lib/errors.ts';
 import { useTRPC } from '../../../trpc/react.tsx';
 import { auditSearchParams, toAuditInput } from './search-params.ts';
@@ -70,11 +70,11 @@ function actorLabel(actor: string): string {
 export function AuditEntries() {
   const trpc = useTRPC();
   const [s, set] = useQueryStates(auditSearchParams, { shallow: true, history: 'push' });
-  const [previous, setPrevious] = useState<(number | null)[]>([]);
   const query = useQuery({
     ...trpc.audit.list.queryOptions(toAuditInput(s)),
     placeholderData: keepPreviousData,
   });
+  const pages = useCursorPages(s.cursor, query.data?.next, (cursor) => void set({ cursor }));
   const filtered = Boolean(s.user || s.entity || s.action || s.from || s.to);
   return (
     <section aria-labelledby="audit-entries">
@@ -139,22 +139,16 @@ export function AuditEntries() {
           <button
             type="button"
             className="h-8 rounded-md border border-border bg-surface px-2.5 text-sm disabled:opacity-50"
-            disabled={!s.cursor}
-            onClick={() => {
-              setPrevious((p) => p.slice(0, -1));
-              void set({ cursor: previous.at(-1) ?? null });
-            }}
+            disabled={!pages.onPrevious}
+            onClick={pages.onPrevious}
           >
             Newer
           </button>
           <button
             type="button"
             className="h-8 rounded-md border border-border bg-surface px-2.5 text-sm disabled:opacity-50"
-            disabled={!query.data.next}
-            onClick={() => {
-              setPrevious((p) => [...p, s.cursor]);
-              void set({ cursor: query.data.next });
-            }}
+            disabled={!pages.onNext}
+            onClick={pages.onNext}
           >
             Older
           </button>

@@ -1,7 +1,7 @@
 'use client';
-import { Button, SelectField, TextField } from '@koukan/ui';
+import { SelectField, TextField } from '@koukan/ui';
 import { useQueryStates } from 'nuqs';
-import type { FormEvent } from 'react';
+import { FilterForm, toLocalInput } from '../../../components/filter-form.tsx';
 import { auditSearchParams } from './search-params.ts';
 
 /** The kinds of entity the services record (entity_type). */
@@ -16,31 +16,26 @@ export const entityTypes = [
   { value: 'console_user', label: 'Console users' },
 ];
 
-const toLocalInput = (d: Date | null) => (d ? d.toISOString().slice(0, 16) : '');
-
 /** Who, which entity, which action, when: written to the URL (first page). */
 export function AuditFilters() {
   const [s, set] = useQueryStates(auditSearchParams, { shallow: true, history: 'push' });
-  function onSubmit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const f = new FormData(e.currentTarget);
-    const str = (k: string) => String(f.get(k) ?? '').trim();
-    const date = (k: string) => (str(k) ? new Date(`${str(k)}Z`) : null);
-    void set({
-      user: str('user') || null,
-      entity: str('entity') || null,
-      action: str('action') || null,
-      from: date('from'),
-      to: date('to'),
-      cursor: null,
-    });
-  }
   return (
-    <form
-      key={JSON.stringify({ ...s, cursor: null })}
-      onSubmit={onSubmit}
-      aria-label="Filter the audit log"
-      className="mb-4 rounded-lg border border-border bg-surface p-3"
+    <FilterForm
+      label="Filter the audit log"
+      resetKey={JSON.stringify({ ...s, cursor: null })}
+      onApply={(f) =>
+        void set({
+          user: f.str('user') || null,
+          entity: f.str('entity') || null,
+          action: f.str('action') || null,
+          from: f.date('from'),
+          to: f.date('to'),
+          cursor: null,
+        })
+      }
+      onClear={() =>
+        void set({ user: null, entity: null, action: null, from: null, to: null, cursor: null })
+      }
     >
       <div className="grid grid-cols-2 gap-3 md:grid-cols-5">
         <TextField
@@ -81,19 +76,6 @@ export function AuditFilters() {
           defaultValue={toLocalInput(s.to)}
         />
       </div>
-      <div className="mt-3 flex gap-2">
-        <Button type="submit" variant="primary">
-          Apply filters
-        </Button>
-        <Button
-          variant="ghost"
-          onClick={() =>
-            void set({ user: null, entity: null, action: null, from: null, to: null, cursor: null })
-          }
-        >
-          Clear
-        </Button>
-      </div>
-    </form>
+    </FilterForm>
   );
 }

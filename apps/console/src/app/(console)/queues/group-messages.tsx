@@ -5,6 +5,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useQueryStates } from 'nuqs';
 import { useState } from 'react';
+import { useCursorPages } from '../../../components/use-cursor-pages.ts';
 import { errorMessage } from '../../../lib/errors.ts';
 import { useTRPC } from '../../../trpc/react.tsx';
 import { BulkActions } from './bulk-actions.tsx';
@@ -32,13 +33,13 @@ function OpenGroup() {
   const trpc = useTRPC();
   const [s, set] = useQueryStates(queueSearchParams, { shallow: true, history: 'push' });
   const [selected, setSelected] = useState<Set<string>>(new Set());
-  const [previous, setPrevious] = useState<(typeof s.cursor)[]>([]);
   const filter = groupFilter(s);
   const query = useQuery({
     ...trpc.queues.messages.queryOptions(messagesInput(filter ?? { queue: s.queue }, s)),
     enabled: filter !== null,
     placeholderData: keepPreviousData,
   });
+  const pages = useCursorPages(s.cursor, query.data?.next, (cursor) => void set({ cursor }));
   if (!filter) return null;
   const name = groupName(
     { domain: s.gdomain, replyCode: s.gcode || null, replyPattern: s.gpattern || null },
@@ -187,22 +188,7 @@ function OpenGroup() {
         loading={query.isPending || (query.isFetching && query.isPlaceholderData)}
         error={query.error ? errorMessage(query.error) : null}
         empty={<EmptyState title="No message left in this group" />}
-        onPrevious={
-          s.cursor
-            ? () => {
-                setPrevious((p) => p.slice(0, -1));
-                void set({ cursor: previous.at(-1) ?? null });
-              }
-            : undefined
-        }
-        onNext={
-          query.data?.next
-            ? () => {
-                setPrevious((p) => [...p, s.cursor]);
-                void set({ cursor: query.data!.next });
-              }
-            : undefined
-        }
+        {...pages}
       />
     </section>
   );

@@ -1,9 +1,7 @@
 'use client';
-import { Button, SelectField, TextField } from '@koukan/ui';
-import { useQuery } from '@tanstack/react-query';
+import { SelectField, TextField } from '@koukan/ui';
 import { useQueryStates } from 'nuqs';
-import type { FormEvent } from 'react';
-import { useTRPC } from '../../../trpc/react.tsx';
+import { FilterForm, SenderSelect } from '../../../components/filter-form.tsx';
 import { BulkActions } from './bulk-actions.tsx';
 import { groupings, pageFilter, queueSearchParams } from './search-params.ts';
 
@@ -15,48 +13,42 @@ const groupingLabels: Record<(typeof groupings)[number], string> = {
 
 /** Narrow the queue (sender, domain), choose the grouping, and act on everything it shows. */
 export function QueueFilters() {
-  const trpc = useTRPC();
-  const senders = useQuery(trpc.transactions.senders.queryOptions({}));
   const [s, set] = useQueryStates(queueSearchParams, { shallow: true, history: 'push' });
-
-  function onSubmit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const f = new FormData(e.currentTarget);
-    const str = (k: string) => String(f.get(k) ?? '').trim();
-    void set({
-      sender: str('sender') || null,
-      domain: str('domain') || null,
-      by: (str('by') || 'domain_reply') as (typeof groupings)[number],
-      days: s.queue === 'failed' ? Number(str('days')) || 7 : s.days,
-      g: null,
-      gdomain: null,
-      gcode: null,
-      gpattern: null,
-      cursor: null,
-    });
-  }
   const filtered = Boolean(s.sender || s.domain);
   return (
     <section aria-label="Filter" className="mb-4 rounded-lg border border-border bg-surface p-3">
-      <form
-        key={JSON.stringify([s.queue, s.sender, s.domain, s.by, s.days])}
-        onSubmit={onSubmit}
-        aria-label="Filter the queue"
+      <FilterForm
+        label="Filter the queue"
+        resetKey={JSON.stringify([s.queue, s.sender, s.domain, s.by, s.days])}
         className="flex flex-wrap items-end gap-3"
+        actionsClassName="flex gap-2"
+        onApply={(f) =>
+          void set({
+            sender: f.str('sender') || null,
+            domain: f.str('domain') || null,
+            by: (f.str('by') || 'domain_reply') as (typeof groupings)[number],
+            days: s.queue === 'failed' ? Number(f.str('days')) || 7 : s.days,
+            g: null,
+            gdomain: null,
+            gcode: null,
+            gpattern: null,
+            cursor: null,
+          })
+        }
+        {...(filtered && {
+          onClear: () =>
+            void set({
+              sender: null,
+              domain: null,
+              g: null,
+              gdomain: null,
+              gcode: null,
+              gpattern: null,
+              cursor: null,
+            }),
+        })}
       >
-        <SelectField
-          label="Sender"
-          name="sender"
-          defaultValue={s.sender}
-          className="w-48"
-          options={[
-            { value: '', label: 'Any sender' },
-            ...(senders.data ?? []).map((o) => ({ value: o.name, label: o.name })),
-            ...(s.sender && !senders.data?.some((o) => o.name === s.sender)
-              ? [{ value: s.sender, label: s.sender }]
-              : []),
-          ]}
-        />
+        <SenderSelect value={s.sender} className="w-48" />
         <TextField
           label="Destination domain"
           name="domain"
@@ -82,28 +74,7 @@ export function QueueFilters() {
             className="w-40"
           />
         )}
-        <Button type="submit" variant="primary">
-          Apply filters
-        </Button>
-        {filtered && (
-          <Button
-            variant="ghost"
-            onClick={() =>
-              void set({
-                sender: null,
-                domain: null,
-                g: null,
-                gdomain: null,
-                gcode: null,
-                gpattern: null,
-                cursor: null,
-              })
-            }
-          >
-            Clear
-          </Button>
-        )}
-      </form>
+      </FilterForm>
       {filtered && (
         <div className="mt-3 border-t border-border pt-3">
           <p className="mb-2 text-xs text-muted">

@@ -11,7 +11,8 @@ import {
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useQueryStates } from 'nuqs';
-import { type FormEvent, useState } from 'react';
+import type { FormEvent } from 'react';
+import { useCursorPages } from '../../../components/use-cursor-pages.ts';
 import { errorMessage } from '../../../lib/errors.ts';
 import { useTRPC } from '../../../trpc/react.tsx';
 import { SandboxDeleteButton } from './delete-button.tsx';
@@ -52,12 +53,12 @@ const columns = h.columns([
 export function SandboxMessages() {
   const trpc = useTRPC();
   const [s, set] = useQueryStates(sandboxSearchParams, { shallow: true, history: 'push' });
-  const [previous, setPrevious] = useState<(typeof s.cursor)[]>([]);
   const boxes = useQuery(trpc.sandbox.mailboxes.queryOptions());
   const query = useQuery({
     ...trpc.sandbox.list.queryOptions(toSandboxInput(s)),
     placeholderData: keepPreviousData,
   });
+  const pages = useCursorPages(s.cursor, query.data?.next, (cursor) => void set({ cursor }));
   const inScope = s.mailbox
     ? (boxes.data?.find((b) => b.mailbox === s.mailbox)?.count ?? 0)
     : (boxes.data ?? []).reduce((a, b) => a + b.count, 0);
@@ -117,22 +118,7 @@ export function SandboxMessages() {
           </EmptyState>
         }
         footer="Newest first"
-        onPrevious={
-          s.cursor
-            ? () => {
-                setPrevious((p) => p.slice(0, -1));
-                void set({ cursor: previous.at(-1) ?? null });
-              }
-            : undefined
-        }
-        onNext={
-          query.data?.next
-            ? () => {
-                setPrevious((p) => [...p, s.cursor]);
-                void set({ cursor: query.data!.next });
-              }
-            : undefined
-        }
+        {...pages}
       />
     </section>
   );

@@ -4,7 +4,7 @@ import { columnHelper, DataTable, EmptyState, formatTimestamp, StatusBadge } fro
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useQueryStates } from 'nuqs';
-import { useState } from 'react';
+import { useCursorPages } from '../../../components/use-cursor-pages.ts';
 import { errorMessage } from '../../../lib/errors.ts';
 import { useTRPC } from '../../../trpc/react.tsx';
 import { toListInput, transactionSearchParams } from './search-params.ts';
@@ -56,12 +56,15 @@ const columns = h.columns([
 export function TransactionsTable() {
   const trpc = useTRPC();
   const [search, set] = useQueryStates(transactionSearchParams, { shallow: true, history: 'push' });
-  // Cursors of the pages before this one, to go back to newer pages.
-  const [previous, setPrevious] = useState<string[]>([]);
   const query = useQuery({
     ...trpc.transactions.list.queryOptions(toListInput(search)),
     placeholderData: keepPreviousData,
   });
+  const pages = useCursorPages(
+    search.cursor,
+    query.data?.nextCursor,
+    (cursor) => void set({ cursor: cursor || null }),
+  );
   const filtered = Object.entries(search).some(
     ([k, v]) => k !== 'cursor' && (Array.isArray(v) ? v.length > 0 : Boolean(v)),
   );
@@ -83,23 +86,7 @@ export function TransactionsTable() {
         </EmptyState>
       }
       footer={search.cursor ? 'Older page' : 'Newest first'}
-      onPrevious={
-        search.cursor
-          ? () => {
-              const prev = previous.at(-1) ?? '';
-              setPrevious((p) => p.slice(0, -1));
-              void set({ cursor: prev || null });
-            }
-          : undefined
-      }
-      onNext={
-        query.data?.nextCursor
-          ? () => {
-              setPrevious((p) => [...p, search.cursor]);
-              void set({ cursor: query.data!.nextCursor });
-            }
-          : undefined
-      }
+      {...pages}
     />
   );
 }

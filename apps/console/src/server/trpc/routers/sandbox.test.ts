@@ -9,7 +9,7 @@ import {
 import { uniqueName } from '@koukan/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codeOf, createHarness, type Harness, silent } from '../../../testing/harness.ts';
-import { HTML_CSP } from '../../http/message-routes.ts';
+import { HTML_CSP } from '../../http/downloads.ts';
 import {
   sandboxAttachmentResponse,
   sandboxHtmlResponse,
