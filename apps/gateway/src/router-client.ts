@@ -25,10 +25,15 @@ export interface Mailbox {
   m: string;
   e?: EsmtpParam[];
 }
+/** An SMTP reply as the router stores it: the enhanced status code apart from the text. */
 export interface SmtpReply {
   code: number;
+  enhanced?: string;
   message: string;
 }
+/** The reply's text after the code, as sent on the wire: `5.1.1 no such user`. */
+export const replyText = (r: SmtpReply): string =>
+  r.enhanced ? `${r.enhanced} ${r.message}`.trimEnd() : r.message;
 export interface RouterTransaction {
   id: string;
   status?: string;
@@ -269,13 +274,15 @@ function statusError(status: number, what: string): RouterError {
   return new RouterError('rejected', `${what}: ${status}`, status);
 }
 
-const REPLY = /^([245]\d\d) (.+)$/s;
-
 function failure(res: HttpResponse, what: string): RouterError {
   const err = statusError(res.status, what);
   try {
     const body = res.json<{
-      error?: { message?: string; details?: { field?: string; message?: string }[] };
+      error?: {
+        message?: string;
+        details?: { field?: string; message?: string }[];
+        rcpt_response?: (SmtpReply | null)[];
+      };
     }>();
     if (body.error?.message) {
       err.detail = body.error.message;
@@ -283,10 +290,9 @@ function failure(res: HttpResponse, what: string): RouterError {
     }
     const details = body.error?.details ?? [];
     err.fields = details.map((d) => d.field ?? '').filter(Boolean);
-    // "no recipient accepted": details carry each refusal as "<code> <text>"
-    const first = details.find((d) => d.field?.startsWith('body.rcpt_to'));
-    const m = first?.message ? REPLY.exec(first.message) : null;
-    if (res.status === 422 && m) err.reply = { code: Number(m[1]), message: m[2]! };
+    // "no recipient accepted": the router's replies, one per recipient
+    const first = body.error?.rcpt_response?.find((r) => r && r.code >= 400);
+    if (res.status === 422 && first) err.reply = first;
   } catch {
     // not JSON: the status says enough
   }

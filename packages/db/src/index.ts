@@ -34,4 +34,5 @@ export * from './queries/secrets.ts';
 export * from './queries/senders.ts';
 export * from './queries/small-body.ts';
 export * from './queries/transactions.ts';
+export * from './queries/transition.ts';
 export * as schema from './schema/index.ts';

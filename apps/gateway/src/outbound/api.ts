@@ -274,7 +274,7 @@ function startDelivery(t: OutboundTxn, body: OutboundBody, deps: OutboundApiDeps
       deps.store.update(t, {
         status: 'done',
         result: {
-          mail_response: { code: 451, message: '4.3.0 Gateway internal error' },
+          mail_response: { code: 451, enhanced: '4.3.0', message: 'Gateway internal error' },
           rcpt_response: t.envelope.rcpt_to.map(() => null),
           data_response: null,
           attempts: [],

@@ -9,12 +9,16 @@ export interface BodyFailure {
 
 const interrupted: BodyFailure = {
   reason: 'interrupted',
-  reply: { code: 451, message: '4.3.0 The body upload from the router was interrupted' },
+  reply: {
+    code: 451,
+    enhanced: '4.3.0',
+    message: 'The body upload from the router was interrupted',
+  },
 };
 
 const cancelled: BodyFailure = {
   reason: 'interrupted',
-  reply: { code: 451, message: '4.3.0 The router cancelled this transaction' },
+  reply: { code: 451, enhanced: '4.3.0', message: 'The router cancelled this transaction' },
 };
 
 /**
@@ -85,14 +89,17 @@ export class OutboundBody {
     const onData = (chunk: Buffer) => {
       this.bytes += chunk.length;
       if (this.bytes > this.options.maxBytes) {
-        const message = `5.3.4 Message too big for the gateway (max ${this.options.maxBytes} bytes)`;
-        return this.fail({ reason: 'too_large', reply: { code: 552, message } });
+        const message = `Message too big for the gateway (max ${this.options.maxBytes} bytes)`;
+        return this.fail({ reason: 'too_large', reply: { code: 552, enhanced: '5.3.4', message } });
       }
       if (!out.push(chunk)) source.pause();
     };
     const onEnd = () => {
       if (this.bytes === 0) {
-        return this.fail({ reason: 'empty', reply: { code: 554, message: '5.6.0 Empty message' } });
+        return this.fail({
+          reason: 'empty',
+          reply: { code: 554, enhanced: '5.6.0', message: 'Empty message' },
+        });
       }
       this.attempt = undefined;
       this.ended = true;

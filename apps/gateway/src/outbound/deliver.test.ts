@@ -14,9 +14,9 @@ describe('mapReplies', () => {
     expect(out.mail_response).toEqual({ code: 250, message: 'ok' });
     expect(out.rcpt_response).toEqual([
       { code: 250, message: 'a' },
-      { code: 550, message: '5.1.1 no' },
+      { code: 550, enhanced: '5.1.1', message: 'no' },
     ]);
-    expect(out.data_response).toEqual({ code: 250, message: '2.0.0 queued' });
+    expect(out.data_response).toEqual({ code: 250, enhanced: '2.0.0', message: 'queued' });
   });
 
   it('stops at a MAIL failure and at all recipients refused', () => {
@@ -71,6 +71,18 @@ describe('mapReplies', () => {
 
   it('parses multi-line replies', () => {
     expect(r('250-first\n250 last')).toEqual({ code: 250, message: 'first\nlast' });
+  });
+
+  it('takes the enhanced status code apart, once, from every line that repeats it', () => {
+    expect(r('452-4.2.2 mailbox full\n452 4.2.2 try later')).toEqual({
+      code: 452,
+      enhanced: '4.2.2',
+      message: 'mailbox full\ntry later',
+    });
+    expect(r('550 5.1.1')).toEqual({ code: 550, enhanced: '5.1.1', message: '' });
+    // not an enhanced code: a version number, or one glued to the text
+    expect(r('250 1.2.3 ok')).toEqual({ code: 250, message: '1.2.3 ok' });
+    expect(r('550 5.1.1x no')).toEqual({ code: 550, message: '5.1.1x no' });
   });
 });
 

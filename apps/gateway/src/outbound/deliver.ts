@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Mailbox, SmtpReply } from '../router-client.ts';
 import type { OutboundBody } from './body.ts';
 import type { ConnectionPool } from './pool.ts';
-import type { SendEnvelope, SendResult } from './upstream.ts';
+import { parseReply, type SendEnvelope, type SendResult } from './upstream.ts';
 
 export interface RemoteHost {
   host: string;
@@ -86,7 +86,8 @@ export function mapReplies(sent: SendResult, rcptCount: number, lmtp: boolean): 
   const { replies, error } = sent;
   const lost: SmtpReply = {
     code: 451,
-    message: `4.4.2 Upstream connection lost${error ? `: ${error.message}` : ''}`,
+    enhanced: '4.4.2',
+    message: `Upstream connection lost${error ? `: ${error.message}` : ''}`,
   };
   const result: DeliveryResult = {
     mail_response: null,
@@ -97,9 +98,9 @@ export function mapReplies(sent: SendResult, rcptCount: number, lmtp: boolean): 
   if (replies.length === 0) {
     result.mail_response =
       error?.code === 'EENVELOPE'
-        ? { code: 553, message: `5.6.7 ${error.message}` }
+        ? { code: 553, enhanced: '5.6.7', message: error.message }
         : error?.code === 'EMESSAGE'
-          ? { code: 552, message: `5.3.4 ${error.message}` }
+          ? { code: 552, enhanced: '5.3.4', message: error.message }
           : lost;
     return result;
   }
@@ -158,8 +159,8 @@ export async function deliver(
       const e = err as Error & { responseCode?: number; response?: string; code?: string };
       const reply: SmtpReply =
         e.responseCode && e.response
-          ? { code: e.responseCode, message: e.response.replace(/^\d{3}[ -]/, '') }
-          : { code: 451, message: `4.4.1 ${hop.host}:${hop.port}: ${e.message}` };
+          ? { ...parseReply(e.response), code: e.responseCode }
+          : { code: 451, enhanced: '4.4.1', message: `${hop.host}:${hop.port}: ${e.message}` };
       attempts.push({ ...hop, reply });
       logger.info({ host: hop.host, port: hop.port, code: reply.code }, 'connect failed');
       if (!isTemp(reply)) return { ...emptyResult(env, reply), attempts };
@@ -169,7 +170,11 @@ export async function deliver(
     if (needsSmtpUtf8(env) && !conn.offers('SMTPUTF8')) {
       // RFC 6531 §3.7.5: no downgrade of an internationalised address
       pool.release(conn, true);
-      const reply = { code: 553, message: '5.6.7 The next hop does not offer SMTPUTF8' };
+      const reply = {
+        code: 553,
+        enhanced: '5.6.7',
+        message: 'The next hop does not offer SMTPUTF8',
+      };
       return { ...emptyResult(env, reply), upstream: `${hop.host}:${hop.port}`, attempts };
     }
     let sent = await conn.send(envelope, body.forAttempt());
@@ -179,7 +184,10 @@ export async function deliver(
       try {
         ({ conn, reused } = await pool.acquire(destination));
       } catch (err) {
-        attempts.push({ ...hop, reply: { code: 451, message: `4.4.1 ${(err as Error).message}` } });
+        attempts.push({
+          ...hop,
+          reply: { code: 451, enhanced: '4.4.1', message: (err as Error).message },
+        });
         continue;
       }
       sent = await conn.send(envelope, body.forAttempt());
@@ -207,12 +215,19 @@ export async function deliver(
       'upstream transaction',
     );
     if (isTemp(result.mail_response) && !body.consumed) {
-      attempts.push({ ...hop, reply: result.mail_response ?? { code: 451, message: '4.4.2' } });
+      attempts.push({
+        ...hop,
+        reply: result.mail_response ?? { code: 451, enhanced: '4.4.2', message: '' },
+      });
       continue;
     }
     return { ...result, upstream: `${hop.host}:${hop.port}`, attempts };
   }
-  const last = attempts.at(-1)?.reply ?? { code: 451, message: '4.4.4 No next hop to try' };
+  const last = attempts.at(-1)?.reply ?? {
+    code: 451,
+    enhanced: '4.4.4',
+    message: 'No next hop to try',
+  };
   return { ...emptyResult(env, last), attempts };
 }
 

@@ -212,11 +212,13 @@ describe("a destination's waiting queue is bounded", () => {
     expect(holder.data_response.code).toBe(250);
     expect(refused.mail_response).toEqual({
       code: 451,
-      message: expect.stringMatching(/^4\.4\.5 Too many messages waiting/),
+      enhanced: '4.4.5',
+      message: expect.stringMatching(/^Too many messages waiting/),
     });
     expect(waiter.mail_response).toEqual({
       code: 451,
-      message: expect.stringMatching(/^4\.4\.5 Waited 500 ms/),
+      enhanced: '4.4.5',
+      message: expect.stringMatching(/^Waited 500 ms/),
     });
     expect(s.received).toHaveLength(1);
   });

@@ -59,11 +59,15 @@ describe('outbound delivery (REST → SMTP)', () => {
     expect(t.mail_response).toEqual({ code: 250, message: 'Accepted' });
     expect(t.rcpt_response).toEqual([
       { code: 250, message: 'Accepted' },
-      { code: 550, message: '5.1.1 <bad@example.net>: no such user' },
-      { code: 452, message: '4.2.2 mailbox full' },
+      { code: 550, enhanced: '5.1.1', message: '<bad@example.net>: no such user' },
+      { code: 452, enhanced: '4.2.2', message: 'mailbox full' },
       { code: 250, message: 'Accepted' },
     ]);
-    expect(t.data_response).toEqual({ code: 250, message: '2.0.0 Ok: queued as 4XyZ' });
+    expect(t.data_response).toEqual({
+      code: 250,
+      enhanced: '2.0.0',
+      message: 'Ok: queued as 4XyZ',
+    });
     expect(t.upstream).toBe(`127.0.0.1:${s.port}`);
     expect(s.received).toHaveLength(1);
     expect(s.received[0]?.to).toEqual(['b@example.net', 'c@example.net']);
@@ -121,9 +125,13 @@ describe('outbound delivery (REST → SMTP)', () => {
       {
         host: '127.0.0.1',
         port: deadPort,
-        reply: { code: 451, message: expect.stringMatching(/^4\.4\.1 .*ECONNREFUSED/) },
+        reply: { code: 451, enhanced: '4.4.1', message: expect.stringMatching(/ECONNREFUSED/) },
       },
-      { host: '127.0.0.1', port: busy.port, reply: { code: 451, message: '4.3.2 try later' } },
+      {
+        host: '127.0.0.1',
+        port: busy.port,
+        reply: { code: 451, enhanced: '4.3.2', message: 'try later' },
+      },
     ]);
     expect(busy.received).toHaveLength(0);
     expect(good.received).toHaveLength(1);
@@ -134,7 +142,7 @@ describe('outbound delivery (REST → SMTP)', () => {
     const good = await sink();
     const g = await gateway();
     const t = await send(g, ['b@example.net'], hosts(refusing.port, good.port));
-    expect(t.mail_response).toEqual({ code: 550, message: '5.7.1 sender blocked' });
+    expect(t.mail_response).toEqual({ code: 550, enhanced: '5.7.1', message: 'sender blocked' });
     expect(t.data_response).toBeNull();
     expect(good.received).toHaveLength(0);
   });
@@ -150,14 +158,18 @@ describe('outbound delivery (REST → SMTP)', () => {
       lmtp: true,
     });
     expect(t.rcpt_data_response).toEqual([
-      { code: 250, message: '2.0.0 <b@example.net> delivered' },
-      { code: 452, message: '4.2.2 quota exceeded' },
-      { code: 250, message: '2.0.0 <c@example.net> delivered' },
+      { code: 250, enhanced: '2.0.0', message: '<b@example.net> delivered' },
+      { code: 452, enhanced: '4.2.2', message: 'quota exceeded' },
+      { code: 250, enhanced: '2.0.0', message: '<c@example.net> delivered' },
     ]);
     // as the router's rest_output reads it: each accepted recipient's outcome is data_response
     // unless its rcpt_response is a refusal
-    expect(t.rcpt_response[1]).toEqual({ code: 452, message: '4.2.2 quota exceeded' });
-    expect(t.data_response).toEqual({ code: 250, message: '2.0.0 <b@example.net> delivered' });
+    expect(t.rcpt_response[1]).toEqual({ code: 452, enhanced: '4.2.2', message: 'quota exceeded' });
+    expect(t.data_response).toEqual({
+      code: 250,
+      enhanced: '2.0.0',
+      message: '<b@example.net> delivered',
+    });
   });
 
   it('without remote_hosts, delivers to the default next hop (LMTP), or says 422', async () => {

@@ -94,7 +94,8 @@ describe('outbound bodies are streamed', () => {
     expect(t.mail_response?.code).toBe(250);
     expect(t.data_response).toEqual({
       code: 451,
-      message: '4.3.0 The body upload from the router was interrupted',
+      enhanced: '4.3.0',
+      message: 'The body upload from the router was interrupted',
     });
     // The gateway drops the upstream connection mid-DATA: no final dot, no message.
     await expect.poll(() => s.open, { timeout: 5_000 }).toBe(0);
@@ -115,7 +116,11 @@ describe('outbound bodies are streamed', () => {
     expect((await put.response).status).toBe(200);
     const t = await g.waitDone(id);
     expect(t.attempts).toEqual([
-      { host: '127.0.0.1', port: busy.port, reply: { code: 451, message: '4.3.2 try later' } },
+      {
+        host: '127.0.0.1',
+        port: busy.port,
+        reply: { code: 451, enhanced: '4.3.2', message: 'try later' },
+      },
     ]);
     expect(t.upstream).toBe(`127.0.0.1:${good.port}`);
     expect(busy.dataBytes).toBe(0);
@@ -130,7 +135,7 @@ describe('outbound bodies are streamed', () => {
     put.req.end(HEAD + part(0, 4000));
     expect((await put.response).status).toBe(200);
     const t = await g.waitDone(id);
-    expect(t.rcpt_response).toEqual([{ code: 550, message: '5.1.1 no such user' }]);
+    expect(t.rcpt_response).toEqual([{ code: 550, enhanced: '5.1.1', message: 'no such user' }]);
     expect(t.data_response).toBeNull();
     expect(refusing.dataBytes).toBe(0);
   });
@@ -147,7 +152,8 @@ describe('outbound bodies are streamed', () => {
     const t = await g.waitDone(id);
     expect(t.data_response).toEqual({
       code: 552,
-      message: '5.3.4 Message too big for the gateway (max 1048576 bytes)',
+      enhanced: '5.3.4',
+      message: 'Message too big for the gateway (max 1048576 bytes)',
     });
     await expect.poll(() => s.open, { timeout: 5_000 }).toBe(0);
     expect(s.received).toHaveLength(0);

@@ -176,9 +176,24 @@ function xtext(value: string): string {
   );
 }
 
-/** `250-first\n250 last` → {code: 250, message: 'first\nlast'} (lines joined with \n, as SmtpClient does). */
+const ENHANCED = /^([245]\.\d{1,3}\.\d{1,3})(?: |$)/;
+
+/**
+ * An upstream's reply line(s) as the structure the router stores, parsed once here where the
+ * reply arrives as text: `250-2.0.0 first\n250 2.0.0 last` → {code: 250, enhanced: '2.0.0',
+ * message: 'first\nlast'} (SmtpClient joins lines with \n; RFC 2034 repeats the enhanced code
+ * on every line).
+ */
 export function parseReply(raw: string): SmtpReply {
-  const lines = raw.split(/\r?\n/).filter(Boolean);
-  const code = Number(lines[0]?.slice(0, 3)) || 0;
-  return { code, message: lines.map((l) => l.slice(4)).join('\n') };
+  const lines = raw
+    .split(/\r?\n/)
+    .filter(Boolean)
+    .map((l) => l.slice(4));
+  const code = Number(raw.slice(0, 3)) || 0;
+  const enhanced = ENHANCED.exec(lines[0] ?? '')?.[1];
+  if (!enhanced) return { code, message: lines.join('\n') };
+  const text = lines.map((l) =>
+    l.startsWith(enhanced) ? l.slice(enhanced.length).trimStart() : l,
+  );
+  return { code, enhanced, message: text.join('\n') };
 }

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import type { SMTPServerDataStream } from 'smtp-server';
-import { type RouterClient, RouterError } from '../router-client.ts';
+import { type RouterClient, RouterError, replyText } from '../router-client.ts';
 import { DataInspector, type DataViolation, type InspectorLimits } from './data-inspector.ts';
 import { oneLine, type Refusal, replyFromRouter, replyFromRouterError } from './policy.ts';
 import type { TransactionState } from './session.ts';
@@ -147,7 +147,7 @@ async function settle(
     );
     const refusal = replyFromRouter(value);
     if (refusal) return { refusal };
-    return { accepted: oneLine(value.message) || 'OK' };
+    return { accepted: oneLine(replyText(value)) || 'OK' };
   } catch (e) {
     ctx.cancel(txn, 'no data response');
     return {

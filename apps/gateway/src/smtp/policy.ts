@@ -2,7 +2,13 @@ import { isIP } from 'node:net';
 import { dsnParamProblem } from '@koukan/services/dsn-params';
 import { isDomainName, isHeloName } from '@koukan/services/session';
 import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
-import type { Mailbox, RouterError, SmtpReply, SmtpSession } from '../router-client.ts';
+import {
+  type Mailbox,
+  type RouterError,
+  replyText,
+  type SmtpReply,
+  type SmtpSession,
+} from '../router-client.ts';
 
 /**
  * The SMTP listener's decisions as pure functions: what the hooks in router-bridge.ts and connections.ts answer, with
@@ -88,8 +94,8 @@ export function replyFromRouter(reply: SmtpReply): Refusal | undefined {
   if (code < 400 || code > 599) {
     return { code: 451, message: '4.3.0 Unexpected response from the router' };
   }
-  const text = oneLine(reply.message);
-  if (ENHANCED.test(text)) return { code, message: text };
+  const text = oneLine(replyText(reply));
+  if (reply.enhanced || ENHANCED.test(text)) return { code, message: text };
   return { code, message: `${code < 500 ? '4' : '5'}.0.0 ${text}`.trim() };
 }
 

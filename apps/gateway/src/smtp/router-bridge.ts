@@ -7,7 +7,12 @@ import type {
   SMTPServerSession,
 } from 'smtp-server';
 import type { Metrics } from '../metrics.ts';
-import { type RouterClient, RouterError, type TransactionHandle } from '../router-client.ts';
+import {
+  type RouterClient,
+  RouterError,
+  replyText,
+  type TransactionHandle,
+} from '../router-client.ts';
 import { authenticate } from './auth.ts';
 import { AuthThrottle } from './auth-throttle.ts';
 import type { ListenerConfig } from './config.ts';
@@ -207,7 +212,7 @@ export class RouterBridge {
       );
       txn.handle = handle;
       refusal = replyFromRouter(value);
-      if (!refusal) okText = oneLine(value.message) || undefined;
+      if (!refusal) okText = oneLine(replyText(value)) || undefined;
     } catch (err) {
       refusal =
         err instanceof RouterError && index > 0 && err.status === 422

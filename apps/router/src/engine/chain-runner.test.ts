@@ -56,12 +56,13 @@ describe('chain runner', () => {
       );
       expect((await getTransaction(t.db, good.id))!.dataResponse).toEqual({
         code: 250,
-        message: '2.0.0 accepted into the sandbox (not delivered)',
+        enhanced: '2.0.0',
+        message: 'accepted into the sandbox (not delivered)',
       });
       expect((await listEvents(t.db, good.id)).map((e) => e.type)).toContain('sandboxed');
       expect(await getTransaction(t.db, bad.id)).toMatchObject({
         finalAttemptReason: 'upstream_permanent_failure_data',
-        dataResponse: { code: 554, message: '5.7.1 refused' },
+        dataResponse: { code: 554, enhanced: '5.7.1', message: 'refused' },
       });
     } finally {
       await engine.stop();

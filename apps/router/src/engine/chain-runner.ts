@@ -15,9 +15,9 @@ import type { SmtpResponse, Transaction } from '@koukan/db/schema';
 import { storedSpecOf, validatedChain } from '@koukan/services';
 import type { AttemptContext, AttemptRunner, AttemptVerdict } from './types.ts';
 
-/** The chain's `{ code, enhanced, message }` as stored: the enhanced code leads the text. */
+/** The chain's `{ code, enhanced, message }` as stored: the same structure, nothing else. */
 export function toStoredResponse(r: ChainResponse): SmtpResponse {
-  return { code: r.code, message: r.enhanced ? `${r.enhanced} ${r.message}` : r.message };
+  return { code: r.code, ...(r.enhanced && { enhanced: r.enhanced }), message: r.message };
 }
 const stored = (v: Verdict | undefined) => (v ? toStoredResponse(v.response) : undefined);
 

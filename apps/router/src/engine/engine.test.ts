@@ -6,7 +6,7 @@ import {
   listLiveInstances,
 } from '@koukan/db';
 import { createTestDatabase, ensureChain, type TestDatabase } from '@koukan/db/testing';
-import { cancelTransactionByOperator } from '@koukan/services';
+import { runTransactionAction } from '@koukan/services';
 import { makeSender, makeTransaction } from '@koukan/services/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineFor, silent, statusOf } from './testing/harness.ts';
@@ -135,7 +135,9 @@ describe('delivery engine', () => {
       await runner.nextCall((c) => c.tx.id === failing.id);
       await runner.nextCall((c) => c.tx.id === succeeding.id);
       for (const id of [failing.id, succeeding.id]) {
-        expect((await cancelTransactionByOperator({ ctx, input: { id } })).status).toBe('inflight');
+        expect((await runTransactionAction({ ctx, input: { id, action: 'cancel' } })).to).toBe(
+          'inflight',
+        );
       }
       gate(failing.id).resolve(verdicts.tempfail());
       gate(succeeding.id).resolve(verdicts.delivered());

@@ -69,7 +69,7 @@ describe('exploder envelope phase', () => {
     const sender = await world.downstreamSender(false, {}, localOnly);
     const stranger = `${uniqueName('x')}@elsewhere.org`;
     const view = await smtpEnvelope(sender, [ok, stranger]);
-    expect(view.rcpt_response[0]).toEqual({ code: 250, message: '2.1.5 ok' });
+    expect(view.rcpt_response[0]).toEqual({ code: 250, enhanced: '2.1.5', message: 'ok' });
     expect(view.rcpt_response[1]!.code).toBeGreaterThanOrEqual(500);
     const ups = await upstreamsOf(t, view.id);
     expect(ups.map((u) => [u.rcptTo[0]!.m, u.status, u.bodyBlobId])).toEqual([
@@ -89,7 +89,8 @@ describe('exploder envelope phase', () => {
     await expect.poll(() => finished(t, view.id), { timeout: 10_000 }).toBeTruthy();
     expect((await getTransaction(t.db, view.id))!.dataResponse).toEqual({
       code: 250,
-      message: '2.0.0 queued',
+      enhanced: '2.0.0',
+      message: 'queued',
     });
     const [up] = await upstreamsOf(t, view.id);
     expect(up).toMatchObject({ status: 'delivered', parentId: view.id });
@@ -120,14 +121,18 @@ describe('exploder envelope phase', () => {
       msa: false,
       dns: hanging,
       what: 'timeout',
-      expected: { code: 450, message: '4.4.7 recipient check timed out' },
+      expected: { code: 450, enhanced: '4.4.7', message: 'recipient check timed out' },
       fanOut: 0,
     },
     {
       msa: true,
       dns: hanging,
       what: 'timeout',
-      expected: { code: 250, message: '2.1.5 ok, accepted for store-and-forward delivery' },
+      expected: {
+        code: 250,
+        enhanced: '2.1.5',
+        message: 'ok, accepted for store-and-forward delivery',
+      },
       fanOut: 1,
     },
     { msa: false, dns: failing, what: 'temporary failure', expected: { code: 451 }, fanOut: 0 },
@@ -142,12 +147,16 @@ describe('exploder envelope phase', () => {
   it.each([
     {
       msa: false,
-      data: { code: 451, message: '4.4.7 upstream did not answer in time' },
+      data: { code: 451, enhanced: '4.4.7', message: 'upstream did not answer in time' },
       notify: false,
     },
     {
       msa: true,
-      data: { code: 250, message: '2.0.0 ok, queued for delivery (store and forward)' },
+      data: {
+        code: 250,
+        enhanced: '2.0.0',
+        message: 'ok, queued for delivery (store and forward)',
+      },
       notify: true,
     },
   ])('msa=$msa: an upstream that does not answer DATA in time', async ({ msa, data, notify }) => {

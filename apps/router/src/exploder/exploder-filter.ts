@@ -1,13 +1,14 @@
 import { type FilterRun, temp, type Verdict } from '@koukan/chain';
 import {
   appendEvent,
+  applyTransition,
   type Db,
   getTransaction,
   schema,
   shareBodyWithUpstreams,
   updateTransaction,
 } from '@koukan/db';
-import type { Transaction } from '@koukan/db/schema';
+import { isAllowed, isFinalStatus, type Transaction } from '@koukan/db/schema';
 import { type DsnOptions, generateDsn, recipientDsnOf, wantsDsn } from '@koukan/services';
 import { and, eq, or, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
@@ -195,24 +196,18 @@ async function followUp(
       await deps.db.transaction(async (db) => {
         const row = await getTransaction(db, up.id);
         if (!row) return;
-        const final =
-          row.status === 'delivered' || row.status === 'failed' || row.status === 'cancelled';
+        const final = isFinalStatus(row.status);
         if (action === 'retry_and_notify' && !final) {
           await updateTransaction(db, row.id, { notification });
-        } else if (action === 'cancel' && !final) {
-          await updateTransaction(
-            db,
-            row.id,
-            row.status === 'inflight'
-              ? { cancelRequestedAt: now }
-              : {
-                  status: 'cancelled',
-                  finalAttemptReason: 'cancelled',
-                  finishedAt: now,
-                  nextAttemptAt: null,
-                  cancelRequestedAt: now,
-                },
-          );
+        } else if (action === 'cancel' && isAllowed('cancel', row.status)) {
+          const data = { reason: 'the client was told to retry', downstream: row.parentId };
+          await applyTransition(db, {
+            name: 'cancel',
+            rows: [row],
+            actor: 'system:exploder',
+            now,
+            data,
+          });
         } else if (
           deps.dsn &&
           ((action === 'notify_failure' && row.status === 'failed') ||

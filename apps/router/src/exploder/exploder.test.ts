@@ -25,10 +25,15 @@ afterAll(async () => {
   await t?.destroy();
 });
 
-const STORED = { code: 250, message: '2.0.0 ok, queued for delivery (store and forward)' };
+const STORED = {
+  code: 250,
+  enhanced: '2.0.0',
+  message: 'ok, queued for delivery (store and forward)',
+};
 const PARTIAL = {
   code: 250,
-  message: '2.0.0 ok, queued; delivery to some recipients will be retried or they will be notified',
+  enhanced: '2.0.0',
+  message: 'ok, queued; delivery to some recipients will be retried or they will be notified',
 };
 
 type Shape = 'one' | 'same' | 'mixed';
@@ -55,7 +60,9 @@ describe('exploder fan-in matrix', () => {
             : [addr('ok'), failing()];
       const down = await submit(t, sender, rcpt);
       // RCPT: answered at once by the envelope phase, one upstream per recipient
-      expect(down.rcpt_response).toEqual(rcpt.map(() => ({ code: 250, message: '2.1.5 ok' })));
+      expect(down.rcpt_response).toEqual(
+        rcpt.map(() => ({ code: 250, enhanced: '2.1.5', message: 'ok' })),
+      );
 
       await expect.poll(() => finished(t, down.id), { timeout: 15_000 }).toBeTruthy();
       const row = (await finished(t, down.id))!;

@@ -1,5 +1,5 @@
 import { accept, type Verdict } from '@koukan/chain';
-import type { SmtpResponse, Transaction } from '@koukan/db/schema';
+import { isFinalStatus, type SmtpResponse, type Transaction } from '@koukan/db/schema';
 import { classifyVerdict, decisiveResponse } from '@koukan/services';
 
 /** What one upstream transaction's first attempt came to, as the exploder sees it. */
@@ -23,16 +23,10 @@ export interface FanIn {
   followUps: UpstreamFollowUp[];
 }
 
-/** A stored `{code, message: "4.2.0 text"}` as a chain verdict with its enhanced code apart. */
+/** A stored reply as a chain verdict: the same structure, classified by its code. */
 export function verdictOf(r: SmtpResponse): Verdict {
-  const m = /^([245]\.\d{1,3}\.\d{1,3}) (.*)$/s.exec(r.message);
   const kind = r.code >= 500 ? 'perm' : r.code >= 400 ? 'temp' : 'accept';
-  return {
-    kind,
-    response: m
-      ? { code: r.code, enhanced: m[1]!, message: m[2]! }
-      : { code: r.code, message: r.message },
-  };
+  return { kind, response: r };
 }
 
 /**
@@ -40,7 +34,7 @@ export function verdictOf(r: SmtpResponse): Verdict {
  * while it is still waiting for or running that attempt.
  */
 export function upstreamOutcome(row: Transaction): UpstreamOutcome | undefined {
-  const final = row.status === 'delivered' || row.status === 'failed' || row.status === 'cancelled';
+  const final = isFinalStatus(row.status);
   if (!final && (row.attemptCount === 0 || row.status === 'inflight')) return undefined;
   const v = {
     ...(row.mailResponse && { mailResponse: row.mailResponse }),

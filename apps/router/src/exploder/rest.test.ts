@@ -51,7 +51,7 @@ it('answers RCPT in the PATCH and DATA by long-poll, with each upstream its own 
       etag = patched.headers.get('etag')!;
       const answer = patched.json.rcpt_response[i];
       if (i === 1) expect(answer.code).toBeGreaterThanOrEqual(500);
-      else expect(answer).toEqual({ code: 250, message: '2.1.5 ok' });
+      else expect(answer).toEqual({ code: 250, enhanced: '2.1.5', message: 'ok' });
     }
     expect((await upstreamsOf(t, id)).map((u) => u.rcptTo[0]!.m)).toEqual([rcpt[0], rcpt[2]]);
 
@@ -80,8 +80,8 @@ it('answers RCPT in the PATCH and DATA by long-poll, with each upstream its own 
     // MSA, one delivered and one refused for good: 250, and the refused one gets a DSN
     expect(view!.json.data_response).toEqual({
       code: 250,
-      message:
-        '2.0.0 ok, queued; delivery to some recipients will be retried or they will be notified',
+      enhanced: '2.0.0',
+      message: 'ok, queued; delivery to some recipients will be retried or they will be notified',
     });
     const ups = await upstreamsOf(t, id);
     expect(ups.map((u) => u.status)).toEqual(['delivered', 'failed']);

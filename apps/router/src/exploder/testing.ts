@@ -16,23 +16,23 @@ import { createExploderFilter } from './exploder-filter.ts';
 export type Phase = 'mail' | 'rcpt' | 'data';
 export type Kind = 'temp' | 'perm';
 
-/** The scripted upstream's refusals, by phase and kind (stored form: enhanced code first). */
+/** The scripted upstream's refusals, by phase and kind (as stored: the enhanced code apart). */
 export const refusal = {
   mail: {
-    temp: { code: 451, message: '4.3.0 mail refused' },
-    perm: { code: 550, message: '5.7.1 mail refused' },
+    temp: { code: 451, enhanced: '4.3.0', message: 'mail refused' },
+    perm: { code: 550, enhanced: '5.7.1', message: 'mail refused' },
   },
   rcpt: {
-    temp: { code: 450, message: '4.2.0 rcpt refused' },
-    perm: { code: 550, message: '5.1.1 rcpt refused' },
+    temp: { code: 450, enhanced: '4.2.0', message: 'rcpt refused' },
+    perm: { code: 550, enhanced: '5.1.1', message: 'rcpt refused' },
   },
   data: {
-    temp: { code: 452, message: '4.3.1 data refused' },
-    perm: { code: 554, message: '5.6.0 data refused' },
+    temp: { code: 452, enhanced: '4.3.1', message: 'data refused' },
+    perm: { code: 554, enhanced: '5.6.0', message: 'data refused' },
   },
 } as const;
 
-const ok = { code: 250, message: '2.0.0 ok' };
+const ok = { code: 250, enhanced: '2.0.0', message: 'ok' };
 
 /** What the scripted upstream answers for a recipient `<phase>-<kind>-…@…` (`ok-…`: accepts,
  * `slow-…`: never answers). */

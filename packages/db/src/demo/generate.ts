@@ -108,11 +108,11 @@ async function insertTransactionsAndAttempts(tx: DbOrTx) {
         case when k < s.attempts or s.last = 'defer' then 'temp_failure'
           when s.last = 'perm' then 'perm_failure' else 'success' end as outcome,
         ${upstreamHost} as upstream_host,
-        jsonb_build_object('code', 250, 'message', '2.1.0 Ok') as mail_response,
+        jsonb_build_object('code', 250, 'enhanced', '2.1.0', 'message', 'Ok') as mail_response,
         case when k < s.attempts or s.last = 'defer' then jsonb_build_array(${deferReply})
           when s.last = 'perm' and s.reason <> 'upstream_permanent_failure_data'
             then jsonb_build_array(${rcptPermReply})
-          else jsonb_build_array(jsonb_build_object('code', 250, 'message', '2.1.5 Ok')) end
+          else jsonb_build_array(jsonb_build_object('code', 250, 'enhanced', '2.1.5', 'message', 'Ok')) end
           as rcpt_response,
         case when k = s.attempts and s.last = 'ok' then ${okReply}
           when k = s.attempts and s.reason = 'upstream_permanent_failure_data'
@@ -170,7 +170,7 @@ async function insertParents(tx: DbOrTx): Promise<number> {
       jsonb_build_object('session', jsonb_build_object('remote_ip', '192.0.2.25', 'helo', 'app.example', 'protocol', 'ESMTPSA')),
       (array_agg(message_id order by n))[1], (array_agg(subject order by n))[1],
       min(created_at) - interval '1 second', min(created_at), min(created_at),
-      jsonb_agg(jsonb_build_object('code', 250, 'message', '2.1.5 Ok') order by n)
+      jsonb_agg(jsonb_build_object('code', 250, 'enhanced', '2.1.5', 'message', 'Ok') order by n)
     from demo_stage where parent_id is not null group by parent_id`);
   return r.rowCount ?? 0;
 }
@@ -188,7 +188,7 @@ async function insertDsns(tx: DbOrTx, dsnBlob: string): Promise<number> {
       '<dsn.' || to_hex(s.n) || '@' || s.sender_name || '.example>',
       'Undelivered Mail Returned to Sender', s.finished_at, s.finished_at + interval '2 seconds',
       s.finished_at + interval '2 seconds',
-      jsonb_build_object('code', 250, 'message', '2.0.0 Ok: queued')
+      jsonb_build_object('code', 250, 'enhanced', '2.0.0', 'message', 'Ok: queued')
     from demo_stage s where s.status = 'failed' and s.n % 7 = 0 and s.parent_id is null
     returning id, created_at, data_response, rcpt_addresses
     ), r as (
@@ -198,8 +198,8 @@ async function insertDsns(tx: DbOrTx, dsnBlob: string): Promise<number> {
         mail_response, rcpt_response, data_response, outcome)
       select id, 1, created_at, created_at + interval '1 second',
         'mx1.' || split_part(rcpt_addresses[1], '@', 2),
-        jsonb_build_object('code', 250, 'message', '2.1.0 Ok'),
-        jsonb_build_array(jsonb_build_object('code', 250, 'message', '2.1.5 Ok')),
+        jsonb_build_object('code', 250, 'enhanced', '2.1.0', 'message', 'Ok'),
+        jsonb_build_array(jsonb_build_object('code', 250, 'enhanced', '2.1.5', 'message', 'Ok')),
         data_response, 'success'
       from d
     )

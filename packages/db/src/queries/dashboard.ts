@@ -72,31 +72,39 @@ export async function queueCounts(db: DbOrTx): Promise<QueueCounts> {
   };
 }
 
+/** One reply of the deferral rollup: `enhanced` null when the reply gave none. */
+export interface DeferralReply {
+  code: number;
+  enhanced: string | null;
+  text: string;
+  n: number;
+}
+
 /** Domains by deferrals since `from`, with each one's replies (most frequent first). */
 export async function topDeferralDomains(
   db: DbOrTx,
   input: { from: Date; limit: number; repliesPerDomain: number },
-): Promise<
-  { domain: string; deferrals: number; replies: { code: number; text: string; n: number }[] }[]
-> {
+): Promise<{ domain: string; deferrals: number; replies: DeferralReply[] }[]> {
   const r = await db.execute<{
     domain: string;
     deferrals: number;
-    replies: { code: number; text: string; n: number }[];
+    replies: DeferralReply[];
   }>(sql`
     with d as (
       select domain, sum(count)::int as deferrals from deferral_rollup
       where minute >= ${input.from.toISOString()}::timestamptz
       group by 1 order by 2 desc, 1 limit ${input.limit}
     ), r as (
-      select domain, reply_code, reply_text, sum(count)::int as n,
-        row_number() over (partition by domain order by sum(count) desc, reply_code, reply_text) as k
+      select domain, reply_code, reply_enhanced, reply_text, sum(count)::int as n,
+        row_number() over (partition by domain
+          order by sum(count) desc, reply_code, reply_enhanced, reply_text) as k
       from deferral_rollup
       where minute >= ${input.from.toISOString()}::timestamptz and domain in (select domain from d)
-      group by 1, 2, 3
+      group by 1, 2, 3, 4
     )
     select d.domain, d.deferrals,
-      coalesce((select json_agg(json_build_object('code', r.reply_code, 'text', r.reply_text, 'n', r.n)
+      coalesce((select json_agg(json_build_object('code', r.reply_code,
+        'enhanced', nullif(r.reply_enhanced, ''), 'text', r.reply_text, 'n', r.n)
         order by r.k) from r where r.domain = d.domain and r.k <= ${input.repliesPerDomain}), '[]') as replies
     from d order by d.deferrals desc, d.domain`);
   return r.rows;

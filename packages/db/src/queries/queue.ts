@@ -1,6 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client/create-db.ts';
-import type { TransactionStatus } from '../schema/transactions/table.ts';
+import type { TransactionStatus } from '../schema/transactions/state.ts';
 
 /**
  * The operator's queues:
@@ -129,7 +129,7 @@ export async function queueGroups(
     select ${byDomain ? sql`domain` : sql`null::text`} as domain,
       ${byReply ? sql`code` : sql`null::int`} as reply_code,
       ${byReply ? sql`pattern` : sql`null::text`} as reply_pattern,
-      ${byReply ? sql`min(koukan_last_reply(mail_response, rcpt_response, data_response) ->> 'message')` : sql`null`} as sample_reply,
+      ${byReply ? sql`min(koukan_reply_text(koukan_last_reply(mail_response, rcpt_response, data_response)))` : sql`null`} as sample_reply,
       count(*)::int as count, min(created_at) as oldest, min(next_attempt_at) as next_attempt,
       max(updated_at) as last_change
     from (

@@ -71,4 +71,65 @@ describe('retry queue keys (reply_code, reply_pattern), kept by a trigger', () =
     );
     expect(rows[0]).toEqual({ reply_code: 554, reply_pattern: '5.7.1 rejected by <host>' });
   });
+
+  it('read the structured reply as its text with the enhanced code first, as before 0019', async () => {
+    const { rows: s } = await t.pool.query<{ id: string }>(
+      `insert into senders (name) values ('keys-' || gen_random_uuid()) returning id`,
+    );
+    const { rows } = await t.pool.query<{ reply_code: number; reply_pattern: string }>(
+      `insert into transactions (sender_id, status, mail_from, rcpt_to, rcpt_addresses, data_response)
+       values ($1, 'failed', '{"m":"a@example.com"}', '[{"m":"b@example.net"}]', '{b@example.net}',
+         '{"code": 554, "enhanced": "5.7.1", "message": "rejected by mx1.example.net"}')
+       returning reply_code, reply_pattern`,
+      [s[0]!.id],
+    );
+    expect(rows[0]).toEqual({ reply_code: 554, reply_pattern: '5.7.1 rejected by <host>' });
+  });
+});
+
+describe('migration 0019: stored replies split once into {code, enhanced, message}', () => {
+  const split = async (reply: unknown) =>
+    (
+      await t.pool.query<{ r: unknown }>('select koukan_split_reply($1::jsonb) as r', [
+        JSON.stringify(reply),
+      ])
+    ).rows[0]!.r;
+
+  it('takes the leading enhanced code apart, from each line of a multi-line reply', async () => {
+    expect(await split({ code: 550, message: '5.1.1 no such user' })).toEqual({
+      code: 550,
+      enhanced: '5.1.1',
+      message: 'no such user',
+    });
+    expect(await split({ code: 452, message: '4.2.2 full\n4.2.2 later' })).toEqual({
+      code: 452,
+      enhanced: '4.2.2',
+      message: 'full\nlater',
+    });
+    expect(await split({ code: 451, message: '4.4.2' })).toEqual({
+      code: 451,
+      enhanced: '4.4.2',
+      message: '',
+    });
+  });
+
+  it('leaves a reply without one, an already split one and a non-object as they are', async () => {
+    for (const r of [
+      { code: 250, message: 'ok' },
+      { code: 250, message: '1.2.3 not a status code' },
+      { code: 550, enhanced: '5.1.1', message: '5.1.1 said twice' },
+      null,
+      'text',
+    ]) {
+      expect(await split(r)).toEqual(r);
+    }
+    const { rows } = await t.pool.query<{ r: unknown }>(
+      `select koukan_split_replies('[{"code": 550, "message": "5.1.1 a"}, null, {"code": 250, "message": "ok"}]') as r`,
+    );
+    expect(rows[0]!.r).toEqual([
+      { code: 550, enhanced: '5.1.1', message: 'a' },
+      null,
+      { code: 250, message: 'ok' },
+    ]);
+  });
 });

@@ -100,15 +100,17 @@ async function countRange(tx: DbOrTx, from: number, to: number): Promise<number>
       from e left join attempts a on a.id = e.attempt_id
       where e.type = 'retry_scheduled'
     ), f as (
-      insert into deferral_rollup as r (minute, domain, reply_code, reply_text, count)
+      insert into deferral_rollup as r (minute, domain, reply_code, reply_enhanced, reply_text,
+        count)
       select minute, domain,
         coalesce((reply->>'code')::int, 0),
+        coalesce(reply->>'enhanced', ''),
         left(regexp_replace(coalesce(reply->>'message', error, 'no reply'),
           '\\m(?=\\S*\\d)\\S{10,}', '…', 'g'), 200),
         count(*)::int
       from replies
-      group by 1, 2, 3, 4
-      on conflict (minute, domain, reply_code, reply_text) do update
+      group by 1, 2, 3, 4, 5
+      on conflict (minute, domain, reply_code, reply_enhanced, reply_text) do update
         set count = r.count + excluded.count
       returning 1
     )

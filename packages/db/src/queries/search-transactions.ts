@@ -1,7 +1,8 @@
 import { and, eq, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client/create-db.ts';
 import { senders } from '../schema/senders/table.ts';
-import { type TransactionStatus, transactions as t } from '../schema/transactions/table.ts';
+import type { TransactionStatus } from '../schema/transactions/state.ts';
+import { transactions as t } from '../schema/transactions/table.ts';
 
 /** The console's transaction filters, already normalised (lower-cased, bracketed Message-ID). */
 export interface TransactionSearch {

@@ -5,10 +5,10 @@ import { executeTemplate } from '../client/prepared.ts';
 import { mapRow } from '../client/rows.ts';
 import { type Blob, blobs } from '../schema/blobs/table.ts';
 import { transactionBlobs } from '../schema/transaction-blobs/table.ts';
+import type { TransactionStatus } from '../schema/transactions/state.ts';
 import {
   type NewTransaction,
   type Transaction,
-  type TransactionStatus,
   transactions,
 } from '../schema/transactions/table.ts';
 

@@ -1,19 +1,15 @@
-import type { schema } from '@koukan/db';
+import { recordAudit, type schema } from '@koukan/db';
+import { transitionNames, transitions } from '@koukan/db/schema';
 import { z } from 'zod';
-import { nowOf, type ServiceCall } from '../context.ts';
-import { cancelAction } from '../delivery/cancel.ts';
-import { holdAction } from '../delivery/hold.ts';
-import { applyOperatorAction, type OperatorAction } from '../delivery/operator-action.ts';
-import { releaseAction } from '../delivery/release.ts';
-import { retryNowAction } from '../delivery/retry-now.ts';
+import type { ServiceCall } from '../context.ts';
+import { transitionOne } from '../delivery/transition.ts';
 import { AppError, isAppError, parseInput } from '../errors.ts';
 
-export const transactionActions = ['retry_now', 'hold', 'release', 'cancel'] as const;
-export type TransactionActionName = (typeof transactionActions)[number];
+export type TransactionActionName = schema.TransitionName;
 
 export const transactionActionInputSchema = z.strictObject({
   id: z.guid({ message: 'a transaction id (UUID)' }),
-  action: z.enum(transactionActions),
+  action: z.enum(transitionNames),
 });
 export type TransactionActionInput = z.input<typeof transactionActionInputSchema>;
 
@@ -31,58 +27,46 @@ export interface TransactionActionResult {
   version: number;
 }
 
-const actions: Record<TransactionActionName, OperatorAction> = {
-  retry_now: retryNowAction,
-  hold: holdAction,
-  release: releaseAction,
-  cancel: cancelAction,
-};
-
-const verbs: Record<TransactionActionName, string> = {
-  retry_now: 'retry now',
-  hold: 'hold',
-  release: 'release',
-  cancel: 'cancel',
-};
-
 /**
- * One operator action on one transaction (retry now, hold, release, cancel), each recorded in
- * the audit log (actor, action, before/after status) and the timeline in the same database
- * transaction. `conflict` with a clear message when the transaction's status does not allow it
- * (e.g. cancel of a delivered one), `not_found` for an unknown id.
+ * One operator action on one transaction (retry now, hold, release, cancel: the state
+ * machine's transitions), recorded in the audit log (actor, action, before/after status) and
+ * the timeline in the same database transaction. `conflict` with a clear message when the
+ * transaction's status does not allow it (e.g. cancel of a delivered one), `not_found` for an
+ * unknown id.
  */
 export async function runTransactionAction({
   ctx,
   input,
 }: ServiceCall<TransactionActionInput>): Promise<TransactionActionResult> {
   const { id, action } = parseInput(transactionActionInputSchema, input);
-  const spec = actions[action];
-  let before: schema.TransactionStatus | undefined;
-  const tracking: OperatorAction = {
-    ...spec,
-    patch(current, now) {
-      before = current.status;
-      return spec.patch(current, now);
-    },
-  };
   try {
-    const row = await applyOperatorAction(ctx, tracking, id, nowOf(ctx));
+    const { before, after } = await ctx.db.transaction(async (tx) => {
+      const r = await transitionOne(tx, ctx, { id, name: action });
+      await recordAudit(tx, {
+        actor: ctx.actor,
+        action: `transaction.${action}`,
+        entityType: 'transaction',
+        entityId: id,
+        details: { from: r.before.status, to: r.after.status },
+      });
+      return r;
+    });
     return {
       id,
       action,
-      from: before ?? row.status,
-      to: row.status,
-      cancel_requested: row.cancelRequestedAt !== null,
-      next_attempt_at: row.nextAttemptAt?.toISOString() ?? null,
-      version: row.version,
+      from: before.status,
+      to: after.status,
+      cancel_requested: after.cancelRequestedAt !== null,
+      next_attempt_at: after.nextAttemptAt?.toISOString() ?? null,
+      version: after.version,
     };
   } catch (err) {
     if (isAppError(err) && err.code === 'conflict' && typeof err.extra.status === 'string') {
       const status = err.extra.status;
-      const allowed = spec.from.join(', ');
+      const only = transitions[action].from.join(', ');
       throw new AppError(
         'conflict',
-        `cannot ${verbs[action]} a ${status} transaction (only ${allowed})`,
+        `cannot ${action.replace('_', ' ')} a ${status} transaction (only ${only})`,
         {
           details: [{ field: 'action', message: `not allowed when ${status}` }],
           extra: err.extra,

@@ -45,20 +45,22 @@ beforeAll(async () => {
     ]);
   }
   const deferrals = [
-    ['slow.example', 421, '4.7.0 Try again later', 5],
-    ['slow.example', 450, '4.2.0 Greylisted', 2],
-    ['slow.example', 452, '4.2.2 Mailbox full', 1],
-    ['other.example', 451, '4.3.0 Temporary failure', 3],
-    ['slow.example', 0, 'connect ECONNREFUSED', 1],
+    ['slow.example', 421, '4.7.0', 'Try again later', 5],
+    ['slow.example', 450, '4.2.0', 'Greylisted', 2],
+    ['slow.example', 452, '4.2.2', 'Mailbox full', 1],
+    ['other.example', 451, '4.3.0', 'Temporary failure', 3],
+    ['slow.example', 0, '', 'connect ECONNREFUSED', 1],
   ];
-  for (const [domain, code, text, count] of deferrals) {
+  for (const [domain, code, enhanced, text, count] of deferrals) {
     await t.pool.query(
-      `insert into deferral_rollup values ('2026-12-02T10:10:00Z', $1, $2, $3, $4)`,
-      [domain, code, text, count],
+      `insert into deferral_rollup (minute, domain, reply_code, reply_enhanced, reply_text, count)
+       values ('2026-12-02T10:10:00Z', $1, $2, $3, $4, $5)`,
+      [domain, code, enhanced, text, count],
     );
   }
   await t.pool.query(
-    `insert into deferral_rollup values ('2026-11-01T10:10:00Z', 'old.example', 421, 'x', 1000)`,
+    `insert into deferral_rollup (minute, domain, reply_code, reply_text, count)
+     values ('2026-11-01T10:10:00Z', 'old.example', 421, 'x', 1000)`,
   );
 });
 afterAll(() => t?.destroy());

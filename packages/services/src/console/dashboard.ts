@@ -27,7 +27,6 @@ import {
   type TopDeferralDomainsInput,
   topDeferralDomainsInputSchema,
 } from './dashboard-schema.ts';
-import { replySummary } from './replies.ts';
 
 /** Bucket size and count per range: 60 × 1 min, 96 × 15 min, 168 × 1 h. */
 const ranges: Record<DashboardRange, { bucket: number; buckets: number }> = {
@@ -119,15 +118,12 @@ export async function getTopDeferralDomains({
   return rows.map((r) => ({
     domain: r.domain,
     deferrals: r.deferrals,
-    top_replies: r.replies.map((x) => {
-      const s = x.code ? replySummary({ code: x.code, message: x.text }) : null;
-      return {
-        code: x.code,
-        enhanced: s?.enhanced ?? null,
-        text: s?.text ?? x.text,
-        count: x.n,
-      };
-    }),
+    top_replies: r.replies.map((x) => ({
+      code: x.code,
+      enhanced: x.enhanced,
+      text: x.text,
+      count: x.n,
+    })),
   }));
 }
 

@@ -30,7 +30,9 @@ describe('getTransactionDetail', () => {
       outcome: 'temp_failure',
       upstreamHost: 'mx1.example.net',
       mailResponse: { code: 250, message: '2.1.0 Ok' },
-      rcptResponse: [{ code: 451, message: '4.7.1 Greylisted, try again in 5 minutes' }],
+      rcptResponse: [
+        { code: 451, enhanced: '4.7.1', message: 'Greylisted, try again in 5 minutes' },
+      ],
       dataResponse: null,
       error: null,
     });
@@ -54,6 +56,7 @@ describe('getTransactionDetail', () => {
       upstreamHost: 'mx2.example.net',
       mailResponse: { code: 250, message: '2.1.0 Ok' },
       rcptResponse: [{ code: 250, message: '2.1.5 Ok' }],
+      // as written before migration 0019 and not split by it: read as it is
       dataResponse: { code: 250, message: '2.0.0 Ok: queued as 4F2A' },
       error: null,
     });
@@ -82,7 +85,12 @@ describe('getTransactionDetail', () => {
     });
     expect(d.attempts[0]!.tls).toEqual({ protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384' });
     expect(d.attempts[1]!.tls).toBeNull();
-    expect(d.attempts[1]!.data_reply?.verbatim).toBe('250 2.0.0 Ok: queued as 4F2A');
+    expect(d.attempts[1]!.data_reply).toEqual({
+      code: 250,
+      enhanced: null,
+      text: '2.0.0 Ok: queued as 4F2A',
+      verbatim: '250 2.0.0 Ok: queued as 4F2A',
+    });
     expect(d.attempts[1]!.duration_ms).toBeGreaterThanOrEqual(0);
     expect(d.events.map((e) => e.type)).toEqual(['starttls', 'retry_scheduled']);
     expect(d.events[0]!.since_previous_ms).toBeNull();
@@ -247,7 +255,7 @@ describe('runTransactionAction', () => {
       ['retry_now', 'user:ops@example.com', 'queued'],
       ['held', 'user:ops@example.com', 'held'],
       ['released', 'user:ops@example.com', 'queued'],
-      ['cancel_requested', 'user:ops@example.com', 'cancelled'],
+      ['cancelled', 'user:ops@example.com', 'cancelled'],
     ]);
   });
 

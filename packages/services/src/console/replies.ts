@@ -1,18 +1,16 @@
 import type { schema } from '@koukan/db';
+import { replyLine } from '@koukan/db/schema';
 import type { SmtpReplyDetail } from './detail-schema.ts';
 import type { SmtpReplySummary } from './list-schema.ts';
 
-const ENHANCED = /^([245])\.(\d{1,3})\.(\d{1,3})(?=\s|$)/;
-
-/** A stored reply with its enhanced status code split off (when the text starts with one). */
+/** A stored reply for the console: its parts, and the line as the upstream sent it. */
 export function replyDetail(r: schema.SmtpResponse | null | undefined): SmtpReplyDetail | null {
   if (!r) return null;
-  const m = ENHANCED.exec(r.message);
   return {
     code: r.code,
-    enhanced: m ? m[0] : null,
-    text: m ? r.message.slice(m[0].length).trimStart() : r.message,
-    verbatim: `${r.code} ${r.message}`,
+    enhanced: r.enhanced ?? null,
+    text: r.message,
+    verbatim: replyLine(r),
   };
 }
 

@@ -1,13 +1,11 @@
-import { claimTransactions, listAudit, listEvents } from '@koukan/db';
+import { claimTransactions, getTransaction, listAudit, listEvents } from '@koukan/db';
+import type { TransitionName } from '@koukan/db/schema';
 import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runTransactionAction } from '../console/actions.ts';
 import type { ServiceContext } from '../context.ts';
 import { makeSender, makeTransaction } from '../testing/fixtures.ts';
-import { cancelTransactionByOperator } from './cancel.ts';
-import { holdTransaction } from './hold.ts';
-import { releaseTransaction } from './release.ts';
-import { retryTransactionNow } from './retry-now.ts';
 
 let t: TestDatabase;
 let ctx: ServiceContext;
@@ -18,6 +16,17 @@ beforeAll(async () => {
 afterAll(() => t.destroy());
 
 const later = () => new Date(Date.now() + 3_600_000);
+/** The single-message operator action, answering the row after it. */
+const act =
+  (name: TransitionName) =>
+  async ({ ctx, input }: { ctx: ServiceContext; input: { id: string } }) => {
+    await runTransactionAction({ ctx, input: { id: input.id, action: name } });
+    return (await getTransaction(t.db, input.id))!;
+  };
+const holdTransaction = act('hold');
+const releaseTransaction = act('release');
+const retryTransactionNow = act('retry_now');
+const cancelTransactionByOperator = act('cancel');
 
 describe('hold / release / retry now', () => {
   it('parks a queued transaction off the due index and releases it due now', async () => {

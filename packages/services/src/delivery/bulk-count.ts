@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { ServiceCall, ServiceContext } from '../context.ts';
 import { AppError, parseInput } from '../errors.ts';
 import { toQueueFilter } from '../queue/schemas.ts';
-import { type BulkSelection, bulkActions, bulkCountInput } from './bulk-schemas.ts';
+import { type BulkSelection, bulkCountInput } from './bulk-schemas.ts';
 
 export interface BulkCountResult {
   /** Messages the selection names. */
@@ -47,7 +47,7 @@ export async function countBulkAction({
   const i = parseInput(bulkCountInput, input);
   const count = await countBulkTargets(ctx.db, {
     filter: await selectionFilter(ctx, i.selection),
-    from: bulkActions[i.action].from,
+    name: i.action,
   });
   return { matched: count.matched, touches: count.eligible, inflight: count.inflight };
 }

@@ -1,21 +1,8 @@
+import { type TransitionName, transitionNames } from '@koukan/db/schema';
 import { z } from 'zod';
 import { queueFilterSchema } from '../queue/schemas.ts';
-import { cancelAction } from './cancel.ts';
-import { holdAction } from './hold.ts';
-import type { OperatorAction } from './operator-action.ts';
-import { releaseAction } from './release.ts';
-import { retryNowAction } from './retry-now.ts';
 
-export const bulkActionNames = ['hold', 'release', 'retry_now', 'cancel'] as const;
-export type BulkActionName = (typeof bulkActionNames)[number];
-
-/** The single-message actions whose rules (statuses, event, audit name) bulk actions share. */
-export const bulkActions: Record<BulkActionName, OperatorAction> = {
-  hold: holdAction,
-  release: releaseAction,
-  retry_now: retryNowAction,
-  cancel: cancelAction,
-};
+export type BulkActionName = TransitionName;
 
 export const BULK_MAX_IDS = 100_000;
 
@@ -27,7 +14,7 @@ export const bulkSelectionSchema = z.union([
 export type BulkSelection = z.input<typeof bulkSelectionSchema>;
 
 export const bulkCountInput = z.strictObject({
-  action: z.enum(bulkActionNames),
+  action: z.enum(transitionNames),
   selection: bulkSelectionSchema,
 });
 

@@ -3,13 +3,13 @@ import type { Transaction } from '@koukan/db/schema';
 import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runTransactionAction } from '../console/actions.ts';
 import type { ServiceContext } from '../context.ts';
 import { generateQueue } from '../queue/testing.ts';
 import { makeSender, makeTransaction } from '../testing/fixtures.ts';
 import { applyBulkAction } from './bulk.ts';
 import { countBulkAction } from './bulk-count.ts';
-import { type BulkActionName, bulkActions } from './bulk-schemas.ts';
-import { applyOperatorAction } from './operator-action.ts';
+import type { BulkActionName } from './bulk-schemas.ts';
 
 let t: TestDatabase;
 let ctx: ServiceContext;
@@ -250,8 +250,8 @@ describe('bulk and single actions follow the same rules', () => {
           makeTransaction(t.db, s.id, { status, nextAttemptAt }),
           makeTransaction(t.db, s.id, { status, nextAttemptAt }),
         ]);
-        const single = await applyOperatorAction(c, bulkActions[action], a!.id, now).then(
-          (x) => comparable(x),
+        const single = await runTransactionAction({ ctx: c, input: { id: a!.id, action } }).then(
+          async () => comparable((await getTransaction(t.db, a!.id))!),
           (e: { code: string }) => e.code,
         );
         const bulk = await applyBulkAction({

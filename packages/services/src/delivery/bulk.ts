@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { applyBulkTargets, countBulkTargets, pickBulkTargets, recordAudit } from '@koukan/db';
+import { applyTransition, countBulkTargets, pickBulkTargets, recordAudit } from '@koukan/db';
 import type { z } from 'zod';
 import { nowOf, type ServiceCall } from '../context.ts';
 import { AppError, parseInput } from '../errors.ts';
 import { selectionFilter } from './bulk-count.ts';
-import { type BulkSelection, bulkActionInput, bulkActions } from './bulk-schemas.ts';
+import { type BulkSelection, bulkActionInput } from './bulk-schemas.ts';
 
 export interface BulkActionResult {
   bulkId: string;
@@ -32,8 +32,8 @@ function auditSelection(selection: z.output<typeof bulkActionInput>['selection']
  * Retry now, hold, release or cancel the messages of a selection (ids, a queue group or a
  * filter), set-based: each batch of `batch_size` (default 10,000) is one statement that
  * changes the rows and writes their timeline events, in its own database transaction, with
- * `concurrency` (default 2) batches applied at a time; the
- * rules are the single-message actions' (`from` statuses, event names). One audit entry
+ * `concurrency` (default 2) batches applied at a time; the rules are the state machine's
+ * (`@koukan/db/state`), as for a single message. One audit entry
  * records the action, its selection and its counts.
  *
  * In-flight messages: `cancel` flags them and the engine ends them as cancelled when their
@@ -54,11 +54,10 @@ export async function applyBulkAction({
   concurrency?: number;
 }>): Promise<BulkActionResult> {
   const i = parseInput(bulkActionInput, input);
-  const action = bulkActions[i.action];
   const filter = await selectionFilter(ctx, i.selection);
   const now = nowOf(ctx);
   const bulkId = randomUUID();
-  const { eligible } = await countBulkTargets(ctx.db, { filter, from: action.from });
+  const { eligible } = await countBulkTargets(ctx.db, { filter, name: i.action });
   let applied = 0;
   let batches = 0;
   let afterId: string | undefined;
@@ -70,7 +69,7 @@ export async function applyBulkAction({
       // a status change, not the statement, is the bound: two backends use both cores).
       const targets = await pickBulkTargets(ctx.db, {
         filter,
-        from: action.from,
+        name: i.action,
         ...(afterId && { afterId }),
         limit: i.batch_size * i.concurrency,
       });
@@ -83,14 +82,12 @@ export async function applyBulkAction({
       const settled = await Promise.allSettled(
         chunks.map((chunk) =>
           ctx.db.transaction((tx) =>
-            applyBulkTargets(tx, {
-              targets: chunk,
-              action: i.action,
-              from: action.from,
-              event: action.event,
+            applyTransition(tx, {
+              name: i.action,
+              rows: chunk,
               actor: ctx.actor,
-              bulkId,
               now,
+              data: { bulk_id: bulkId },
             }),
           ),
         ),
@@ -111,7 +108,7 @@ export async function applyBulkAction({
   const error = failure === undefined ? undefined : rootMessage(failure);
   await recordAudit(ctx.db, {
     actor: ctx.actor,
-    action: `${action.audit}.bulk`,
+    action: `transaction.${i.action}.bulk`,
     entityType: 'transaction',
     details: {
       bulk_id: bulkId,

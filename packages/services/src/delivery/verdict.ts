@@ -1,4 +1,4 @@
-import type { SmtpResponse } from '@koukan/db/schema';
+import { replyLine, type SmtpResponse } from '@koukan/db/schema';
 
 export type { SmtpResponse };
 
@@ -36,7 +36,7 @@ function cls(r: SmtpResponse): 'ok' | 'temp' | 'perm' {
   return 'temp'; // 4xx, and anything unexpected (3xx after DATA is a protocol error: retry)
 }
 
-const show = (r: SmtpResponse) => `${r.code} ${r.message}`;
+const show = replyLine;
 
 /**
  * 2xx ok, 4xx temporary, 5xx permanent, decided at the first phase that did not succeed. A

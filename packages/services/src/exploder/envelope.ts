@@ -94,11 +94,10 @@ export interface RecipientAnswer {
   explode: boolean;
 }
 
-const stored = (v: Verdict): SmtpResponse => ({
-  code: v.response.code,
-  message: v.response.enhanced
-    ? `${v.response.enhanced} ${v.response.message}`
-    : v.response.message,
+const stored = ({ response: r }: Verdict): SmtpResponse => ({
+  code: r.code,
+  ...(r.enhanced && { enhanced: r.enhanced }),
+  message: r.message,
 });
 
 const STORE_AND_FORWARD = accept(250, '2.1.5', 'ok, accepted for store-and-forward delivery');

@@ -33,19 +33,19 @@ const ctxAt = (now: Date): ServiceContext => ({
 });
 const rejected: AttemptVerdict = {
   upstreamHost: 'mx.example.net',
-  mailResponse: { code: 250, message: '2.1.0 ok' },
-  rcptResponse: [{ code: 550, message: '5.1.1 no such user' }],
+  mailResponse: { code: 250, enhanced: '2.1.0', message: 'ok' },
+  rcptResponse: [{ code: 550, enhanced: '5.1.1', message: 'no such user' }],
 };
 const greylisted: AttemptVerdict = {
   upstreamHost: 'mx.example.net',
-  mailResponse: { code: 250, message: '2.1.0 ok' },
-  rcptResponse: [{ code: 451, message: '4.7.1 greylisted' }],
+  mailResponse: { code: 250, enhanced: '2.1.0', message: 'ok' },
+  rcptResponse: [{ code: 451, enhanced: '4.7.1', message: 'greylisted' }],
 };
 const delivered: AttemptVerdict = {
   upstreamHost: 'mx.example.net',
-  mailResponse: { code: 250, message: '2.1.0 ok' },
-  rcptResponse: [{ code: 250, message: '2.1.5 ok' }],
-  dataResponse: { code: 250, message: '2.0.0 queued as 42' },
+  mailResponse: { code: 250, enhanced: '2.1.0', message: 'ok' },
+  rcptResponse: [{ code: 250, enhanced: '2.1.5', message: 'ok' }],
+  dataResponse: { code: 250, enhanced: '2.0.0', message: 'queued as 42' },
 };
 const retry = { schedule: ['10m'], max_age: '5d' };
 

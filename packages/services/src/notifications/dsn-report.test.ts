@@ -39,7 +39,7 @@ async function mailparserStatus(raw: Buffer) {
 
 describe('buildDsn (RFC 3464, nodemailer MIME builder)', () => {
   it('a failure report round-trips through mailparser and Python email with every field', async () => {
-    const longDiag = `5.1.1 <nobody@example.net>: Recipient address rejected: ${'unknown user '.repeat(8)}`;
+    const longDiag = `<nobody@example.net>: Recipient address rejected: ${'unknown user '.repeat(8)}`;
     const raw = await buildDsn({
       ...base,
       envid: 'order-4711=x+y',
@@ -48,7 +48,7 @@ describe('buildDsn (RFC 3464, nodemailer MIME builder)', () => {
           address: 'nobody@example.net',
           action: 'failed',
           original: { type: 'rfc822', address: 'Nobody@Example.NET' },
-          response: { code: 550, message: longDiag.trim() },
+          response: { code: 550, enhanced: '5.1.1', message: longDiag.trim() },
           remoteMta: 'mx1.example.net',
           lastAttemptDate: base.date,
         },
@@ -79,7 +79,7 @@ describe('buildDsn (RFC 3464, nodemailer MIME builder)', () => {
       Action: 'failed',
       Status: '5.1.1',
       'Remote-MTA': 'dns; mx1.example.net',
-      'Diagnostic-Code': `smtp; 550 ${longDiag.trim()}`,
+      'Diagnostic-Code': `smtp; 550 5.1.1 ${longDiag.trim()}`,
       'Last-Attempt-Date': 'Wed, 01 May 2030 12:00:00 +0000',
     });
     expect(byType.get('text/rfc822-headers')).toContain('Subject: Quarterly report');
@@ -102,7 +102,7 @@ describe('buildDsn (RFC 3464, nodemailer MIME builder)', () => {
         {
           address: 'slow@example.net',
           action: 'delayed',
-          response: { code: 451, message: '4.7.1 greylisted, try later' },
+          response: { code: 451, enhanced: '4.7.1', message: 'greylisted, try later' },
           lastAttemptDate: base.date,
           willRetryUntil: new Date('2030-05-06T11:00:00Z'),
         },
@@ -153,7 +153,11 @@ describe('buildDsn (RFC 3464, nodemailer MIME builder)', () => {
         {
           address: 'jörg@example.net',
           action: 'delivered',
-          response: { code: 250, message: '2.0.0 Ok: queued as ÄBC\r\nX-Injected: yes' },
+          response: {
+            code: 250,
+            enhanced: '2.0.0',
+            message: 'Ok: queued as ÄBC\r\nX-Injected: yes',
+          },
         },
       ],
       returned: { headers: Buffer.from('Subject: Grüße\r\nFrom: a@example.com') },

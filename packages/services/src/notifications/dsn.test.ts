@@ -36,8 +36,10 @@ async function failPermanently(
       owner: OWNER,
       verdict: {
         upstreamHost: 'mx.example.net',
-        mailResponse: { code: 250, message: '2.1.0 ok' },
-        rcptResponse: [{ code: 550, message: '5.1.1 <nobody@example.net>: no such user' }],
+        mailResponse: { code: 250, enhanced: '2.1.0', message: 'ok' },
+        rcptResponse: [
+          { code: 550, enhanced: '5.1.1', message: '<nobody@example.net>: no such user' },
+        ],
       },
       senderRetry: s.retry,
       senderNotification: s.notification,

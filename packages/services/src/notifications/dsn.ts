@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { SmtpResponse } from '@koukan/db/schema';
+import { replyLine, type SmtpResponse } from '@koukan/db/schema';
 import { foldLines } from 'nodemailer/lib/mime-funcs';
 import MimeNode from 'nodemailer/lib/mime-node';
 
@@ -39,10 +39,9 @@ export interface DsnInput {
   reason: string;
 }
 
-/** `5.1.1` from `5.1.1 no such user`; else the class of the code (`5.0.0` / `4.0.0` / `2.0.0`). */
+/** The reply's enhanced status code; else the class of the code (`5.0.0` / `4.0.0` / `2.0.0`). */
 export function enhancedStatus(r: SmtpResponse | undefined, action: DsnAction = 'failed'): string {
-  const m = r && /^\s*([245])\.(\d{1,3})\.(\d{1,3})\b/.exec(r.message);
-  if (m) return `${m[1]}.${m[2]}.${m[3]}`;
+  if (r?.enhanced) return r.enhanced;
   if (action === 'delivered' || action === 'relayed') return '2.0.0';
   if (r && r.code >= 500) return '5.0.0';
   return '4.0.0';
@@ -100,7 +99,7 @@ function humanPart(input: DsnInput): string {
   for (const action of actions) {
     lines.push(INTRO[action], '');
     for (const r of input.recipients.filter((x) => x.action === action)) {
-      const why = r.response ? `${r.response.code} ${oneLine(r.response.message)}` : r.error;
+      const why = r.response ? oneLine(replyLine(r.response)) : r.error;
       lines.push(`  <${r.address}>${why ? `: ${oneLine(why)}` : ''}`);
       if (r.willRetryUntil) lines.push(`    retried until ${rfc5322Date(r.willRetryUntil)}`);
     }
@@ -127,7 +126,7 @@ function statusPart(input: DsnInput): string {
       field('Status', enhancedStatus(r.response, r.action)),
       ...(mta ? [field('Remote-MTA', mta)] : []),
       r.response
-        ? field('Diagnostic-Code', `smtp; ${r.response.code} ${r.response.message}`)
+        ? field('Diagnostic-Code', `smtp; ${replyLine(r.response)}`)
         : r.error
           ? field('Diagnostic-Code', `x-koukan; ${r.error}`)
           : undefined,

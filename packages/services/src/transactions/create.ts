@@ -15,6 +15,7 @@ import {
   schema as tables,
   writeBlobStream,
 } from '@koukan/db';
+import { replyLine } from '@koukan/db/schema';
 import { and, eq, lt } from 'drizzle-orm';
 import type { BuilderBlobRef, StoredBodySpec } from '../blobs/body-spec.ts';
 import { resolveReuseUri } from '../blobs/reuse.ts';
@@ -227,8 +228,10 @@ export async function createTransaction({
       throw new AppError('unprocessable', 'no recipient was accepted; nothing was stored', {
         details: answers.map((a, i) => ({
           field: `body.rcpt_to.${i}`,
-          message: `${a.response.code} ${a.response.message}`,
+          message: replyLine(a.response),
         })),
+        // the replies themselves, for the gateway to give its SMTP client
+        extra: { rcpt_response: answers.map((a) => a.response) },
       });
     }
   }

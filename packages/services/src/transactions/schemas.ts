@@ -189,7 +189,11 @@ export const patchTransactionRequestSchema = z
 export type PatchTransactionRequest = z.infer<typeof patchTransactionRequestSchema>;
 
 const smtpResponseSchema = z
-  .object({ code: z.number().int(), message: z.string() })
+  .object({
+    code: z.number().int(),
+    enhanced: z.string().optional().meta({ description: 'RFC 3463 status code, e.g. 5.1.1' }),
+    message: z.string().meta({ description: 'the text after the enhanced status code' }),
+  })
   .meta({ id: 'SmtpResponse' });
 
 const mailboxViewSchema = z.object({

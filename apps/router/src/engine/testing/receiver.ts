@@ -12,9 +12,9 @@ export interface ReceivedRequest {
 }
 
 export const accepted = {
-  mail: { code: 250, message: '2.1.0 ok' },
-  rcpt: [{ code: 250, message: '2.1.5 ok' }],
-  data: { code: 250, message: '2.0.0 queued' },
+  mail: { code: 250, enhanced: '2.1.0', message: 'ok' },
+  rcpt: [{ code: 250, enhanced: '2.1.5', message: 'ok' }],
+  data: { code: 250, enhanced: '2.0.0', message: 'queued' },
 };
 
 /**

@@ -29,13 +29,15 @@ export const deferralRollup = pgTable(
     domain: text('domain').notNull(),
     /** 0 when the attempt failed without an SMTP reply (connection error, timeout). */
     replyCode: integer('reply_code').notNull(),
+    /** The reply's enhanced status code; '' when it gave none (migration 0019). */
+    replyEnhanced: text('reply_enhanced').notNull().default(''),
     replyText: text('reply_text').notNull(),
     count: integer('count').notNull(),
   },
   (t) => [
     primaryKey({
       name: 'deferral_rollup_pkey',
-      columns: [t.minute, t.domain, t.replyCode, t.replyText],
+      columns: [t.minute, t.domain, t.replyCode, t.replyEnhanced, t.replyText],
     }),
   ],
 );

@@ -16,17 +16,9 @@ import { createdAt, id, updatedAt } from '../columns.ts';
 import { senders } from '../senders/table.ts';
 import type { NotificationPolicy, RetryPolicy } from '../senders/validation.ts';
 import { transactionBlobs } from '../transaction-blobs/table.ts';
+import type { TransactionStatus } from './state.ts';
 import type { Mailbox, SmtpResponse } from './validation.ts';
 
-export const transactionStatuses = [
-  'queued', // waiting for its next attempt (next_attempt_at) or for its body
-  'inflight', // leased by a router instance (lease_owner, lease_expires_at)
-  'held', // parked by an operator until released
-  'delivered',
-  'failed',
-  'cancelled',
-] as const;
-export type TransactionStatus = (typeof transactionStatuses)[number];
 /** Why a transaction ended (a CHECK constraint holds the column to these). */
 export const finalAttemptReasons = [
   'upstream_success',
@@ -40,7 +32,6 @@ export const finalAttemptReasons = [
   'no_retry_policy',
 ] as const;
 export type FinalAttemptReason = (typeof finalAttemptReasons)[number];
-export const finalStatuses: readonly TransactionStatus[] = ['delivered', 'failed', 'cancelled'];
 
 /** One message to one recipient (or, downstream of the exploder, to several). */
 export const transactions = pgTable(
@@ -93,7 +84,8 @@ export const transactions = pgTable(
     /**
      * The retry queue's group keys (migration 0009): code and masked text of the last reply
      * while the transaction waits, is held or failed; computed by PostgreSQL. Since 0013 a
-     * trigger (`koukan_reply_keys`) keeps them, only when the replies or the queue membership
+     * trigger (`koukan_reply_keys`; the text with its enhanced code, `koukan_reply_text`, since
+     * 0019) keeps them, only when the replies or the queue membership
      * change (a stored generated column is recomputed on every update); declared generated
      * here so that no insert or update ever sets them.
      */
@@ -101,7 +93,7 @@ export const transactions = pgTable(
       sql`CASE WHEN status IN ('queued', 'held', 'failed') THEN (koukan_last_reply(mail_response, rcpt_response, data_response) ->> 'code')::int END`,
     ),
     replyPattern: text('reply_pattern').generatedAlwaysAs(
-      sql`CASE WHEN status IN ('queued', 'held', 'failed') THEN koukan_reply_pattern(koukan_last_reply(mail_response, rcpt_response, data_response) ->> 'message') END`,
+      sql`CASE WHEN status IN ('queued', 'held', 'failed') THEN koukan_reply_pattern(koukan_reply_text(koukan_last_reply(mail_response, rcpt_response, data_response))) END`,
     ),
   },
   (t) => [

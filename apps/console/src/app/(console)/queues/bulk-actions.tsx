@@ -1,4 +1,5 @@
 'use client';
+import { allowedTransitions } from '@koukan/db/state';
 import type { BulkActionName, BulkSelection } from '@koukan/services';
 import { Button, ConfirmDialog, ErrorPanel } from '@koukan/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -21,11 +22,9 @@ const pastTense: Record<BulkActionName, string> = {
   cancel: 'Cancelled',
 };
 
-/** The actions a queue's messages allow (the service decides; this hides what cannot apply). */
+/** The actions a queue's messages allow (the state machine's table; the server checks again). */
 export function actionsFor(queue: QueueName): BulkActionName[] {
-  if (queue === 'waiting') return ['retry_now', 'hold', 'cancel'];
-  if (queue === 'held') return ['release', 'retry_now', 'cancel'];
-  return [];
+  return allowedTransitions(queue === 'waiting' ? 'queued' : queue);
 }
 
 const n = (x: number) => x.toLocaleString('en-US');

@@ -1,4 +1,4 @@
-import { transactionStatuses } from '@koukan/db/schema';
+import { transactionStatuses } from '@koukan/db/state';
 import type { ListTransactionsInput } from '@koukan/services';
 import {
   createLoader,

@@ -1,5 +1,5 @@
 'use client';
-import { transactionStatuses } from '@koukan/db/schema';
+import { transactionStatuses } from '@koukan/db/state';
 import { TextField } from '@koukan/ui';
 import { useQueryStates } from 'nuqs';
 import { useId } from 'react';

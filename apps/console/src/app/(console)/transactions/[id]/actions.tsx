@@ -1,4 +1,5 @@
 'use client';
+import { allowedTransitions } from '@koukan/db/state';
 import type { TransactionActionName, TransactionDetail } from '@koukan/services';
 import { Button, ConfirmDialog, ErrorPanel } from '@koukan/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -12,20 +13,6 @@ const labels: Record<TransactionActionName, string> = {
   release: 'Release',
   cancel: 'Cancel delivery',
 };
-
-/** Which actions the status allows (the service decides; this only hides what cannot work). */
-function allowed(status: string, cancelRequested: boolean): TransactionActionName[] {
-  switch (status) {
-    case 'queued':
-      return ['retry_now', 'hold', 'cancel'];
-    case 'held':
-      return ['release', 'retry_now', 'cancel'];
-    case 'inflight':
-      return cancelRequested ? [] : ['cancel'];
-    default:
-      return [];
-  }
-}
 
 /** Retry now, hold, release, cancel: shown to operators and admins; the server checks too. */
 export function TransactionActions({ detail }: { detail: TransactionDetail }) {
@@ -50,7 +37,8 @@ export function TransactionActions({ detail }: { detail: TransactionDetail }) {
     }),
   );
   if (!me.data || me.data.role === 'viewer') return null;
-  const actions = allowed(
+  // the state machine's own table; the server checks again
+  const actions = allowedTransitions(
     detail.transaction.status,
     Boolean(detail.transaction.cancel_requested_at),
   );

@@ -1,4 +1,5 @@
 'use client';
+import { isFinalStatus } from '@koukan/db/state';
 import type { LinkedTransaction, TransactionDetail } from '@koukan/services';
 import { Card, ErrorPanel, formatTimestamp, LoadingBlock, StatusBadge, Timeline } from '@koukan/ui';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
@@ -9,8 +10,6 @@ import { useTRPC } from '../../../../trpc/react.tsx';
 import { TransactionActions } from './actions.tsx';
 import { MessagePanel } from './message-panel.tsx';
 import { timelineItems } from './timeline-items.ts';
-
-const finalStatuses = new Set(['delivered', 'failed', 'cancelled']);
 
 function Fact({ label, children }: { label: string; children: React.ReactNode }) {
   return (
@@ -68,7 +67,7 @@ export function TransactionView({ id }: { id: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const detail = useQuery(trpc.transactions.detail.queryOptions({ id }));
-  const live = detail.data ? !finalStatuses.has(detail.data.transaction.status) : false;
+  const live = detail.data ? !isFinalStatus(detail.data.transaction.status) : false;
   const sub = useSubscription(
     trpc.transactions.watch.subscriptionOptions(
       { id },
