@@ -15,7 +15,7 @@ import type { AttemptJournal, JournalEntry, Mailbox } from '../types.ts';
  *   upstream transaction for its outcome instead of sending the message again.
  */
 
-export function idempotencyKey(
+export function idempotencyKeyOf(
   txId: string,
   journal: AttemptJournal | undefined,
   rcpt: Mailbox[],
@@ -26,12 +26,6 @@ export function idempotencyKey(
     .slice(0, 16);
   const attempt = journal ? String(journal.attemptNumber) : randomUUID();
   return `koukan-${txId}-${attempt}-${digest}`;
-}
-
-/** The transaction's URL: the create's absolute `Location` (a replica), else under the base. */
-export function upstreamUrl(base: string, id: string, location: string | undefined): string {
-  if (location && /^https?:\/\/[^/]+\/v1\/transactions\/[^/?#]+$/.test(location)) return location;
-  return `${base}/v1/transactions/${encodeURIComponent(id)}`;
 }
 
 /** What the previous attempt left open upstream. */
