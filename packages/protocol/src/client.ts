@@ -112,7 +112,12 @@ export class ProtocolClient {
   async waitFor<T>(
     start: TransactionState,
     pick: (t: ProtocolTransaction) => T | undefined,
-    o: { deadline: number; pollSeconds?: number; signal?: AbortSignal },
+    o: {
+      deadline: number;
+      pollSeconds?: number;
+      signal?: AbortSignal;
+      headers?: Record<string, string>;
+    },
   ): Promise<{ value: T; state: TransactionState }> {
     let state = start;
     let backoff = 0;
@@ -129,6 +134,7 @@ export class ProtocolClient {
       const asked = Date.now();
       const reply = await this.get(state.url, {
         headers: {
+          ...o.headers,
           ...(state.etag && { 'if-none-match': state.etag }),
           'request-timeout': String(seconds),
         },

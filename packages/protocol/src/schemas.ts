@@ -20,6 +20,40 @@ export type EsmtpParam = z.infer<typeof esmtpParamSchema>;
 export const mailboxSchema = z.object({ m: z.string(), e: z.array(esmtpParamSchema).optional() });
 export type Mailbox = z.infer<typeof mailboxSchema>;
 
+/** An ESMTP parameter as a server takes it: a keyword and an optional value. */
+export const esmtpParamInputSchema = z.object({
+  k: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/, 'an ESMTP keyword'),
+  p: z.string().max(1024).optional(),
+});
+
+export const mailboxInputSchema = z.object({
+  m: z.string(),
+  e: z.array(esmtpParamInputSchema).max(16).optional(),
+});
+
+export const remoteHostSchema = z.object({
+  host: z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[A-Za-z0-9._:[\]-]+$/, 'a host name or an IP address'),
+  port: z.number().int().min(1).max(65535),
+});
+
+/**
+ * The create of an output hop (`rest_output` → the gateway's outbound API): the envelope, the
+ * next hops to try in order (else the hop's default), and a small body inline or none (PUT).
+ * Servers add their own address rules.
+ */
+export const outboundCreateSchema = z.object({
+  mail_from: mailboxInputSchema,
+  rcpt_to: z.array(mailboxInputSchema).min(1).max(1000),
+  remote_hosts: z.array(remoteHostSchema).min(1).max(32).optional(),
+  lmtp: z.boolean().optional(),
+  body: z.object({ inline: z.string() }).optional(),
+});
+export type OutboundCreate = z.infer<typeof outboundCreateSchema>;
+
 /**
  * What every implementation answers for a transaction (create, GET, PATCH, cancel): its id,
  * status and the SMTP responses known so far. Implementations add their own fields.

@@ -1,6 +1,7 @@
+import { clientErrorHandler, installErrorHandlers } from '@koukan/protocol/server';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Metrics } from '../metrics.ts';
-import { errorHandler, type OutboundApiDeps, registerOutboundRoutes } from '../outbound/api.ts';
+import { type OutboundApiDeps, registerOutboundRoutes } from '../outbound/api.ts';
 import { installApiGuard, LongPollCap } from './limits.ts';
 
 export interface HttpTimeouts {
@@ -26,7 +27,7 @@ export interface HttpDeps extends Omit<OutboundApiDeps, 'longPolls'>, HttpTimeou
  */
 export function createHttpServer(deps: HttpDeps): FastifyInstance {
   const app = Fastify({
-    // errors are logged by errorHandler with the gateway's logger; no per-request lines
+    // errors are logged by the error handler with the gateway's logger; no per-request lines
     logger: false,
     bodyLimit: 1024 * 1024,
     // Receiving a request is bounded; a long-poll has been received when it waits, so these
@@ -36,8 +37,9 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
       headersTimeout: deps.headersTimeoutMs ?? 10_000,
       connectionsCheckingInterval: 1_000,
     },
+    clientErrorHandler,
   });
-  app.setErrorHandler(errorHandler(deps.logger));
+  installErrorHandlers(app, deps.logger);
   installApiGuard(app, { token: deps.token, bodyTimeoutMs: deps.bodyTimeoutMs ?? 30_000 });
   const open = { config: { public: true } };
   app.get('/healthz', open, async () => ({ status: 'ok' }));

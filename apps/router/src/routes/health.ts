@@ -3,8 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type pg from 'pg';
 import { z } from 'zod';
-import { errorBodySchema } from '../http/error-schema.ts';
-import { sendError } from '../http/errors.ts';
+import { errorBodySchema } from '@koukan/protocol';
+import { sendError } from '@koukan/protocol/server';
 
 const statusSchema = z.object({ status: z.string(), reason: z.string().optional() });
 

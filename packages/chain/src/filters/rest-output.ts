@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import {
   HttpClient,
+  type OutboundCreate,
   ProtocolClient,
   ProtocolError,
   type Reply,
@@ -215,7 +216,7 @@ async function deliver(
     const max = config.inline_body_max;
     const tooLarge = max === 0 || (tx.body?.size !== undefined && tx.body.size > max);
     inline = tooLarge ? undefined : await smallUtf8Body(tx.openBody(), max);
-    const json = {
+    const json: OutboundCreate = {
       mail_from: tx.mailFrom,
       rcpt_to: tx.rcptTo,
       ...(hosts?.length ? { remote_hosts: hosts } : {}),
