@@ -1,9 +1,9 @@
 import { protocolContract } from '@koukan/protocol/contract';
+import { protocolServer } from '../../../packages/chain/src/testing/protocol-server.ts';
 import { FakeRouter } from '../../gateway/src/testing/fake-router.ts';
 import { GATEWAY_TOKEN, startOutbound } from '../../gateway/src/testing/outbound.ts';
 import { Sink } from '../../gateway/src/testing/sink.ts';
 import { makeSender, startRouter, testDatabase } from '../../router/src/testing/harness.ts';
-import { protocolServer } from '../../../packages/chain/src/testing/protocol-server.ts';
 
 /**
  * One contract, four implementations of the transaction protocol: the router's API (real
@@ -45,7 +45,13 @@ protocolContract("the gateway's outbound API", async () => {
 
 protocolContract("the gateway tests' fake router", async () => {
   const fake = await new FakeRouter().addKey('contract', 'fake-key').start();
-  return { url: fake.url, sender: 'contract', apiKey: 'fake-key', envelope, close: () => fake.close() };
+  return {
+    url: fake.url,
+    sender: 'contract',
+    apiKey: 'fake-key',
+    envelope,
+    close: () => fake.close(),
+  };
 });
 
 protocolContract("the chain tests' protocol server", async () => {

@@ -184,7 +184,11 @@ export class RouterClient {
     deadline: number,
     signal?: AbortSignal,
   ): Promise<{ value: T; handle: TransactionHandle }> {
-    const start = { url: this.client.transactionUrl(handle.id), etag: handle.etag, transaction: handle.json };
+    const start = {
+      url: this.client.transactionUrl(handle.id),
+      etag: handle.etag,
+      transaction: handle.json,
+    };
     const { value, state } = await this.call('GET', '/v1/transactions', () =>
       this.client.waitFor(start, pick, { deadline, signal, ...auth(apiKey) }),
     );
@@ -208,7 +212,8 @@ export class RouterClient {
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
       if (err.kind === 'status' && err.reply) throw failure(err.reply, 'status');
-      if (err.phase === 'deadline') throw new RouterError('timeout', 'router did not answer in time');
+      if (err.phase === 'deadline')
+        throw new RouterError('timeout', 'router did not answer in time');
       const kind = err.kind === 'timeout' ? 'timeout' : 'unavailable';
       throw new RouterError(kind, `router ${method} ${what}: ${err.message}`);
     }

@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { ChainContext } from '@koukan/chain';
 import type { Db } from '@koukan/db';
+import {
+  clientErrorHandler,
+  installErrorHandlers,
+  installHttpLimits,
+  LongPollLimiter,
+} from '@koukan/protocol/server';
 import { type ConfigView, cachedAuthenticate } from '@koukan/services';
-import { clientErrorHandler, installErrorHandlers } from '@koukan/protocol/server';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type pg from 'pg';
 import pino, { type Logger } from 'pino';
-import { installHttpLimits } from './http/limits.ts';
 import { installMetrics } from './http/metrics.ts';
-import { LongPollLimiter } from './long-poll/limit.ts';
 import { TransactionWatcher } from './long-poll/watcher.ts';
 import type { CutThrough, RouteDeps } from './routes/deps.ts';
 import { registerDocs } from './routes/docs.ts';

@@ -30,7 +30,9 @@ describe('ProtocolClient.waitFor', () => {
       version++;
       const done = version > 3;
       res.writeHead(200, { etag: `"${version}"`, 'content-type': 'application/json' });
-      res.end(JSON.stringify({ id: 't', data_response: done ? { code: 250, message: 'ok' } : null }));
+      res.end(
+        JSON.stringify({ id: 't', data_response: done ? { code: 250, message: 'ok' } : null }),
+      );
     });
     const url = client.transactionUrl('t');
     const { value, state } = await client.waitFor(

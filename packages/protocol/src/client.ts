@@ -26,7 +26,8 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
-let shared: HttpClient | undefined;
+/** The transport of clients that bring none. */
+const shared = new HttpClient();
 
 /** The transaction JSON of a 2xx reply (a body upload's wrapped one too); `invalid` otherwise. */
 export function transactionOf(reply: Reply): ProtocolTransaction {
@@ -49,7 +50,7 @@ export class ProtocolClient {
 
   constructor(options: ClientOptions) {
     this.base = options.baseUrl.replace(/\/+$/, '');
-    this.http = options.http ?? (shared ??= new HttpClient());
+    this.http = options.http ?? shared;
     this.auth = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
   }
 
@@ -81,7 +82,9 @@ export class ProtocolClient {
   }
 
   create(sender: string, json: unknown, o: CallOptions & { idempotencyKey?: string } = {}) {
-    const key = o.idempotencyKey ? { 'idempotency-key': o.idempotencyKey } : {};
+    const key: Record<string, string> = o.idempotencyKey
+      ? { 'idempotency-key': o.idempotencyKey }
+      : {};
     const path = `/v1/senders/${encodeURIComponent(sender)}/transactions`;
     return this.request('POST', path, { ...o, json, headers: { ...o.headers, ...key } });
   }

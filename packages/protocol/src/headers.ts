@@ -37,14 +37,14 @@ export const longPollHeadersSchema = z.looseObject({
     .describe('Long-poll: seconds to wait for a change (at most 30).'),
 });
 
-/** Bad input found by the protocol's own parsing: a 400 naming the field (see server.ts). */
+/** An error of the protocol's own checks, answered as its error body (see server.ts). */
 export class BadInput extends Error {
-  readonly code = 'bad_request';
-  readonly httpStatus = 400;
   readonly extra: Record<string, unknown> = {};
   constructor(
     message: string,
     readonly details: ErrorDetail[],
+    readonly httpStatus = 400,
+    readonly code = 'bad_request',
   ) {
     super(message);
     this.name = 'BadInput';
@@ -61,5 +61,15 @@ export function requestTimeoutOf(header: string | undefined): number {
   if (r.success) return r.data;
   throw new BadInput('Request-Timeout is a number of seconds (0 to 30)', [
     { field: 'headers.request-timeout', message: 'not a number of seconds' },
+  ]);
+}
+
+/** `Content-Length` as a byte count (undefined when absent); BadInput when it is not one. */
+export function contentLengthOf(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const n = Number(header);
+  if (Number.isSafeInteger(n) && n >= 0) return n;
+  throw new BadInput('invalid Content-Length', [
+    { field: 'headers.content-length', message: 'not a byte count' },
   ]);
 }

@@ -10,7 +10,13 @@ import { Agent, type Dispatcher, Pool } from 'undici';
  */
 
 export type TimeoutPhase = 'connect' | 'headers' | 'body' | 'deadline';
-export type ProtocolErrorKind = 'timeout' | 'network' | 'aborted' | 'too_large' | 'invalid' | 'status';
+export type ProtocolErrorKind =
+  | 'timeout'
+  | 'network'
+  | 'aborted'
+  | 'too_large'
+  | 'invalid'
+  | 'status';
 
 export class ProtocolError extends Error {
   /** The network error's code (e.g. ECONNREFUSED), when there is one. */
@@ -150,7 +156,10 @@ export class HttpClient {
         size += (chunk as Buffer).length;
         if (size > this.maxResponseBytes) {
           res.body.destroy();
-          throw new ProtocolError('too_large', `response larger than ${this.maxResponseBytes} bytes`);
+          throw new ProtocolError(
+            'too_large',
+            `response larger than ${this.maxResponseBytes} bytes`,
+          );
         }
         chunks.push(chunk as Buffer);
       }

@@ -79,7 +79,10 @@ function validationDetails(err: FastifyError): ErrorDetail[] {
       .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
     const keys = (v.params as { keys?: string[] }).keys;
     if (v.keyword === 'unrecognized_keys' && keys) {
-      return keys.map((k) => ({ field: fieldPath([...path, k], prefix), message: 'unknown field' }));
+      return keys.map((k) => ({
+        field: fieldPath([...path, k], prefix),
+        message: 'unknown field',
+      }));
     }
     return [{ field: fieldPath(path, prefix), message: v.message ?? 'invalid' }];
   });
@@ -156,3 +159,5 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex): 
       `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
   );
 }
+
+export { installHttpLimits, LongPollLimiter } from './limits.ts';

@@ -1,8 +1,8 @@
-import { clientErrorHandler, installErrorHandlers } from '@koukan/protocol/server';
+import { clientErrorHandler, installErrorHandlers, LongPollLimiter } from '@koukan/protocol/server';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Metrics } from '../metrics.ts';
 import { type OutboundApiDeps, registerOutboundRoutes } from '../outbound/api.ts';
-import { installApiGuard, LongPollCap } from './limits.ts';
+import { installApiGuard } from './limits.ts';
 
 export interface HttpTimeouts {
   /** Request headers must be complete within this; default 10 s. */
@@ -51,6 +51,9 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
       .header('content-type', deps.metrics.registry.contentType)
       .send(await deps.metrics.registry.metrics()),
   );
-  registerOutboundRoutes(app, { ...deps, longPolls: new LongPollCap(deps.maxLongPolls ?? 1000) });
+  registerOutboundRoutes(app, {
+    ...deps,
+    longPolls: new LongPollLimiter(deps.maxLongPolls ?? 1000),
+  });
   return app;
 }

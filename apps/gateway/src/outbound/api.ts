@@ -1,16 +1,17 @@
 import { createHash } from 'node:crypto';
-import { isValidEsmtpValue, mailboxProblem } from '@koukan/services/address';
-import { dsnParamProblem, isDsnKeyword } from '@koukan/services/dsn-params';
 import {
+  contentLengthOf,
   idempotencyKeySchema,
   type Mailbox,
   outboundCreateSchema,
   requestTimeoutOf,
 } from '@koukan/protocol';
+import type { LongPollLimiter } from '@koukan/protocol/server';
+import { isValidEsmtpValue, mailboxProblem } from '@koukan/services/address';
+import { dsnParamProblem, isDsnKeyword } from '@koukan/services/dsn-params';
 import { AppError, parseInput } from '@koukan/services/errors';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
-import type { LongPollCap } from '../http/limits.ts';
 import type { Metrics } from '../metrics.ts';
 import { OutboundBody } from './body.ts';
 import { deliver } from './deliver.ts';
@@ -23,7 +24,7 @@ export interface OutboundApiDeps {
   logger: Logger;
   /** Shared bearer token of the router's rest_output; undefined = the API refuses every call. */
   token?: string;
-  longPolls: LongPollCap;
+  longPolls: LongPollLimiter;
   maxBodyBytes: number;
   defaultLmtp: boolean;
   /** Where to deliver when the create JSON has no remote_hosts (e.g. the LMTP mailbox store). */
@@ -53,9 +54,8 @@ const createSchema = outboundCreateSchema.superRefine((r, issue) => {
     });
   };
   check(r.mail_from, ['mail_from'], 'mail');
-  r.rcpt_to.forEach((box, i) => check(box, ['rcpt_to', i], 'rcpt'));
+  for (const [i, box] of r.rcpt_to.entries()) check(box, ['rcpt_to', i], 'rcpt');
 });
-
 
 /**
  * The router's transaction protocol, served for its rest_output (DESIGN.md §6): create with the
@@ -132,7 +132,7 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: OutboundApiDe
   app.put<{ Params: { id: string } }>('/v1/transactions/:id/body', streamed, async (req, reply) => {
     const t = find(store, req.params.id);
     if (t.status !== 'waiting_body') throw new AppError('conflict', `transaction is ${t.status}`);
-    const size = contentLength(req.headers['content-length']);
+    const size = contentLengthOf(req.headers['content-length']);
     if (size === 0) throw new AppError('bad_request', 'the body is a non-empty RFC 822 message');
     if (size !== undefined && size > deps.maxBodyBytes) {
       throw new AppError('payload_too_large', `the body exceeds ${deps.maxBodyBytes} bytes`);
@@ -156,8 +156,8 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: OutboundApiDe
     const t = find(store, req.params.id);
     const etag = req.headers['if-none-match'];
     if (etag) {
-      const seconds = requestTimeoutOf(req.headers['request-timeout']);
-      const release = seconds > 0 && etag === etagOf(t) ? deps.longPolls.acquire() : undefined;
+      const seconds = requestTimeoutOf(req.headers['request-timeout'] as string | undefined);
+      const release = seconds > 0 && etag === etagOf(t) ? deps.longPolls.acquire('') : undefined;
       let changed: boolean;
       try {
         changed = await store.waitForChange(t, etag, seconds * 1000);
@@ -198,17 +198,6 @@ function find(store: OutboundStore, id: string): OutboundTxn {
 
 function sendTxn(reply: FastifyReply, t: OutboundTxn) {
   return reply.header('etag', etagOf(t)).send(toJson(t));
-}
-
-function contentLength(header: string | undefined): number | undefined {
-  if (header === undefined) return undefined;
-  const n = Number(header);
-  if (!Number.isSafeInteger(n) || n < 0) {
-    throw new AppError('bad_request', 'invalid Content-Length', {
-      details: [{ field: 'headers.content-length', message: 'not a byte count' }],
-    });
-  }
-  return n;
 }
 
 function startDelivery(t: OutboundTxn, body: OutboundBody, deps: OutboundApiDeps): void {

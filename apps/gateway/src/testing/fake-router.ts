@@ -247,7 +247,7 @@ export class FakeRouter {
     }
     if (req.method === 'GET') {
       if (req.headers['if-none-match'] === etag(t)) {
-        const seconds = requestTimeoutOf(req.headers['request-timeout'] ?? '30');
+        const seconds = requestTimeoutOf((req.headers['request-timeout'] as string) ?? '30');
         const changed = await new Promise<boolean>((resolve) => {
           const timer = setTimeout(() => resolve(false), seconds * 1000);
           const set = this.waiters.get(t.id) ?? new Set();

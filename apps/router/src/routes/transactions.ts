@@ -1,3 +1,4 @@
+import { idempotencyKeySchema, longPollHeadersSchema, requestTimeoutOf } from '@koukan/protocol';
 import {
   cancelTransaction,
   createTransaction,
@@ -10,7 +11,6 @@ import {
   patchTransactionRequestSchema,
   transactionViewSchema,
 } from '@koukan/services';
-import { idempotencyKeySchema, longPollHeadersSchema, requestTimeoutOf } from '@koukan/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';

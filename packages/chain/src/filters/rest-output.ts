@@ -2,7 +2,6 @@ import { isUtf8 } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import {
   HttpClient,
-  type OutboundCreate,
   ProtocolClient,
   ProtocolError,
   type Reply,
@@ -87,8 +86,8 @@ const safely = (res: Reply) => {
 const transports = new Map<number, HttpClient>();
 function clientFor(config: RestOutputConfig, apiKey: string | undefined): ProtocolClient {
   const connectTimeoutMs = config.connect_timeout * 1000;
-  let http = transports.get(connectTimeoutMs);
-  if (!http) transports.set(connectTimeoutMs, (http = new HttpClient({ connectTimeoutMs })));
+  const http = transports.get(connectTimeoutMs) ?? new HttpClient({ connectTimeoutMs });
+  transports.set(connectTimeoutMs, http);
   return new ProtocolClient({ baseUrl: config.url, ...(apiKey && { apiKey }), http });
 }
 
@@ -216,7 +215,7 @@ async function deliver(
     const max = config.inline_body_max;
     const tooLarge = max === 0 || (tx.body?.size !== undefined && tx.body.size > max);
     inline = tooLarge ? undefined : await smallUtf8Body(tx.openBody(), max);
-    const json: OutboundCreate = {
+    const json = {
       mail_from: tx.mailFrom,
       rcpt_to: tx.rcptTo,
       ...(hosts?.length ? { remote_hosts: hosts } : {}),

@@ -3,7 +3,13 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BadInput, type ErrorDetail, issuesToDetails, requestTimeoutOf } from '@koukan/protocol';
+import {
+  BadInput,
+  type ErrorDetail,
+  issuesToDetails,
+  mailboxSchema,
+  requestTimeoutOf,
+} from '@koukan/protocol';
 import { z } from 'zod';
 import type { Mailbox, SmtpResponse } from '../types.ts';
 
@@ -33,10 +39,9 @@ export type Behaviour = {
   apiKey?: string;
 };
 
-const mailbox = z.object({ m: z.string(), e: z.array(z.unknown()).optional() });
 const createSchema = z.looseObject({
-  mail_from: mailbox,
-  rcpt_to: z.array(mailbox).min(1),
+  mail_from: mailboxSchema,
+  rcpt_to: z.array(mailboxSchema).min(1),
   body: z.object({ inline: z.string() }).optional(),
 });
 
@@ -84,9 +89,7 @@ export async function protocolServer(b: Behaviour) {
     const { version, ...json } = t;
     const etag = `"${version}"`;
     if (status === 304) return res.writeHead(status, { etag }).end();
-    res
-      .writeHead(status, { 'content-type': 'application/json', etag })
-      .end(JSON.stringify(json));
+    res.writeHead(status, { 'content-type': 'application/json', etag }).end(JSON.stringify(json));
   };
   /** The body arrived (PUT or inline in the create): DATA is answered as `b` says. */
   const received = (t: Remote, entry: (typeof log)[number], body: Buffer) => {
@@ -178,7 +181,7 @@ export async function protocolServer(b: Behaviour) {
       return send(res, 200, t);
     }
     if (req.method === 'GET') {
-      const wait = requestTimeoutOf(req.headers['request-timeout']) * 1000;
+      const wait = requestTimeoutOf(req.headers['request-timeout'] as string | undefined) * 1000;
       if (req.headers['if-none-match'] === `"${t.version}"`) {
         const changed = await new Promise<boolean>((resolve) => {
           const w = () => resolve(true);
