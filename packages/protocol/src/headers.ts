@@ -24,8 +24,7 @@ export const requestTimeoutSchema = z
 /** `Idempotency-Key`: repeating a create with the same key returns the original. */
 export const idempotencyKeySchema = z
   .string()
-  .min(1)
-  .max(255)
+  .regex(/^[\x21-\x7e]{1,255}$/, '1 to 255 visible ASCII characters')
   .describe('Repeating a request with the same key within 24 h returns the original.');
 
 /** The request headers of a long-poll GET. */
