@@ -88,13 +88,17 @@ function validationDetails(err: FastifyError): ErrorDetail[] {
   });
 }
 
-/**
- * Maps every error to the protocol's error body; only 5xx are logged (with `log`, else the
- * request's logger).
- */
+export interface ErrorHandlerOptions {
+  /** Where 5xx are logged; default the request's logger. */
+  log?: { error: (o: object, m: string) => void; warn: (o: object, m: string) => void };
+  /** For an error that means "try again later" (the database is down), the 503's message. */
+  unavailable?: (err: unknown) => string | undefined;
+}
+
+/** Maps every error to the protocol's error body; only 5xx are logged. */
 export function installErrorHandlers(
   app: FastifyInstance,
-  log?: { error: (o: object, m: string) => void },
+  options: ErrorHandlerOptions = {},
 ): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (isStatusError(err)) {
@@ -127,7 +131,14 @@ export function installErrorHandlers(
         details: [{ ...(field && { field }), message: err.message }],
       });
     }
-    (log ?? request.log).error({ err }, 'unhandled error');
+    const log = options.log ?? request.log;
+    const unavailable = options.unavailable?.(err);
+    if (unavailable) {
+      // nothing was stored: the client tries again later
+      log.warn({ err }, unavailable);
+      return sendError(reply, 503, { code: 'unavailable', message: unavailable, details: [] });
+    }
+    log.error({ err }, 'unhandled error');
     return sendError(reply, 500, {
       code: 'internal',
       message: 'internal error; the request id identifies it in the logs',

@@ -39,7 +39,7 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
     },
     clientErrorHandler,
   });
-  installErrorHandlers(app, deps.logger);
+  installErrorHandlers(app, { log: deps.logger });
   installApiGuard(app, { token: deps.token, bodyTimeoutMs: deps.bodyTimeoutMs ?? 30_000 });
   const open = { config: { public: true } };
   app.get('/healthz', open, async () => ({ status: 'ok' }));

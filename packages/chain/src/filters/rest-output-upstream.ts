@@ -15,7 +15,7 @@ import type { AttemptJournal, JournalEntry, Mailbox } from '../types.ts';
  *   upstream transaction for its outcome instead of sending the message again.
  */
 
-export function idempotencyKeyOf(
+export function idempotencyKey(
   txId: string,
   journal: AttemptJournal | undefined,
   rcpt: Mailbox[],

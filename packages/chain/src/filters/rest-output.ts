@@ -12,7 +12,7 @@ import type { FilterRun } from '../registry.ts';
 import { temp, verdictFromResponse } from '../responses.ts';
 import type { FilterResult, SmtpResponse, Verdict } from '../types.ts';
 import type { RestOutputConfig } from './rest-output.schema.ts';
-import { idempotencyKeyOf, previousUpstream } from './rest-output-upstream.ts';
+import { idempotencyKey, previousUpstream } from './rest-output-upstream.ts';
 
 /** The transaction JSON of the protocol (only the fields rest_output reads). */
 export type RemoteTransaction = {
@@ -221,9 +221,9 @@ async function deliver(
       ...(hosts?.length ? { remote_hosts: hosts } : {}),
       ...(inline !== undefined && { body: { inline } }),
     };
-    const idempotencyKey = idempotencyKeyOf(tx.id, journal, tx.rcptTo);
+    const key = idempotencyKey(tx.id, journal, tx.rcptTo);
     const create = () =>
-      client.create(config.sender, json, { idempotencyKey, signal, timeoutMs: remaining() });
+      client.create(config.sender, json, { idempotencyKey: key, signal, timeoutMs: remaining() });
     // a create whose answer was lost is sent once more: the key makes it the same transaction
     const created = await create().catch((err: unknown) => {
       if (signal.aborted || Date.now() >= deadline) throw err;
