@@ -6,7 +6,13 @@ const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const config: NextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
-  transpilePackages: ['@koukan/db', '@koukan/services', '@koukan/chain', '@koukan/ui'],
+  transpilePackages: [
+    '@koukan/db',
+    '@koukan/services',
+    '@koukan/chain',
+    '@koukan/protocol',
+    '@koukan/ui',
+  ],
   serverExternalPackages: ['pg', 'pino', 'pino-pretty', 'mailparser', '@electric-sql/pglite'],
   turbopack: { root: repoRoot },
   outputFileTracingRoot: repoRoot,

@@ -19,24 +19,6 @@ async function serve(handler: Parameters<typeof createServer>[1]) {
 }
 
 describe('RouterClient', () => {
-  it('does not hot-loop on a router that ignores If-None-Match', async () => {
-    let gets = 0;
-    const client = await serve((_req, res) => {
-      gets++;
-      res.writeHead(200, { etag: '"1"', 'content-type': 'application/json' });
-      res.end(JSON.stringify({ id: 't', rcpt_response: [null] }));
-    });
-    const handle = { id: 't', etag: '"1"', json: { id: 't' } };
-    const wait = client.waitFor(
-      handle,
-      'k',
-      (t) => t.rcpt_response?.[0] ?? undefined,
-      Date.now() + 1000,
-    );
-    await expect(wait).rejects.toMatchObject({ kind: 'timeout' });
-    expect(gets).toBeLessThan(20);
-  });
-
   it('refreshes a stale ETag once on 412 and retries the PATCH', async () => {
     const seen: string[] = [];
     const client = await serve((req, res) => {

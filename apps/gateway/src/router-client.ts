@@ -1,5 +1,17 @@
 import type { Readable } from 'node:stream';
-import { HttpError, type HttpResponse, httpRequest } from './http-client.ts';
+import {
+  type ErrorBody,
+  type EsmtpParam,
+  HttpClient,
+  type Mailbox,
+  ProtocolClient,
+  ProtocolError,
+  type ProtocolTransaction,
+  type Reply,
+  replyText,
+  type SmtpResponse,
+  transactionOf,
+} from '@koukan/protocol';
 
 /**
  * The gateway's only door to the router (DESIGN.md §6, apps/router on main). Every call the
@@ -17,32 +29,10 @@ import { HttpError, type HttpResponse, httpRequest } from './http-client.ts';
  *   POST  /v1/transactions/{id}/cancel → 2xx (best effort)
  */
 
-export interface EsmtpParam {
-  k: string;
-  p?: string;
-}
-export interface Mailbox {
-  m: string;
-  e?: EsmtpParam[];
-}
-/** An SMTP reply as the router stores it: the enhanced status code apart from the text. */
-export interface SmtpReply {
-  code: number;
-  enhanced?: string;
-  message: string;
-}
-/** The reply's text after the code, as sent on the wire: `5.1.1 no such user`. */
-export const replyText = (r: SmtpReply): string =>
-  r.enhanced ? `${r.enhanced} ${r.message}`.trimEnd() : r.message;
-export interface RouterTransaction {
-  id: string;
-  status?: string;
-  mail_response?: SmtpReply | null;
-  rcpt_response?: (SmtpReply | null)[];
-  data_response?: SmtpReply | null;
-  attempt_count?: number;
-  final_attempt_reason?: string | null;
-}
+export type { EsmtpParam, Mailbox };
+export type SmtpReply = SmtpResponse;
+export type RouterTransaction = ProtocolTransaction;
+export { replyText };
 /** Where an inbound message came from, as logged (the router gets `routerSession`'s shape). */
 export interface SmtpSession {
   listener: string;
@@ -93,15 +83,15 @@ export interface RouterClientOptions {
   requestTimeoutMs?: number;
 }
 
-const MAX_POLL_SECONDS = 30;
-
 export class RouterClient {
-  private readonly base: string;
-  private readonly requestTimeoutMs: number;
+  private readonly client: ProtocolClient;
 
   constructor(options: RouterClientOptions) {
-    this.base = options.baseUrl.replace(/\/+$/, '');
-    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    const timeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.client = new ProtocolClient({
+      baseUrl: options.baseUrl,
+      http: new HttpClient({ headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs }),
+    });
   }
 
   /**
@@ -110,7 +100,7 @@ export class RouterClient {
    */
   async submissionCheck(sender: string, apiKey: string): Promise<SubmissionCheck | undefined> {
     const path = `/v1/senders/${encodeURIComponent(sender)}/smtp-submission`;
-    const res = await this.call('GET', path, apiKey);
+    const res = await this.call('GET', '/v1/senders', () => this.client.get(path, auth(apiKey)));
     if (res.status === 401 || res.status === 403 || res.status === 404) return undefined;
     if (!res.ok) throw statusError(res.status, 'submission check');
     return res.json<SubmissionCheck>();
@@ -121,8 +111,9 @@ export class RouterClient {
     apiKey: string,
     envelope: { mail_from: Mailbox; rcpt_to: Mailbox[]; session?: Record<string, unknown> },
   ): Promise<TransactionHandle> {
-    const path = `/v1/senders/${encodeURIComponent(sender)}/transactions`;
-    const res = await this.call('POST', path, apiKey, { json: envelope });
+    const res = await this.call('POST', '/v1/senders', () =>
+      this.client.create(sender, envelope, auth(apiKey)),
+    );
     if (res.status !== 201 && res.status !== 200) throw failure(res, 'create');
     return handleOf(res);
   }
@@ -134,10 +125,10 @@ export class RouterClient {
     rcpts: Mailbox[],
   ): Promise<TransactionHandle> {
     for (let attempt = 0; ; attempt++) {
-      const res = await this.call('PATCH', `/v1/transactions/${handle.id}`, apiKey, {
-        json: { add_rcpt_to: rcpts, heartbeat: true },
-        headers: { 'if-match': handle.etag },
-      });
+      const json = { add_rcpt_to: rcpts, heartbeat: true };
+      const res = await this.call('PATCH', '/v1/transactions', () =>
+        this.client.patch(this.client.transactionUrl(handle.id), handle.etag, json, auth(apiKey)),
+      );
       if (res.status === 412 && attempt === 0) {
         handle = await this.get(handle.id, apiKey);
         continue;
@@ -158,25 +149,28 @@ export class RouterClient {
     body: Readable,
     signal: AbortSignal,
   ): Promise<TransactionHandle | undefined> {
-    const res = await this.call('PUT', `/v1/transactions/${id}/body`, apiKey, {
-      body,
-      headers: { 'content-type': 'message/rfc822' },
-      signal,
-      // a slow client may take its time over DATA; the listener's DATA timeout bounds it
-      timeoutMs: 24 * 3600_000,
-    });
+    const res = await this.call('PUT', '/v1/transactions', () =>
+      this.client.putBody(this.client.transactionUrl(id), body, {
+        ...auth(apiKey),
+        signal,
+        // a slow client may take its time over DATA; the listener's DATA timeout bounds it
+        timeoutMs: 24 * 3600_000,
+      }),
+    );
     if (!res.ok) throw statusError(res.status, 'body upload');
     try {
-      const json = res.json<{ transaction?: RouterTransaction }>().transaction;
+      const json = transactionOf(res);
       const etag = res.header('etag');
-      return json?.id === id && etag ? { id, etag, json } : undefined;
+      return json.id === id && etag ? { id, etag, json } : undefined;
     } catch {
       return undefined;
     }
   }
 
   async get(id: string, apiKey: string): Promise<TransactionHandle> {
-    const res = await this.call('GET', `/v1/transactions/${id}`, apiKey);
+    const res = await this.call('GET', '/v1/transactions', () =>
+      this.client.get(this.client.transactionUrl(id), auth(apiKey)),
+    );
     if (!res.ok) throw failure(res, 'get');
     return handleOf(res);
   }
@@ -192,77 +186,46 @@ export class RouterClient {
     deadline: number,
     signal?: AbortSignal,
   ): Promise<{ value: T; handle: TransactionHandle }> {
-    let current = handle;
-    let backoff = 0;
-    for (;;) {
-      const found = pick(current.json);
-      if (found !== undefined) return { value: found, handle: current };
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) throw new RouterError('timeout', 'router did not answer in time');
-      if (backoff) await new Promise((r) => setTimeout(r, Math.min(backoff, remaining)));
-      const seconds = Math.max(1, Math.min(MAX_POLL_SECONDS, Math.ceil(remaining / 1000)));
-      const asked = Date.now();
-      const res = await this.call('GET', `/v1/transactions/${current.id}`, apiKey, {
-        headers: { 'if-none-match': current.etag, 'request-timeout': String(seconds) },
-        // the router holds the request up to `seconds`; past our own deadline we stop listening
-        timeoutMs: remaining < seconds * 1000 ? remaining : seconds * 1000 + 2_000,
-        signal,
-      });
-      if (!res.ok && res.status !== 304) throw failure(res, 'status');
-      const previous = current.etag;
-      if (res.status === 200) current = handleOf(res);
-      // a router that answers at once without a change (no long-poll) is not polled in a hot loop
-      const quick = Date.now() - asked < 50 && (res.status === 304 || current.etag === previous);
-      backoff = quick ? Math.min(500, backoff * 2 || 25) : 0;
-    }
+    const start = {
+      url: this.client.transactionUrl(handle.id),
+      etag: handle.etag,
+      transaction: handle.json,
+    };
+    const { value, state } = await this.call('GET', '/v1/transactions', () =>
+      this.client.waitFor(start, pick, { deadline, signal, ...auth(apiKey) }),
+    );
+    return { value, handle: { id: handle.id, etag: state.etag ?? '', json: state.transaction } };
   }
 
   /** Best effort: a failure is reported, never thrown. */
   async cancel(id: string, apiKey: string): Promise<boolean> {
     try {
-      const res = await this.call('POST', `/v1/transactions/${id}/cancel`, apiKey);
+      const res = await this.client.cancel(this.client.transactionUrl(id), auth(apiKey));
       return res.ok;
     } catch {
       return false;
     }
   }
 
-  private async call(
-    method: string,
-    path: string,
-    apiKey: string,
-    options: {
-      json?: unknown;
-      body?: Readable;
-      headers?: Record<string, string>;
-      timeoutMs?: number;
-      signal?: AbortSignal;
-    } = {},
-  ): Promise<HttpResponse> {
-    const headers: Record<string, string> = {
-      authorization: `Bearer ${apiKey}`,
-      accept: 'application/json',
-      ...options.headers,
-    };
-    if (options.json !== undefined) headers['content-type'] = 'application/json';
+  /** A call's transport failure as a RouterError. */
+  private async call<T>(method: string, what: string, send: () => Promise<T>): Promise<T> {
     try {
-      return await httpRequest(`${this.base}${path}`, {
-        method,
-        headers,
-        body: options.json === undefined ? options.body : JSON.stringify(options.json),
-        timeoutMs: options.timeoutMs ?? this.requestTimeoutMs,
-        signal: options.signal,
-      });
+      return await send();
     } catch (err) {
-      const kind = err instanceof HttpError && err.kind === 'timeout' ? 'timeout' : 'unavailable';
-      const what = `router ${method} ${path.split('/').slice(0, 3).join('/')}`;
-      throw new RouterError(kind, `${what}: ${err instanceof Error ? err.message : 'failed'}`);
+      if (!(err instanceof ProtocolError)) throw err;
+      if (err.kind === 'status' && err.reply) throw failure(err.reply, 'status');
+      if (err.phase === 'deadline')
+        throw new RouterError('timeout', 'router did not answer in time');
+      const kind = err.kind === 'timeout' ? 'timeout' : 'unavailable';
+      throw new RouterError(kind, `router ${method} ${what}: ${err.message}`);
     }
   }
 }
 
-function handleOf(res: HttpResponse): TransactionHandle {
-  const json = res.json<RouterTransaction>();
+const auth = (apiKey: string) => ({ headers: { authorization: `Bearer ${apiKey}` } });
+
+function handleOf(res: Reply): TransactionHandle {
+  const json = transactionOf(res);
   return { id: json.id, etag: res.header('etag') ?? '', json };
 }
 
@@ -274,16 +237,10 @@ function statusError(status: number, what: string): RouterError {
   return new RouterError('rejected', `${what}: ${status}`, status);
 }
 
-function failure(res: HttpResponse, what: string): RouterError {
+function failure(res: Reply, what: string): RouterError {
   const err = statusError(res.status, what);
   try {
-    const body = res.json<{
-      error?: {
-        message?: string;
-        details?: { field?: string; message?: string }[];
-        rcpt_response?: (SmtpReply | null)[];
-      };
-    }>();
+    const body = res.json<Partial<ErrorBody>>();
     if (body.error?.message) {
       err.detail = body.error.message;
       err.message += ` (${body.error.message})`;

@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import type { Duplex } from 'node:stream';
 import type { ChainContext } from '@koukan/chain';
-import type { Db } from '@koukan/db';
+import { type Db, isDbUnavailable } from '@koukan/db';
+import {
+  clientErrorHandler,
+  installErrorHandlers,
+  installHttpLimits,
+  LongPollLimiter,
+} from '@koukan/protocol/server';
 import { type ConfigView, cachedAuthenticate } from '@koukan/services';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type pg from 'pg';
 import pino, { type Logger } from 'pino';
-import { installErrorHandlers } from './http/errors.ts';
-import { installHttpLimits } from './http/limits.ts';
 import { installMetrics } from './http/metrics.ts';
-import { LongPollLimiter } from './long-poll/limit.ts';
 import { TransactionWatcher } from './long-poll/watcher.ts';
 import type { CutThrough, RouteDeps } from './routes/deps.ts';
 import { registerDocs } from './routes/docs.ts';
@@ -80,22 +82,6 @@ export const redactPaths = [
   'req.body',
 ];
 
-/** Requests Node's HTTP parser rejects (bad request line, bad headers) get our JSON error too. */
-function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex): void {
-  if (err.code === 'ECONNRESET' || !socket.writable) {
-    socket.destroy();
-    return;
-  }
-  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-  const body = JSON.stringify({
-    error: { code: 'bad_request', message: 'malformed HTTP request', details: [] },
-  });
-  socket.end(
-    `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
-      `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-  );
-}
-
 function validRequestId(v: unknown): v is string {
   return typeof v === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(v);
 }
@@ -135,7 +121,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  installErrorHandlers(app);
+  installErrorHandlers(app, {
+    // nothing was stored: the client tries again later (the gateway answers SMTP 4xx)
+    unavailable: (err) =>
+      isDbUnavailable(err) ? 'the database is unavailable; try again later' : undefined,
+  });
   installHttpLimits(app, { bodyTimeoutMs: options.bodyTimeoutMs ?? 30_000 });
 
   const watcher =

@@ -60,22 +60,13 @@ export function isAppError(err: unknown): err is AppError {
   return err instanceof AppError;
 }
 
+import { fieldPath, issuesToDetails } from '@koukan/protocol/schemas';
+
+export { fieldPath, issuesToDetails };
+
 interface IssueLike {
   path: readonly PropertyKey[];
   message: string;
-}
-
-/** `rcpt_to[0].m` from a zod issue path, prefixed with where the value came from. */
-export function fieldPath(path: readonly PropertyKey[], prefix?: string): string {
-  const p = path
-    .map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i === 0 ? '' : '.'}${String(k)}`))
-    .join('');
-  if (!prefix) return p;
-  return p ? `${prefix}.${p}`.replace('.[', '[') : prefix;
-}
-
-export function issuesToDetails(issues: readonly IssueLike[], prefix?: string): AppErrorDetail[] {
-  return issues.map((i) => ({ field: fieldPath(i.path, prefix), message: i.message }));
 }
 
 /** Parses a service input at the boundary; a mismatch is a 400 naming each offending field. */

@@ -1,7 +1,8 @@
+import { clientErrorHandler, installErrorHandlers, LongPollLimiter } from '@koukan/protocol/server';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Metrics } from '../metrics.ts';
-import { errorHandler, type OutboundApiDeps, registerOutboundRoutes } from '../outbound/api.ts';
-import { installApiGuard, LongPollCap } from './limits.ts';
+import { type OutboundApiDeps, registerOutboundRoutes } from '../outbound/api.ts';
+import { installApiGuard } from './limits.ts';
 
 export interface HttpTimeouts {
   /** Request headers must be complete within this; default 10 s. */
@@ -26,7 +27,7 @@ export interface HttpDeps extends Omit<OutboundApiDeps, 'longPolls'>, HttpTimeou
  */
 export function createHttpServer(deps: HttpDeps): FastifyInstance {
   const app = Fastify({
-    // errors are logged by errorHandler with the gateway's logger; no per-request lines
+    // errors are logged by the error handler with the gateway's logger; no per-request lines
     logger: false,
     bodyLimit: 1024 * 1024,
     // Receiving a request is bounded; a long-poll has been received when it waits, so these
@@ -36,8 +37,9 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
       headersTimeout: deps.headersTimeoutMs ?? 10_000,
       connectionsCheckingInterval: 1_000,
     },
+    clientErrorHandler,
   });
-  app.setErrorHandler(errorHandler(deps.logger));
+  installErrorHandlers(app, { log: deps.logger });
   installApiGuard(app, { token: deps.token, bodyTimeoutMs: deps.bodyTimeoutMs ?? 30_000 });
   const open = { config: { public: true } };
   app.get('/healthz', open, async () => ({ status: 'ok' }));
@@ -49,6 +51,9 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
       .header('content-type', deps.metrics.registry.contentType)
       .send(await deps.metrics.registry.metrics()),
   );
-  registerOutboundRoutes(app, { ...deps, longPolls: new LongPollCap(deps.maxLongPolls ?? 1000) });
+  registerOutboundRoutes(app, {
+    ...deps,
+    longPolls: new LongPollLimiter(deps.maxLongPolls ?? 1000),
+  });
   return app;
 }

@@ -1,11 +1,17 @@
 import { createHash } from 'node:crypto';
+import {
+  contentLengthOf,
+  idempotencyKeySchema,
+  type Mailbox,
+  outboundCreateSchema,
+  requestTimeoutOf,
+} from '@koukan/protocol';
+import type { LongPollLimiter } from '@koukan/protocol/server';
 import { isValidEsmtpValue, mailboxProblem } from '@koukan/services/address';
 import { dsnParamProblem, isDsnKeyword } from '@koukan/services/dsn-params';
-import { AppError } from '@koukan/services/errors';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, parseInput } from '@koukan/services/errors';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
-import { z } from 'zod';
-import type { LongPollCap } from '../http/limits.ts';
 import type { Metrics } from '../metrics.ts';
 import { OutboundBody } from './body.ts';
 import { deliver } from './deliver.ts';
@@ -18,7 +24,7 @@ export interface OutboundApiDeps {
   logger: Logger;
   /** Shared bearer token of the router's rest_output; undefined = the API refuses every call. */
   token?: string;
-  longPolls: LongPollCap;
+  longPolls: LongPollLimiter;
   maxBodyBytes: number;
   defaultLmtp: boolean;
   /** Where to deliver when the create JSON has no remote_hosts (e.g. the LMTP mailbox store). */
@@ -32,58 +38,24 @@ export interface OutboundApiDeps {
   advertiseUrl?: () => string | undefined;
 }
 
-// The same address rules as the router's API: these reach nodemailer and the SMTP wire.
-const address = (allowNull: boolean) =>
-  z.string().superRefine((value, issue) => {
-    if (allowNull && value === '') return;
-    const problem = mailboxProblem(value);
-    if (problem) issue.addIssue({ code: 'custom', message: problem });
-  });
-const mailbox = (allowNull: boolean) =>
-  z.object({
-    m: address(allowNull),
-    e: z
-      .array(
-        z
-          .object({
-            k: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/, 'an ESMTP keyword'),
-            p: z.string().max(1024).optional(),
-          })
-          .superRefine(({ k, p }, issue) => {
-            // DSN parameters carry xtext-decoded values (nodemailer encodes them again)
-            const problem = isDsnKeyword(k)
-              ? dsnParamProblem(allowNull ? 'mail' : 'rcpt', k, p)
-              : p !== undefined && !isValidEsmtpValue(p)
-                ? 'an ESMTP value'
-                : null;
-            if (problem) issue.addIssue({ code: 'custom', path: ['p'], message: problem });
-          }),
-      )
-      .max(16)
-      .optional(),
-  });
-const createSchema = z.object({
-  mail_from: mailbox(true),
-  rcpt_to: z.array(mailbox(false)).min(1).max(1000),
-  remote_hosts: z
-    .array(
-      z.object({
-        host: z
-          .string()
-          .min(1)
-          .max(255)
-          .regex(/^[A-Za-z0-9._:[\]-]+$/, 'a host name or an IP address'),
-        port: z.number().int().min(1).max(65535),
-      }),
-    )
-    .min(1)
-    .max(32)
-    .optional(),
-  lmtp: z.boolean().optional(),
-  body: z.object({ inline: z.string() }).optional(),
+// The protocol's shape with the router's address rules: these reach nodemailer and the SMTP wire.
+const createSchema = outboundCreateSchema.superRefine((r, issue) => {
+  const check = (box: Mailbox, path: (string | number)[], role: 'mail' | 'rcpt') => {
+    const problem = role === 'mail' && box.m === '' ? null : mailboxProblem(box.m);
+    if (problem) issue.addIssue({ code: 'custom', path: [...path, 'm'], message: problem });
+    box.e?.forEach(({ k, p }, i) => {
+      // DSN parameters carry xtext-decoded values (nodemailer encodes them again)
+      const bad = isDsnKeyword(k)
+        ? dsnParamProblem(role, k, p)
+        : p !== undefined && !isValidEsmtpValue(p)
+          ? 'an ESMTP value'
+          : null;
+      if (bad) issue.addIssue({ code: 'custom', path: [...path, 'e', i, 'p'], message: bad });
+    });
+  };
+  check(r.mail_from, ['mail_from'], 'mail');
+  for (const [i, box] of r.rcpt_to.entries()) check(box, ['rcpt_to', i], 'rcpt');
 });
-
-const MAX_POLL_SECONDS = 30;
 
 /**
  * The router's transaction protocol, served for its rest_output (DESIGN.md §6): create with the
@@ -99,17 +71,13 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: OutboundApiDe
   app.post<{ Params: { sender: string } }>(
     '/v1/senders/:sender/transactions',
     async (req, reply) => {
-      const parsed = createSchema.safeParse(req.body);
-      if (!parsed.success) {
-        throw new AppError('bad_request', 'invalid transaction', {
-          details: parsed.error.issues.map((i) => ({
-            field: i.path.join('.'),
-            message: i.message,
-          })),
-        });
-      }
-      const key = idempotencyKey(req.headers['idempotency-key']);
-      const digest = key && createHash('sha256').update(JSON.stringify(parsed.data)).digest('hex');
+      const data = parseInput(createSchema, req.body, 'body');
+      const key = parseInput(
+        idempotencyKeySchema.optional(),
+        req.headers['idempotency-key'],
+        'headers.idempotency-key',
+      );
+      const digest = key && createHash('sha256').update(JSON.stringify(data)).digest('hex');
       const earlier = key ? store.byIdempotencyKey(key) : undefined;
       if (earlier && key) {
         if (earlier.idempotency?.digest !== digest) {
@@ -124,7 +92,7 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: OutboundApiDe
         void reply.header('location', locationOf(earlier.id, deps));
         return sendTxn(reply.code(200), earlier);
       }
-      const { body, lmtp, remote_hosts, ...addresses } = parsed.data;
+      const { body, lmtp, remote_hosts, ...addresses } = data;
       const fallback = deps.defaultNextHop;
       if (!remote_hosts && !fallback) {
         throw new AppError('unprocessable', 'no remote_hosts, and no default next hop configured', {
@@ -164,7 +132,7 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: OutboundApiDe
   app.put<{ Params: { id: string } }>('/v1/transactions/:id/body', streamed, async (req, reply) => {
     const t = find(store, req.params.id);
     if (t.status !== 'waiting_body') throw new AppError('conflict', `transaction is ${t.status}`);
-    const size = contentLength(req.headers['content-length']);
+    const size = contentLengthOf(req.headers['content-length']);
     if (size === 0) throw new AppError('bad_request', 'the body is a non-empty RFC 822 message');
     if (size !== undefined && size > deps.maxBodyBytes) {
       throw new AppError('payload_too_large', `the body exceeds ${deps.maxBodyBytes} bytes`);
@@ -188,8 +156,8 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: OutboundApiDe
     const t = find(store, req.params.id);
     const etag = req.headers['if-none-match'];
     if (etag) {
-      const seconds = Math.min(MAX_POLL_SECONDS, Number(req.headers['request-timeout']) || 0);
-      const release = seconds > 0 && etag === etagOf(t) ? deps.longPolls.acquire() : undefined;
+      const seconds = requestTimeoutOf(req.headers['request-timeout'] as string | undefined);
+      const release = seconds > 0 && etag === etagOf(t) ? deps.longPolls.acquire('') : undefined;
       let changed: boolean;
       try {
         changed = await store.waitForChange(t, etag, seconds * 1000);
@@ -217,18 +185,6 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: OutboundApiDe
   });
 }
 
-const KEY = /^[\x21-\x7e]{1,255}$/;
-
-function idempotencyKey(header: string | string[] | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  if (typeof header !== 'string' || !KEY.test(header)) {
-    throw new AppError('bad_request', 'invalid Idempotency-Key', {
-      details: [{ field: 'headers.idempotency-key', message: '1-255 visible ASCII characters' }],
-    });
-  }
-  return header;
-}
-
 function locationOf(id: string, deps: OutboundApiDeps): string {
   const base = deps.advertiseUrl?.()?.replace(/\/+$/, '') ?? '';
   return `${base}/v1/transactions/${id}`;
@@ -242,17 +198,6 @@ function find(store: OutboundStore, id: string): OutboundTxn {
 
 function sendTxn(reply: FastifyReply, t: OutboundTxn) {
   return reply.header('etag', etagOf(t)).send(toJson(t));
-}
-
-function contentLength(header: string | undefined): number | undefined {
-  if (header === undefined) return undefined;
-  const n = Number(header);
-  if (!Number.isSafeInteger(n) || n < 0) {
-    throw new AppError('bad_request', 'invalid Content-Length', {
-      details: [{ field: 'headers.content-length', message: 'not a byte count' }],
-    });
-  }
-  return n;
 }
 
 function startDelivery(t: OutboundTxn, body: OutboundBody, deps: OutboundApiDeps): void {
@@ -286,19 +231,4 @@ function startDelivery(t: OutboundTxn, body: OutboundBody, deps: OutboundApiDeps
       body.release();
       end?.();
     });
-}
-
-/** AppError → its HTTP status and JSON; anything else is a 500 that is logged. */
-export function errorHandler(logger: Logger) {
-  return (err: unknown, _req: FastifyRequest, reply: FastifyReply) => {
-    if (err instanceof AppError) return reply.code(err.httpStatus).send(err.toJSON());
-    const status = (err as { statusCode?: number }).statusCode;
-    if (status && status < 500) {
-      return reply
-        .code(status)
-        .send({ error: { code: 'bad_request', message: (err as Error).message } });
-    }
-    logger.error({ err }, 'unexpected error');
-    return reply.code(500).send({ error: { code: 'internal', message: 'internal error' } });
-  };
 }

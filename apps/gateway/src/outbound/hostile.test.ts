@@ -102,11 +102,14 @@ describe('every route but the probes needs the token (decided after routing)', (
 
 describe('bad input is a 400 naming the field', () => {
   it.each([
-    ['mail_from.m', { mail_from: { m: 'a\u0000@example.org' } }],
-    ['rcpt_to.0.m', { rcpt_to: [{ m: 'b@example.net\r\nRCPT TO:<c@evil.test>' }] }],
-    ['rcpt_to.0.m', { rcpt_to: [{ m: 'b\u202e@example.net' }] }],
-    ['mail_from.e.0.p', { mail_from: { m: 'a@example.org', e: [{ k: 'ENVID', p: 'x\r\ny' }] } }],
-    ['remote_hosts.0.host', { remote_hosts: [{ host: 'evil.test\r\n', port: 25 }] }],
+    ['body.mail_from.m', { mail_from: { m: 'a\u0000@example.org' } }],
+    ['body.rcpt_to[0].m', { rcpt_to: [{ m: 'b@example.net\r\nRCPT TO:<c@evil.test>' }] }],
+    ['body.rcpt_to[0].m', { rcpt_to: [{ m: 'b\u202e@example.net' }] }],
+    [
+      'body.mail_from.e[0].p',
+      { mail_from: { m: 'a@example.org', e: [{ k: 'ENVID', p: 'x\r\ny' }] } },
+    ],
+    ['body.remote_hosts[0].host', { remote_hosts: [{ host: 'evil.test\r\n', port: 25 }] }],
   ])('%s', async (field, extra) => {
     const s = await sink();
     const g = await gateway();

@@ -1,12 +1,28 @@
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  BadInput,
+  type ErrorDetail,
+  issuesToDetails,
+  mailboxSchema,
+  requestTimeoutOf,
+} from '@koukan/protocol';
+import { z } from 'zod';
 import type { Mailbox, SmtpReply } from '../router-client.ts';
 
 /**
  * A scripted stand-in for the router's transaction API (DESIGN.md §6), a real node:http server
- * on port 0 speaking exactly the calls of router-client.ts. It stands in for the router until
- * the full-path test against the real router lands at merge. Each test says what it answers.
+ * on port 0 speaking exactly the calls of router-client.ts. It passes the protocol's contract
+ * (apps/cli/src/protocol-contract.test.ts). Each test says what it answers.
  */
+
+const createSchema = z.strictObject({
+  mail_from: mailboxSchema,
+  rcpt_to: z.array(mailboxSchema).optional(),
+  body: z.unknown().optional(),
+  session: z.unknown().optional(),
+});
 
 export interface FakeTxn {
   id: string;
@@ -49,6 +65,8 @@ export class FakeRouter {
   readonly log: string[] = [];
   policy: FakePolicy = { ...acceptAll };
   private readonly keys = new Map<string, string>();
+  /** Idempotency-Key → the digest of its create and the transaction it made. */
+  private readonly idempotency = new Map<string, { digest: string; id: string }>();
   /** Sessions sent with each create, in order (the gateway's session facts). */
   readonly sessions: unknown[] = [];
   /** How each sender takes SMTP submission (default `exploder`). */
@@ -114,15 +132,24 @@ export class FakeRouter {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      await this.route(req, res);
+    } catch (err) {
+      if (!(err instanceof BadInput)) throw err;
+      fail(res, 400, 'bad_request', err.message, err.details);
+    }
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
     const path = url.pathname;
     this.log.push(`${req.method} ${path}`);
     const sender = this.keys.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));
-    if (!sender) return send(res, 401, { error: { code: 'unauthorized', message: 'bad key' } });
+    if (!sender) return fail(res, 401, 'unauthorized', 'bad key');
     const check = path.match(/^\/v1\/senders\/([^/]+)\/smtp-submission$/);
     if (check && req.method === 'GET') {
       const name = decodeURIComponent(check[1]!);
-      if (sender !== name) return send(res, 403, {});
+      if (sender !== name) return fail(res, 403, 'forbidden', 'not a key of this sender');
       return send(res, 200, {
         sender: name,
         ...(this.submission.get(name) ?? { mode: 'exploder' }),
@@ -131,19 +158,29 @@ export class FakeRouter {
     let m = path.match(/^\/v1\/senders\/([^/]+)\/transactions$/);
     if (m && req.method === 'POST') {
       // like the router: authentication (onRequest) before the body is validated
-      if (sender !== decodeURIComponent(m[1]!)) return send(res, 403, {});
-      if (this.policy.createStatus) return send(res, this.policy.createStatus, {});
-      const json = JSON.parse((await readAll(req)).toString()) as {
-        mail_from?: Mailbox;
-        rcpt_to?: Mailbox[];
-        session?: unknown;
-      };
+      if (sender !== decodeURIComponent(m[1]!)) {
+        return fail(res, 403, 'forbidden', 'not a key of this sender');
+      }
+      if (this.policy.createStatus) {
+        return fail(res, this.policy.createStatus, 'unavailable', 'scripted');
+      }
+      const raw = (await readAll(req)).toString();
+      const parsed = createSchema.safeParse(parseJson(raw));
+      if (!parsed.success) {
+        const details = issuesToDetails(parsed.error.issues, 'body');
+        return fail(res, 400, 'bad_request', 'invalid transaction', details);
+      }
+      const json = parsed.data;
       this.sessions.push(json.session);
-      const unknown = Object.keys(json).filter(
-        (k) => !['mail_from', 'rcpt_to', 'body', 'session'].includes(k),
-      );
-      if (!json.mail_from || unknown.length)
-        return send(res, 400, { error: { code: 'bad_request' } });
+      const key = req.headers['idempotency-key'];
+      const digest = createHash('sha256').update(raw).digest('hex');
+      const earlier = typeof key === 'string' ? this.idempotency.get(key) : undefined;
+      if (earlier && earlier.digest !== digest) {
+        return fail(res, 422, 'unprocessable', 'Idempotency-Key reused', [
+          { field: 'headers.idempotency-key', message: 'reused with another body' },
+        ]);
+      }
+      if (earlier) return sendTxn(res, 200, this.txns.get(earlier.id)!);
       const t: FakeTxn = {
         id: `t${++this.seq}`,
         sender,
@@ -160,17 +197,18 @@ export class FakeRouter {
         version: 1,
       };
       this.txns.set(t.id, t);
+      if (typeof key === 'string') this.idempotency.set(key, { digest, id: t.id });
       this.addRcpts(t, json.rcpt_to ?? []);
       res.setHeader('location', `/v1/transactions/${t.id}`);
       return sendTxn(res, 201, t);
     }
     m = path.match(/^\/v1\/transactions\/([^/]+)(\/body|\/cancel)?$/);
     const t = m ? this.txns.get(m[1]!) : undefined;
-    if (!m || !t) return send(res, 404, {});
+    if (!m || !t) return fail(res, 404, 'not_found', 'no such transaction');
     if (m[2] === '/cancel' && req.method === 'POST') {
       t.cancelled = true;
       this.bump(t);
-      return send(res, 200, { id: t.id, status: 'cancelled' });
+      return sendTxn(res, 200, t);
     }
     if (m[2] === '/body' && req.method === 'PUT') {
       req.on('data', (c: Buffer) => t.body.push(c));
@@ -188,10 +226,12 @@ export class FakeRouter {
         this.later(t, () => {
           t.data_response = reply;
         });
-      return send(res, 200, {});
+      return sendTxn(res, 200, t);
     }
     if (req.method === 'PATCH') {
-      if (req.headers['if-match'] !== etag(t)) return send(res, 412, {});
+      if (req.headers['if-match'] !== etag(t)) {
+        return fail(res, 412, 'precondition_failed', 'stale If-Match');
+      }
       const json = JSON.parse((await readAll(req)).toString()) as {
         add_rcpt_to?: Mailbox[];
         heartbeat?: boolean;
@@ -199,7 +239,7 @@ export class FakeRouter {
       if (json.heartbeat) t.heartbeats++;
       const limit = this.policy.maxRecipients ?? Number.POSITIVE_INFINITY;
       if (t.rcpt_to.length + (json.add_rcpt_to?.length ?? 0) > limit) {
-        return send(res, 422, { error: { code: 'unprocessable', message: 'one recipient' } });
+        return fail(res, 422, 'unprocessable', 'one recipient');
       }
       this.addRcpts(t, json.add_rcpt_to ?? []);
       t.version++;
@@ -207,7 +247,7 @@ export class FakeRouter {
     }
     if (req.method === 'GET') {
       if (req.headers['if-none-match'] === etag(t)) {
-        const seconds = Math.min(30, Number(req.headers['request-timeout'] ?? 30));
+        const seconds = requestTimeoutOf((req.headers['request-timeout'] as string) ?? '30');
         const changed = await new Promise<boolean>((resolve) => {
           const timer = setTimeout(() => resolve(false), seconds * 1000);
           const set = this.waiters.get(t.id) ?? new Set();
@@ -218,13 +258,13 @@ export class FakeRouter {
           this.waiters.set(t.id, set);
         });
         if (!changed) {
-          res.writeHead(304).end();
+          res.writeHead(304, { etag: etag(t) }).end();
           return;
         }
       }
       return sendTxn(res, 200, t);
     }
-    send(res, 405, {});
+    fail(res, 405, 'bad_request', 'method not allowed');
   }
 }
 
@@ -237,12 +277,32 @@ function sendTxn(res: ServerResponse, status: number, t: FakeTxn): void {
   send(res, status, {
     id: t.id,
     status: t.cancelled ? 'cancelled' : 'inflight',
+    mail_from: t.mail_from,
+    rcpt_to: t.rcpt_to,
     mail_response: t.mail_response,
     rcpt_response: t.rcpt_response,
     data_response: t.data_response,
     attempt_count: 0,
     final_attempt_reason: null,
   });
+}
+
+function fail(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  details: ErrorDetail[] = [],
+): void {
+  send(res, status, { error: { code, message, details } });
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new BadInput('the body is not valid JSON', [{ field: 'body', message: 'not JSON' }]);
+  }
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

@@ -1,26 +1,6 @@
-import { z } from 'zod';
+import { errorBodySchema } from '@koukan/protocol';
 
-/** The body of every 4xx and 5xx response. */
-export const errorBodySchema = z
-  .object({
-    error: z.object({
-      code: z.string().describe('Stable machine-readable code, e.g. bad_request, not_found.'),
-      message: z.string().describe('What went wrong, for a person.'),
-      details: z
-        .array(
-          z.object({
-            field: z.string().optional().describe('The offending field, e.g. body.rcpt_to[0].m.'),
-            message: z.string(),
-          }),
-        )
-        .describe('One entry per offending field.'),
-      size: z.number().int().optional().describe('416/408: bytes stored so far.'),
-      expected_size: z.number().int().nullable().optional(),
-      version: z.number().int().optional().describe('412: the current version.'),
-    }),
-  })
-  .meta({ id: 'Error' });
-export type ErrorBody = z.infer<typeof errorBodySchema>;
+export { errorBodySchema };
 
 const descriptions: Record<number, string> = {
   400: 'Malformed request: the details name each offending field.',

@@ -24,17 +24,3 @@ export function ifNoneMatchHits(header: string | undefined, version: number): bo
   if (header === undefined) return false;
   return header.split(',').some((t) => t.trim() === '*' || versionOf(t) === version);
 }
-
-export const MAX_REQUEST_TIMEOUT_S = 30;
-
-/** `Request-Timeout` in seconds (fractions allowed), at most 30; 0 when absent. */
-export function parseRequestTimeout(header: string | undefined): number {
-  if (header === undefined) return 0;
-  const s = Number(header.trim());
-  if (header.trim() === '' || !Number.isFinite(s) || s < 0) {
-    throw new AppError('bad_request', 'Request-Timeout is a number of seconds (0 to 30)', {
-      details: [{ field: 'headers.request-timeout', message: 'not a number of seconds' }],
-    });
-  }
-  return Math.min(s, MAX_REQUEST_TIMEOUT_S);
-}

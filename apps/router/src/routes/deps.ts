@@ -1,8 +1,8 @@
 import type { ChainContext } from '@koukan/chain';
 import type { Db } from '@koukan/db';
+import type { LongPollLimiter } from '@koukan/protocol/server';
 import type { Authenticate, ConfigView } from '@koukan/services';
 import type { CutThroughSlot } from '../engine/types.ts';
-import type { LongPollLimiter } from '../long-poll/limit.ts';
 import type { TransactionWatcher } from '../long-poll/watcher.ts';
 
 /** What the route modules need from buildApp. */

@@ -1,10 +1,10 @@
 import { isMigrated } from '@koukan/db';
+import { errorBodySchema } from '@koukan/protocol';
+import { sendError } from '@koukan/protocol/server';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type pg from 'pg';
 import { z } from 'zod';
-import { errorBodySchema } from '../http/error-schema.ts';
-import { sendError } from '../http/errors.ts';
 
 const statusSchema = z.object({ status: z.string(), reason: z.string().optional() });
 

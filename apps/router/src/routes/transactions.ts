@@ -1,3 +1,4 @@
+import { idempotencyKeySchema, longPollHeadersSchema, requestTimeoutOf } from '@koukan/protocol';
 import {
   cancelTransaction,
   createTransaction,
@@ -15,27 +16,13 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { contextOf, principalOf, requireApiKey } from '../http/auth.ts';
 import { errorResponses } from '../http/error-schema.ts';
-import { etagOf, ifNoneMatchHits, parseIfMatch, parseRequestTimeout } from '../http/etag.ts';
+import { etagOf, ifNoneMatchHits, parseIfMatch } from '../http/etag.ts';
 import { fire, type RouteDeps, security } from './deps.ts';
 
 const idParams = z.object({ id: z.string().describe('The transaction id (a UUID).') });
 const senderParams = z.object({ sender: z.string().describe('The sender name.') });
 
-const createHeaders = z.looseObject({
-  'idempotency-key': z
-    .string()
-    .min(1)
-    .max(255)
-    .optional()
-    .describe('Repeating a request with the same key within 24 h returns the original.'),
-});
-const getHeaders = z.looseObject({
-  'if-none-match': z.string().optional().describe('Long-poll: the ETag you already have.'),
-  'request-timeout': z
-    .string()
-    .optional()
-    .describe('Long-poll: seconds to wait for a change (at most 30).'),
-});
+const createHeaders = z.looseObject({ 'idempotency-key': idempotencyKeySchema.optional() });
 const patchHeaders = z.looseObject({
   'if-match': z.string().optional().describe('Required: the ETag of the version you update.'),
 });
@@ -113,7 +100,7 @@ export function transactionRoutes(app: FastifyInstance, deps: RouteDeps): void {
           'Returns the transaction with its `ETag`. With `If-None-Match` set to the current ETag and `Request-Timeout: <seconds>` (at most 30), waits until the transaction changes and answers `200` with the new state, or `304` when nothing changed in time.',
         security,
         params: idParams,
-        headers: getHeaders,
+        headers: longPollHeadersSchema,
         response: {
           200: transactionViewSchema,
           304: z.undefined().describe('Not modified (within Request-Timeout).'),
@@ -124,7 +111,7 @@ export function transactionRoutes(app: FastifyInstance, deps: RouteDeps): void {
     async (request, reply) => {
       const ctx = contextOf(deps, request);
       const input = { principal: principalOf(request), id: request.params.id };
-      const timeoutS = parseRequestTimeout(request.headers['request-timeout']);
+      const timeoutS = requestTimeoutOf(request.headers['request-timeout']);
       let view = await getTransactionView({ ctx, input });
       const inm = request.headers['if-none-match'];
       if (ifNoneMatchHits(inm, view.version) && timeoutS > 0) {

@@ -1,3 +1,4 @@
+import { contentLengthOf } from '@koukan/protocol';
 import {
   AppError,
   parseContentRange,
@@ -40,18 +41,6 @@ export const rawUploadPaths = [
   '/v1/transactions/{id}/body',
   '/v1/transactions/{id}/blob/{blob_id}',
 ];
-
-function contentLengthOf(request: FastifyRequest): number | undefined {
-  const v = request.headers['content-length'];
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 0) {
-    throw new AppError('bad_request', 'invalid Content-Length', {
-      details: [{ field: 'headers.content-length', message: 'not a byte count' }],
-    });
-  }
-  return n;
-}
 
 function respond(
   reply: FastifyReply,
@@ -101,7 +90,7 @@ export async function uploadRoutes(app: FastifyInstance, deps: RouteDeps): Promi
   const common = (request: FastifyRequest) => ({
     principal: principalOf(request),
     range: parseContentRange(request.headers['content-range']),
-    contentLength: contentLengthOf(request),
+    contentLength: contentLengthOf(request.headers['content-length']),
     source: source(request),
     maxBytes: deps.maxBodyBytes,
   });

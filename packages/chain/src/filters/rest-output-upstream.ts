@@ -29,12 +29,6 @@ export function idempotencyKey(
   return `koukan-${txId}-${attempt}-${digest}`;
 }
 
-/** The transaction's URL: the create's absolute `Location` (a replica), else under the base. */
-export function upstreamUrl(base: string, id: string, location: string | undefined): string {
-  if (location && /^https?:\/\/[^/]+\/v1\/transactions\/[^/?#]+$/.test(location)) return location;
-  return `${base}/v1/transactions/${encodeURIComponent(id)}`;
-}
-
 /** What the previous attempt left open upstream. */
 export interface PreviousUpstream {
   id: string;

@@ -1,12 +1,18 @@
 import { isUtf8 } from 'node:buffer';
 import type { Readable } from 'node:stream';
+import {
+  HttpClient,
+  ProtocolClient,
+  ProtocolError,
+  type Reply,
+  transactionOf,
+} from '@koukan/protocol';
 import type { FilterContext } from '../filter.ts';
-import { type HttpResponse, HttpTimeoutError, httpRequest } from '../http-client.ts';
 import type { FilterRun } from '../registry.ts';
 import { temp, verdictFromResponse } from '../responses.ts';
 import type { FilterResult, SmtpResponse, Verdict } from '../types.ts';
 import type { RestOutputConfig } from './rest-output.schema.ts';
-import { idempotencyKey, previousUpstream, upstreamUrl } from './rest-output-upstream.ts';
+import { idempotencyKey, previousUpstream } from './rest-output-upstream.ts';
 
 /** The transaction JSON of the protocol (only the fields rest_output reads). */
 export type RemoteTransaction = {
@@ -56,16 +62,33 @@ function toResult(t: RemoteTransaction, nrcpt: number): FilterResult {
   return { kind: 'done', rcpt: final, ...(data ? { data } : {}) };
 }
 
-function parseJson(res: HttpResponse, what: string): RemoteTransaction {
+function transactionFrom(res: Reply, what: string): RemoteTransaction {
   try {
-    return JSON.parse(res.body) as RemoteTransaction;
+    return transactionOf(res) as RemoteTransaction;
   } catch {
     throw new UpstreamError(temp(`${what}: invalid JSON from upstream`, 451, '4.3.0'));
   }
 }
 
-function httpFailure(res: HttpResponse, what: string): UpstreamError {
+function httpFailure(res: Reply, what: string): UpstreamError {
   return new UpstreamError(temp(`${what}: upstream answered HTTP ${res.status}`, 451, '4.3.0'));
+}
+
+const safely = (res: Reply) => {
+  try {
+    return transactionOf(res);
+  } catch {
+    return undefined;
+  }
+};
+
+/** One transport per connect timeout (the pools are shared by every run with that config). */
+const transports = new Map<number, HttpClient>();
+function clientFor(config: RestOutputConfig, apiKey: string | undefined): ProtocolClient {
+  const connectTimeoutMs = config.connect_timeout * 1000;
+  const http = transports.get(connectTimeoutMs) ?? new HttpClient({ connectTimeoutMs });
+  transports.set(connectTimeoutMs, http);
+  return new ProtocolClient({ baseUrl: config.url, ...(apiKey && { apiKey }), http });
 }
 
 /**
@@ -86,12 +109,17 @@ export const restOutput: FilterRun<'rest_output'> = async (tx, config, ctx) => {
       tx.event('upstream_error', { message: err.verdict.response.message });
       return failAll(err.verdict);
     }
-    if (err instanceof HttpTimeoutError) {
-      tx.event('upstream_timeout', { phase: err.phase });
-      const v =
-        err.phase === 'connect'
-          ? temp('connect to next hop timed out', 451, '4.4.1')
-          : temp('next hop response timed out', 451, '4.4.2');
+    if (err instanceof ProtocolError && err.kind === 'status' && err.reply) {
+      const v = httpFailure(err.reply, 'poll').verdict;
+      tx.event('upstream_error', { message: v.response.message });
+      return failAll(v);
+    }
+    if (err instanceof ProtocolError && err.kind === 'timeout') {
+      const connect = err.phase === 'connect';
+      tx.event('upstream_timeout', { phase: connect ? 'connect' : 'response' });
+      const v = connect
+        ? temp('connect to next hop timed out', 451, '4.4.1')
+        : temp('next hop response timed out', 451, '4.4.2');
       return failAll(v);
     }
     if (ctx.signal.aborted) throw err;
@@ -141,15 +169,12 @@ async function deliver(
   apiKey: string | undefined,
 ): Promise<FilterResult> {
   const nrcpt = tx.rcptTo.length;
-  const base = config.url.replace(/\/+$/, '');
-  const auth: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
-  const connectTimeoutMs = config.connect_timeout * 1000;
+  const client = clientFor(config, apiKey);
   const deadline = Date.now() + config.response_timeout * 1000;
   const remaining = () => Math.max(1, deadline - Date.now());
   const journal = ctx.attempt;
   // the filter's own timeout, and the engine giving the attempt up
   const signal = journal ? AbortSignal.any([ctx.signal, journal.signal]) : ctx.signal;
-  const common = { connectTimeoutMs, signal };
 
   let t: RemoteTransaction | undefined;
   let etag: string | undefined;
@@ -158,25 +183,21 @@ async function deliver(
 
   const prev = journal ? await previousUpstream(journal) : undefined;
   if (prev) {
-    const res = await httpRequest({
-      ...common,
-      method: 'GET',
-      url: prev.url,
-      headers: auth,
-      responseTimeoutMs: Math.min(remaining(), 30_000),
-    }).catch((err: unknown) => (signal.aborted ? Promise.reject(err) : undefined));
-    const found = res?.status === 200 ? parseJson(res, 'poll') : undefined;
+    const res = await client
+      .get(prev.url, { signal, timeoutMs: Math.min(remaining(), 30_000) })
+      .catch((err: unknown) => (signal.aborted ? Promise.reject(err) : undefined));
+    const found = res?.status === 200 ? transactionFrom(res, 'poll') : undefined;
     if (found && found.status !== 'waiting_body' && found.status !== 'cancelled') {
       if (!responsesComplete(found, nrcpt) || settled(found, nrcpt)) {
         // the previous attempt's upstream transaction is still delivering, or has its outcome
         tx.event('upstream_adopted', { id: prev.id, status: found.status });
         t = found;
-        etag = res?.headers.etag;
+        etag = res?.header('etag');
         url = prev.url;
         needsBody = false;
       }
     } else if (found) {
-      void cancelUpstream(prev.url, auth, connectTimeoutMs, ctx);
+      void cancelUpstream(client, prev.url, ctx);
     } else if (prev.accepted) {
       // recorded as accepted by the attempt that died before its outcome was written
       tx.event('upstream_accepted_recovered', { id: prev.id });
@@ -194,24 +215,15 @@ async function deliver(
     const max = config.inline_body_max;
     const tooLarge = max === 0 || (tx.body?.size !== undefined && tx.body.size > max);
     inline = tooLarge ? undefined : await smallUtf8Body(tx.openBody(), max);
+    const json = {
+      mail_from: tx.mailFrom,
+      rcpt_to: tx.rcptTo,
+      ...(hosts?.length ? { remote_hosts: hosts } : {}),
+      ...(inline !== undefined && { body: { inline } }),
+    };
+    const key = idempotencyKey(tx.id, journal, tx.rcptTo);
     const create = () =>
-      httpRequest({
-        ...common,
-        method: 'POST',
-        url: `${base}/v1/senders/${encodeURIComponent(config.sender)}/transactions`,
-        headers: {
-          ...auth,
-          'content-type': 'application/json',
-          'idempotency-key': idempotencyKey(tx.id, journal, tx.rcptTo),
-        },
-        body: JSON.stringify({
-          mail_from: tx.mailFrom,
-          rcpt_to: tx.rcptTo,
-          ...(hosts?.length ? { remote_hosts: hosts } : {}),
-          ...(inline !== undefined && { body: { inline } }),
-        }),
-        responseTimeoutMs: remaining(),
-      });
+      client.create(config.sender, json, { idempotencyKey: key, signal, timeoutMs: remaining() });
     // a create whose answer was lost is sent once more: the key makes it the same transaction
     const created = await create().catch((err: unknown) => {
       if (signal.aborted || Date.now() >= deadline) throw err;
@@ -219,14 +231,14 @@ async function deliver(
       return create();
     });
     if (created.status !== 201 && created.status !== 200) throw httpFailure(created, 'create');
-    t = parseJson(created, 'create');
-    etag = created.headers.etag;
-    url = upstreamUrl(base, t.id, created.headers.location);
-    const data = { id: t.id, url, base };
+    t = transactionFrom(created, 'create');
+    etag = created.header('etag');
+    url = client.transactionUrl(t.id, created.header('location'));
+    const data = { id: t.id, url, base: client.base };
     if (journal) {
       // unrecorded, the next attempt could not find it: it must not deliver on its own
       await journal.record('upstream_created', data).catch((err: unknown) => {
-        void cancelUpstream(data.url, auth, connectTimeoutMs, ctx);
+        void cancelUpstream(client, data.url, ctx);
         throw err;
       });
     } else tx.event('upstream_created', data);
@@ -239,7 +251,7 @@ async function deliver(
     current = await complete(current, etag, inline === undefined && needsBody);
   } catch (err) {
     // this attempt gives the upstream transaction up: it must not deliver behind our back
-    void cancelUpstream(target, auth, connectTimeoutMs, ctx);
+    void cancelUpstream(client, target, ctx);
     throw err;
   }
   if (journal && accepted(current)) {
@@ -268,69 +280,29 @@ async function deliver(
       (t.rcpt_response ?? []).every((r) => r && r.code >= 400);
     const mailFailed = () => Boolean(t.mail_response && t.mail_response.code >= 400);
     if (putBody && !mailFailed() && !allRcptFailed() && !responsesComplete(t, nrcpt)) {
-      const put = await httpRequest({
-        ...common,
-        method: 'PUT',
-        url: `${target}/body`,
-        headers: { ...auth, 'content-type': 'message/rfc822' },
-        body: tx.openBody(),
-        responseTimeoutMs: remaining(),
-      });
-      if (put.status < 200 || put.status >= 300) throw httpFailure(put, 'body upload');
-      if (put.body && put.headers['content-type']?.includes('json')) {
-        const maybe = parseJson(put, 'body upload');
-        if (maybe.id) {
-          t = maybe;
-          etag = put.headers.etag ?? etag;
-        }
+      const put = await client.putBody(target, tx.openBody(), { signal, timeoutMs: remaining() });
+      if (!put.ok) throw httpFailure(put, 'body upload');
+      const answer = put.header('content-type')?.includes('json') ? safely(put) : undefined;
+      if (answer) {
+        t = answer as RemoteTransaction;
+        etag = put.header('etag') ?? etag;
       }
       tx.event('upstream_body_sent', { id: t.id });
     }
-
-    while (!responsesComplete(t, nrcpt)) {
-      if (Date.now() >= deadline) throw new HttpTimeoutError('response');
-      const wait = Math.min(config.poll_timeout, Math.ceil(remaining() / 1000));
-      const started = Date.now();
-      const res = await httpRequest({
-        ...common,
-        method: 'GET',
-        url: target,
-        headers: {
-          ...auth,
-          ...(etag ? { 'if-none-match': etag } : {}),
-          'request-timeout': String(wait),
-        },
-        responseTimeoutMs: Math.min(remaining(), (wait + 5) * 1000),
-      });
-      if (res.status === 304) {
-        // a next hop that does not hold the poll must not be hammered
-        const elapsed = Date.now() - started;
-        if (elapsed < 500) await new Promise((r) => setTimeout(r, 500 - elapsed));
-        continue;
-      }
-      if (res.status !== 200) throw httpFailure(res, 'poll');
-      t = parseJson(res, 'poll');
-      etag = res.headers.etag ?? etag;
-    }
-    return t;
+    const done = (r: RemoteTransaction) => (responsesComplete(r, nrcpt) ? r : undefined);
+    const waited = await client.waitFor({ url: target, etag, transaction: t }, done, {
+      deadline,
+      pollSeconds: config.poll_timeout,
+      signal,
+    });
+    return waited.value;
   }
 }
 
 /** Best effort, never awaited by the attempt: the upstream stops the message if it still can. */
-async function cancelUpstream(
-  url: string,
-  auth: Record<string, string>,
-  connectTimeoutMs: number,
-  ctx: FilterContext,
-): Promise<void> {
+async function cancelUpstream(client: ProtocolClient, url: string, ctx: FilterContext) {
   try {
-    const res = await httpRequest({
-      method: 'POST',
-      url: `${url}/cancel`,
-      headers: auth,
-      connectTimeoutMs,
-      responseTimeoutMs: 10_000,
-    });
+    const res = await client.cancel(url, { timeoutMs: 10_000 });
     ctx.logger.info({ url, status: res.status }, 'upstream transaction cancelled');
   } catch (err) {
     ctx.logger.warn({ url, err: String(err) }, 'cancelling the upstream transaction failed');

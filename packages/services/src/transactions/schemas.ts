@@ -1,4 +1,5 @@
 import { schema } from '@koukan/db';
+import { transactionSchema } from '@koukan/protocol/schemas';
 import { z } from 'zod';
 import {
   envidProblem,
@@ -188,19 +189,6 @@ export const patchTransactionRequestSchema = z
   .meta({ id: 'PatchTransaction', examples: [{ add_rcpt_to: [{ m: 'carol@example.org' }] }] });
 export type PatchTransactionRequest = z.infer<typeof patchTransactionRequestSchema>;
 
-const smtpResponseSchema = z
-  .object({
-    code: z.number().int(),
-    enhanced: z.string().optional().meta({ description: 'RFC 3463 status code, e.g. 5.1.1' }),
-    message: z.string().meta({ description: 'the text after the enhanced status code' }),
-  })
-  .meta({ id: 'SmtpResponse' });
-
-const mailboxViewSchema = z.object({
-  m: z.string(),
-  e: z.array(z.object({ k: z.string(), p: z.string().optional() })).optional(),
-});
-
 export const blobStatusSchema = z.enum(['awaiting_upload', 'uploading', 'finalized']);
 
 export const blobViewSchema = z.object({
@@ -222,20 +210,13 @@ export const bodyViewSchema = z
   .meta({ id: 'TransactionBody' });
 export type BodyView = z.infer<typeof bodyViewSchema>;
 
-export const transactionViewSchema = z
-  .object({
-    id: z.string(),
+/** The protocol's transaction (what every implementation answers) with the router's fields. */
+export const transactionViewSchema = transactionSchema
+  .extend({
     sender: z.string(),
     status: z.enum(schema.transactionStatuses),
     version: z.number().int().describe('Changes on every update; the ETag is "<version>".'),
-    mail_from: mailboxViewSchema,
-    rcpt_to: z.array(mailboxViewSchema),
     body: bodyViewSchema,
-    mail_response: smtpResponseSchema.nullable(),
-    rcpt_response: z.array(smtpResponseSchema.nullable()),
-    data_response: smtpResponseSchema.nullable(),
-    attempt_count: z.number().int(),
-    final_attempt_reason: z.string().nullable(),
     next_attempt_at: z.string().nullable(),
     cancel_requested_at: z.string().nullable(),
     heartbeat_at: z.string().nullable(),
