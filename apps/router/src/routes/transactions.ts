@@ -125,9 +125,14 @@ export function transactionRoutes(app: FastifyInstance, deps: RouteDeps): void {
       const ctx = contextOf(deps, request);
       const input = { principal: principalOf(request), id: request.params.id };
       const timeoutS = parseRequestTimeout(request.headers['request-timeout']);
-      let view = await getTransactionView({ ctx, input });
       const inm = request.headers['if-none-match'];
-      if (ifNoneMatchHits(inm, view.version) && timeoutS > 0) {
+      // The change notifications announced the version the client has: wait first, read once
+      // after (a newer version on its way wakes the wait; the read checks access either way).
+      const heard = deps.watcher.heardVersion(input.id);
+      const waitFirst = timeoutS > 0 && heard !== undefined && ifNoneMatchHits(inm, heard);
+      let view = waitFirst ? undefined : await getTransactionView({ ctx, input });
+      const known = view?.version ?? heard!;
+      if (ifNoneMatchHits(inm, known) && timeoutS > 0) {
         const release = deps.longPolls.acquire(principalOf(request).keyPrefix);
         const abort = new AbortController();
         // The response's close: the client left (a request's own 'close' fires once its
@@ -136,17 +141,18 @@ export function transactionRoutes(app: FastifyInstance, deps: RouteDeps): void {
         reply.raw.once('close', onClose);
         try {
           const outcome = await deps.watcher.waitForChange(
-            view.id,
-            view.version,
+            input.id,
+            known,
             timeoutS * 1000,
             abort.signal,
           );
-          if (outcome === 'changed') view = await getTransactionView({ ctx, input });
+          if (outcome === 'changed' || !view) view = await getTransactionView({ ctx, input });
         } finally {
           reply.raw.off('close', onClose);
           release();
         }
       }
+      view ??= await getTransactionView({ ctx, input });
       reply.header('etag', etagOf(view.version)).header('cache-control', 'no-cache');
       if (ifNoneMatchHits(inm, view.version)) return reply.code(304).send();
       return view;
