@@ -71,7 +71,9 @@ export function transactionRoutes(app: FastifyInstance, deps: RouteDeps): void {
       const principal = principalOf(request);
       const sender = principal.senders.find((s) => s.name === request.params.sender)!;
       // Cut-through: with a free engine slot, a deliverable transaction is created claimed.
-      const slot = deps.cutThrough?.reserve(sender.id);
+      // One created without its body (the SMTP gateway's: body after DATA) is not deliverable
+      // yet: no slot, and no kick below (the body upload claims it).
+      const slot = request.body.body ? deps.cutThrough?.reserve(sender.id) : undefined;
       const result = await createTransaction({
         ctx,
         input: {
@@ -90,7 +92,9 @@ export function transactionRoutes(app: FastifyInstance, deps: RouteDeps): void {
       if (result.claimed) slot!.run(result.claimed);
       else {
         slot?.release();
-        if (!result.replayed) fire(deps.onTransactionCreated, result.transaction.id, request.log);
+        if (!result.replayed && result.transaction.body.status === 'finalized') {
+          fire(deps.onTransactionCreated, result.transaction.id, request.log);
+        }
       }
       const t = result.transaction;
       if (result.replayed) reply.header('idempotent-replayed', 'true');

@@ -51,7 +51,8 @@ export async function previousUpstream(
 ): Promise<PreviousUpstream | undefined> {
   const prev = await journal.previous();
   if (!prev || prev.some((e) => e.type === 'upstream_done')) return undefined;
-  const created = findLast(prev, 'upstream_created');
+  // a create that answered with the outcome is recorded as `upstream_accepted` alone
+  const created = findLast(prev, 'upstream_created') ?? findLast(prev, 'upstream_accepted');
   const id = created?.data.id;
   const url = created?.data.url;
   if (typeof id !== 'string' || typeof url !== 'string') return undefined;
