@@ -150,16 +150,11 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: OutboundApiDe
         },
         'outbound transaction created',
       );
-      let delivered: Promise<void> | undefined;
       if (body) {
         const bytes = Buffer.from(body.inline, 'utf8');
         if (bytes.length === 0) throw new AppError('bad_request', 'body.inline is empty');
-        delivered = startDelivery(t, OutboundBody.fromBuffer(bytes, deps.maxBodyBytes), deps);
+        startDelivery(t, OutboundBody.fromBuffer(bytes, deps.maxBodyBytes), deps);
       }
-      // `Prefer: wait=<s>` (RFC 7240): a delivery that ends within it is answered here, which
-      // saves the client its long-poll round trip
-      const waitMs = delivered ? preferredWaitMs(req.headers.prefer) : 0;
-      if (delivered && waitMs > 0) await within(delivered, waitMs);
       void reply.header('location', locationOf(t.id, deps));
       return sendTxn(reply.code(201), t);
     },
@@ -175,7 +170,7 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: OutboundApiDe
       throw new AppError('payload_too_large', `the body exceeds ${deps.maxBodyBytes} bytes`);
     }
     const body = new OutboundBody(req.raw, { maxBytes: deps.maxBodyBytes, size });
-    void startDelivery(t, body, deps);
+    startDelivery(t, body, deps);
     // Answered once the body is read: into the upstream's DATA, or dropped when the delivery
     // ended without it (refused envelope). The outcome is long-polled as before.
     await body.sourceDone;
@@ -260,26 +255,12 @@ function contentLength(header: string | undefined): number | undefined {
   return n;
 }
 
-/** The seconds of a `Prefer: wait=<s>` header, as ms (at most MAX_POLL_SECONDS); 0 without. */
-export function preferredWaitMs(header: string | string[] | undefined): number {
-  const m = /(?:^|[,;\s])wait\s*=\s*(\d+)/i.exec(String(header ?? ''));
-  return m ? Math.min(Number(m[1]), MAX_POLL_SECONDS) * 1000 : 0;
-}
-
-/** Resolves when `p` settles or after `ms`, whichever is first. */
-async function within(p: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
-  clearTimeout(timer);
-}
-
-/** Starts the delivery; the promise resolves once its outcome is in the store (never rejects). */
-function startDelivery(t: OutboundTxn, body: OutboundBody, deps: OutboundApiDeps): Promise<void> {
+function startDelivery(t: OutboundTxn, body: OutboundBody, deps: OutboundApiDeps): void {
   t.cancel = () => body.cancel();
   deps.store.update(t, { status: 'delivering' });
   const logger = deps.logger.child({ outbound_txn: t.id });
   const end = deps.metrics?.outboundDuration.startTimer();
-  return deliver(t.envelope, body, deps.pool, logger)
+  deliver(t.envelope, body, deps.pool, logger)
     .then((result) => {
       deps.store.update(t, { status: t.cancelRequested ? 'cancelled' : 'done', result });
       const outcome = result.data_response

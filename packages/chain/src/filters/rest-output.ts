@@ -17,12 +17,6 @@ export type RemoteTransaction = {
   data_response?: SmtpResponse | null;
 };
 
-/**
- * How long the create may wait for the outcome (`Prefer: wait`, RFC 7240), saving the poll.
- * Short: the attempt records the upstream transaction only once the create has answered.
- */
-const PREFER_WAIT_S = 1;
-
 const FINAL_STATUSES = new Set(['delivered', 'failed', 'cancelled', 'done']);
 
 class UpstreamError extends Error {
@@ -209,8 +203,6 @@ async function deliver(
           ...auth,
           'content-type': 'application/json',
           'idempotency-key': idempotencyKey(tx.id, journal, tx.rcptTo),
-          // a whole body sent: a delivery that ends within a second is answered by the create
-          ...(inline !== undefined && { prefer: `wait=${PREFER_WAIT_S}` }),
         },
         body: JSON.stringify({
           mail_from: tx.mailFrom,
