@@ -51,8 +51,7 @@ export async function previousUpstream(
 ): Promise<PreviousUpstream | undefined> {
   const prev = await journal.previous();
   if (!prev || prev.some((e) => e.type === 'upstream_done')) return undefined;
-  // a create that answered with the outcome is recorded as `upstream_accepted` alone
-  const created = findLast(prev, 'upstream_created') ?? findLast(prev, 'upstream_accepted');
+  const created = findLast(prev, 'upstream_created');
   const id = created?.data.id;
   const url = created?.data.url;
   if (typeof id !== 'string' || typeof url !== 'string') return undefined;

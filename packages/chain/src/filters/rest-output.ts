@@ -223,9 +223,7 @@ async function deliver(
     etag = created.headers.etag;
     url = upstreamUrl(base, t.id, created.headers.location);
     const data = { id: t.id, url, base };
-    // answered already (Prefer: wait): the one record below, `upstream_accepted`, says it all
-    const answered = accepted(t) && responsesComplete(t, nrcpt);
-    if (journal && !answered) {
+    if (journal) {
       // unrecorded, the next attempt could not find it: it must not deliver on its own
       await journal.record('upstream_created', data).catch((err: unknown) => {
         void cancelUpstream(data.url, auth, connectTimeoutMs, ctx);
