@@ -148,10 +148,15 @@ export class RouterClient {
     apiKey: string,
     body: Readable,
     signal: AbortSignal,
+    /** Ask the router to answer once the DATA reply is known, up to this long (Prefer: wait). */
+    waitSeconds = 0,
   ): Promise<TransactionHandle | undefined> {
     const res = await this.call('PUT', '/v1/transactions', () =>
       this.client.putBody(this.client.transactionUrl(id), body, {
-        ...auth(apiKey),
+        headers: {
+          ...auth(apiKey).headers,
+          ...(waitSeconds > 0 && { prefer: `wait=${waitSeconds}` }),
+        },
         signal,
         // a slow client may take its time over DATA; the listener's DATA timeout bounds it
         timeoutMs: 24 * 3600_000,

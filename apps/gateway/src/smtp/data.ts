@@ -38,7 +38,9 @@ export function receiveData(
   txn.phase = 'data';
   const inspector = new DataInspector(ctx.limits);
   const upload = new PassThrough();
-  const uploaded = ctx.router.putBody(handle.id, txn.apiKey, upload, txn.abort.signal).then(
+  // the router answers the upload with the DATA reply when it comes within the wait
+  const wait = Math.min(30, Math.floor(ctx.routerTimeoutMs / 1000));
+  const uploaded = ctx.router.putBody(handle.id, txn.apiKey, upload, txn.abort.signal, wait).then(
     (after) => {
       // the wait for the DATA reply starts from the version the upload left
       if (after && txn.handle?.id === after.id) txn.handle = after;
@@ -115,7 +117,9 @@ export function receiveData(
         return;
       }
       upload.end();
-      void settle(uploaded, txn, ctx, inspector.bytes).then(finish);
+      void settle(uploaded, txn, ctx, inspector.bytes, Date.now() + ctx.routerTimeoutMs).then(
+        finish,
+      );
     });
   });
 }
@@ -125,6 +129,8 @@ async function settle(
   txn: TransactionState,
   ctx: DataContext,
   bytes: number,
+  /** For the DATA reply, counted from the end of DATA (the upload's answer may wait for it). */
+  deadline: number,
 ): Promise<DataOutcome> {
   const err = await uploaded;
   const handle = txn.handle;
@@ -142,7 +148,7 @@ async function settle(
       handle,
       txn.apiKey,
       (t) => t.data_response ?? undefined,
-      Date.now() + ctx.routerTimeoutMs,
+      deadline,
       txn.abort.signal,
     );
     const refusal = replyFromRouter(value);

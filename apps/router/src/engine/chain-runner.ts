@@ -104,6 +104,8 @@ function attemptJournal(db: Db, tx: Transaction, ctx: AttemptContext): AttemptJo
       await appendEvent(db, { transactionId: tx.id, attemptId: ctx.attemptId, type, data });
     },
     async previous() {
+      // attempt numbers start at 1: the first attempt has none before it (no read)
+      if (ctx.attemptNumber <= 1) return undefined;
       const rows = await earlierAttemptsEvents(db, tx.id, ctx.attemptNumber);
       return rows?.map((r) => ({ type: r.type, data: r.data }));
     },

@@ -111,4 +111,27 @@ describe('cut-through at creation', () => {
       await own.stop();
     }
   });
+
+  it('a body upload with Prefer: wait is answered with the DATA reply of its attempt', async () => {
+    const s = await makeSender(t.db);
+    const api = client(router.url, s.key);
+    const created = await api('POST', `/v1/senders/${s.name}/transactions`, { json: envelope });
+    expect(created.json.status).toBe('queued');
+    const put = api('PUT', `/v1/transactions/${created.json.id}/body`, {
+      body: MESSAGE,
+      headers: { 'content-type': 'message/rfc822', prefer: 'wait=20' },
+    });
+    // the upload's statement claimed it (cut-through); the answer waits for the attempt
+    await expect.poll(() => held.length).toBe(1);
+    expect(held[0]!.body.transaction_id).toBe(created.json.id);
+    held.shift()!.reply(accepted);
+    const res = await put;
+    expect(res.status).toBe(200);
+    expect(res.json.upload.complete).toBe(true);
+    expect(res.json.transaction).toMatchObject({
+      status: 'delivered',
+      data_response: { code: 250 },
+    });
+    expect(res.headers.get('etag')).toBe(`"${res.json.transaction.version}"`);
+  });
 });

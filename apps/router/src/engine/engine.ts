@@ -69,7 +69,29 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
       wake = undefined;
     });
 
-  function launch(claimed: ClaimedTransaction) {
+  // Bodies held in memory by running attempts, by blob id: an attempt claimed for the same
+  // (finalized, so immutable) blob — the exploder's upstreams share the downstream's — reads
+  // it from here instead of from the database.
+  const bodies = new Map<string, { bytes: Buffer; users: number }>();
+  function holdBody(claimed: ClaimedTransaction): ClaimedTransaction {
+    const blobId = claimed.transaction.bodyBlobId;
+    if (!blobId) return claimed;
+    const held = bodies.get(blobId);
+    if (held) {
+      held.users++;
+      return claimed.body ? claimed : { ...claimed, body: held.bytes };
+    }
+    if (claimed.body) bodies.set(blobId, { bytes: claimed.body, users: 1 });
+    return claimed;
+  }
+  function dropBody(claimed: ClaimedTransaction) {
+    const blobId = claimed.transaction.bodyBlobId;
+    const held = blobId ? bodies.get(blobId) : undefined;
+    if (held && --held.users === 0) bodies.delete(blobId!);
+  }
+
+  function launch(given: ClaimedTransaction) {
+    const claimed = holdBody(given);
     const id = claimed.transaction.id;
     // Re-claimed our own expired lease (renewals failed, e.g. a database outage): the old
     // attempt was recorded as abandoned and must stop.
@@ -85,6 +107,7 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
     }
     void attempt.done.then(
       (end) => {
+        dropBody(claimed);
         if (running.get(id) === attempt) {
           running.delete(id);
           slots.leave(id); // a slot is free

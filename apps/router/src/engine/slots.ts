@@ -97,9 +97,15 @@ export class Slots {
     });
   }
 
-  /** A slot for a transaction about to be created (cut-through); false when none is due it. */
+  /**
+   * A slot for a transaction about to be created (cut-through); false when none is due it —
+   * then that transaction is left to the claim loop, which a freed slot now wakes.
+   */
   reserve(senderId?: string): boolean {
-    if (this.free <= 0 || (senderId !== undefined && !this.mayStart(senderId))) return false;
+    if (this.free <= 0 || (senderId !== undefined && !this.mayStart(senderId))) {
+      this.contended = true;
+      return false;
+    }
     this.reserved++;
     return true;
   }

@@ -58,7 +58,9 @@ export function transactionRoutes(app: FastifyInstance, deps: RouteDeps): void {
       const principal = principalOf(request);
       const sender = principal.senders.find((s) => s.name === request.params.sender)!;
       // Cut-through: with a free engine slot, a deliverable transaction is created claimed.
-      const slot = deps.cutThrough?.reserve(sender.id);
+      // One created without its body (the SMTP gateway's: body after DATA) is not deliverable
+      // yet: no slot, and no kick below (the body upload claims it).
+      const slot = request.body.body ? deps.cutThrough?.reserve(sender.id) : undefined;
       const result = await createTransaction({
         ctx,
         input: {
@@ -77,7 +79,9 @@ export function transactionRoutes(app: FastifyInstance, deps: RouteDeps): void {
       if (result.claimed) slot!.run(result.claimed);
       else {
         slot?.release();
-        if (!result.replayed) fire(deps.onTransactionCreated, result.transaction.id, request.log);
+        if (!result.replayed && result.transaction.body.status === 'finalized') {
+          fire(deps.onTransactionCreated, result.transaction.id, request.log);
+        }
       }
       const t = result.transaction;
       if (result.replayed) reply.header('idempotent-replayed', 'true');
@@ -112,9 +116,14 @@ export function transactionRoutes(app: FastifyInstance, deps: RouteDeps): void {
       const ctx = contextOf(deps, request);
       const input = { principal: principalOf(request), id: request.params.id };
       const timeoutS = requestTimeoutOf(request.headers['request-timeout']);
-      let view = await getTransactionView({ ctx, input });
       const inm = request.headers['if-none-match'];
-      if (ifNoneMatchHits(inm, view.version) && timeoutS > 0) {
+      // The change notifications announced the version the client has: wait first, read once
+      // after (a newer version on its way wakes the wait; the read checks access either way).
+      const heard = deps.watcher.heardVersion(input.id);
+      const waitFirst = timeoutS > 0 && heard !== undefined && ifNoneMatchHits(inm, heard);
+      let view = waitFirst ? undefined : await getTransactionView({ ctx, input });
+      const known = view?.version ?? heard!;
+      if (ifNoneMatchHits(inm, known) && timeoutS > 0) {
         const release = deps.longPolls.acquire(principalOf(request).keyPrefix);
         const abort = new AbortController();
         // The response's close: the client left (a request's own 'close' fires once its
@@ -123,17 +132,18 @@ export function transactionRoutes(app: FastifyInstance, deps: RouteDeps): void {
         reply.raw.once('close', onClose);
         try {
           const outcome = await deps.watcher.waitForChange(
-            view.id,
-            view.version,
+            input.id,
+            known,
             timeoutS * 1000,
             abort.signal,
           );
-          if (outcome === 'changed') view = await getTransactionView({ ctx, input });
+          if (outcome === 'changed' || !view) view = await getTransactionView({ ctx, input });
         } finally {
           reply.raw.off('close', onClose);
           release();
         }
       }
+      view ??= await getTransactionView({ ctx, input });
       reply.header('etag', etagOf(view.version)).header('cache-control', 'no-cache');
       if (ifNoneMatchHits(inm, view.version)) return reply.code(304).send();
       return view;

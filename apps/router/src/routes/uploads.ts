@@ -14,6 +14,7 @@ import { contextOf, principalOf, requireApiKey } from '../http/auth.ts';
 import { errorResponses } from '../http/error-schema.ts';
 import { etagOf } from '../http/etag.ts';
 import { withIdleTimeout } from '../http/upload-source.ts';
+import { preferredWait, untilAnswered } from '../long-poll/until-answered.ts';
 import { fire, type RouteDeps, security } from './deps.ts';
 
 export const uploadResponseSchema = z
@@ -28,6 +29,12 @@ export const uploadResponseSchema = z
   .meta({ id: 'UploadStatus' });
 
 const uploadHeaders = z.looseObject({
+  prefer: z
+    .string()
+    .optional()
+    .describe(
+      '"wait=<seconds>" (RFC 7240, at most 30): once the whole body is stored, the answer waits until the transaction has its `data_response` (or is final), for clients that would long-poll for it next (the SMTP gateway).',
+    ),
   'content-range': z
     .string()
     .optional()
@@ -47,9 +54,10 @@ function respond(
   result: UploadResult,
   deps: RouteDeps,
   request: FastifyRequest,
+  kicked = false,
 ) {
   // A body the upload's own statement claimed is running already (cut-through).
-  if (result.finalized && result.bodyComplete && !result.claimed) {
+  if (result.finalized && result.bodyComplete && !result.claimed && !kicked) {
     fire(deps.onBodyFinalized, result.transaction.id, request.log);
   }
   if (result.interrupted !== null) {
@@ -130,6 +138,23 @@ export async function uploadRoutes(app: FastifyInstance, deps: RouteDeps): Promi
       });
       if (result.claimed) slot!.run(result.claimed);
       else slot?.release();
+      const waitS = preferredWait(request.headers.prefer);
+      if (waitS > 0 && result.finalized && result.bodyComplete && result.interrupted === null) {
+        if (!result.claimed) fire(deps.onBodyFinalized, result.transaction.id, request.log);
+        const left = new AbortController();
+        const onClose = () => left.abort();
+        reply.raw.once('close', onClose);
+        const ctx = contextOf(deps, request);
+        const view = await untilAnswered(
+          deps,
+          ctx,
+          principalOf(request),
+          result.transaction,
+          waitS,
+          left.signal,
+        ).finally(() => reply.raw.off('close', onClose));
+        return respond(reply, { ...result, transaction: view }, deps, request, true);
+      }
       return respond(reply, result, deps, request);
     },
   );

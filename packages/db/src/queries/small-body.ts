@@ -11,7 +11,8 @@ import { type Transaction, transactions } from '../schema/transactions/table.ts'
  * upload of a typical message): the empty uploading blob gets its one chunk and is finalized,
  * the transaction's version is bumped and, queued and not yet due, it becomes due now; a
  * `blob_finalized` event is written. Undefined when the blob is not empty and uploading or is
- * not this transaction's body (the caller then takes the general, streaming path).
+ * not this transaction's body, or the transaction is not queued or held or not the given
+ * sender's (the caller then takes the general path, which says why).
  *
  * With `lease` (cut-through: a delivery engine of this process has a free slot), a queued
  * transaction is claimed in the same statement — in flight under that lease, with its first
@@ -23,7 +24,10 @@ export async function storeSmallBody(
   db: DbOrTx,
   input: {
     transactionId: string;
-    blobId: string;
+    /** The transaction's body blob; without it, the one the row names. */
+    blobId?: string | undefined;
+    /** When given, only a transaction of this sender is stored (the caller's ownership check). */
+    senderId?: string | undefined;
     data: Buffer;
     /** The body's Message-ID and Subject (for search), stored with it. */
     messageId: string | null;
@@ -37,7 +41,8 @@ export async function storeSmallBody(
     a: Record<string, unknown> | null;
   }>(db, 'small-body', smallBodyStatement, {
     tx: input.transactionId,
-    blob: input.blobId,
+    blob: input.blobId ?? null,
+    sender: input.senderId ?? null,
     data: input.data,
     size: input.data.length,
     messageId: input.messageId,
@@ -58,15 +63,16 @@ function smallBodyStatement() {
   const p = (name: string) => sql.placeholder(name);
   return sql`
     with target as (
-      select id, status = 'queued' and ${p('owner')}::uuid is not null as claim
+      select id, body_blob_id, status = 'queued' and ${p('owner')}::uuid is not null as claim
       from transactions
-      where id = ${p('tx')}::uuid and body_blob_id = ${p('blob')}::uuid and body_spec is null
+      where id = ${p('tx')}::uuid and body_spec is null and status in ('queued', 'held')
+        and body_blob_id = coalesce(${p('blob')}::uuid, body_blob_id)
+        and sender_id = coalesce(${p('sender')}::uuid, sender_id)
       for update
     ), b as (
       update blobs set size = ${p('size')}::bigint, chunk_count = 1, status = 'finalized',
         expected_size = ${p('size')}::bigint, finalized_at = now(), updated_at = now()
-      where id = ${p('blob')}::uuid and status = 'uploading' and size = 0
-        and exists (select 1 from target)
+      where id = (select body_blob_id from target) and status = 'uploading' and size = 0
       returning *
     ), chunk as (
       insert into blob_chunks (blob_id, seq, "offset", data)

@@ -36,6 +36,17 @@ export function assertUploadable(transaction: schema.Transaction): void {
 
 /** `PUT /v1/transactions/{id}/body`: raw RFC 822, streamed, resumable with Content-Range. */
 export async function uploadBody({ ctx, input }: ServiceCall<UploadInput>): Promise<UploadResult> {
+  const whole = !input.range && input.contentLength !== 0;
+  // A key of one enabled sender (the SMTP gateway's): a whole small body is stored in one
+  // statement that checks the ownership itself; anything else reads the transaction first.
+  const only = input.principal.anySender ? undefined : input.principal.senders;
+  const sole = only?.length === 1 && only[0]!.enabled ? only[0]! : undefined;
+  let head: Head | undefined;
+  if (sole && whole) {
+    head = await readUpTo(input.source);
+    const stored = await storeWhole(ctx, input, head, sole, undefined);
+    if (stored) return stored;
+  }
   const { transaction, sender } = await loadOwned(ctx, input.principal, input.id);
   if (storedSpecOf(transaction.bodySpec) || !transaction.bodyBlobId) {
     throw new AppError(
@@ -47,42 +58,57 @@ export async function uploadBody({ ctx, input }: ServiceCall<UploadInput>): Prom
   assertUploadable(transaction);
   const blobId = transaction.bodyBlobId;
   // A whole body that fits in one chunk (the usual SMTP message) is stored in one statement.
-  const maxBytes = input.maxBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const head = input.range || input.contentLength === 0 ? undefined : await readUpTo(input.source);
-  if (head?.whole && head.bytes.length > 0 && head.bytes.length <= maxBytes) {
-    const declared = input.contentLength;
-    if (declared === undefined || declared === head.bytes.length) {
-      const fields = bodyHeaderFields(head.bytes);
-      const stored = await storeSmallBody(ctx.db, {
-        transactionId: transaction.id,
-        blobId,
-        data: head.bytes,
-        messageId: fields.messageId,
-        subject: fields.subject,
-        lease: transaction.status === 'queued' ? input.reserveLease?.(sender.id) : undefined,
-      });
-      if (stored) {
-        ctx.logger.info(
-          { transactionId: transaction.id, what: 'body', size: stored.blob.size, finalized: true },
-          'upload',
-        );
-        const blobs = new Map([[stored.blob.id, stored.blob]]);
-        return {
-          transaction: toView(stored.transaction, sender.name, blobs),
-          size: stored.blob.size,
-          expectedSize: stored.blob.expectedSize,
-          finalized: true,
-          bodyComplete: true,
-          interrupted: null,
-          ...(stored.attempt && {
-            claimed: { transaction: stored.transaction, attempt: stored.attempt, body: head.bytes },
-          }),
-        };
-      }
-    }
+  if (!head && whole) {
+    head = await readUpTo(input.source);
+    const stored = await storeWhole(ctx, input, head, sender, blobId);
+    if (stored) return stored;
   }
   const source = head ? head.replay : input.source;
   return upload(ctx, { ...input, source }, transaction.id, sender.name, blobId, 'body');
+}
+
+type Head = Awaited<ReturnType<typeof readUpTo>>;
+
+/** A whole small body stored (and claimed, cut-through) in one statement; undefined when not. */
+async function storeWhole(
+  ctx: ServiceContext,
+  input: UploadInput,
+  head: Head,
+  sender: schema.Sender,
+  blobId: string | undefined,
+): Promise<UploadResult | undefined> {
+  const maxBytes = input.maxBytes ?? DEFAULT_MAX_BODY_BYTES;
+  if (!head.whole || head.bytes.length === 0 || head.bytes.length > maxBytes) return undefined;
+  const declared = input.contentLength;
+  if (declared !== undefined && declared !== head.bytes.length) return undefined;
+  const fields = bodyHeaderFields(head.bytes);
+  // the statement claims only a queued transaction: a slot asked for a held one is given back
+  const stored = await storeSmallBody(ctx.db, {
+    transactionId: input.id,
+    blobId,
+    senderId: sender.id,
+    data: head.bytes,
+    messageId: fields.messageId,
+    subject: fields.subject,
+    lease: input.reserveLease?.(sender.id),
+  });
+  if (!stored) return undefined;
+  ctx.logger.info(
+    { transactionId: stored.transaction.id, what: 'body', size: stored.blob.size, finalized: true },
+    'upload',
+  );
+  const blobs = new Map([[stored.blob.id, stored.blob]]);
+  return {
+    transaction: toView(stored.transaction, sender.name, blobs),
+    size: stored.blob.size,
+    expectedSize: stored.blob.expectedSize,
+    finalized: true,
+    bodyComplete: true,
+    interrupted: null,
+    ...(stored.attempt && {
+      claimed: { transaction: stored.transaction, attempt: stored.attempt, body: head.bytes },
+    }),
+  };
 }
 
 /** Bodies up to this size are buffered and stored in one statement. */
