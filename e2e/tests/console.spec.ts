@@ -21,6 +21,10 @@ test.describe('console', () => {
     await expect(page).toHaveURL(new RegExp(`/transactions/${created.body.id}$`));
     // the sink's own words, as the gateway heard them: "250 e2e-sink queued as <id>"
     await expect(page.getByText(`250 ${delivered.reply}`).first()).toBeVisible();
+    // rest_output's upstream (the gateway's transaction) is told in words, not as raw JSON
+    const timeline = page.getByRole('list', { name: 'Delivery timeline' });
+    await expect(timeline.getByText('Upstream transaction').first()).toBeVisible();
+    await expect(timeline).not.toContainText('{"');
   });
 
   test('a wrong password is refused', async ({ page, stack }) => {
