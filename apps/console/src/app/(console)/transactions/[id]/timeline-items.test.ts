@@ -25,7 +25,8 @@ function text(node: ReactNode): string {
   if (node === null || node === undefined || typeof node === 'boolean') return '';
   if (typeof node === 'string' || typeof node === 'number') return String(node);
   if (Array.isArray(node)) return node.map(text).join(' ');
-  if (isValidElement(node)) return text((node as ReactElement<{ children?: ReactNode }>).props.children);
+  if (isValidElement(node))
+    return text((node as ReactElement<{ children?: ReactNode }>).props.children);
   return '';
 }
 const facts = (item: TimelineItem) =>
@@ -63,7 +64,11 @@ describe('timeline events', () => {
     const item = itemOf(
       event('upstream_accepted', {
         id: 'up-2',
-        transaction: { id: 'up-2', status: 'failed', rcpt_response: [{ code: 550, message: 'no' }] },
+        transaction: {
+          id: 'up-2',
+          status: 'failed',
+          rcpt_response: [{ code: 550, message: 'no' }],
+        },
       }),
     );
     expect(item.lines).toEqual([{ label: 'RCPT TO #1', text: '550 no', tone: 'danger' }]);
@@ -71,9 +76,9 @@ describe('timeline events', () => {
 
   it('exploded: each upstream transaction is a link to its page', () => {
     const item = itemOf(event('exploded', { upstreams: ['a-1', 'b-2'] }));
-    const fact = item.facts?.[0];
+    const [fact] = item.facts ?? [];
     expect(fact?.label).toBe('Upstream transactions (2)');
-    const links = (fact?.value as ReactElement<{ children: ReactElement<{ href: string }>[] }>)
+    const links = (fact!.value as ReactElement<{ children: ReactElement<{ href: string }>[] }>)
       .props.children;
     expect(links.map((l) => l.props.href)).toEqual(['/transactions/a-1', '/transactions/b-2']);
   });
