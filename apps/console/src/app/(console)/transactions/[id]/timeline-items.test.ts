@@ -90,6 +90,7 @@ describe('timeline events', () => {
         hosts: ['a.example', 'b.example'],
         detail: { nested: true },
         none: null,
+        rcpt: [{ code: 250, message: 'queued as 1' }, null],
       }),
     );
     expect(facts(item)).toEqual({
@@ -97,6 +98,7 @@ describe('timeline events', () => {
       hosts: 'a.example, b.example',
       detail: '{"nested":true}',
       none: '—',
+      rcpt: '250 queued as 1; —',
     });
   });
 });

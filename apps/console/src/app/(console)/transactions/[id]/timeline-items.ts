@@ -38,6 +38,9 @@ function short(v: unknown): string {
   if (v === null || v === undefined) return '—';
   if (typeof v === 'string') return v;
   if (isReply(v)) return replyText(v);
+  if (Array.isArray(v) && v.some(isReply)) {
+    return v.map((x) => (isReply(x) ? replyText(x) : '—')).join('; ');
+  }
   if (Array.isArray(v) && v.every((x) => typeof x !== 'object' || x === null)) {
     return v.map((x) => String(x ?? '—')).join(', ');
   }
