@@ -125,6 +125,8 @@ describe('compose.yaml', () => {
     expect(router.KOUKAN_SECRET_RECEIVER).not.toBe(gateway.KOUKAN_GATEWAY_TOKEN);
     expect(router.KOUKAN_SECRET_INBOUND).toBe(gateway.KOUKAN_GATEWAY_TOKEN);
     expect(init.KOUKAN_SMTP_MX_API_KEY).toBe(gateway.KOUKAN_SMTP_MX_API_KEY);
+    expect(init.KOUKAN_SMTP_MSA_API_KEY).toBe(gateway.KOUKAN_SMTP_MSA_API_KEY);
+    expect(gateway.KOUKAN_SMTP_MSA_API_KEY).not.toBe(gateway.KOUKAN_SMTP_MX_API_KEY);
     expect(init.KOUKAN_SMARTHOST).toBe('mailpit:1025');
     expect(init.KOUKAN_INBOUND_URL).toBe(`http://receiver:${receiver.RECEIVER_PORT}`);
     expect(init.KOUKAN_GATEWAY_URL).toBe('http://gateway:8001');

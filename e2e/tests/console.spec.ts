@@ -21,6 +21,10 @@ test.describe('console', () => {
     await expect(page).toHaveURL(new RegExp(`/transactions/${created.body.id}$`));
     // the sink's own words, as the gateway heard them: "250 e2e-sink queued as <id>"
     await expect(page.getByText(`250 ${delivered.reply}`).first()).toBeVisible();
+    // rest_output's upstream (the gateway's transaction) is told in words, not as raw JSON
+    const timeline = page.getByRole('list', { name: 'Delivery timeline' });
+    await expect(timeline.getByText('Upstream transaction').first()).toBeVisible();
+    await expect(timeline).not.toContainText('{"');
   });
 
   test('a wrong password is refused', async ({ page, stack }) => {
@@ -59,9 +63,13 @@ test.describe('console', () => {
 
     const viewer = await pageAs(browser, stack, email, password);
     await expect(viewer.getByText('viewer', { exact: true })).toBeVisible();
-    await expect(viewer.getByRole('navigation').getByRole('link', { name: 'Users' })).toHaveCount(
-      0,
-    );
+    // the Settings menu lists what a viewer may read, and not Users
+    await viewer.getByRole('navigation').getByRole('button', { name: 'Settings' }).click();
+    const menu = viewer.getByRole('menu', { name: 'Settings' });
+    await expect(menu.getByRole('menuitem', { name: 'Senders' })).toBeVisible();
+    await expect(menu.getByRole('menuitem', { name: 'Users' })).toHaveCount(0);
+    await viewer.keyboard.press('Escape');
+    await expect(menu).toHaveCount(0);
     await openTransactionByRecipient(viewer, to);
     await expect(viewer.getByText('451', { exact: false }).first()).toBeVisible();
     for (const name of ['Retry now', 'Hold', 'Release', 'Cancel delivery']) {
@@ -79,5 +87,47 @@ test.describe('console', () => {
     expect((await api.get(created.body.id)).status).toBe('queued');
     await viewer.context().close();
     await harness.setRule(to, 'accept');
+  });
+
+  test('the Settings menu of the header works from the keyboard', async ({ adminPage: page }) => {
+    await page.goto('/');
+    const button = page.getByRole('navigation').getByRole('button', { name: 'Settings' });
+    await button.focus();
+    await page.keyboard.press('Enter');
+    const menu = page.getByRole('menu', { name: 'Settings' });
+    await expect(menu.getByRole('menuitem')).toHaveText([
+      'Senders',
+      'Chains',
+      'Domains',
+      'Configuration',
+      'Users',
+      'Audit log',
+    ]);
+    await expect(menu.getByRole('menuitem', { name: 'Senders' })).toBeFocused();
+    await page.keyboard.press('ArrowDown');
+    await expect(menu.getByRole('menuitem', { name: 'Chains' })).toBeFocused();
+    await page.keyboard.press('Enter');
+    await expect(page).toHaveURL(/\/chains$/);
+    await expect(page.getByRole('heading', { level: 1, name: 'Chains' })).toBeVisible();
+    // the menu's button says where we are; Escape closes the menu and focus returns to it
+    await button.press('ArrowDown');
+    await expect(menu.getByRole('menuitem', { name: 'Chains' })).toHaveAttribute(
+      'aria-current',
+      'page',
+    );
+    await page.keyboard.press('Escape');
+    await expect(menu).toHaveCount(0);
+    await expect(button).toBeFocused();
+  });
+
+  test('the header fits one line at 1280 px', async ({ adminPage: page }) => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto('/');
+    const header = page.getByRole('banner');
+    const nav = header.getByRole('navigation', { name: 'Main' });
+    const signOut = header.getByRole('button', { name: 'Sign out' });
+    const [a, b] = [await nav.boundingBox(), await signOut.boundingBox()];
+    // the sign-out button sits on the navigation's line, not wrapped under it
+    expect(Math.abs(a!.y + a!.height / 2 - (b!.y + b!.height / 2))).toBeLessThan(8);
   });
 });

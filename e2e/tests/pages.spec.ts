@@ -11,6 +11,19 @@ const pages: { name: string; path: string | (() => string); heading: string | Re
   { name: 'transaction', path: () => transactionPath, heading: /@example\.org/ },
   { name: 'queues', path: '/queues', heading: 'Retry queues' },
   { name: 'users', path: '/users', heading: 'Users' },
+  { name: 'domains', path: '/domains', heading: 'Domains' },
+  { name: 'sandbox', path: '/sandbox', heading: 'Sandbox' },
+  { name: 'audit', path: '/audit', heading: 'Audit log' },
+  { name: 'senders', path: '/senders', heading: 'Senders' },
+  { name: 'sender', path: '/senders/submission', heading: 'Sender submission' },
+  { name: 'chains', path: '/chains', heading: 'Chains' },
+  { name: 'chain', path: '/chains/submission', heading: 'Chain submission' },
+  {
+    name: 'chain-revisions',
+    path: '/chains/submission/revisions',
+    heading: 'Revision history of submission',
+  },
+  { name: 'configuration', path: '/settings/config', heading: 'Configuration' },
 ];
 let transactionPath = '';
 
@@ -20,7 +33,15 @@ test.describe('main pages: screenshots and accessibility', () => {
     const created = await api.send({ from: 'alice@example.com', to: [to], subject: 'pages' });
     expect(created.status).toBe(201);
     transactionPath = `/transactions/${created.body.id}`;
-    await expect.poll(async () => (await api.get(created.body.id)).status).toBe('delivered');
+    // and one kept in the sandbox inbox, for the sandbox page
+    const kept = await api.send(
+      { from: 'alice@example.com', to: [`${uid('kept')}@example.org`], subject: 'pages sandbox' },
+      { sender: 'sandbox' },
+    );
+    expect(kept.status).toBe(201);
+    for (const id of [created.body.id, kept.body.id]) {
+      await expect.poll(async () => (await api.get(id)).status).toBe('delivered');
+    }
   });
 
   test('sign-in page', async ({ page }, testInfo) => {

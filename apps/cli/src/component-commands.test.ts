@@ -15,6 +15,7 @@ import { cleanEnv, repoRoot } from './testing/stack.ts';
 const main = 'apps/cli/src/main.ts';
 const run = promisify(execFile);
 const mxKey = 'kk_ComposeMx1_MMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMM';
+const msaKey = 'kk_ComposeMs1_SSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSS';
 
 function koukan(args: string[], env: Record<string, string>) {
   return run(process.execPath, ['--import', 'tsx', main, ...args], {
@@ -33,13 +34,14 @@ describe('koukan init', () => {
   });
   afterAll(() => db?.destroy());
 
-  it('migrates, imports the default chains for a container network, registers the MX key; twice', async () => {
+  it('migrates, imports the default chains for a container network, registers the MX and MSA gateway keys; twice', async () => {
     const env = {
       DATABASE_URL: db.url,
       KOUKAN_GATEWAY_URL: 'http://gateway:8001',
       KOUKAN_SMARTHOST: 'mailpit:1025',
       KOUKAN_INBOUND_URL: 'http://receiver:8080',
       KOUKAN_SMTP_MX_API_KEY: mxKey,
+      KOUKAN_SMTP_MSA_API_KEY: msaKey,
     };
     const first = await koukan(['init'], env);
     expect(first.stderr).toBe('');
@@ -60,8 +62,14 @@ describe('koukan init', () => {
       expect.objectContaining({ filter: 'rest_output', url: 'http://gateway:8001' }),
     );
     expect(JSON.stringify(submission?.filters)).toContain('mailpit:1025');
-    const registered = await findApiKey(db.db, mxKey);
-    expect(registered.map((r) => r.sender.name)).toEqual(['smtp-mx']);
+    // gateway keys: the listeners' creates carry the SMTP session facts
+    for (const [key, sender] of [
+      [mxKey, 'smtp-mx'],
+      [msaKey, 'smtp-msa'],
+    ]) {
+      const registered = await findApiKey(db.db, key!);
+      expect(registered.map((r) => [r.sender.name, r.apiKey.gateway])).toEqual([[sender, true]]);
+    }
 
     // Before every rollout: the second run changes nothing and still succeeds.
     const second = await koukan(['init'], env);
@@ -69,6 +77,7 @@ describe('koukan init', () => {
     expect(second.stdout).toContain('first start: false');
     expect(second.stdout).not.toContain('kk_');
     expect(await findApiKey(db.db, mxKey)).toHaveLength(1);
+    expect(await findApiKey(db.db, msaKey)).toHaveLength(1);
   });
 
   it('refuses KOUKAN_INBOUND_URL together with KOUKAN_INBOUND_LMTP', async () => {

@@ -31,6 +31,8 @@ const envSchema = z.object({
     .optional(),
   /** `koukan init` registers it for the smtp-mx sender (the gateway's MX listener key). */
   KOUKAN_SMTP_MX_API_KEY: z.string().optional(),
+  /** `koukan init` registers it for the smtp-msa sender (the gateway's MSA listener key). */
+  KOUKAN_SMTP_MSA_API_KEY: z.string().optional(),
   KOUKAN_ROUTER_PORT: port(8000),
   KOUKAN_GATEWAY_PORT: port(8001),
   KOUKAN_CONSOLE_PORT: port(3000),

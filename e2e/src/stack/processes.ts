@@ -83,16 +83,17 @@ export async function startProcessStack(
       LOG_LEVEL: 'info',
     };
     const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
+    // the gateway's listener keys, registered by `koukan init` as compose.yaml's are
+    const keys = { mx: apiKey(), msa: apiKey() };
     await runNode('init', cli, ['init'], {
       ...common,
       KOUKAN_GATEWAY_URL: gatewayUrl,
       KOUKAN_SMARTHOST: `127.0.0.1:${sink.port}`,
       KOUKAN_INBOUND_URL: `http://127.0.0.1:${ports.receiver}`,
       KOUKAN_SEED_API_KEY: secrets.apiKey,
+      KOUKAN_SMTP_MX_API_KEY: keys.mx,
+      KOUKAN_SMTP_MSA_API_KEY: keys.msa,
     });
-    const keys = JSON.parse(
-      (await runNode('gateway-keys', 'e2e/src/stack/gateway-keys.ts', [], common)).trim(),
-    ) as { mx: string; msa: string };
 
     // The console first: its build is the slow part, the rest starts meanwhile.
     const consoleUrl = `http://127.0.0.1:${ports.console}`;

@@ -10,7 +10,7 @@ export const buttonVariants = cva(
         primary: 'bg-accent text-accent-fg hover:opacity-90',
         secondary: 'border border-border bg-surface text-fg hover:bg-surface-2',
         ghost: 'text-fg hover:bg-surface-2',
-        danger: 'bg-danger text-white hover:opacity-90',
+        danger: 'bg-danger text-danger-fg hover:opacity-90',
       },
       size: { sm: 'h-8 px-2.5', md: 'h-9 px-3.5', icon: 'h-9 w-9' },
     },

@@ -8,6 +8,7 @@ export * from './diff.tsx';
 export * from './feedback.tsx';
 export * from './form.tsx';
 export * from './format.ts';
+export * from './menu.tsx';
 export * from './schema-form/index.ts';
 export * from './secret-reveal.tsx';
 export * from './tabs.tsx';

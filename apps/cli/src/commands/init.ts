@@ -8,23 +8,31 @@ import type { CliEnv } from '../env.ts';
  * `koukan init`: what `koukan start` does before it starts the components, for deployments that
  * run each component on its own (the compose file's and the Kubernetes Job's migration step):
  * migrations, the configuration (KOUKAN_CONFIG at every run, else the built-in default at first
- * start), KOUKAN_SEED_API_KEY at first start, and KOUKAN_SMTP_MX_API_KEY for the `smtp-mx`
- * sender (the gateway's MX listener presents it). Idempotent: safe to run before every rollout.
+ * start), KOUKAN_SEED_API_KEY at first start, and the gateway keys its listeners present:
+ * KOUKAN_SMTP_MX_API_KEY for the `smtp-mx` sender, KOUKAN_SMTP_MSA_API_KEY for `smtp-msa`.
+ * Idempotent: safe to run before every rollout.
  */
 export async function init(env: CliEnv, logger: Logger): Promise<number> {
   const database = await openDatabase(env, logger);
   try {
     const { db, pool } = database.handle;
     const result = await bootstrap(db, pool, env, logger);
-    if (env.KOUKAN_SMTP_MX_API_KEY) {
-      const mx = await getSenderByName(db, 'smtp-mx');
-      if (!mx) {
-        process.stderr.write('KOUKAN_SMTP_MX_API_KEY: there is no smtp-mx sender\n');
+    const listeners = [
+      ['KOUKAN_SMTP_MX_API_KEY', 'smtp-mx', 'MX'],
+      ['KOUKAN_SMTP_MSA_API_KEY', 'smtp-msa', 'MSA'],
+    ] as const;
+    for (const [variable, sender, name] of listeners) {
+      const key = env[variable];
+      if (!key) continue;
+      const row = await getSenderByName(db, sender);
+      if (!row) {
+        process.stderr.write(`${variable}: there is no ${sender} sender\n`);
         return 1;
       }
       try {
-        await createApiKey(db, { senderId: mx.id, key: env.KOUKAN_SMTP_MX_API_KEY, name: 'MX' });
-        logger.info('KOUKAN_SMTP_MX_API_KEY registered for smtp-mx');
+        // a gateway key: the listener's creates carry the SMTP session facts
+        await createApiKey(db, { senderId: row.id, key, name, gateway: true });
+        logger.info(`${variable} registered for ${sender}`);
       } catch (err) {
         if (!isDbError(err, 'unique_violation')) throw err;
       }

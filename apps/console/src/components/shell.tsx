@@ -11,14 +11,16 @@ export function Shell({ user, children }: { user: SessionUser; children: ReactNo
   const links = [
     { href: '/', label: 'Dashboard' },
     { href: '/transactions', label: 'Transactions' },
-    { href: '/domains', label: 'Domains' },
     { href: '/queues', label: 'Queues' },
     { href: '/sandbox', label: 'Sandbox' },
-    { href: '/audit', label: 'Audit log' },
+  ];
+  const settings = [
     { href: '/senders', label: 'Senders' },
-    ...(user.role !== 'viewer' ? [{ href: '/settings/config', label: 'Configuration' }] : []),
     { href: '/chains', label: 'Chains' },
+    { href: '/domains', label: 'Domains' },
+    ...(user.role !== 'viewer' ? [{ href: '/settings/config', label: 'Configuration' }] : []),
     ...(user.role === 'admin' ? [{ href: '/users', label: 'Users' }] : []),
+    { href: '/audit', label: 'Audit log' },
   ];
   return (
     <div className="min-h-screen">
@@ -33,7 +35,7 @@ export function Shell({ user, children }: { user: SessionUser; children: ReactNo
           <Link href="/" className="font-semibold tracking-tight">
             Koukan
           </Link>
-          <NavLinks links={links} />
+          <NavLinks links={links} menu={{ label: 'Settings', links: settings }} />
           <div className="ml-auto flex items-center gap-2 text-sm">
             <span className="hidden text-muted sm:inline" title={user.email}>
               {user.email}

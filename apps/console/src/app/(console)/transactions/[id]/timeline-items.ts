@@ -5,6 +5,8 @@ import type {
   TransactionDetail,
 } from '@koukan/services';
 import type { TimelineItem, Tone } from '@koukan/ui';
+import Link from 'next/link';
+import { createElement } from 'react';
 
 const outcomeTone: Record<string, Tone> = {
   success: 'ok',
@@ -14,8 +16,7 @@ const outcomeTone: Record<string, Tone> = {
 };
 
 export function replyTone(r: SmtpReplyDetail | null): Tone | undefined {
-  if (!r) return undefined;
-  return r.code >= 500 ? 'danger' : r.code >= 400 ? 'warn' : 'ok';
+  return r ? toneOf(r) : undefined;
 }
 
 function eventTone(type: string): Tone {
@@ -27,22 +28,90 @@ function eventTone(type: string): Tone {
 
 const humanize = (s: string) => s.replace(/[_.]/g, ' ').replace(/^./, (c) => c.toUpperCase());
 
+type Reply = { code: number; enhanced?: string | null; message?: string | null };
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+const isReply = (v: unknown): v is Reply => isObject(v) && typeof v.code === 'number';
+const replyText = (r: Reply) => [r.code, r.enhanced, r.message].filter(Boolean).join(' ');
+const toneOf = (r: Reply): Tone => (r.code >= 500 ? 'danger' : r.code >= 400 ? 'warn' : 'ok');
+
 function short(v: unknown): string {
   if (v === null || v === undefined) return '—';
   if (typeof v === 'string') return v;
+  if (isReply(v)) return replyText(v);
+  if (Array.isArray(v) && v.some(isReply)) {
+    return v.map((x) => (isReply(x) ? replyText(x) : '—')).join('; ');
+  }
+  if (Array.isArray(v) && v.every((x) => typeof x !== 'object' || x === null)) {
+    return v.map((x) => String(x ?? '—')).join(', ');
+  }
   return JSON.stringify(v);
 }
 
+/** The replies of an upstream transaction (rest_output's `transaction`), as protocol lines. */
+function upstreamLines(t: Record<string, unknown>): NonNullable<TimelineItem['lines']> {
+  const lines: NonNullable<TimelineItem['lines']> = [];
+  const add = (label: string, r: unknown) => {
+    if (isReply(r)) lines.push({ label, text: replyText(r), tone: toneOf(r) });
+  };
+  add('MAIL FROM', t.mail_response);
+  const rcpts: unknown[] = Array.isArray(t.rcpt_response) ? t.rcpt_response : [];
+  for (const [i, r] of rcpts.entries()) add(`RCPT TO #${i + 1}`, r);
+  add('DATA', t.data_response);
+  return lines;
+}
+
+const upstreamLink = (id: string) =>
+  createElement(
+    Link,
+    { key: id, href: `/transactions/${id}`, className: 'font-mono text-accent underline' },
+    id,
+  );
+
+/**
+ * An event's data as facts: an upstream transaction (rest_output's `upstream_*` events) as its
+ * id, status and replies; the exploder's upstreams as links to them (same database); replies as
+ * `code enhanced text`; anything else as short text.
+ */
 function eventItem(e: EventDetail): TimelineItem {
+  const facts: NonNullable<TimelineItem['facts']> = [];
+  let lines: TimelineItem['lines'];
+  for (const [key, value] of Object.entries(e.data)) {
+    if (key === 'id' && e.type.startsWith('upstream_') && typeof value === 'string') {
+      facts.push({
+        label: 'Upstream transaction',
+        value: createElement('code', { className: 'font-mono' }, value),
+      });
+    } else if (key === 'transaction' && isObject(value)) {
+      if (typeof value.status === 'string')
+        facts.push({ label: 'Upstream status', value: value.status });
+      lines = upstreamLines(value);
+    } else if (key === 'upstreams' && Array.isArray(value)) {
+      const ids = value.filter((x): x is string => typeof x === 'string');
+      facts.push({
+        label: ids.length === 1 ? 'Upstream transaction' : `Upstream transactions (${ids.length})`,
+        value: createElement(
+          'span',
+          { className: 'flex flex-wrap gap-x-3' },
+          ids.map(upstreamLink),
+        ),
+      });
+    } else if (key === 'url' && typeof value === 'string' && e.type.startsWith('upstream_')) {
+      facts.push({
+        label: 'Upstream URL',
+        value: createElement('code', { className: 'font-mono break-all' }, value),
+      });
+    } else {
+      facts.push({ label: key, value: short(value) });
+    }
+  }
   return {
     id: `e${e.id}`,
     at: e.at,
     title: humanize(e.type),
     badge: { label: e.type, tone: eventTone(e.type) },
     sincePreviousMs: e.since_previous_ms,
-    facts: Object.entries(e.data)
-      .slice(0, 12)
-      .map(([label, value]) => ({ label, value: short(value) })),
+    facts: facts.slice(0, 12),
+    ...(lines?.length && { lines }),
   };
 }
 
