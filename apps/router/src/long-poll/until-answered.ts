@@ -1,10 +1,10 @@
+import type { LongPollLimiter } from '@koukan/protocol/server';
 import {
   getTransactionView,
   type Principal,
   type ServiceContext,
   type TransactionView,
 } from '@koukan/services';
-import type { LongPollLimiter } from './limit.ts';
 import type { TransactionWatcher } from './watcher.ts';
 
 const FINAL = new Set(['delivered', 'failed', 'cancelled']);
