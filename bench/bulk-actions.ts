@@ -32,6 +32,7 @@ function pgbenchTps(): number | null {
     execFileSync('pgbench', ['-i', '-q', '-s', '10', db.url], { stdio: 'ignore' });
     const outText = execFileSync('pgbench', ['-c', '4', '-j', '2', '-T', '15', db.url], {
       encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
     });
     execFileSync('pgbench', ['-i', '-I', 'd', db.url], { stdio: 'ignore' });
     return Number(/tps = ([\d.]+)/.exec(outText)?.[1] ?? Number.NaN);
