@@ -1,11 +1,11 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
-import type { SmtpReply } from '../router-client.ts';
+import { replyText, type SmtpReply } from '../router-client.ts';
 
 /**
- * A small SMTP/LMTP client: each command's reply is handed back whole, as the server gave it
- * (`{code, message}`, lines joined with \n), in the order the commands were written, so a
+ * A small SMTP/LMTP client: each command's reply is handed back whole, parsed once here where
+ * it arrives as text (`{code, enhanced?, message}`, lines joined with \n), in the order the commands were written, so a
  * pipelined batch gets its replies one by one. Connecting greets, says EHLO (LHLO), falls back
  * to HELO, and upgrades with STARTTLS when offered (opportunistic; certificates checked only when
  * asked). One timeout bounds the connect, the greeting and every wait for the server.
@@ -72,7 +72,7 @@ export class SmtpClient {
     try {
       const greeting = await client.next();
       if (greeting.code !== 220) {
-        const raw = `${greeting.code} ${greeting.message}`;
+        const raw = `${greeting.code} ${replyText(greeting)}`;
         throw new SmtpClientError('EPROTOCOL', `Refused at greeting: ${raw}`, raw, greeting.code);
       }
       await client.hello();
@@ -155,7 +155,10 @@ export class SmtpClient {
       reply = await this.command(`HELO ${this.options.hostname}`);
     }
     if (reply.code !== 250) {
-      throw new SmtpClientError('EPROTOCOL', `Refused at ${verb}: ${reply.code} ${reply.message}`);
+      throw new SmtpClientError(
+        'EPROTOCOL',
+        `Refused at ${verb}: ${reply.code} ${replyText(reply)}`,
+      );
     }
     this.extensions = new Map(
       reply.message
@@ -212,8 +215,7 @@ export class SmtpClient {
       if (line[3] === '-') continue;
       const lines = this.lines;
       this.lines = [];
-      const message = lines.map((l) => l.slice(4)).join('\n');
-      this.deliver({ code: Number(line.slice(0, 3)), message });
+      this.deliver(parseReply(lines.join('\n')));
     }
     if (this.buffer.length > 64 * 1024) {
       this.fail(new SmtpClientError('EPROTOCOL', 'Reply too long'));
@@ -286,3 +288,25 @@ export class DotStuffer {
 
 const DOT = Buffer.from('.');
 const CR = Buffer.from('\r');
+
+const ENHANCED = /^([245]\.\d{1,3}\.\d{1,3})(?: |$)/;
+
+/**
+ * An upstream's reply line(s) as the structure the router stores, parsed once here where the
+ * reply arrives as text: `250-2.0.0 first\n250 2.0.0 last` → {code: 250, enhanced: '2.0.0',
+ * message: 'first\nlast'} (SmtpClient joins lines with \n; RFC 2034 repeats the enhanced code
+ * on every line).
+ */
+export function parseReply(raw: string): SmtpReply {
+  const lines = raw
+    .split(/\r?\n/)
+    .filter(Boolean)
+    .map((l) => l.slice(4));
+  const code = Number(raw.slice(0, 3)) || 0;
+  const enhanced = ENHANCED.exec(lines[0] ?? '')?.[1];
+  if (!enhanced) return { code, message: lines.join('\n') };
+  const text = lines.map((l) =>
+    l.startsWith(enhanced) ? l.slice(enhanced.length).trimStart() : l,
+  );
+  return { code, enhanced, message: text.join('\n') };
+}

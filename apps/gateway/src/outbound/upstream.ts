@@ -2,6 +2,8 @@ import type { Readable } from 'node:stream';
 import type { SmtpReply } from '../router-client.ts';
 import { SmtpClient, SmtpClientError } from './smtp-client.ts';
 
+export { parseReply } from './smtp-client.ts';
+
 /**
  * One SMTP/LMTP connection to a next hop (smtp-client.ts), whose transactions report every
  * reply of the server as it gave it: MAIL, each RCPT, DATA and the final one(s).
@@ -174,26 +176,4 @@ function xtext(value: string): string {
     /[^\x21-\x2a\x2c-\x3c\x3e-\x7e]/g,
     (c) => `+${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
   );
-}
-
-const ENHANCED = /^([245]\.\d{1,3}\.\d{1,3})(?: |$)/;
-
-/**
- * An upstream's reply line(s) as the structure the router stores, parsed once here where the
- * reply arrives as text: `250-2.0.0 first\n250 2.0.0 last` → {code: 250, enhanced: '2.0.0',
- * message: 'first\nlast'} (SmtpClient joins lines with \n; RFC 2034 repeats the enhanced code
- * on every line).
- */
-export function parseReply(raw: string): SmtpReply {
-  const lines = raw
-    .split(/\r?\n/)
-    .filter(Boolean)
-    .map((l) => l.slice(4));
-  const code = Number(raw.slice(0, 3)) || 0;
-  const enhanced = ENHANCED.exec(lines[0] ?? '')?.[1];
-  if (!enhanced) return { code, message: lines.join('\n') };
-  const text = lines.map((l) =>
-    l.startsWith(enhanced) ? l.slice(enhanced.length).trimStart() : l,
-  );
-  return { code, enhanced, message: text.join('\n') };
 }
