@@ -128,7 +128,7 @@ describe('UpstreamConnection on smtp-server', () => {
     );
     expect(sent.error).toBeUndefined();
     expect(sent.replies.map((r) => r.code)).toEqual([250, 250, 550, 354, 250]);
-    expect(sent.replies[2]).toEqual({ code: 550, message: '5.1.1 no such' });
+    expect(sent.replies[2]).toEqual({ code: 550, enhanced: '5.1.1', message: 'no such' });
     const [got] = sink.received;
     expect(got).toMatchObject({ secure: true, to: ['b@example.net'], bodyType: '8bitmime' });
     expect(got!.body).toBe('Subject: dots\r\n\r\n.first\r\nmiddle\r\n..second\r\nlast\r\n');
