@@ -21,6 +21,9 @@ describe('koukan start supervision', () => {
       smarthost: sink.port,
       env: { DATABASE_URL: db.url, LOG_LEVEL: 'info', KOUKAN_RESTART_BACKOFF_MS: '200' },
     });
+    // Supervised only once `koukan start` saw every component ready (its banner): a component
+    // that dies before that is a failed start, and the whole stack stops.
+    await stack.atBanner;
   }, 630_000);
 
   afterAll(async () => {
