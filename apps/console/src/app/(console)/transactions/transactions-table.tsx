@@ -41,9 +41,11 @@ const columns = h.columns([
     header: 'Last reply',
     cell: (c) => {
       const r = c.getValue();
+      // as the server sent it: code, enhanced code (stored apart since 0019), text
+      const line = [r?.code, r?.enhanced, r?.text].filter(Boolean).join(' ');
       return r ? (
-        <code className="line-clamp-2 font-mono text-xs" title={`${r.code} ${r.text}`}>
-          {r.code} {r.text}
+        <code className="line-clamp-2 font-mono text-xs" title={line}>
+          {line}
         </code>
       ) : (
         <span className="text-muted">—</span>
