@@ -19,12 +19,12 @@ import {
   registerInstance,
 } from './instances.ts';
 import { getMeta, setMeta, setMetaOnce } from './meta.ts';
+import { searchTransactions, type TransactionSearch } from './search-transactions.ts';
 import { createSender, getSenderByName, updateSender, upsertSender } from './senders.ts';
 import {
   findByIdempotencyKey,
   getTransaction,
   insertTransaction,
-  listTransactions,
   updateTransaction,
 } from './transactions.ts';
 
@@ -206,33 +206,35 @@ describe('transactions, attempts, events', () => {
     expect((await findByIdempotencyKey(t.db, a.id, 'k1'))?.id).toBe(first.id);
   });
 
-  it('lists newest first with keyset pagination, by sender, status and recipient', async () => {
+  it('searches newest first with keyset pagination, by sender, status and addresses', async () => {
     const s = await sender();
     const ids: string[] = [];
     for (let i = 0; i < 7; i++) {
       const tx = await insertTransaction(t.db, {
         senderId: s.id,
-        mailFrom: { m: 'a@example.com' },
-        rcptTo: [{ m: `r${i % 2}@example.net` }],
+        mailFrom: { m: i === 5 ? 'Bounce@Example.com' : 'a@example.com' },
+        rcptTo: [{ m: `R${i % 2}@example.net` }],
         status: i === 3 ? 'held' : 'queued',
       });
       ids.push(tx.id);
     }
-    const page1 = await listTransactions(t.db, { senderId: s.id, limit: 4 });
+    const search = async (f: Omit<TransactionSearch, 'limit' | 'senderId'>, limit = 50) =>
+      (await searchTransactions(t.db, { senderId: s.id, limit, ...f })).map((r) => r.id);
+    const page1 = await searchTransactions(t.db, { senderId: s.id, limit: 4 });
     const last = page1[page1.length - 1]!;
-    const page2 = await listTransactions(t.db, {
-      senderId: s.id,
-      limit: 4,
-      before: { createdAt: last.createdAt, id: last.id },
-    });
-    expect([...page1, ...page2].map((r) => r.id).sort()).toEqual([...ids].sort());
+    const page2 = await search({ after: { createdAt: last.keysetTime, id: last.id } });
+    expect([...page1.map((r) => r.id), ...page2].sort()).toEqual([...ids].sort());
     expect(page2.length).toBe(3);
-    expect(
-      (await listTransactions(t.db, { senderId: s.id, status: 'held' })).map((r) => r.id),
-    ).toEqual([ids[3]]);
-    expect((await listTransactions(t.db, { senderId: s.id, rcpt: 'R1@example.net' })).length).toBe(
-      3,
-    );
+    expect(await search({ statuses: ['held'] })).toEqual([ids[3]]);
+    expect((await search({ rcptPrefix: 'r1@' })).sort()).toEqual([ids[1], ids[3], ids[5]].sort());
+    expect(await search({ mailFromPrefix: 'bounce@', rcptDomain: 'example.net' })).toEqual([
+      ids[5],
+    ]);
+    // A recipient added later (PATCH add_rcpt_to) is found too.
+    const tx = (await getTransaction(t.db, ids[0]!))!;
+    await updateTransaction(t.db, tx.id, { rcptTo: [...tx.rcptTo, { m: 'Late@Added.example' }] });
+    expect(await search({ rcptPrefix: 'late@' })).toEqual([ids[0]]);
+    expect(await search({ rcptDomain: 'added.example', rcptPrefix: 'r0@' })).toEqual([ids[0]]);
   });
 });
 

@@ -1,6 +1,7 @@
 import { and, eq, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client/create-db.ts';
 import { senders } from '../schema/senders/table.ts';
+import { transactionSearch as s } from '../schema/transaction-search/table.ts';
 import type { TransactionStatus } from '../schema/transactions/state.ts';
 import { transactions as t } from '../schema/transactions/table.ts';
 
@@ -28,19 +29,21 @@ const keysetTime = sql<string>`to_char(${t.createdAt} at time zone 'UTC', 'YYYY-
 
 const likePrefix = (s: string) => `${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-/** The WHERE of a search; each condition matches an index of migration 0004. */
+/**
+ * The WHERE of a search; each condition matches an index of migration 0004, the address ones
+ * those of `transaction_search` (0020), in one sub-select.
+ */
 export function searchConditions(f: TransactionSearch): SQL[] {
   const c: SQL[] = [];
   if (f.statuses?.length === 1) c.push(eq(t.status, f.statuses[0]!));
   else if (f.statuses?.length) c.push(inArray(t.status, f.statuses));
   if (f.senderId) c.push(eq(t.senderId, f.senderId));
-  if (f.mailFromPrefix)
-    c.push(sql`lower(${t.mailFrom}->>'m') like ${likePrefix(f.mailFromPrefix)}`);
-  if (f.rcptPrefix) {
-    c.push(sql`koukan_rcpt_text(${t.rcptAddresses}) like ${`% ${likePrefix(f.rcptPrefix)}`}`);
-  }
-  if (f.rcptDomain) {
-    c.push(sql`koukan_rcpt_domains(${t.rcptAddresses}) @> array[${f.rcptDomain}]::text[]`);
+  const found: SQL[] = [];
+  if (f.mailFromPrefix) found.push(sql`${s.mailFrom} like ${likePrefix(f.mailFromPrefix)}`);
+  if (f.rcptPrefix) found.push(sql`${s.rcptText} like ${`% ${likePrefix(f.rcptPrefix)}`}`);
+  if (f.rcptDomain) found.push(sql`${s.rcptDomains} @> array[${f.rcptDomain}]::text[]`);
+  if (found.length) {
+    c.push(sql`${t.id} in (select ${s.transactionId} from ${s} where ${and(...found)})`);
   }
   if (f.messageId) c.push(eq(t.messageId, f.messageId));
   if (f.finalReason) c.push(eq(t.finalAttemptReason, f.finalReason));

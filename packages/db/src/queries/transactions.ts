@@ -1,11 +1,10 @@
-import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client/create-db.ts';
 import { DbError, withDbErrors } from '../client/errors.ts';
 import { executeTemplate } from '../client/prepared.ts';
 import { mapRow } from '../client/rows.ts';
 import { type Blob, blobs } from '../schema/blobs/table.ts';
 import { transactionBlobs } from '../schema/transaction-blobs/table.ts';
-import type { TransactionStatus } from '../schema/transactions/state.ts';
 import {
   type NewTransaction,
   type Transaction,
@@ -120,42 +119,6 @@ export async function updateTransaction(
     `transaction ${id} is at version ${current.version}, not ${expectedVersion}`,
     'transactions',
   );
-}
-
-export interface ListTransactionsInput {
-  senderId?: string;
-  status?: TransactionStatus;
-  /** Exact recipient address (case-insensitive), served by the GIN index. */
-  rcpt?: string;
-  /** Keyset cursor: the (created_at, id) of the last row of the previous page. */
-  before?: { createdAt: Date; id: string };
-  limit?: number;
-}
-
-/** Newest first, keyset-paginated: each page costs the same however deep. */
-export function listTransactions(
-  db: DbOrTx,
-  input: ListTransactionsInput = {},
-): Promise<Transaction[]> {
-  const conditions: SQL[] = [];
-  if (input.senderId) conditions.push(eq(transactions.senderId, input.senderId));
-  if (input.status) conditions.push(eq(transactions.status, input.status));
-  if (input.rcpt) {
-    conditions.push(
-      sql`${transactions.rcptAddresses} @> array[${input.rcpt.toLowerCase()}]::text[]`,
-    );
-  }
-  if (input.before) {
-    conditions.push(
-      sql`(${transactions.createdAt}, ${transactions.id}) < (${input.before.createdAt.toISOString()}::timestamptz, ${input.before.id}::uuid)`,
-    );
-  }
-  return db
-    .select()
-    .from(transactions)
-    .where(conditions.length ? and(...conditions) : undefined)
-    .orderBy(desc(transactions.createdAt), desc(transactions.id))
-    .limit(Math.min(input.limit ?? 50, 500));
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -16,6 +16,7 @@ export * from './secrets/table.ts';
 export * from './senders/table.ts';
 export * from './senders/validation.ts';
 export * from './transaction-blobs/table.ts';
+export * from './transaction-search/table.ts';
 export * from './transactions/state.ts';
 export * from './transactions/table.ts';
 export * from './transactions/validation.ts';

@@ -45,7 +45,7 @@ export const transactions = pgTable(
     status: text('status').$type<TransactionStatus>().notNull().default('queued'),
     mailFrom: jsonb('mail_from').$type<Mailbox>().notNull(),
     rcptTo: jsonb('rcpt_to').$type<Mailbox[]>().notNull(),
-    /** Lower-cased recipient addresses, for the recipient search index. */
+    /** Lower-cased recipient addresses (the queue's domain; `transaction_search` from them). */
     rcptAddresses: text('rcpt_addresses').array().notNull(),
     /** The rfc822 body: one of the transaction's `transaction_blobs` (a composite foreign key). */
     bodyBlobId: uuid('body_blob_id'),
@@ -116,31 +116,19 @@ export const transactions = pgTable(
     index('transactions_lease_idx').on(t.leaseExpiresAt).where(sql`${t.status} = 'inflight'`),
     index('transactions_sender_created_idx').on(t.senderId, t.createdAt.desc(), t.id.desc()),
     index('transactions_created_idx').on(t.createdAt.desc(), t.id.desc()),
-    index('transactions_rcpt_idx').using('gin', t.rcptAddresses),
     index('transactions_parent_idx').on(t.parentId).where(sql`${t.parentId} is not null`),
     index('transactions_finished_idx').on(t.finishedAt).where(sql`${t.finishedAt} is not null`),
     uniqueIndex('transactions_sender_idempotency_key')
       .on(t.senderId, t.idempotencyKey)
       .where(sql`${t.idempotencyKey} is not null`),
-    // The console's list filters (migration 0004), each newest first.
+    // The console's list filters (migration 0004), each newest first; its address searches are
+    // on `transaction_search` (0020).
     index('transactions_status_created_idx').on(t.status, t.createdAt.desc(), t.id.desc()),
     index('transactions_sender_status_created_idx').on(
       t.senderId,
       t.status,
       t.createdAt.desc(),
       t.id.desc(),
-    ),
-    index('transactions_rcpt_domain_idx').using(
-      'gin',
-      sql`koukan_rcpt_domains(${t.rcptAddresses})`,
-    ),
-    index('transactions_rcpt_trgm_idx').using(
-      'gin',
-      sql`koukan_rcpt_text(${t.rcptAddresses}) gin_trgm_ops`,
-    ),
-    index('transactions_mail_from_trgm_idx').using(
-      'gin',
-      sql`lower(${t.mailFrom}->>'m') gin_trgm_ops`,
     ),
     index('transactions_message_id_idx').on(t.messageId).where(sql`${t.messageId} is not null`),
     index('transactions_final_reason_created_idx')
