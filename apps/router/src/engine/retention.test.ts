@@ -42,6 +42,12 @@ describe('retention', () => {
     expect(await getBlob(t.db, old.bodyBlobId!)).toMatchObject({ refCount: 0 });
     expect(await getTransaction(t.db, older.id)).toBeUndefined();
     expect(await getTransaction(t.db, old.id)).toBeDefined();
+    // Its search keys go with it; the kept row's stay.
+    const searchRows = await t.pool.query(
+      'select transaction_id from transaction_search where transaction_id = any($1)',
+      [[older.id, old.id]],
+    );
+    expect(searchRows.rows).toEqual([{ transaction_id: old.id }]);
     // Bodies still in use stay.
     expect((await getTransaction(t.db, recent.id))!.bodyBlobId).toBe(recent.bodyBlobId);
     expect((await getTransaction(t.db, live.id))!.bodyBlobId).toBe(live.bodyBlobId);
