@@ -26,12 +26,16 @@ CREATE TABLE "transaction_search" (
   "rcpt_domains" text[] NOT NULL
 );
 --> statement-breakpoint
+-- An insert's rows in one statement (bulk inserts pay no call per row); an update only from a
+-- statement that sets the envelope (a status change never does), row by row, since a trigger
+-- with a column list cannot see its statement's rows as a table.
 CREATE OR REPLACE FUNCTION koukan_transaction_search() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
     INSERT INTO transaction_search (transaction_id, mail_from, rcpt_text, rcpt_domains)
-    VALUES (NEW.id, coalesce(lower(NEW.mail_from ->> 'm'), ''),
-      koukan_rcpt_text(NEW.rcpt_addresses), koukan_rcpt_domains(NEW.rcpt_addresses));
+    SELECT id, coalesce(lower(mail_from ->> 'm'), ''), koukan_rcpt_text(rcpt_addresses),
+      koukan_rcpt_domains(rcpt_addresses)
+    FROM inserted;
   ELSE
     UPDATE transaction_search SET mail_from = coalesce(lower(NEW.mail_from ->> 'm'), ''),
       rcpt_text = koukan_rcpt_text(NEW.rcpt_addresses),
@@ -42,9 +46,11 @@ BEGIN
 END;
 $$;
 --> statement-breakpoint
--- Only statements that set these columns fire it: a status change never does.
-CREATE TRIGGER transactions_search AFTER INSERT OR UPDATE OF mail_from, rcpt_addresses
-  ON "transactions" FOR EACH ROW EXECUTE FUNCTION koukan_transaction_search();
+CREATE TRIGGER transactions_search_insert AFTER INSERT ON "transactions"
+  REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION koukan_transaction_search();
+--> statement-breakpoint
+CREATE TRIGGER transactions_search_update AFTER UPDATE OF mail_from, rcpt_addresses ON "transactions"
+  FOR EACH ROW EXECUTE FUNCTION koukan_transaction_search();
 --> statement-breakpoint
 INSERT INTO transaction_search (transaction_id, mail_from, rcpt_text, rcpt_domains)
   SELECT id, coalesce(lower(mail_from ->> 'm'), ''), koukan_rcpt_text(rcpt_addresses),
