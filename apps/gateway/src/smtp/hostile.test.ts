@@ -5,7 +5,7 @@ import { MSA_KEY, startInbound } from '../testing/inbound.ts';
 import { RawSmtp } from '../testing/raw-smtp.ts';
 
 // Issue 10 items 8–11 and an attacker's probes of the SMTP listeners, on real sockets against
-// the scripted router (testing/fake-router.ts).
+// the scripted router (@koukan/protocol/testing).
 type Inbound = Awaited<ReturnType<typeof startInbound>>;
 let gw: Inbound;
 afterEach(async () => {
@@ -94,7 +94,7 @@ describe('no stored transaction before the first accepted recipient (issue 10 it
     expect(replies.filter((r) => r.startsWith('250')).length).toBe(40);
     expect(replies.at(-1)).toBe('421 4.7.0 Too many transactions on one connection, closing');
     expect(gw.router.txns.size).toBe(0);
-    expect(gw.router.log.filter((l) => l.startsWith('POST'))).toEqual([]);
+    expect(gw.router.log.filter((l) => l.method === 'POST')).toEqual([]);
   });
 });
 
@@ -166,7 +166,7 @@ describe('session facts sent to the router (issue 13 item 4)', () => {
       await c.cmd('MAIL FROM:<a@example.org>');
       expect(await c.cmd('RCPT TO:<b@localhost>')).toMatch(/^250 /);
       c.close();
-      const session = gw.router.sessions.at(-1) as Record<string, unknown>;
+      const session = [...gw.router.txns.values()].at(-1)!.session as Record<string, unknown>;
       expect(session.remote_ip).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
       expect(session.protocol).toBe('ESMTP');
       expect(session.helo).toBe(expected);
@@ -184,7 +184,7 @@ describe('session facts sent to the router (issue 13 item 4)', () => {
     expect(await c.cmd('RCPT TO:<b@example.net>')).toMatch(/^250 /);
     c.close();
     expect(gw.router.sole().sender).toBe('smtp-msa');
-    expect(gw.router.sessions[0]).toMatchObject({
+    expect(gw.router.sole().session).toMatchObject({
       protocol: 'ESMTPSA',
       tls: { protocol: expect.stringMatching(/^TLSv1\.[23]$/), cipher: expect.any(String) },
       auth: { user: 'app', method: 'PLAIN' },

@@ -1,9 +1,9 @@
+import { FakeServer } from '@koukan/protocol/testing';
 import pino from 'pino';
 import { RouterClient } from '../router-client.ts';
 import type { ListenerConfig } from '../smtp/config.ts';
 import { SmtpListener } from '../smtp/listener.ts';
 import { loadTls, type TlsMaterial } from '../smtp/tls.ts';
-import { FakeRouter } from './fake-router.ts';
 
 export const MX_KEY = 'kk_mxmxmxmxmx_test-key-of-the-mx-sender-000000000000';
 export const MSA_KEY = 'kk_appappappa_test-key-of-the-app-sender-00000000000';
@@ -55,7 +55,7 @@ export async function startInbound(
   overrides: Partial<ListenerConfig> = {},
   options: { logger?: typeof silent } = {},
 ) {
-  const router = await new FakeRouter().addKey('smtp-mx', MX_KEY).addKey('app', MSA_KEY).start();
+  const router = await new FakeServer().addKey('smtp-mx', MX_KEY).addKey('app', MSA_KEY).start();
   const listener = new SmtpListener(listenerConfig(overrides), {
     router: new RouterClient({ baseUrl: router.url }),
     logger: options.logger ?? silent,

@@ -1,37 +1,39 @@
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import { BadInput, requestTimeoutOf } from '../headers.ts';
 import {
-  BadInput,
   type ErrorDetail,
   issuesToDetails,
+  type Mailbox,
   mailboxSchema,
-  requestTimeoutOf,
-} from '@koukan/protocol';
-import { z } from 'zod';
-import type { Mailbox, SmtpReply } from '../router-client.ts';
+  type SmtpResponse,
+} from '../schemas.ts';
 
 /**
- * A scripted stand-in for the router's transaction API (DESIGN.md §6), a real node:http server
- * on port 0 speaking exactly the calls of router-client.ts. It passes the protocol's contract
- * (apps/cli/src/protocol-contract.test.ts). Each test says what it answers.
+ * The one scripted stand-in for an implementation of the transaction protocol (DESIGN.md §6):
+ * the router for the gateway's tests, the next hop for `rest_output`'s. A real node:http server
+ * on port 0 that passes the protocol's contract (apps/cli/src/protocol-contract.test.ts). Each
+ * test says what it answers through `policy`.
  */
 
-const createSchema = z.strictObject({
+const createSchema = z.looseObject({
   mail_from: mailboxSchema,
   rcpt_to: z.array(mailboxSchema).optional(),
-  body: z.unknown().optional(),
-  session: z.unknown().optional(),
+  body: z.object({ inline: z.string() }).optional(),
 });
 
 export interface FakeTxn {
   id: string;
   sender: string;
+  session: unknown;
   mail_from: Mailbox;
   rcpt_to: Mailbox[];
-  mail_response: SmtpReply | null;
-  rcpt_response: (SmtpReply | null)[];
-  data_response: SmtpReply | null;
+  mail_response: SmtpResponse | null;
+  rcpt_response: (SmtpResponse | null)[];
+  data_response: SmtpResponse | null;
+  /** What arrived of the body (PUT or inline in the create). */
   body: Buffer[];
   bodyComplete: boolean;
   bodyAborted: boolean;
@@ -40,43 +42,62 @@ export interface FakeTxn {
   version: number;
 }
 
-/** What the router answers; `undefined` = never (to test timeouts). */
+/** What the fake answers; `undefined` = never (to test timeouts). */
 export interface FakePolicy {
-  rcpt: (m: Mailbox, txn: FakeTxn) => SmtpReply | undefined;
-  data: (txn: FakeTxn) => SmtpReply | undefined;
-  /** Delay before an answer appears, ms. */
+  mail: (txn: FakeTxn) => SmtpResponse;
+  rcpt: (m: Mailbox, txn: FakeTxn) => SmtpResponse | undefined;
+  data: (txn: FakeTxn) => SmtpResponse | undefined;
+  /** Delay before an RCPT or DATA answer appears, ms. */
   delayMs: number;
   /** Status for every create (e.g. 503) instead of 201. */
   createStatus?: number;
   /** Recipients per transaction; a PATCH past it gets 422, as the router does for a sender
    * whose chain does not start with the exploder. */
   maxRecipients?: number;
+  /** Accept connections and requests, never answer one. */
+  hang?: boolean;
 }
 
 export const acceptAll: FakePolicy = {
+  mail: () => ({ code: 250, message: '2.1.0 OK' }),
   rcpt: () => ({ code: 250, message: '2.1.5 OK' }),
   data: (t) => ({ code: 250, message: `2.0.0 OK queued as ${t.id}` }),
   delayMs: 0,
 };
 
-export class FakeRouter {
+export interface FakeRequest {
+  method: string;
+  url: string;
+  auth?: string;
+  /** The JSON of a create or PATCH. */
+  json?: Record<string, unknown>;
+}
+
+export class FakeServer {
   url = '';
   readonly txns = new Map<string, FakeTxn>();
-  readonly log: string[] = [];
-  policy: FakePolicy = { ...acceptAll };
+  readonly log: FakeRequest[] = [];
+  policy: FakePolicy;
+  /** API key → its sender; while none is added, any key is taken for the sender in the URL. */
   private readonly keys = new Map<string, string>();
   /** Idempotency-Key → the digest of its create and the transaction it made. */
   private readonly idempotency = new Map<string, { digest: string; id: string }>();
-  /** Sessions sent with each create, in order (the gateway's session facts). */
-  readonly sessions: unknown[] = [];
   /** How each sender takes SMTP submission (default `exploder`). */
   readonly submission = new Map<
     string,
     { mode: 'exploder' | 'chain' | 'refused'; reason?: string }
   >();
   private readonly waiters = new Map<string, Set<() => void>>();
-  private readonly server: Server = createServer((req, res) => void this.handle(req, res));
-  private seq = 0;
+  private readonly server = createServer((req, res) => {
+    this.route(req, res).catch((err: unknown) => {
+      if (!(err instanceof BadInput)) throw err;
+      fail(res, 400, 'bad_request', err.message, err.details);
+    });
+  });
+
+  constructor(policy: Partial<FakePolicy> = {}) {
+    this.policy = { ...acceptAll, ...policy };
+  }
 
   /** Registers `key` as an API key of `sender`. */
   addKey(sender: string, key: string): this {
@@ -87,14 +108,19 @@ export class FakeRouter {
   async start(): Promise<this> {
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    running.add(this);
     return this;
   }
 
   async close(): Promise<void> {
+    running.delete(this);
     for (const set of this.waiters.values()) for (const w of set) w();
     this.server.closeAllConnections();
     await new Promise((r) => this.server.close(r));
   }
+
+  /** Closes every fake still running (from an afterEach). */
+  static closeAll = () => Promise.all([...running].map((f) => f.close()));
 
   sole(): FakeTxn {
     const all = [...this.txns.values()];
@@ -109,10 +135,11 @@ export class FakeRouter {
     for (const w of set ?? []) w();
   }
 
-  private later(t: FakeTxn, apply: () => void): void {
+  private later(t: FakeTxn, reply: SmtpResponse | undefined, apply: (r: SmtpResponse) => void) {
+    if (!reply) return;
     const run = () => {
       if (t.cancelled) return;
-      apply();
+      apply(reply);
       this.bump(t);
     };
     if (this.policy.delayMs) setTimeout(run, this.policy.delayMs);
@@ -123,58 +150,50 @@ export class FakeRouter {
     for (const m of rcpts) {
       const index = t.rcpt_to.push(m) - 1;
       t.rcpt_response.push(null);
-      const reply = this.policy.rcpt(m, t);
-      if (reply)
-        this.later(t, () => {
-          t.rcpt_response[index] = reply;
-        });
+      this.later(t, this.policy.rcpt(m, t), (r) => {
+        t.rcpt_response[index] = r;
+      });
     }
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    try {
-      await this.route(req, res);
-    } catch (err) {
-      if (!(err instanceof BadInput)) throw err;
-      fail(res, 400, 'bad_request', err.message, err.details);
-    }
+  private received(t: FakeTxn): void {
+    t.bodyComplete = true;
+    this.later(t, this.policy.data(t), (r) => {
+      t.data_response = r;
+    });
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const path = url.pathname;
-    this.log.push(`${req.method} ${path}`);
-    const sender = this.keys.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));
-    if (!sender) return fail(res, 401, 'unauthorized', 'bad key');
-    const check = path.match(/^\/v1\/senders\/([^/]+)\/smtp-submission$/);
-    if (check && req.method === 'GET') {
-      const name = decodeURIComponent(check[1]!);
-      if (sender !== name) return fail(res, 403, 'forbidden', 'not a key of this sender');
-      return send(res, 200, {
-        sender: name,
-        ...(this.submission.get(name) ?? { mode: 'exploder' }),
-      });
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const auth = req.headers.authorization;
+    const entry: FakeRequest = { method: req.method!, url: req.url!, ...(auth && { auth }) };
+    this.log.push(entry);
+    if (this.policy.hang) return;
+    let m = path.match(/^\/v1\/senders\/([^/]+)\/(transactions|smtp-submission)$/);
+    const named = m ? decodeURIComponent(m[1]!) : undefined;
+    const key = (auth ?? '').replace(/^Bearer /, '');
+    if (this.keys.size && !this.keys.has(key)) return fail(res, 401, 'unauthorized', 'bad key');
+    const sender = this.keys.get(key) ?? named!;
+    // like the router: authentication (onRequest) before the body is validated
+    if (named && sender !== named) return fail(res, 403, 'forbidden', 'not a key of this sender');
+    if (m?.[2] === 'smtp-submission' && req.method === 'GET') {
+      return send(res, 200, { sender, ...(this.submission.get(sender) ?? { mode: 'exploder' }) });
     }
-    let m = path.match(/^\/v1\/senders\/([^/]+)\/transactions$/);
     if (m && req.method === 'POST') {
-      // like the router: authentication (onRequest) before the body is validated
-      if (sender !== decodeURIComponent(m[1]!)) {
-        return fail(res, 403, 'forbidden', 'not a key of this sender');
-      }
       if (this.policy.createStatus) {
         return fail(res, this.policy.createStatus, 'unavailable', 'scripted');
       }
       const raw = (await readAll(req)).toString();
-      const parsed = createSchema.safeParse(parseJson(raw));
+      entry.json = parseJson(raw);
+      const parsed = createSchema.safeParse(entry.json);
       if (!parsed.success) {
         const details = issuesToDetails(parsed.error.issues, 'body');
         return fail(res, 400, 'bad_request', 'invalid transaction', details);
       }
       const json = parsed.data;
-      this.sessions.push(json.session);
-      const key = req.headers['idempotency-key'];
+      const once = req.headers['idempotency-key'];
       const digest = createHash('sha256').update(raw).digest('hex');
-      const earlier = typeof key === 'string' ? this.idempotency.get(key) : undefined;
+      const earlier = typeof once === 'string' ? this.idempotency.get(once) : undefined;
       if (earlier && earlier.digest !== digest) {
         return fail(res, 422, 'unprocessable', 'Idempotency-Key reused', [
           { field: 'headers.idempotency-key', message: 'reused with another body' },
@@ -182,8 +201,9 @@ export class FakeRouter {
       }
       if (earlier) return sendTxn(res, 200, this.txns.get(earlier.id)!);
       const t: FakeTxn = {
-        id: `t${++this.seq}`,
+        id: `t${this.txns.size + 1}`,
         sender,
+        session: json.session,
         mail_from: json.mail_from,
         rcpt_to: [],
         mail_response: null,
@@ -196,9 +216,14 @@ export class FakeRouter {
         heartbeats: 0,
         version: 1,
       };
+      t.mail_response = this.policy.mail(t);
       this.txns.set(t.id, t);
-      if (typeof key === 'string') this.idempotency.set(key, { digest, id: t.id });
+      if (typeof once === 'string') this.idempotency.set(once, { digest, id: t.id });
       this.addRcpts(t, json.rcpt_to ?? []);
+      if (json.body) {
+        t.body.push(Buffer.from(json.body.inline));
+        this.received(t);
+      }
       res.setHeader('location', `/v1/transactions/${t.id}`);
       return sendTxn(res, 201, t);
     }
@@ -212,27 +237,22 @@ export class FakeRouter {
     }
     if (m[2] === '/body' && req.method === 'PUT') {
       req.on('data', (c: Buffer) => t.body.push(c));
-      req.on('aborted', () => {
-        t.bodyAborted = true;
-      });
-      req.on('error', () => {
-        t.bodyAborted = true;
-      });
-      await new Promise<void>((r) => req.on('end', r).on('close', r));
-      if (t.bodyAborted || !req.complete) return;
-      t.bodyComplete = true;
-      const reply = this.policy.data(t);
-      if (reply)
-        this.later(t, () => {
-          t.data_response = reply;
-        });
+      await new Promise<void>((r) =>
+        req
+          .on('end', r)
+          .on('close', r)
+          .on('error', () => r()),
+      );
+      t.bodyAborted = !req.complete;
+      if (t.bodyAborted) return;
+      this.received(t);
       return sendTxn(res, 200, t);
     }
     if (req.method === 'PATCH') {
       if (req.headers['if-match'] !== etag(t)) {
         return fail(res, 412, 'precondition_failed', 'stale If-Match');
       }
-      const json = JSON.parse((await readAll(req)).toString()) as {
+      const json = parseJson((await readAll(req)).toString()) as {
         add_rcpt_to?: Mailbox[];
         heartbeat?: boolean;
       };
@@ -246,8 +266,8 @@ export class FakeRouter {
       return sendTxn(res, 200, t);
     }
     if (req.method === 'GET') {
+      const seconds = requestTimeoutOf(req.headers['request-timeout'] as string | undefined);
       if (req.headers['if-none-match'] === etag(t)) {
-        const seconds = requestTimeoutOf((req.headers['request-timeout'] as string) ?? '30');
         const changed = await new Promise<boolean>((resolve) => {
           const timer = setTimeout(() => resolve(false), seconds * 1000);
           const set = this.waiters.get(t.id) ?? new Set();
@@ -257,10 +277,7 @@ export class FakeRouter {
           });
           this.waiters.set(t.id, set);
         });
-        if (!changed) {
-          res.writeHead(304, { etag: etag(t) }).end();
-          return;
-        }
+        if (!changed) return void res.writeHead(304, { etag: etag(t) }).end();
       }
       return sendTxn(res, 200, t);
     }
@@ -268,23 +285,25 @@ export class FakeRouter {
   }
 }
 
-function etag(t: FakeTxn): string {
-  return `"v${t.version}"`;
-}
+const running = new Set<FakeServer>();
+
+const etag = (t: FakeTxn) => `"v${t.version}"`;
 
 function sendTxn(res: ServerResponse, status: number, t: FakeTxn): void {
   res.setHeader('etag', etag(t));
-  send(res, status, {
-    id: t.id,
-    status: t.cancelled ? 'cancelled' : 'inflight',
-    mail_from: t.mail_from,
-    rcpt_to: t.rcpt_to,
-    mail_response: t.mail_response,
-    rcpt_response: t.rcpt_response,
-    data_response: t.data_response,
-    attempt_count: 0,
-    final_attempt_reason: null,
-  });
+  const {
+    sender,
+    session,
+    body,
+    bodyComplete,
+    bodyAborted,
+    cancelled,
+    heartbeats,
+    version,
+    ...wire
+  } = t;
+  const state = cancelled ? 'cancelled' : 'inflight';
+  send(res, status, { ...wire, status: state, attempt_count: 0, final_attempt_reason: null });
 }
 
 function fail(
@@ -293,11 +312,11 @@ function fail(
   code: string,
   message: string,
   details: ErrorDetail[] = [],
-): void {
+) {
   send(res, status, { error: { code, message, details } });
 }
 
-function parseJson(text: string): unknown {
+function parseJson(text: string): Record<string, unknown> {
   try {
     return JSON.parse(text);
   } catch {
