@@ -1,15 +1,12 @@
 import { createHash } from 'node:crypto';
+import { EventEmitter, once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { text } from 'node:stream/consumers';
+import { finished } from 'node:stream/promises';
 import { z } from 'zod';
 import { BadInput, requestTimeoutOf } from '../headers.ts';
-import {
-  type ErrorDetail,
-  issuesToDetails,
-  type Mailbox,
-  mailboxSchema,
-  type SmtpResponse,
-} from '../schemas.ts';
+import { issuesToDetails, type Mailbox, mailboxSchema, type SmtpResponse } from '../schemas.ts';
 
 /**
  * The one scripted stand-in for an implementation of the transaction protocol (DESIGN.md §6):
@@ -87,11 +84,12 @@ export class FakeServer {
     string,
     { mode: 'exploder' | 'chain' | 'refused'; reason?: string }
   >();
-  private readonly waiters = new Map<string, Set<() => void>>();
+  /** Emits a transaction's id when it changes (wakes its long-polls). */
+  private readonly changes = new EventEmitter().setMaxListeners(0);
   private readonly server = createServer((req, res) => {
     this.route(req, res).catch((err: unknown) => {
       if (!(err instanceof BadInput)) throw err;
-      fail(res, 400, 'bad_request', err.message, err.details);
+      send(res, err.httpStatus, err);
     });
   });
 
@@ -114,7 +112,7 @@ export class FakeServer {
 
   async close(): Promise<void> {
     running.delete(this);
-    for (const set of this.waiters.values()) for (const w of set) w();
+    for (const id of this.txns.keys()) this.changes.emit(id);
     this.server.closeAllConnections();
     await new Promise((r) => this.server.close(r));
   }
@@ -130,9 +128,7 @@ export class FakeServer {
 
   private bump(t: FakeTxn): void {
     t.version++;
-    const set = this.waiters.get(t.id);
-    this.waiters.delete(t.id);
-    for (const w of set ?? []) w();
+    this.changes.emit(t.id);
   }
 
   private later(t: FakeTxn, reply: SmtpResponse | undefined, apply: (r: SmtpResponse) => void) {
@@ -172,32 +168,32 @@ export class FakeServer {
     let m = path.match(/^\/v1\/senders\/([^/]+)\/(transactions|smtp-submission)$/);
     const named = m ? decodeURIComponent(m[1]!) : undefined;
     const key = (auth ?? '').replace(/^Bearer /, '');
-    if (this.keys.size && !this.keys.has(key)) return fail(res, 401, 'unauthorized', 'bad key');
+    if (this.keys.size && !this.keys.has(key))
+      throw new BadInput('bad key', [], 401, 'unauthorized');
     const sender = this.keys.get(key) ?? named!;
     // like the router: authentication (onRequest) before the body is validated
-    if (named && sender !== named) return fail(res, 403, 'forbidden', 'not a key of this sender');
+    if (named && sender !== named)
+      throw new BadInput('not a key of this sender', [], 403, 'forbidden');
     if (m?.[2] === 'smtp-submission' && req.method === 'GET') {
       return send(res, 200, { sender, ...(this.submission.get(sender) ?? { mode: 'exploder' }) });
     }
     if (m && req.method === 'POST') {
-      if (this.policy.createStatus) {
-        return fail(res, this.policy.createStatus, 'unavailable', 'scripted');
-      }
-      const raw = (await readAll(req)).toString();
+      const status = this.policy.createStatus;
+      if (status) throw new BadInput('scripted', [], status, 'unavailable');
+      const raw = await text(req);
       entry.json = parseJson(raw);
       const parsed = createSchema.safeParse(entry.json);
       if (!parsed.success) {
-        const details = issuesToDetails(parsed.error.issues, 'body');
-        return fail(res, 400, 'bad_request', 'invalid transaction', details);
+        throw new BadInput('invalid transaction', issuesToDetails(parsed.error.issues, 'body'));
       }
       const json = parsed.data;
       const once = req.headers['idempotency-key'];
       const digest = createHash('sha256').update(raw).digest('hex');
       const earlier = typeof once === 'string' ? this.idempotency.get(once) : undefined;
       if (earlier && earlier.digest !== digest) {
-        return fail(res, 422, 'unprocessable', 'Idempotency-Key reused', [
-          { field: 'headers.idempotency-key', message: 'reused with another body' },
-        ]);
+        const field = 'headers.idempotency-key';
+        const details = [{ field, message: 'reused with another body' }];
+        throw new BadInput('Idempotency-Key reused', details, 422, 'unprocessable');
       }
       if (earlier) return sendTxn(res, 200, this.txns.get(earlier.id)!);
       const t: FakeTxn = {
@@ -229,20 +225,14 @@ export class FakeServer {
     }
     m = path.match(/^\/v1\/transactions\/([^/]+)(\/body|\/cancel)?$/);
     const t = m ? this.txns.get(m[1]!) : undefined;
-    if (!m || !t) return fail(res, 404, 'not_found', 'no such transaction');
+    if (!m || !t) throw new BadInput('no such transaction', [], 404, 'not_found');
     if (m[2] === '/cancel' && req.method === 'POST') {
       t.cancelled = true;
       this.bump(t);
       return sendTxn(res, 200, t);
     }
     if (m[2] === '/body' && req.method === 'PUT') {
-      req.on('data', (c: Buffer) => t.body.push(c));
-      await new Promise<void>((r) =>
-        req
-          .on('end', r)
-          .on('close', r)
-          .on('error', () => r()),
-      );
+      await finished(req.on('data', (c: Buffer) => t.body.push(c))).catch(() => {});
       t.bodyAborted = !req.complete;
       if (t.bodyAborted) return;
       this.received(t);
@@ -250,16 +240,13 @@ export class FakeServer {
     }
     if (req.method === 'PATCH') {
       if (req.headers['if-match'] !== etag(t)) {
-        return fail(res, 412, 'precondition_failed', 'stale If-Match');
+        throw new BadInput('stale If-Match', [], 412, 'precondition_failed');
       }
-      const json = parseJson((await readAll(req)).toString()) as {
-        add_rcpt_to?: Mailbox[];
-        heartbeat?: boolean;
-      };
+      const json: { add_rcpt_to?: Mailbox[]; heartbeat?: boolean } = parseJson(await text(req));
       if (json.heartbeat) t.heartbeats++;
       const limit = this.policy.maxRecipients ?? Number.POSITIVE_INFINITY;
       if (t.rcpt_to.length + (json.add_rcpt_to?.length ?? 0) > limit) {
-        return fail(res, 422, 'unprocessable', 'one recipient');
+        throw new BadInput('one recipient', [], 422, 'unprocessable');
       }
       this.addRcpts(t, json.add_rcpt_to ?? []);
       t.version++;
@@ -268,20 +255,16 @@ export class FakeServer {
     if (req.method === 'GET') {
       const seconds = requestTimeoutOf(req.headers['request-timeout'] as string | undefined);
       if (req.headers['if-none-match'] === etag(t)) {
-        const changed = await new Promise<boolean>((resolve) => {
-          const timer = setTimeout(() => resolve(false), seconds * 1000);
-          const set = this.waiters.get(t.id) ?? new Set();
-          set.add(() => {
-            clearTimeout(timer);
-            resolve(true);
-          });
-          this.waiters.set(t.id, set);
-        });
+        const signal = AbortSignal.timeout(seconds * 1000);
+        const changed = await once(this.changes, t.id, { signal }).then(
+          () => true,
+          () => false,
+        );
         if (!changed) return void res.writeHead(304, { etag: etag(t) }).end();
       }
       return sendTxn(res, 200, t);
     }
-    fail(res, 405, 'bad_request', 'method not allowed');
+    throw new BadInput('method not allowed', [], 405);
   }
 }
 
@@ -289,31 +272,15 @@ const running = new Set<FakeServer>();
 
 const etag = (t: FakeTxn) => `"v${t.version}"`;
 
+const WIRE = ['id', 'mail_from', 'rcpt_to', 'mail_response', 'rcpt_response', 'data_response'];
+
 function sendTxn(res: ServerResponse, status: number, t: FakeTxn): void {
   res.setHeader('etag', etag(t));
-  const {
-    sender,
-    session,
-    body,
-    bodyComplete,
-    bodyAborted,
-    cancelled,
-    heartbeats,
-    version,
-    ...wire
-  } = t;
-  const state = cancelled ? 'cancelled' : 'inflight';
-  send(res, status, { ...wire, status: state, attempt_count: 0, final_attempt_reason: null });
-}
-
-function fail(
-  res: ServerResponse,
-  status: number,
-  code: string,
-  message: string,
-  details: ErrorDetail[] = [],
-) {
-  send(res, status, { error: { code, message, details } });
+  send(res, status, {
+    ...Object.fromEntries(WIRE.map((k) => [k, t[k as keyof FakeTxn]])),
+    ...{ status: t.cancelled ? 'cancelled' : 'inflight', attempt_count: 0 },
+    final_attempt_reason: null,
+  });
 }
 
 function parseJson(text: string): Record<string, unknown> {
@@ -327,10 +294,4 @@ function parseJson(text: string): Record<string, unknown> {
 function send(res: ServerResponse, status: number, body: unknown): void {
   if (res.headersSent || res.destroyed) return;
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-}
-
-async function readAll(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
 }
