@@ -1,25 +1,10 @@
-import { once } from 'node:events';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpClient, ProtocolError } from './http.ts';
+import { FakeServer } from './testing/fake-server.ts';
 
-const servers: http.Server[] = [];
-afterEach(() => {
-  for (const s of servers.splice(0)) {
-    s.closeAllConnections();
-    s.close();
-  }
-});
-
-async function serve(handler: http.RequestListener) {
-  const s = http.createServer(handler);
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  servers.push(s);
-  return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
-}
+afterEach(FakeServer.closeAll);
+const serve = FakeServer.serve;
 
 const client = new HttpClient({ connectTimeoutMs: 1000, headersTimeoutMs: 5000 });
 

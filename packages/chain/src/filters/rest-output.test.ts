@@ -126,8 +126,8 @@ describe('rest_output', () => {
   });
 
   it('maps a server that accepts but never answers to a temporary failure', async () => {
-    const silent = await fake({ hang: true });
-    const res = await runChain(chainTo(silent.url, { response_timeout: 0.5 }), testTx(), keyed());
+    const silent = await FakeServer.serve(() => {});
+    const res = await runChain(chainTo(silent, { response_timeout: 0.5 }), testTx(), keyed());
     expect(res.rcpt[0]).toMatchObject({ kind: 'temp', response: { code: 451, enhanced: '4.4.2' } });
   });
 

@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { text } from 'node:stream/consumers';
 import { finished } from 'node:stream/promises';
@@ -51,8 +56,6 @@ export interface FakePolicy {
   /** Recipients per transaction; a PATCH past it gets 422, as the router does for a sender
    * whose chain does not start with the exploder. */
   maxRecipients?: number;
-  /** Accept connections and requests, never answer one. */
-  hang?: boolean;
 }
 
 export const acceptAll: FakePolicy = {
@@ -117,6 +120,13 @@ export class FakeServer {
     await new Promise((r) => this.server.close(r));
   }
 
+  /** A bare server on port 0 answering every request with `handler` (a client's edge cases). */
+  static async serve(handler: RequestListener): Promise<string> {
+    const fake = new FakeServer();
+    fake.server.removeAllListeners('request').on('request', handler);
+    return (await fake.start()).url;
+  }
+
   /** Closes every fake still running (from an afterEach). */
   static closeAll = () => Promise.all([...running].map((f) => f.close()));
 
@@ -164,7 +174,6 @@ export class FakeServer {
     const auth = req.headers.authorization;
     const entry: FakeRequest = { method: req.method!, url: req.url!, ...(auth && { auth }) };
     this.log.push(entry);
-    if (this.policy.hang) return;
     let m = path.match(/^\/v1\/senders\/([^/]+)\/(transactions|smtp-submission)$/);
     const named = m ? decodeURIComponent(m[1]!) : undefined;
     const key = (auth ?? '').replace(/^Bearer /, '');
