@@ -5,7 +5,10 @@ import {
   type ServiceContext,
   type TransactionView,
 } from '@koukan/services';
+import type { FastifyReply } from 'fastify';
 import type { TransactionWatcher } from './watcher.ts';
+
+type Deps = { watcher: TransactionWatcher; longPolls: LongPollLimiter };
 
 const FINAL = new Set(['delivered', 'failed', 'cancelled']);
 
@@ -22,7 +25,7 @@ export function preferredWait(header: string | string[] | undefined): number {
  * The view it had when nothing came in time, or when the key has no long-poll place free.
  */
 export async function untilAnswered(
-  deps: { watcher: TransactionWatcher; longPolls: LongPollLimiter },
+  deps: Deps,
   ctx: ServiceContext,
   principal: Principal,
   view: TransactionView,
@@ -51,4 +54,43 @@ export async function untilAnswered(
     release();
   }
   return current;
+}
+
+/**
+ * GET of a transaction as a long-poll: its view, once it is at a version `known` does not
+ * match, or after `seconds` (within the key's long-poll places, woken by change notifications).
+ * When the notifications announced the version the client has, it waits first and reads once
+ * after (a newer version on its way wakes the wait; the read checks access either way).
+ */
+export async function viewAfterChange(
+  deps: Deps,
+  ctx: ServiceContext,
+  principal: Principal,
+  id: string,
+  known: (version: number) => boolean,
+  seconds: number,
+  closed: AbortSignal,
+): Promise<TransactionView> {
+  const read = () => getTransactionView({ ctx, input: { principal, id } });
+  const heard = deps.watcher.heardVersion(id);
+  const view = seconds > 0 && heard !== undefined && known(heard) ? undefined : await read();
+  if (view && (seconds <= 0 || !known(view.version))) return view;
+  const release = deps.longPolls.acquire(principal.keyPrefix);
+  try {
+    // without a view, the version heard is the one the client has
+    const since = view ? view.version : heard!;
+    const outcome = await deps.watcher.waitForChange(id, since, seconds * 1000, closed);
+    return outcome === 'changed' || !view ? await read() : view;
+  } finally {
+    release();
+  }
+}
+
+/** Runs `wait` with a signal of the client leaving: the response's close (a request's own
+ * 'close' fires once its body has been read, which for a GET is at once). */
+export function whileConnected<T>(reply: FastifyReply, wait: (left: AbortSignal) => Promise<T>) {
+  const left = new AbortController();
+  const onClose = () => left.abort();
+  reply.raw.once('close', onClose);
+  return wait(left.signal).finally(() => reply.raw.off('close', onClose));
 }
