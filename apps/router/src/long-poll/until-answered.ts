@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import type { LongPollLimiter } from '@koukan/protocol/server';
 import {
   getTransactionView,
@@ -5,7 +6,7 @@ import {
   type ServiceContext,
   type TransactionView,
 } from '@koukan/services';
-import type { FastifyReply } from 'fastify';
+import { ifNoneMatchHits } from '../http/etag.ts';
 import type { TransactionWatcher } from './watcher.ts';
 
 type Deps = { watcher: TransactionWatcher; longPolls: LongPollLimiter };
@@ -30,7 +31,7 @@ export async function untilAnswered(
   principal: Principal,
   view: TransactionView,
   seconds: number,
-  closed: AbortSignal,
+  res: EventEmitter,
 ): Promise<TransactionView> {
   const answered = (v: TransactionView) => Boolean(v.data_response) || FINAL.has(v.status);
   if (seconds <= 0 || answered(view)) return view;
@@ -43,13 +44,15 @@ export async function untilAnswered(
   const deadline = Date.now() + seconds * 1000;
   let current = view;
   try {
-    while (!answered(current) && !closed.aborted) {
-      const left = deadline - Date.now();
-      if (left <= 0) break;
-      const r = await deps.watcher.waitForChange(current.id, current.version, left, closed);
-      if (r !== 'changed') break;
-      current = await getTransactionView({ ctx, input: { principal, id: current.id } });
-    }
+    await untilClosed(res, async (closed) => {
+      while (!answered(current) && !closed.aborted) {
+        const left = deadline - Date.now();
+        if (left <= 0) break;
+        const r = await deps.watcher.waitForChange(current.id, current.version, left, closed);
+        if (r !== 'changed') break;
+        current = await getTransactionView({ ctx, input: { principal, id: current.id } });
+      }
+    });
   } finally {
     release();
   }
@@ -57,30 +60,32 @@ export async function untilAnswered(
 }
 
 /**
- * GET of a transaction as a long-poll: its view, once it is at a version `known` does not
- * match, or after `seconds` (within the key's long-poll places, woken by change notifications).
- * When the notifications announced the version the client has, it waits first and reads once
- * after (a newer version on its way wakes the wait; the read checks access either way).
+ * GET of a transaction as a long-poll: its view, once its version is not the one `inm`
+ * (If-None-Match) names, or after `seconds` (within the key's long-poll places, woken by change
+ * notifications). When the notifications announced the version the client has, it waits first
+ * and reads once after (a newer version on its way wakes the wait; the read checks access).
  */
 export async function viewAfterChange(
   deps: Deps,
   ctx: ServiceContext,
   principal: Principal,
   id: string,
-  known: (version: number) => boolean,
+  inm: string | undefined,
   seconds: number,
-  closed: AbortSignal,
+  res: EventEmitter,
 ): Promise<TransactionView> {
   const read = () => getTransactionView({ ctx, input: { principal, id } });
   const heard = deps.watcher.heardVersion(id);
-  const view = seconds > 0 && heard !== undefined && known(heard) ? undefined : await read();
-  if (view && (seconds <= 0 || !known(view.version))) return view;
+  const waitFirst = seconds > 0 && heard !== undefined && ifNoneMatchHits(inm, heard);
+  const view = waitFirst ? undefined : await read();
+  if (view && (seconds <= 0 || !ifNoneMatchHits(inm, view.version))) return view;
   const release = deps.longPolls.acquire(principal.keyPrefix);
   try {
-    // without a view, the version heard is the one the client has
-    const since = view ? view.version : heard!;
-    const outcome = await deps.watcher.waitForChange(id, since, seconds * 1000, closed);
-    return outcome === 'changed' || !view ? await read() : view;
+    const since = view ? view.version : heard!; // without a view, the client has the one heard
+    const changed = await untilClosed(res, (left) =>
+      deps.watcher.waitForChange(id, since, seconds * 1000, left),
+    );
+    return changed === 'changed' || !view ? await read() : view;
   } finally {
     release();
   }
@@ -88,9 +93,9 @@ export async function viewAfterChange(
 
 /** Runs `wait` with a signal of the client leaving: the response's close (a request's own
  * 'close' fires once its body has been read, which for a GET is at once). */
-export function whileConnected<T>(reply: FastifyReply, wait: (left: AbortSignal) => Promise<T>) {
+function untilClosed<T>(res: EventEmitter, wait: (left: AbortSignal) => Promise<T>) {
   const left = new AbortController();
   const onClose = () => left.abort();
-  reply.raw.once('close', onClose);
-  return wait(left.signal).finally(() => reply.raw.off('close', onClose));
+  res.once('close', onClose);
+  return wait(left.signal).finally(() => res.off('close', onClose));
 }

@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { contextOf, principalOf, requireApiKey } from '../http/auth.ts';
 import { errorResponses } from '../http/error-schema.ts';
 import { etagOf, ifNoneMatchHits, parseIfMatch } from '../http/etag.ts';
-import { viewAfterChange, whileConnected } from '../long-poll/until-answered.ts';
+import { viewAfterChange } from '../long-poll/until-answered.ts';
 import { fire, type RouteDeps, security } from './deps.ts';
 
 const idParams = z.object({ id: z.string().describe('The transaction id (a UUID).') });
@@ -114,17 +114,14 @@ export function transactionRoutes(app: FastifyInstance, deps: RouteDeps): void {
     },
     async (request, reply) => {
       const inm = request.headers['if-none-match'];
-      const seconds = requestTimeoutOf(request.headers['request-timeout']);
-      const view = await whileConnected(reply, (left) =>
-        viewAfterChange(
-          deps,
-          contextOf(deps, request),
-          principalOf(request),
-          request.params.id,
-          (version) => ifNoneMatchHits(inm, version),
-          seconds,
-          left,
-        ),
+      const view = await viewAfterChange(
+        deps,
+        contextOf(deps, request),
+        principalOf(request),
+        request.params.id,
+        inm,
+        requestTimeoutOf(request.headers['request-timeout']),
+        reply.raw,
       );
       reply.header('etag', etagOf(view.version)).header('cache-control', 'no-cache');
       if (ifNoneMatchHits(inm, view.version)) return reply.code(304).send();

@@ -14,7 +14,7 @@ import { contextOf, principalOf, requireApiKey } from '../http/auth.ts';
 import { errorResponses } from '../http/error-schema.ts';
 import { etagOf } from '../http/etag.ts';
 import { withIdleTimeout } from '../http/upload-source.ts';
-import { preferredWait, untilAnswered, whileConnected } from '../long-poll/until-answered.ts';
+import { preferredWait, untilAnswered } from '../long-poll/until-answered.ts';
 import { fire, type RouteDeps, security } from './deps.ts';
 
 export const uploadResponseSchema = z
@@ -141,15 +141,13 @@ export async function uploadRoutes(app: FastifyInstance, deps: RouteDeps): Promi
       const waitS = preferredWait(request.headers.prefer);
       if (waitS > 0 && result.finalized && result.bodyComplete && result.interrupted === null) {
         if (!result.claimed) fire(deps.onBodyFinalized, result.transaction.id, request.log);
-        const view = await whileConnected(reply, (left) =>
-          untilAnswered(
-            deps,
-            contextOf(deps, request),
-            principalOf(request),
-            result.transaction,
-            waitS,
-            left,
-          ),
+        const view = await untilAnswered(
+          deps,
+          contextOf(deps, request),
+          principalOf(request),
+          result.transaction,
+          waitS,
+          reply.raw,
         );
         return respond(reply, { ...result, transaction: view }, deps, request, true);
       }
