@@ -28,6 +28,11 @@ export const uploadResponseSchema = z
   })
   .meta({ id: 'UploadStatus' });
 
+const uploadResponses = {
+  200: uploadResponseSchema,
+  ...errorResponses(400, 401, 403, 404, 408, 409, 413, 416),
+};
+
 const uploadHeaders = z.looseObject({
   prefer: z
     .string()
@@ -116,10 +121,7 @@ export async function uploadRoutes(app: FastifyInstance, deps: RouteDeps): Promi
         security,
         params: z.object({ id: z.string() }),
         headers: uploadHeaders,
-        response: {
-          200: uploadResponseSchema,
-          ...errorResponses(400, 401, 403, 404, 408, 409, 413, 416),
-        },
+        response: uploadResponses,
       },
     },
     async (request, reply) => {
@@ -168,10 +170,7 @@ export async function uploadRoutes(app: FastifyInstance, deps: RouteDeps): Promi
         security,
         params: z.object({ id: z.string(), blob_id: z.string() }),
         headers: uploadHeaders,
-        response: {
-          200: uploadResponseSchema,
-          ...errorResponses(400, 401, 403, 404, 408, 409, 413, 416),
-        },
+        response: uploadResponses,
       },
     },
     async (request, reply) => {
