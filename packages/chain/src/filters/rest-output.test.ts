@@ -1,4 +1,4 @@
-import { FakeServer } from '@koukan/protocol/testing';
+import { type FakePolicy, FakeServer } from '@koukan/protocol/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bodyFromBuffer } from '../body.ts';
 import { runChain } from '../chain.ts';
@@ -18,8 +18,7 @@ const keyed = () =>
   testContext({ secrets: { get: (ref) => (ref === 'k' ? 'k-secret' : undefined) } });
 
 afterEach(FakeServer.closeAll);
-const fake = (policy: ConstructorParameters<typeof FakeServer>[0] = {}) =>
-  new FakeServer(policy).start();
+const fake = (policy: Partial<FakePolicy> = {}) => new FakeServer(policy).start();
 
 describe('rest_output', () => {
   it('creates the transaction, streams the body, long-polls and maps the responses', async () => {
@@ -67,7 +66,7 @@ describe('rest_output', () => {
       },
     });
     expect(put).toMatchObject({ method: 'PUT', url: '/v1/transactions/t1/body' });
-    expect(Buffer.concat(srv.sole().body).toString()).toBe(message);
+    expect(Buffer.concat(srv.sole().body).equals(Buffer.from(message))).toBe(true);
     expect(gets.length).toBeGreaterThanOrEqual(2);
     expect(JSON.stringify(res.events)).not.toContain('k-secret');
   });
