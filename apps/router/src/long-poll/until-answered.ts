@@ -42,17 +42,16 @@ export async function untilAnswered(
     return view;
   }
   const deadline = Date.now() + seconds * 1000;
+  const closed = leaving(res);
   let current = view;
   try {
-    await untilClosed(res, async (closed) => {
-      while (!answered(current) && !closed.aborted) {
-        const left = deadline - Date.now();
-        if (left <= 0) break;
-        const r = await deps.watcher.waitForChange(current.id, current.version, left, closed);
-        if (r !== 'changed') break;
-        current = await getTransactionView({ ctx, input: { principal, id: current.id } });
-      }
-    });
+    while (!answered(current) && !closed.aborted) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      const r = await deps.watcher.waitForChange(current.id, current.version, left, closed);
+      if (r !== 'changed') break;
+      current = await getTransactionView({ ctx, input: { principal, id: current.id } });
+    }
   } finally {
     release();
   }
@@ -82,20 +81,17 @@ export async function viewAfterChange(
   const release = deps.longPolls.acquire(principal.keyPrefix);
   try {
     const since = view ? view.version : heard!; // without a view, the client has the one heard
-    const changed = await untilClosed(res, (left) =>
-      deps.watcher.waitForChange(id, since, seconds * 1000, left),
-    );
-    return changed === 'changed' || !view ? await read() : view;
+    const outcome = await deps.watcher.waitForChange(id, since, seconds * 1000, leaving(res));
+    return outcome === 'changed' || !view ? await read() : view;
   } finally {
     release();
   }
 }
 
-/** Runs `wait` with a signal of the client leaving: the response's close (a request's own
- * 'close' fires once its body has been read, which for a GET is at once). */
-function untilClosed<T>(res: EventEmitter, wait: (left: AbortSignal) => Promise<T>) {
+/** A signal of the client leaving: the response's close (a request's own 'close' fires once
+ * its body has been read, which for a GET is at once). */
+function leaving(res: EventEmitter): AbortSignal {
   const left = new AbortController();
-  const onClose = () => left.abort();
-  res.once('close', onClose);
-  return wait(left.signal).finally(() => res.off('close', onClose));
+  res.once('close', () => left.abort());
+  return left.signal;
 }
