@@ -131,6 +131,44 @@ describe('slow and endless requests', () => {
     // the places are free again (the old ETag is answered at once: the transaction changed)
     expect((await poll('0.1')).status).toBe(200);
   });
+
+  it('body uploads with Prefer: wait hold at most the long-poll places of their key', async () => {
+    const s = await sender();
+    const { body: _, ...bare } = envelope;
+    const ids: string[] = [];
+    const malformed = ['wait=abc', 'wait=-5', 'wait', 'wait="', 'wait=,'.repeat(1000)];
+    for (let i = 0; i < 3 + malformed.length; i++) {
+      ids.push((await s.api('POST', `/v1/senders/${s.name}/transactions`, { json: bare })).json.id);
+    }
+    const put = (id: string, prefer: string) =>
+      s.api('PUT', `/v1/transactions/${id}/body`, {
+        body: MESSAGE,
+        headers: { 'content-type': 'message/rfc822', prefer },
+      });
+    // no engine runs here: nothing answers DATA, so an upload that waits is held open
+    // (a huge wait is clamped: unclamped, its timer would overflow and end the wait at once)
+    const held = [put(ids[0]!, `wait=${'9'.repeat(400)}`), put(ids[1]!, 'respond-async, wait=20')];
+    await expect.poll(() => watcher.waiting, { timeout: 15_000 }).toBe(2);
+    // past the key's places: stored and answered at once, without waiting
+    const over = await put(ids[2]!, 'wait=20');
+    expect(over.status).toBe(200);
+    expect(over.json.upload.complete).toBe(true);
+    expect(over.json.transaction.data_response).toBeNull();
+    expect(watcher.waiting).toBe(2);
+    // a change (here a cancel) ends the wait with the final view
+    for (const id of ids.slice(0, 2)) await s.api('POST', `/v1/transactions/${id}/cancel`);
+    for (const res of await Promise.all(held)) {
+      expect(res.status).toBe(200);
+      expect(res.json.transaction.status).toBe('cancelled');
+    }
+    // a malformed preference is ignored: the upload is answered at once, no place is taken
+    for (const [i, prefer] of malformed.entries()) {
+      const res = await put(ids[3 + i]!, prefer);
+      expect(res.status).toBe(200);
+      expect(res.json.transaction.data_response).toBeNull();
+      expect(watcher.waiting).toBe(0);
+    }
+  });
 });
 
 describe('path and header tricks', () => {
