@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { MAX_HEADER_BYTES } from '@koukan/protocol';
 import { z } from 'zod';
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
@@ -79,7 +80,7 @@ const envSchema = z.object({
   KOUKAN_SMTP_MAX_MESSAGE_BYTES: positive(50 * 1024 * 1024),
   KOUKAN_SMTP_MAX_RECIPIENTS: positive(100),
   KOUKAN_SMTP_MAX_LINE_BYTES: z.coerce.number().int().min(78).default(998),
-  KOUKAN_SMTP_MAX_HEADER_BYTES: positive(256 * 1024),
+  KOUKAN_SMTP_MAX_HEADER_BYTES: positive(MAX_HEADER_BYTES),
   KOUKAN_SMTP_MAX_CLIENTS: positive(1000),
   KOUKAN_SMTP_MAX_CLIENTS_PER_IP: positive(20),
   KOUKAN_SMTP_IDLE_TIMEOUT_MS: positive(60_000),

@@ -1,4 +1,5 @@
 export * from './client.ts';
 export * from './headers.ts';
 export * from './http.ts';
+export * from './message.ts';
 export * from './schemas.ts';

@@ -273,6 +273,75 @@ describe('path and header tricks', () => {
 });
 
 describe('bodies', () => {
+  const headerLines = (bytes: number) => 'X-Filler: abcdefghij\r\n'.repeat(Math.ceil(bytes / 22));
+
+  it('a body upload with a million header lines is refused (413, body) after its first 256 KiB', async () => {
+    const s = await sender();
+    const created = await s.api('POST', `/v1/senders/${s.name}/transactions`, {
+      json: { mail_from: envelope.mail_from, rcpt_to: envelope.rcpt_to },
+    });
+    const piece = Buffer.from(headerLines(64 * 1024));
+    const total = piece.length * 336; // a million lines
+    const c = rawConnection(router.url);
+    c.socket.write(
+      `PUT /v1/transactions/${created.json.id}/body HTTP/1.1\r\nHost: ${host()}\r\n` +
+        `Authorization: Bearer ${s.key}\r\nContent-Type: message/rfc822\r\n` +
+        `Content-Length: ${total}\r\n\r\n`,
+    );
+    let answered = false;
+    const response = c.response().finally(() => {
+      answered = true;
+    });
+    let sent = 0;
+    while (sent < total && !answered && !c.socket.destroyed) {
+      sent += piece.length;
+      if (!c.socket.write(piece)) {
+        await new Promise((resolve) => {
+          c.socket.once('drain', resolve);
+          c.socket.once('close', resolve);
+          void response.then(resolve, resolve);
+        });
+      }
+    }
+    const res = await response;
+    expect(res.status).toBe(413);
+    expect(JSON.parse(res.body).error.details).toEqual([
+      { field: 'body', message: `header section over ${256 * 1024} bytes` },
+    ]);
+    // refused while the client was still sending (what it sent is at most the socket buffers)
+    expect(sent).toBeLessThan(total);
+    await c.closed;
+    const view = await s.api('GET', `/v1/transactions/${created.json.id}`);
+    expect(view.json.body.status).not.toBe('finalized');
+  });
+
+  it('a header section over 256 KiB is refused across resumed chunks and inline', async () => {
+    const s = await sender();
+    const created = await s.api('POST', `/v1/senders/${s.name}/transactions`, {
+      json: { mail_from: envelope.mail_from, rcpt_to: envelope.rcpt_to },
+    });
+    const chunk = (start: number, text: string) =>
+      s.api('PUT', `/v1/transactions/${created.json.id}/body`, {
+        body: text,
+        headers: { 'content-range': `bytes ${start}-${start + text.length - 1}/*` },
+      });
+    const first = headerLines(200 * 1024);
+    expect((await chunk(0, first)).status).toBe(200);
+    const second = await chunk(first.length, headerLines(100 * 1024));
+    expect(second.status).toBe(413);
+    expect(second.json.error.details[0].field).toBe('body');
+
+    const inline = await s.api('POST', `/v1/senders/${s.name}/transactions`, {
+      json: { ...envelope, body: { inline: `${headerLines(300 * 1024)}\r\nHello.\r\n` } },
+    });
+    expect(inline.status).toBe(413);
+    expect(inline.json.error.details[0].field).toBe('body.inline');
+    // a large body under a small header section is fine
+    const big = await s.api('POST', `/v1/senders/${s.name}/transactions`, {
+      json: { ...envelope, body: { inline: MESSAGE + `${'x'.repeat(76)}\r\n`.repeat(8000) } },
+    });
+    expect(big.status).toBe(201);
+  });
   it('__proto__ in JSON is refused, not merged', async () => {
     const s = await sender();
     const res = await s.api('POST', `/v1/senders/${s.name}/transactions`, {

@@ -12,6 +12,7 @@ import {
   writeBlobStream,
 } from '@koukan/db';
 import type { NotificationPolicy, SmtpResponse, Transaction } from '@koukan/db/schema';
+import { MAX_HEADER_BYTES } from '@koukan/protocol';
 import type { AttemptVerdict } from '../delivery/verdict.ts';
 import { bodyHeaderFields } from '../transactions/header-fields.ts';
 import { buildDsn, type DsnAction, type DsnRecipient, headerSection } from './dsn.ts';
@@ -39,8 +40,6 @@ export type DsnResult =
       reason: 'disabled' | 'null_reverse_path' | 'dsn_for_dsn' | 'no_sender' | 'not_requested';
     };
 
-/** At most this many bytes of the original are read looking for the end of its headers. */
-const MAX_HEADER_BYTES = 256 * 1024;
 /** RET=FULL returns the whole message up to this size, else its headers (RFC 3461 §4.3). */
 export const MAX_RETURNED_BYTES = 10 * 1024 * 1024;
 

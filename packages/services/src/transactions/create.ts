@@ -16,6 +16,7 @@ import {
   writeBlobStream,
 } from '@koukan/db';
 import { replyLine } from '@koukan/db/schema';
+import { headerSectionLimit, MAX_HEADER_BYTES } from '@koukan/protocol';
 import { and, eq, lt } from 'drizzle-orm';
 import type { BuilderBlobRef, StoredBodySpec } from '../blobs/body-spec.ts';
 import { resolveReuseUri } from '../blobs/reuse.ts';
@@ -118,6 +119,12 @@ function inlineBytes(inline: string, maxBodyBytes: number): Buffer {
   if (bytes.length > maxBodyBytes) {
     throw new AppError('payload_too_large', `the body is larger than ${maxBodyBytes} bytes`, {
       details: [{ field: 'body.inline', message: `at most ${maxBodyBytes} bytes` }],
+    });
+  }
+  if (!headerSectionLimit()(bytes)) {
+    const message = `header section over ${MAX_HEADER_BYTES} bytes`;
+    throw new AppError('payload_too_large', `the body's ${message}`, {
+      details: [{ field: 'body.inline', message }],
     });
   }
   return bytes;
