@@ -23,7 +23,10 @@ export function generateApiKey(): { key: string; prefix: string } {
   return { key: `${prefix}_${randomBytes(32).toString('base64url')}`, prefix };
 }
 
-/** Creates a key; the plaintext is returned here once and stored only as a hash. */
+/**
+ * Creates a key; the plaintext is returned here once and stored only as a hash. A gateway key
+ * already registered for the sender is made a gateway key (an older one was a plain key).
+ */
 export async function createApiKey(
   db: DbOrTx,
   input: { senderId: string; name?: string; key?: string; gateway?: boolean },
@@ -37,17 +40,19 @@ export async function createApiKey(
   } else {
     ({ key, prefix } = generateApiKey());
   }
+  const insert = db.insert(apiKeys).values({
+    senderId: input.senderId,
+    name: input.name ?? '',
+    prefix,
+    hash: hashApiKey(key),
+    gateway: input.gateway ?? false,
+  });
+  const target = [apiKeys.senderId, apiKeys.hash];
   const [row] = await withDbErrors(() =>
-    db
-      .insert(apiKeys)
-      .values({
-        senderId: input.senderId,
-        name: input.name ?? '',
-        prefix,
-        hash: hashApiKey(key),
-        gateway: input.gateway ?? false,
-      })
-      .returning(),
+    (input.gateway
+      ? insert.onConflictDoUpdate({ target, set: { gateway: true } })
+      : insert
+    ).returning(),
   );
   return { key, apiKey: row! };
 }
