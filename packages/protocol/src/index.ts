@@ -1,5 +1,4 @@
 export * from './client.ts';
 export * from './headers.ts';
 export * from './http.ts';
-export * from './message.ts';
 export * from './schemas.ts';

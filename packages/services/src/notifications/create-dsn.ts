@@ -12,7 +12,7 @@ import {
   writeBlobStream,
 } from '@koukan/db';
 import type { NotificationPolicy, SmtpResponse, Transaction } from '@koukan/db/schema';
-import { MAX_HEADER_BYTES } from '@koukan/protocol';
+import { MAX_HEADER_BYTES } from '@koukan/protocol/schemas';
 import type { AttemptVerdict } from '../delivery/verdict.ts';
 import { bodyHeaderFields } from '../transactions/header-fields.ts';
 import { buildDsn, type DsnAction, type DsnRecipient, headerSection } from './dsn.ts';

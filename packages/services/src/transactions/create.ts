@@ -16,7 +16,7 @@ import {
   writeBlobStream,
 } from '@koukan/db';
 import { replyLine } from '@koukan/db/schema';
-import { headerSectionLimit, MAX_HEADER_BYTES } from '@koukan/protocol';
+import { headerSectionLimit, MAX_HEADER_BYTES } from '@koukan/protocol/schemas';
 import { and, eq, lt } from 'drizzle-orm';
 import type { BuilderBlobRef, StoredBodySpec } from '../blobs/body-spec.ts';
 import { resolveReuseUri } from '../blobs/reuse.ts';

@@ -5,7 +5,7 @@ import {
   type schema,
   storeSmallBody,
 } from '@koukan/db';
-import { headerSectionLimit, MAX_HEADER_BYTES } from '@koukan/protocol';
+import { headerSectionLimit, MAX_HEADER_BYTES } from '@koukan/protocol/schemas';
 import type { Principal } from '../auth/authenticate.ts';
 import { storedSpecOf } from '../blobs/body-spec.ts';
 import type { UploadRange } from '../blobs/content-range.ts';

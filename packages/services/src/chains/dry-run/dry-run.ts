@@ -14,7 +14,7 @@ import {
 } from '@koukan/chain';
 import { getChainByName, getTransaction, readBlobStream } from '@koukan/db';
 import { chainNameSchema, senderNameSchema } from '@koukan/db/schema';
-import { headerSectionLimit, MAX_HEADER_BYTES } from '@koukan/protocol';
+import { headerSectionLimit, MAX_HEADER_BYTES } from '@koukan/protocol/schemas';
 import { z } from 'zod';
 import { type BuilderBlobRef, storedSpecOf } from '../../blobs/body-spec.ts';
 import { nowOf, type ServiceCall, type ServiceContext } from '../../context.ts';
