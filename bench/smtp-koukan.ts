@@ -8,7 +8,7 @@ import { join } from 'node:path';
  * relays through the gateway to `127.0.0.1:sinkPort`) and `koukan start` (router and gateway
  * only) on it.
  */
-export interface KoukanPorts {
+interface KoukanPorts {
   router: number;
   gateway: number;
   mx: number;
@@ -156,7 +156,7 @@ export function cpuSeconds(root: number): Map<string, number> {
 }
 
 /** CPU seconds (user + system) of one process (clock ticks of 1/100 s). */
-export function processCpu(pid: number): number {
+function processCpu(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) / 100;

@@ -5,7 +5,7 @@ import type { FormEvent, ReactNode } from 'react';
 import { useTRPC } from '../trpc/react.tsx';
 
 /** A submitted filter form's values: trimmed text, a UTC date from datetime-local, lists. */
-export interface FilterValues {
+interface FilterValues {
   str(name: string): string;
   date(name: string): Date | null;
   all(name: string): string[];

@@ -8,8 +8,7 @@ import type { ConfigFile } from './schema.ts';
 /** Keys that hold a secret inline (refused by chain validation today; a chain stored earlier
  * may still have one): export prints a placeholder, never the value. */
 const INLINE_SECRET_KEYS = new Set(['private_key', 'api_key', 'password', 'secret_value']);
-export const REDACTED =
-  'REDACTED: store it with `koukan secret set <name>` and refer to it by name';
+const REDACTED = 'REDACTED: store it with `koukan secret set <name>` and refer to it by name';
 
 function redact(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redact);

@@ -27,10 +27,8 @@ import {
 } from './scalars.tsx';
 import type { FieldProps, Path } from './types.ts';
 
-export type { FieldProps } from './types.ts';
-
 /** One value of a schema, as the control (or group of controls) that fits its kind. */
-export function Field(props: FieldProps) {
+function Field(props: FieldProps) {
   const info = inspect(props.schema);
   switch (info.kind) {
     case 'string':

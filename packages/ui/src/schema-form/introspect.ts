@@ -104,7 +104,7 @@ export const arrayElement = (s: AnySchema): AnySchema => defOf(s).element;
 export const recordValue = (s: AnySchema): AnySchema => defOf(s).valueType;
 export const unionOptions = (s: AnySchema): AnySchema[] => defOf(s).options ?? [];
 export const enumValues = (s: AnySchema): string[] => Object.values(defOf(s).entries ?? {});
-export const literalValues = (s: AnySchema): unknown[] => defOf(s).values ?? [];
+const literalValues = (s: AnySchema): unknown[] => defOf(s).values ?? [];
 
 /** Number bounds and whether only integers are allowed. */
 export function numberInfo(s: AnySchema): { int: boolean; min?: number; max?: number } {

@@ -5,7 +5,7 @@ import { FilterForm, toLocalInput } from '../../../components/filter-form.tsx';
 import { auditSearchParams } from './search-params.ts';
 
 /** The kinds of entity the services record (entity_type). */
-export const entityTypes = [
+const entityTypes = [
   { value: 'chain', label: 'Chains' },
   { value: 'sender', label: 'Senders' },
   { value: 'api_key', label: 'API keys' },

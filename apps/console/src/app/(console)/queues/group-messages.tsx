@@ -18,7 +18,7 @@ const h = columnHelper<QueueItem>();
  * At most this many messages are selected by hand (their ids travel in the count's URL); more
  * is what the group's or the filter's actions are for.
  */
-export const MAX_SELECTION = 200;
+const MAX_SELECTION = 200;
 
 /** The opened group's messages; a selection belongs to one group and queue. */
 export function GroupMessages() {
