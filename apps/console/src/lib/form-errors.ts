@@ -12,6 +12,11 @@ export function fieldIssues(err: unknown): FieldIssue[] {
   return ((err.data as { fields?: FieldIssue[] } | undefined)?.fields ?? []).filter(Boolean);
 }
 
+/** The message a refused procedure gave for one field, if it named that field. */
+export function fieldError(err: unknown, field: string): string | undefined {
+  return fieldIssues(err).find((i) => i.field === field)?.message;
+}
+
 /** `patch.retry.schedule[0]` → `retry.schedule.0` (react-hook-form's path form). */
 export function toFormPath(field: string, stripPrefix?: string): string {
   let f = field.replace(/\[(\d+)\]/g, '.$1').replace(/^\./, '');
