@@ -2,6 +2,7 @@ import { stringify } from 'yaml';
 import type { DbOrTx } from '../client/create-db.ts';
 import { listChains } from '../queries/chains.ts';
 import { listSenders } from '../queries/senders.ts';
+import { senderFields } from '../schema/senders/validation.ts';
 import { exportDomains } from './domains.ts';
 import type { ConfigFile } from './schema.ts';
 
@@ -34,15 +35,7 @@ export async function exportConfigObject(db: DbOrTx): Promise<ConfigFile> {
     exportDomains(db),
   ]);
   return {
-    sender: senders.map((s) => ({
-      name: s.name,
-      description: s.description,
-      output_chain: s.outputChain,
-      enabled: s.enabled,
-      retry: s.retry,
-      notification: s.notification,
-      settings: s.settings,
-    })),
+    sender: senders.map((s) => ({ name: s.name, ...senderFields(s) })),
     chain: chains.map((c) => ({
       name: c.name,
       description: c.description,
