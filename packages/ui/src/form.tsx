@@ -1,7 +1,8 @@
 import { type ComponentPropsWithRef, type ReactNode, useId } from 'react';
 import { cn } from './cn.ts';
 
-const control =
+/** The look of a one-line input or select (the schema form's controls share it). */
+export const controlClass =
   'h-9 w-full rounded-md border border-border bg-surface px-2.5 text-sm text-fg placeholder:text-muted focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-ring disabled:opacity-50';
 
 interface Labelling {
@@ -59,7 +60,9 @@ export function TextField({
 }: ComponentPropsWithRef<'input'> & Labelling) {
   return (
     <Labelled {...{ label, error, hint, className, id }}>
-      {(aria) => <input {...aria} className={cn(control, error && 'border-danger')} {...props} />}
+      {(aria) => (
+        <input {...aria} className={cn(controlClass, error && 'border-danger')} {...props} />
+      )}
     </Labelled>
   );
 }
@@ -81,7 +84,7 @@ export function SelectField({
   return (
     <Labelled {...{ label, error, className, id }}>
       {(aria) => (
-        <select {...aria} className={cn(control, error && 'border-danger')} {...props}>
+        <select {...aria} className={cn(controlClass, error && 'border-danger')} {...props}>
           {options.map((o) => (
             <option key={o.value} value={o.value}>
               {o.label}

@@ -19,9 +19,6 @@ export const FormContext = createContext<FormSettings>({
 
 export const useFormSettings = () => useContext(FormContext);
 
-export const controlClass =
-  'h-9 w-full rounded-md border border-border bg-surface px-2.5 text-sm text-fg placeholder:text-muted focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-ring disabled:opacity-50';
-
 /** The errors of one field, each with its path, tied to the control by id. */
 function FieldMessages({ id, path }: { id: string; path: string }) {
   const { errors } = useFormSettings();

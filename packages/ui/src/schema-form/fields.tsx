@@ -1,7 +1,8 @@
 'use client';
 import { useId } from 'react';
 import { Button } from '../button.tsx';
-import { controlClass, Group, LabelledControl, useFormSettings } from './controls.tsx';
+import { controlClass } from '../form.tsx';
+import { Group, LabelledControl, useFormSettings } from './controls.tsx';
 import {
   arrayElement,
   discriminatorOf,
