@@ -15,7 +15,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { type FormEvent, useState } from 'react';
-import { errorMessage } from '../../../lib/errors.ts';
+import { errorMessage, tableState } from '../../../lib/errors.ts';
 import { fieldError } from '../../../lib/form-errors.ts';
 import { useTRPC } from '../../../trpc/react.tsx';
 
@@ -115,8 +115,7 @@ export function DomainsList() {
           columns={columns}
           data={domains.data}
           getRowId={(d) => d.name}
-          loading={domains.isPending}
-          error={domains.error ? errorMessage(domains.error) : null}
+          {...tableState(domains)}
         />
       )}
       <Dialog

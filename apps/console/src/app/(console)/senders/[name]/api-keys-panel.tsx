@@ -16,7 +16,7 @@ import {
 } from '@koukan/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { errorMessage } from '../../../../lib/errors.ts';
+import { errorMessage, tableState } from '../../../../lib/errors.ts';
 import { fieldError } from '../../../../lib/form-errors.ts';
 import { useTRPC } from '../../../../trpc/react.tsx';
 
@@ -116,8 +116,7 @@ export function ApiKeysPanel({ sender, canEdit }: { sender: string; canEdit: boo
         columns={columns}
         data={keys.data}
         getRowId={(k) => k.id}
-        loading={keys.isPending}
-        error={keys.error ? errorMessage(keys.error) : null}
+        {...tableState(keys)}
         empty={
           <EmptyState title="No API keys">
             This sender cannot submit mail until it has one.
