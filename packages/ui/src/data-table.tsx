@@ -11,7 +11,7 @@ import { cn } from './cn.ts';
 import { EmptyState, ErrorPanel, Skeleton } from './feedback.tsx';
 
 /** The table features the console's tables use: core only (the server sorts and pages). */
-export const dataTableFeatures = tableFeatures({});
+const dataTableFeatures = tableFeatures({});
 export type DataTableFeatures = typeof dataTableFeatures;
 // biome-ignore lint/suspicious/noExplicitAny: columns of different value types in one list
 export type DataTableColumn<T extends RowData> = ColumnDef<DataTableFeatures, T, any>;

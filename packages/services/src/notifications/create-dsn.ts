@@ -42,7 +42,7 @@ export type DsnResult =
 /** At most this many bytes of the original are read looking for the end of its headers. */
 const MAX_HEADER_BYTES = 256 * 1024;
 /** RET=FULL returns the whole message up to this size, else its headers (RFC 3461 §4.3). */
-export const MAX_RETURNED_BYTES = 10 * 1024 * 1024;
+const MAX_RETURNED_BYTES = 10 * 1024 * 1024;
 
 async function readHeaders(db: DbOrTx, blobId: string): Promise<Buffer> {
   const parts: Buffer[] = [];
@@ -94,7 +94,7 @@ function responseOf(v: AttemptVerdict | undefined, i: number): SmtpResponse | un
  * DSN lists the recipients that did not get the message, a delay DSN those still waiting, a
  * success DSN those delivered; each only when its NOTIFY asks for that event.
  */
-export function dsnRecipients(input: {
+function dsnRecipients(input: {
   original: Transaction;
   kind: DsnKind;
   policy: NotificationPolicy;

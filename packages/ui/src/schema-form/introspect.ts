@@ -215,17 +215,3 @@ export function pathString(path: readonly PropertyKey[]): string {
 
 /** `private_key_ref` → `private key ref`. */
 export const humanize = (key: string) => key.replace(/_/g, ' ');
-
-/** Errors from a zod parse, keyed by path (`policies[0].smarthost`). */
-export function zodFieldErrors(result: {
-  success: boolean;
-  error?: { issues: readonly { path: readonly PropertyKey[]; message: string }[] };
-}): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  if (result.success || !result.error) return out;
-  for (const issue of result.error.issues) {
-    const p = pathString(issue.path);
-    out[p] = [...(out[p] ?? []), issue.message];
-  }
-  return out;
-}
