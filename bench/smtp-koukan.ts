@@ -8,7 +8,7 @@ import { join } from 'node:path';
  * relays through the gateway to `127.0.0.1:sinkPort`) and `koukan start` (router and gateway
  * only) on it.
  */
-export interface KoukanPorts {
+interface KoukanPorts {
   router: number;
   gateway: number;
   mx: number;
@@ -128,8 +128,11 @@ export async function until(ok: () => boolean | Promise<boolean>, timeoutMs: num
   }
 }
 
-/** CPU seconds (user + system) used so far by each process under `root` (by component), by name. */
-export function cpuSeconds(root: number): Map<string, number> {
+/**
+ * `read(pid)` of each process under `root` that runs a component (`router`, `gateway outbound`…),
+ * by name, in tree order; a process gone meanwhile (or read as undefined) is left out.
+ */
+export function perComponent<T>(root: number, read: (pid: number) => T | undefined): [string, T][] {
   const children = new Map<number, number[]>();
   for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
@@ -140,12 +143,14 @@ export function cpuSeconds(root: number): Map<string, number> {
       // gone
     }
   }
-  const result = new Map<string, number>();
+  const result: [string, T][] = [];
   const walk = (pid: number) => {
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
       const name = /apps\/(\w+)\/src\/main\.ts(?: (\w+))?/.exec(cmd);
-      if (name) result.set(name[2] ? `${name[1]} ${name[2]}` : name[1]!, processCpu(pid));
+      const value = name ? read(pid) : undefined;
+      if (name && value !== undefined)
+        result.push([name[2] ? `${name[1]} ${name[2]}` : name[1]!, value]);
     } catch {
       // gone
     }
@@ -155,8 +160,13 @@ export function cpuSeconds(root: number): Map<string, number> {
   return result;
 }
 
+/** CPU seconds (user + system) used so far by each process under `root` (by component), by name. */
+export function cpuSeconds(root: number): Map<string, number> {
+  return new Map(perComponent(root, processCpu));
+}
+
 /** CPU seconds (user + system) of one process (clock ticks of 1/100 s). */
-export function processCpu(pid: number): number {
+function processCpu(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) / 100;

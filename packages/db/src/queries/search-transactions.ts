@@ -29,7 +29,7 @@ const keysetTime = sql<string>`to_char(${t.createdAt} at time zone 'UTC', 'YYYY-
 const likePrefix = (s: string) => `${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /** The WHERE of a search; each condition matches an index of migration 0004. */
-export function searchConditions(f: TransactionSearch): SQL[] {
+function searchConditions(f: TransactionSearch): SQL[] {
   const c: SQL[] = [];
   if (f.statuses?.length === 1) c.push(eq(t.status, f.statuses[0]!));
   else if (f.statuses?.length) c.push(inArray(t.status, f.statuses));

@@ -41,7 +41,7 @@ export type DsnResult =
     };
 
 /** RET=FULL returns the whole message up to this size, else its headers (RFC 3461 §4.3). */
-export const MAX_RETURNED_BYTES = 10 * 1024 * 1024;
+const MAX_RETURNED_BYTES = 10 * 1024 * 1024;
 
 async function readHeaders(db: DbOrTx, blobId: string): Promise<Buffer> {
   const parts: Buffer[] = [];
@@ -93,7 +93,7 @@ function responseOf(v: AttemptVerdict | undefined, i: number): SmtpResponse | un
  * DSN lists the recipients that did not get the message, a delay DSN those still waiting, a
  * success DSN those delivered; each only when its NOTIFY asks for that event.
  */
-export function dsnRecipients(input: {
+function dsnRecipients(input: {
   original: Transaction;
   kind: DsnKind;
   policy: NotificationPolicy;

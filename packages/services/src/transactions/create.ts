@@ -43,7 +43,7 @@ import {
 import { assertSessionAllowed } from './session.ts';
 import { loadBlobs, toView } from './view.ts';
 
-export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_MAX_BODY_BYTES = 50 * 1024 * 1024;
 
 export interface CreateTransactionInput {
@@ -83,7 +83,7 @@ function canonical(value: unknown): unknown {
   return value;
 }
 
-export function requestHash(request: CreateTransactionRequest): string {
+function requestHash(request: CreateTransactionRequest): string {
   return createHash('sha256')
     .update(JSON.stringify(canonical(request)))
     .digest('hex');
