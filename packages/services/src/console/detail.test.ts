@@ -223,33 +223,20 @@ describe('runTransactionAction', () => {
     ).toMatchObject({ from: 'held', to: 'queued' });
     const cancelled = await runTransactionAction({ ctx, input: { id: tx.id, action: 'cancel' } });
     expect(cancelled).toMatchObject({ from: 'queued', to: 'cancelled', cancel_requested: true });
-    expect(await audit(tx.id)).toEqual([
-      {
+    const steps = [
+      ['hold', 'queued', 'held'],
+      ['retry_now', 'held', 'queued'],
+      ['hold', 'queued', 'held'],
+      ['release', 'held', 'queued'],
+      ['cancel', 'queued', 'cancelled'],
+    ];
+    expect(await audit(tx.id)).toEqual(
+      steps.map(([action, from, to]) => ({
         actor: 'user:ops@example.com',
-        action: 'transaction.hold',
-        details: { from: 'queued', to: 'held' },
-      },
-      {
-        actor: 'user:ops@example.com',
-        action: 'transaction.retry_now',
-        details: { from: 'held', to: 'queued' },
-      },
-      {
-        actor: 'user:ops@example.com',
-        action: 'transaction.hold',
-        details: { from: 'queued', to: 'held' },
-      },
-      {
-        actor: 'user:ops@example.com',
-        action: 'transaction.release',
-        details: { from: 'held', to: 'queued' },
-      },
-      {
-        actor: 'user:ops@example.com',
-        action: 'transaction.cancel',
-        details: { from: 'queued', to: 'cancelled' },
-      },
-    ]);
+        action: `transaction.${action}`,
+        details: { from, to },
+      })),
+    );
     expect((await timeline(tx.id)).map((e) => [e.type, e.data.actor, e.data.to])).toEqual([
       ['held', 'user:ops@example.com', 'held'],
       ['retry_now', 'user:ops@example.com', 'queued'],
