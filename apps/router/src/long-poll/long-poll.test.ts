@@ -133,7 +133,7 @@ describe('long-poll across two router instances on one database', () => {
         headers: { 'if-none-match': etag, 'request-timeout': '2' },
       }),
     );
-    await new Promise((r) => setTimeout(r, 200));
+    await expect.poll(() => watchers.get(b)!.waiting).toBe(3);
     const first = txs[0]!;
     await first.apiA('POST', `/v1/transactions/${first.id}/cancel`);
     const results = await Promise.all(polls);
@@ -142,12 +142,12 @@ describe('long-poll across two router instances on one database', () => {
   });
 
   it('closing the app answers pending long-polls promptly', async () => {
-    const extra = await startRouter(t);
+    const extra = await replica({ pollIntervalMs: 60_000, listen: true });
     const { s, id, etag } = await setup();
     const poll = client(extra.url, s.key)('GET', `/v1/transactions/${id}`, {
       headers: { 'if-none-match': etag, 'request-timeout': '30' },
     });
-    await new Promise((r) => setTimeout(r, 200));
+    await expect.poll(() => watchers.get(extra)!.waiting).toBe(1);
     const started = performance.now();
     await extra.close();
     const res = await poll;
