@@ -15,16 +15,18 @@ beforeAll(async () => {
 });
 afterAll(() => t?.destroy());
 
+/** A transaction of a new sender whose chain (`chain`) is one rest_output filter. */
+async function onChain(row: Parameters<typeof makeTransaction>[2] = {}) {
+  const chain = uniqueName('c');
+  const filters = [{ filter: 'rest_output', url: 'http://127.0.0.1:1/' }];
+  await upsertChain(t.db, { name: chain, filters, author: 'test' });
+  const s = await makeSender(t.db, { output_chain: chain });
+  return { chain, s, tx: await makeTransaction(t.db, s.id, row) };
+}
+
 describe('getTransactionDetail', () => {
   it('shows the envelope, chain, every attempt with its replies verbatim, and the timeline in order', async () => {
-    const chain = uniqueName('c');
-    await upsertChain(t.db, {
-      name: chain,
-      filters: [{ filter: 'rest_output', url: 'http://127.0.0.1:1/' }],
-      author: 'test',
-    });
-    const s = await makeSender(t.db, { output_chain: chain });
-    const tx = await makeTransaction(t.db, s.id, { rcptTo: [{ m: 'Bob@Example.NET' }] });
+    const { chain, s, tx } = await onChain({ rcptTo: [{ m: 'Bob@Example.NET' }] });
     const a1 = await startAttempt(t.db, { transactionId: tx.id, number: 1 });
     await finishAttempt(t.db, a1.id, {
       outcome: 'temp_failure',
@@ -100,14 +102,7 @@ describe('getTransactionDetail', () => {
   });
 
   it('shows the chain at the revision that ran, not the one saved since', async () => {
-    const chain = uniqueName('c');
-    await upsertChain(t.db, {
-      name: chain,
-      filters: [{ filter: 'rest_output', url: 'http://127.0.0.1:1/' }],
-      author: 'test',
-    });
-    const s = await makeSender(t.db, { output_chain: chain });
-    const tx = await makeTransaction(t.db, s.id);
+    const { chain, tx } = await onChain();
     const a1 = await startAttempt(t.db, { transactionId: tx.id, number: 1 });
     // As the engine's chain runner records it (attempts.chain_name / chain_version).
     await t.pool.query('update attempts set chain_name = $1, chain_version = 1 where id = $2', [
