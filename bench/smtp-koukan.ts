@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import nodemailer from 'nodemailer';
 
 /**
  * Koukan's side of the SMTP benchmarks (`bench/smtp.ts`, `bench/smtp-latency.ts`): the relay
@@ -18,15 +19,18 @@ interface KoukanPorts {
 
 export const repoRoot = new URL('../', import.meta.url).pathname;
 
-/** The environment of `koukan start`: router and gateway only, the relay configuration. */
-export function koukanEnv(options: {
+/**
+ * The relay configuration: `smtp-mx` accepts `domain` and explodes into `smtp-mx-output`, whose
+ * chain relays through the gateway to `127.0.0.1:sink`; with `msa`, `smtp-msa` explodes into
+ * `smtp-msa-output` on the same relay. Written to `dir`/koukan.json; returns the file.
+ */
+export function writeRelayConfig(options: {
   dir: string;
-  databaseUrl: string;
-  ports: KoukanPorts;
+  ports: Pick<KoukanPorts, 'gateway' | 'sink'>;
   domain: string;
-  sessions: number;
-}): NodeJS.ProcessEnv {
-  const { ports, domain } = options;
+  msa: boolean;
+}): string {
+  const { ports, domain, msa } = options;
   const relay = [
     { filter: 'router', policies: [{ type: 'smarthost', smarthost: `127.0.0.1:${ports.sink}` }] },
     {
@@ -36,12 +40,17 @@ export function koukanEnv(options: {
       api_key_ref: 'gateway',
     },
   ];
+  const msaChain = [{ filter: 'exploder', output_chain: 'smtp-msa-output', msa: true }];
   const config = {
     sender: [
       { name: 'smtp-mx', output_chain: 'smtp-mx' },
       { name: 'smtp-mx-output', output_chain: 'relay' },
-      { name: 'smtp-msa', output_chain: 'smtp-msa' },
-      { name: 'smtp-msa-output', output_chain: 'relay' },
+      ...(msa
+        ? [
+            { name: 'smtp-msa', output_chain: 'smtp-msa' },
+            { name: 'smtp-msa-output', output_chain: 'relay' },
+          ]
+        : []),
       { name: 'submission', output_chain: 'relay' },
       { name: 'sandbox', output_chain: 'relay' },
     ],
@@ -57,15 +66,25 @@ export function koukanEnv(options: {
           { filter: 'exploder', output_chain: 'smtp-mx-output', msa: false },
         ],
       },
-      {
-        name: 'smtp-msa',
-        filters: [{ filter: 'exploder', output_chain: 'smtp-msa-output', msa: true }],
-      },
+      ...(msa ? [{ name: 'smtp-msa', filters: msaChain }] : []),
       { name: 'relay', filters: relay },
     ],
   };
   const file = join(options.dir, 'koukan.json');
   writeFileSync(file, JSON.stringify(config));
+  return file;
+}
+
+/** The environment of `koukan start`: router and gateway only, the relay configuration. */
+export function koukanEnv(options: {
+  dir: string;
+  databaseUrl: string;
+  ports: KoukanPorts;
+  domain: string;
+  sessions: number;
+}): NodeJS.ProcessEnv {
+  const { ports } = options;
+  const file = writeRelayConfig({ ...options, msa: true });
   const { KOUKAN_SEED_API_KEY: _s, ...rest } = process.env;
   return {
     ...rest,
@@ -118,6 +137,23 @@ export async function startKoukan(env: NodeJS.ProcessEnv, ports: KoukanPorts) {
       await new Promise((r) => child.once('exit', r));
     },
   };
+}
+
+/** nodemailer to the MSA at `port`: STARTTLS required, AUTH as `smtp-msa` with `key`. */
+export function msaTransport(
+  port: number,
+  key: string,
+  pool: { pool?: boolean; maxConnections?: number; maxMessages?: number } = {},
+) {
+  return nodemailer.createTransport({
+    host: '127.0.0.1',
+    port,
+    secure: false,
+    requireTLS: true,
+    tls: { rejectUnauthorized: false },
+    auth: { user: 'smtp-msa', pass: key },
+    ...pool,
+  });
 }
 
 export async function until(ok: () => boolean | Promise<boolean>, timeoutMs: number) {

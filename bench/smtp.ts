@@ -15,9 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createTestDatabase } from '@koukan/db/testing';
-import nodemailer from 'nodemailer';
 import { havePostfix, smtpSource, startPostfix, startSmtpSink } from './postfix.ts';
-import { koukanEnv, perComponent, repoRoot, startKoukan, until } from './smtp-koukan.ts';
+import { koukanEnv, msaTransport, perComponent, repoRoot, startKoukan, until } from './smtp-koukan.ts';
 
 const messages = Number(process.argv[2] ?? 5000);
 const sessions = Number(process.argv[3] ?? 20);
@@ -142,13 +141,7 @@ async function msaRun(env: NodeJS.ProcessEnv): Promise<Run> {
       { cwd: repoRoot, env },
     )
   ).stdout.trim();
-  const client = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: ports.msa,
-    secure: false,
-    requireTLS: true,
-    tls: { rejectUnauthorized: false },
-    auth: { user: 'smtp-msa', pass: key },
+  const client = msaTransport(ports.msa, key, {
     pool: true,
     maxConnections: sessions,
     maxMessages: Number.POSITIVE_INFINITY,

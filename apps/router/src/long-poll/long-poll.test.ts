@@ -149,12 +149,12 @@ describe('long-poll across two router instances on one database', () => {
   });
 
   it('closing the app answers pending long-polls promptly', async () => {
-    const extra = await startRouter(t);
+    const extra = await replica({ pollIntervalMs: 60_000, listen: true });
     const { s, id, etag } = await setup();
     const poll = client(extra.url, s.key)('GET', `/v1/transactions/${id}`, {
       headers: { 'if-none-match': etag, 'request-timeout': '30' },
     });
-    await new Promise((r) => setTimeout(r, 200));
+    await expect.poll(() => watchers.get(extra)!.waiting).toBe(1);
     const started = performance.now();
     await extra.close();
     const res = await poll;
