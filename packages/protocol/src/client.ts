@@ -63,7 +63,7 @@ export class ProtocolClient {
   request(
     method: string,
     path: string,
-    o: CallOptions & { json?: unknown; body?: string | Readable } = {},
+    o: CallOptions & { json?: unknown; body?: string | Buffer | Readable } = {},
   ): Promise<Reply> {
     const headers: Record<string, string> = {
       accept: 'application/json',
@@ -97,7 +97,7 @@ export class ProtocolClient {
     return this.request('PATCH', url, { ...o, json, headers: { ...o.headers, 'if-match': etag } });
   }
 
-  putBody(url: string, body: Readable | string, o: CallOptions = {}) {
+  putBody(url: string, body: Readable | Buffer | string, o: CallOptions = {}) {
     const headers = { 'content-type': 'message/rfc822', ...o.headers };
     return this.request('PUT', `${url}/body`, { ...o, body, headers });
   }
