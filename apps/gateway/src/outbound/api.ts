@@ -4,6 +4,7 @@ import {
   idempotencyKeySchema,
   type Mailbox,
   outboundCreateSchema,
+  preferredWait,
   requestTimeoutOf,
 } from '@koukan/protocol';
 import type { LongPollLimiter } from '@koukan/protocol/server';
@@ -140,7 +141,8 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: OutboundApiDe
     const body = new OutboundBody(req.raw, { maxBytes: deps.maxBodyBytes, size });
     startDelivery(t, body, deps);
     // Answered once the body is read: into the upstream's DATA, or dropped when the delivery
-    // ended without it (refused envelope). The outcome is long-polled as before.
+    // ended without it (refused envelope). The outcome is long-polled as before, or, with
+    // `Prefer: wait=<s>` (RFC 7240), given here when it comes within the wait.
     await body.sourceDone;
     const failure = body.failure;
     if (failure?.reason === 'too_large') {
@@ -149,6 +151,9 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: OutboundApiDe
     if (failure?.reason === 'empty') {
       throw new AppError('bad_request', 'the body is a non-empty RFC 822 message');
     }
+    const wait = t.result ? 0 : preferredWait(req.headers.prefer);
+    const release = wait > 0 ? placeFor(deps.longPolls) : undefined;
+    if (release) await store.waitForChange(t, etagOf(t), wait * 1000).finally(release);
     return sendTxn(reply, t);
   });
 
@@ -183,6 +188,15 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: OutboundApiDe
     if (t.status === 'waiting_body') store.update(t, { status: 'cancelled' });
     return sendTxn(reply, t);
   });
+}
+
+/** A long-poll place, or undefined when all are taken (then the answer does not wait). */
+function placeFor(longPolls: LongPollLimiter): (() => void) | undefined {
+  try {
+    return longPolls.acquire('');
+  } catch {
+    return undefined;
+  }
 }
 
 function locationOf(id: string, deps: OutboundApiDeps): string {
