@@ -58,6 +58,8 @@ const createSchema = outboundCreateSchema.superRefine((r, issue) => {
   for (const [i, box] of r.rcpt_to.entries()) check(box, ['rcpt_to', i], 'rcpt');
 });
 
+const idempotencyKeyHeader = idempotencyKeySchema.optional();
+
 /**
  * The router's transaction protocol, served for its rest_output (DESIGN.md §6): create with the
  * envelope and the next hops, PUT the body (delivery starts with the PUT and the body streams
@@ -74,7 +76,7 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: OutboundApiDe
     async (req, reply) => {
       const data = parseInput(createSchema, req.body, 'body');
       const key = parseInput(
-        idempotencyKeySchema.optional(),
+        idempotencyKeyHeader,
         req.headers['idempotency-key'],
         'headers.idempotency-key',
       );

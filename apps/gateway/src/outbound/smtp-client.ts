@@ -137,8 +137,10 @@ export class SmtpClient {
       throw failure;
     }
     this.owed += finalReplies;
-    const end = Buffer.from(stuffer.end());
-    this.socket.write(last ? Buffer.concat([last, end]) : end);
+    this.socket.cork();
+    if (last) this.socket.write(last);
+    this.socket.write(stuffer.end());
+    this.socket.uncork();
   }
 
   quit(): void {

@@ -136,7 +136,7 @@ export function receiveData(
         return;
       }
       if (upload) upload.end();
-      else startUpload(Buffer.concat(held));
+      else startUpload(held.length === 1 ? held[0]! : Buffer.concat(held));
       const deadline = Date.now() + ctx.routerTimeoutMs;
       void settle(uploaded!, txn, ctx, inspector.bytes, deadline).then(finish);
     });
