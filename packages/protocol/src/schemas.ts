@@ -116,12 +116,6 @@ export const transactionReplySchema = z.looseObject({
 });
 export type ProtocolTransaction = z.infer<typeof transactionReplySchema>;
 
-/** The body upload's answer: the router wraps the transaction, the gateway sends it bare. */
-export const bodyReplySchema = z.union([
-  z.looseObject({ transaction: transactionReplySchema }),
-  transactionReplySchema,
-]);
-
 /** The body of every 4xx and 5xx response. */
 export const errorBodySchema = z
   .object({

@@ -61,6 +61,20 @@ describe('outbound delivery (REST → SMTP)', () => {
     expect(s.received[0]?.helo).toBe('gateway.test');
   });
 
+  it('answers a body upload that asks Prefer: wait with the outcome (no long-poll needed)', async () => {
+    const s = await sink();
+    const g = await gateway();
+    const created = await g.call('POST', '/v1/senders/smtp-msa-output/transactions', {
+      mail_from: mb('a@example.org'),
+      rcpt_to: [mb('b@example.net')],
+      remote_hosts: hosts(s.port),
+    });
+    const path = `/v1/transactions/${created.json.id}/body`;
+    const put = await g.call('PUT', path, BODY, { prefer: 'wait=10' });
+    expect(put.json).toMatchObject({ status: 'done', data_response: { code: 250 } });
+    expect(s.received).toHaveLength(1);
+  });
+
   it('uses SMTPUTF8 and 8BITMIME when the peer offers them, and says 553 when it does not', async () => {
     const modern = await sink();
     const old = await sink({ plain: true });

@@ -13,12 +13,6 @@ type Deps = { watcher: TransactionWatcher; longPolls: LongPollLimiter };
 
 const FINAL = new Set(['delivered', 'failed', 'cancelled']);
 
-/** The seconds of a `Prefer: wait=<s>` header (RFC 7240), at most 30; 0 without one. */
-export function preferredWait(header: string | string[] | undefined): number {
-  const m = /(?:^|[,;\s])wait\s*=\s*(\d+)/i.exec(String(header ?? ''));
-  return m ? Math.min(Number(m[1]), 30) : 0;
-}
-
 /**
  * After a body upload that asked `Prefer: wait=<s>`: waits as a long-poll does (within the
  * key's long-poll places, woken by change notifications) until the transaction has its DATA

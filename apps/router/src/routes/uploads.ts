@@ -1,4 +1,4 @@
-import { contentLengthOf } from '@koukan/protocol';
+import { contentLengthOf, preferredWait } from '@koukan/protocol';
 import {
   AppError,
   parseContentRange,
@@ -14,7 +14,7 @@ import { contextOf, principalOf, requireApiKey } from '../http/auth.ts';
 import { errorResponses } from '../http/error-schema.ts';
 import { etagOf } from '../http/etag.ts';
 import { withIdleTimeout } from '../http/upload-source.ts';
-import { preferredWait, untilAnswered } from '../long-poll/until-answered.ts';
+import { untilAnswered } from '../long-poll/until-answered.ts';
 import { fire, type RouteDeps, security } from './deps.ts';
 
 export const uploadResponseSchema = z
