@@ -16,7 +16,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createTestDatabase } from '@koukan/db/testing';
 import { havePostfix, smtpSource, startPostfix, startSmtpSink } from './postfix.ts';
-import { koukanEnv, msaTransport, perComponent, repoRoot, startKoukan, until } from './smtp-koukan.ts';
+import {
+  koukanEnv,
+  msaTransport,
+  perComponent,
+  repoRoot,
+  startKoukan,
+  until,
+} from './smtp-koukan.ts';
 
 const messages = Number(process.argv[2] ?? 5000);
 const sessions = Number(process.argv[3] ?? 20);
