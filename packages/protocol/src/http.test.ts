@@ -25,14 +25,13 @@ describe('HttpClient', () => {
   });
 
   it('times out connecting (the name lookup never answers: DNS is the stub here)', async () => {
-    const started = Date.now();
     const never = new HttpClient({ connectTimeoutMs: 100, lookup: () => {} });
     const err = await never
       .request('http://never-resolves.test/', { method: 'GET' })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProtocolError);
+    // the connect timeout, not the 5 s response timeout, ended it
     expect((err as ProtocolError).phase).toBe('connect');
-    expect(Date.now() - started).toBeLessThan(4000); // well before the 5 s response timeout
   });
 
   it('times out waiting for a response, and honours an abort signal', async () => {
