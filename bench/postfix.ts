@@ -7,7 +7,7 @@ import { join } from 'node:path';
  * relay (its own config_directory and queue_directory under `dir`, loopback ports only,
  * stopped afterwards). Needs Debian's `postfix` package; the system Postfix is not touched.
  */
-export const POSTFIX = {
+const POSTFIX = {
   postfix: '/usr/sbin/postfix',
   source: '/usr/sbin/smtp-source',
   sink: '/usr/sbin/smtp-sink',

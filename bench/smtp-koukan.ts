@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import nodemailer from 'nodemailer';
 
 /**
  * Koukan's side of the SMTP benchmarks (`bench/smtp.ts`, `bench/smtp-latency.ts`): the relay
@@ -8,7 +9,7 @@ import { join } from 'node:path';
  * relays through the gateway to `127.0.0.1:sinkPort`) and `koukan start` (router and gateway
  * only) on it.
  */
-export interface KoukanPorts {
+interface KoukanPorts {
   router: number;
   gateway: number;
   mx: number;
@@ -18,15 +19,18 @@ export interface KoukanPorts {
 
 export const repoRoot = new URL('../', import.meta.url).pathname;
 
-/** The environment of `koukan start`: router and gateway only, the relay configuration. */
-export function koukanEnv(options: {
+/**
+ * The relay configuration: `smtp-mx` accepts `domain` and explodes into `smtp-mx-output`, whose
+ * chain relays through the gateway to `127.0.0.1:sink`; with `msa`, `smtp-msa` explodes into
+ * `smtp-msa-output` on the same relay. Written to `dir`/koukan.json; returns the file.
+ */
+export function writeRelayConfig(options: {
   dir: string;
-  databaseUrl: string;
-  ports: KoukanPorts;
+  ports: Pick<KoukanPorts, 'gateway' | 'sink'>;
   domain: string;
-  sessions: number;
-}): NodeJS.ProcessEnv {
-  const { ports, domain } = options;
+  msa: boolean;
+}): string {
+  const { ports, domain, msa } = options;
   const relay = [
     { filter: 'router', policies: [{ type: 'smarthost', smarthost: `127.0.0.1:${ports.sink}` }] },
     {
@@ -36,12 +40,17 @@ export function koukanEnv(options: {
       api_key_ref: 'gateway',
     },
   ];
+  const msaChain = [{ filter: 'exploder', output_chain: 'smtp-msa-output', msa: true }];
   const config = {
     sender: [
       { name: 'smtp-mx', output_chain: 'smtp-mx' },
       { name: 'smtp-mx-output', output_chain: 'relay' },
-      { name: 'smtp-msa', output_chain: 'smtp-msa' },
-      { name: 'smtp-msa-output', output_chain: 'relay' },
+      ...(msa
+        ? [
+            { name: 'smtp-msa', output_chain: 'smtp-msa' },
+            { name: 'smtp-msa-output', output_chain: 'relay' },
+          ]
+        : []),
       { name: 'submission', output_chain: 'relay' },
       { name: 'sandbox', output_chain: 'relay' },
     ],
@@ -57,15 +66,25 @@ export function koukanEnv(options: {
           { filter: 'exploder', output_chain: 'smtp-mx-output', msa: false },
         ],
       },
-      {
-        name: 'smtp-msa',
-        filters: [{ filter: 'exploder', output_chain: 'smtp-msa-output', msa: true }],
-      },
+      ...(msa ? [{ name: 'smtp-msa', filters: msaChain }] : []),
       { name: 'relay', filters: relay },
     ],
   };
   const file = join(options.dir, 'koukan.json');
   writeFileSync(file, JSON.stringify(config));
+  return file;
+}
+
+/** The environment of `koukan start`: router and gateway only, the relay configuration. */
+export function koukanEnv(options: {
+  dir: string;
+  databaseUrl: string;
+  ports: KoukanPorts;
+  domain: string;
+  sessions: number;
+}): NodeJS.ProcessEnv {
+  const { ports } = options;
+  const file = writeRelayConfig({ ...options, msa: true });
   const { KOUKAN_SEED_API_KEY: _s, ...rest } = process.env;
   return {
     ...rest,
@@ -120,6 +139,23 @@ export async function startKoukan(env: NodeJS.ProcessEnv, ports: KoukanPorts) {
   };
 }
 
+/** nodemailer to the MSA at `port`: STARTTLS required, AUTH as `smtp-msa` with `key`. */
+export function msaTransport(
+  port: number,
+  key: string,
+  pool: { pool?: boolean; maxConnections?: number; maxMessages?: number } = {},
+) {
+  return nodemailer.createTransport({
+    host: '127.0.0.1',
+    port,
+    secure: false,
+    requireTLS: true,
+    tls: { rejectUnauthorized: false },
+    auth: { user: 'smtp-msa', pass: key },
+    ...pool,
+  });
+}
+
 export async function until(ok: () => boolean | Promise<boolean>, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
   while (!(await ok())) {
@@ -128,8 +164,11 @@ export async function until(ok: () => boolean | Promise<boolean>, timeoutMs: num
   }
 }
 
-/** CPU seconds (user + system) used so far by each process under `root` (by component), by name. */
-export function cpuSeconds(root: number): Map<string, number> {
+/**
+ * `read(pid)` of each process under `root` that runs a component (`router`, `gateway outbound`…),
+ * by name, in tree order; a process gone meanwhile (or read as undefined) is left out.
+ */
+export function perComponent<T>(root: number, read: (pid: number) => T | undefined): [string, T][] {
   const children = new Map<number, number[]>();
   for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
@@ -140,12 +179,14 @@ export function cpuSeconds(root: number): Map<string, number> {
       // gone
     }
   }
-  const result = new Map<string, number>();
+  const result: [string, T][] = [];
   const walk = (pid: number) => {
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
       const name = /apps\/(\w+)\/src\/main\.ts(?: (\w+))?/.exec(cmd);
-      if (name) result.set(name[2] ? `${name[1]} ${name[2]}` : name[1]!, processCpu(pid));
+      const value = name ? read(pid) : undefined;
+      if (name && value !== undefined)
+        result.push([name[2] ? `${name[1]} ${name[2]}` : name[1]!, value]);
     } catch {
       // gone
     }
@@ -155,8 +196,13 @@ export function cpuSeconds(root: number): Map<string, number> {
   return result;
 }
 
+/** CPU seconds (user + system) used so far by each process under `root` (by component), by name. */
+export function cpuSeconds(root: number): Map<string, number> {
+  return new Map(perComponent(root, processCpu));
+}
+
 /** CPU seconds (user + system) of one process (clock ticks of 1/100 s). */
-export function processCpu(pid: number): number {
+function processCpu(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) / 100;

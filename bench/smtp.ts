@@ -10,14 +10,20 @@
  * +5 MSA, +10 Postfix, +11 smtp-sink).
  */
 import { type ChildProcess, execFile } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createTestDatabase } from '@koukan/db/testing';
-import nodemailer from 'nodemailer';
 import { havePostfix, smtpSource, startPostfix, startSmtpSink } from './postfix.ts';
-import { koukanEnv, repoRoot, startKoukan, until } from './smtp-koukan.ts';
+import {
+  koukanEnv,
+  msaTransport,
+  perComponent,
+  repoRoot,
+  startKoukan,
+  until,
+} from './smtp-koukan.ts';
 
 const messages = Number(process.argv[2] ?? 5000);
 const sessions = Number(process.argv[3] ?? 20);
@@ -142,13 +148,7 @@ async function msaRun(env: NodeJS.ProcessEnv): Promise<Run> {
       { cwd: repoRoot, env },
     )
   ).stdout.trim();
-  const client = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: ports.msa,
-    secure: false,
-    requireTLS: true,
-    tls: { rejectUnauthorized: false },
-    auth: { user: 'smtp-msa', pass: key },
+  const client = msaTransport(ports.msa, key, {
     pool: true,
     maxConnections: sessions,
     maxMessages: Number.POSITIVE_INFINITY,
@@ -182,32 +182,8 @@ async function msaRun(env: NodeJS.ProcessEnv): Promise<Run> {
 
 /** Peak RSS (VmHWM) of each process under `root`, by component. */
 function peakRss(root: number): [string, number][] {
-  const children = new Map<number, number[]>();
-  for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(p)]);
-    } catch {
-      // gone
-    }
-  }
-  const result: [string, number][] = [];
-  const walk = (pid: number) => {
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-      const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      const name = /apps\/(\w+)\/src\/main\.ts(?: (\w+))?/.exec(cmd);
-      if (hwm && name)
-        result.push([
-          `${name[1]}${name[2] ? ` ${name[2]}` : ''}`,
-          Math.round(Number(hwm[1]) / 1024),
-        ]);
-    } catch {
-      // gone
-    }
-    for (const c of children.get(pid) ?? []) walk(c);
-  };
-  walk(root);
-  return result;
+  return perComponent(root, (pid) => {
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return hwm ? Math.round(Number(hwm[1]) / 1024) : undefined;
+  });
 }

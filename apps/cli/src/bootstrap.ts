@@ -15,7 +15,7 @@ import type { Logger } from 'pino';
 import { defaultConfig } from './config/default-config.ts';
 import type { CliEnv } from './env.ts';
 
-export interface BootstrapResult {
+interface BootstrapResult {
   firstStart: boolean;
   /** A key generated for the sandbox sender at first start: shown once, stored hashed. */
   generatedApiKey?: string;

@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { writeRelayConfig } from '../../../bench/smtp-koukan.ts';
 import { smtpBurst } from './testing/smtp-burst.ts';
-import { freePort, type Sink, type Stack, startSink, startStack } from './testing/stack.ts';
+import { freePort, postTransaction, stackSuite } from './testing/stack.ts';
 
 const SEED_KEY = 'kk_BurstTest1_CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC';
 const BURST = 500;
@@ -18,68 +15,21 @@ const BURST = 500;
  * and every message must be delivered; a REST message created meanwhile is delivered too.
  */
 describe('a burst of inbound SMTP mail', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'koukan-burst-'));
-  let t: TestDatabase;
-  let sink: Sink;
-  let stack: Stack;
-
-  beforeAll(async () => {
-    t = await createTestDatabase({ migrate: false });
-    sink = await startSink();
-    const gatewayPort = await freePort();
-    const relay = [
-      { filter: 'router', policies: [{ type: 'smarthost', smarthost: `127.0.0.1:${sink.port}` }] },
-      {
-        filter: 'rest_output',
-        url: `http://127.0.0.1:${gatewayPort}`,
-        sender: 'outbound',
-        api_key_ref: 'gateway',
-      },
-    ];
-    const config = {
-      sender: [
-        { name: 'smtp-mx', output_chain: 'smtp-mx' },
-        { name: 'smtp-mx-output', output_chain: 'relay' },
-        { name: 'submission', output_chain: 'relay' },
-        { name: 'sandbox', output_chain: 'relay' },
-      ],
-      chain: [
-        {
-          name: 'smtp-mx',
-          filters: [
-            {
-              filter: 'router',
-              policies: [{ type: 'address_list', domains: ['burst.test'] }],
-              reject: { code: 550, enhanced: '5.7.1', message: 'relaying denied' },
-            },
-            { filter: 'exploder', output_chain: 'smtp-mx-output', msa: false },
-          ],
-        },
-        { name: 'relay', filters: relay },
-      ],
-    };
-    const file = join(dir, 'koukan.json');
-    writeFileSync(file, JSON.stringify(config));
-    stack = await startStack({
-      smarthost: sink.port,
-      env: {
-        DATABASE_URL: t.url,
-        KOUKAN_CONFIG: file,
+  const { sink, stack } = stackSuite(
+    async ({ sink, dir }) => {
+      const gatewayPort = await freePort();
+      const ports = { gateway: gatewayPort, sink: sink.port };
+      return {
+        KOUKAN_CONFIG: writeRelayConfig({ dir, ports, domain: 'burst.test', msa: false }),
         KOUKAN_SEED_API_KEY: SEED_KEY,
         KOUKAN_COMPONENTS: 'router,gateway',
         KOUKAN_GATEWAY_PORT: String(gatewayPort),
         // One client address opens every session of the burst.
         KOUKAN_SMTP_MAX_CLIENTS_PER_IP: String(BURST + 10),
-      },
-    });
-  }, 120_000);
-
-  afterAll(async () => {
-    await stack?.stop();
-    await sink?.close();
-    await t?.destroy();
-    rmSync(dir, { recursive: true, force: true });
-  });
+      };
+    },
+    { db: true },
+  );
 
   it(`answers ${BURST} sessions ending DATA together, delivers them all, and a REST message meanwhile`, async () => {
     let created: Promise<Response> | undefined;
@@ -92,18 +42,11 @@ describe('a burst of inbound SMTP mail', () => {
         `Subject: burst ${i}\r\nMessage-ID: <burst-${i}@example.net>\r\n\r\n${`${'x'.repeat(76)}\r\n`.repeat(25)}`,
       // A REST message created while the burst is being answered and relayed.
       onDataEnded: () => {
-        created = fetch(
-          `http://127.0.0.1:${stack.ports.router}/v1/senders/submission/transactions`,
-          {
-            method: 'POST',
-            headers: { authorization: `Bearer ${SEED_KEY}`, 'content-type': 'application/json' },
-            body: JSON.stringify({
-              mail_from: { m: 'rest@example.net' },
-              rcpt_to: [{ m: 'rest@elsewhere.test' }],
-              body: { inline: 'Subject: meanwhile\r\n\r\ncreated during the burst\r\n' },
-            }),
-          },
-        );
+        created = postTransaction(stack, SEED_KEY, {
+          mail_from: { m: 'rest@example.net' },
+          rcpt_to: [{ m: 'rest@elsewhere.test' }],
+          body: { inline: 'Subject: meanwhile\r\n\r\ncreated during the burst\r\n' },
+        });
       },
     });
     const response = await created!;

@@ -71,13 +71,16 @@ describe('koukan init', () => {
       expect(registered.map((r) => [r.sender.name, r.apiKey.gateway])).toEqual([[sender, true]]);
     }
 
-    // Before every rollout: the second run changes nothing and still succeeds.
+    // A database of an older release, where the MX key was registered as a plain key.
+    await db.pool.query(`update api_keys set gateway = false where prefix = 'kk_ComposeMx1'`);
+    // Before every rollout: the second run upgrades that key, adds none and still succeeds.
     const second = await koukan(['init'], env);
     expect(second.code).toBe(0);
     expect(second.stdout).toContain('first start: false');
     expect(second.stdout).not.toContain('kk_');
-    expect(await findApiKey(db.db, mxKey)).toHaveLength(1);
-    expect(await findApiKey(db.db, msaKey)).toHaveLength(1);
+    for (const key of [mxKey, msaKey]) {
+      expect((await findApiKey(db.db, key)).map((r) => r.apiKey.gateway)).toEqual([true]);
+    }
   });
 
   it('refuses KOUKAN_INBOUND_URL together with KOUKAN_INBOUND_LMTP', async () => {

@@ -1,13 +1,10 @@
 import { Resolver } from 'node:dns/promises';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import type { DomainView } from '@koukan/services';
 import { type LocalDns, startLocalDns } from '@koukan/services/testing/dns';
 import { dkimVerify } from 'mailauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Sink, type Stack, startSink, startStack } from './testing/stack.ts';
+import { postTransaction, stackSuite } from './testing/stack.ts';
 
 /**
  * Issue 17's newcomer story end to end: `koukan domain add` on a running stack, its printed
@@ -21,38 +18,18 @@ const SEED = 'kk_DkimSign01_DDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD';
 const DOMAIN = 'mail.newcomer.test';
 
 describe('a newcomer adds a domain, publishes its records, and its mail verifies', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'koukan-dkim-'));
-  let t: TestDatabase;
-  let sink: Sink;
+  const { sink, stack } = stackSuite(
+    // the secrets key file is made beside the data folder at first start
+    async ({ dir }) => ({ KOUKAN_DATA_DIR: join(dir, 'data'), KOUKAN_SEED_API_KEY: SEED }),
+    { db: true },
+  );
   let dns: LocalDns;
-  let stack: Stack;
-  let resolver: Resolver;
-
+  const resolver = new Resolver({ timeout: 2000, tries: 1 });
   beforeAll(async () => {
-    [t, sink, dns] = await Promise.all([
-      createTestDatabase({ migrate: false }),
-      startSink(),
-      startLocalDns(),
-    ]);
-    resolver = new Resolver({ timeout: 2000, tries: 1 });
+    dns = await startLocalDns();
     resolver.setServers([dns.address]);
-    stack = await startStack({
-      smarthost: sink.port,
-      env: {
-        DATABASE_URL: t.url,
-        // the secrets key file is made beside the data folder at first start
-        KOUKAN_DATA_DIR: join(dir, 'data'),
-        KOUKAN_SEED_API_KEY: SEED,
-      },
-    });
-  }, 630_000);
-
-  afterAll(async () => {
-    await stack?.stop();
-    await Promise.all([sink?.close(), dns?.close()]);
-    await t?.destroy();
-    rmSync(dir, { recursive: true, force: true });
   });
+  afterAll(() => dns?.close());
 
   /** What `domain show --json` prints, published as the newcomer would: every record. */
   async function publish(): Promise<DomainView> {
@@ -65,25 +42,18 @@ describe('a newcomer adds a domain, publishes its records, and its mail verifies
   /** A REST message from the domain; resolves with what the next hop received. */
   async function send(subject: string): Promise<string> {
     const before = sink.received.length;
-    const res = await fetch(
-      `http://127.0.0.1:${stack.ports.router}/v1/senders/submission/transactions`,
-      {
-        method: 'POST',
-        headers: { authorization: `Bearer ${SEED}`, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          mail_from: { m: `app@${DOMAIN}` },
-          rcpt_to: [{ m: 'bob@example.org' }],
-          body: {
-            message_builder: {
-              from: [{ address: `app@${DOMAIN}`, name: 'The App' }],
-              to: [{ address: 'bob@example.org' }],
-              subject,
-              text: { content: { inline: `Grüße — ${subject}\n` } },
-            },
-          },
-        }),
+    const res = await postTransaction(stack, SEED, {
+      mail_from: { m: `app@${DOMAIN}` },
+      rcpt_to: [{ m: 'bob@example.org' }],
+      body: {
+        message_builder: {
+          from: [{ address: `app@${DOMAIN}`, name: 'The App' }],
+          to: [{ address: 'bob@example.org' }],
+          subject,
+          text: { content: { inline: `Grüße — ${subject}\n` } },
+        },
       },
-    );
+    });
     expect(res.status).toBe(201);
     await expect.poll(() => sink.received.length - before, { timeout: 60_000 }).toBe(1);
     return sink.received.at(-1)!.data;

@@ -1,12 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createDb } from '@koukan/db';
 import { simpleParser } from 'mailparser';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseWithPython } from '../../../packages/services/src/notifications/testing/python-parse.ts';
-import { RawSmtp } from '../../gateway/src/testing/raw-smtp.ts';
-import { type Sink, type Stack, startSink, startStack } from './testing/stack.ts';
+import { msaSession, stackSuite } from './testing/stack.ts';
 
 /**
  * Issue 15 item 2 end to end, against the whole stack as `npm start` runs it: a client submits
@@ -17,32 +13,12 @@ import { type Sink, type Stack, startSink, startStack } from './testing/stack.ts
 const SEED = 'kk_Submission_DDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD';
 
 describe('DSNs over SMTP, end to end', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'koukan-dsn-'));
-  let sink: Sink;
-  let stack: Stack;
-
-  beforeAll(async () => {
-    sink = await startSink();
-    stack = await startStack({
-      smarthost: sink.port,
-      env: { KOUKAN_DATA_DIR: join(dir, 'data'), KOUKAN_SEED_API_KEY: SEED },
-    });
-  }, 630_000);
-
-  afterAll(async () => {
-    await stack?.stop();
-    await sink?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { sink, stack } = stackSuite({ KOUKAN_SEED_API_KEY: SEED });
 
   async function submit(mailFrom: string, rcpts: string[], body: string): Promise<void> {
-    const c = await RawSmtp.open(stack.ports.msa);
-    expect(await c.reply()).toMatch(/^220 /);
-    expect(await c.cmd('EHLO client.example.com')).toMatch(/^250[ -]DSN$/m);
-    expect(await c.starttls()).toMatch(/^220 /);
-    await c.cmd('EHLO client.example.com');
-    const auth = Buffer.from(`\0submission\0${SEED}`).toString('base64');
-    expect(await c.cmd(`AUTH PLAIN ${auth}`)).toMatch(/^235 /);
+    const { c, ehlo, auth } = await msaSession(stack.ports.msa, 'submission', SEED);
+    expect(ehlo).toMatch(/^250[ -]DSN$/m);
+    expect(auth).toMatch(/^235 /);
     expect(await c.cmd(`MAIL FROM:${mailFrom}`)).toMatch(/^250 /);
     for (const r of rcpts) expect(await c.cmd(`RCPT TO:${r}`)).toMatch(/^250 /);
     expect(await c.cmd('DATA')).toMatch(/^354 /);

@@ -7,6 +7,7 @@ import { createDb } from '@koukan/db';
 import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it as vitestIt } from 'vitest';
+import { msaTransport } from '../../../bench/smtp-koukan.ts';
 import { type Sink, type Stack, startSink, startStack } from './testing/stack.ts';
 
 /**
@@ -60,14 +61,7 @@ describe.each(databases)(
       // smtp-msa's API key: the CLI can make one while the stack runs.
       // Through the running stack's embedded database (it announces itself in the data dir).
       const key = await stack.cli(['apikey', 'create', 'smtp-msa']);
-      const client = nodemailer.createTransport({
-        host: '127.0.0.1',
-        port: ports.msa,
-        secure: false,
-        requireTLS: true,
-        tls: { rejectUnauthorized: false },
-        auth: { user: 'smtp-msa', pass: key },
-      });
+      const client = msaTransport(ports.msa, key);
       const raw = [
         'From: Alice <alice@example.com>',
         'To: bob@example.org, carol@example.org, refused@example.org',

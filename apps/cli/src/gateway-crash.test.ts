@@ -1,7 +1,5 @@
-import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RawSmtp } from '../../gateway/src/testing/raw-smtp.ts';
-import { type Sink, type Stack, startSink, startStack } from './testing/stack.ts';
+import { describe, expect, it } from 'vitest';
+import { msaSession, stackSuite, startStack } from './testing/stack.ts';
 
 /**
  * A gateway process killed with SIGKILL in the middle of DATA, against the real router (the
@@ -9,35 +7,13 @@ import { type Sink, type Stack, startSink, startStack } from './testing/stack.ts
  * embedded one in this process), so it outlives the stack: the test starts it again.
  */
 describe('a gateway killed mid-DATA', () => {
-  let db: TestDatabase;
-  let sink: Sink;
-  let stack: Stack;
-
-  beforeAll(async () => {
-    db = await createTestDatabase({ migrate: false });
-    sink = await startSink();
-    // info: the gateway's "gateway started" line carries its pid
-    stack = await startStack({
-      smarthost: sink.port,
-      env: { DATABASE_URL: db.url, LOG_LEVEL: 'info' },
-    });
-  }, 630_000);
-
-  afterAll(async () => {
-    await stack?.stop();
-    await sink?.close();
-    await db?.destroy();
-  });
+  // info: the gateway's "gateway started" line carries its pid
+  const { sink, stack, db } = stackSuite({ LOG_LEVEL: 'info' }, { db: true });
 
   it('the client gets no 250, nothing is delivered, and the router fails what was half-done', async () => {
     const key = await stack.cli(['apikey', 'create', 'smtp-msa']);
-    const c = await RawSmtp.open(stack.ports.msa);
-    expect(await c.reply()).toMatch(/^220 /);
-    await c.cmd('EHLO client.test');
-    expect(await c.starttls()).toMatch(/^220 /);
-    await c.cmd('EHLO client.test');
-    const plain = Buffer.from(`\0smtp-msa\0${key}`).toString('base64');
-    expect(await c.cmd(`AUTH PLAIN ${plain}`)).toMatch(/^235 /);
+    const { c, auth } = await msaSession(stack.ports.msa, 'smtp-msa', key);
+    expect(auth).toMatch(/^235 /);
     expect(await c.cmd('MAIL FROM:<crash@example.com>')).toMatch(/^250 /);
     expect(await c.cmd('RCPT TO:<bob@example.org>')).toMatch(/^250 /);
     expect(await c.cmd('RCPT TO:<carol@example.org>')).toMatch(/^250 /);
@@ -105,14 +81,17 @@ describe('a gateway killed mid-DATA', () => {
     // router.
     expect(await downstream()).toMatchObject([{ status: 'queued' }]);
     await stack.stop();
-    stack = await startStack({
-      smarthost: sink.port,
-      env: {
-        DATABASE_URL: db.url,
-        KOUKAN_BODY_TIMEOUT_MS: '1000',
-        KOUKAN_RETENTION_INTERVAL_MS: '200',
-      },
-    });
+    Object.assign(
+      stack,
+      await startStack({
+        smarthost: sink.port,
+        env: {
+          DATABASE_URL: db.url,
+          KOUKAN_BODY_TIMEOUT_MS: '1000',
+          KOUKAN_RETENTION_INTERVAL_MS: '200',
+        },
+      }),
+    );
     await expect
       .poll(async () => (await downstream())[0]?.status, { timeout: 20_000 })
       .toBe('failed');

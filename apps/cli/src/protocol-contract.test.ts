@@ -1,14 +1,13 @@
 import { protocolContract } from '@koukan/protocol/contract';
-import { protocolServer } from '../../../packages/chain/src/testing/protocol-server.ts';
-import { FakeRouter } from '../../gateway/src/testing/fake-router.ts';
+import { FakeServer } from '@koukan/protocol/testing';
 import { GATEWAY_TOKEN, startOutbound } from '../../gateway/src/testing/outbound.ts';
 import { Sink } from '../../gateway/src/testing/sink.ts';
 import { makeSender, startRouter, testDatabase } from '../../router/src/testing/harness.ts';
 
 /**
- * One contract, four implementations of the transaction protocol: the router's API (real
- * PostgreSQL), the gateway's outbound API (delivering to a real SMTP sink), and the two fakes
- * that stand in for them in the gateway's and the chain's tests.
+ * One contract, three implementations of the transaction protocol: the router's API (real
+ * PostgreSQL), the gateway's outbound API (delivering to a real SMTP sink), and the one fake
+ * that stands in for them in the gateway's and the chain's tests.
  */
 const envelope = () => ({ mail_from: { m: 'a@example.org' }, rcpt_to: [{ m: 'b@example.org' }] });
 
@@ -43,27 +42,13 @@ protocolContract("the gateway's outbound API", async () => {
   };
 });
 
-protocolContract("the gateway tests' fake router", async () => {
-  const fake = await new FakeRouter().addKey('contract', 'fake-key').start();
+protocolContract('the fake (@koukan/protocol/testing)', async () => {
+  const fake = await new FakeServer().addKey('contract', 'fake-key').start();
   return {
     url: fake.url,
     sender: 'contract',
     apiKey: 'fake-key',
     envelope,
     close: () => fake.close(),
-  };
-});
-
-protocolContract("the chain tests' protocol server", async () => {
-  const fake = await protocolServer({ apiKey: 'fake-key', dataAfterMs: 0 });
-  return {
-    url: fake.url,
-    sender: 'contract',
-    apiKey: 'fake-key',
-    envelope,
-    async close() {
-      fake.server.closeAllConnections();
-      fake.server.close();
-    },
   };
 });

@@ -1,10 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createDb } from '@koukan/db';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RawSmtp } from '../../gateway/src/testing/raw-smtp.ts';
-import { type Sink, type Stack, startSink, startStack } from './testing/stack.ts';
+import { describe, expect, it } from 'vitest';
+import { msaSession, postTransaction, stackSuite } from './testing/stack.ts';
 
 /**
  * Issue 13 item 3 — one key, REST and SMTP — against the whole stack as `npm start` runs it
@@ -17,34 +13,8 @@ import { type Sink, type Stack, startSink, startStack } from './testing/stack.ts
 const SEED = 'kk_Submission_CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC';
 
 describe('one key, REST and SMTP', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'koukan-submission-'));
-  let sink: Sink;
-  let stack: Stack;
-
-  beforeAll(async () => {
-    sink = await startSink();
-    stack = await startStack({
-      smarthost: sink.port,
-      env: { KOUKAN_DATA_DIR: join(dir, 'data'), KOUKAN_SEED_API_KEY: SEED },
-    });
-  }, 630_000);
-
-  afterAll(async () => {
-    await stack?.stop();
-    await sink?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  /** A session on the MSA, under TLS, authenticated as `user`; returns the AUTH reply too. */
-  async function msa(user: string, key: string): Promise<{ c: RawSmtp; auth: string }> {
-    const c = await RawSmtp.open(stack.ports.msa);
-    expect(await c.reply()).toMatch(/^220 /);
-    await c.cmd('EHLO client.example.com');
-    expect(await c.starttls()).toMatch(/^220 /);
-    await c.cmd('EHLO client.example.com');
-    const auth = await c.cmd(`AUTH PLAIN ${Buffer.from(`\0${user}\0${key}`).toString('base64')}`);
-    return { c, auth };
-  }
+  const { sink, stack } = stackSuite({ KOUKAN_SEED_API_KEY: SEED });
+  const msa = (user: string, key: string) => msaSession(stack.ports.msa, user, key);
 
   it('the seed key submits by SMTP as "submission": recipients answered at once, delivered, a DSN for the refused one', async () => {
     const before = sink.received.length;
@@ -89,18 +59,11 @@ describe('one key, REST and SMTP', () => {
 
   it('the same key sends by REST', async () => {
     const before = sink.received.length;
-    const res = await fetch(
-      `http://127.0.0.1:${stack.ports.router}/v1/senders/submission/transactions`,
-      {
-        method: 'POST',
-        headers: { authorization: `Bearer ${SEED}`, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          mail_from: { m: 'app@example.com' },
-          rcpt_to: [{ m: 'carol@example.org' }],
-          body: { inline: 'From: app@example.com\r\nSubject: by REST\r\n\r\nhello\r\n' },
-        }),
-      },
-    );
+    const res = await postTransaction(stack, SEED, {
+      mail_from: { m: 'app@example.com' },
+      rcpt_to: [{ m: 'carol@example.org' }],
+      body: { inline: 'From: app@example.com\r\nSubject: by REST\r\n\r\nhello\r\n' },
+    });
     expect(res.status).toBe(201);
     await expect.poll(() => sink.received.length - before, { timeout: 60_000 }).toBe(1);
     expect(sink.received.at(-1)?.to).toEqual(['carol@example.org']);
@@ -125,18 +88,11 @@ describe('one key, REST and SMTP', () => {
       await db.pool.query(`update senders set enabled = true where name = 'sandbox'`);
       await db.close();
     }
-    const forged = await fetch(
-      `http://127.0.0.1:${stack.ports.router}/v1/senders/submission/transactions`,
-      {
-        method: 'POST',
-        headers: { authorization: `Bearer ${SEED}`, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          mail_from: { m: 'app@example.com' },
-          rcpt_to: [{ m: 'carol@example.org' }],
-          session: { remote_ip: '10.0.0.1', auth: { user: 'admin' } },
-        }),
-      },
-    );
+    const forged = await postTransaction(stack, SEED, {
+      mail_from: { m: 'app@example.com' },
+      rcpt_to: [{ m: 'carol@example.org' }],
+      session: { remote_ip: '10.0.0.1', auth: { user: 'admin' } },
+    });
     expect(forged.status).toBe(403);
     expect(JSON.stringify(await forged.json())).toContain('body.session');
   }, 60_000);

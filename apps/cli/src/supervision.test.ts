@@ -1,7 +1,6 @@
-import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
-import nodemailer from 'nodemailer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Sink, type Stack, startSink, startStack } from './testing/stack.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { msaTransport } from '../../../bench/smtp-koukan.ts';
+import { stackSuite } from './testing/stack.ts';
 
 /**
  * `koukan start` supervises its components as real child processes: one killed with SIGKILL is
@@ -9,28 +8,14 @@ import { type Sink, type Stack, startSink, startStack } from './testing/stack.ts
  * router, and the router stops its engine before it closes.
  */
 describe('koukan start supervision', () => {
-  let db: TestDatabase;
-  let sink: Sink;
-  let stack: Stack;
-
-  beforeAll(async () => {
-    db = await createTestDatabase({ migrate: false });
-    sink = await startSink();
-    // info: the components' "started" lines carry their pids
-    stack = await startStack({
-      smarthost: sink.port,
-      env: { DATABASE_URL: db.url, LOG_LEVEL: 'info', KOUKAN_RESTART_BACKOFF_MS: '200' },
-    });
-    // Supervised only once `koukan start` saw every component ready (its banner): a component
-    // that dies before that is a failed start, and the whole stack stops.
-    await stack.atBanner;
-  }, 630_000);
-
-  afterAll(async () => {
-    await stack?.stop();
-    await sink?.close();
-    await db?.destroy();
-  });
+  // info: the components' "started" lines carry their pids
+  const { sink, stack } = stackSuite(
+    { LOG_LEVEL: 'info', KOUKAN_RESTART_BACKOFF_MS: '200' },
+    { db: true },
+  );
+  // Supervised only once `koukan start` saw every component ready (its banner): a component
+  // that dies before that is a failed start, and the whole stack stops.
+  beforeAll(() => stack.atBanner, 630_000);
 
   const pids = (pattern: RegExp) => [...stack.output().matchAll(pattern)].map((m) => Number(m[1]));
   const gatewayPids = () => pids(/"pid":(\d+)[^\n]*"msg":"gateway started"/g);
@@ -39,15 +24,7 @@ describe('koukan start supervision', () => {
 
   async function sendOne(subject: string) {
     const key = await stack.cli(['apikey', 'create', 'smtp-msa']);
-    const client = nodemailer.createTransport({
-      host: '127.0.0.1',
-      port: stack.ports.msa,
-      secure: false,
-      requireTLS: true,
-      tls: { rejectUnauthorized: false },
-      auth: { user: 'smtp-msa', pass: key },
-    });
-    await client.sendMail({
+    await msaTransport(stack.ports.msa, key).sendMail({
       envelope: { from: 'alice@example.com', to: ['bob@example.org'] },
       raw: `From: alice@example.com\r\nTo: bob@example.org\r\nSubject: ${subject}\r\n\r\nhello\r\n`,
     });

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { type Component, type Running, stopComponent } from './components.ts';
 
-export interface SupervisorOptions {
+interface SupervisorOptions {
   logger: Logger;
   /** Starts one process of the component. */
   spawn: (component: Component) => Running;

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { MAX_HEADER_BYTES } from '@koukan/protocol';
 import { z } from 'zod';
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
@@ -8,7 +9,7 @@ const optionalPort = (fallback: number | undefined) =>
     .union([z.literal('off'), z.literal(''), z.coerce.number().int().min(0).max(65535)])
     .optional()
     .transform((v) => (v === 'off' || v === '' ? undefined : (v ?? fallback)));
-const ms = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const positive = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const flag = (fallback: boolean) =>
   z
     .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -48,10 +49,10 @@ const envSchema = z.object({
   /** Shared bearer token the router's rest_output presents; unset = the API refuses every call. */
   KOUKAN_GATEWAY_TOKEN: z.string().min(16).optional(),
   /** The REST port's request limits (see http/server.ts). */
-  KOUKAN_HTTP_HEADERS_TIMEOUT_MS: ms(10_000),
-  KOUKAN_HTTP_BODY_TIMEOUT_MS: ms(30_000),
-  KOUKAN_HTTP_REQUEST_TIMEOUT_MS: ms(15 * 60_000),
-  KOUKAN_GATEWAY_MAX_LONG_POLLS: z.coerce.number().int().positive().default(1000),
+  KOUKAN_HTTP_HEADERS_TIMEOUT_MS: positive(10_000),
+  KOUKAN_HTTP_BODY_TIMEOUT_MS: positive(30_000),
+  KOUKAN_HTTP_REQUEST_TIMEOUT_MS: positive(15 * 60_000),
+  KOUKAN_GATEWAY_MAX_LONG_POLLS: positive(1000),
   KOUKAN_SMTP_HOSTNAME: z.string().default(hostname()),
 
   KOUKAN_SMTP_MX_PORT: optionalPort(2525),
@@ -76,50 +77,42 @@ const envSchema = z.object({
   KOUKAN_TLS_CERT_FILE: z.string().optional(),
   KOUKAN_TLS_KEY_FILE: z.string().optional(),
 
-  KOUKAN_SMTP_MAX_MESSAGE_BYTES: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(50 * 1024 * 1024),
-  KOUKAN_SMTP_MAX_RECIPIENTS: z.coerce.number().int().positive().default(100),
+  KOUKAN_SMTP_MAX_MESSAGE_BYTES: positive(50 * 1024 * 1024),
+  KOUKAN_SMTP_MAX_RECIPIENTS: positive(100),
   KOUKAN_SMTP_MAX_LINE_BYTES: z.coerce.number().int().min(78).default(998),
-  KOUKAN_SMTP_MAX_HEADER_BYTES: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(256 * 1024),
-  KOUKAN_SMTP_MAX_CLIENTS: z.coerce.number().int().positive().default(1000),
-  KOUKAN_SMTP_MAX_CLIENTS_PER_IP: z.coerce.number().int().positive().default(20),
-  KOUKAN_SMTP_IDLE_TIMEOUT_MS: ms(60_000),
-  KOUKAN_SMTP_DATA_TIMEOUT_MS: ms(10 * 60_000),
-  KOUKAN_SMTP_SESSION_TIMEOUT_MS: ms(30 * 60_000),
+  KOUKAN_SMTP_MAX_HEADER_BYTES: positive(MAX_HEADER_BYTES),
+  KOUKAN_SMTP_MAX_CLIENTS: positive(1000),
+  KOUKAN_SMTP_MAX_CLIENTS_PER_IP: positive(20),
+  KOUKAN_SMTP_IDLE_TIMEOUT_MS: positive(60_000),
+  KOUKAN_SMTP_DATA_TIMEOUT_MS: positive(10 * 60_000),
+  KOUKAN_SMTP_SESSION_TIMEOUT_MS: positive(30 * 60_000),
   /** `reject` (default): refuse DATA with bare CR, bare LF or NUL; `accept` passes it on. */
   KOUKAN_SMTP_BARE_NEWLINE: z.enum(['reject', 'accept']).default('reject'),
   /** More `Received:` headers than this in a message is a mail loop: `554 5.4.6`. */
-  KOUKAN_SMTP_MAX_RECEIVED_HEADERS: z.coerce.number().int().positive().default(25),
+  KOUKAN_SMTP_MAX_RECEIVED_HEADERS: positive(25),
   /** MAIL commands one connection may give; past it `421 4.7.0` and the connection closes. */
-  KOUKAN_SMTP_MAX_TRANSACTIONS_PER_CONNECTION: z.coerce.number().int().positive().default(50),
+  KOUKAN_SMTP_MAX_TRANSACTIONS_PER_CONNECTION: positive(50),
   /**
    * Failed AUTH attempts one client address may make (across connections) before it is locked
    * out with `421 4.7.0` for `KOUKAN_SMTP_AUTH_LOCKOUT_MS`; each failure delays the reply
    * (250 ms, doubling, at most 5 s).
    */
-  KOUKAN_SMTP_AUTH_FAILURES_PER_IP: z.coerce.number().int().positive().default(10),
-  KOUKAN_SMTP_AUTH_LOCKOUT_MS: ms(15 * 60_000),
+  KOUKAN_SMTP_AUTH_FAILURES_PER_IP: positive(10),
+  KOUKAN_SMTP_AUTH_LOCKOUT_MS: positive(15 * 60_000),
   KOUKAN_SMTP_AUTH_DELAY_MS: z.coerce.number().int().nonnegative().default(250),
   KOUKAN_SMTP_PROXY_PROTOCOL: flag(false),
   KOUKAN_SMTP_REVERSE_LOOKUP: flag(false),
   /** How long an SMTP reply may wait for the router before the client gets a 451. */
-  KOUKAN_ROUTER_TIMEOUT_MS: ms(30_000),
+  KOUKAN_ROUTER_TIMEOUT_MS: positive(30_000),
 
-  KOUKAN_OUTBOUND_MAX_CONNECTIONS_PER_DESTINATION: z.coerce.number().int().positive().default(4),
-  KOUKAN_OUTBOUND_MESSAGES_PER_CONNECTION: z.coerce.number().int().positive().default(100),
-  KOUKAN_OUTBOUND_IDLE_MS: ms(5_000),
+  KOUKAN_OUTBOUND_MAX_CONNECTIONS_PER_DESTINATION: positive(4),
+  KOUKAN_OUTBOUND_MESSAGES_PER_CONNECTION: positive(100),
+  KOUKAN_OUTBOUND_IDLE_MS: positive(5_000),
   /** Deliveries waiting for a connection to one destination (past it: 451 at once)… */
-  KOUKAN_OUTBOUND_MAX_QUEUED_PER_DESTINATION: z.coerce.number().int().positive().default(100),
+  KOUKAN_OUTBOUND_MAX_QUEUED_PER_DESTINATION: positive(100),
   /** …and how long one may wait (then 451; the router retries). */
-  KOUKAN_OUTBOUND_QUEUE_TIMEOUT_MS: ms(60_000),
-  KOUKAN_OUTBOUND_TIMEOUT_MS: ms(5 * 60_000),
+  KOUKAN_OUTBOUND_QUEUE_TIMEOUT_MS: positive(60_000),
+  KOUKAN_OUTBOUND_TIMEOUT_MS: positive(5 * 60_000),
   KOUKAN_OUTBOUND_LMTP: flag(false),
   /** `lmtp://host:port`, `smtp://host:port` or `host:port`: when the router sends no remote_hosts. */
   KOUKAN_OUTBOUND_DEFAULT_NEXT_HOP: z
@@ -144,7 +137,7 @@ const envSchema = z.object({
       'auto or http(s)://host:port',
     )
     .optional(),
-  KOUKAN_SHUTDOWN_GRACE_MS: ms(25_000),
+  KOUKAN_SHUTDOWN_GRACE_MS: positive(25_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

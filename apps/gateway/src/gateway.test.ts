@@ -1,15 +1,15 @@
 import { connect } from 'node:net';
+import { FakeServer } from '@koukan/protocol/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadEnv } from './env.ts';
 import { type RunningGateway, startGateway } from './gateway.ts';
-import { FakeRouter } from './testing/fake-router.ts';
 import { MX_KEY, silent } from './testing/inbound.ts';
 import { GATEWAY_TOKEN } from './testing/outbound.ts';
 import { RawSmtp } from './testing/raw-smtp.ts';
 import { Sink } from './testing/sink.ts';
 
 let gw: RunningGateway | undefined;
-let router: FakeRouter | undefined;
+let router: FakeServer | undefined;
 let sink: Sink | undefined;
 afterEach(async () => {
   await gw?.stop();
@@ -19,7 +19,7 @@ afterEach(async () => {
 
 describe('startGateway', () => {
   it('starts listeners and the REST port from env, and drains an outbound delivery on stop', async () => {
-    router = await new FakeRouter().addKey('smtp-mx', MX_KEY).start();
+    router = await new FakeServer().addKey('smtp-mx', MX_KEY).start();
     sink = await new Sink({ dataDelayMs: 700 }).start();
     const env = loadEnv({
       KOUKAN_ROUTER_URL: router.url,
@@ -64,7 +64,7 @@ describe('startGateway', () => {
   });
 
   it('binds the outbound API to its own address (127.0.0.1 by default), apart from SMTP', async () => {
-    router = await new FakeRouter().addKey('smtp-mx', MX_KEY).start();
+    router = await new FakeServer().addKey('smtp-mx', MX_KEY).start();
     const env = loadEnv({
       KOUKAN_ROUTER_URL: router.url,
       // the SMTP listeners on another loopback address, as a container exposing port 25 would

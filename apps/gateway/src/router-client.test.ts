@@ -1,22 +1,11 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { RequestListener } from 'node:http';
+import { FakeServer } from '@koukan/protocol/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RouterClient, RouterError } from './router-client.ts';
 
-const servers: ReturnType<typeof createServer>[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) {
-    s.closeAllConnections();
-    await new Promise((r) => s.close(r));
-  }
-});
-
-async function serve(handler: Parameters<typeof createServer>[1]) {
-  const s = createServer(handler);
-  servers.push(s);
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  return new RouterClient({ baseUrl: `http://127.0.0.1:${(s.address() as AddressInfo).port}` });
-}
+afterEach(FakeServer.closeAll);
+const serve = async (handler: RequestListener) =>
+  new RouterClient({ baseUrl: await FakeServer.serve(handler) });
 
 describe('RouterClient', () => {
   it('refreshes a stale ETag once on 412 and retries the PATCH', async () => {

@@ -146,7 +146,7 @@ export class RouterClient {
   async putBody(
     id: string,
     apiKey: string,
-    body: Readable,
+    body: Readable | Buffer,
     signal: AbortSignal,
     /** Ask the router to answer once the DATA reply is known, up to this long (Prefer: wait). */
     waitSeconds = 0,

@@ -4,35 +4,28 @@ import type { RetentionOptions } from './engine/types.ts';
 
 /** A duration in milliseconds, optional (the consumer holds the default). */
 const ms = () => z.coerce.number().int().positive().optional();
+const positive = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 /** The router's whole environment, validated once; nothing else reads process.env. */
 const envSchema = z.object({
   DATABASE_URL: z.string().url('DATABASE_URL must be a postgres:// URL'),
   KOUKAN_ROUTER_HOST: z.string().default('127.0.0.1'),
   KOUKAN_ROUTER_PORT: z.coerce.number().int().min(0).max(65535).default(8000),
-  KOUKAN_DB_POOL_SIZE: z.coerce.number().int().positive().default(10),
+  KOUKAN_DB_POOL_SIZE: positive(10),
   KOUKAN_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().nonnegative().default(30_000),
   /** The server ends a pool session idle inside a transaction this long (0: server default). */
   KOUKAN_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().nonnegative().default(10_000),
-  KOUKAN_MAX_BODY_BYTES: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(50 * 1024 * 1024),
+  KOUKAN_MAX_BODY_BYTES: positive(50 * 1024 * 1024),
   /** An upload that receives no bytes for this long is cut with 408 (and stays resumable). */
-  KOUKAN_UPLOAD_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  KOUKAN_UPLOAD_IDLE_TIMEOUT_MS: positive(30_000),
   /** Request headers must be complete within this (slowloris). */
-  KOUKAN_HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  KOUKAN_HTTP_HEADERS_TIMEOUT_MS: positive(10_000),
   /** A JSON request body must be complete within this after its headers (else 408). */
-  KOUKAN_HTTP_BODY_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  KOUKAN_HTTP_BODY_TIMEOUT_MS: positive(30_000),
   /** Absolute cap on receiving one request, uploads included (larger ones: Content-Range). */
-  KOUKAN_HTTP_REQUEST_TIMEOUT_MS: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(15 * 60_000),
+  KOUKAN_HTTP_REQUEST_TIMEOUT_MS: positive(15 * 60_000),
   /** Concurrent long-polls one API key may hold (429 past it). */
-  KOUKAN_LONG_POLLS_PER_KEY: z.coerce.number().int().positive().default(1000),
+  KOUKAN_LONG_POLLS_PER_KEY: positive(1000),
   /** How long an authenticated API key is remembered; a revocation takes effect within it. */
   KOUKAN_AUTH_CACHE_MS: z.coerce.number().int().nonnegative().default(1000),
   /** Host name for Received:, Authentication-Results: and a DSN's Reporting-MTA. */
@@ -52,7 +45,7 @@ const envSchema = z.object({
   KOUKAN_ENGINE_LEASE_MS: ms(),
   /** An attempt that runs this long is given up (its upstream cancelled) and retried. 5 min. */
   KOUKAN_ENGINE_ATTEMPT_TIMEOUT_MS: ms(),
-  KOUKAN_ENGINE_CONCURRENCY: z.coerce.number().int().positive().default(64),
+  KOUKAN_ENGINE_CONCURRENCY: positive(64),
   KOUKAN_ENGINE: z.enum(['true', 'false']).default('true'),
   /**
    * Retention (each replica's engine runs a bounded pass every `KOUKAN_RETENTION_INTERVAL_MS`,

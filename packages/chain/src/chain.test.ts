@@ -5,7 +5,7 @@ import { runChain } from './chain.ts';
 import type { FilterTx } from './filter.ts';
 import { accept, perm } from './responses.ts';
 import { chainOf, testContext, testTx } from './test-helpers.ts';
-import type { SandboxStore } from './types.ts';
+import type { FilterResult, SandboxStore } from './types.ts';
 
 /** A real in-memory implementation of the sandbox port. */
 function memorySandbox() {
@@ -78,22 +78,27 @@ describe('runChain', () => {
       },
       { filter: 'sandbox' },
     ]);
-    const slow = async (tx: FilterTx) => {
-      await new Promise((r) => setTimeout(r, 150));
-      try {
-        tx.tag('too-late');
-      } catch (err) {
-        late = err;
-      }
-      return { kind: 'continue' as const };
-    };
+    // The filter goes on only once the chain has answered (its own 0.05 s timer fired).
+    let answered!: () => void;
+    const chainAnswered = new Promise<void>((r) => (answered = r));
+    let lateDone: Promise<FilterResult> | undefined;
+    const slow = (tx: FilterTx) =>
+      (lateDone = chainAnswered.then((): FilterResult => {
+        try {
+          tx.tag('too-late');
+        } catch (err) {
+          late = err;
+        }
+        return { kind: 'continue' };
+      }));
     const tx = testTx();
     const res = await runChain(chain, tx, testContext(), { implementations: { policy: slow } });
     expect(res.rcpt[0]).toMatchObject({ kind: 'temp', response: { code: 451, enhanced: '4.4.7' } });
     expect(res.events).toMatchObject([
       { filter: 'policy', type: 'timeout', data: { seconds: 0.05 } },
     ]);
-    await new Promise((r) => setTimeout(r, 200));
+    answered();
+    await lateDone;
     expect(late).toBeInstanceOf(Error);
     expect((late as Error).name).toBe('FilterCompletedError');
     expect(tx.tags).toBeUndefined();

@@ -1,6 +1,7 @@
 // The seed's `submission` chain end to end: message-builder JSON → RFC 822 → DKIM → routing →
 // MX lookup (stub DNS) → rest_output to a real HTTP server speaking the transaction protocol.
 import { generateKeyPairSync } from 'node:crypto';
+import { FakeServer } from '@koukan/protocol/testing';
 import { dkimVerify } from 'mailauth';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runChain } from './chain.ts';
@@ -8,9 +9,8 @@ import { defaultChains } from './defaults.ts';
 import { zoneResolver } from './dns.ts';
 import { validateChainSet } from './schemas.ts';
 import { testContext } from './test-helpers.ts';
-import { closeServers, protocolServer } from './testing/protocol-server.ts';
 
-afterEach(closeServers);
+afterEach(FakeServer.closeAll);
 
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const pem = rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
@@ -35,7 +35,7 @@ const submission = {
 };
 
 async function run(opts: { smarthost?: string }) {
-  const srv = await protocolServer({ dataAfterMs: 10, keepBodies: true });
+  const srv = await new FakeServer({ delayMs: 10 }).start();
   const set = validateChainSet(
     defaultChains({
       gatewayUrl: srv.url,
@@ -60,7 +60,10 @@ async function run(opts: { smarthost?: string }) {
 describe('default submission chain', () => {
   it('builds, signs, resolves MX and hands the message to the gateway', async () => {
     const { res, srv } = await run({});
-    expect(res.rcpt[0]).toEqual({ kind: 'accept', response: { code: 250, message: 'delivered' } });
+    expect(res.rcpt[0]).toEqual({
+      kind: 'accept',
+      response: { code: 250, message: '2.0.0 OK queued as t1' },
+    });
     expect(srv.log[0]).toMatchObject({
       auth: 'Bearer gw-key',
       json: {
@@ -70,7 +73,7 @@ describe('default submission chain', () => {
         ],
       },
     });
-    const v = await dkimVerify(srv.bodies[0]!, { resolver: dns });
+    const v = await dkimVerify(Buffer.concat(srv.sole().body), { resolver: dns });
     expect(v.results.map((r) => [r.signingDomain, r.status.result])).toEqual([
       ['example.com', 'pass'],
     ]);

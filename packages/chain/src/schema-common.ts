@@ -1,19 +1,24 @@
+import { type RemoteHost, remoteHostSchema } from '@koukan/protocol/schemas';
 import { z } from 'zod';
 
-/** `host:port` or `host` (port defaults elsewhere); IPv6 literals as `[::1]:25`. */
-export const hostPortSchema = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/, {
-  error: 'expected host or host:port',
-});
+/**
+ * `host:port` or `host` (port defaults elsewhere); IPv6 literals as `[::1]:25`. What it names
+ * is a next hop the gateway's outbound API takes (the protocol's `remoteHostSchema`).
+ */
+export const hostPortSchema = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/, {
+    error: 'expected host or host:port',
+    abort: true,
+  })
+  .refine((v) => remoteHostSchema.safeParse(parseHostPort(v, 25)).success, {
+    error: 'expected a host name or address and a port from 1 to 65535',
+  });
 
-export function parseHostPort(
-  value: string,
-  defaultPort?: number,
-): { host: string; port?: number } {
+export function parseHostPort(value: string, defaultPort: number): RemoteHost {
   const m = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d+))?$/.exec(value);
   if (!m) throw new Error(`bad host:port ${value}`);
-  const host = (m[1] ?? m[2])!;
-  const port = m[3] ? Number(m[3]) : defaultPort;
-  return port === undefined ? { host } : { host, port };
+  return { host: (m[1] ?? m[2])!, port: m[3] ? Number(m[3]) : defaultPort };
 }
 
 /** A configurable SMTP response. */

@@ -67,6 +67,11 @@ describe('validateChain', () => {
         rules: [{ match: { all: [{ not: { tls: 'yes' } }] }, action: 'reject' }],
       },
       { filter: 'sandbox', timeout: -1 },
+      // ports the gateway's outbound API refuses
+      {
+        filter: 'dns_resolution',
+        static_hosts: { 'x.test': ['relay.test:0', 'relay.test:70000'] },
+      },
     ]);
     expect(r.ok).toBe(false);
     if (r.ok) return;
@@ -76,6 +81,8 @@ describe('validateChain', () => {
     expect(paths).toContainEqual([2, 'url']);
     expect(paths).toContainEqual([2, 'colour']);
     expect(paths).toContainEqual([3, 'filter']);
+    expect(paths).toContainEqual([6, 'static_hosts', 'x.test', 0]);
+    expect(paths).toContainEqual([6, 'static_hosts', 'x.test', 1]);
     // the nested all/not match points at the offending leaf, not at the union
     expect(paths).toContainEqual([4, 'rules', 0, 'match', 'all', 0, 'not', 'tls']);
     expect(paths).toContainEqual([5, 'timeout']);

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { RemoteHost } from '@koukan/protocol/schemas';
 import type { Logger } from 'pino';
 import type { MessageBuilderInput } from './builder/schema.ts';
 import type { DnsResolve } from './dns.ts';
@@ -44,7 +45,7 @@ export type SessionInfo = {
 export type BodySource = { open(): Readable; size?: number };
 
 /** A next hop decided by `router`/`dns_resolution` for the terminal output. */
-export type NextHop = { host: string; port?: number };
+export type NextHop = RemoteHost;
 
 /** Routing data that filters leave for later filters (per recipient index where relevant). */
 export type RoutingData = {

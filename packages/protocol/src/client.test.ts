@@ -1,25 +1,11 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { RequestListener } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProtocolClient, transactionOf } from './client.ts';
+import { FakeServer } from './testing/fake-server.ts';
 
-const servers: ReturnType<typeof createServer>[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) {
-    s.closeAllConnections();
-    await new Promise((r) => s.close(r));
-  }
-});
-
-async function serve(handler: Parameters<typeof createServer>[1]) {
-  const s = createServer(handler);
-  servers.push(s);
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  return new ProtocolClient({
-    baseUrl: `http://127.0.0.1:${(s.address() as AddressInfo).port}/`,
-    apiKey: 'k',
-  });
-}
+afterEach(FakeServer.closeAll);
+const serve = async (handler: RequestListener) =>
+  new ProtocolClient({ baseUrl: `${await FakeServer.serve(handler)}/`, apiKey: 'k' });
 
 describe('ProtocolClient.waitFor', () => {
   it('long-polls with If-None-Match and Request-Timeout until the answer appears', async () => {

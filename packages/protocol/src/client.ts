@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { MAX_REQUEST_TIMEOUT_S } from './headers.ts';
 import { HttpClient, ProtocolError, type Reply } from './http.ts';
-import { bodyReplySchema, type ProtocolTransaction, transactionReplySchema } from './schemas.ts';
+import { type ProtocolTransaction, transactionReplySchema } from './schemas.ts';
 
 /** A transaction as a client tracks it: where it lives, its last ETag and its last JSON. */
 export interface TransactionState {
@@ -31,12 +31,12 @@ const shared = new HttpClient();
 
 /** The transaction JSON of a 2xx reply (a body upload's wrapped one too); `invalid` otherwise. */
 export function transactionOf(reply: Reply): ProtocolTransaction {
-  const parsed = bodyReplySchema.safeParse(reply.json());
+  // the router wraps a body upload's answer ({upload, transaction}), the gateway sends it bare
+  const json = reply.json<{ transaction?: unknown } | null>();
+  const wrapped = typeof json?.transaction === 'object' && json.transaction !== null;
+  const parsed = transactionReplySchema.safeParse(wrapped ? json.transaction : json);
   if (!parsed.success) throw new ProtocolError('invalid', 'not a transaction', { reply });
-  const v = parsed.data;
-  return 'transaction' in v && typeof v.transaction === 'object' && v.transaction !== null
-    ? transactionReplySchema.parse(v.transaction)
-    : (v as ProtocolTransaction);
+  return parsed.data;
 }
 
 /**
@@ -63,7 +63,7 @@ export class ProtocolClient {
   request(
     method: string,
     path: string,
-    o: CallOptions & { json?: unknown; body?: string | Readable } = {},
+    o: CallOptions & { json?: unknown; body?: string | Buffer | Readable } = {},
   ): Promise<Reply> {
     const headers: Record<string, string> = {
       accept: 'application/json',
@@ -97,7 +97,7 @@ export class ProtocolClient {
     return this.request('PATCH', url, { ...o, json, headers: { ...o.headers, 'if-match': etag } });
   }
 
-  putBody(url: string, body: Readable | string, o: CallOptions = {}) {
+  putBody(url: string, body: Readable | Buffer | string, o: CallOptions = {}) {
     const headers = { 'content-type': 'message/rfc822', ...o.headers };
     return this.request('PUT', `${url}/body`, { ...o, body, headers });
   }

@@ -21,6 +21,12 @@ export const requestTimeoutSchema = z
     return Math.min(s, MAX_REQUEST_TIMEOUT_S);
   });
 
+/** The seconds of a `Prefer: wait=<s>` header (RFC 7240), at most 30; 0 without one. */
+export function preferredWait(header: string | string[] | undefined): number {
+  const m = /(?:^|[,;\s])wait\s*=\s*(\d+)/i.exec(String(header ?? ''));
+  return m ? Math.min(Number(m[1]), MAX_REQUEST_TIMEOUT_S) : 0;
+}
+
 /** `Idempotency-Key`: repeating a create with the same key returns the original. */
 export const idempotencyKeySchema = z
   .string()

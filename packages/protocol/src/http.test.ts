@@ -1,25 +1,10 @@
-import { once } from 'node:events';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpClient, ProtocolError } from './http.ts';
+import { FakeServer } from './testing/fake-server.ts';
 
-const servers: http.Server[] = [];
-afterEach(() => {
-  for (const s of servers.splice(0)) {
-    s.closeAllConnections();
-    s.close();
-  }
-});
-
-async function serve(handler: http.RequestListener) {
-  const s = http.createServer(handler);
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  servers.push(s);
-  return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
-}
+afterEach(FakeServer.closeAll);
+const serve = FakeServer.serve;
 
 const client = new HttpClient({ connectTimeoutMs: 1000, headersTimeoutMs: 5000 });
 
@@ -40,14 +25,13 @@ describe('HttpClient', () => {
   });
 
   it('times out connecting (the name lookup never answers: DNS is the stub here)', async () => {
-    const started = Date.now();
     const never = new HttpClient({ connectTimeoutMs: 100, lookup: () => {} });
     const err = await never
       .request('http://never-resolves.test/', { method: 'GET' })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProtocolError);
+    // the connect timeout, not the 5 s response timeout, ended it
     expect((err as ProtocolError).phase).toBe('connect');
-    expect(Date.now() - started).toBeLessThan(4000); // well before the 5 s response timeout
   });
 
   it('times out waiting for a response, and honours an abort signal', async () => {

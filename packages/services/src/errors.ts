@@ -62,7 +62,7 @@ export function isAppError(err: unknown): err is AppError {
 
 import { fieldPath, issuesToDetails } from '@koukan/protocol/schemas';
 
-export { fieldPath, issuesToDetails };
+export { fieldPath };
 
 interface IssueLike {
   path: readonly PropertyKey[];

@@ -15,7 +15,7 @@ export * from './chains/list.ts';
 export * from './chains/restore.ts';
 export * from './chains/revisions.ts';
 export * from './chains/save.ts';
-export { type ChainView, chainNameInput, chainSaveInput, validFilters } from './chains/schemas.ts';
+export { type ChainView, chainNameInput, chainSaveInput } from './chains/schemas.ts';
 export * from './chains/secret-names.ts';
 export * from './config/preview.ts';
 export * from './config/yaml.ts';
@@ -53,13 +53,6 @@ export * from './transactions/get.ts';
 export * from './transactions/message-builder-schema.ts';
 export * from './transactions/patch.ts';
 export * from './transactions/schemas.ts';
-export {
-  assertSessionAllowed,
-  isAddressLiteral,
-  isDomainName,
-  isHeloName,
-  type SessionFacts,
-} from './transactions/session.ts';
+export type { SessionFacts } from './transactions/session.ts';
 export * from './transactions/upload-blob.ts';
 export * from './transactions/upload-body.ts';
-export { isDeliverable, toView, viewOf } from './transactions/view.ts';

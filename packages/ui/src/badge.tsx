@@ -30,7 +30,7 @@ export function Badge({
 }
 
 /** The tone of a transaction status, the same everywhere. */
-export function statusTone(status: string): Tone {
+function statusTone(status: string): Tone {
   switch (status) {
     case 'delivered':
       return 'ok';

@@ -11,7 +11,7 @@ import { cn } from './cn.ts';
 import { EmptyState, ErrorPanel, Skeleton } from './feedback.tsx';
 
 /** The table features the console's tables use: core only (the server sorts and pages). */
-export const dataTableFeatures = tableFeatures({});
+const dataTableFeatures = tableFeatures({});
 export type DataTableFeatures = typeof dataTableFeatures;
 // biome-ignore lint/suspicious/noExplicitAny: columns of different value types in one list
 export type DataTableColumn<T extends RowData> = ColumnDef<DataTableFeatures, T, any>;
@@ -36,6 +36,27 @@ export interface DataTableProps<T extends RowData> {
 }
 
 const noRows: never[] = [];
+
+type Pages = Pick<DataTableProps<RowData>, 'onPrevious' | 'onNext'>;
+
+/** Keyset pagination's "Newer" and "Older", each disabled without its handler. */
+export function PageButtons({ onPrevious, onNext }: Pages) {
+  const pages = [
+    ['Newer', onPrevious],
+    ['Older', onNext],
+  ] as const;
+  return pages.map(([text, onClick]) => (
+    <button
+      key={text}
+      type="button"
+      className="h-8 rounded-md border border-border bg-surface px-2.5 text-sm disabled:opacity-50"
+      onClick={onClick}
+      disabled={!onClick}
+    >
+      {text}
+    </button>
+  ));
+}
 
 /** A server-paginated table on @tanstack/react-table v9, with loading, empty and error states. */
 export function DataTable<T extends RowData>({
@@ -112,22 +133,7 @@ export function DataTable<T extends RowData>({
         <nav aria-label={`${label} pages`} className="mt-2 flex items-center justify-between gap-2">
           <div className="text-xs text-muted">{footer}</div>
           <div className="flex gap-2">
-            <button
-              type="button"
-              className="h-8 rounded-md border border-border bg-surface px-2.5 text-sm disabled:opacity-50"
-              onClick={onPrevious}
-              disabled={!onPrevious}
-            >
-              Newer
-            </button>
-            <button
-              type="button"
-              className="h-8 rounded-md border border-border bg-surface px-2.5 text-sm disabled:opacity-50"
-              onClick={onNext}
-              disabled={!onNext}
-            >
-              Older
-            </button>
+            <PageButtons onPrevious={onPrevious} onNext={onNext} />
           </div>
         </nav>
       )}

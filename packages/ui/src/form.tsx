@@ -1,8 +1,53 @@
-import { type ComponentPropsWithRef, useId } from 'react';
+import { type ComponentPropsWithRef, type ReactNode, useId } from 'react';
 import { cn } from './cn.ts';
 
-const control =
+/** The look of a one-line input or select (the schema form's controls share it). */
+export const controlClass =
   'h-9 w-full rounded-md border border-border bg-surface px-2.5 text-sm text-fg placeholder:text-muted focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-ring disabled:opacity-50';
+
+interface Labelling {
+  label: string;
+  error?: string;
+  hint?: string;
+  className?: string;
+  id?: string;
+}
+
+/** A control's frame: its label above, and under it the error (or else the hint) tied to it. */
+function Labelled({
+  label,
+  error,
+  hint,
+  className,
+  id,
+  children,
+}: Labelling & {
+  children: (aria: { id: string; 'aria-invalid'?: true; 'aria-describedby'?: string }) => ReactNode;
+}) {
+  const auto = useId();
+  const inputId = id ?? auto;
+  const note = error ? 'error' : hint ? 'hint' : undefined;
+  return (
+    <div className={cn('flex min-w-0 flex-col gap-1', className)}>
+      <label htmlFor={inputId} className="text-xs font-medium text-muted">
+        {label}
+      </label>
+      {children({
+        id: inputId,
+        'aria-invalid': error ? true : undefined,
+        'aria-describedby': note && `${inputId}-${note}`,
+      })}
+      {note ? (
+        <p
+          id={`${inputId}-${note}`}
+          className={cn('text-xs', error ? 'text-danger' : 'text-muted')}
+        >
+          {error || hint}
+        </p>
+      ) : null}
+    </div>
+  );
+}
 
 /** A labelled text input; `error` is shown under it and tied to it for screen readers. */
 export function TextField({
@@ -12,32 +57,13 @@ export function TextField({
   className,
   id,
   ...props
-}: ComponentPropsWithRef<'input'> & { label: string; error?: string; hint?: string }) {
-  const auto = useId();
-  const inputId = id ?? auto;
-  const describedBy = error ? `${inputId}-error` : hint ? `${inputId}-hint` : undefined;
+}: ComponentPropsWithRef<'input'> & Labelling) {
   return (
-    <div className={cn('flex min-w-0 flex-col gap-1', className)}>
-      <label htmlFor={inputId} className="text-xs font-medium text-muted">
-        {label}
-      </label>
-      <input
-        id={inputId}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy}
-        className={cn(control, error && 'border-danger')}
-        {...props}
-      />
-      {error ? (
-        <p id={`${inputId}-error`} className="text-xs text-danger">
-          {error}
-        </p>
-      ) : hint ? (
-        <p id={`${inputId}-hint`} className="text-xs text-muted">
-          {hint}
-        </p>
-      ) : null}
-    </div>
+    <Labelled {...{ label, error, hint, className, id }}>
+      {(aria) => (
+        <input {...aria} className={cn(controlClass, error && 'border-danger')} {...props} />
+      )}
+    </Labelled>
   );
 }
 
@@ -54,33 +80,19 @@ export function SelectField({
   id,
   error,
   ...props
-}: ComponentPropsWithRef<'select'> & { label: string; options: Option[]; error?: string }) {
-  const auto = useId();
-  const selectId = id ?? auto;
+}: ComponentPropsWithRef<'select'> & Omit<Labelling, 'hint'> & { options: Option[] }) {
   return (
-    <div className={cn('flex min-w-0 flex-col gap-1', className)}>
-      <label htmlFor={selectId} className="text-xs font-medium text-muted">
-        {label}
-      </label>
-      <select
-        id={selectId}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${selectId}-error` : undefined}
-        className={cn(control, error && 'border-danger')}
-        {...props}
-      >
-        {options.map((o) => (
-          <option key={o.value} value={o.value}>
-            {o.label}
-          </option>
-        ))}
-      </select>
-      {error ? (
-        <p id={`${selectId}-error`} className="text-xs text-danger">
-          {error}
-        </p>
-      ) : null}
-    </div>
+    <Labelled {...{ label, error, className, id }}>
+      {(aria) => (
+        <select {...aria} className={cn(controlClass, error && 'border-danger')} {...props}>
+          {options.map((o) => (
+            <option key={o.value} value={o.value}>
+              {o.label}
+            </option>
+          ))}
+        </select>
+      )}
+    </Labelled>
   );
 }
 
@@ -92,35 +104,20 @@ export function TextAreaField({
   className,
   id,
   ...props
-}: ComponentPropsWithRef<'textarea'> & { label: string; error?: string; hint?: string }) {
-  const auto = useId();
-  const inputId = id ?? auto;
-  const describedBy = error ? `${inputId}-error` : hint ? `${inputId}-hint` : undefined;
+}: ComponentPropsWithRef<'textarea'> & Labelling) {
   return (
-    <div className={cn('flex min-w-0 flex-col gap-1', className)}>
-      <label htmlFor={inputId} className="text-xs font-medium text-muted">
-        {label}
-      </label>
-      <textarea
-        id={inputId}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy}
-        className={cn(
-          'min-h-24 w-full rounded-md border border-border bg-surface px-2.5 py-2 font-mono text-sm text-fg placeholder:text-muted focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-ring disabled:opacity-50',
-          error && 'border-danger',
-        )}
-        {...props}
-      />
-      {error ? (
-        <p id={`${inputId}-error`} className="text-xs text-danger">
-          {error}
-        </p>
-      ) : hint ? (
-        <p id={`${inputId}-hint`} className="text-xs text-muted">
-          {hint}
-        </p>
-      ) : null}
-    </div>
+    <Labelled {...{ label, error, hint, className, id }}>
+      {(aria) => (
+        <textarea
+          {...aria}
+          className={cn(
+            'min-h-24 w-full rounded-md border border-border bg-surface px-2.5 py-2 font-mono text-sm text-fg placeholder:text-muted focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-ring disabled:opacity-50',
+            error && 'border-danger',
+          )}
+          {...props}
+        />
+      )}
+    </Labelled>
   );
 }
 

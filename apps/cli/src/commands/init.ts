@@ -1,4 +1,4 @@
-import { createApiKey, getSenderByName, isDbError } from '@koukan/db';
+import { createApiKey, getSenderByName } from '@koukan/db';
 import type { Logger } from 'pino';
 import { bootstrap } from '../bootstrap.ts';
 import { openDatabase } from '../database.ts';
@@ -29,13 +29,10 @@ export async function init(env: CliEnv, logger: Logger): Promise<number> {
         process.stderr.write(`${variable}: there is no ${sender} sender\n`);
         return 1;
       }
-      try {
-        // a gateway key: the listener's creates carry the SMTP session facts
-        await createApiKey(db, { senderId: row.id, key, name, gateway: true });
-        logger.info(`${variable} registered for ${sender}`);
-      } catch (err) {
-        if (!isDbError(err, 'unique_violation')) throw err;
-      }
+      // a gateway key (the listener's creates carry the SMTP session facts), also if it was
+      // registered before as a plain key
+      await createApiKey(db, { senderId: row.id, key, name, gateway: true });
+      logger.info(`${variable} registered for ${sender}`);
     }
     process.stdout.write(
       `migrations applied; configuration ready (first start: ${result.firstStart})\n`,

@@ -71,33 +71,45 @@ export async function startGatewayProcess(
   };
 }
 
-/** A TCP load balancer: each new connection goes to the next backend in turn. */
-export async function roundRobinProxy(backends: () => number[]) {
-  let next = 0;
+/**
+ * A TCP proxy on loopback: `route` gets each client and `connect`, which opens a connection to
+ * a backend port; both are destroyed on an error of either, and by `close`.
+ */
+async function tcpProxy(
+  route: (client: net.Socket, connect: (port: number) => net.Socket) => void,
+) {
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const list = backends();
-    const port = list[next++ % list.length]!;
-    const upstream = net.connect(port, '127.0.0.1');
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => {
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream).pipe(client);
-  });
+  const server = net.createServer((client) =>
+    route(client, (port) => {
+      const upstream = net.connect(port, '127.0.0.1');
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on('close', () => sockets.delete(s));
+        s.on('error', () => {
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      return upstream;
+    }),
+  );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
   return {
-    port,
+    port: (server.address() as net.AddressInfo).port,
     close: () => {
       for (const s of sockets) s.destroy();
       return new Promise<void>((r) => server.close(() => r()));
     },
   };
+}
+
+/** A TCP load balancer: each new connection goes to the next backend in turn. */
+export function roundRobinProxy(backends: () => number[]) {
+  let next = 0;
+  return tcpProxy((client, connect) => {
+    const list = backends();
+    client.pipe(connect(list[next++ % list.length]!)).pipe(client);
+  });
 }
 
 /**
@@ -108,18 +120,9 @@ export async function roundRobinProxy(backends: () => number[]) {
 export async function losingProxy(first: number, then: number) {
   let connections = 0;
   let lost = '';
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
+  const proxy = await tcpProxy((client, connect) => {
     const losing = connections++ === 0;
-    const upstream = net.connect(losing ? first : then, '127.0.0.1');
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => {
-        client.destroy();
-        upstream.destroy();
-      });
-    }
+    const upstream = connect(losing ? first : then);
     client.pipe(upstream);
     if (!losing) {
       upstream.pipe(client);
@@ -133,16 +136,8 @@ export async function losingProxy(first: number, then: number) {
       }
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    /** the head of the response that never reached the client */
-    lost: () => lost,
-    close: () => {
-      for (const s of sockets) s.destroy();
-      return new Promise<void>((r) => server.close(() => r()));
-    },
-  };
+  /** the head of the response that never reached the client */
+  return { ...proxy, lost: () => lost };
 }
 
 /** The engine's journal of one attempt, kept in memory. */

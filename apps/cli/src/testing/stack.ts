@@ -1,11 +1,15 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { RawSmtp } from '../../../gateway/src/testing/raw-smtp.ts';
 
 /**
  * Test helpers: the whole stack as `npm start` runs it (`koukan start`: router with its engine
@@ -201,4 +205,60 @@ export async function startStack(options: {
     }
     await new Promise((r) => setTimeout(r, 500));
   }
+}
+
+/**
+ * For the tests of one `describe`: the next hop `sink` and the stack relaying to it, started
+ * before them and stopped after them. With `db` the stack runs on a database of the test's own
+ * (DATABASE_URL's server, or embedded in this process), which outlives the stack; else on the
+ * embedded one in `KOUKAN_DATA_DIR`, a temporary folder (`dir`, removed afterwards). `env` adds
+ * to the stack's environment; as a function it may prepare files in `dir` first.
+ */
+export function stackSuite(
+  env:
+    | Record<string, string>
+    | ((s: { sink: Sink; dir: string }) => Promise<Record<string, string>>),
+  options: { db?: boolean } = {},
+) {
+  const sink = {} as Sink;
+  const stack = {} as Stack;
+  const db = {} as TestDatabase;
+  const dir = mkdtempSync(join(tmpdir(), 'koukan-stack-'));
+  beforeAll(async () => {
+    Object.assign(sink, await startSink());
+    if (options.db) Object.assign(db, await createTestDatabase({ migrate: false }));
+    const where: Record<string, string> = options.db
+      ? { DATABASE_URL: db.url }
+      : { KOUKAN_DATA_DIR: join(dir, 'data') };
+    const extra = typeof env === 'function' ? await env({ sink, dir }) : env;
+    Object.assign(stack, await startStack({ smarthost: sink.port, env: { ...where, ...extra } }));
+  }, 630_000);
+  afterAll(async () => {
+    await stack.stop?.();
+    await sink.close?.();
+    await db.destroy?.();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { sink, stack, db, dir };
+}
+
+/** A session on the MSA at `port`, under TLS, after AUTH PLAIN as `user`: its replies to the
+ * first EHLO and to AUTH. */
+export async function msaSession(port: number, user: string, key: string) {
+  const c = await RawSmtp.open(port);
+  expect(await c.reply()).toMatch(/^220 /);
+  const ehlo = await c.cmd('EHLO client.example.com');
+  expect(await c.starttls()).toMatch(/^220 /);
+  await c.cmd('EHLO client.example.com');
+  const auth = await c.cmd(`AUTH PLAIN ${Buffer.from(`\0${user}\0${key}`).toString('base64')}`);
+  return { c, ehlo, auth };
+}
+
+/** POSTs a transaction of `sender` to the stack's router with API key `key`. */
+export function postTransaction(stack: Stack, key: string, json: unknown, sender = 'submission') {
+  return fetch(`http://127.0.0.1:${stack.ports.router}/v1/senders/${sender}/transactions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(json),
+  });
 }

@@ -1,18 +1,29 @@
 'use client';
-import { Button, SelectField } from '@koukan/ui';
+import { Button, SelectField, TextField } from '@koukan/ui';
 import { useQuery } from '@tanstack/react-query';
 import type { FormEvent, ReactNode } from 'react';
 import { useTRPC } from '../trpc/react.tsx';
 
 /** A submitted filter form's values: trimmed text, a UTC date from datetime-local, lists. */
-export interface FilterValues {
+interface FilterValues {
   str(name: string): string;
   date(name: string): Date | null;
   all(name: string): string[];
 }
 
-/** A Date as a datetime-local value, in UTC (the filters say "(UTC)"). */
-export const toLocalInput = (d: Date | null) => (d ? d.toISOString().slice(0, 16) : '');
+/** A date-and-time filter in UTC (its label says "(UTC)"), read back with `date(name)`. */
+export function DateField({
+  label,
+  name,
+  value,
+}: {
+  label: string;
+  name: string;
+  value: Date | null;
+}) {
+  const local = value ? value.toISOString().slice(0, 16) : '';
+  return <TextField label={label} name={name} type="datetime-local" defaultValue={local} />;
+}
 
 /**
  * The frame of every list's filters: a form re-mounted when the URL's filters change

@@ -3,7 +3,7 @@ import { cn, Menu, MenuLink } from '@koukan/ui';
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 
-export interface NavLink {
+interface NavLink {
   href: string;
   label: string;
 }

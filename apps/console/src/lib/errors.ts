@@ -1,3 +1,4 @@
+import type { UseQueryResult } from '@tanstack/react-query';
 import { TRPCClientError } from '@trpc/client';
 
 /** An error as words for the operator, with what to do where we know. */
@@ -11,3 +12,9 @@ export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return 'Unknown error.';
 }
+
+/** A query as a DataTable shows it: loading (or showing the last page as placeholder), its error. */
+export const tableState = (q: UseQueryResult<unknown, unknown>) => ({
+  loading: q.isPending || (q.isFetching && q.isPlaceholderData),
+  error: q.error ? errorMessage(q.error) : null,
+});

@@ -1,7 +1,7 @@
 import { TRPCClientError } from '@trpc/client';
 import type { FieldErrors, FieldValues, Path, UseFormSetError } from 'react-hook-form';
 
-export interface FieldIssue {
+interface FieldIssue {
   field?: string;
   message: string;
 }
@@ -10,6 +10,11 @@ export interface FieldIssue {
 export function fieldIssues(err: unknown): FieldIssue[] {
   if (!(err instanceof TRPCClientError)) return [];
   return ((err.data as { fields?: FieldIssue[] } | undefined)?.fields ?? []).filter(Boolean);
+}
+
+/** The message a refused procedure gave for one field, if it named that field. */
+export function fieldError(err: unknown, field: string): string | undefined {
+  return fieldIssues(err).find((i) => i.field === field)?.message;
 }
 
 /** `patch.retry.schedule[0]` → `retry.schedule.0` (react-hook-form's path form). */

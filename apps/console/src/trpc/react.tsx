@@ -13,7 +13,7 @@ import superjson from 'superjson';
 import type { AppRouter } from '../server/trpc/root.ts';
 import { makeQueryClient } from './query-client.ts';
 
-export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
+export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
 
 let browserQueryClient: QueryClient | undefined;
 function getQueryClient(): QueryClient {

@@ -4,6 +4,7 @@ import {
   idempotencyKeySchema,
   type Mailbox,
   outboundCreateSchema,
+  preferredWait,
   requestTimeoutOf,
 } from '@koukan/protocol';
 import type { LongPollLimiter } from '@koukan/protocol/server';
@@ -57,6 +58,8 @@ const createSchema = outboundCreateSchema.superRefine((r, issue) => {
   for (const [i, box] of r.rcpt_to.entries()) check(box, ['rcpt_to', i], 'rcpt');
 });
 
+const idempotencyKeyHeader = idempotencyKeySchema.optional();
+
 /**
  * The router's transaction protocol, served for its rest_output (DESIGN.md §6): create with the
  * envelope and the next hops, PUT the body (delivery starts with the PUT and the body streams
@@ -73,7 +76,7 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: OutboundApiDe
     async (req, reply) => {
       const data = parseInput(createSchema, req.body, 'body');
       const key = parseInput(
-        idempotencyKeySchema.optional(),
+        idempotencyKeyHeader,
         req.headers['idempotency-key'],
         'headers.idempotency-key',
       );
@@ -140,7 +143,8 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: OutboundApiDe
     const body = new OutboundBody(req.raw, { maxBytes: deps.maxBodyBytes, size });
     startDelivery(t, body, deps);
     // Answered once the body is read: into the upstream's DATA, or dropped when the delivery
-    // ended without it (refused envelope). The outcome is long-polled as before.
+    // ended without it (refused envelope). The outcome is long-polled as before, or, with
+    // `Prefer: wait=<s>` (RFC 7240), given here when it comes within the wait.
     await body.sourceDone;
     const failure = body.failure;
     if (failure?.reason === 'too_large') {
@@ -149,6 +153,9 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: OutboundApiDe
     if (failure?.reason === 'empty') {
       throw new AppError('bad_request', 'the body is a non-empty RFC 822 message');
     }
+    const wait = t.result ? 0 : preferredWait(req.headers.prefer);
+    const release = wait > 0 ? placeFor(deps.longPolls) : undefined;
+    if (release) await store.waitForChange(t, etagOf(t), wait * 1000).finally(release);
     return sendTxn(reply, t);
   });
 
@@ -183,6 +190,15 @@ export function registerOutboundRoutes(app: FastifyInstance, deps: OutboundApiDe
     if (t.status === 'waiting_body') store.update(t, { status: 'cancelled' });
     return sendTxn(reply, t);
   });
+}
+
+/** A long-poll place, or undefined when all are taken (then the answer does not wait). */
+function placeFor(longPolls: LongPollLimiter): (() => void) | undefined {
+  try {
+    return longPolls.acquire('');
+  } catch {
+    return undefined;
+  }
 }
 
 function locationOf(id: string, deps: OutboundApiDeps): string {

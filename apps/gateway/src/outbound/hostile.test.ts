@@ -1,27 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rawConnection } from '../../../../tooling/raw-connection.ts';
-import { GATEWAY_TOKEN, startOutbound } from '../testing/outbound.ts';
-import { Sink } from '../testing/sink.ts';
+import { GATEWAY_TOKEN } from '../testing/outbound.ts';
+import { outboundPerTest } from '../testing/per-test.ts';
 
 /**
  * The gateway's outbound API as an attacker who reaches its port sees it (issue 10 items 1, 3,
  * 4, 7, and probes beyond the list). Real sockets; the next hop is a real SMTP sink.
  */
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0)) await c();
-});
-
-async function gateway(...args: Parameters<typeof startOutbound>) {
-  const g = await startOutbound(...args);
-  cleanup.push(() => g.stop());
-  return g;
-}
-async function sink(script: ConstructorParameters<typeof Sink>[0] = {}) {
-  const s = await new Sink(script).start();
-  cleanup.push(() => s.close());
-  return s;
-}
+const { gateway, sink } = outboundPerTest();
 
 const BODY = 'From: a@example.org\r\nSubject: x\r\n\r\nx\r\n';
 const createJson = (port: number, extra: Record<string, unknown> = {}) =>

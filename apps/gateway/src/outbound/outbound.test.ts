@@ -1,24 +1,9 @@
 import { createServer } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startOutbound } from '../testing/outbound.ts';
-import { Sink } from '../testing/sink.ts';
+import { describe, expect, it } from 'vitest';
+import { outboundPerTest } from '../testing/per-test.ts';
 
 const BODY = 'From: a@example.org\r\nTo: b@example.net\r\nSubject: out\r\n\r\nHello.\r\n';
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0)) await c();
-});
-
-async function sink(script: ConstructorParameters<typeof Sink>[0] = {}) {
-  const s = await new Sink(script).start();
-  cleanup.push(() => s.close());
-  return s;
-}
-async function gateway(pool: Parameters<typeof startOutbound>[0] = {}) {
-  const g = await startOutbound(pool);
-  cleanup.push(() => g.stop());
-  return g;
-}
+const { defer, gateway, sink } = outboundPerTest();
 const hosts = (...ports: number[]) => ports.map((port) => ({ host: '127.0.0.1', port }));
 const mb = (m: string) => ({ m });
 
@@ -76,6 +61,20 @@ describe('outbound delivery (REST → SMTP)', () => {
     expect(s.received[0]?.helo).toBe('gateway.test');
   });
 
+  it('answers a body upload that asks Prefer: wait with the outcome (no long-poll needed)', async () => {
+    const s = await sink();
+    const g = await gateway();
+    const created = await g.call('POST', '/v1/senders/smtp-msa-output/transactions', {
+      mail_from: mb('a@example.org'),
+      rcpt_to: [mb('b@example.net')],
+      remote_hosts: hosts(s.port),
+    });
+    const path = `/v1/transactions/${created.json.id}/body`;
+    const put = await g.call('PUT', path, BODY, { prefer: 'wait=10' });
+    expect(put.json).toMatchObject({ status: 'done', data_response: { code: 250 } });
+    expect(s.received).toHaveLength(1);
+  });
+
   it('uses SMTPUTF8 and 8BITMIME when the peer offers them, and says 553 when it does not', async () => {
     const modern = await sink();
     const old = await sink({ plain: true });
@@ -101,7 +100,7 @@ describe('outbound delivery (REST → SMTP)', () => {
   it('moves on after a temporary refusal in the greeting', async () => {
     const busy = createServer((socket) => socket.end('421 4.3.2 busy, come back later\r\n'));
     await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
-    cleanup.push(() => new Promise((r) => busy.close(() => r())));
+    defer(() => new Promise((r) => busy.close(() => r())));
     const good = await sink();
     const g = await gateway();
     const busyPort = (busy.address() as { port: number }).port;
@@ -174,8 +173,7 @@ describe('outbound delivery (REST → SMTP)', () => {
 
   it('without remote_hosts, delivers to the default next hop (LMTP), or says 422', async () => {
     const s = await sink({ lmtp: true });
-    const g = await startOutbound({}, { host: '127.0.0.1', port: s.port, lmtp: true });
-    cleanup.push(() => g.stop());
+    const g = await gateway({}, { host: '127.0.0.1', port: s.port, lmtp: true });
     const c = await g.call('POST', '/v1/senders/inbound/transactions', {
       mail_from: mb('a@example.org'),
       rcpt_to: [mb('b@localhost')],

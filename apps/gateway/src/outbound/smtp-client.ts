@@ -94,10 +94,10 @@ export class SmtpClient {
     return this.failure !== undefined || this.socket.destroyed;
   }
 
-  /** Writes one command line; its reply is the next one owed (`next`). */
-  write(line: string): void {
-    this.owed++;
-    this.socket.write(`${line}\r\n`);
+  /** Writes command lines (a pipelined batch in one write); their replies are owed (`next`). */
+  write(...lines: string[]): void {
+    this.owed += lines.length;
+    this.socket.write(`${lines.join('\r\n')}\r\n`);
   }
 
   /** One command and its reply. */
@@ -121,11 +121,14 @@ export class SmtpClient {
    */
   async writeBody(body: Readable, finalReplies: number): Promise<void> {
     const stuffer = new DotStuffer();
+    // each chunk is written once the next one came, the last with the final dot (one write
+    // for a small message)
+    let last: Buffer | undefined;
     try {
       for await (const chunk of body) {
         if (this.failure) throw this.failure;
-        const out = stuffer.push(chunk as Buffer);
-        if (!this.socket.write(out)) await this.drained();
+        if (last && !this.socket.write(last)) await this.drained();
+        last = stuffer.push(chunk as Buffer);
       }
     } catch (err) {
       if (err === this.failure) throw err;
@@ -134,7 +137,10 @@ export class SmtpClient {
       throw failure;
     }
     this.owed += finalReplies;
+    this.socket.cork();
+    if (last) this.socket.write(last);
     this.socket.write(stuffer.end());
+    this.socket.uncork();
   }
 
   quit(): void {

@@ -1,28 +1,14 @@
 import { type ClientRequest, request } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
-import { GATEWAY_TOKEN, startOutbound } from '../testing/outbound.ts';
-import { Sink } from '../testing/sink.ts';
+import { describe, expect, it } from 'vitest';
+import { GATEWAY_TOKEN } from '../testing/outbound.ts';
+import { outboundPerTest } from '../testing/per-test.ts';
 
 /**
  * The body PUT by the router streams into the upstream's DATA. The "router" here is a plain
  * HTTP client that sends the body in parts (chunked, no Content-Length), so a test can look at
  * the upstream (a real smtp-server) between two parts.
  */
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0)) await c();
-});
-
-async function sink(script: ConstructorParameters<typeof Sink>[0] = {}) {
-  const s = await new Sink(script).start();
-  cleanup.push(() => s.close());
-  return s;
-}
-async function gateway() {
-  const g = await startOutbound();
-  cleanup.push(() => g.stop());
-  return g;
-}
+const { gateway, sink } = outboundPerTest();
 
 async function create(g: Awaited<ReturnType<typeof gateway>>, ...ports: number[]) {
   const created = await g.call('POST', '/v1/senders/s/transactions', {

@@ -82,10 +82,7 @@ export class UpstreamConnection {
       const c = this.client;
       const pipelined = c.extensions.has('PIPELINING');
       let accepted = 0;
-      if (pipelined) {
-        for (const line of commands) c.write(line);
-        c.write('DATA');
-      }
+      if (pipelined) c.write(...commands, 'DATA');
       for (const [i, line] of commands.entries()) {
         const reply = await (pipelined ? c.next() : c.command(line));
         replies.push(reply);

@@ -20,11 +20,15 @@ export type DataOutcome =
   | { accepted: string }
   | { refusal: Refusal; violation?: DataViolation['reason'] };
 
+/** A message up to this size goes to the router in one request with a Content-Length. */
+const SMALL_BODY_BYTES = 64 * 1024;
+
 /**
- * DATA: streams the message to the router while it arrives (never buffered whole), inspecting
- * every chunk; at the end of DATA waits for the router's data_response. A refused message stops
- * the upload at once, the rest of DATA is read and dropped, and the router transaction is
- * cancelled; a router that fails or does not answer in time gives a 451, never a 250.
+ * DATA: streams the message to the router while it arrives (never buffered whole: a small one is
+ * sent at the end of DATA in one piece), inspecting every chunk; at the end of DATA waits for
+ * the router's data_response. A refused message stops the upload at once, the rest of DATA is
+ * read and dropped, and the router transaction is cancelled; a router that fails or does not
+ * answer in time gives a 451, never a 250.
  */
 export function receiveData(
   stream: SMTPServerDataStream,
@@ -37,30 +41,34 @@ export function receiveData(
   }
   txn.phase = 'data';
   const inspector = new DataInspector(ctx.limits);
-  const upload = new PassThrough();
-  // the router answers the upload with the DATA reply when it comes within the wait
-  const wait = Math.min(30, Math.floor(ctx.routerTimeoutMs / 1000));
-  const uploaded = ctx.router.putBody(handle.id, txn.apiKey, upload, txn.abort.signal, wait).then(
-    (after) => {
-      // the wait for the DATA reply starts from the version the upload left
-      if (after && txn.handle?.id === after.id) txn.handle = after;
-      return undefined;
-    },
-    (err: unknown) => err,
-  );
+  let held: Buffer[] = [];
+  let upload: PassThrough | undefined;
+  let uploaded: Promise<unknown> | undefined;
   let violation: DataViolation | undefined;
   let uploadFailed = false;
   const stopUpload = () => {
     txn.abort.abort();
-    upload.destroy();
+    upload?.destroy();
     stream.resume();
   };
-  void uploaded.then((err) => {
-    if (err !== undefined && !violation) {
-      uploadFailed = true;
-      stopUpload();
-    }
-  });
+  const startUpload = (body: Buffer | PassThrough) => {
+    // the router answers the upload with the DATA reply when it comes within the wait
+    const wait = Math.min(30, Math.floor(ctx.routerTimeoutMs / 1000));
+    uploaded = ctx.router.putBody(handle.id, txn.apiKey, body, txn.abort.signal, wait).then(
+      (after) => {
+        // the wait for the DATA reply starts from the version the upload left
+        if (after && txn.handle?.id === after.id) txn.handle = after;
+        return undefined;
+      },
+      (err: unknown) => err,
+    );
+    void uploaded.then((err) => {
+      if (err !== undefined && !violation) {
+        uploadFailed = true;
+        stopUpload();
+      }
+    });
+  };
 
   return new Promise<DataOutcome>((resolve) => {
     let settled = false;
@@ -84,13 +92,24 @@ export function receiveData(
         stopUpload();
         return;
       }
-      if (!upload.write(chunk)) {
+      let out = chunk;
+      if (!upload) {
+        held.push(chunk);
+        if (inspector.bytes <= SMALL_BODY_BYTES) return;
+        // not small: it streams from here on
+        upload = new PassThrough();
+        startUpload(upload);
+        out = Buffer.concat(held);
+        held = [];
+      }
+      const up = upload;
+      if (!up.write(out)) {
         stream.pause();
         const resume = () => {
-          upload.off('drain', resume).off('close', resume);
+          up.off('drain', resume).off('close', resume);
           stream.resume();
         };
-        upload.on('drain', resume).on('close', resume);
+        up.on('drain', resume).on('close', resume);
       }
     });
 
@@ -116,10 +135,10 @@ export function receiveData(
         });
         return;
       }
-      upload.end();
-      void settle(uploaded, txn, ctx, inspector.bytes, Date.now() + ctx.routerTimeoutMs).then(
-        finish,
-      );
+      if (upload) upload.end();
+      else startUpload(held.length === 1 ? held[0]! : Buffer.concat(held));
+      const deadline = Date.now() + ctx.routerTimeoutMs;
+      void settle(uploaded!, txn, ctx, inspector.bytes, deadline).then(finish);
     });
   });
 }

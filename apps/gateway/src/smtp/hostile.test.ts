@@ -1,28 +1,20 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MSA_KEY, startInbound } from '../testing/inbound.ts';
+import {
+  type Inbound,
+  MSA_KEY,
+  MSA as msa,
+  plain,
+  session,
+  startInbound,
+} from '../testing/inbound.ts';
 import { RawSmtp } from '../testing/raw-smtp.ts';
 
 // Issue 10 items 8–11 and an attacker's probes of the SMTP listeners, on real sockets against
-// the scripted router (testing/fake-router.ts).
-type Inbound = Awaited<ReturnType<typeof startInbound>>;
+// the scripted router (@koukan/protocol/testing).
 let gw: Inbound;
-afterEach(async () => {
-  await gw?.stop();
-});
-
-const msa = { name: 'msa', kind: 'msa', sender: undefined, apiKey: undefined } as const;
-const plain = (user: string, pass: string) => Buffer.from(`\0${user}\0${pass}`).toString('base64');
-
-async function authenticated(port: number): Promise<RawSmtp> {
-  const c = await RawSmtp.open(port);
-  expect(await c.reply()).toMatch(/^220 /);
-  await c.cmd('EHLO client.test');
-  await c.starttls();
-  await c.cmd('EHLO client.test');
-  return c;
-}
+afterEach(() => gw?.stop());
 
 /** A logger whose lines the test reads. */
 function capture() {
@@ -43,18 +35,18 @@ describe('AUTH failure budget per client address (issue 10 item 8)', () => {
       { ...msa, authFailuresPerIp: 4, authDelayMs: 10, authLockoutMs: 60_000 },
       { logger: log.logger },
     );
-    const a = await authenticated(gw.port);
+    const a = await session(gw.port, { tls: true });
     expect(await a.cmd(`AUTH PLAIN ${plain('app', 'secret-guess-1')}`)).toMatch(/^535 5\.7\.8 /);
     expect(await a.cmd(`AUTH PLAIN ${plain('app', 'secret-guess-2')}`)).toMatch(/^535 5\.7\.8 /);
     a.close();
     // a new connection does not start a new budget
-    const b = await authenticated(gw.port);
+    const b = await session(gw.port, { tls: true });
     expect(await b.cmd(`AUTH PLAIN ${plain('app', 'secret-guess-3')}`)).toMatch(/^535 5\.7\.8 /);
     expect(await b.cmd(`AUTH PLAIN ${plain('app', 'secret-guess-4')}`)).toMatch(/^421 4\.7\.0 /);
     expect(await b.reply()).toBe(''); // closed
     // locked out: even the right key is refused, and the router is not asked
     const checks = gw.router.log.length;
-    const c = await authenticated(gw.port);
+    const c = await session(gw.port, { tls: true });
     expect(await c.cmd(`AUTH PLAIN ${plain('app', MSA_KEY)}`)).toMatch(
       /^421 4\.7\.0 Too many authentication failures from your address/,
     );
@@ -68,7 +60,7 @@ describe('AUTH failure budget per client address (issue 10 item 8)', () => {
 
   it('refuses undecodable AUTH data and empty credentials without a crash', async () => {
     gw = await startInbound({ ...msa, authDelayMs: 0 });
-    const c = await authenticated(gw.port);
+    const c = await session(gw.port, { tls: true });
     expect(await c.cmd('AUTH PLAIN !!!not-base64!!!')).toMatch(/^5\d\d /);
     expect(await c.cmd(`AUTH PLAIN ${plain('', '')}`)).toMatch(/^5\d\d /);
     expect(await c.cmd(`AUTH PLAIN ${plain('a'.repeat(300), 'x')}`)).toMatch(/^(535|421) /);
@@ -80,9 +72,7 @@ describe('AUTH failure budget per client address (issue 10 item 8)', () => {
 describe('no stored transaction before the first accepted recipient (issue 10 item 9)', () => {
   it('100 pipelined MAIL/RSET pairs store nothing, and MAIL is bounded per connection', async () => {
     gw = await startInbound({ maxTransactionsPerConnection: 20 });
-    const c = await RawSmtp.open(gw.port);
-    await c.reply();
-    await c.cmd('EHLO client.test');
+    const c = await session(gw.port);
     c.write('MAIL FROM:<a@example.org>\r\nRSET\r\n'.repeat(100));
     const replies: string[] = [];
     for (;;) {
@@ -94,7 +84,7 @@ describe('no stored transaction before the first accepted recipient (issue 10 it
     expect(replies.filter((r) => r.startsWith('250')).length).toBe(40);
     expect(replies.at(-1)).toBe('421 4.7.0 Too many transactions on one connection, closing');
     expect(gw.router.txns.size).toBe(0);
-    expect(gw.router.log.filter((l) => l.startsWith('POST'))).toEqual([]);
+    expect(gw.router.log.filter((l) => l.method === 'POST')).toEqual([]);
   });
 });
 
@@ -114,9 +104,7 @@ describe('mail loops (issue 10 item 11)', () => {
     `${'Received: from a by b; Mon, 30 Nov 2026 10:00:00 +0000\r\n'.repeat(n)}Subject: loop\r\n\r\nx\r\n.\r\n`;
   it('refuses more than 25 Received headers with 554 5.4.6 and keeps 25', async () => {
     gw = await startInbound();
-    const c = await RawSmtp.open(gw.port);
-    await c.reply();
-    await c.cmd('EHLO client.test');
+    const c = await session(gw.port);
     for (const [n, reply] of [
       [26, /^554 5\.4\.6 /],
       [25, /^250 /],
@@ -166,7 +154,7 @@ describe('session facts sent to the router (issue 13 item 4)', () => {
       await c.cmd('MAIL FROM:<a@example.org>');
       expect(await c.cmd('RCPT TO:<b@localhost>')).toMatch(/^250 /);
       c.close();
-      const session = gw.router.sessions.at(-1) as Record<string, unknown>;
+      const session = [...gw.router.txns.values()].at(-1)!.session as Record<string, unknown>;
       expect(session.remote_ip).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
       expect(session.protocol).toBe('ESMTP');
       expect(session.helo).toBe(expected);
@@ -178,13 +166,13 @@ describe('session facts sent to the router (issue 13 item 4)', () => {
     gw = await startInbound({ ...msa, sender: 'smtp-msa', apiKey: 'kk_gatewaymsa_key' });
     gw.router.addKey('smtp-msa', 'kk_gatewaymsa_key');
     gw.router.submission.set('app', { mode: 'chain' });
-    const c = await authenticated(gw.port);
+    const c = await session(gw.port, { tls: true });
     expect(await c.cmd(`AUTH PLAIN ${plain('app', MSA_KEY)}`)).toMatch(/^235 /);
     await c.cmd('MAIL FROM:<a@example.org>');
     expect(await c.cmd('RCPT TO:<b@example.net>')).toMatch(/^250 /);
     c.close();
     expect(gw.router.sole().sender).toBe('smtp-msa');
-    expect(gw.router.sessions[0]).toMatchObject({
+    expect(gw.router.sole().session).toMatchObject({
       protocol: 'ESMTPSA',
       tls: { protocol: expect.stringMatching(/^TLSv1\.[23]$/), cipher: expect.any(String) },
       auth: { user: 'app', method: 'PLAIN' },
@@ -194,7 +182,7 @@ describe('session facts sent to the router (issue 13 item 4)', () => {
   it('MSA: refuses at AUTH a sender that cannot submit, and one the gateway has no key for', async () => {
     gw = await startInbound(msa);
     gw.router.submission.set('app', { mode: 'refused', reason: 'sender "app" is disabled' });
-    const c = await authenticated(gw.port);
+    const c = await session(gw.port, { tls: true });
     expect(await c.cmd(`AUTH PLAIN ${plain('app', MSA_KEY)}`)).toBe(
       '550 5.7.1 Sender "app" cannot submit by SMTP: sender "app" is disabled',
     );
@@ -208,16 +196,12 @@ describe('session facts sent to the router (issue 13 item 4)', () => {
 describe('hostile commands', () => {
   it('refuses oversized commands, 8-bit addresses without SMTPUTF8, and too many recipients, and stays up', async () => {
     gw = await startInbound({ maxRecipients: 3 });
-    const huge = await RawSmtp.open(gw.port);
-    await huge.reply();
-    await huge.cmd('EHLO client.test');
+    const huge = await session(gw.port);
     expect(await huge.cmd(`MAIL FROM:<${'a'.repeat(5000)}@example.org>`)).toBe(
       '421 4.4.2 Error: Command line too long',
     );
     expect(await huge.reply()).toBe(''); // closed
-    const c = await RawSmtp.open(gw.port);
-    await c.reply();
-    await c.cmd('EHLO client.test');
+    const c = await session(gw.port);
     expect(await c.cmd('MAIL FROM:<ü@example.org>')).toBe(
       '553 5.6.7 Non-ASCII address without SMTPUTF8',
     );
@@ -238,9 +222,7 @@ describe('hostile commands', () => {
 
   it('discards commands pipelined after STARTTLS (no injection into the TLS session)', async () => {
     gw = await startInbound(msa);
-    const c = await RawSmtp.open(gw.port);
-    await c.reply();
-    await c.cmd('EHLO client.test');
+    const c = await session(gw.port);
     c.write('STARTTLS\r\nMAIL FROM:<injected@example.org>\r\n');
     expect(await c.reply()).toMatch(/^220 /);
     await c.starttlsAfterReply();

@@ -51,7 +51,9 @@ export class SmtpListener {
       ...baseOptions(c, deps.tls),
       onConnect: (s, cb) => {
         const state = this.connections.connect(s);
-        cb(state instanceof ConnectionState ? undefined : smtpError(state));
+        if (!(state instanceof ConnectionState)) return cb(smtpError(state));
+        for (const conn of this.server.connections) if (conn.session === s) state.connection = conn;
+        cb();
       },
       onSecure: (_socket, s, cb) => {
         s.disabledCommands = disabledCommands(c.kind, true);

@@ -1,16 +1,27 @@
 import { createTransport } from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MSA_KEY, startInbound } from '../testing/inbound.ts';
+import {
+  type Inbound,
+  MSA_KEY,
+  MSA as msa,
+  plain,
+  session,
+  startInbound,
+} from '../testing/inbound.ts';
 import { RawSmtp } from '../testing/raw-smtp.ts';
 
-type Inbound = Awaited<ReturnType<typeof startInbound>>;
 let gw: Inbound;
-afterEach(async () => {
-  await gw?.stop();
-});
+afterEach(() => gw?.stop());
 
-const msa = { name: 'msa', kind: 'msa', sender: undefined, apiKey: undefined } as const;
-const plain = (user: string, pass: string) => Buffer.from(`\0${user}\0${pass}`).toString('base64');
+/** nodemailer submitting to the listener with STARTTLS and AUTH as `app` with `pass`. */
+const submitter = (pass: string, method?: string) =>
+  createTransport({
+    host: '127.0.0.1',
+    port: gw.port,
+    requireTLS: true,
+    tls: { rejectUnauthorized: false },
+    auth: { user: 'app', pass, method },
+  });
 
 describe('MSA listener', () => {
   it('hides AUTH until STARTTLS and wants AUTH before MAIL', async () => {
@@ -35,23 +46,16 @@ describe('MSA listener', () => {
     expect(await c.cmd('RCPT TO:<b@example.net>')).toMatch(/^250 /);
     expect(gw.router.sole().sender).toBe('app');
     // the AUTH check creates nothing: GET /v1/senders/{sender}/smtp-submission
-    expect(gw.router.log.filter((l) => l === 'GET /v1/senders/app/smtp-submission')).toHaveLength(
-      2,
-    );
-    expect(gw.router.log.filter((l) => l === 'POST /v1/senders/app/transactions')).toHaveLength(1);
+    const calls = gw.router.log.map((l) => `${l.method} ${l.url}`);
+    expect(calls.filter((l) => l === 'GET /v1/senders/app/smtp-submission')).toHaveLength(2);
+    expect(calls.filter((l) => l === 'POST /v1/senders/app/transactions')).toHaveLength(1);
     expect(gw.router.sole().heartbeats).toBe(0);
     c.close();
   });
 
   it('submits with a nodemailer client (STARTTLS, AUTH LOGIN), the key as bearer', async () => {
     gw = await startInbound(msa);
-    const transport = createTransport({
-      host: '127.0.0.1',
-      port: gw.port,
-      requireTLS: true,
-      tls: { rejectUnauthorized: false },
-      auth: { user: 'app', pass: MSA_KEY, method: 'LOGIN' },
-    });
+    const transport = submitter(MSA_KEY, 'LOGIN');
     const info = await transport.sendMail({
       from: 'a@example.org',
       to: ['b@example.net', 'c@example.net'],
@@ -67,13 +71,7 @@ describe('MSA listener', () => {
 
   it('refuses bad credentials with 535 5.7.8 (nodemailer)', async () => {
     gw = await startInbound(msa);
-    const transport = createTransport({
-      host: '127.0.0.1',
-      port: gw.port,
-      requireTLS: true,
-      tls: { rejectUnauthorized: false },
-      auth: { user: 'app', pass: 'not-a-key' },
-    });
+    const transport = submitter('not-a-key');
     await expect(
       transport.sendMail({ from: 'a@example.org', to: 'b@example.net', text: 'x' }),
     ).rejects.toMatchObject({ responseCode: 535 });
@@ -82,11 +80,7 @@ describe('MSA listener', () => {
 
   it('closes the connection after three failed AUTH attempts', async () => {
     gw = await startInbound(msa);
-    const c = await RawSmtp.open(gw.port);
-    await c.reply();
-    await c.cmd('EHLO client.test');
-    await c.starttls();
-    await c.cmd('EHLO client.test');
+    const c = await session(gw.port, { tls: true });
     expect(await c.cmd(`AUTH PLAIN ${plain('app', 'guess-1')}`)).toMatch(/^535 /);
     expect(await c.cmd(`AUTH PLAIN ${plain('app', 'guess-2')}`)).toMatch(/^535 /);
     expect(await c.cmd(`AUTH PLAIN ${plain('app', 'guess-3')}`)).toMatch(/^421 4\.7\.0 /);
@@ -95,11 +89,7 @@ describe('MSA listener', () => {
 
   it('says 454 when the router cannot check credentials', async () => {
     gw = await startInbound(msa);
-    const c = await RawSmtp.open(gw.port);
-    await c.reply();
-    await c.cmd('EHLO client.test');
-    await c.starttls();
-    await c.cmd('EHLO client.test');
+    const c = await session(gw.port, { tls: true });
     await gw.router.close();
     expect(await c.cmd(`AUTH PLAIN ${plain('app', MSA_KEY)}`)).toMatch(/^454 4\.7\.0 /);
     c.close();

@@ -108,10 +108,11 @@ describe('MX listener', () => {
     c.close();
   });
 
-  it('answers pipelined commands in order', async () => {
+  it('answers pipelined commands in order, all in one write (RFC 2920)', async () => {
     gw = await startInbound();
     const c = await session(gw.port);
     await c.cmd('EHLO client.test');
+    const reads = c.reads;
     c.write(
       'MAIL FROM:<a@example.org>\r\nRCPT TO:<b@localhost>\r\nRCPT TO:<c@localhost>\r\nDATA\r\n',
     );
@@ -119,6 +120,7 @@ describe('MX listener', () => {
     expect(await c.reply()).toBe('250 2.1.5 OK');
     expect(await c.reply()).toBe('250 2.1.5 OK');
     expect(await c.reply()).toMatch(/^354 /);
+    expect(c.reads - reads).toBe(1);
     c.write(`${MESSAGE}.\r\nQUIT\r\n`);
     expect(await c.reply()).toBe('250 2.0.0 OK queued as t1');
     expect(await c.reply()).toMatch(/^221 /);

@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { SMTPServerSession } from 'smtp-server';
 import type { Mailbox, TransactionHandle } from '../router-client.ts';
@@ -27,6 +28,10 @@ export class ConnectionState {
   mailCount = 0;
   transaction: TransactionState | undefined;
   sessionTimer: NodeJS.Timeout | undefined;
+  /** smtp-server's connection: its socket (the TLS one after STARTTLS) carries the replies. */
+  connection: { _socket: Writable } | undefined;
+  /** A MAIL or RCPT of this connection waits for its reply (RouterBridge.answer). */
+  answering = false;
 
   constructor(
     readonly id: string,

@@ -1,9 +1,10 @@
+import { FakeServer } from '@koukan/protocol/testing';
 import pino from 'pino';
 import { RouterClient } from '../router-client.ts';
 import type { ListenerConfig } from '../smtp/config.ts';
 import { SmtpListener } from '../smtp/listener.ts';
 import { loadTls, type TlsMaterial } from '../smtp/tls.ts';
-import { FakeRouter } from './fake-router.ts';
+import { RawSmtp } from './raw-smtp.ts';
 
 export const MX_KEY = 'kk_mxmxmxmxmx_test-key-of-the-mx-sender-000000000000';
 export const MSA_KEY = 'kk_appappappa_test-key-of-the-app-sender-00000000000';
@@ -55,7 +56,7 @@ export async function startInbound(
   overrides: Partial<ListenerConfig> = {},
   options: { logger?: typeof silent } = {},
 ) {
-  const router = await new FakeRouter().addKey('smtp-mx', MX_KEY).addKey('app', MSA_KEY).start();
+  const router = await new FakeServer().addKey('smtp-mx', MX_KEY).addKey('app', MSA_KEY).start();
   const listener = new SmtpListener(listenerConfig(overrides), {
     router: new RouterClient({ baseUrl: router.url }),
     logger: options.logger ?? silent,
@@ -71,4 +72,26 @@ export async function startInbound(
       await router.close();
     },
   };
+}
+
+export type Inbound = Awaited<ReturnType<typeof startInbound>>;
+
+/** An MSA listener's overrides: no sender of its own, its clients AUTH as theirs. */
+export const MSA = { name: 'msa', kind: 'msa', sender: undefined, apiKey: undefined } as const;
+
+/** SASL PLAIN's initial response for `user` and `pass`. */
+export const plain = (user: string, pass: string) =>
+  Buffer.from(`\0${user}\0${pass}`).toString('base64');
+
+/** A client on `port` greeted with a 220 that said EHLO (with `tls`: then STARTTLS, EHLO). */
+export async function session(port: number, options: { tls?: boolean } = {}): Promise<RawSmtp> {
+  const c = await RawSmtp.open(port);
+  const greeting = await c.reply();
+  if (!greeting.startsWith('220 ')) throw new Error(`no greeting: ${greeting}`);
+  await c.cmd('EHLO client.test');
+  if (options.tls) {
+    await c.starttls();
+    await c.cmd('EHLO client.test');
+  }
+  return c;
 }

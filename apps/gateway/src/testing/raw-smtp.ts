@@ -9,6 +9,8 @@ export class RawSmtp {
   private buffer = '';
   private readonly waiting: (() => void)[] = [];
   closed = false;
+  /** Socket reads so far (replies written together arrive in one). */
+  reads = 0;
 
   private constructor(private socket: Socket | TLSSocket) {
     this.attach(socket);
@@ -27,6 +29,7 @@ export class RawSmtp {
 
   private attach(socket: Socket | TLSSocket): void {
     socket.on('data', (d: Buffer) => {
+      this.reads++;
       this.buffer += d.toString('binary');
       this.wake();
     });

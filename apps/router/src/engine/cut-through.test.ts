@@ -1,15 +1,7 @@
 import { listAttempts, listEvents, updateSender, upsertChain } from '@koukan/db';
-import type { TestDatabase } from '@koukan/db/testing';
 import { uniqueName } from '@koukan/db/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  client,
-  MESSAGE,
-  makeSender,
-  type Router,
-  startRouter,
-  testDatabase,
-} from '../testing/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { client, MESSAGE, makeSender, routerSuite, startRouter } from '../testing/harness.ts';
 import { engineFor, statusOf } from './testing/harness.ts';
 import { HttpRunner } from './testing/http-runner.ts';
 import { accepted, type ReceivedRequest, startReceiver } from './testing/receiver.ts';
@@ -18,37 +10,28 @@ import type { EngineHandle } from './types.ts';
 
 // The REST API and the engine of one process, as main.ts wires them, against a real HTTP
 // upstream on port 0 that answers when each test says.
-let t: TestDatabase;
 let engine: EngineHandle;
-let router: Router;
-let receiver: Awaited<ReturnType<typeof startReceiver>>;
 const held: ReceivedRequest[] = [];
-beforeAll(async () => {
-  t = await testDatabase();
-  receiver = await startReceiver((r) => held.push(r));
+const { t, sender } = routerSuite(async (t) => {
+  const receiver = await startReceiver((r) => held.push(r));
   // One slot, and a claim loop too slow to matter: what runs at once ran by cut-through.
   engine = await engineFor(t, new HttpRunner(receiver.url), {
     concurrency: 1,
     pollIntervalMs: 60_000,
   });
-  router = await startRouter(t, { cutThrough: engine, config: engine.config });
-});
-afterAll(async () => {
-  await router?.close();
-  await engine?.stop();
-  await receiver?.close();
-  await t?.destroy();
+  const stop = async () => {
+    await engine.stop();
+    await receiver.close();
+  };
+  return { cutThrough: engine, config: engine.config, stop };
 });
 
 const envelope = { mail_from: { m: 'a@example.org' }, rcpt_to: [{ m: 'b@example.org' }] };
 
 describe('cut-through at creation', () => {
   it('creates a deliverable transaction already in flight and starts its attempt at once', async () => {
-    const s = await makeSender(t.db);
-    const api = client(router.url, s.key);
-    const res = await api('POST', `/v1/senders/${s.name}/transactions`, {
-      json: { ...envelope, body: { inline: MESSAGE } },
-    });
+    const { create } = await sender();
+    const res = await create({ ...envelope, body: { inline: MESSAGE } });
     expect(res.status).toBe(201);
     expect(res.json).toMatchObject({ status: 'inflight', version: 1, attempt_count: 0 });
     const id = res.json.id as string;
@@ -59,14 +42,12 @@ describe('cut-through at creation', () => {
     expect((await listEvents(t.db, id)).map((e) => e.type)).toEqual(['created', 'attempt_started']);
 
     // The slot is taken: the next one is stored queued, and waits for it.
-    const next = await api('POST', `/v1/senders/${s.name}/transactions`, {
-      json: { ...envelope, body: { inline: MESSAGE } },
-    });
+    const next = await create({ ...envelope, body: { inline: MESSAGE } });
     expect(next.json.status).toBe('queued');
     // So is one whose body is still to be uploaded, whatever the slots.
     held.shift()!.reply(accepted);
     await expect.poll(() => statusOf(t, id)).toBe('delivered');
-    const upload = await api('POST', `/v1/senders/${s.name}/transactions`, { json: envelope });
+    const upload = await create(envelope);
     expect(upload.json.status).toBe('queued');
 
     expect((await listAttempts(t.db, id)).map((a) => a.outcome)).toEqual(['success']);
@@ -113,9 +94,8 @@ describe('cut-through at creation', () => {
   });
 
   it('a body upload with Prefer: wait is answered with the DATA reply of its attempt', async () => {
-    const s = await makeSender(t.db);
-    const api = client(router.url, s.key);
-    const created = await api('POST', `/v1/senders/${s.name}/transactions`, { json: envelope });
+    const { api, create } = await sender();
+    const created = await create(envelope);
     expect(created.json.status).toBe('queued');
     const put = api('PUT', `/v1/transactions/${created.json.id}/body`, {
       body: MESSAGE,

@@ -52,15 +52,11 @@ describe('delivery engine', () => {
     try {
       const s = await makeSender(t.db, { output_chain: await ensureChain(t.db, 'smarthost') });
       const tx = await makeTransaction(t.db, s.id);
-      const started = performance.now();
       expect(await engine.kick(tx.id)).toBe(true);
       const call = await runner.nextCall((c) => c.tx.id === tx.id);
-      const latencyMs = performance.now() - started;
-      expect(latencyMs).toBeLessThan(1000);
       expect(call.ctx.sender?.id).toBe(s.id);
       expect(await engine.kick(tx.id)).toBe(false); // already leased
       await expect.poll(() => statusOf(t, tx.id)).toBe('delivered');
-      silent.info({ latencyMs }, 'kick to runner');
     } finally {
       await engine.stop();
     }

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { DnsResolve } from '@koukan/chain';
 import { getTransaction } from '@koukan/db';
 import type { Sender } from '@koukan/db/schema';
-import { createTestDatabase, type TestDatabase, uniqueName } from '@koukan/db/testing';
+import { uniqueName } from '@koukan/db/testing';
 import {
   cancelTransaction,
   createTransaction,
@@ -11,22 +11,13 @@ import {
   uploadBody,
 } from '@koukan/services';
 import { SAMPLE_MESSAGE } from '@koukan/services/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { silent } from '../engine/testing/harness.ts';
-import { ctxOf, finished, startExploderWorld, submit, upstreamsOf } from './testing.ts';
+import { addr, ctxOf, exploderSuite, finished, submit, upstreamsOf } from './testing.ts';
 
 // The gateway's flow (MAIL → create with no recipients, each RCPT → PATCH, DATA → PUT body)
 // against the exploder: RCPT answers come from the filters before the exploder, at once.
-let t: TestDatabase;
-let world: Awaited<ReturnType<typeof startExploderWorld>>;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  world = await startExploderWorld(t);
-});
-afterAll(async () => {
-  await world?.stop();
-  await t?.destroy();
-});
+const { t, world } = exploderSuite();
 
 const principalOf = (sender: Sender): Principal => ({ keyPrefix: 'test', senders: [sender] });
 
@@ -62,7 +53,7 @@ const localOnly = [
     policies: [{ type: 'address_list' as const, domains: ['example.net'] }],
   },
 ];
-const ok = `ok-${uniqueName('r')}@example.net`;
+const ok = addr('ok');
 
 describe('exploder envelope phase', () => {
   it('answers each RCPT from the recipient policy, fans out the accepted ones and answers DATA from the upstream', async () => {
@@ -99,7 +90,7 @@ describe('exploder envelope phase', () => {
 
   it('cancels the fan-out that never got a body with its downstream', async () => {
     const sender = await world.downstreamSender(true);
-    const view = await smtpEnvelope(sender, [ok, `ok-${uniqueName('r')}@example.net`]);
+    const view = await smtpEnvelope(sender, [ok, addr('ok')]);
     expect((await upstreamsOf(t, view.id)).map((u) => u.status)).toEqual(['queued', 'queued']);
     await cancelTransaction({
       ctx: ctxOf(t),
@@ -161,7 +152,7 @@ describe('exploder envelope phase', () => {
     },
   ])('msa=$msa: an upstream that does not answer DATA in time', async ({ msa, data, notify }) => {
     const sender = await world.downstreamSender(msa, { data_timeout: 1 });
-    const down = await submit(t, sender, [`slow-${uniqueName('r')}@example.net`]);
+    const down = await submit(t, sender, [addr('slow')]);
     await expect.poll(() => finished(t, down.id), { timeout: 10_000 }).toBeTruthy();
     expect((await getTransaction(t.db, down.id))!.dataResponse).toEqual(data);
     const [up] = await upstreamsOf(t, down.id);

@@ -1,22 +1,10 @@
 import { listEvents, readBlob } from '@koukan/db';
-import { createTestDatabase, type TestDatabase, uniqueName } from '@koukan/db/testing';
 import { simpleParser } from 'mailparser';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dsnsFor, finished, startExploderWorld, submit, upstreamsOf } from './testing.ts';
+import { describe, expect, it } from 'vitest';
+import { addr, dsnsFor, exploderSuite, finished, submit, upstreamsOf } from './testing.ts';
 
 /** The exploder's fan-in honours RFC 3461: NOTIFY, ORCPT and ENVID of each recipient. */
-let t: TestDatabase;
-let world: Awaited<ReturnType<typeof startExploderWorld>>;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  world = await startExploderWorld(t);
-});
-afterAll(async () => {
-  await world?.stop();
-  await t?.destroy();
-});
-
-const addr = (prefix: string) => `${prefix}-${uniqueName('r')}@example.net`;
+const { t, world } = exploderSuite();
 
 async function statusOf(dsnBlob: string) {
   const mail = await simpleParser(await readBlob(t.db, dsnBlob), { keepDeliveryStatus: true });

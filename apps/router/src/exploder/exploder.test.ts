@@ -1,12 +1,12 @@
-import { createTestDatabase, type TestDatabase, uniqueName } from '@koukan/db/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
+  addr,
   dsnsFor,
+  exploderSuite,
   finished,
   type Kind,
   type Phase,
   refusal,
-  startExploderWorld,
   submit,
   upstreamsOf,
 } from './testing.ts';
@@ -14,16 +14,7 @@ import {
 // The exploder's whole matrix against real PostgreSQL: MX and MSA × the scripted upstream
 // refusing at MAIL, RCPT or DATA × temporary and permanent × one recipient, several with the
 // same outcome, and several with mixed outcomes (one accepted, one refused).
-let t: TestDatabase;
-let world: Awaited<ReturnType<typeof startExploderWorld>>;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  world = await startExploderWorld(t);
-});
-afterAll(async () => {
-  await world?.stop();
-  await t?.destroy();
-});
+const { t, world } = exploderSuite();
 
 const STORED = {
   code: 250,
@@ -43,8 +34,6 @@ for (const msa of [false, true])
     for (const kind of ['temp', 'perm'] as const)
       for (const shape of ['one', 'same', 'mixed'] as const)
         cases.push({ msa, phase, kind, shape });
-
-const addr = (prefix: string) => `${prefix}-${uniqueName('r')}@example.net`;
 
 describe('exploder fan-in matrix', () => {
   it.each(cases)(

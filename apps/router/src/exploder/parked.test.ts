@@ -1,21 +1,11 @@
-import { createTestDatabase, type TestDatabase, uniqueName } from '@koukan/db/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { finished, startExploderWorld, submit, upstreamsOf } from './testing.ts';
+import { describe, expect, it } from 'vitest';
+import { addr, exploderSuite, finished, submit, upstreamsOf } from './testing.ts';
 
 // Issue 13: waiting is not work. With two engine slots, six downstreams ending DATA together
 // would all hold a slot while their upstreams wait for one (every answer a 451 at
 // data_timeout); parked, they hold none, and every upstream is delivered and fanned in.
-let t: TestDatabase;
-let world: Awaited<ReturnType<typeof startExploderWorld>>;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  // The poll loop is far slower than the test: only cut-through and wake-ups move work.
-  world = await startExploderWorld(t, { concurrency: 2, pollIntervalMs: 600_000 });
-});
-afterAll(async () => {
-  await world?.stop();
-  await t?.destroy();
-});
+// The poll loop is far slower than the test: only cut-through and wake-ups move work.
+const { t, world } = exploderSuite({ concurrency: 2, pollIntervalMs: 600_000 });
 
 describe('exploder fan-in without an engine slot', () => {
   it('answers every downstream when there are more of them than slots', async () => {
@@ -26,17 +16,11 @@ describe('exploder fan-in without an engine slot', () => {
     }, 5);
     try {
       const downs = await Promise.all(
-        Array.from({ length: 6 }, () =>
-          submit(t, sender, [
-            `ok-${uniqueName('r')}@example.net`,
-            `ok-${uniqueName('r')}@example.net`,
-          ]),
-        ),
+        Array.from({ length: 6 }, () => submit(t, sender, [addr('ok'), addr('ok')])),
       );
       await Promise.all(downs.map((d) => world.engine.kick(d.id)));
       for (const d of downs) {
-        const done = await expect.poll(() => finished(t, d.id), { timeout: 30_000 }).toBeTruthy();
-        void done;
+        await expect.poll(() => finished(t, d.id), { timeout: 30_000 }).toBeTruthy();
         const row = (await finished(t, d.id))!;
         expect(row.dataResponse?.code, JSON.stringify(row.dataResponse)).toBe(250);
         for (const up of await upstreamsOf(t, d.id)) expect(up.status).toBe('delivered');

@@ -1,22 +1,12 @@
 import { createApiKey } from '@koukan/db';
-import { createTestDatabase, type TestDatabase, uniqueName } from '@koukan/db/testing';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { silent } from '../engine/testing/harness.ts';
 import { client, MESSAGE, type Res, startRouter } from '../testing/harness.ts';
-import { startExploderWorld, upstreamsOf } from './testing.ts';
+import { addr, exploderSuite, upstreamsOf } from './testing.ts';
 
 // The SMTP gateway's calls over real HTTP (MAIL → POST with no recipients, RCPT → PATCH,
 // DATA → PUT body, replies by long-poll GET) against a router whose engine runs the exploder.
-let t: TestDatabase;
-let world: Awaited<ReturnType<typeof startExploderWorld>>;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  world = await startExploderWorld(t);
-});
-afterAll(async () => {
-  await world?.stop();
-  await t?.destroy();
-});
+const { t, world } = exploderSuite();
 
 it('answers RCPT in the PATCH and DATA by long-poll, with each upstream its own transaction', async () => {
   const sender = await world.downstreamSender(true, {}, [
@@ -37,11 +27,7 @@ it('answers RCPT in the PATCH and DATA by long-poll, with each upstream its own 
     expect(created.status).toBe(201);
     const id = created.json.id as string;
     let etag = created.headers.get('etag')!;
-    const rcpt = [
-      `ok-${uniqueName('a')}@example.net`,
-      `nobody@elsewhere.org`,
-      `data-perm-${uniqueName('b')}@example.net`,
-    ];
+    const rcpt = [addr('ok'), `nobody@elsewhere.org`, addr('data-perm')];
     for (const [i, m] of rcpt.entries()) {
       const patched = await call('PATCH', `/v1/transactions/${id}`, {
         json: { add_rcpt_to: [{ m }], heartbeat: true },

@@ -1,10 +1,11 @@
 import type { ChainInput } from '@koukan/chain';
 import { getTransaction, schema, upsertChain } from '@koukan/db';
 import type { Transaction } from '@koukan/db/schema';
-import { type TestDatabase, uniqueName } from '@koukan/db/testing';
+import { createTestDatabase, type TestDatabase, uniqueName } from '@koukan/db/testing';
 import { createTransaction } from '@koukan/services';
 import { makeSender, SAMPLE_MESSAGE } from '@koukan/services/testing';
 import { eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll } from 'vitest';
 import { createChainRunner } from '../engine/chain-runner.ts';
 import { engineFor, silent } from '../engine/testing/harness.ts';
 import { HttpRunner } from '../engine/testing/http-runner.ts';
@@ -113,6 +114,24 @@ export async function startExploderWorld(t: TestDatabase, overrides: Partial<Eng
     },
   };
 }
+
+/** The test file's database `t` and exploder `world` on it, from before its tests to after them. */
+export function exploderSuite(overrides: Partial<EngineOptions> = {}) {
+  const t = {} as TestDatabase;
+  const world = {} as Awaited<ReturnType<typeof startExploderWorld>>;
+  beforeAll(async () => {
+    Object.assign(t, await createTestDatabase());
+    Object.assign(world, await startExploderWorld(t, overrides));
+  });
+  afterAll(async () => {
+    await world.stop?.();
+    await t.destroy?.();
+  });
+  return { t, world };
+}
+
+/** A unique recipient that the scripted upstream answers as `prefix` says (see `scriptFor`). */
+export const addr = (prefix: string) => `${prefix}-${uniqueName('r')}@example.net`;
 
 export const ctxOf = (t: TestDatabase) => ({ db: t.db, logger: silent, actor: 'test' });
 

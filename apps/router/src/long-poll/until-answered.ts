@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import type { LongPollLimiter } from '@koukan/protocol/server';
 import {
   getTransactionView,
@@ -5,15 +6,12 @@ import {
   type ServiceContext,
   type TransactionView,
 } from '@koukan/services';
+import { ifNoneMatchHits } from '../http/etag.ts';
 import type { TransactionWatcher } from './watcher.ts';
 
-const FINAL = new Set(['delivered', 'failed', 'cancelled']);
+type Deps = { watcher: TransactionWatcher; longPolls: LongPollLimiter };
 
-/** The seconds of a `Prefer: wait=<s>` header (RFC 7240), at most 30; 0 without one. */
-export function preferredWait(header: string | string[] | undefined): number {
-  const m = /(?:^|[,;\s])wait\s*=\s*(\d+)/i.exec(String(header ?? ''));
-  return m ? Math.min(Number(m[1]), 30) : 0;
-}
+const FINAL = new Set(['delivered', 'failed', 'cancelled']);
 
 /**
  * After a body upload that asked `Prefer: wait=<s>`: waits as a long-poll does (within the
@@ -22,12 +20,12 @@ export function preferredWait(header: string | string[] | undefined): number {
  * The view it had when nothing came in time, or when the key has no long-poll place free.
  */
 export async function untilAnswered(
-  deps: { watcher: TransactionWatcher; longPolls: LongPollLimiter },
+  deps: Deps,
   ctx: ServiceContext,
   principal: Principal,
   view: TransactionView,
   seconds: number,
-  closed: AbortSignal,
+  res: EventEmitter,
 ): Promise<TransactionView> {
   const answered = (v: TransactionView) => Boolean(v.data_response) || FINAL.has(v.status);
   if (seconds <= 0 || answered(view)) return view;
@@ -38,6 +36,7 @@ export async function untilAnswered(
     return view;
   }
   const deadline = Date.now() + seconds * 1000;
+  const closed = leaving(res);
   let current = view;
   try {
     while (!answered(current) && !closed.aborted) {
@@ -51,4 +50,42 @@ export async function untilAnswered(
     release();
   }
   return current;
+}
+
+/**
+ * GET of a transaction as a long-poll: its view, once its version is not the one `inm`
+ * (If-None-Match) names, or after `seconds` (within the key's long-poll places, woken by change
+ * notifications). When the notifications announced the version the client has, it waits first
+ * and reads once after (a newer version on its way wakes the wait; the read checks access).
+ */
+export async function viewAfterChange(
+  deps: Deps,
+  ctx: ServiceContext,
+  principal: Principal,
+  id: string,
+  inm: string | undefined,
+  seconds: number,
+  res: EventEmitter,
+): Promise<TransactionView> {
+  const read = () => getTransactionView({ ctx, input: { principal, id } });
+  const heard = deps.watcher.heardVersion(id);
+  const waitFirst = seconds > 0 && heard !== undefined && ifNoneMatchHits(inm, heard);
+  const view = waitFirst ? undefined : await read();
+  if (view && (seconds <= 0 || !ifNoneMatchHits(inm, view.version))) return view;
+  const release = deps.longPolls.acquire(principal.keyPrefix);
+  try {
+    const since = view ? view.version : heard!; // without a view, the client has the one heard
+    const outcome = await deps.watcher.waitForChange(id, since, seconds * 1000, leaving(res));
+    return outcome === 'changed' || !view ? await read() : view;
+  } finally {
+    release();
+  }
+}
+
+/** A signal of the client leaving: the response's close (a request's own 'close' fires once
+ * its body has been read, which for a GET is at once). */
+function leaving(res: EventEmitter): AbortSignal {
+  const left = new AbortController();
+  res.once('close', () => left.abort());
+  return left.signal;
 }

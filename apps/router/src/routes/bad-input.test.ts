@@ -1,40 +1,9 @@
-import type { TestDatabase } from '@koukan/db/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  client,
-  MESSAGE,
-  makeSender,
-  type Res,
-  type Router,
-  startRouter,
-  testDatabase,
-} from '../testing/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { expect400, MESSAGE, routerSuite } from '../testing/harness.ts';
 import { rawPut } from '../testing/raw-http.ts';
 
 /** Issue 10 items 4 and 6: bad input is a 400 naming the field, never a 500. */
-let t: TestDatabase;
-let router: Router;
-beforeAll(async () => {
-  t = await testDatabase();
-  router = await startRouter(t);
-});
-afterAll(async () => {
-  await router?.close();
-  await t?.destroy();
-});
-
-async function sender() {
-  const s = await makeSender(t.db);
-  const api = client(router.url, s.key);
-  const create = (json: unknown) => api('POST', `/v1/senders/${s.name}/transactions`, { json });
-  return { ...s, api, create };
-}
-
-function expect400(res: Res, field: string) {
-  expect(res.status, res.text).toBe(400);
-  expect(res.json.error.code).toBe('bad_request');
-  expect(res.json.error.details.map((d: { field?: string }) => d.field)).toContain(field);
-}
+const { router, sender } = routerSuite();
 
 const builder = (extra: Record<string, unknown>) => ({
   mail_from: { m: 'a@example.org' },

@@ -1,38 +1,13 @@
 import { schema } from '@koukan/db';
-import type { TestDatabase } from '@koukan/db/testing';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  client,
-  MESSAGE,
-  makeSender,
-  type Router,
-  startRouter,
-  testDatabase,
-} from '../testing/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { expect400, MESSAGE, routerSuite } from '../testing/harness.ts';
 
-let t: TestDatabase;
-let router: Router;
 const created: string[] = [];
-beforeAll(async () => {
-  t = await testDatabase();
-  router = await startRouter(t, {
-    maxBodyBytes: 64 * 1024,
-    onTransactionCreated: (id) => created.push(id),
-  });
+const { t, sender } = routerSuite({
+  maxBodyBytes: 64 * 1024,
+  onTransactionCreated: (id) => created.push(id),
 });
-afterAll(async () => {
-  await router?.close();
-  await t?.destroy();
-});
-
-async function sender(options: { exploder?: boolean } = {}) {
-  const s = await makeSender(t.db, options);
-  const api = client(router.url, s.key);
-  const create = (json: unknown, headers: Record<string, string> = {}) =>
-    api('POST', `/v1/senders/${s.name}/transactions`, { json, headers });
-  return { ...s, api, create };
-}
 
 const base = { mail_from: { m: 'a@example.org' }, rcpt_to: [{ m: 'b@example.org' }] };
 
@@ -110,10 +85,7 @@ describe('POST /v1/senders/{sender}/transactions', () => {
     ],
   ])('400 for %s, naming the field', async (_name, json, field) => {
     const s = await sender();
-    const res = await s.create(json);
-    expect(res.status).toBe(400);
-    expect(res.json.error.code).toBe('bad_request');
-    expect(res.json.error.details.map((d: { field: string }) => d.field)).toContain(field);
+    expect400(await s.create(json), field);
   });
 
   it('400 for malformed JSON and an empty body; 415 for a non-JSON content type', async () => {

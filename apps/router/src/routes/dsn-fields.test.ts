@@ -1,42 +1,8 @@
-import type { TestDatabase } from '@koukan/db/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  client,
-  MESSAGE,
-  makeSender,
-  type Res,
-  type Router,
-  startRouter,
-  testDatabase,
-} from '../testing/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { expect400, MESSAGE, routerSuite } from '../testing/harness.ts';
 
 /** RFC 3461 options on the REST API: `dsn: {ret, envid}` and per recipient `notify`, `orcpt`. */
-let t: TestDatabase;
-let router: Router;
-beforeAll(async () => {
-  t = await testDatabase();
-  router = await startRouter(t);
-});
-afterAll(async () => {
-  await router?.close();
-  await t?.destroy();
-});
-
-async function sender() {
-  const s = await makeSender(t.db);
-  const api = client(router.url, s.key);
-  const create = (json: unknown) => api('POST', `/v1/senders/${s.name}/transactions`, { json });
-  return { ...s, api, create };
-}
-
-function expect400(res: Res, field: string, message?: RegExp) {
-  expect(res.status, res.text).toBe(400);
-  expect(res.json.error.code).toBe('bad_request');
-  const details = res.json.error.details as { field?: string; message: string }[];
-  const hit = details.find((d) => d.field === field);
-  expect(hit, JSON.stringify(details)).toBeDefined();
-  if (message) expect(hit!.message).toMatch(message);
-}
+const { router, sender } = routerSuite();
 
 const base = { mail_from: { m: 'a@example.org' }, body: { inline: MESSAGE } };
 

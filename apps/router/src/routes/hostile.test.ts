@@ -1,41 +1,21 @@
 import { TransactionWatcher } from '@koukan/db';
-import type { TestDatabase } from '@koukan/db/testing';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rawConnection } from '../../../../tooling/raw-connection.ts';
-import {
-  client,
-  MESSAGE,
-  makeSender,
-  type Router,
-  startRouter,
-  testDatabase,
-} from '../testing/harness.ts';
+import { MESSAGE, routerSuite } from '../testing/harness.ts';
 
 /**
  * The router's HTTP port as an attacker sees it (issue 10 item 7, and probes beyond the list):
  * slow or endless requests, path and header tricks, cross-sender access. Each case is a real
  * socket against a real router and PostgreSQL.
  */
-let t: TestDatabase;
-let router: Router;
 /** The router's change watcher, held here so a test can see how many long-polls wait. */
 let watcher: TransactionWatcher;
-beforeAll(async () => {
-  t = await testDatabase();
+const { router, sender } = routerSuite(async (t) => {
   watcher = new TransactionWatcher({ pool: t.pool, logger: pino({ level: 'silent' }) });
   await watcher.start();
-  router = await startRouter(t, {
-    headersTimeoutMs: 500,
-    bodyTimeoutMs: 500,
-    longPollsPerKey: 2,
-    watcher,
-  });
-});
-afterAll(async () => {
-  await router?.close();
-  await watcher?.stop();
-  await t?.destroy();
+  const limits = { headersTimeoutMs: 500, bodyTimeoutMs: 500, longPollsPerKey: 2 };
+  return { ...limits, watcher, stop: () => watcher.stop() };
 });
 
 const envelope = {
@@ -43,11 +23,6 @@ const envelope = {
   rcpt_to: [{ m: 'b@example.org' }],
   body: { inline: MESSAGE },
 };
-
-async function sender() {
-  const s = await makeSender(t.db);
-  return { ...s, api: client(router.url, s.key) };
-}
 
 const host = () => new URL(router.url).host;
 
@@ -99,7 +74,7 @@ describe('slow and endless requests', () => {
 
   it('caps concurrent long-polls per API key with 429, and frees the place when one ends', async () => {
     const s = await sender();
-    const created = await s.api('POST', `/v1/senders/${s.name}/transactions`, { json: envelope });
+    const created = await s.create(envelope);
     const etag = created.headers.get('etag')!;
     const id = created.json.id as string;
     const poll = (seconds: string) =>
@@ -116,9 +91,7 @@ describe('slow and endless requests', () => {
     expect(third.json.error.code).toBe('too_many_requests');
     // another key is not affected, nor is a plain GET (no wait)
     const other = await sender();
-    const theirs = await other.api('POST', `/v1/senders/${other.name}/transactions`, {
-      json: envelope,
-    });
+    const theirs = await other.create(envelope);
     const otherPoll = await other.api('GET', `/v1/transactions/${theirs.json.id}`, {
       headers: { 'if-none-match': theirs.headers.get('etag')!, 'request-timeout': '0.1' },
     });
@@ -130,6 +103,44 @@ describe('slow and endless requests', () => {
     expect((await second).status).toBe(200);
     // the places are free again (the old ETag is answered at once: the transaction changed)
     expect((await poll('0.1')).status).toBe(200);
+  });
+
+  it('body uploads with Prefer: wait hold at most the long-poll places of their key', async () => {
+    const s = await sender();
+    const { body: _, ...bare } = envelope;
+    const ids: string[] = [];
+    const malformed = ['wait=abc', 'wait=-5', 'wait', 'wait="', 'wait=,'.repeat(1000)];
+    for (let i = 0; i < 3 + malformed.length; i++) {
+      ids.push((await s.api('POST', `/v1/senders/${s.name}/transactions`, { json: bare })).json.id);
+    }
+    const put = (id: string, prefer: string) =>
+      s.api('PUT', `/v1/transactions/${id}/body`, {
+        body: MESSAGE,
+        headers: { 'content-type': 'message/rfc822', prefer },
+      });
+    // no engine runs here: nothing answers DATA, so an upload that waits is held open
+    // (a huge wait is clamped: unclamped, its timer would overflow and end the wait at once)
+    const held = [put(ids[0]!, `wait=${'9'.repeat(400)}`), put(ids[1]!, 'respond-async, wait=20')];
+    await expect.poll(() => watcher.waiting, { timeout: 15_000 }).toBe(2);
+    // past the key's places: stored and answered at once, without waiting
+    const over = await put(ids[2]!, 'wait=20');
+    expect(over.status).toBe(200);
+    expect(over.json.upload.complete).toBe(true);
+    expect(over.json.transaction.data_response).toBeNull();
+    expect(watcher.waiting).toBe(2);
+    // a change (here a cancel) ends the wait with the final view
+    for (const id of ids.slice(0, 2)) await s.api('POST', `/v1/transactions/${id}/cancel`);
+    for (const res of await Promise.all(held)) {
+      expect(res.status).toBe(200);
+      expect(res.json.transaction.status).toBe('cancelled');
+    }
+    // a malformed preference is ignored: the upload is answered at once, no place is taken
+    for (const [i, prefer] of malformed.entries()) {
+      const res = await put(ids[3 + i]!, prefer);
+      expect(res.status).toBe(200);
+      expect(res.json.transaction.data_response).toBeNull();
+      expect(watcher.waiting).toBe(0);
+    }
   });
 });
 
@@ -199,19 +210,14 @@ describe('path and header tricks', () => {
 
   it('an oversized Idempotency-Key is a 400 naming the header', async () => {
     const s = await sender();
-    const res = await s.api('POST', `/v1/senders/${s.name}/transactions`, {
-      json: envelope,
-      headers: { 'idempotency-key': 'k'.repeat(10_000) },
-    });
+    const res = await s.create(envelope, { 'idempotency-key': 'k'.repeat(10_000) });
     expect(res.status).toBe(400);
     expect(res.json.error.details[0].field).toBe('headers.idempotency-key');
   });
 
   it('a forged If-Match is a 400 or a 412, never applied', async () => {
     const s = await sender();
-    const created = await s.api('POST', `/v1/senders/${s.name}/transactions`, {
-      json: { mail_from: { m: 'a@example.org' } },
-    });
+    const created = await s.create({ mail_from: { m: 'a@example.org' } });
     const patch = (ifMatch: string) =>
       s.api('PATCH', `/v1/transactions/${created.json.id}`, {
         json: { add_rcpt_to: [{ m: 'c@example.org' }] },
@@ -226,7 +232,7 @@ describe('path and header tricks', () => {
 
   it.each(['NaN', '1e309', '-1', ' '])('Request-Timeout %j is a 400', async (value) => {
     const s = await sender();
-    const created = await s.api('POST', `/v1/senders/${s.name}/transactions`, { json: envelope });
+    const created = await s.create(envelope);
     const res = await s.api('GET', `/v1/transactions/${created.json.id}`, {
       headers: { 'if-none-match': created.headers.get('etag')!, 'request-timeout': value },
     });
@@ -235,6 +241,75 @@ describe('path and header tricks', () => {
 });
 
 describe('bodies', () => {
+  const headerLines = (bytes: number) => 'X-Filler: abcdefghij\r\n'.repeat(Math.ceil(bytes / 22));
+
+  it('a body upload with a million header lines is refused (413, body) after its first 256 KiB', async () => {
+    const s = await sender();
+    const created = await s.api('POST', `/v1/senders/${s.name}/transactions`, {
+      json: { mail_from: envelope.mail_from, rcpt_to: envelope.rcpt_to },
+    });
+    const piece = Buffer.from(headerLines(64 * 1024));
+    const total = piece.length * 336; // a million lines
+    const c = rawConnection(router.url);
+    c.socket.write(
+      `PUT /v1/transactions/${created.json.id}/body HTTP/1.1\r\nHost: ${host()}\r\n` +
+        `Authorization: Bearer ${s.key}\r\nContent-Type: message/rfc822\r\n` +
+        `Content-Length: ${total}\r\n\r\n`,
+    );
+    let answered = false;
+    const response = c.response().finally(() => {
+      answered = true;
+    });
+    let sent = 0;
+    while (sent < total && !answered && !c.socket.destroyed) {
+      sent += piece.length;
+      if (!c.socket.write(piece)) {
+        await new Promise((resolve) => {
+          c.socket.once('drain', resolve);
+          c.socket.once('close', resolve);
+          void response.then(resolve, resolve);
+        });
+      }
+    }
+    const res = await response;
+    expect(res.status).toBe(413);
+    expect(JSON.parse(res.body).error.details).toEqual([
+      { field: 'body', message: `header section over ${256 * 1024} bytes` },
+    ]);
+    // refused while the client was still sending (what it sent is at most the socket buffers)
+    expect(sent).toBeLessThan(total);
+    await c.closed;
+    const view = await s.api('GET', `/v1/transactions/${created.json.id}`);
+    expect(view.json.body.status).not.toBe('finalized');
+  });
+
+  it('a header section over 256 KiB is refused across resumed chunks and inline', async () => {
+    const s = await sender();
+    const created = await s.api('POST', `/v1/senders/${s.name}/transactions`, {
+      json: { mail_from: envelope.mail_from, rcpt_to: envelope.rcpt_to },
+    });
+    const chunk = (start: number, text: string) =>
+      s.api('PUT', `/v1/transactions/${created.json.id}/body`, {
+        body: text,
+        headers: { 'content-range': `bytes ${start}-${start + text.length - 1}/*` },
+      });
+    const first = headerLines(200 * 1024);
+    expect((await chunk(0, first)).status).toBe(200);
+    const second = await chunk(first.length, headerLines(100 * 1024));
+    expect(second.status).toBe(413);
+    expect(second.json.error.details[0].field).toBe('body');
+
+    const inline = await s.api('POST', `/v1/senders/${s.name}/transactions`, {
+      json: { ...envelope, body: { inline: `${headerLines(300 * 1024)}\r\nHello.\r\n` } },
+    });
+    expect(inline.status).toBe(413);
+    expect(inline.json.error.details[0].field).toBe('body.inline');
+    // a large body under a small header section is fine
+    const big = await s.api('POST', `/v1/senders/${s.name}/transactions`, {
+      json: { ...envelope, body: { inline: MESSAGE + `${'x'.repeat(76)}\r\n`.repeat(8000) } },
+    });
+    expect(big.status).toBe(201);
+  });
   it('__proto__ in JSON is refused, not merged', async () => {
     const s = await sender();
     const res = await s.api('POST', `/v1/senders/${s.name}/transactions`, {
@@ -246,9 +321,7 @@ describe('bodies', () => {
 
   it('a deeply nested JSON anywhere (PATCH too) is a 400', async () => {
     const s = await sender();
-    const created = await s.api('POST', `/v1/senders/${s.name}/transactions`, {
-      json: { mail_from: { m: 'a@example.org' } },
-    });
+    const created = await s.create({ mail_from: { m: 'a@example.org' } });
     const res = await s.api('PATCH', `/v1/transactions/${created.json.id}`, {
       body: `{"add_rcpt_to":${'['.repeat(5_000)}${']'.repeat(5_000)}}`,
       headers: { 'content-type': 'application/json', 'if-match': created.headers.get('etag')! },
@@ -259,8 +332,9 @@ describe('bodies', () => {
 
   it('brackets inside JSON strings do not count as nesting', async () => {
     const s = await sender();
-    const res = await s.api('POST', `/v1/senders/${s.name}/transactions`, {
-      json: { ...envelope, body: { inline: `${MESSAGE}${'[{'.repeat(1000)}\\"` } },
+    const res = await s.create({
+      ...envelope,
+      body: { inline: `${MESSAGE}${'[{'.repeat(1000)}\\"` },
     });
     expect(res.status).toBe(201);
   });
@@ -270,18 +344,14 @@ describe('bodies', () => {
     ['a zero-width direction mark', 'b@exa\u200fmple.org'],
   ])('an address with %s is a 400', async (_n, m) => {
     const s = await sender();
-    const res = await s.api('POST', `/v1/senders/${s.name}/transactions`, {
-      json: { ...envelope, rcpt_to: [{ m }] },
-    });
+    const res = await s.create({ ...envelope, rcpt_to: [{ m }] });
     expect(res.status).toBe(400);
     expect(res.json.error.details[0].field).toBe('body.rcpt_to[0].m');
   });
 
   it('an internationalised address is fine', async () => {
     const s = await sender();
-    const res = await s.api('POST', `/v1/senders/${s.name}/transactions`, {
-      json: { ...envelope, rcpt_to: [{ m: 'jörg@exämple.org' }] },
-    });
+    const res = await s.create({ ...envelope, rcpt_to: [{ m: 'jörg@exämple.org' }] });
     expect(res.status).toBe(201);
   });
 });
@@ -290,8 +360,9 @@ describe('cross-sender access', () => {
   it("another sender's key cannot read, upload to, reuse, patch or cancel a transaction", async () => {
     const a = await sender();
     const b = await sender();
-    const created = await a.api('POST', `/v1/senders/${a.name}/transactions`, {
-      json: { mail_from: { m: 'a@example.org' }, rcpt_to: [{ m: 'b@example.org' }] },
+    const created = await a.create({
+      mail_from: { m: 'a@example.org' },
+      rcpt_to: [{ m: 'b@example.org' }],
     });
     const id = created.json.id as string;
     expect((await b.api('GET', `/v1/transactions/${id}`)).status).toBe(404);
@@ -309,8 +380,9 @@ describe('cross-sender access', () => {
     ).toBe(403);
     // B reusing A's body
     await a.api('PUT', `/v1/transactions/${id}/body`, { body: MESSAGE });
-    const reuse = await b.api('POST', `/v1/senders/${b.name}/transactions`, {
-      json: { ...envelope, body: { reuse_uri: `/v1/transactions/${id}/body` } },
+    const reuse = await b.create({
+      ...envelope,
+      body: { reuse_uri: `/v1/transactions/${id}/body` },
     });
     expect(reuse.status).toBe(422);
     // guessed ids: not UUIDs, or UUIDs of nothing

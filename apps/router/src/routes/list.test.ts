@@ -1,62 +1,37 @@
-import type { TestDatabase } from '@koukan/db/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  client,
-  makeSender,
-  type Res,
-  type Router,
-  startRouter,
-  testDatabase,
-} from '../testing/harness.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { client, expect400, routerSuite } from '../testing/harness.ts';
 
-let t: TestDatabase;
-let router: Router;
-let a: { name: string; key: string };
-let b: { name: string; key: string };
+const { router, sender } = routerSuite();
+let a: Awaited<ReturnType<typeof sender>>;
+let b: Awaited<ReturnType<typeof sender>>;
 const created: string[] = [];
 
 const message = (n: number) =>
   `From: app@example.org\r\nTo: r${n}@example.net\r\nSubject: Order ${n}\r\nMessage-ID: <order-${n}@example.org>\r\n\r\nHello.\r\n`;
 
 beforeAll(async () => {
-  t = await testDatabase();
-  router = await startRouter(t);
-  a = await makeSender(t.db);
-  b = await makeSender(t.db);
+  a = await sender();
+  b = await sender();
   for (let n = 0; n < 5; n++) {
     const domain = n % 2 ? 'odd.example' : 'even.example';
-    const res = await client(router.url, a.key)('POST', `/v1/senders/${a.name}/transactions`, {
-      json: {
-        mail_from: { m: 'app@example.org' },
-        rcpt_to: [{ m: `R${n}@${domain}` }],
-        body: { inline: message(n) },
-      },
+    const res = await a.create({
+      mail_from: { m: 'app@example.org' },
+      rcpt_to: [{ m: `R${n}@${domain}` }],
+      body: { inline: message(n) },
     });
     expect(res.status).toBe(201);
     created.push(res.json.id);
   }
-  const other = await client(router.url, b.key)('POST', `/v1/senders/${b.name}/transactions`, {
-    json: {
-      mail_from: { m: 'b@example.org' },
-      rcpt_to: [{ m: 'x@odd.example' }],
-      body: { inline: message(9) },
-    },
+  const other = await b.create({
+    mail_from: { m: 'b@example.org' },
+    rcpt_to: [{ m: 'x@odd.example' }],
+    body: { inline: message(9) },
   });
   expect(other.status).toBe(201);
-});
-afterAll(async () => {
-  await router?.close();
-  await t?.destroy();
 });
 
 const list = (key: string | null, sender: string, query = '') =>
   client(router.url, key)('GET', `/v1/senders/${sender}/transactions${query}`);
-
-function expectField(res: Res, field: string) {
-  expect(res.status).toBe(400);
-  expect(res.json.error.code).toBe('bad_request');
-  expect(res.json.error.details.map((d: { field: string }) => d.field)).toContain(field);
-}
 
 describe('GET /v1/senders/{sender}/transactions', () => {
   it("lists the sender's own transactions, newest first, with Message-ID and Subject", async () => {
@@ -103,15 +78,15 @@ describe('GET /v1/senders/{sender}/transactions', () => {
   });
 
   it('stores Message-ID and Subject when the body is uploaded later', async () => {
-    const c = await makeSender(t.db);
-    const api = client(router.url, c.key);
-    const created = await api('POST', `/v1/senders/${c.name}/transactions`, {
-      json: { mail_from: { m: 'app@example.org' }, rcpt_to: [{ m: 'late@example.net' }] },
+    const c = await sender();
+    const created = await c.create({
+      mail_from: { m: 'app@example.org' },
+      rcpt_to: [{ m: 'late@example.net' }],
     });
     expect(created.status).toBe(201);
     const before = await list(c.key, c.name);
     expect(before.json.items[0]).toMatchObject({ message_id: null, subject: null });
-    const put = await api('PUT', `/v1/transactions/${created.json.id}/body`, {
+    const put = await c.api('PUT', `/v1/transactions/${created.json.id}/body`, {
       body: message(7),
       headers: { 'content-type': 'message/rfc822' },
     });
@@ -133,12 +108,12 @@ describe('GET /v1/senders/{sender}/transactions', () => {
   });
 
   it('answers 400 naming the field for bad parameters', async () => {
-    expectField(await list(a.key, a.name, '?limit=0'), 'query.limit');
-    expectField(await list(a.key, a.name, '?limit=201'), 'query.limit');
-    expectField(await list(a.key, a.name, '?status=sent'), 'query.status[0]');
-    expectField(await list(a.key, a.name, '?created_after=yesterday'), 'query.created_after');
-    expectField(await list(a.key, a.name, '?colour=red'), 'query.colour');
-    expectField(await list(a.key, a.name, '?cursor=bm90LWEtY3Vyc29y'), 'cursor');
+    expect400(await list(a.key, a.name, '?limit=0'), 'query.limit');
+    expect400(await list(a.key, a.name, '?limit=201'), 'query.limit');
+    expect400(await list(a.key, a.name, '?status=sent'), 'query.status[0]');
+    expect400(await list(a.key, a.name, '?created_after=yesterday'), 'query.created_after');
+    expect400(await list(a.key, a.name, '?colour=red'), 'query.colour');
+    expect400(await list(a.key, a.name, '?cursor=bm90LWEtY3Vyc29y'), 'cursor');
   });
 
   it('is documented in the OpenAPI output with its query parameters', async () => {

@@ -1,36 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readBlobStream, schema } from '@koukan/db';
-import type { TestDatabase } from '@koukan/db/testing';
+import { schema } from '@koukan/db';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  client,
-  MESSAGE,
-  makeSender,
-  type Router,
-  startRouter,
-  testDatabase,
-} from '../testing/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { MESSAGE, routerSuite, storedHash } from '../testing/harness.ts';
 
-let t: TestDatabase;
-let router: Router;
 const finalized: string[] = [];
-beforeAll(async () => {
-  t = await testDatabase();
-  router = await startRouter(t, { onBodyFinalized: (id) => finalized.push(id) });
-});
-afterAll(async () => {
-  await router?.close();
-  await t?.destroy();
-});
+const { t, sender } = routerSuite({ onBodyFinalized: (id) => finalized.push(id) });
 
 const base = { mail_from: { m: 'a@example.org' }, rcpt_to: [{ m: 'b@example.org' }] };
-
-async function storedHash(blobId: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const c of readBlobStream(t.db, blobId)) h.update(c as Buffer);
-  return h.digest('hex');
-}
 
 describe('message-builder bodies', () => {
   const spec = {
@@ -46,11 +23,8 @@ describe('message-builder bodies', () => {
   };
 
   it('uploads the parts, then reuses one from another transaction', async () => {
-    const s = await makeSender(t.db);
-    const api = client(router.url, s.key);
-    const created = await api('POST', `/v1/senders/${s.name}/transactions`, {
-      json: { ...base, body: { message_builder: spec } },
-    });
+    const { api, create } = await sender();
+    const created = await create({ ...base, body: { message_builder: spec } });
     expect(created.status).toBe(201);
     const id = created.json.id;
     expect(created.json.body).toMatchObject({
@@ -89,16 +63,14 @@ describe('message-builder bodies', () => {
     expect(finalized).toContain(id);
 
     const reuse = `/v1/transactions/${id}/blob/report`;
-    const second = await api('POST', `/v1/senders/${s.name}/transactions`, {
-      json: {
-        ...base,
-        body: {
-          message_builder: {
-            ...spec,
-            related: undefined,
-            html: undefined,
-            attachments: [{ filename: 'report.pdf', content: { reuse_uri: reuse } }],
-          },
+    const second = await create({
+      ...base,
+      body: {
+        message_builder: {
+          ...spec,
+          related: undefined,
+          html: undefined,
+          attachments: [{ filename: 'report.pdf', content: { reuse_uri: reuse } }],
         },
       },
     });
@@ -114,22 +86,21 @@ describe('message-builder bodies', () => {
     )!;
     const [blob] = await t.db.select().from(schema.blobs).where(eq(schema.blobs.id, ref.blob_id));
     expect(blob!.refCount).toBe(2);
-    expect(await storedHash(ref.blob_id)).toBe(createHash('sha256').update(pdf).digest('hex'));
+    expect(await storedHash(t.db, ref.blob_id)).toBe(
+      createHash('sha256').update(pdf).digest('hex'),
+    );
   });
 
   it('400 for a duplicate create_id or an invalid part', async () => {
-    const s = await makeSender(t.db);
-    const api = client(router.url, s.key);
-    const dup = await api('POST', `/v1/senders/${s.name}/transactions`, {
-      json: {
-        ...base,
-        body: {
-          message_builder: {
-            attachments: [
-              { filename: 'a', content: { create_id: 'a' } },
-              { filename: 'b', content: { create_id: 'a' } },
-            ],
-          },
+    const { create } = await sender();
+    const dup = await create({
+      ...base,
+      body: {
+        message_builder: {
+          attachments: [
+            { filename: 'a', content: { create_id: 'a' } },
+            { filename: 'b', content: { create_id: 'a' } },
+          ],
         },
       },
     });
@@ -137,24 +108,20 @@ describe('message-builder bodies', () => {
     expect(dup.json.error.details[0].field).toBe(
       'body.message_builder.attachments[1].content.create_id',
     );
-    const badHeader = await api('POST', `/v1/senders/${s.name}/transactions`, {
-      json: {
-        ...base,
-        body: {
-          message_builder: { subject: 'x\r\nBcc: e@evil.test', text: { content: { inline: 'x' } } },
-        },
+    const badHeader = await create({
+      ...base,
+      body: {
+        message_builder: { subject: 'x\r\nBcc: e@evil.test', text: { content: { inline: 'x' } } },
       },
     });
     expect(badHeader.status).toBe(400);
     expect(badHeader.json.error.details[0].field).toBe('body.body.message_builder.subject');
-    const badAddress = await api('POST', `/v1/senders/${s.name}/transactions`, {
-      json: {
-        ...base,
-        body: {
-          message_builder: {
-            to: [{ address: 'b@example.org,x@evil.test' }],
-            text: { content: { inline: 'x' } },
-          },
+    const badAddress = await create({
+      ...base,
+      body: {
+        message_builder: {
+          to: [{ address: 'b@example.org,x@evil.test' }],
+          text: { content: { inline: 'x' } },
         },
       },
     });

@@ -1,18 +1,8 @@
-import type { TestDatabase } from '@koukan/db/testing';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, type Router, startRouter, testDatabase } from '../testing/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { client, routerSuite, startRouter } from '../testing/harness.ts';
 
-let t: TestDatabase;
-let router: Router;
-beforeAll(async () => {
-  t = await testDatabase();
-  router = await startRouter(t);
-});
-afterAll(async () => {
-  await router?.close();
-  await t?.destroy();
-});
+const { router } = routerSuite();
 
 const api = () => client(router.url, null);
 

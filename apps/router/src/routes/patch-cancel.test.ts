@@ -1,33 +1,13 @@
 import { schema } from '@koukan/db';
-import type { TestDatabase } from '@koukan/db/testing';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  client,
-  MESSAGE,
-  makeSender,
-  type Router,
-  startRouter,
-  testDatabase,
-} from '../testing/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { MESSAGE, routerSuite } from '../testing/harness.ts';
 
-let t: TestDatabase;
-let router: Router;
-beforeAll(async () => {
-  t = await testDatabase();
-  router = await startRouter(t);
-});
-afterAll(async () => {
-  await router?.close();
-  await t?.destroy();
-});
+const { t, sender } = routerSuite();
 
 async function create(json: Record<string, unknown>, options: { exploder?: boolean } = {}) {
-  const s = await makeSender(t.db, options);
-  const api = client(router.url, s.key);
-  const res = await api('POST', `/v1/senders/${s.name}/transactions`, {
-    json: { mail_from: { m: 'a@example.org' }, ...json },
-  });
+  const { api, create } = await sender(options);
+  const res = await create({ mail_from: { m: 'a@example.org' }, ...json });
   expect(res.status).toBe(201);
   return { api, id: res.json.id as string, etag: res.headers.get('etag')!, view: res.json };
 }

@@ -1,22 +1,13 @@
 import { createApiKey, createSender, getTransaction, schema, upsertChain } from '@koukan/db';
-import { type TestDatabase, uniqueName } from '@koukan/db/testing';
+import { uniqueName } from '@koukan/db/testing';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, makeSender, type Router, startRouter, testDatabase } from '../testing/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { client, routerSuite } from '../testing/harness.ts';
 
 // Issue 10 item 5 and issue 13 items 3–4: `session` is set only with a gateway key and
 // validated whoever sets it; the MSA's AUTH check route; an SMTP submission by another sender
 // fans out into transactions of that sender.
-let t: TestDatabase;
-let router: Router;
-beforeAll(async () => {
-  t = await testDatabase();
-  router = await startRouter(t);
-});
-afterAll(async () => {
-  await router?.close();
-  await t?.destroy();
-});
+const { t, router, sender } = routerSuite();
 
 const envelope = { mail_from: { m: 'a@example.org' }, rcpt_to: [] };
 const goodSession = {
@@ -27,40 +18,22 @@ const goodSession = {
 };
 
 /** A sender with a valid chain and no exploder, and an ordinary key. */
-async function plainSender(options: { enabled?: boolean } = {}) {
-  const name = uniqueName('plain');
-  await upsertChain(t.db, {
-    name,
-    author: 'test',
+const plainSender = (options: { enabled?: boolean } = {}) =>
+  sender({
+    ...options,
     filters: [{ filter: 'received_header' }, { filter: 'sandbox', mailbox: 'test' }],
   });
-  const sender = await createSender(t.db, {
-    name,
-    output_chain: name,
-    enabled: options.enabled ?? true,
-  });
-  const { key } = await createApiKey(t.db, { senderId: sender.id });
-  return { name, key, id: sender.id };
-}
 
 /** An MSA-like sender: exploder(msa) into `output`, with a gateway key. */
-async function msaSender(output: string) {
-  const name = uniqueName('msa');
-  await upsertChain(t.db, {
-    name,
-    author: 'test',
-    filters: [{ filter: 'exploder', output_chain: output, msa: true }],
-  });
-  const sender = await createSender(t.db, { name, output_chain: name });
-  const { key } = await createApiKey(t.db, { senderId: sender.id, gateway: true });
-  return { name, key };
-}
+const msaSender = (output: string) =>
+  sender({ gateway: true, filters: [{ filter: 'exploder', output_chain: output, msa: true }] });
 
 describe('session on create', () => {
   it('refuses `session` from an ordinary API key with 403 naming body.session', async () => {
-    const s = await makeSender(t.db);
-    const res = await client(router.url, s.key)('POST', `/v1/senders/${s.name}/transactions`, {
-      json: { ...envelope, session: { remote_ip: '10.0.0.1', auth: { user: 'admin' } } },
+    const s = await sender();
+    const res = await s.create({
+      ...envelope,
+      session: { remote_ip: '10.0.0.1', auth: { user: 'admin' } },
     });
     expect(res.status).toBe(403);
     expect(res.json.error.details).toContainEqual(
@@ -69,15 +42,8 @@ describe('session on create', () => {
   });
 
   it('validates the facts even from a gateway key: IP literal, HELO, no CR/LF', async () => {
-    const s = await makeSender(t.db);
-    const sender = await t.db.query.senders.findFirst({
-      where: (x, { eq }) => eq(x.name, s.name),
-    });
-    const { key } = await createApiKey(t.db, { senderId: sender!.id, gateway: true });
-    const post = (session: unknown) =>
-      client(router.url, key)('POST', `/v1/senders/${s.name}/transactions`, {
-        json: { ...envelope, session },
-      });
+    const { create } = await sender({ gateway: true });
+    const post = (session: unknown) => create({ ...envelope, session });
     for (const [session, field] of [
       [{ remote_ip: 'not-an-ip' }, 'remote_ip'],
       [{ remote_ip: '192.0.2.1\r\nX: y' }, 'remote_ip'],
@@ -126,17 +92,14 @@ describe('SMTP submission by another sender (implicit exploder)', () => {
   it('fans out into transactions of the authenticated sender, recipients answered at once', async () => {
     const submitter = await plainSender();
     const msa = await msaSender(uniqueName('unused-output'));
-    const c = client(router.url, msa.key);
-    const created = await c('POST', `/v1/senders/${msa.name}/transactions`, {
-      json: {
-        ...envelope,
-        rcpt_to: [{ m: 'bob@example.net' }],
-        session: { ...goodSession, auth: { user: submitter.name } },
-      },
+    const created = await msa.create({
+      ...envelope,
+      rcpt_to: [{ m: 'bob@example.net' }],
+      session: { ...goodSession, auth: { user: submitter.name } },
     });
     expect(created.status).toBe(201);
     expect(created.json.rcpt_response[0].code).toBe(250);
-    const patched = await c('PATCH', `/v1/transactions/${created.json.id}`, {
+    const patched = await msa.api('PATCH', `/v1/transactions/${created.json.id}`, {
       json: { add_rcpt_to: [{ m: 'carol@example.net' }] },
       headers: { 'if-match': created.headers.get('etag')! },
     });
@@ -152,12 +115,10 @@ describe('SMTP submission by another sender (implicit exploder)', () => {
   it('refuses a sender that cannot take SMTP submission, with 422 naming session.auth.user', async () => {
     const other = await msaSender(uniqueName('x'));
     const msa = await msaSender(uniqueName('y'));
-    const res = await client(router.url, msa.key)('POST', `/v1/senders/${msa.name}/transactions`, {
-      json: {
-        ...envelope,
-        rcpt_to: [{ m: 'bob@example.net' }],
-        session: { auth: { user: other.name } },
-      },
+    const res = await msa.create({
+      ...envelope,
+      rcpt_to: [{ m: 'bob@example.net' }],
+      session: { auth: { user: other.name } },
     });
     expect(res.status).toBe(422);
     expect(res.json.error.details).toContainEqual(

@@ -5,7 +5,6 @@ import {
   createTransactionRequestSchema,
   eventListSchema,
   eventsQuerySchema,
-  getTransactionView,
   listTransactionEvents,
   patchTransaction,
   patchTransactionRequestSchema,
@@ -17,6 +16,7 @@ import { z } from 'zod';
 import { contextOf, principalOf, requireApiKey } from '../http/auth.ts';
 import { errorResponses } from '../http/error-schema.ts';
 import { etagOf, ifNoneMatchHits, parseIfMatch } from '../http/etag.ts';
+import { viewAfterChange } from '../long-poll/until-answered.ts';
 import { fire, type RouteDeps, security } from './deps.ts';
 
 const idParams = z.object({ id: z.string().describe('The transaction id (a UUID).') });
@@ -113,37 +113,16 @@ export function transactionRoutes(app: FastifyInstance, deps: RouteDeps): void {
       },
     },
     async (request, reply) => {
-      const ctx = contextOf(deps, request);
-      const input = { principal: principalOf(request), id: request.params.id };
-      const timeoutS = requestTimeoutOf(request.headers['request-timeout']);
       const inm = request.headers['if-none-match'];
-      // The change notifications announced the version the client has: wait first, read once
-      // after (a newer version on its way wakes the wait; the read checks access either way).
-      const heard = deps.watcher.heardVersion(input.id);
-      const waitFirst = timeoutS > 0 && heard !== undefined && ifNoneMatchHits(inm, heard);
-      let view = waitFirst ? undefined : await getTransactionView({ ctx, input });
-      const known = view?.version ?? heard!;
-      if (ifNoneMatchHits(inm, known) && timeoutS > 0) {
-        const release = deps.longPolls.acquire(principalOf(request).keyPrefix);
-        const abort = new AbortController();
-        // The response's close: the client left (a request's own 'close' fires once its
-        // body has been read, which for a GET is at once).
-        const onClose = () => abort.abort();
-        reply.raw.once('close', onClose);
-        try {
-          const outcome = await deps.watcher.waitForChange(
-            input.id,
-            known,
-            timeoutS * 1000,
-            abort.signal,
-          );
-          if (outcome === 'changed' || !view) view = await getTransactionView({ ctx, input });
-        } finally {
-          reply.raw.off('close', onClose);
-          release();
-        }
-      }
-      view ??= await getTransactionView({ ctx, input });
+      const view = await viewAfterChange(
+        deps,
+        contextOf(deps, request),
+        principalOf(request),
+        request.params.id,
+        inm,
+        requestTimeoutOf(request.headers['request-timeout']),
+        reply.raw,
+      );
       reply.header('etag', etagOf(view.version)).header('cache-control', 'no-cache');
       if (ifNoneMatchHits(inm, view.version)) return reply.code(304).send();
       return view;

@@ -1,34 +1,27 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readBlobStream, schema } from '@koukan/db';
-import type { TestDatabase } from '@koukan/db/testing';
+import { schema } from '@koukan/db';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   client,
   MESSAGE,
   makeSender,
   type Router,
+  routerSuite,
   startRouter,
-  testDatabase,
+  storedHash,
 } from '../testing/harness.ts';
 import { rawPut } from '../testing/raw-http.ts';
 
-let t: TestDatabase;
-let router: Router;
 let small: Router;
 const finalized: string[] = [];
-beforeAll(async () => {
-  t = await testDatabase();
-  router = await startRouter(t, {
+const { t, router } = routerSuite(async (t) => {
+  small = await startRouter(t, { maxBodyBytes: 1000 });
+  return {
     uploadIdleTimeoutMs: 500,
     onBodyFinalized: (id) => finalized.push(id),
-  });
-  small = await startRouter(t, { maxBodyBytes: 1000 });
-});
-afterAll(async () => {
-  await router?.close();
-  await small?.close();
-  await t?.destroy();
+    stop: () => small.close(),
+  };
 });
 
 const base = { mail_from: { m: 'a@example.org' }, rcpt_to: [{ m: 'b@example.org' }] };
@@ -39,12 +32,6 @@ async function pending(url = router.url) {
   const res = await api('POST', `/v1/senders/${s.name}/transactions`, { json: base });
   expect(res.status).toBe(201);
   return { ...s, api, id: res.json.id as string, auth: { authorization: `Bearer ${s.key}` } };
-}
-
-async function storedHash(blobId: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const c of readBlobStream(t.db, blobId)) h.update(c as Buffer);
-  return h.digest('hex');
 }
 
 async function bodyBlobId(id: string): Promise<string> {
@@ -108,7 +95,7 @@ describe('PUT /v1/transactions/{id}/body', () => {
     });
     expect(rest.status).toBe(200);
     expect(rest.json.upload.complete).toBe(true);
-    expect(await storedHash(await bodyBlobId(tx.id))).toBe(
+    expect(await storedHash(t.db, await bodyBlobId(tx.id))).toBe(
       createHash('sha256').update(data).digest('hex'),
     );
   });
@@ -229,12 +216,11 @@ describe('PUT /v1/transactions/{id}/body', () => {
         ];
         expect(await rawPut(url, headers, pieces, { abort: true })).toBe('aborted');
         // The server records what arrived; wait until it has, then resume from there.
-        const after = await expect
+        await expect
           .poll(async () => (await tx.api('GET', `/v1/transactions/${tx.id}`)).json, {
             timeout: 10_000,
           })
           .toSatisfy((j: { version: number }) => j.version > before);
-        void after;
         const view = (await tx.api('GET', `/v1/transactions/${tx.id}`)).json;
         const stored = view.body.rfc822.size as number;
         expect(stored).toBeGreaterThan(offset);
@@ -251,7 +237,7 @@ describe('PUT /v1/transactions/{id}/body', () => {
     console.warn(`50 MB chunked upload with one resume: ${seconds.toFixed(1)} s`);
     const view = (await tx.api('GET', `/v1/transactions/${tx.id}`)).json;
     expect(view.body.rfc822).toMatchObject({ status: 'finalized', size: total });
-    expect(await storedHash(await bodyBlobId(tx.id))).toBe(
+    expect(await storedHash(t.db, await bodyBlobId(tx.id))).toBe(
       createHash('sha256').update(data).digest('hex'),
     );
   }, 180_000);

@@ -1,4 +1,4 @@
-import { contentLengthOf } from '@koukan/protocol';
+import { contentLengthOf, preferredWait } from '@koukan/protocol';
 import {
   AppError,
   parseContentRange,
@@ -14,7 +14,7 @@ import { contextOf, principalOf, requireApiKey } from '../http/auth.ts';
 import { errorResponses } from '../http/error-schema.ts';
 import { etagOf } from '../http/etag.ts';
 import { withIdleTimeout } from '../http/upload-source.ts';
-import { preferredWait, untilAnswered } from '../long-poll/until-answered.ts';
+import { untilAnswered } from '../long-poll/until-answered.ts';
 import { fire, type RouteDeps, security } from './deps.ts';
 
 export const uploadResponseSchema = z
@@ -27,6 +27,11 @@ export const uploadResponseSchema = z
     transaction: transactionViewSchema,
   })
   .meta({ id: 'UploadStatus' });
+
+const uploadResponses = {
+  200: uploadResponseSchema,
+  ...errorResponses(400, 401, 403, 404, 408, 409, 413, 416),
+};
 
 const uploadHeaders = z.looseObject({
   prefer: z
@@ -116,10 +121,7 @@ export async function uploadRoutes(app: FastifyInstance, deps: RouteDeps): Promi
         security,
         params: z.object({ id: z.string() }),
         headers: uploadHeaders,
-        response: {
-          200: uploadResponseSchema,
-          ...errorResponses(400, 401, 403, 404, 408, 409, 413, 416),
-        },
+        response: uploadResponses,
       },
     },
     async (request, reply) => {
@@ -141,18 +143,14 @@ export async function uploadRoutes(app: FastifyInstance, deps: RouteDeps): Promi
       const waitS = preferredWait(request.headers.prefer);
       if (waitS > 0 && result.finalized && result.bodyComplete && result.interrupted === null) {
         if (!result.claimed) fire(deps.onBodyFinalized, result.transaction.id, request.log);
-        const left = new AbortController();
-        const onClose = () => left.abort();
-        reply.raw.once('close', onClose);
-        const ctx = contextOf(deps, request);
         const view = await untilAnswered(
           deps,
-          ctx,
+          contextOf(deps, request),
           principalOf(request),
           result.transaction,
           waitS,
-          left.signal,
-        ).finally(() => reply.raw.off('close', onClose));
+          reply.raw,
+        );
         return respond(reply, { ...result, transaction: view }, deps, request, true);
       }
       return respond(reply, result, deps, request);
@@ -172,10 +170,7 @@ export async function uploadRoutes(app: FastifyInstance, deps: RouteDeps): Promi
         security,
         params: z.object({ id: z.string(), blob_id: z.string() }),
         headers: uploadHeaders,
-        response: {
-          200: uploadResponseSchema,
-          ...errorResponses(400, 401, 403, 404, 408, 409, 413, 416),
-        },
+        response: uploadResponses,
       },
     },
     async (request, reply) => {

@@ -1,6 +1,9 @@
-import { createApiKey, createSender, type Db, upsertChain } from '@koukan/db';
+import { createHash } from 'node:crypto';
+import { createApiKey, createSender, type Db, readBlobStream, upsertChain } from '@koukan/db';
+import type { FilterConfig } from '@koukan/db/schema';
 import { createTestDatabase, type TestDatabase, uniqueName } from '@koukan/db/testing';
 import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { type BuildAppOptions, buildApp } from '../app.ts';
 
 export interface Router {
@@ -36,26 +39,63 @@ export async function testDatabase(): Promise<TestDatabase> {
   return createTestDatabase();
 }
 
-/** A sender with its own API key; `exploder` puts the exploder in its chain. */
+type Setup = Partial<BuildAppOptions> & { stop?(): Promise<void> };
+
+/**
+ * The test file's database `t` and a `router` on it, filled in before its tests and closed after
+ * them. `setup` gives the router's options, or starts what they need and returns them with a
+ * `stop` that runs after the router has closed.
+ */
+export function routerSuite(setup: Setup | ((t: TestDatabase) => Promise<Setup>) = {}) {
+  const t = {} as TestDatabase;
+  const router = {} as Router;
+  let stop: Setup['stop'];
+  beforeAll(async () => {
+    Object.assign(t, await createTestDatabase());
+    const { stop: after, ...options } = typeof setup === 'function' ? await setup(t) : setup;
+    stop = after;
+    Object.assign(router, await startRouter(t, options));
+  });
+  afterAll(async () => {
+    await router.close?.();
+    await stop?.();
+    await t.destroy?.();
+  });
+  /** A new sender with a client for its key and `create`, which POSTs a transaction. */
+  async function sender(options: Parameters<typeof makeSender>[1] = {}) {
+    const s = await makeSender(t.db, options);
+    const api = client(router.url, s.key);
+    const create = (json: unknown, headers: Record<string, string> = {}) =>
+      api('POST', `/v1/senders/${s.name}/transactions`, { json, headers });
+    return { ...s, api, create };
+  }
+  return { t, router, sender };
+}
+
+/**
+ * A sender with its own API key (a gateway key for `gateway`); its chain is `filters`, by default
+ * the message builder (`exploder`: the exploder) before `rest_output`.
+ */
 export async function makeSender(
   db: Db,
-  options: { exploder?: boolean; enabled?: boolean } = {},
+  options: {
+    exploder?: boolean;
+    enabled?: boolean;
+    gateway?: boolean;
+    filters?: FilterConfig[];
+  } = {},
 ): Promise<{ name: string; id: string; key: string }> {
   const name = uniqueName('s');
   const chain = uniqueName('c');
-  await upsertChain(db, {
-    name: chain,
-    author: 'test',
-    filters: options.exploder
-      ? [{ filter: 'exploder' }, { filter: 'rest_output' }]
-      : [{ filter: 'message_builder' }, { filter: 'rest_output' }],
-  });
+  const first = options.exploder ? 'exploder' : 'message_builder';
+  const filters = options.filters ?? [{ filter: first }, { filter: 'rest_output' }];
+  await upsertChain(db, { name: chain, author: 'test', filters });
   const sender = await createSender(db, {
     name,
     output_chain: chain,
     enabled: options.enabled ?? true,
   });
-  const { key } = await createApiKey(db, { senderId: sender.id });
+  const { key } = await createApiKey(db, { senderId: sender.id, gateway: options.gateway });
   return { name, id: sender.id, key };
 }
 
@@ -91,6 +131,23 @@ export function client(url: string, key: string | null) {
     }
     return { status: res.status, headers: res.headers, json, text };
   };
+}
+
+/** A 400 whose details name `field` (with a message matching `message`, if given). */
+export function expect400(res: Res, field: string, message?: RegExp) {
+  expect(res.status, res.text).toBe(400);
+  expect(res.json.error.code).toBe('bad_request');
+  const details = res.json.error.details as { field?: string; message: string }[];
+  const hit = details.find((d) => d.field === field);
+  expect(hit, JSON.stringify(details)).toBeDefined();
+  if (message) expect(hit!.message).toMatch(message);
+}
+
+/** The SHA-256 (hex) of a stored blob's bytes. */
+export async function storedHash(db: Db, blobId: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const c of readBlobStream(db, blobId)) h.update(c as Buffer);
+  return h.digest('hex');
 }
 
 export const MESSAGE = 'From: a@example.org\r\nTo: b@example.org\r\nSubject: hi\r\n\r\nHello.\r\n';

@@ -1,4 +1,5 @@
 import { BlockList, isIP } from 'node:net';
+import { remoteHostSchema } from '@koukan/protocol/schemas';
 import { type DnsResolve, type MxRecord, systemResolver } from '../dns.ts';
 import type { FilterRun } from '../registry.ts';
 import { perm, temp } from '../responses.ts';
@@ -96,6 +97,14 @@ async function publicHostsOnly(
   };
 }
 
+/** The hosts the gateway's outbound API takes: a name from a hostile or broken DNS answer is not. */
+function usable(domain: string, hosts: NextHop[]): Lookup {
+  const ok = hosts.filter((h) => remoteHostSchema.safeParse(h).success);
+  if (ok.length > 0) return { hosts: ok };
+  const fail = perm(`the mail servers of ${domain} have no usable host name`, 554, '5.4.4');
+  return { fail, reason: 'bad_next_hop' };
+}
+
 /** MX lookup with RFC 5321 §5.1 implicit MX and RFC 7505 null MX. */
 export async function resolveNextHops(
   dns: DnsResolve,
@@ -123,11 +132,14 @@ export async function resolveNextHops(
       };
     }
     const sorted = [...mx].sort((a, b) => a.priority - b.priority);
-    return { hosts: sorted.map((r) => ({ host: r.exchange.replace(/\.$/, ''), port })) };
+    return usable(
+      domain,
+      sorted.map((r) => ({ host: r.exchange.replace(/\.$/, ''), port })),
+    );
   }
   // implicit MX: the domain itself, if it has an address
   const a = await addresses(dns, domain);
-  if (a.found) return { hosts: [{ host: domain, port }] };
+  if (a.found) return usable(domain, [{ host: domain, port }]);
   if (a.error && !isNxDomain(a.error)) {
     return {
       fail: temp(`DNS lookup for ${domain} failed (${a.error})`, 451, '4.4.3'),
@@ -150,7 +162,7 @@ export const dnsResolution: FilterRun<'dns_resolution'> = async (tx, config, ctx
   const fixed = config.static_hosts[domain];
   let lookup: Lookup;
   if (fixed) {
-    lookup = { hosts: fixed.map((h) => parseHostPort(h, config.port) as NextHop) };
+    lookup = { hosts: fixed.map((h) => parseHostPort(h, config.port)) };
   } else {
     const dns = ctx.dns ?? systemResolver;
     let timer: NodeJS.Timeout | undefined;

@@ -1,13 +1,9 @@
-import { createHash } from 'node:crypto';
-import { once } from 'node:events';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type FakePolicy, FakeServer } from '@koukan/protocol/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bodyFromBuffer } from '../body.ts';
 import { runChain } from '../chain.ts';
 import { type ChainInput, validateChain } from '../schemas.ts';
 import { simpleMessage, testContext, testTx } from '../test-helpers.ts';
-import { closeServers, protocolServer, trackServer } from '../testing/protocol-server.ts';
 
 const chainTo = (url: string, extra: Record<string, unknown> = {}) => {
   const r = validateChain([
@@ -21,16 +17,17 @@ const chainTo = (url: string, extra: Record<string, unknown> = {}) => {
 const keyed = () =>
   testContext({ secrets: { get: (ref) => (ref === 'k' ? 'k-secret' : undefined) } });
 
-afterEach(closeServers);
+afterEach(FakeServer.closeAll);
+const fake = (policy: Partial<FakePolicy> = {}) => new FakeServer(policy).start();
 
 describe('rest_output', () => {
   it('creates the transaction, streams the body, long-polls and maps the responses', async () => {
-    const srv = await protocolServer({
-      rcpt: [
-        { code: 250, message: 'ok' },
-        { code: 550, message: '5.1.1 no such user' },
-      ],
-      dataAfterMs: 1200, // longer than one long-poll round: the client sees a 304 first
+    const srv = await fake({
+      rcpt: (m) =>
+        m.m === 'nobody@example.net'
+          ? { code: 550, message: '5.1.1 no such user' }
+          : { code: 250, message: 'ok' },
+      delayMs: 1200, // longer than one long-poll round: the client sees a 304 first
     });
     const message = simpleMessage(
       'alice@example.com',
@@ -47,10 +44,13 @@ describe('rest_output', () => {
     });
     const res = await runChain(chainTo(srv.url, { poll_timeout: 1 }), tx, keyed());
     expect(res.rcpt).toEqual([
-      { kind: 'accept', response: { code: 250, message: 'delivered' } },
+      { kind: 'accept', response: { code: 250, message: '2.0.0 OK queued as t1' } },
       { kind: 'perm', response: { code: 550, message: '5.1.1 no such user' } },
     ]);
-    expect(res.data).toEqual({ kind: 'accept', response: { code: 250, message: 'delivered' } });
+    expect(res.data).toEqual({
+      kind: 'accept',
+      response: { code: 250, message: '2.0.0 OK queued as t1' },
+    });
     const [post, put, ...gets] = srv.log;
     expect(post).toMatchObject({
       method: 'POST',
@@ -65,18 +65,14 @@ describe('rest_output', () => {
         remote_hosts: [{ host: 'mx1.example.net', port: 25 }],
       },
     });
-    expect(put).toMatchObject({
-      method: 'PUT',
-      url: '/v1/transactions/up-1/body',
-      bodySize: Buffer.byteLength(message),
-    });
-    expect(put!.bodyHash).toBe(createHash('sha256').update(message).digest('hex'));
+    expect(put).toMatchObject({ method: 'PUT', url: '/v1/transactions/t1/body' });
+    expect(Buffer.concat(srv.sole().body).equals(Buffer.from(message))).toBe(true);
     expect(gets.length).toBeGreaterThanOrEqual(2);
     expect(JSON.stringify(res.events)).not.toContain('k-secret');
   });
 
   it('fails every recipient with the MAIL answer and uploads no body', async () => {
-    const srv = await protocolServer({ mail: { code: 550, message: 'sender rejected' } });
+    const srv = await fake({ mail: () => ({ code: 550, message: 'sender rejected' }) });
     const res = await runChain(
       chainTo(srv.url, { inline_body_max: 0 }),
       testTx({ rcpt_to: [{ m: 'a@x.test' }, { m: 'b@x.test' }] }),
@@ -88,7 +84,7 @@ describe('rest_output', () => {
   });
 
   it('sends a small UTF-8 body inline with the create, and 8-bit or larger bodies by PUT', async () => {
-    const srv = await protocolServer({ dataAfterMs: 0, keepBodies: true });
+    const srv = await fake();
     const utf8 = Buffer.from(simpleMessage('a@x.test', 'b@x.test', 'Grüße, ça va ? ✓\r\n'));
     const latin1 = Buffer.concat([utf8, Buffer.from([0xe9, 0x0d, 0x0a])]); // not valid UTF-8
     const big = Buffer.from(simpleMessage('a@x.test', 'b@x.test', 'y'.repeat(2000)));
@@ -106,16 +102,16 @@ describe('rest_output', () => {
     }
     const posts = srv.log.filter((l) => l.method === 'POST');
     const puts = srv.log.filter((l) => l.method === 'PUT');
-    expect(posts.map((p) => Boolean(p.inline))).toEqual([true, false, false]);
+    expect(posts.map((p) => Boolean(p.json?.body))).toEqual([true, false, false]);
     expect(puts).toHaveLength(2);
     // Byte for byte, whichever way it travelled.
-    expect(srv.bodies.map((b) => b.toString('hex'))).toEqual(
+    expect([...srv.txns.values()].map((t) => Buffer.concat(t.body).toString('hex'))).toEqual(
       [utf8, latin1, big].map((b) => b.toString('hex')),
     );
   });
 
   it('maps a response timeout to 451 4.4.2', async () => {
-    const srv = await protocolServer({}); // never answers DATA
+    const srv = await fake({ data: () => undefined }); // never answers DATA
     const res = await runChain(
       chainTo(srv.url, { response_timeout: 1.5, poll_timeout: 1 }),
       testTx(),
@@ -129,26 +125,21 @@ describe('rest_output', () => {
   });
 
   it('maps a server that accepts but never answers to a temporary failure', async () => {
-    const silent = http.createServer(() => {});
-    silent.listen(0, '127.0.0.1');
-    await once(silent, 'listening');
-    trackServer(silent);
-    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
-    const res = await runChain(chainTo(url, { response_timeout: 0.5 }), testTx(), keyed());
+    const silent = await FakeServer.serve(() => {});
+    const res = await runChain(chainTo(silent, { response_timeout: 0.5 }), testTx(), keyed());
     expect(res.rcpt[0]).toMatchObject({ kind: 'temp', response: { code: 451, enhanced: '4.4.2' } });
   });
 
   it('maps a refused connection to 451 4.4.1', async () => {
-    const srv = await protocolServer({});
-    srv.server.close();
-    await once(srv.server, 'close');
+    const srv = await fake();
+    await srv.close();
     const res = await runChain(chainTo(srv.url), testTx(), keyed());
     expect(res.rcpt[0]).toMatchObject({ kind: 'temp', response: { code: 451, enhanced: '4.4.1' } });
     expect(res.rcpt[0]!.response.message).toMatch(/ECONNREFUSED/);
   });
 
   it('maps an HTTP error from the next hop to a temporary failure', async () => {
-    const srv = await protocolServer({ createStatus: 503 });
+    const srv = await fake({ createStatus: 503 });
     const res = await runChain(chainTo(srv.url), testTx(), keyed());
     expect(res.rcpt[0]).toMatchObject({
       kind: 'temp',
@@ -157,7 +148,7 @@ describe('rest_output', () => {
   });
 
   it('resolves the API key through the secrets port', async () => {
-    const srv = await protocolServer({ dataAfterMs: 0 });
+    const srv = await fake();
     const r = validateChain([
       { filter: 'rest_output', url: srv.url, sender: 'outbound', api_key_ref: 'gw' },
     ]);

@@ -280,7 +280,13 @@ async function deliver(
       (t.rcpt_response ?? []).every((r) => r && r.code >= 400);
     const mailFailed = () => Boolean(t.mail_response && t.mail_response.code >= 400);
     if (putBody && !mailFailed() && !allRcptFailed() && !responsesComplete(t, nrcpt)) {
-      const put = await client.putBody(target, tx.openBody(), { signal, timeoutMs: remaining() });
+      // the upstream may answer with the outcome (Prefer: wait): then nothing is polled
+      const wait = Math.min(config.poll_timeout, Math.floor(remaining() / 1000));
+      const put = await client.putBody(target, tx.openBody(), {
+        signal,
+        timeoutMs: remaining(),
+        headers: { prefer: `wait=${wait}` },
+      });
       if (!put.ok) throw httpFailure(put, 'body upload');
       const answer = put.header('content-type')?.includes('json') ? safely(put) : undefined;
       if (answer) {

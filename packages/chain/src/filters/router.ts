@@ -85,7 +85,7 @@ export const router: FilterRun<'router'> = async (tx, config) => {
   const first = accepted[0];
   if (first?.smarthost && accepted.every((r) => r.smarthost === first.smarthost)) {
     tx.setRouting({
-      remote_hosts: [parseHostPort(first.smarthost, 25) as { host: string; port: number }],
+      remote_hosts: [parseHostPort(first.smarthost, 25)],
     });
   } else if (first?.destination_domain) {
     tx.setRouting({ destination_domain: first.destination_domain });

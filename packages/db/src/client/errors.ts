@@ -48,7 +48,7 @@ function findPgError(err: unknown): PgErrorLike | undefined {
 }
 
 /** Rethrows a constraint violation as a DbError; anything else unchanged. */
-export function translateDbError(err: unknown): never {
+function translateDbError(err: unknown): never {
   const pgErr = findPgError(err);
   if (pgErr?.code) {
     const code = pgCodes[pgErr.code]!;

@@ -16,7 +16,7 @@ import { domainKeys } from '../schema/domains/table.ts';
 import type { DomainConfig } from './schema.ts';
 
 /** A domain as the configuration file has it: settings, keys' public halves, secret names. */
-export function domainToConfig(d: DomainWithKeys): DomainConfig {
+function domainToConfig(d: DomainWithKeys): DomainConfig {
   return {
     name: d.name,
     settings: d.settings as DomainConfig['settings'],

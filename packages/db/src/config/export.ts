@@ -2,14 +2,14 @@ import { stringify } from 'yaml';
 import type { DbOrTx } from '../client/create-db.ts';
 import { listChains } from '../queries/chains.ts';
 import { listSenders } from '../queries/senders.ts';
+import { senderFields } from '../schema/senders/validation.ts';
 import { exportDomains } from './domains.ts';
 import type { ConfigFile } from './schema.ts';
 
 /** Keys that hold a secret inline (refused by chain validation today; a chain stored earlier
  * may still have one): export prints a placeholder, never the value. */
 const INLINE_SECRET_KEYS = new Set(['private_key', 'api_key', 'password', 'secret_value']);
-export const REDACTED =
-  'REDACTED: store it with `koukan secret set <name>` and refer to it by name';
+const REDACTED = 'REDACTED: store it with `koukan secret set <name>` and refer to it by name';
 
 function redact(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redact);
@@ -35,15 +35,7 @@ export async function exportConfigObject(db: DbOrTx): Promise<ConfigFile> {
     exportDomains(db),
   ]);
   return {
-    sender: senders.map((s) => ({
-      name: s.name,
-      description: s.description,
-      output_chain: s.outputChain,
-      enabled: s.enabled,
-      retry: s.retry,
-      notification: s.notification,
-      settings: s.settings,
-    })),
+    sender: senders.map((s) => ({ name: s.name, ...senderFields(s) })),
     chain: chains.map((c) => ({
       name: c.name,
       description: c.description,

@@ -2,7 +2,7 @@ import type { Db } from '../client/create-db.ts';
 import { recordAudit } from '../queries/audit.ts';
 import { getChainByName, upsertChain } from '../queries/chains.ts';
 import { getSenderByName, upsertSender } from '../queries/senders.ts';
-import type { Sender } from '../schema/senders/table.ts';
+import { senderFields } from '../schema/senders/validation.ts';
 import { importDomain } from './domains.ts';
 import { parseConfig, validateConfig } from './parse.ts';
 import {
@@ -102,16 +102,4 @@ export async function importConfig(
     if (issues.length > 0) throw new ConfigError(issues);
     return result;
   });
-}
-
-/** A sender's configuration as the file has it, for the audit log's before/after. */
-function senderFields(s: Sender) {
-  return {
-    description: s.description,
-    output_chain: s.outputChain,
-    enabled: s.enabled,
-    retry: s.retry,
-    notification: s.notification,
-    settings: s.settings,
-  };
 }

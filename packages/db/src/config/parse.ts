@@ -95,7 +95,7 @@ export function validateConfig(input: unknown, options: ParseOptions = {}): Conf
  * The old spelling: `endpoint:` entries, each with its filters under `chain:`. Read as the new
  * one (`chain:` entries with `filters:`), with a warning; a file that uses both keys is refused.
  */
-export function upgradeLegacyConfig(input: unknown): {
+function upgradeLegacyConfig(input: unknown): {
   input: unknown;
   warning?: ConfigWarning;
 } {

@@ -14,7 +14,7 @@ import { senderInputSchema } from '../schema/senders/validation.ts';
  * passes in (from @koukan/chain). The old spelling (`endpoint:` entries with a `chain:` list)
  * is still read, with a deprecation warning (see `upgradeLegacyConfig`).
  */
-export const chainConfigSchema = z.strictObject({
+const chainConfigSchema = z.strictObject({
   name: chainNameSchema,
   description: z.string().max(500).optional(),
   filters: z.array(filterConfigSchema),
@@ -22,7 +22,7 @@ export const chainConfigSchema = z.strictObject({
 
 /** A DKIM key of a domain: its public half, and the name of the secret holding the private key
  * (never the key itself: secrets are not part of the configuration file). */
-export const domainKeyConfigSchema = z.strictObject({
+const domainKeyConfigSchema = z.strictObject({
   selector: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/i, 'a DNS label'),
   algorithm: dkimAlgorithmSchema,
   public_key: z.string().regex(/^[A-Za-z0-9+/]+=*$/, 'base64'),

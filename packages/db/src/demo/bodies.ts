@@ -5,7 +5,7 @@ import { createBlob, finalizeBlob, writeBlobStream } from '../queries/blobs.ts';
 const crlf = (lines: string[]) => `${lines.join('\r\n')}\r\n`;
 
 /** Sample bodies the demo transactions share (a few blobs, not one per transaction). */
-export const demoBodies = {
+const demoBodies = {
   receipt: crlf([
     'From: "Demo Shop" <noreply@demo-shop.example>',
     'To: customer@example.net',

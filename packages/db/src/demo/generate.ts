@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../client/create-db.ts';
 import { runRollupPass } from '../queries/rollup.ts';
-import { demoBodies, storeDemoBodies } from './bodies.ts';
+import { storeDemoBodies } from './bodies.ts';
 import { dataPermReply, deferReply, okReply, rcptPermReply, upstreamHost } from './replies.sql.ts';
 import { stageStatement } from './stage.sql.ts';
 
@@ -257,5 +257,3 @@ async function insertEvents(tx: DbOrTx): Promise<number> {
     ) x order by transaction_id, ord, at`);
   return r.rowCount ?? 0;
 }
-
-export { demoBodies };

@@ -18,7 +18,7 @@ const MAX_STARTUP = 10_000;
 /** Startup parameters PGlite must not get: the embedded server enforces these itself. */
 const STRIPPED = new Set(['idle_in_transaction_session_timeout']);
 
-export interface Handshake {
+interface Handshake {
   /** The startup packet to hand to PGlite (possibly rewritten), then any bytes after it. */
   forward: Buffer;
   user: string;

@@ -1,6 +1,1 @@
-export {
-  type EmbeddedOptions,
-  type EmbeddedPostgres,
-  PASSWORD_FILE,
-  startEmbeddedPostgres,
-} from './server.ts';
+export { type EmbeddedOptions, type EmbeddedPostgres, startEmbeddedPostgres } from './server.ts';

@@ -7,7 +7,7 @@ import { type Sender, senders } from '../schema/senders/table.ts';
 
 const KEY_PATTERN = /^kk_([A-Za-z0-9]{10})_([A-Za-z0-9_-]{43})$/;
 
-export function hashApiKey(key: string): string {
+function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
@@ -18,12 +18,15 @@ function alnum(n: number): string {
 }
 
 /** `kk_<10-char visible id>_<256-bit secret>`. */
-export function generateApiKey(): { key: string; prefix: string } {
+function generateApiKey(): { key: string; prefix: string } {
   const prefix = `kk_${alnum(10)}`;
   return { key: `${prefix}_${randomBytes(32).toString('base64url')}`, prefix };
 }
 
-/** Creates a key; the plaintext is returned here once and stored only as a hash. */
+/**
+ * Creates a key; the plaintext is returned here once and stored only as a hash. A gateway key
+ * already registered for the sender is made a gateway key (an older one was a plain key).
+ */
 export async function createApiKey(
   db: DbOrTx,
   input: { senderId: string; name?: string; key?: string; gateway?: boolean },
@@ -37,17 +40,19 @@ export async function createApiKey(
   } else {
     ({ key, prefix } = generateApiKey());
   }
+  const insert = db.insert(apiKeys).values({
+    senderId: input.senderId,
+    name: input.name ?? '',
+    prefix,
+    hash: hashApiKey(key),
+    gateway: input.gateway ?? false,
+  });
+  const target = [apiKeys.senderId, apiKeys.hash];
   const [row] = await withDbErrors(() =>
-    db
-      .insert(apiKeys)
-      .values({
-        senderId: input.senderId,
-        name: input.name ?? '',
-        prefix,
-        hash: hashApiKey(key),
-        gateway: input.gateway ?? false,
-      })
-      .returning(),
+    (input.gateway
+      ? insert.onConflictDoUpdate({ target, set: { gateway: true } })
+      : insert
+    ).returning(),
   );
   return { key, apiKey: row! };
 }
@@ -63,10 +68,6 @@ export async function findApiKey(
     .from(apiKeys)
     .innerJoin(senders, eq(senders.id, apiKeys.senderId))
     .where(and(eq(apiKeys.hash, hashApiKey(key)), isNull(apiKeys.revokedAt)));
-}
-
-export function isApiKeyFormat(key: string): boolean {
-  return KEY_PATTERN.test(key);
 }
 
 const TOUCH_INTERVAL_MS = 60_000;

@@ -90,6 +90,16 @@ describe('insertTransactionAwaitingBody', () => {
 
 describe('storeSmallBody', () => {
   const body = Buffer.from('Subject: hi\r\nMessage-ID: <m@x>\r\n\r\nhello\r\n');
+  /** The body without the header facts, claimed by `owner` in the same statement. */
+  const storeLeased = (transactionId: string, blobId: string, owner: string) =>
+    storeSmallBody(t.db, {
+      transactionId,
+      blobId,
+      data: body,
+      messageId: null,
+      subject: null,
+      lease: { owner, leaseMs: 30_000 },
+    });
 
   it('without a lease: stores and finalizes the body, makes the transaction due, claims nothing', async () => {
     const { transaction, blob } = await downstream(1);
@@ -116,14 +126,7 @@ describe('storeSmallBody', () => {
   it('with a lease: claims it in the same statement as claimTransactions would, and a claim finds nothing left', async () => {
     const { transaction, blob } = await downstream(1);
     const instance = await registerInstance(t.db, { kind: 'router' });
-    const stored = await storeSmallBody(t.db, {
-      transactionId: transaction.id,
-      blobId: blob.id,
-      data: body,
-      messageId: null,
-      subject: null,
-      lease: { owner: instance.id, leaseMs: 30_000 },
-    });
+    const stored = await storeLeased(transaction.id, blob.id, instance.id);
     const row = await getTransaction(t.db, transaction.id);
     expect(stored?.transaction).toEqual(row);
     expect(row).toMatchObject({
@@ -156,14 +159,7 @@ describe('storeSmallBody', () => {
     const { transaction, blob } = await downstream(1);
     await t.pool.query(`update transactions set status = 'held' where id = $1`, [transaction.id]);
     const instance = await registerInstance(t.db, { kind: 'router' });
-    const stored = await storeSmallBody(t.db, {
-      transactionId: transaction.id,
-      blobId: blob.id,
-      data: body,
-      messageId: null,
-      subject: null,
-      lease: { owner: instance.id, leaseMs: 30_000 },
-    });
+    const stored = await storeLeased(transaction.id, blob.id, instance.id);
     expect(stored?.attempt).toBeUndefined();
     expect(stored?.transaction).toMatchObject({ status: 'held', leaseOwner: null });
     expect(await listAttempts(t.db, transaction.id)).toEqual([]);

@@ -200,7 +200,7 @@ function claimStatement(some: boolean, excluding: boolean, skipping: boolean) {
  * this owner, and this attempt has not been abandoned by a takeover. (The owner id alone is not
  * enough: an instance whose lease expired may have re-claimed the row itself.)
  */
-export function leaseHeld(id: string, owner: string, attemptId: string): SQL {
+function leaseHeld(id: string, owner: string, attemptId: string): SQL {
   return and(
     eq(t.id, id),
     eq(t.status, 'inflight'),

@@ -31,7 +31,7 @@ export interface QueueFilter {
 }
 
 /** SQL of the derived keys, over the alias `t` (migration 0009 defines the functions). */
-export const queueKeys = {
+const queueKeys = {
   domain: sql`split_part(t.rcpt_addresses[1], '@', 2)`,
   reply: sql`koukan_last_reply(t.mail_response, t.rcpt_response, t.data_response)`,
   /** Stored (generated) columns: see migration 0009. */
@@ -50,7 +50,7 @@ export function arrayParam(values: readonly string[], type: 'uuid' | 'text'): SQ
 
 const WEEK_MS = 7 * 86_400_000;
 
-export function failedSinceOf(filter: QueueFilter): Date {
+function failedSinceOf(filter: QueueFilter): Date {
   return filter.failedSince ?? new Date(Date.now() - WEEK_MS);
 }
 

@@ -58,30 +58,24 @@ describe('retry queue keys (reply_code, reply_pattern), kept by a trigger', () =
     expect(await keys(id)).toEqual({ reply_code: 550, reply_pattern: '5.1.1 user unknown' });
   });
 
-  it('are computed for a row inserted with its replies', async () => {
+  it.each([
+    [
+      'are computed for a row inserted with its replies',
+      { message: '5.7.1 rejected by mx1.example.net' },
+    ],
+    [
+      'read the structured reply as its text with the enhanced code first, as before 0019',
+      { enhanced: '5.7.1', message: 'rejected by mx1.example.net' },
+    ],
+  ])('%s', async (_name, reply) => {
     const { rows: s } = await t.pool.query<{ id: string }>(
       `insert into senders (name) values ('keys-' || gen_random_uuid()) returning id`,
     );
     const { rows } = await t.pool.query<{ reply_code: number; reply_pattern: string }>(
       `insert into transactions (sender_id, status, mail_from, rcpt_to, rcpt_addresses, data_response)
-       values ($1, 'failed', '{"m":"a@example.com"}', '[{"m":"b@example.net"}]', '{b@example.net}',
-         '{"code": 554, "message": "5.7.1 rejected by mx1.example.net"}')
+       values ($1, 'failed', '{"m":"a@example.com"}', '[{"m":"b@example.net"}]', '{b@example.net}', $2)
        returning reply_code, reply_pattern`,
-      [s[0]!.id],
-    );
-    expect(rows[0]).toEqual({ reply_code: 554, reply_pattern: '5.7.1 rejected by <host>' });
-  });
-
-  it('read the structured reply as its text with the enhanced code first, as before 0019', async () => {
-    const { rows: s } = await t.pool.query<{ id: string }>(
-      `insert into senders (name) values ('keys-' || gen_random_uuid()) returning id`,
-    );
-    const { rows } = await t.pool.query<{ reply_code: number; reply_pattern: string }>(
-      `insert into transactions (sender_id, status, mail_from, rcpt_to, rcpt_addresses, data_response)
-       values ($1, 'failed', '{"m":"a@example.com"}', '[{"m":"b@example.net"}]', '{b@example.net}',
-         '{"code": 554, "enhanced": "5.7.1", "message": "rejected by mx1.example.net"}')
-       returning reply_code, reply_pattern`,
-      [s[0]!.id],
+      [s[0]!.id, { code: 554, ...reply }],
     );
     expect(rows[0]).toEqual({ reply_code: 554, reply_pattern: '5.7.1 rejected by <host>' });
   });

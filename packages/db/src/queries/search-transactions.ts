@@ -33,7 +33,7 @@ const likePrefix = (s: string) => `${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
  * The WHERE of a search; each condition matches an index of migration 0004, the address ones
  * those of `transaction_search` (0020), in one sub-select.
  */
-export function searchConditions(f: TransactionSearch): SQL[] {
+function searchConditions(f: TransactionSearch): SQL[] {
   const c: SQL[] = [];
   if (f.statuses?.length === 1) c.push(eq(t.status, f.statuses[0]!));
   else if (f.statuses?.length) c.push(inArray(t.status, f.statuses));

@@ -70,10 +70,3 @@ export async function getSenderById(db: DbOrTx, id: string): Promise<Sender | un
 export function listSenders(db: DbOrTx): Promise<Sender[]> {
   return db.select().from(senders).orderBy(asc(senders.name));
 }
-
-export async function deleteSender(db: DbOrTx, name: string): Promise<boolean> {
-  const rows = await withDbErrors(() =>
-    db.delete(senders).where(eq(senders.name, name)).returning({ id: senders.id }),
-  );
-  return rows.length > 0;
-}

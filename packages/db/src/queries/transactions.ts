@@ -14,7 +14,7 @@ import {
 export type TransactionInsert = Omit<NewTransaction, 'rcptAddresses' | 'id' | 'version'>;
 
 /** The row to insert: `rcpt_addresses` (the searchable recipients) derived from `rcpt_to`. */
-export function transactionValues(input: TransactionInsert & { id?: string }): NewTransaction {
+function transactionValues(input: TransactionInsert & { id?: string }): NewTransaction {
   return { ...input, rcptAddresses: input.rcptTo.map((r) => r.m.toLowerCase()) };
 }
 

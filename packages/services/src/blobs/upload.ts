@@ -6,7 +6,7 @@ import type { UploadRange } from './content-range.ts';
 
 type Blob = schema.Blob;
 
-export interface BlobUploadInput {
+interface BlobUploadInput {
   blobId: string;
   /** The parsed Content-Range; absent means "this request carries the whole content". */
   range: UploadRange | undefined;

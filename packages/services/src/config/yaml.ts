@@ -20,7 +20,7 @@ export const configYamlInput = z.strictObject({
 });
 
 /** A configuration file's errors as a `bad_request` naming each path (`sender[1].retry`). */
-export function configErrorToAppError(err: unknown): never {
+function configErrorToAppError(err: unknown): never {
   if (err instanceof ConfigError) {
     const details = err.issues.map((i) => ({ field: i.path, message: i.message }));
     throw new AppError('bad_request', err.message, { details });

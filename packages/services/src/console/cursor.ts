@@ -1,7 +1,7 @@
 import { AppError } from '../errors.ts';
 
 /** An opaque keyset position: the last row's created_at (exact, text) and id. */
-export interface KeysetPosition {
+interface KeysetPosition {
   createdAt: string;
   id: string;
 }

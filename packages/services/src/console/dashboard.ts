@@ -36,7 +36,7 @@ const ranges: Record<DashboardRange, { bucket: number; buckets: number }> = {
 };
 
 /** A heartbeat older than this marks a replica stale (the engine beats every 5 s). */
-export const INSTANCE_STALE_MS = 30_000;
+const INSTANCE_STALE_MS = 30_000;
 
 function windowStart(now: Date, range: DashboardRange): Date {
   const { bucket, buckets } = ranges[range];

@@ -15,16 +15,18 @@ beforeAll(async () => {
 });
 afterAll(() => t?.destroy());
 
+/** A transaction of a new sender whose chain (`chain`) is one rest_output filter. */
+async function onChain(row: Parameters<typeof makeTransaction>[2] = {}) {
+  const chain = uniqueName('c');
+  const filters = [{ filter: 'rest_output', url: 'http://127.0.0.1:1/' }];
+  await upsertChain(t.db, { name: chain, filters, author: 'test' });
+  const s = await makeSender(t.db, { output_chain: chain });
+  return { chain, s, tx: await makeTransaction(t.db, s.id, row) };
+}
+
 describe('getTransactionDetail', () => {
   it('shows the envelope, chain, every attempt with its replies verbatim, and the timeline in order', async () => {
-    const chain = uniqueName('c');
-    await upsertChain(t.db, {
-      name: chain,
-      filters: [{ filter: 'rest_output', url: 'http://127.0.0.1:1/' }],
-      author: 'test',
-    });
-    const s = await makeSender(t.db, { output_chain: chain });
-    const tx = await makeTransaction(t.db, s.id, { rcptTo: [{ m: 'Bob@Example.NET' }] });
+    const { chain, s, tx } = await onChain({ rcptTo: [{ m: 'Bob@Example.NET' }] });
     const a1 = await startAttempt(t.db, { transactionId: tx.id, number: 1 });
     await finishAttempt(t.db, a1.id, {
       outcome: 'temp_failure',
@@ -100,14 +102,7 @@ describe('getTransactionDetail', () => {
   });
 
   it('shows the chain at the revision that ran, not the one saved since', async () => {
-    const chain = uniqueName('c');
-    await upsertChain(t.db, {
-      name: chain,
-      filters: [{ filter: 'rest_output', url: 'http://127.0.0.1:1/' }],
-      author: 'test',
-    });
-    const s = await makeSender(t.db, { output_chain: chain });
-    const tx = await makeTransaction(t.db, s.id);
+    const { chain, tx } = await onChain();
     const a1 = await startAttempt(t.db, { transactionId: tx.id, number: 1 });
     // As the engine's chain runner records it (attempts.chain_name / chain_version).
     await t.pool.query('update attempts set chain_name = $1, chain_version = 1 where id = $2', [
@@ -223,33 +218,20 @@ describe('runTransactionAction', () => {
     ).toMatchObject({ from: 'held', to: 'queued' });
     const cancelled = await runTransactionAction({ ctx, input: { id: tx.id, action: 'cancel' } });
     expect(cancelled).toMatchObject({ from: 'queued', to: 'cancelled', cancel_requested: true });
-    expect(await audit(tx.id)).toEqual([
-      {
+    const steps = [
+      ['hold', 'queued', 'held'],
+      ['retry_now', 'held', 'queued'],
+      ['hold', 'queued', 'held'],
+      ['release', 'held', 'queued'],
+      ['cancel', 'queued', 'cancelled'],
+    ];
+    expect(await audit(tx.id)).toEqual(
+      steps.map(([action, from, to]) => ({
         actor: 'user:ops@example.com',
-        action: 'transaction.hold',
-        details: { from: 'queued', to: 'held' },
-      },
-      {
-        actor: 'user:ops@example.com',
-        action: 'transaction.retry_now',
-        details: { from: 'held', to: 'queued' },
-      },
-      {
-        actor: 'user:ops@example.com',
-        action: 'transaction.hold',
-        details: { from: 'queued', to: 'held' },
-      },
-      {
-        actor: 'user:ops@example.com',
-        action: 'transaction.release',
-        details: { from: 'held', to: 'queued' },
-      },
-      {
-        actor: 'user:ops@example.com',
-        action: 'transaction.cancel',
-        details: { from: 'queued', to: 'cancelled' },
-      },
-    ]);
+        action: `transaction.${action}`,
+        details: { from, to },
+      })),
+    );
     expect((await timeline(tx.id)).map((e) => [e.type, e.data.actor, e.data.to])).toEqual([
       ['held', 'user:ops@example.com', 'held'],
       ['retry_now', 'user:ops@example.com', 'queued'],

@@ -3,10 +3,10 @@ import { z } from 'zod';
 
 /** Inputs and outputs of the transaction list, shared by the console (tRPC) and REST. */
 
-export const LIST_LIMIT_MAX = 200;
-export const LIST_LIMIT_DEFAULT = 50;
+const LIST_LIMIT_MAX = 200;
+const LIST_LIMIT_DEFAULT = 50;
 
-export const transactionStatusSchema = z.enum(schema.transactionStatuses);
+const transactionStatusSchema = z.enum(schema.transactionStatuses);
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
@@ -14,7 +14,7 @@ const text = (max: number) => z.string().trim().min(1).max(max);
  * Filters of the transaction list. Every filter is optional; given together they all apply.
  * Prefix filters are case-insensitive; `message_id` is exact (angle brackets optional).
  */
-export const transactionFiltersSchema = z.strictObject({
+const transactionFiltersSchema = z.strictObject({
   status: z
     .union([transactionStatusSchema, z.array(transactionStatusSchema).min(1).max(6)])
     .optional()
@@ -92,7 +92,7 @@ export const listTransactionsQuerySchema = z.strictObject({
 export type ListTransactionsQuery = z.infer<typeof listTransactionsQuerySchema>;
 
 /** The REST form of a page (snake_case, as the rest of the API), for the OpenAPI output. */
-export const transactionSummarySchema = z.object({
+const transactionSummarySchema = z.object({
   id: z.string(),
   sender: z.string(),
   mail_from: z.string().describe('The envelope sender ("" for the null reverse path).'),

@@ -55,7 +55,7 @@ export async function listTransactions({
   };
 }
 
-export function toSummary(r: Omit<TransactionSearchRow, 'keysetTime'>): TransactionSummary {
+function toSummary(r: Omit<TransactionSearchRow, 'keysetTime'>): TransactionSummary {
   return {
     id: r.id,
     sender: r.sender,

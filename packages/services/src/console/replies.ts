@@ -14,7 +14,7 @@ export function replyDetail(r: schema.SmtpResponse | null | undefined): SmtpRepl
   };
 }
 
-export function replySummary(r: schema.SmtpResponse | null | undefined): SmtpReplySummary | null {
+function replySummary(r: schema.SmtpResponse | null | undefined): SmtpReplySummary | null {
   const d = replyDetail(r);
   return d && { code: d.code, enhanced: d.enhanced, text: d.text };
 }

@@ -4,7 +4,7 @@ import { queueFilterSchema } from '../queue/schemas.ts';
 
 export type BulkActionName = TransitionName;
 
-export const BULK_MAX_IDS = 100_000;
+const BULK_MAX_IDS = 100_000;
 
 /** A selection of ids, or a filter (a queue group is a filter with domain and reply). */
 export const bulkSelectionSchema = z.union([

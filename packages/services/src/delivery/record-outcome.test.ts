@@ -18,6 +18,7 @@ let ctx: ServiceContext;
 const OWNER = '11111111-1111-4111-8111-111111111111';
 const dsn = { reportingMta: 'mx.koukan.test' };
 const ok = { code: 250, message: '2.0.0 ok' };
+const delivered = { mailResponse: ok, rcptResponse: [ok], dataResponse: ok };
 beforeAll(async () => {
   t = await createTestDatabase();
   ctx = { db: t.db, logger: pino({ level: 'silent' }), actor: 'system:engine', now: () => now };
@@ -28,6 +29,19 @@ async function claimOne(id: string) {
   const [c] = await claimTransactions(t.db, { owner: OWNER, leaseMs: 60_000, limit: 1, id });
   return c!;
 }
+
+type Input = Parameters<typeof recordAttemptOutcome>[0]['input'];
+/** Records `verdict` for an attempt of `transactionId` held by OWNER; `extra` adds to the input. */
+const record = (
+  transactionId: string,
+  attemptId: string,
+  verdict: Input['verdict'],
+  extra: Partial<Input> = {},
+) =>
+  recordAttemptOutcome({
+    ctx,
+    input: { transactionId, attemptId, owner: OWNER, verdict, dsn, ...extra },
+  });
 
 describe('recordAttemptOutcome', () => {
   it('persists a success as delivered with the responses and timeline', async () => {
@@ -41,10 +55,7 @@ describe('recordAttemptOutcome', () => {
       dataResponse: { code: 250, message: '2.0.0 queued as X' },
       events: [{ type: 'chain_note', data: { filter: 'sink' } }],
     };
-    const r = await recordAttemptOutcome({
-      ctx,
-      input: { transactionId: tx.id, attemptId: c.attempt.id, owner: OWNER, verdict, dsn },
-    });
+    const r = await record(tx.id, c.attempt.id, verdict);
     expect(r.written).toBe(true);
     const row = (await getTransaction(t.db, tx.id))!;
     expect(row).toMatchObject({
@@ -75,17 +86,8 @@ describe('recordAttemptOutcome', () => {
     const s = await makeSender(t.db, { retry: { schedule: ['1m', '5m'] } });
     const tx = await makeTransaction(t.db, s.id);
     const c = await claimOne(tx.id);
-    await recordAttemptOutcome({
-      ctx,
-      input: {
-        transactionId: tx.id,
-        attemptId: c.attempt.id,
-        owner: OWNER,
-        verdict: { mailResponse: ok, rcptResponse: [{ code: 451, message: '4.2.0 busy' }] },
-        senderRetry: s.retry,
-        dsn,
-      },
-    });
+    const busy = { mailResponse: ok, rcptResponse: [{ code: 451, message: '4.2.0 busy' }] };
+    await record(tx.id, c.attempt.id, busy, { senderRetry: s.retry });
     const row = (await getTransaction(t.db, tx.id))!;
     expect(row).toMatchObject({ status: 'queued', attemptCount: 1, finalAttemptReason: null });
     expect(row.nextAttemptAt).toEqual(new Date(now.getTime() + 60_000));
@@ -99,16 +101,7 @@ describe('recordAttemptOutcome', () => {
     const c = await claimOne(tx.id);
     await releaseLeases(t.db, { owner: OWNER, ids: [tx.id] });
     const before = (await getTransaction(t.db, tx.id))!;
-    const r = await recordAttemptOutcome({
-      ctx,
-      input: {
-        transactionId: tx.id,
-        attemptId: c.attempt.id,
-        owner: OWNER,
-        verdict: { mailResponse: ok, rcptResponse: [ok], dataResponse: ok },
-        dsn,
-      },
-    });
+    const r = await record(tx.id, c.attempt.id, delivered);
     expect(r).toEqual({ written: false });
     expect(await getTransaction(t.db, tx.id)).toEqual(before);
     expect((await listAttempts(t.db, tx.id))[0]).toMatchObject({ outcome: 'abandoned' });
@@ -135,16 +128,7 @@ describe('recordAttemptOutcome', () => {
     // …but were it re-claimed, the first attempt is closed and may no longer write.
     const second = await claimOne(tx.id);
     expect(second.abandoned?.id).toBe(first.attempt.id);
-    const r = await recordAttemptOutcome({
-      ctx,
-      input: {
-        transactionId: tx.id,
-        attemptId: first.attempt.id,
-        owner: OWNER,
-        verdict: { mailResponse: ok, rcptResponse: [ok], dataResponse: ok },
-        dsn,
-      },
-    });
+    const r = await record(tx.id, first.attempt.id, delivered);
     expect(r).toEqual({ written: false });
     expect((await listAttempts(t.db, tx.id)).map((a) => a.outcome)).toEqual(['abandoned', null]);
     expect((await getTransaction(t.db, tx.id))!.status).toBe('inflight');
@@ -154,17 +138,8 @@ describe('recordAttemptOutcome', () => {
     const s = await makeSender(t.db, { notification: { enabled: true } });
     const tx = await makeTransaction(t.db, s.id, { cancelRequestedAt: now });
     const c = await claimOne(tx.id);
-    const r = await recordAttemptOutcome({
-      ctx,
-      input: {
-        transactionId: tx.id,
-        attemptId: c.attempt.id,
-        owner: OWNER,
-        verdict: { mailResponse: { code: 550, message: '5.7.1 no' } },
-        senderNotification: s.notification,
-        dsn,
-      },
-    });
+    const refused = { mailResponse: { code: 550, message: '5.7.1 no' } };
+    const r = await record(tx.id, c.attempt.id, refused, { senderNotification: s.notification });
     expect(r).toMatchObject({ written: true, next: { status: 'cancelled', reason: 'cancelled' } });
     expect(r.written && r.dsn).toBeUndefined();
   });

@@ -12,6 +12,7 @@ import {
   writeBlobStream,
 } from '@koukan/db';
 import type { NotificationPolicy, SmtpResponse, Transaction } from '@koukan/db/schema';
+import { MAX_HEADER_BYTES } from '@koukan/protocol/schemas';
 import type { AttemptVerdict } from '../delivery/verdict.ts';
 import { bodyHeaderFields } from '../transactions/header-fields.ts';
 import { buildDsn, type DsnAction, type DsnRecipient, headerSection } from './dsn.ts';
@@ -39,10 +40,8 @@ export type DsnResult =
       reason: 'disabled' | 'null_reverse_path' | 'dsn_for_dsn' | 'no_sender' | 'not_requested';
     };
 
-/** At most this many bytes of the original are read looking for the end of its headers. */
-const MAX_HEADER_BYTES = 256 * 1024;
 /** RET=FULL returns the whole message up to this size, else its headers (RFC 3461 §4.3). */
-export const MAX_RETURNED_BYTES = 10 * 1024 * 1024;
+const MAX_RETURNED_BYTES = 10 * 1024 * 1024;
 
 async function readHeaders(db: DbOrTx, blobId: string): Promise<Buffer> {
   const parts: Buffer[] = [];
@@ -94,7 +93,7 @@ function responseOf(v: AttemptVerdict | undefined, i: number): SmtpResponse | un
  * DSN lists the recipients that did not get the message, a delay DSN those still waiting, a
  * success DSN those delivered; each only when its NOTIFY asks for that event.
  */
-export function dsnRecipients(input: {
+function dsnRecipients(input: {
   original: Transaction;
   kind: DsnKind;
   policy: NotificationPolicy;

@@ -23,9 +23,9 @@ export interface RecipientDsn {
 }
 
 /** RFC 3461 §4.4: at most 100 characters. */
-export const MAX_ENVID = 100;
+const MAX_ENVID = 100;
 /** RFC 3461 §4.2: at most 500 characters. */
-export const MAX_ORCPT = 500;
+const MAX_ORCPT = 500;
 
 const NOTIFY_EVENTS: readonly string[] = ['SUCCESS', 'FAILURE', 'DELAY'];
 // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing them is the point
@@ -46,7 +46,7 @@ export function notifyProblem(value: string): string | null {
   return null;
 }
 
-export function retProblem(value: string): string | null {
+function retProblem(value: string): string | null {
   const v = value.toUpperCase();
   return v === 'FULL' || v === 'HDRS' ? null : 'RET must be FULL or HDRS';
 }
@@ -82,8 +82,8 @@ const CHECKS: Record<string, (value: string) => string | null> = {
 };
 
 /** The DSN parameters of MAIL and of RCPT (a DSN parameter on the wrong command is refused). */
-export const MAIL_DSN_KEYWORDS = ['RET', 'ENVID'];
-export const RCPT_DSN_KEYWORDS = ['NOTIFY', 'ORCPT'];
+const MAIL_DSN_KEYWORDS = ['RET', 'ENVID'];
+const RCPT_DSN_KEYWORDS = ['NOTIFY', 'ORCPT'];
 
 export function isDsnKeyword(keyword: string): boolean {
   return keyword.toUpperCase() in CHECKS;

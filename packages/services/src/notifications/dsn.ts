@@ -40,7 +40,7 @@ export interface DsnInput {
 }
 
 /** The reply's enhanced status code; else the class of the code (`5.0.0` / `4.0.0` / `2.0.0`). */
-export function enhancedStatus(r: SmtpResponse | undefined, action: DsnAction = 'failed'): string {
+function enhancedStatus(r: SmtpResponse | undefined, action: DsnAction = 'failed'): string {
   if (r?.enhanced) return r.enhanced;
   if (action === 'delivered' || action === 'relayed') return '2.0.0';
   if (r && r.code >= 500) return '5.0.0';

@@ -9,7 +9,7 @@ import type { DsnKind, DsnOptions } from './create-dsn.ts';
 import { recipientDsnOf, wantsDsn } from './dsn-params.ts';
 
 /** The router's default wait before a delay DSN when neither policy names one: 4 hours. */
-export const DEFAULT_DELAY_AFTER_MS = 4 * 60 * 60 * 1000;
+const DEFAULT_DELAY_AFTER_MS = 4 * 60 * 60 * 1000;
 
 /**
  * The transaction's notification policy, else its sender's; the delay settings fall back to the
@@ -31,7 +31,7 @@ export function effectivePolicy(
 }
 
 /** How long after its arrival a transaction still being retried gets its delay DSN. */
-export function delayAfterMs(policy: NotificationPolicy, options: DsnOptions): number {
+function delayAfterMs(policy: NotificationPolicy, options: DsnOptions): number {
   if (policy.delay_after !== undefined) return durationToMs(policy.delay_after);
   return options.delayAfterMs ?? DEFAULT_DELAY_AFTER_MS;
 }

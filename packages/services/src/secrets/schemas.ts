@@ -1,13 +1,8 @@
 import { secretNameSchema } from '@koukan/db/schema';
 import { z } from 'zod';
 
-export { secretNameSchema };
-
 /** A secret's value: up to 64 KiB of text (a PEM key, an API key, a token). */
-export const secretValueSchema = z
-  .string()
-  .min(1, 'the value is empty')
-  .max(65536, 'at most 64 KiB');
+const secretValueSchema = z.string().min(1, 'the value is empty').max(65536, 'at most 64 KiB');
 
 export const secretInputSchema = z.strictObject({
   name: secretNameSchema,

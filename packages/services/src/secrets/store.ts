@@ -4,7 +4,7 @@ import type { SecretKey } from './cipher.ts';
 import { readSecret } from './read-secret.ts';
 
 /** `dkim/example.com` → `KOUKAN_SECRET_DKIM_EXAMPLE_COM`. */
-export function secretEnvName(ref: string): string {
+function secretEnvName(ref: string): string {
   return `KOUKAN_SECRET_${ref.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }
 

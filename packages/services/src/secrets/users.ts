@@ -3,7 +3,7 @@ import { type DbOrTx, listChains, listDomains } from '@koukan/db';
 const REF_KEYS = new Set(['private_key_ref', 'api_key_ref']);
 
 /** Secret names a filter config refers to (`*_ref` keys, at any depth). */
-export function secretRefsOf(value: unknown, into: Set<string> = new Set()): Set<string> {
+function secretRefsOf(value: unknown, into: Set<string> = new Set()): Set<string> {
   if (Array.isArray(value)) for (const v of value) secretRefsOf(v, into);
   else if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {

@@ -1,5 +1,6 @@
 import { type DbOrTx, getChainByName, getSenderByName, isDbError, type schema } from '@koukan/db';
-import { senderInputSchema, senderNameSchema } from '@koukan/db/schema';
+import { senderFields, senderInputSchema, senderNameSchema } from '@koukan/db/schema';
+import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
 
@@ -39,12 +40,7 @@ export function senderView(s: Sender): SenderView {
   return {
     id: s.id,
     name: s.name,
-    description: s.description,
-    output_chain: s.outputChain,
-    enabled: s.enabled,
-    retry: s.retry,
-    notification: s.notification,
-    settings: s.settings,
+    ...senderFields(s),
     version: s.version,
     created_at: s.createdAt,
     updated_at: s.updatedAt,
@@ -53,8 +49,7 @@ export function senderView(s: Sender): SenderView {
 
 /** The configuration fields of a sender, for the audit log's before/after. */
 export function senderConfig(s: Sender) {
-  const { id: _i, version: _v, created_at: _c, updated_at: _u, ...config } = senderView(s);
-  return config;
+  return { name: s.name, ...senderFields(s) };
 }
 
 export async function requireSenderByName(
@@ -71,7 +66,16 @@ export async function requireSenderByName(
   return sender;
 }
 
-export function checkVersion(sender: Sender, expected: number | undefined): void {
+/**
+ * Locks a sender's row for the rest of the transaction, so that a concurrent edit cannot slip
+ * between the checks and the write; a version other than the expected one is a `conflict`.
+ */
+export async function lockSender(
+  tx: DbOrTx,
+  { name, expected_version: expected }: z.output<typeof senderNameInput>,
+): Promise<Sender> {
+  await tx.execute(sql`select 1 from senders where name = ${name} for update`);
+  const sender = await requireSenderByName(tx, name);
   if (expected !== undefined && sender.version !== expected) {
     throw new AppError(
       'conflict',
@@ -79,6 +83,7 @@ export function checkVersion(sender: Sender, expected: number | undefined): void
       { extra: { version: sender.version } },
     );
   }
+  return sender;
 }
 
 /** An output chain or DSN sender named by a sender must exist. */

@@ -1,12 +1,10 @@
 import { canonicalJson, recordAudit, updateSender } from '@koukan/db';
-import { sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { ServiceCall, ServiceContext } from '../context.ts';
 import { parseInput } from '../errors.ts';
 import {
   checkReferences,
-  checkVersion,
-  requireSenderByName,
+  lockSender,
   type SenderView,
   senderConfig,
   senderNameInput,
@@ -25,10 +23,7 @@ export async function senderUpdate({
 }: ServiceCall<z.input<typeof senderUpdateInput>>): Promise<SenderView> {
   const i = parseInput(senderUpdateInput, input);
   return ctx.db.transaction(async (tx) => {
-    // The row lock keeps a concurrent edit from slipping between the check and the write.
-    await tx.execute(sql`select 1 from senders where name = ${i.name} for update`);
-    const before = await requireSenderByName(tx, i.name);
-    checkVersion(before, i.expected_version);
+    const before = await lockSender(tx, i);
     await checkReferences(tx, i.patch, 'patch.');
     const beforeConfig = senderConfig(before);
     const differs = Object.entries(i.patch).some(
@@ -54,9 +49,7 @@ async function setEnabled(
 ): Promise<SenderView> {
   const i = parseInput(senderNameInput, input);
   return ctx.db.transaction(async (tx) => {
-    await tx.execute(sql`select 1 from senders where name = ${i.name} for update`);
-    const before = await requireSenderByName(tx, i.name);
-    checkVersion(before, i.expected_version);
+    const before = await lockSender(tx, i);
     if (before.enabled === enabled) return senderView(before);
     const after = await updateSender(tx, i.name, { enabled });
     await recordAudit(tx, {

@@ -3,12 +3,12 @@ import { type Principal, requireEnabled } from '../auth/authenticate.ts';
 import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors.ts';
 
-export interface Owned {
+interface Owned {
   transaction: schema.Transaction;
   sender: schema.Sender;
 }
 
-export function notFound(id: string): AppError {
+function notFound(id: string): AppError {
   return new AppError('not_found', `no transaction ${id}`, {
     details: [{ field: 'params.id', message: 'unknown transaction' }],
   });

@@ -16,6 +16,7 @@ import {
   writeBlobStream,
 } from '@koukan/db';
 import { replyLine } from '@koukan/db/schema';
+import { headerSectionLimit, MAX_HEADER_BYTES } from '@koukan/protocol/schemas';
 import { and, eq, lt } from 'drizzle-orm';
 import type { BuilderBlobRef, StoredBodySpec } from '../blobs/body-spec.ts';
 import { resolveReuseUri } from '../blobs/reuse.ts';
@@ -42,7 +43,7 @@ import {
 import { assertSessionAllowed } from './session.ts';
 import { loadBlobs, toView } from './view.ts';
 
-export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_MAX_BODY_BYTES = 50 * 1024 * 1024;
 
 export interface CreateTransactionInput {
@@ -82,7 +83,7 @@ function canonical(value: unknown): unknown {
   return value;
 }
 
-export function requestHash(request: CreateTransactionRequest): string {
+function requestHash(request: CreateTransactionRequest): string {
   return createHash('sha256')
     .update(JSON.stringify(canonical(request)))
     .digest('hex');
@@ -118,6 +119,12 @@ function inlineBytes(inline: string, maxBodyBytes: number): Buffer {
   if (bytes.length > maxBodyBytes) {
     throw new AppError('payload_too_large', `the body is larger than ${maxBodyBytes} bytes`, {
       details: [{ field: 'body.inline', message: `at most ${maxBodyBytes} bytes` }],
+    });
+  }
+  if (!headerSectionLimit()(bytes)) {
+    const message = `header section over ${MAX_HEADER_BYTES} bytes`;
+    throw new AppError('payload_too_large', `the body's ${message}`, {
+      details: [{ field: 'body.inline', message }],
     });
   }
   return bytes;

@@ -7,10 +7,7 @@ import { AppError } from '../errors.ts';
  * accepts several (recipient policies such as `router` may screen them before it, as in the
  * default `smtp-mx` chain); every other sender takes exactly one recipient per transaction.
  */
-export async function acceptsManyRecipients(
-  ctx: ServiceContext,
-  sender: schema.Sender,
-): Promise<boolean> {
+async function acceptsManyRecipients(ctx: ServiceContext, sender: schema.Sender): Promise<boolean> {
   if (!sender.outputChain) return false;
   const chain = await chainByName(ctx, sender.outputChain);
   return chain?.filters.some((f) => f.filter === 'exploder') ?? false;

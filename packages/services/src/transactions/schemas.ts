@@ -16,7 +16,7 @@ export { sessionSchema };
 
 /** Request and response shapes of the transaction API, shared by REST and tRPC. */
 
-export const esmtpParamSchema = z
+const esmtpParamSchema = z
   .strictObject({
     k: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/, 'an ESMTP keyword'),
     p: z.string().max(1024).optional(),
@@ -35,7 +35,7 @@ export const esmtpParamSchema = z
     'An ESMTP parameter: keyword `k` and optional value `p`, e.g. {"k":"NOTIFY","p":"FAILURE"}. DSN parameters (NOTIFY, ORCPT, RET, ENVID) carry their xtext-decoded value.',
   );
 
-export const notifySchema = z
+const notifySchema = z
   .array(z.enum(['NEVER', 'SUCCESS', 'FAILURE', 'DELAY']))
   .min(1)
   .max(3)
@@ -48,7 +48,7 @@ export const notifySchema = z
   )
   .meta({ examples: [['FAILURE', 'DELAY']] });
 
-export const orcptSchema = z
+const orcptSchema = z
   .string()
   .superRefine((v, issue) => {
     const problem = orcptProblem(v);
@@ -59,7 +59,7 @@ export const orcptSchema = z
   )
   .meta({ examples: ['rfc822;bob@example.org'] });
 
-export const envelopeDsnSchema = z
+const envelopeDsnSchema = z
   .strictObject({
     ret: z
       .enum(['FULL', 'HDRS'])
@@ -115,7 +115,7 @@ export const reversePathSchema = z
   .superRefine(dsnFieldsChecks('mail'))
   .describe('The envelope sender with its ESMTP MAIL parameters.');
 
-export const bodyInputSchema = z.union([
+const bodyInputSchema = z.union([
   z.strictObject({ inline: z.string().describe('The complete RFC 822 message.') }),
   z.strictObject({
     reuse_uri: z
@@ -127,7 +127,7 @@ export const bodyInputSchema = z.union([
 ]);
 export type BodyInput = z.infer<typeof bodyInputSchema>;
 
-export const MAX_RECIPIENTS = 1000;
+const MAX_RECIPIENTS = 1000;
 
 export const createTransactionRequestSchema = z
   .strictObject({
@@ -189,7 +189,7 @@ export const patchTransactionRequestSchema = z
   .meta({ id: 'PatchTransaction', examples: [{ add_rcpt_to: [{ m: 'carol@example.org' }] }] });
 export type PatchTransactionRequest = z.infer<typeof patchTransactionRequestSchema>;
 
-export const blobStatusSchema = z.enum(['awaiting_upload', 'uploading', 'finalized']);
+const blobStatusSchema = z.enum(['awaiting_upload', 'uploading', 'finalized']);
 
 export const blobViewSchema = z.object({
   create_id: z.string().optional(),
@@ -227,7 +227,7 @@ export const transactionViewSchema = transactionSchema
   .meta({ id: 'Transaction' });
 export type TransactionView = z.infer<typeof transactionViewSchema>;
 
-export const eventViewSchema = z.object({
+const eventViewSchema = z.object({
   id: z.number().int(),
   at: z.string(),
   type: z.string(),

@@ -19,7 +19,7 @@ export function isDomainName(value: string): boolean {
 }
 
 /** RFC 5321 address literal: `[192.0.2.1]` or `[IPv6:2001:db8::1]`. */
-export function isAddressLiteral(value: string): boolean {
+function isAddressLiteral(value: string): boolean {
   const m = /^\[(IPv6:)?([^\]]+)\]$/i.exec(value);
   if (!m) return false;
   return m[1] ? isIP(m[2]!) === 6 : isIP(m[2]!) === 4;

@@ -1,4 +1,11 @@
-import { BLOB_CHUNK_SIZE, type schema, storeSmallBody } from '@koukan/db';
+import {
+  BLOB_CHUNK_SIZE,
+  type DbOrTx,
+  readBlobStream,
+  type schema,
+  storeSmallBody,
+} from '@koukan/db';
+import { headerSectionLimit, MAX_HEADER_BYTES } from '@koukan/protocol/schemas';
 import type { Principal } from '../auth/authenticate.ts';
 import { storedSpecOf } from '../blobs/body-spec.ts';
 import type { UploadRange } from '../blobs/content-range.ts';
@@ -36,6 +43,8 @@ export function assertUploadable(transaction: schema.Transaction): void {
 
 /** `PUT /v1/transactions/{id}/body`: raw RFC 822, streamed, resumable with Content-Range. */
 export async function uploadBody({ ctx, input }: ServiceCall<UploadInput>): Promise<UploadResult> {
+  const start = input.range?.kind === 'bytes' ? input.range.start : 0;
+  if (start === 0) input = { ...input, source: withHeaderLimit(input.source) };
   const whole = !input.range && input.contentLength !== 0;
   // A key of one enabled sender (the SMTP gateway's): a whole small body is stored in one
   // statement that checks the ownership itself; anything else reads the transaction first.
@@ -63,8 +72,40 @@ export async function uploadBody({ ctx, input }: ServiceCall<UploadInput>): Prom
     const stored = await storeWhole(ctx, input, head, sender, blobId);
     if (stored) return stored;
   }
-  const source = head ? head.replay : input.source;
+  let source = head ? head.replay : input.source;
+  if (start > 0 && start < MAX_HEADER_BYTES) {
+    source = withHeaderLimit(source, { db: ctx.db, blobId, bytes: start });
+  }
   return upload(ctx, { ...input, source }, transaction.id, sender.name, blobId, 'body');
+}
+
+/**
+ * The body's bytes, refused (413 naming `body`) as soon as its header section passes
+ * MAX_HEADER_BYTES, as the gateway refuses such mail at SMTP: a million header lines cost the
+ * reading of 256 KiB. `stored`: a resumed upload's bytes before these, read first.
+ */
+async function* withHeaderLimit(
+  source: AsyncIterable<Buffer | Uint8Array | string>,
+  stored?: { db: DbOrTx; blobId: string; bytes: number },
+): AsyncIterable<Buffer | Uint8Array | string> {
+  const within = headerSectionLimit();
+  const check = (piece: Uint8Array) => {
+    if (within(piece)) return;
+    const message = `header section over ${MAX_HEADER_BYTES} bytes`;
+    throw new AppError('payload_too_large', `the body's ${message}`, {
+      details: [{ field: 'body', message }],
+    });
+  };
+  let left = stored?.bytes ?? 0;
+  for await (const chunk of stored ? readBlobStream(stored.db, stored.blobId, 1) : []) {
+    check((chunk as Buffer).subarray(0, left));
+    left -= (chunk as Buffer).length;
+    if (left <= 0) break;
+  }
+  for await (const piece of source) {
+    check(typeof piece === 'string' ? Buffer.from(piece) : piece);
+    yield piece;
+  }
 }
 
 type Head = Awaited<ReturnType<typeof readUpTo>>;
@@ -139,6 +180,7 @@ async function readUpTo(source: AsyncIterable<Buffer | Uint8Array | string>) {
       if (size > SMALL_BODY_BYTES) break;
     }
   } catch (err) {
+    if (err instanceof AppError) throw err;
     failure = { err };
   }
   async function* replay() {

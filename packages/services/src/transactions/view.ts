@@ -8,7 +8,7 @@ type Blob = schema.Blob;
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
-export function blobStatus(blob: Blob | undefined): BlobView['status'] {
+function blobStatus(blob: Blob | undefined): BlobView['status'] {
   if (!blob || (blob.status === 'uploading' && blob.size === 0)) return 'awaiting_upload';
   return blob.status === 'finalized' ? 'finalized' : 'uploading';
 }

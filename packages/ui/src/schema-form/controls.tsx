@@ -5,7 +5,7 @@ import { cn } from '../cn.ts';
 /** Errors by field path (`policies[0].domains`), as the services and the chain validator name them. */
 export type FieldErrors = Record<string, string[]>;
 
-export interface FormSettings {
+interface FormSettings {
   errors: FieldErrors;
   secretNames: string[];
   disabled: boolean;
@@ -19,11 +19,8 @@ export const FormContext = createContext<FormSettings>({
 
 export const useFormSettings = () => useContext(FormContext);
 
-export const controlClass =
-  'h-9 w-full rounded-md border border-border bg-surface px-2.5 text-sm text-fg placeholder:text-muted focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-ring disabled:opacity-50';
-
 /** The errors of one field, each with its path, tied to the control by id. */
-export function FieldMessages({ id, path }: { id: string; path: string }) {
+function FieldMessages({ id, path }: { id: string; path: string }) {
   const { errors } = useFormSettings();
   const list = errors[path];
   if (!list?.length) return null;

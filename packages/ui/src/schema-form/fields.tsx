@@ -1,7 +1,8 @@
 'use client';
 import { useId } from 'react';
 import { Button } from '../button.tsx';
-import { controlClass, Group, LabelledControl, useFormSettings } from './controls.tsx';
+import { controlClass } from '../form.tsx';
+import { Group, LabelledControl, useFormSettings } from './controls.tsx';
 import {
   arrayElement,
   discriminatorOf,
@@ -27,10 +28,8 @@ import {
 } from './scalars.tsx';
 import type { FieldProps, Path } from './types.ts';
 
-export type { FieldProps } from './types.ts';
-
 /** One value of a schema, as the control (or group of controls) that fits its kind. */
-export function Field(props: FieldProps) {
+function Field(props: FieldProps) {
   const info = inspect(props.schema);
   switch (info.kind) {
     case 'string':

@@ -1,3 +1,3 @@
 export type { FieldErrors } from './controls.tsx';
-export { emptyValue, humanize, inspect, pathString, zodFieldErrors } from './introspect.ts';
+export { emptyValue, pathString } from './introspect.ts';
 export { SchemaForm, type SchemaFormProps } from './schema-form.tsx';

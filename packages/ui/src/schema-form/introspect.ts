@@ -104,7 +104,7 @@ export const arrayElement = (s: AnySchema): AnySchema => defOf(s).element;
 export const recordValue = (s: AnySchema): AnySchema => defOf(s).valueType;
 export const unionOptions = (s: AnySchema): AnySchema[] => defOf(s).options ?? [];
 export const enumValues = (s: AnySchema): string[] => Object.values(defOf(s).entries ?? {});
-export const literalValues = (s: AnySchema): unknown[] => defOf(s).values ?? [];
+const literalValues = (s: AnySchema): unknown[] => defOf(s).values ?? [];
 
 /** Number bounds and whether only integers are allowed. */
 export function numberInfo(s: AnySchema): { int: boolean; min?: number; max?: number } {
@@ -215,17 +215,3 @@ export function pathString(path: readonly PropertyKey[]): string {
 
 /** `private_key_ref` → `private key ref`. */
 export const humanize = (key: string) => key.replace(/_/g, ' ');
-
-/** Errors from a zod parse, keyed by path (`policies[0].smarthost`). */
-export function zodFieldErrors(result: {
-  success: boolean;
-  error?: { issues: readonly { path: readonly PropertyKey[]; message: string }[] };
-}): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  if (result.success || !result.error) return out;
-  for (const issue of result.error.issues) {
-    const p = pathString(issue.path);
-    out[p] = [...(out[p] ?? []), issue.message];
-  }
-  return out;
-}

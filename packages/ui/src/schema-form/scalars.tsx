@@ -1,7 +1,8 @@
 'use client';
 import { useState } from 'react';
 import { cn } from '../cn.ts';
-import { controlClass, LabelledControl, useFormSettings } from './controls.tsx';
+import { controlClass } from '../form.tsx';
+import { LabelledControl, useFormSettings } from './controls.tsx';
 import { enumValues, type FieldInfo, numberInfo, pathString } from './introspect.ts';
 import type { FieldProps } from './types.ts';
 

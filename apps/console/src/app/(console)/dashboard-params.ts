@@ -2,10 +2,6 @@ import type { DashboardRange } from '@koukan/services';
 import { parseAsStringLiteral } from 'nuqs/server';
 
 /** The dashboard's ranges (the service's `dashboardRanges`; client code cannot import services). */
-export const dashboardRangeValues = [
-  '1h',
-  '24h',
-  '7d',
-] as const satisfies readonly DashboardRange[];
+const dashboardRangeValues = ['1h', '24h', '7d'] as const satisfies readonly DashboardRange[];
 
 export const rangeParam = parseAsStringLiteral(dashboardRangeValues).withDefault('24h');

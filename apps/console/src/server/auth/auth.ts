@@ -5,7 +5,7 @@ import { drizzleAdapter } from 'better-auth/adapters/drizzle';
 import { APIError } from 'better-auth/api';
 import type { Logger } from 'pino';
 
-export interface AuthOptions {
+interface AuthOptions {
   db: Db;
   secret: string;
   /** The console's URL as browsers see it. */

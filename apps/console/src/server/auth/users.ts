@@ -13,7 +13,7 @@ export interface ConsoleUser {
   createdAt: Date;
 }
 
-export const roleSchema = z.enum(consoleRoles);
+const roleSchema = z.enum(consoleRoles);
 
 export const inviteUserInput = z.strictObject({
   email: z.string().trim().toLowerCase().email('an email address'),
@@ -56,7 +56,7 @@ export function toConsoleUser(u: RawUser): ConsoleUser {
 }
 
 /** 24 random bytes, base64url: a temporary password to copy once. */
-export function generatePassword(): string {
+function generatePassword(): string {
   return randomBytes(18).toString('base64url');
 }
 

@@ -8,7 +8,7 @@ export const HTML_CSP =
 const PRIVATE = { 'cache-control': 'private, no-store', 'x-content-type-options': 'nosniff' };
 
 /** ASCII-safe `attachment; filename=…` with the UTF-8 name as filename*. */
-export function contentDisposition(name: string): string {
+function contentDisposition(name: string): string {
   const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }

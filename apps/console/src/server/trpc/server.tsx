@@ -23,7 +23,7 @@ const createContext = cache(async () => {
   );
 });
 
-export const getQueryClient = cache(makeQueryClient);
+const getQueryClient = cache(makeQueryClient);
 
 /** Server components prefetch through this proxy; the client's cache is hydrated from it. */
 export const trpc = createTRPCOptionsProxy({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Sender } from './table.ts';
 
 /** `30s`, `5m`, `2h`, `1d`, or a number of seconds. */
 export const durationSchema = z.union([
@@ -59,3 +60,15 @@ export const senderInputSchema = z.strictObject({
   settings: z.record(z.string(), z.unknown()).optional(),
 });
 export type SenderInput = z.infer<typeof senderInputSchema>;
+
+/** A sender's configuration but its name, as files, the console and the audit log spell it. */
+export function senderFields(s: Sender) {
+  return {
+    description: s.description,
+    output_chain: s.outputChain,
+    enabled: s.enabled,
+    retry: s.retry,
+    notification: s.notification,
+    settings: s.settings,
+  };
+}

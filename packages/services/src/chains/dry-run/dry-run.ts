@@ -14,6 +14,7 @@ import {
 } from '@koukan/chain';
 import { getChainByName, getTransaction, readBlobStream } from '@koukan/db';
 import { chainNameSchema, senderNameSchema } from '@koukan/db/schema';
+import { headerSectionLimit, MAX_HEADER_BYTES } from '@koukan/protocol/schemas';
 import { z } from 'zod';
 import { type BuilderBlobRef, storedSpecOf } from '../../blobs/body-spec.ts';
 import { nowOf, type ServiceCall, type ServiceContext } from '../../context.ts';
@@ -244,19 +245,13 @@ async function run(
   };
 }
 
-/** The chain's view of the message: pasted, built, or an existing transaction's body. */
-/** The gateway's default (`KOUKAN_SMTP_MAX_HEADER_BYTES`): no mail with a larger one arrives. */
-const MAX_HEADER_BYTES = 256 * 1024;
-
 /**
  * A pasted message whose header section is larger than the gateway accepts is refused: the
  * dry run shows what real mail would meet, and a header of a million lines would occupy the
  * console's one thread for a minute in the parsing filters.
  */
 function refuseOversizedHeader(raw: string): void {
-  const end = raw.indexOf('\r\n\r\n');
-  const size = end === -1 ? raw.length : end + 2;
-  if (size <= MAX_HEADER_BYTES) return;
+  if (headerSectionLimit()(Buffer.from(raw))) return;
   throw new AppError('bad_request', `message.raw: header section over ${MAX_HEADER_BYTES} bytes`, {
     details: [
       {
@@ -267,6 +262,7 @@ function refuseOversizedHeader(raw: string): void {
   });
 }
 
+/** The chain's view of the message: pasted, built, or an existing transaction's body. */
 async function transactionOf(ctx: ServiceContext, i: z.output<typeof dryRunInput>): Promise<DryTx> {
   const sender = i.sender ?? ('name' in i.chain ? i.chain.name : 'dry-run');
   const base = {

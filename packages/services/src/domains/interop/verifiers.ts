@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Debian's python3 (its python3-dkim), not whatever python3 comes first in PATH. */
-export const PYTHON = '/usr/bin/python3';
-export const OPENDKIM_TESTMSG = '/usr/sbin/opendkim-testmsg';
+const PYTHON = '/usr/bin/python3';
+const OPENDKIM_TESTMSG = '/usr/sbin/opendkim-testmsg';
 const dkimpyScript = fileURLToPath(new URL('./dkimpy-verify.py', import.meta.url));
 
 function run(

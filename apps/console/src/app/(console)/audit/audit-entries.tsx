@@ -6,6 +6,7 @@ import {
   ErrorPanel,
   formatTimestamp,
   LoadingBlock,
+  PageButtons,
   SideBySideDiff,
 } from '@koukan/ui';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
@@ -136,22 +137,7 @@ export function AuditEntries() {
       )}
       {query.data && (s.cursor || query.data.next) && (
         <nav aria-label="Audit log pages" className="mt-3 flex justify-end gap-2">
-          <button
-            type="button"
-            className="h-8 rounded-md border border-border bg-surface px-2.5 text-sm disabled:opacity-50"
-            disabled={!pages.onPrevious}
-            onClick={pages.onPrevious}
-          >
-            Newer
-          </button>
-          <button
-            type="button"
-            className="h-8 rounded-md border border-border bg-surface px-2.5 text-sm disabled:opacity-50"
-            disabled={!pages.onNext}
-            onClick={pages.onNext}
-          >
-            Older
-          </button>
+          <PageButtons {...pages} />
         </nav>
       )}
     </section>

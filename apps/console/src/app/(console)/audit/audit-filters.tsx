@@ -1,11 +1,11 @@
 'use client';
 import { SelectField, TextField } from '@koukan/ui';
 import { useQueryStates } from 'nuqs';
-import { FilterForm, toLocalInput } from '../../../components/filter-form.tsx';
+import { DateField, FilterForm } from '../../../components/filter-form.tsx';
 import { auditSearchParams } from './search-params.ts';
 
 /** The kinds of entity the services record (entity_type). */
-export const entityTypes = [
+const entityTypes = [
   { value: 'chain', label: 'Chains' },
   { value: 'sender', label: 'Senders' },
   { value: 'api_key', label: 'API keys' },
@@ -33,9 +33,7 @@ export function AuditFilters() {
           cursor: null,
         })
       }
-      onClear={() =>
-        void set({ user: null, entity: null, action: null, from: null, to: null, cursor: null })
-      }
+      onClear={() => void set(null)}
     >
       <div className="grid grid-cols-2 gap-3 md:grid-cols-5">
         <TextField
@@ -63,18 +61,8 @@ export function AuditFilters() {
           defaultValue={s.action}
           placeholder="chain.save"
         />
-        <TextField
-          label="From (UTC)"
-          name="from"
-          type="datetime-local"
-          defaultValue={toLocalInput(s.from)}
-        />
-        <TextField
-          label="Until (UTC)"
-          name="to"
-          type="datetime-local"
-          defaultValue={toLocalInput(s.to)}
-        />
+        <DateField label="From (UTC)" name="from" value={s.from} />
+        <DateField label="Until (UTC)" name="to" value={s.to} />
       </div>
     </FilterForm>
   );

@@ -14,7 +14,7 @@ export const auditSearchParams = {
 
 export const loadAuditSearchParams = createLoader(auditSearchParams);
 
-export interface AuditSearch {
+interface AuditSearch {
   user: string;
   entity: string;
   action: string;
@@ -23,10 +23,10 @@ export interface AuditSearch {
   cursor: number | null;
 }
 
-export const AUDIT_PAGE = 50;
+const AUDIT_PAGE = 50;
 
 /** `ops@example.com` → `user:ops@example.com`; an actor with a kind (`key:…`) as it is. */
-export function actorOf(user: string): string | undefined {
+function actorOf(user: string): string | undefined {
   const u = user.trim();
   if (!u) return undefined;
   return u.includes(':') ? u : `user:${u}`;

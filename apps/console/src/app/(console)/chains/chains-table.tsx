@@ -5,7 +5,7 @@ import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
-import { errorMessage } from '../../../lib/errors.ts';
+import { tableState } from '../../../lib/errors.ts';
 import { useTRPC } from '../../../trpc/react.tsx';
 
 const h = columnHelper<ChainSummary>();
@@ -85,8 +85,7 @@ export function ChainsTable() {
         columns={columns}
         data={query.data}
         getRowId={(r) => r.id}
-        loading={query.isPending}
-        error={query.error ? errorMessage(query.error) : null}
+        {...tableState(query)}
         empty={<EmptyState title="No chains yet">An admin creates one here.</EmptyState>}
       />
     </div>

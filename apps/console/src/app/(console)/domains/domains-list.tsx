@@ -15,10 +15,9 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { type FormEvent, useState } from 'react';
-import { errorMessage } from '../../../lib/errors.ts';
+import { errorMessage, tableState } from '../../../lib/errors.ts';
+import { fieldError } from '../../../lib/form-errors.ts';
 import { useTRPC } from '../../../trpc/react.tsx';
-
-type Fields = { fields?: { field?: string; message: string }[] } | undefined;
 
 /** The sending domains; admins add one (its keys are made and its records shown at once). */
 export function DomainsList() {
@@ -38,7 +37,7 @@ export function DomainsList() {
     }),
   );
   const isAdmin = me.data?.role === 'admin';
-  const nameError = (add.error?.data as Fields)?.fields?.find((f) => f.field === 'name')?.message;
+  const nameError = fieldError(add.error, 'name');
 
   const h = columnHelper<DomainView>();
   const columns = h.columns([
@@ -116,8 +115,7 @@ export function DomainsList() {
           columns={columns}
           data={domains.data}
           getRowId={(d) => d.name}
-          loading={domains.isPending}
-          error={domains.error ? errorMessage(domains.error) : null}
+          {...tableState(domains)}
         />
       )}
       <Dialog

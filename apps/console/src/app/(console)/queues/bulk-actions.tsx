@@ -8,7 +8,7 @@ import { errorMessage } from '../../../lib/errors.ts';
 import { useTRPC } from '../../../trpc/react.tsx';
 import type { QueueName } from './search-params.ts';
 
-export const actionLabels: Record<BulkActionName, string> = {
+const actionLabels: Record<BulkActionName, string> = {
   retry_now: 'Retry now',
   hold: 'Hold',
   release: 'Release',
@@ -23,7 +23,7 @@ const pastTense: Record<BulkActionName, string> = {
 };
 
 /** The actions a queue's messages allow (the state machine's table; the server checks again). */
-export function actionsFor(queue: QueueName): BulkActionName[] {
+function actionsFor(queue: QueueName): BulkActionName[] {
   return allowedTransitions(queue === 'waiting' ? 'queued' : queue);
 }
 

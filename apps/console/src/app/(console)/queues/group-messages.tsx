@@ -6,7 +6,7 @@ import Link from 'next/link';
 import { useQueryStates } from 'nuqs';
 import { useState } from 'react';
 import { useCursorPages } from '../../../components/use-cursor-pages.ts';
-import { errorMessage } from '../../../lib/errors.ts';
+import { tableState } from '../../../lib/errors.ts';
 import { useTRPC } from '../../../trpc/react.tsx';
 import { BulkActions } from './bulk-actions.tsx';
 import { groupName } from './queue-groups.tsx';
@@ -18,7 +18,7 @@ const h = columnHelper<QueueItem>();
  * At most this many messages are selected by hand (their ids travel in the count's URL); more
  * is what the group's or the filter's actions are for.
  */
-export const MAX_SELECTION = 200;
+const MAX_SELECTION = 200;
 
 /** The opened group's messages; a selection belongs to one group and queue. */
 export function GroupMessages() {
@@ -185,8 +185,7 @@ function OpenGroup() {
         columns={columns}
         data={query.data?.items}
         getRowId={(r) => r.id}
-        loading={query.isPending || (query.isFetching && query.isPlaceholderData)}
-        error={query.error ? errorMessage(query.error) : null}
+        {...tableState(query)}
         empty={<EmptyState title="No message left in this group" />}
         {...pages}
       />

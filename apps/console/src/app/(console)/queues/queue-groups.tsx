@@ -10,7 +10,7 @@ import {
 } from '@koukan/ui';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useQueryStates } from 'nuqs';
-import { errorMessage } from '../../../lib/errors.ts';
+import { tableState } from '../../../lib/errors.ts';
 import { useTRPC } from '../../../trpc/react.tsx';
 import { groupsInput, queueSearchParams } from './search-params.ts';
 
@@ -131,8 +131,7 @@ export function QueueGroups() {
         columns={columns}
         data={query.data}
         getRowId={(g) => `${g.domain}|${g.replyCode}|${g.replyPattern}`}
-        loading={query.isPending || (query.isFetching && query.isPlaceholderData)}
-        error={query.error ? errorMessage(query.error) : null}
+        {...tableState(query)}
         empty={
           <EmptyState
             title={

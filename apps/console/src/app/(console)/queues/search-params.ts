@@ -34,7 +34,7 @@ export const queueSearchParams = {
 
 export const loadQueueSearchParams = createLoader(queueSearchParams);
 
-export interface QueueSearch {
+interface QueueSearch {
   queue: QueueName;
   by: (typeof groupings)[number];
   days: number;
@@ -47,8 +47,8 @@ export interface QueueSearch {
   cursor: { at: string; id: string } | null;
 }
 
-export const GROUP_LIMIT = 200;
-export const MESSAGE_PAGE = 50;
+const GROUP_LIMIT = 200;
+const MESSAGE_PAGE = 50;
 
 /** The filter of the page (queue, sender, domain): what the groups are computed over. */
 export function pageFilter(s: QueueSearch): QueueFilterInput {

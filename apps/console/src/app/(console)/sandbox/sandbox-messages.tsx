@@ -13,7 +13,7 @@ import Link from 'next/link';
 import { useQueryStates } from 'nuqs';
 import type { FormEvent } from 'react';
 import { useCursorPages } from '../../../components/use-cursor-pages.ts';
-import { errorMessage } from '../../../lib/errors.ts';
+import { tableState } from '../../../lib/errors.ts';
 import { useTRPC } from '../../../trpc/react.tsx';
 import { SandboxDeleteButton } from './delete-button.tsx';
 import { sandboxSearchParams, toSandboxInput } from './search-params.ts';
@@ -108,8 +108,7 @@ export function SandboxMessages() {
         columns={columns}
         data={query.data?.items}
         getRowId={(m) => m.id}
-        loading={query.isPending || (query.isFetching && query.isPlaceholderData)}
-        error={query.error ? errorMessage(query.error) : null}
+        {...tableState(query)}
         empty={
           <EmptyState title={s.q ? 'No kept message matches' : 'The sandbox is empty'}>
             {s.q

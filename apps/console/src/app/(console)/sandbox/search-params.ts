@@ -14,7 +14,7 @@ export const sandboxSearchParams = {
 
 export const loadSandboxSearchParams = createLoader(sandboxSearchParams);
 
-export const SANDBOX_PAGE = 50;
+const SANDBOX_PAGE = 50;
 
 export function toSandboxInput(s: {
   mailbox: string;

@@ -9,12 +9,12 @@ import { errorMessage } from '../../../lib/errors.ts';
 import { applyServerErrors, errorAt } from '../../../lib/form-errors.ts';
 
 /** The sender form validates with the server's own schema (less what it edits elsewhere). */
-export const senderFormSchema = senderInputSchema.omit({ enabled: true, settings: true });
-export type SenderFormInput = z.input<typeof senderFormSchema>;
-export type SenderFormValues = z.output<typeof senderFormSchema>;
+const senderFormSchema = senderInputSchema.omit({ enabled: true, settings: true });
+type SenderFormInput = z.input<typeof senderFormSchema>;
+type SenderFormValues = z.output<typeof senderFormSchema>;
 const formFields = ['name', 'description', 'output_chain', 'retry', 'notification'] as const;
 
-export const defaultRetry = {
+const defaultRetry = {
   schedule: ['1m', '5m', '15m', '1h'],
   max_attempts: 10,
   max_age: '2d',

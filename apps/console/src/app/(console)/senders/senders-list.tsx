@@ -5,7 +5,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
-import { errorMessage } from '../../../lib/errors.ts';
+import { tableState } from '../../../lib/errors.ts';
 import { useTRPC } from '../../../trpc/react.tsx';
 import { KeyLookup } from './key-lookup.tsx';
 import { retrySummary } from './retry-summary.ts';
@@ -84,8 +84,7 @@ export function SendersList() {
         columns={columns}
         data={senders.data}
         getRowId={(s) => s.id}
-        loading={senders.isPending}
-        error={senders.error ? errorMessage(senders.error) : null}
+        {...tableState(senders)}
         empty={<EmptyState title="No senders yet">Create one to submit mail.</EmptyState>}
       />
       <KeyLookup />

@@ -24,7 +24,7 @@ export const transactionSearchParams = {
 
 export const loadTransactionSearchParams = createLoader(transactionSearchParams);
 
-export type TransactionSearch = {
+type TransactionSearch = {
   status: string[];
   sender: string;
   from: string;
@@ -37,7 +37,7 @@ export type TransactionSearch = {
   cursor: string;
 };
 
-export const PAGE_SIZE = 50;
+const PAGE_SIZE = 50;
 
 /** The service input for a URL state; server and client build the same (same query key). */
 export function toListInput(s: TransactionSearch): ListTransactionsInput {

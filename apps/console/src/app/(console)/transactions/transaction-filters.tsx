@@ -3,7 +3,7 @@ import { transactionStatuses } from '@koukan/db/state';
 import { TextField } from '@koukan/ui';
 import { useQueryStates } from 'nuqs';
 import { useId } from 'react';
-import { FilterForm, SenderSelect, toLocalInput } from '../../../components/filter-form.tsx';
+import { DateField, FilterForm, SenderSelect } from '../../../components/filter-form.tsx';
 import { transactionSearchParams } from './search-params.ts';
 
 /** Every filter of the list; applying one writes the URL (and starts from the first page). */
@@ -28,20 +28,7 @@ export function TransactionFilters() {
           cursor: '',
         })
       }
-      onClear={() =>
-        void set({
-          status: null,
-          sender: null,
-          from: null,
-          rcpt: null,
-          domain: null,
-          msgid: null,
-          reason: null,
-          after: null,
-          before: null,
-          cursor: null,
-        })
-      }
+      onClear={() => void set(null)}
     >
       <div className="grid grid-cols-2 gap-3 md:grid-cols-4">
         <TextField
@@ -65,18 +52,8 @@ export function TransactionFilters() {
           defaultValue={s.reason}
           placeholder="e.g. permanent_failure"
         />
-        <TextField
-          label="Created from (UTC)"
-          name="after"
-          type="datetime-local"
-          defaultValue={toLocalInput(s.after)}
-        />
-        <TextField
-          label="Created before (UTC)"
-          name="before"
-          type="datetime-local"
-          defaultValue={toLocalInput(s.before)}
-        />
+        <DateField label="Created from (UTC)" name="after" value={s.after} />
+        <DateField label="Created before (UTC)" name="before" value={s.before} />
       </div>
       <fieldset className="mt-3" aria-labelledby={statusGroup}>
         <legend id={statusGroup} className="text-xs font-medium text-muted">

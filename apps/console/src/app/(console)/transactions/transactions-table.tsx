@@ -5,7 +5,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useQueryStates } from 'nuqs';
 import { useCursorPages } from '../../../components/use-cursor-pages.ts';
-import { errorMessage } from '../../../lib/errors.ts';
+import { tableState } from '../../../lib/errors.ts';
 import { useTRPC } from '../../../trpc/react.tsx';
 import { toListInput, transactionSearchParams } from './search-params.ts';
 
@@ -76,8 +76,7 @@ export function TransactionsTable() {
       columns={columns}
       data={query.data?.items}
       getRowId={(r) => r.id}
-      loading={query.isPending || (query.isFetching && query.isPlaceholderData)}
-      error={query.error ? errorMessage(query.error) : null}
+      {...tableState(query)}
       empty={
         <EmptyState
           title={filtered ? 'No transaction matches these filters' : 'No transactions yet'}

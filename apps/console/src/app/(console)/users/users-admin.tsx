@@ -13,7 +13,8 @@ import {
 } from '@koukan/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { errorMessage } from '../../../lib/errors.ts';
+import { errorMessage, tableState } from '../../../lib/errors.ts';
+import { fieldError as fieldErrorOf } from '../../../lib/form-errors.ts';
 import type { ConsoleUser } from '../../../server/auth/users.ts';
 import { useTRPC } from '../../../trpc/react.tsx';
 
@@ -152,10 +153,7 @@ export function UsersAdmin({ meId }: { meId: string }) {
     });
   }
 
-  const fieldError = (name: string) =>
-    (
-      invite.error?.data as { fields?: { field?: string; message: string }[] } | undefined
-    )?.fields?.find((x) => x.field === name)?.message;
+  const fieldError = (name: string) => fieldErrorOf(invite.error, name);
 
   return (
     <div className="space-y-4">
@@ -175,8 +173,7 @@ export function UsersAdmin({ meId }: { meId: string }) {
         columns={columns}
         data={users.data}
         getRowId={(u) => u.id}
-        loading={users.isPending}
-        error={users.error ? errorMessage(users.error) : null}
+        {...tableState(users)}
       />
       <Dialog
         open={inviteOpen}

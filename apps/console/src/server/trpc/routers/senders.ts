@@ -12,7 +12,7 @@ import {
 import { z } from 'zod';
 import { adminProcedure, createTRPCRouter, viewerProcedure } from '../init.ts';
 
-export const senderSetEnabledInput = senderNameInput.extend({ enabled: z.boolean() });
+const senderSetEnabledInput = senderNameInput.extend({ enabled: z.boolean() });
 
 /**
  * Senders: everyone signed in reads them; admins create, edit, disable and enable them. Each

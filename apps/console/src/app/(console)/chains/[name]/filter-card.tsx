@@ -9,7 +9,7 @@ import {
   isTerminal,
 } from './entry-errors.ts';
 
-export interface FilterCardProps {
+interface FilterCardProps {
   index: number;
   count: number;
   entry: Entry;

@@ -3,9 +3,8 @@ import { Button, Dialog, ErrorPanel, TextField } from '@koukan/ui';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { FormEvent } from 'react';
 import { errorMessage } from '../../../../lib/errors.ts';
+import { fieldError as fieldErrorOf } from '../../../../lib/form-errors.ts';
 import { useTRPC } from '../../../../trpc/react.tsx';
-
-type Fields = { fields?: { field?: string; message: string }[] } | undefined;
 
 /** New keys published beside the current ones; they sign after the wait, the old retire later. */
 export function RotateDialog({
@@ -27,8 +26,7 @@ export function RotateDialog({
       },
     }),
   );
-  const fieldError = (f: string) =>
-    (rotate.error?.data as Fields)?.fields?.find((x) => x.field === f)?.message;
+  const fieldError = (f: string) => fieldErrorOf(rotate.error, f);
 
   function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();

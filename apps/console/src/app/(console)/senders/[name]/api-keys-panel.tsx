@@ -16,7 +16,8 @@ import {
 } from '@koukan/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { errorMessage } from '../../../../lib/errors.ts';
+import { errorMessage, tableState } from '../../../../lib/errors.ts';
+import { fieldError } from '../../../../lib/form-errors.ts';
 import { useTRPC } from '../../../../trpc/react.tsx';
 
 export function ApiKeysPanel({ sender, canEdit }: { sender: string; canEdit: boolean }) {
@@ -53,9 +54,7 @@ export function ApiKeysPanel({ sender, canEdit }: { sender: string; canEdit: boo
   const labelCheck = apiKeyCreateInput.shape.name.safeParse(label);
   const labelError = !labelCheck.success
     ? labelCheck.error.issues[0]?.message
-    : (
-        create.error?.data as { fields?: { field?: string; message: string }[] } | undefined
-      )?.fields?.find((f) => f.field === 'name')?.message;
+    : fieldError(create.error, 'name');
 
   const h = columnHelper<ApiKeyView>();
   const columns = h.columns([
@@ -117,8 +116,7 @@ export function ApiKeysPanel({ sender, canEdit }: { sender: string; canEdit: boo
         columns={columns}
         data={keys.data}
         getRowId={(k) => k.id}
-        loading={keys.isPending}
-        error={keys.error ? errorMessage(keys.error) : null}
+        {...tableState(keys)}
         empty={
           <EmptyState title="No API keys">
             This sender cannot submit mail until it has one.

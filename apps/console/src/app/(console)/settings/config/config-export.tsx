@@ -5,7 +5,7 @@ import { errorMessage } from '../../../../lib/errors.ts';
 import { useTRPC } from '../../../../trpc/react.tsx';
 
 /** Offers `text` as a file download. */
-export function downloadText(text: string, filename: string): void {
+function downloadText(text: string, filename: string): void {
   const url = URL.createObjectURL(new Blob([text], { type: 'application/yaml' }));
   const a = document.createElement('a');
   a.href = url;

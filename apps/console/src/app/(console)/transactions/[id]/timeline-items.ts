@@ -15,7 +15,7 @@ const outcomeTone: Record<string, Tone> = {
   abandoned: 'neutral',
 };
 
-export function replyTone(r: SmtpReplyDetail | null): Tone | undefined {
+function replyTone(r: SmtpReplyDetail | null): Tone | undefined {
   return r ? toneOf(r) : undefined;
 }
 
