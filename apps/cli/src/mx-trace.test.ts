@@ -62,8 +62,7 @@ beforeAll(async () => {
     db: t.db,
     logger: silent,
     watcher,
-    kickAll: async (ids) => (engine ? engine.kickAll(ids) : []),
-    park: (id, wait) => (engine ? engine.park(id, wait) : wait()),
+    engine: () => engine,
     dsn: { reportingMta: 'mx.koukan.test' },
   });
   engine = await startEngine({
@@ -77,7 +76,10 @@ beforeAll(async () => {
       context: { ...context, sandbox: sandboxStore(t.db), routes: routeSubmitter(t.db) },
       implementations: { exploder },
     }),
-    onRecorded: (id) => watcher?.hint(id),
+    onRecorded: (row) => {
+      exploder.recorded(row);
+      watcher?.hint(row.id);
+    },
   });
   const kick = (id: string) => void engine?.kick(id);
   app = await buildApp({

@@ -54,8 +54,7 @@ async function main(): Promise<void> {
     db: handle.db,
     logger: logger.child({ module: 'exploder' }),
     watcher,
-    kickAll: async (ids) => (engine ? engine.kickAll(ids) : []),
-    park: (id, wait) => (engine ? engine.park(id, wait) : wait()),
+    engine: () => engine,
     dsn,
   });
   engine =
@@ -81,7 +80,10 @@ async function main(): Promise<void> {
           }),
           dsn,
           // An outcome written here wakes this process's long-polls and fan-ins at once.
-          onRecorded: (id) => watcher.hint(id),
+          onRecorded: (row) => {
+            exploder.recorded(row);
+            watcher.hint(row.id);
+          },
         })
       : undefined;
   // Cut-through: the replica that stores a deliverable transaction runs it at once.
