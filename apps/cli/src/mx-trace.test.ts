@@ -76,10 +76,7 @@ beforeAll(async () => {
       context: { ...context, sandbox: sandboxStore(t.db), routes: routeSubmitter(t.db) },
       implementations: { exploder },
     }),
-    onRecorded: (row) => {
-      exploder.recorded(row);
-      watcher?.hint(row.id);
-    },
+    onRecorded: (id) => watcher?.hint(id),
   });
   const kick = (id: string) => void engine?.kick(id);
   app = await buildApp({

@@ -112,7 +112,7 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
           running.delete(id);
           slots.leave(id); // a slot is free
         }
-        if (typeof end === 'object') options.onRecorded?.(end);
+        if (typeof end === 'object') options.onRecorded?.(id);
       },
       () => {},
     );
@@ -232,6 +232,22 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
     config,
     kick: async (id) => (await kickAll([id])).length === 1,
     claimWith,
+    async recorded(id, timeoutMs, signal) {
+      const attempt = running.get(id);
+      if (!attempt || signal?.aborted) return undefined;
+      let stop = () => {};
+      const given = new Promise<undefined>((resolve) => {
+        const timer = setTimeout(() => resolve(undefined), timeoutMs);
+        const abort = () => resolve(undefined);
+        signal?.addEventListener('abort', abort, { once: true });
+        stop = () => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', abort);
+        };
+      });
+      const end = await Promise.race([attempt.done, given]).finally(stop);
+      return typeof end === 'object' ? end : undefined;
+    },
     async park(id, wait) {
       if (!running.has(id) || !slots.park(id)) return wait();
       try {

@@ -80,11 +80,10 @@ export interface EngineOptions {
   now?: () => Date;
   version?: string;
   /**
-   * Called with the row an attempt's recorded outcome left: an in-process change hint (the
-   * long-poll and the exploder's fan-in wake at once, without waiting for NOTIFY or the
-   * fallback poll; the fan-in takes the outcome from it without reading it back).
+   * Called when an attempt's outcome is recorded: an in-process change hint (the long-poll and
+   * the exploder's fan-in wake at once, without waiting for NOTIFY or the fallback poll).
    */
-  onRecorded?: (row: Transaction) => void;
+  onRecorded?: (id: string) => void;
 }
 
 export interface StopOptions {
@@ -111,6 +110,11 @@ export interface EngineHandle {
     want: number,
     run: (terms: ClaimTerms) => Promise<T>,
   ): Promise<T>;
+  /**
+   * The row the attempt of `id` running on this replica leaves when its outcome is recorded;
+   * undefined when none runs here, it records nothing, or `timeoutMs` or `signal` come first.
+   */
+  recorded(id: string, timeoutMs: number, signal?: AbortSignal): Promise<Transaction | undefined>;
   /**
    * Waiting is not work: the attempt of transaction `id` holds no slot while `wait` runs (it
    * waits for other transactions), then takes one again, ahead of new claims, to finish.

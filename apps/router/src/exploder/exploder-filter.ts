@@ -38,17 +38,14 @@ export interface ExploderDeps {
   watcher: ChangeWatcher;
   /**
    * The engine of this process, once it runs: the hand-over claims the upstreams for it at once
-   * (`claimWith`, cut-through) and the wait holds no slot (`park`). Without it the upstreams are
-   * left due for a poll loop.
+   * (`claimWith`, cut-through), the wait holds no slot (`park`), and the outcomes it records
+   * come without a read (`recorded`). Without it the upstreams are left due for a poll loop.
    */
-  engine?: () => Pick<EngineHandle, 'claimWith' | 'park'> | undefined;
+  engine?: () => Pick<EngineHandle, 'claimWith' | 'park' | 'recorded'> | undefined;
   /** For DSNs of upstreams that failed for good while the client was told 250. */
   dsn?: DsnOptions;
   now?: () => Date;
 }
-
-/** The exploder filter, and where the engine of its process hands it the outcomes it records. */
-export type ExploderFilter = FilterRun<'exploder'> & { recorded(row: Transaction): void };
 
 const t = schema.transactions;
 /** Stop waiting this long before the filter's own timeout, so the fan-in answers first. */
@@ -73,11 +70,9 @@ function upstreamsOf(db: Db, downstreamId: string): Promise<Transaction[]> {
  * from it — and answers DATA with the fan-in (`fanIn`). Recipients without an upstream keep the
  * answer they got at RCPT.
  */
-export function createExploderFilter(deps: ExploderDeps): ExploderFilter {
+export function createExploderFilter(deps: ExploderDeps): FilterRun<'exploder'> {
   const now = deps.now ?? (() => new Date());
-  // Rows the engine of this process recorded for upstreams a fan-in waits for, by id.
-  const heard = new Map<string, Transaction | undefined>();
-  const run: FilterRun<'exploder'> = async (tx, config, ctx) => {
+  return async (tx, config, ctx) => {
     const engine = deps.engine?.();
     const handOver = (terms?: ClaimTerms) =>
       handOverToUpstreams(deps.db, { downstreamId: tx.id, ...terms });
@@ -120,27 +115,24 @@ export function createExploderFilter(deps: ExploderDeps): ExploderFilter {
         .filter((u) => !outcomes.has(u.id))
         .map((u) => ({ id: u.id, version: versions.get(u.id)! }));
     };
-    // Waiting is not work: no engine slot and no polling while the upstreams run. A change
-    // notification of a pending upstream re-reads them once, unless this process's engine
-    // recorded its outcome (then the row is in hand).
-    for (const up of waiting) heard.set(up.id, undefined);
+    // Waiting is not work: no engine slot and no polling while the upstreams run. Those this
+    // replica runs hand their recorded rows over in-process; for the others, each change
+    // notification re-reads them once. (The answer needs every outcome: the order is free.)
     let pending = settle(waiting);
     const wait = async () => {
+      if (engine) {
+        const here = pending.map((p) => engine.recorded(p.id, deadline - Date.now(), ctx.signal));
+        pending = settle((await Promise.all(here)).filter((r) => r !== undefined));
+      }
       for (;;) {
         const left = deadline - Date.now();
         if (pending.length === 0 || left <= 0 || ctx.signal.aborted) return;
         const r = await deps.watcher.waitForAny(pending, left, ctx.signal);
         if (r === 'closed') return;
-        if (r === 'timeout') continue;
-        const known = pending.flatMap((p) => heard.get(p.id) ?? []);
-        pending = settle(known.length > 0 ? known : await upstreamsOf(deps.db, tx.id));
+        if (r === 'changed') pending = settle(await upstreamsOf(deps.db, tx.id));
       }
     };
-    try {
-      await (engine ? engine.park(tx.id, wait) : wait());
-    } finally {
-      for (const up of waiting) heard.delete(up.id);
-    }
+    await (engine ? engine.park(tx.id, wait) : wait());
     const list = waiting.map(
       (up): UpstreamOutcome =>
         outcomes.get(up.id) ?? {
@@ -152,11 +144,6 @@ export function createExploderFilter(deps: ExploderDeps): ExploderFilter {
     await followUp(deps, config, waiting, rows, result.followUps, ctx.logger, now());
     return { kind: 'done', rcpt, data: result.data };
   };
-  return Object.assign(run, {
-    recorded(row: Transaction) {
-      if (heard.has(row.id)) heard.set(row.id, row);
-    },
-  });
 }
 
 async function followUp(

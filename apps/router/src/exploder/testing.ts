@@ -80,11 +80,7 @@ export async function startExploderWorld(t: TestDatabase, overrides: Partial<Eng
         ? chains.run(tx, ctx)
         : http.run(tx, ctx),
   };
-  const onRecorded = (row: Transaction) => {
-    exploder.recorded(row);
-    watcher.hint(row.id);
-  };
-  engine = await engineFor(t, runner, { onRecorded, ...overrides });
+  engine = await engineFor(t, runner, { onRecorded: (id) => watcher.hint(id), ...overrides });
   const upstream = await makeSender(t.db, {});
 
   /** A downstream sender whose chain is `prefix` then the exploder (to `upstream`). */
