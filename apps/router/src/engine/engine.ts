@@ -18,11 +18,10 @@ import type { ClaimTerms, EngineHandle, EngineOptions } from './types.ts';
 
 /**
  * Starts a delivery engine replica: registers it in `instances` and heartbeats, loads the live
- * configuration, and claims due work into leases every `pollIntervalMs` (up to 4 × that while
- * passes find nothing; at once again after a full batch or when a slot frees), with at most
- * `concurrency` attempts working; attempts that wait for others (`park`) hold no slot. Slots are
- * shared fairly between senders (`Slots`). `kick(id)` runs a new transaction at once. Resolves
- * once the first claim pass has run.
+ * configuration, and claims due work into leases every `pollIntervalMs` (at once again after a
+ * full batch or when a slot frees), with at most `concurrency` attempts working; attempts that
+ * wait for others (`park`) hold no slot. Slots are shared fairly between senders (`Slots`).
+ * `kick(id)` runs a new transaction at once. Resolves once the first claim pass has run.
  */
 export async function startEngine(options: EngineOptions): Promise<EngineHandle> {
   const { db, logger: baseLogger } = options;
@@ -163,9 +162,6 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
     firstPassDone = resolve;
   });
   const loop = (async () => {
-    // Passes that find nothing come further apart, up to 4 × pollIntervalMs: new work starts by
-    // cut-through, and a freed slot wakes the loop when work was left waiting.
-    let idle = pollIntervalMs;
     while (!stopping) {
       const limit = slots.free;
       if (limit <= 0) {
@@ -181,8 +177,7 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
         logger.error({ err }, 'claiming due work failed');
       }
       firstPassDone();
-      idle = n === 0 ? Math.min(idle * 2, 4 * pollIntervalMs) : pollIntervalMs;
-      if (n < limit && !stopping) await nap(n === 0 ? idle : pollIntervalMs);
+      if (n < limit && !stopping) await nap(pollIntervalMs);
     }
     firstPassDone();
   })();

@@ -65,7 +65,7 @@ export interface EngineOptions {
   concurrency?: number;
   /** Lease length; renewed every third of it while the attempt runs. Default 30 s. */
   leaseMs?: number;
-  /** Claim interval; passes that find nothing back off to 4 × this. Default 250 ms. */
+  /** Claim interval when idle. Default 250 ms. */
   pollIntervalMs?: number;
   /** An attempt still running after this long is aborted: a temporary failure. Default 5 min. */
   attemptTimeoutMs?: number;
