@@ -62,8 +62,7 @@ beforeAll(async () => {
     db: t.db,
     logger: silent,
     watcher,
-    kickAll: async (ids) => (engine ? engine.kickAll(ids) : []),
-    park: (id, wait) => (engine ? engine.park(id, wait) : wait()),
+    engine: () => engine,
     dsn: { reportingMta: 'mx.koukan.test' },
   });
   engine = await startEngine({

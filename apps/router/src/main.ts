@@ -54,8 +54,7 @@ async function main(): Promise<void> {
     db: handle.db,
     logger: logger.child({ module: 'exploder' }),
     watcher,
-    kickAll: async (ids) => (engine ? engine.kickAll(ids) : []),
-    park: (id, wait) => (engine ? engine.park(id, wait) : wait()),
+    engine: () => engine,
     dsn,
   });
   engine =

@@ -56,3 +56,4 @@ export * from './transactions/schemas.ts';
 export type { SessionFacts } from './transactions/session.ts';
 export * from './transactions/upload-blob.ts';
 export * from './transactions/upload-body.ts';
+export { toView } from './transactions/view.ts';

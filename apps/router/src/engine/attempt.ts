@@ -1,4 +1,5 @@
 import { type ClaimedTransaction, type Db, renewLease } from '@koukan/db';
+import type { Transaction } from '@koukan/db/schema';
 import { type AttemptVerdict, type DsnOptions, recordAttemptOutcome } from '@koukan/services';
 import type { Logger } from 'pino';
 import type { ConfigCache } from './config-cache.ts';
@@ -16,7 +17,8 @@ export interface AttemptDeps {
   now: () => Date;
 }
 
-export type AttemptEnd = 'recorded' | 'lease_lost' | 'record_failed';
+/** The row as the recorded outcome left it, or why nothing was recorded. */
+export type AttemptEnd = Transaction | 'lease_lost' | 'record_failed';
 
 export class AttemptAborted extends Error {
   constructor(readonly why: 'timeout' | 'lease_lost' | 'stopping') {
@@ -134,7 +136,7 @@ export function runAttempt(deps: AttemptDeps, claimed: ClaimedTransaction): Runn
         return 'lease_lost';
       }
       log.info({ next: result.next, dsn: result.dsn }, 'attempt recorded');
-      return 'recorded';
+      return result.transaction;
     } catch (err) {
       // The lease expires and another replica retries; this attempt is then abandoned.
       log.error({ err }, 'recording the attempt outcome failed');

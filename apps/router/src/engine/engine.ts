@@ -14,7 +14,7 @@ import { startConfigCache } from './config-cache.ts';
 import { retentionDefaults, runRetentionPass } from './retention.ts';
 import { startRollupJob } from './rollup.ts';
 import { Slots } from './slots.ts';
-import type { EngineHandle, EngineOptions } from './types.ts';
+import type { ClaimTerms, EngineHandle, EngineOptions } from './types.ts';
 
 /**
  * Starts a delivery engine replica: registers it in `instances` and heartbeats, loads the live
@@ -112,36 +112,49 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
           running.delete(id);
           slots.leave(id); // a slot is free
         }
-        if (end === 'recorded') options.onRecorded?.(id);
+        if (typeof end === 'object') options.onRecorded?.(id);
       },
       () => {},
     );
   }
 
   /**
-   * Claims due work (fairly between senders), or the given transactions (cut-through), into
-   * at most `want` free slots, held while the claim is in flight so concurrent claims never
-   * take more slots than there are.
+   * Runs a claim (`run`, given this replica's terms) with up to `want` free slots held for it,
+   * so concurrent claims never take more slots than there are; what it claimed starts at once.
    */
-  async function claim(want: number, ids?: string[]): Promise<ClaimedTransaction[]> {
-    const limit = slots.hold(want);
-    if (limit <= 0) return [];
+  async function claimWith<T extends { claimed: ClaimedTransaction[] }>(
+    want: number,
+    run: (terms: ClaimTerms) => Promise<T>,
+  ): Promise<T> {
+    const limit = stopping ? 0 : slots.hold(want);
+    // Work left for the poll loop: it runs as soon as a slot frees.
+    if (limit < want) slots.contended = true;
     try {
-      const skipSenders = ids ? slots.overShare() : [];
-      const claimed = await claimTransactions(db, {
-        owner,
-        leaseMs,
-        limit,
-        exclude: slots.ids(),
-        held: slots.held(),
-        ...(ids && { ids }),
-        ...(skipSenders.length && { skipSenders }),
-      });
-      for (const c of claimed) launch(c);
-      return claimed;
+      const out = await run({ owner, leaseMs, limit, skip: slots.overShare() });
+      for (const c of out.claimed) launch(c);
+      return out;
     } finally {
       slots.unreserve(limit, false);
     }
+  }
+
+  /** Claims due work (fairly between senders), or the given transactions (cut-through). */
+  async function claim(want: number, ids?: string[]): Promise<ClaimedTransaction[]> {
+    const out = await claimWith(want, async ({ limit, skip }) => ({
+      claimed:
+        limit <= 0
+          ? []
+          : await claimTransactions(db, {
+              owner,
+              leaseMs,
+              limit,
+              exclude: slots.ids(),
+              held: slots.held(),
+              ...(ids && { ids }),
+              ...(ids && skip.length && { skipSenders: skip }),
+            }),
+    }));
+    return out.claimed;
   }
 
   let firstPassDone!: () => void;
@@ -205,12 +218,8 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
 
   async function kickAll(ids: string[]): Promise<string[]> {
     const wanted = ids.filter((id) => !slots.has(id));
-    const limit = Math.min(wanted.length, slots.free);
-    // Work left for the poll loop: it runs as soon as a slot frees.
-    if (limit < wanted.length) slots.contended = true;
-    if (stopping || limit <= 0) return [];
     try {
-      return (await claim(limit, wanted)).map((c) => c.transaction.id);
+      return (await claim(wanted.length, wanted)).map((c) => c.transaction.id);
     } catch (err) {
       logger.warn({ err, transactionIds: wanted }, 'cut-through claim failed');
       return [];
@@ -222,7 +231,23 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
     instanceId: owner,
     config,
     kick: async (id) => (await kickAll([id])).length === 1,
-    kickAll,
+    claimWith,
+    async recorded(id, timeoutMs, signal) {
+      const attempt = running.get(id);
+      if (!attempt || signal?.aborted) return undefined;
+      let stop = () => {};
+      const given = new Promise<undefined>((resolve) => {
+        const timer = setTimeout(() => resolve(undefined), timeoutMs);
+        const abort = () => resolve(undefined);
+        signal?.addEventListener('abort', abort, { once: true });
+        stop = () => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', abort);
+        };
+      });
+      const end = await Promise.race([attempt.done, given]).finally(stop);
+      return typeof end === 'object' ? end : undefined;
+    },
     async park(id, wait) {
       if (!running.has(id) || !slots.park(id)) return wait();
       try {

@@ -1,4 +1,4 @@
-import type { Db, DbHandle } from '@koukan/db';
+import type { ClaimedTransaction, Db, DbHandle } from '@koukan/db';
 import type { Chain, Sender, Transaction } from '@koukan/db/schema';
 import type { AttemptVerdict, DsnOptions } from '@koukan/services';
 import type { Logger } from 'pino';
@@ -101,8 +101,20 @@ export interface EngineHandle {
    * replica is stopping or at its concurrency limit (the poll loop then picks it up).
    */
   kick(id: string): Promise<boolean>;
-  /** Cut-through of several transactions in one claim; resolves with the ids started. */
-  kickAll(ids: string[]): Promise<string[]>;
+  /**
+   * Cut-through of transactions a statement of the caller makes due (the exploder's hand-over):
+   * `run` claims at most `terms.limit` of them for this replica under `terms` (0 when it is full
+   * or stopping; none of a sender in `terms.skip`), and those it returns start at once.
+   */
+  claimWith<T extends { claimed: ClaimedTransaction[] }>(
+    want: number,
+    run: (terms: ClaimTerms) => Promise<T>,
+  ): Promise<T>;
+  /**
+   * The row the attempt of `id` running on this replica leaves when its outcome is recorded;
+   * undefined when none runs here, it records nothing, or `timeoutMs` or `signal` come first.
+   */
+  recorded(id: string, timeoutMs: number, signal?: AbortSignal): Promise<Transaction | undefined>;
   /**
    * Waiting is not work: the attempt of transaction `id` holds no slot while `wait` runs (it
    * waits for other transactions), then takes one again, ahead of new claims, to finish.
@@ -129,10 +141,19 @@ export interface EngineHandle {
   stop(options?: StopOptions): Promise<void>;
 }
 
+/** What a cut-through claim may take for this replica: the lease, how many, and the senders
+ * that hold their share of slots while others' work waits. */
+export interface ClaimTerms {
+  owner: string;
+  leaseMs: number;
+  limit: number;
+  skip: string[];
+}
+
 export interface CutThroughSlot {
   lease: { owner: string; leaseMs: number };
   /** Starts the attempt of a transaction created under `lease`. */
-  run(claimed: import('@koukan/db').ClaimedTransaction): void;
+  run(claimed: ClaimedTransaction): void;
   /** Nothing was created under the lease (not deliverable in one statement, or a failure). */
   release(): void;
 }

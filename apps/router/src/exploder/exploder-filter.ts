@@ -4,14 +4,15 @@ import {
   applyTransition,
   type Db,
   getTransaction,
+  handOverToUpstreams,
   schema,
-  shareBodyWithUpstreams,
   updateTransaction,
 } from '@koukan/db';
 import { isAllowed, isFinalStatus, type Transaction } from '@koukan/db/schema';
 import { type DsnOptions, generateDsn, recipientDsnOf, wantsDsn } from '@koukan/services';
-import { and, eq, or, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
+import type { ClaimTerms, EngineHandle } from '../engine/types.ts';
 import {
   fanIn,
   type UpstreamFollowUp,
@@ -35,11 +36,12 @@ export interface ExploderDeps {
   /** Wakes the fan-in when an upstream changes: NOTIFY hints, in-process hints from the
    * engine, and the watcher's one fallback poll for every watched row (no per-waiter polling). */
   watcher: ChangeWatcher;
-  /** Starts upstream transactions at once (the engine handle's `kickAll`); the engine's poll
-   * loop picks them up anyway when this is absent or declines. */
-  kickAll?: (ids: string[]) => Promise<string[]>;
-  /** Runs the wait for the upstreams without holding an engine slot (the engine's `park`). */
-  park?: <T>(id: string, wait: () => Promise<T>) => Promise<T>;
+  /**
+   * The engine of this process, once it runs: the hand-over claims the upstreams for it at once
+   * (`claimWith`, cut-through), the wait holds no slot (`park`), and the outcomes it records
+   * come without a read (`recorded`). Without it the upstreams are left due for a poll loop.
+   */
+  engine?: () => Pick<EngineHandle, 'claimWith' | 'park' | 'recorded'> | undefined;
   /** For DSNs of upstreams that failed for good while the client was told 250. */
   dsn?: DsnOptions;
   now?: () => Date;
@@ -49,49 +51,40 @@ const t = schema.transactions;
 /** Stop waiting this long before the filter's own timeout, so the fan-in answers first. */
 const MARGIN_S = 2;
 
-/** The upstream transactions exploded from `downstreamId`, by recipient index. */
-async function upstreamsOf(db: Db, downstreamId: string): Promise<Map<number, Transaction>> {
-  return (await familyOf(db, downstreamId)).upstreams;
-}
-
-/** The downstream and its upstreams, in one query. */
-async function familyOf(db: Db, downstreamId: string) {
-  const rows = await db
+/** The upstream transactions exploded from `downstreamId`. */
+function upstreamsOf(db: Db, downstreamId: string): Promise<Transaction[]> {
+  return db
     .select()
     .from(t)
     .where(
-      or(
-        eq(t.id, downstreamId),
-        and(eq(t.parentId, downstreamId), sql`${t.metadata}->>'exploded_from' = ${downstreamId}`),
-      ),
+      and(eq(t.parentId, downstreamId), sql`${t.metadata}->>'exploded_from' = ${downstreamId}`),
     );
-  const upstreams = new Map<number, Transaction>();
-  let downstream: Transaction | undefined;
-  for (const r of rows) {
-    if (r.id === downstreamId) downstream = r;
-    else upstreams.set(Number(r.metadata.rcpt_index), r);
-  }
-  return { downstream, upstreams };
 }
 
 /**
  * The delivery engine's `exploder` (DATA phase): the envelope phase (packages/services
  * `exploder/envelope.ts`) created one upstream transaction per accepted recipient; this shares
- * the downstream's body blob with each, makes them due and starts them at once (cut-through),
- * waits up to `data_timeout` for each one's first attempt — parked, holding no engine slot,
- * woken by change notifications — and answers DATA with the fan-in (`fanIn`). Recipients
- * without an upstream keep the answer they got at RCPT.
+ * the downstream's body blob with each, makes them due and starts them at once (cut-through) in
+ * one statement, waits up to `data_timeout` for each one's first attempt — parked, holding no
+ * engine slot, woken by change notifications, taking the outcomes this process's engine records
+ * from it — and answers DATA with the fan-in (`fanIn`). Recipients without an upstream keep the
+ * answer they got at RCPT.
  */
 export function createExploderFilter(deps: ExploderDeps): FilterRun<'exploder'> {
   const now = deps.now ?? (() => new Date());
   return async (tx, config, ctx) => {
-    const { downstream, upstreams } = await familyOf(deps.db, tx.id);
+    const engine = deps.engine?.();
+    const handOver = (terms?: ClaimTerms) =>
+      handOverToUpstreams(deps.db, { downstreamId: tx.id, ...terms });
+    const family = engine ? await engine.claimWith(tx.rcptTo.length, handOver) : await handOver();
+    const { downstream } = family;
     if (!downstream?.bodyBlobId) {
       return { kind: 'done', data: temp('the downstream transaction has no stored body') };
     }
     // Every recipient accepted at RCPT has its upstream and takes part in the fan-in, even one
     // a filter before the exploder refuses now (the client was told 250 at RCPT and only reads
     // the DATA answer). A recipient without one keeps the answer it got at RCPT.
+    const upstreams = new Map(family.upstreams.map((u) => [Number(u.metadata.rcpt_index), u]));
     const waiting = [...upstreams.entries()].sort(([a], [b]) => a - b).map(([, up]) => up);
     const rcpt: (Verdict | undefined)[] = tx.active.map((i) => {
       if (upstreams.has(i)) return undefined;
@@ -102,62 +95,44 @@ export function createExploderFilter(deps: ExploderDeps): FilterRun<'exploder'> 
     });
     if (waiting.length === 0)
       return { kind: 'done', rcpt, data: temp('no recipient was accepted', 554, '5.5.1') };
-
-    // Hand the body over (one statement) and start the upstreams at once.
-    const shared = await shareBodyWithUpstreams(deps.db, {
-      downstreamId: tx.id,
-      blobId: downstream.bodyBlobId,
-      ids: waiting.map((u) => u.id),
-    });
-    const sharedIds = shared.map((s) => s.id);
-    const kicked = new Set<string>();
-    if (shared.length > 0 && deps.kickAll) {
-      const started = await deps.kickAll(sharedIds).catch((err: unknown) => {
-        ctx.logger.warn({ err, upstreams: sharedIds }, 'starting the upstreams failed');
-        return [];
-      });
-      for (const id of started) kicked.add(id);
-    }
-    // The versions the upstreams are at now, when known without reading them: the hand-over's,
-    // one more for those this replica claimed (the claim's). A wrong guess only costs a read
-    // (the watcher wakes on any other version); a right one saves the read before the wait.
-    let known: { id: string; version: number }[] | undefined =
-      shared.length === waiting.length
-        ? shared.map((s) => ({ id: s.id, version: s.version + (kicked.has(s.id) ? 1 : 0) }))
-        : undefined;
     tx.event('exploded', { upstreams: waiting.map((u) => u.id) });
 
     const budget = Math.max(1, Math.min(config.data_timeout, (config.timeout ?? 300) - MARGIN_S));
     const deadline = Date.now() + budget * 1000;
     const outcomes = new Map<string, UpstreamOutcome>();
     const rows = new Map<string, Transaction>();
-    const settle = (current: Map<number, Transaction>) => {
-      const byId = new Map([...current.values()].map((r) => [r.id, r]));
-      const pending: { id: string; version: number }[] = [];
-      for (const up of waiting) {
-        if (outcomes.has(up.id)) continue;
-        const row = byId.get(up.id);
-        const o = row && upstreamOutcome(row);
-        if (row && o) {
-          outcomes.set(up.id, o);
-          rows.set(up.id, row);
-        } else if (row) pending.push({ id: row.id, version: row.version });
+    const versions = new Map<string, number>();
+    /** Takes in what `current` rows say; returns the upstreams still pending, at their versions. */
+    const settle = (current: Iterable<Transaction>) => {
+      for (const row of current) {
+        const o = outcomes.has(row.id) ? undefined : upstreamOutcome(row);
+        if (o) {
+          outcomes.set(row.id, o);
+          rows.set(row.id, row);
+        } else versions.set(row.id, row.version);
       }
-      return pending;
+      return waiting
+        .filter((u) => !outcomes.has(u.id))
+        .map((u) => ({ id: u.id, version: versions.get(u.id)! }));
     };
-    // Waiting is not work: no engine slot and no polling while the upstreams run; each change
-    // notification of a pending upstream re-reads them once.
+    // Waiting is not work: no engine slot and no polling while the upstreams run. Those this
+    // replica runs hand their recorded rows over in-process; for the others, each change
+    // notification re-reads them once. (The answer needs every outcome: the order is free.)
+    let pending = settle(waiting);
     const wait = async () => {
+      if (engine) {
+        const here = pending.map((p) => engine.recorded(p.id, deadline - Date.now(), ctx.signal));
+        pending = settle((await Promise.all(here)).filter((r) => r !== undefined));
+      }
       for (;;) {
-        const pending = known ?? settle(await upstreamsOf(deps.db, tx.id));
-        known = undefined;
         const left = deadline - Date.now();
         if (pending.length === 0 || left <= 0 || ctx.signal.aborted) return;
         const r = await deps.watcher.waitForAny(pending, left, ctx.signal);
         if (r === 'closed') return;
+        if (r === 'changed') pending = settle(await upstreamsOf(deps.db, tx.id));
       }
     };
-    await (deps.park ? deps.park(tx.id, wait) : wait());
+    await (engine ? engine.park(tx.id, wait) : wait());
     const list = waiting.map(
       (up): UpstreamOutcome =>
         outcomes.get(up.id) ?? {

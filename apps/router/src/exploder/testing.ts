@@ -61,19 +61,17 @@ export async function startExploderWorld(t: TestDatabase, overrides: Partial<Eng
   // slow fallback poll), the engine's cut-through start and park.
   const watcher = new TransactionWatcher({ pool: t.pool, logger: silent });
   await watcher.start();
+  const exploder = createExploderFilter({
+    db: t.db,
+    logger: silent,
+    watcher,
+    engine: () => engine,
+    dsn: { reportingMta: 'mx.koukan.test' },
+  });
   const chains = createChainRunner({
     db: t.db,
     context: { logger: silent },
-    implementations: {
-      exploder: createExploderFilter({
-        db: t.db,
-        logger: silent,
-        watcher,
-        kickAll: async (ids) => (engine ? engine.kickAll(ids) : []),
-        park: (id, wait) => (engine ? engine.park(id, wait) : wait()),
-        dsn: { reportingMta: 'mx.koukan.test' },
-      }),
-    },
+    implementations: { exploder },
   });
   const http = new HttpRunner(receiver.url);
   const runner: AttemptRunner = {

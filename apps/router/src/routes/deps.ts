@@ -2,7 +2,7 @@ import type { ChainContext } from '@koukan/chain';
 import type { Db } from '@koukan/db';
 import type { LongPollLimiter } from '@koukan/protocol/server';
 import type { Authenticate, ConfigView } from '@koukan/services';
-import type { CutThroughSlot } from '../engine/types.ts';
+import type { EngineHandle } from '../engine/types.ts';
 import type { TransactionWatcher } from '../long-poll/watcher.ts';
 
 /** What the route modules need from buildApp. */
@@ -17,7 +17,8 @@ export interface RouteDeps {
   longPolls: LongPollLimiter;
   maxBodyBytes: number;
   uploadIdleTimeoutMs: number;
-  /** The engine of this process, for cut-through at creation (see EngineHandle.reserve). */
+  /** The engine of this process, for cut-through at creation (see EngineHandle.reserve) and
+   * the outcomes of its attempts (EngineHandle.recorded). */
   cutThrough: CutThrough | undefined;
   onTransactionCreated: ((id: string) => void) | undefined;
   onBodyFinalized: ((id: string) => void) | undefined;
@@ -25,9 +26,7 @@ export interface RouteDeps {
   exploderContext: ChainContext | undefined;
 }
 
-export interface CutThrough {
-  reserve(senderId?: string): CutThroughSlot | undefined;
-}
+export type CutThrough = Pick<EngineHandle, 'reserve' | 'recorded'>;
 
 export const security = [{ bearerAuth: [] }];
 

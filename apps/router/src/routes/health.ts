@@ -10,6 +10,8 @@ const statusSchema = z.object({ status: z.string(), reason: z.string().optional(
 
 export function healthRoutes(app: FastifyInstance, pool: pg.Pool): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  // Migrations are never undone under a running router: once seen applied, probes read nothing.
+  let migrated = false;
   r.get(
     '/healthz',
     {
@@ -32,7 +34,8 @@ export function healthRoutes(app: FastifyInstance, pool: pg.Pool): void {
     },
     async (_request, reply) => {
       try {
-        if (await isMigrated(pool)) return { status: 'ready' };
+        migrated ||= await isMigrated(pool);
+        if (migrated) return { status: 'ready' };
         return sendError(reply, 503, {
           code: 'unavailable',
           message: 'the database is not migrated',

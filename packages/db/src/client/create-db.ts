@@ -2,7 +2,6 @@ import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import pino, { type Logger } from 'pino';
 import * as schema from '../schema/index.ts';
-import { NamedStatementClient } from './prepared.ts';
 
 export type Schema = typeof schema;
 export type Db = NodePgDatabase<Schema>;
@@ -51,8 +50,6 @@ export function createDb(options: DbOptions): DbHandle {
     application_name: options.applicationName ?? 'koukan',
     connectionTimeoutMillis: 10_000,
     types,
-    // runs executeTemplate's statements as named (prepared) statements
-    Client: NamedStatementClient,
     ...(options.idleInTransactionTimeoutMs && {
       idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs,
     }),

@@ -1,42 +1,41 @@
 import { createHash } from 'node:crypto';
-import { fillPlaceholders, type SQL, sql } from 'drizzle-orm';
+import { fillPlaceholders, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import type { DbOrTx } from './create-db.ts';
 
-/** `/*k_<hash>*\/ select …`: the text of a statement that runs as the named statement `k_<hash>`. */
-const MARKER = /^\/\*(k_[\w-]+)\*\//;
-
-/**
- * pg's client (the pool's `Client` option) that runs a query whose text starts with a statement
- * name marker as that named statement ({name, text, values}): PostgreSQL parses and plans it once
- * per connection, later calls send only Bind and Execute. Every other query is left as it is.
- */
-export class NamedStatementClient extends pg.Client {
-  // biome-ignore lint/suspicious/noExplicitAny: pg's query has a dozen overloads
-  override query(...args: any[]): any {
-    const config = args[0];
-    const plain = config && typeof config === 'object' && typeof config.submit !== 'function';
-    if (plain && typeof config.text === 'string' && !config.name) {
-      const name = MARKER.exec(config.text)?.[1];
-      if (name) args[0] = { ...config, name };
-    }
-    return (super.query as (...a: unknown[]) => unknown)(...args);
-  }
-}
-
 interface Template {
-  /** The text around each parameter: chunks.length = params.length + 1. */
-  chunks: string[];
+  /** The statement's name and text (parameters as $n). */
+  name: string;
+  text: string;
   /** Each parameter in order: a placeholder (filled per call) or a literal fixed at build time. */
   params: unknown[];
 }
 const templates = new Map<string, Template>();
 const dialect = new PgDialect();
 
+/** Rows come back as drizzle's driver returns them: times as the server's text. */
+const raw = (v: string) => v;
+const rawTypes = new Set([
+  pg.types.builtins.TIMESTAMPTZ,
+  pg.types.builtins.TIMESTAMP,
+  pg.types.builtins.DATE,
+  pg.types.builtins.INTERVAL,
+  1115, // timestamp[]
+  1182, // date[]
+  1185, // timestamptz[]
+  1187, // interval[]
+  1231, // numeric[]
+]);
+const types = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+    rawTypes.has(oid) ? raw : pg.types.getTypeParser(oid, format),
+} as pg.CustomTypesConfig;
+
 /**
  * Runs a named prepared statement whose SQL is built once per `shape`: PostgreSQL parses and
- * plans it once per connection (see NamedStatementClient), and the hot path skips building it.
+ * plans it once per connection, and the hot path neither builds it nor goes through drizzle's
+ * query machinery (the driver gets the name, the text and the values as they are).
  * `build` writes every value that varies as `sql.placeholder(name)`; each call gives them as the
  * driver takes them (JSON text for jsonb, ISO text for times: a placeholder bypasses column
  * encoders). Any literal in `build` is fixed for the shape's lifetime, so the shape key must name
@@ -54,19 +53,16 @@ export async function executeTemplate<T extends Record<string, unknown>>(
   if (!template) {
     const built = dialect.sqlToQuery(build());
     const name = `k_${createHash('sha1').update(built.sql).digest('base64url')}`;
-    const chunks = `/*${name}*/${built.sql}`.split(/\$\d+\b/);
-    if (chunks.length !== built.params.length + 1) {
-      throw new Error(`template ${shape}: a "$<n>" outside its parameters`);
-    }
-    template = { chunks, params: built.params };
+    template = { name, text: `/*${name}*/${built.sql}`, params: built.params };
     templates.set(shape, template);
   }
-  const filled = fillPlaceholders(template.params, values);
-  const { chunks } = template;
-  const query = sql.join(
-    chunks.flatMap((chunk, i) =>
-      i < filled.length ? [sql.raw(chunk), sql.param(filled[i])] : [sql.raw(chunk)],
-    ),
-  );
-  return (await db.execute(query)).rows as T[];
+  // the pool (a database handle) or the connection of an open transaction
+  const { client } = (db as unknown as { session: { client: pg.Pool | pg.PoolClient } }).session;
+  const result = await client.query<T>({
+    name: template.name,
+    text: template.text,
+    values: fillPlaceholders(template.params, values),
+    types,
+  });
+  return result.rows;
 }

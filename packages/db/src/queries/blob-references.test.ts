@@ -4,7 +4,7 @@ import { createTestDatabase, type TestDatabase, uniqueName } from '../testing/in
 import { collectUnreferencedBlobs, createBlob, getBlob } from './blobs.ts';
 import { insertTransactionAwaitingBody } from './create-downstream.ts';
 import { releaseFinishedBodies } from './delivery.ts';
-import { shareBodyWithUpstreams } from './exploder.ts';
+import { handOverToUpstreams } from './exploder.ts';
 import { deleteSandboxMessages, insertSandboxMessage } from './sandbox.ts';
 import { createSender } from './senders.ts';
 import { insertTransaction } from './transactions.ts';
@@ -53,11 +53,7 @@ async function family(n: number) {
       rcptTo: [r],
     })),
   });
-  const shared = await shareBodyWithUpstreams(t.db, {
-    downstreamId: created.transaction.id,
-    blobId: created.blob.id,
-    ids: created.upstreamIds,
-  });
+  const { shared } = await handOverToUpstreams(t.db, { downstreamId: created.transaction.id });
   expect(shared).toHaveLength(n);
   return { ...created, sender };
 }

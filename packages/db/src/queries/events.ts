@@ -1,6 +1,8 @@
-import { and, asc, eq, gt, lt } from 'drizzle-orm';
+import { and, asc, eq, gt, lt, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client/create-db.ts';
 import { withDbErrors } from '../client/errors.ts';
+import { executeTemplate } from '../client/prepared.ts';
+import { mapRow } from '../client/rows.ts';
 import { attempts } from '../schema/attempts/table.ts';
 import { events, type TimelineEvent } from '../schema/events/table.ts';
 
@@ -16,9 +18,23 @@ export async function appendEvents(db: DbOrTx, input: EventInput[]): Promise<Tim
   return withDbErrors(() => db.insert(events).values(input).returning());
 }
 
+/** One event, as a prepared statement (attempts' journals write one or two per message). */
 export async function appendEvent(db: DbOrTx, input: EventInput): Promise<TimelineEvent> {
-  const [row] = await appendEvents(db, [input]);
-  return row!;
+  const [row] = await withDbErrors(() =>
+    executeTemplate(db, 'event:append', appendStatement, {
+      tx: input.transactionId,
+      attempt: input.attemptId ?? null,
+      type: input.type,
+      data: JSON.stringify(input.data ?? {}),
+    }),
+  );
+  return mapRow(events, row!);
+}
+
+function appendStatement() {
+  const p = (name: string) => sql.placeholder(name);
+  return sql`insert into events (transaction_id, attempt_id, type, data)
+    values (${p('tx')}::uuid, ${p('attempt')}::uuid, ${p('type')}, ${p('data')}::jsonb) returning *`;
 }
 
 export function listEvents(

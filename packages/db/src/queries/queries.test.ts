@@ -180,6 +180,8 @@ describe('transactions, attempts, events', () => {
     expect(stored!.finishedAt).toBeInstanceOf(Date);
 
     const e1 = await appendEvent(t.db, { transactionId: tx.id, type: 'created' });
+    expect(e1).toMatchObject({ transactionId: tx.id, attemptId: null, type: 'created', data: {} });
+    expect(e1.at).toBeInstanceOf(Date);
     await appendEvents(t.db, [
       { transactionId: tx.id, type: 'attempt_started', attemptId: attempt.id },
       { transactionId: tx.id, type: 'rcpt_response', data: { code: 451 } },
