@@ -13,7 +13,7 @@ import {
 import { SAMPLE_MESSAGE } from '@koukan/services/testing';
 import { describe, expect, it } from 'vitest';
 import { silent } from '../engine/testing/harness.ts';
-import { addr, ctxOf, exploderSuite, finished, submit, upstreamsOf } from './testing.ts';
+import { addr, ctxOf, exploderSuite, finished, submit, upstreamsOf } from '../testing/exploder.ts';
 
 // The gateway's flow (MAIL → create with no recipients, each RCPT → PATCH, DATA → PUT body)
 // against the exploder: RCPT answers come from the filters before the exploder, at once.

@@ -1,7 +1,14 @@
 import { listEvents, readBlob } from '@koukan/db';
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
-import { addr, dsnsFor, exploderSuite, finished, submit, upstreamsOf } from './testing.ts';
+import {
+  addr,
+  dsnsFor,
+  exploderSuite,
+  finished,
+  submit,
+  upstreamsOf,
+} from '../testing/exploder.ts';
 
 /** The exploder's fan-in honours RFC 3461: NOTIFY, ORCPT and ENVID of each recipient. */
 const { t, world } = exploderSuite();

@@ -9,7 +9,7 @@ import {
   refusal,
   submit,
   upstreamsOf,
-} from './testing.ts';
+} from '../testing/exploder.ts';
 
 // The exploder's whole matrix against real PostgreSQL: MX and MSA × the scripted upstream
 // refusing at MAIL, RCPT or DATA × temporary and permanent × one recipient, several with the

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addr, exploderSuite, finished, submit, upstreamsOf } from './testing.ts';
+import { addr, exploderSuite, finished, submit, upstreamsOf } from '../testing/exploder.ts';
 
 // Issue 13: waiting is not work. With two engine slots, six downstreams ending DATA together
 // would all hold a slot while their upstreams wait for one (every answer a 451 at

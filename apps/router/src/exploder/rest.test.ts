@@ -1,8 +1,8 @@
 import { createApiKey } from '@koukan/db';
 import { expect, it } from 'vitest';
 import { silent } from '../engine/testing/harness.ts';
+import { addr, exploderSuite, upstreamsOf } from '../testing/exploder.ts';
 import { client, MESSAGE, type Res, startRouter } from '../testing/harness.ts';
-import { addr, exploderSuite, upstreamsOf } from './testing.ts';
 
 // The SMTP gateway's calls over real HTTP (MAIL → POST with no recipients, RCPT → PATCH,
 // DATA → PUT body, replies by long-poll GET) against a router whose engine runs the exploder.

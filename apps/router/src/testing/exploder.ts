@@ -11,8 +11,8 @@ import { engineFor, silent } from '../engine/testing/harness.ts';
 import { HttpRunner } from '../engine/testing/http-runner.ts';
 import { accepted, startReceiver } from '../engine/testing/receiver.ts';
 import type { AttemptRunner, EngineHandle, EngineOptions } from '../engine/types.ts';
+import { createExploderFilter } from '../exploder/exploder-filter.ts';
 import { TransactionWatcher } from '../long-poll/watcher.ts';
-import { createExploderFilter } from './exploder-filter.ts';
 
 export type Phase = 'mail' | 'rcpt' | 'data';
 export type Kind = 'temp' | 'perm';
