@@ -15,7 +15,7 @@ import { AppError } from '../errors.ts';
 import { loadOwned } from './access.ts';
 import { afterUpload, type UploadResult } from './after-upload.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './create.ts';
-import { bodyHeaderFields } from './header-fields.ts';
+import { bodyHeaderFields, checkHeaderSection } from './header-fields.ts';
 import { toView } from './view.ts';
 
 export interface UploadInput {
@@ -89,13 +89,7 @@ async function* withHeaderLimit(
   stored?: { db: DbOrTx; blobId: string; bytes: number },
 ): AsyncIterable<Buffer | Uint8Array | string> {
   const within = headerSectionLimit();
-  const check = (piece: Uint8Array) => {
-    if (within(piece)) return;
-    const message = `header section over ${MAX_HEADER_BYTES} bytes`;
-    throw new AppError('payload_too_large', `the body's ${message}`, {
-      details: [{ field: 'body', message }],
-    });
-  };
+  const check = (piece: Uint8Array) => checkHeaderSection(within(piece), 'body');
   let left = stored?.bytes ?? 0;
   for await (const chunk of stored ? readBlobStream(stored.db, stored.blobId, 1) : []) {
     check((chunk as Buffer).subarray(0, left));
