@@ -105,14 +105,13 @@ export const restOutput: FilterRun<'rest_output'> = async (tx, config, ctx) => {
   try {
     return await deliver(tx, config, ctx, apiKey);
   } catch (err) {
-    if (err instanceof UpstreamError) {
-      tx.event('upstream_error', { message: err.verdict.response.message });
-      return failAll(err.verdict);
-    }
-    if (err instanceof ProtocolError && err.kind === 'status' && err.reply) {
-      const v = httpFailure(err.reply, 'poll').verdict;
-      tx.event('upstream_error', { message: v.response.message });
-      return failAll(v);
+    const upstream =
+      err instanceof ProtocolError && err.kind === 'status' && err.reply
+        ? httpFailure(err.reply, 'poll')
+        : err;
+    if (upstream instanceof UpstreamError) {
+      tx.event('upstream_error', { message: upstream.verdict.response.message });
+      return failAll(upstream.verdict);
     }
     if (err instanceof ProtocolError && err.kind === 'timeout') {
       const connect = err.phase === 'connect';
@@ -275,11 +274,10 @@ async function deliver(
   ): Promise<RemoteTransaction> {
     let t = start;
     let etag = startEtag;
-    const allRcptFailed = () =>
-      (t.rcpt_response?.length ?? 0) >= nrcpt &&
-      (t.rcpt_response ?? []).every((r) => r && r.code >= 400);
-    const mailFailed = () => Boolean(t.mail_response && t.mail_response.code >= 400);
-    if (putBody && !mailFailed() && !allRcptFailed() && !responsesComplete(t, nrcpt)) {
+    // (a refused MAIL FROM makes the responses complete)
+    const rcpt = t.rcpt_response ?? [];
+    const allRcptFailed = rcpt.length >= nrcpt && rcpt.every((r) => r && r.code >= 400);
+    if (putBody && !allRcptFailed && !responsesComplete(t, nrcpt)) {
       // the upstream may answer with the outcome (Prefer: wait): then nothing is polled
       const wait = Math.min(config.poll_timeout, Math.floor(remaining() / 1000));
       const put = await client.putBody(target, tx.openBody(), {
