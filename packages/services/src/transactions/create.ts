@@ -3,6 +3,7 @@ import {
   appendEvent,
   BLOB_CHUNK_SIZE,
   type ClaimedTransaction,
+  canonicalJson,
   createBlob,
   type DbOrTx,
   finalizeBlob,
@@ -71,22 +72,8 @@ export interface CreateTransactionResult {
   claimed?: ClaimedTransaction;
 }
 
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
-    );
-  }
-  return value;
-}
-
 function requestHash(request: CreateTransactionRequest): string {
-  return createHash('sha256')
-    .update(JSON.stringify(canonical(request)))
-    .digest('hex');
+  return createHash('sha256').update(canonicalJson(request)).digest('hex');
 }
 
 interface Idempotency {
@@ -183,9 +170,8 @@ async function storeBody(
   if (inline) {
     await writeBlobStream(tx, blob.id, [inline], { offset: 0 });
     await finalizeBlob(tx, blob.id);
-    return { bodyBlobId: blob.id, bodySpec: null, complete: true };
   }
-  return { bodyBlobId: blob.id, bodySpec: null, complete: false };
+  return { bodyBlobId: blob.id, bodySpec: null, complete: inline !== undefined };
 }
 
 /**

@@ -116,15 +116,13 @@ async function storeWhole(
   if (!head.whole || head.bytes.length === 0 || head.bytes.length > maxBytes) return undefined;
   const declared = input.contentLength;
   if (declared !== undefined && declared !== head.bytes.length) return undefined;
-  const fields = bodyHeaderFields(head.bytes);
   // the statement claims only a queued transaction: a slot asked for a held one is given back
   const stored = await storeSmallBody(ctx.db, {
     transactionId: input.id,
     blobId,
     senderId: sender.id,
     data: head.bytes,
-    messageId: fields.messageId,
-    subject: fields.subject,
+    ...bodyHeaderFields(head.bytes),
     lease: input.reserveLease?.(sender.id),
   });
   if (!stored) return undefined;
@@ -146,11 +144,9 @@ async function storeWhole(
   };
 }
 
-/** Bodies up to this size are buffered and stored in one statement. */
-const SMALL_BODY_BYTES = BLOB_CHUNK_SIZE;
-
 /**
- * Reads `source` up to SMALL_BODY_BYTES: `whole` when it ended within them. `replay` yields
+ * Reads `source` up to BLOB_CHUNK_SIZE (a body up to that size is buffered and stored in one
+ * statement): `whole` when it ended within them. `replay` yields
  * everything as the original would (what was read, then the rest, then its error if any), for
  * the general path.
  */
@@ -171,7 +167,7 @@ async function readUpTo(source: AsyncIterable<Buffer | Uint8Array | string>) {
         typeof next.value === 'string' ? Buffer.from(next.value) : Buffer.from(next.value);
       pieces.push(buf);
       size += buf.length;
-      if (size > SMALL_BODY_BYTES) break;
+      if (size > BLOB_CHUNK_SIZE) break;
     }
   } catch (err) {
     if (err instanceof AppError) throw err;
