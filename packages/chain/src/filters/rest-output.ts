@@ -62,25 +62,23 @@ function toResult(t: RemoteTransaction, nrcpt: number): FilterResult {
   return { kind: 'done', rcpt: final, ...(data ? { data } : {}) };
 }
 
-function transactionFrom(res: Reply, what: string): RemoteTransaction {
+const safely = (res: Reply) => {
   try {
     return transactionOf(res) as RemoteTransaction;
   } catch {
-    throw new UpstreamError(temp(`${what}: invalid JSON from upstream`, 451, '4.3.0'));
+    return undefined;
   }
+};
+
+function transactionFrom(res: Reply, what: string): RemoteTransaction {
+  const t = safely(res);
+  if (t) return t;
+  throw new UpstreamError(temp(`${what}: invalid JSON from upstream`, 451, '4.3.0'));
 }
 
 function httpFailure(res: Reply, what: string): UpstreamError {
   return new UpstreamError(temp(`${what}: upstream answered HTTP ${res.status}`, 451, '4.3.0'));
 }
-
-const safely = (res: Reply) => {
-  try {
-    return transactionOf(res);
-  } catch {
-    return undefined;
-  }
-};
 
 /** One transport per connect timeout (the pools are shared by every run with that config). */
 const transports = new Map<number, HttpClient>();
@@ -288,7 +286,7 @@ async function deliver(
       if (!put.ok) throw httpFailure(put, 'body upload');
       const answer = put.header('content-type')?.includes('json') ? safely(put) : undefined;
       if (answer) {
-        t = answer as RemoteTransaction;
+        t = answer;
         etag = put.header('etag') ?? etag;
       }
       tx.event('upstream_body_sent', { id: t.id });
