@@ -22,6 +22,3 @@ export function localPartOf(address: string): string {
   const at = address.lastIndexOf('@');
   return at < 0 ? address : address.slice(0, at);
 }
-
-/** Strip characters that could end a header line or a comment. */
-export const headerSafe = (s: string) => s.replace(/[\r\n()\\]/g, '');

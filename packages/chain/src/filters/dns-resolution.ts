@@ -12,6 +12,10 @@ type Lookup = { hosts: NextHop[] } | { fail: Verdict; reason: string };
 const codeOf = (err: unknown) => (err as { code?: string } | undefined)?.code ?? 'EUNKNOWN';
 const isNoData = (code: string) => code === 'ENODATA';
 const isNxDomain = (code: string) => code === 'ENOTFOUND';
+const lookupFailed = (domain: string, code: string): Lookup => ({
+  fail: temp(`DNS lookup for ${domain} failed (${code})`, 451, '4.4.3'),
+  reason: code,
+});
 
 async function addresses(
   dns: DnsResolve,
@@ -118,11 +122,7 @@ export async function resolveNextHops(
     const code = codeOf(err);
     if (isNxDomain(code))
       return { fail: perm(`domain ${domain} does not exist`, 550, '5.1.2'), reason: 'nxdomain' };
-    if (!isNoData(code))
-      return {
-        fail: temp(`DNS lookup for ${domain} failed (${code})`, 451, '4.4.3'),
-        reason: code,
-      };
+    if (!isNoData(code)) return lookupFailed(domain, code);
   }
   if (mx && mx.length > 0) {
     if (mx.some((r) => r.exchange === '' || r.exchange === '.')) {
@@ -140,12 +140,7 @@ export async function resolveNextHops(
   // implicit MX: the domain itself, if it has an address
   const a = await addresses(dns, domain);
   if (a.found) return usable(domain, [{ host: domain, port }]);
-  if (a.error && !isNxDomain(a.error)) {
-    return {
-      fail: temp(`DNS lookup for ${domain} failed (${a.error})`, 451, '4.4.3'),
-      reason: a.error,
-    };
-  }
+  if (a.error && !isNxDomain(a.error)) return lookupFailed(domain, a.error);
   return { fail: perm(`domain ${domain} has no mail server`, 550, '5.1.2'), reason: 'no_address' };
 }
 

@@ -62,25 +62,23 @@ function toResult(t: RemoteTransaction, nrcpt: number): FilterResult {
   return { kind: 'done', rcpt: final, ...(data ? { data } : {}) };
 }
 
-function transactionFrom(res: Reply, what: string): RemoteTransaction {
+const safely = (res: Reply) => {
   try {
     return transactionOf(res) as RemoteTransaction;
   } catch {
-    throw new UpstreamError(temp(`${what}: invalid JSON from upstream`, 451, '4.3.0'));
+    return undefined;
   }
+};
+
+function transactionFrom(res: Reply, what: string): RemoteTransaction {
+  const t = safely(res);
+  if (t) return t;
+  throw new UpstreamError(temp(`${what}: invalid JSON from upstream`, 451, '4.3.0'));
 }
 
 function httpFailure(res: Reply, what: string): UpstreamError {
   return new UpstreamError(temp(`${what}: upstream answered HTTP ${res.status}`, 451, '4.3.0'));
 }
-
-const safely = (res: Reply) => {
-  try {
-    return transactionOf(res);
-  } catch {
-    return undefined;
-  }
-};
 
 /** One transport per connect timeout (the pools are shared by every run with that config). */
 const transports = new Map<number, HttpClient>();
@@ -105,14 +103,13 @@ export const restOutput: FilterRun<'rest_output'> = async (tx, config, ctx) => {
   try {
     return await deliver(tx, config, ctx, apiKey);
   } catch (err) {
-    if (err instanceof UpstreamError) {
-      tx.event('upstream_error', { message: err.verdict.response.message });
-      return failAll(err.verdict);
-    }
-    if (err instanceof ProtocolError && err.kind === 'status' && err.reply) {
-      const v = httpFailure(err.reply, 'poll').verdict;
-      tx.event('upstream_error', { message: v.response.message });
-      return failAll(v);
+    const upstream =
+      err instanceof ProtocolError && err.kind === 'status' && err.reply
+        ? httpFailure(err.reply, 'poll')
+        : err;
+    if (upstream instanceof UpstreamError) {
+      tx.event('upstream_error', { message: upstream.verdict.response.message });
+      return failAll(upstream.verdict);
     }
     if (err instanceof ProtocolError && err.kind === 'timeout') {
       const connect = err.phase === 'connect';
@@ -275,11 +272,10 @@ async function deliver(
   ): Promise<RemoteTransaction> {
     let t = start;
     let etag = startEtag;
-    const allRcptFailed = () =>
-      (t.rcpt_response?.length ?? 0) >= nrcpt &&
-      (t.rcpt_response ?? []).every((r) => r && r.code >= 400);
-    const mailFailed = () => Boolean(t.mail_response && t.mail_response.code >= 400);
-    if (putBody && !mailFailed() && !allRcptFailed() && !responsesComplete(t, nrcpt)) {
+    // (a refused MAIL FROM makes the responses complete)
+    const rcpt = t.rcpt_response ?? [];
+    const allRcptFailed = rcpt.length >= nrcpt && rcpt.every((r) => r && r.code >= 400);
+    if (putBody && !allRcptFailed && !responsesComplete(t, nrcpt)) {
       // the upstream may answer with the outcome (Prefer: wait): then nothing is polled
       const wait = Math.min(config.poll_timeout, Math.floor(remaining() / 1000));
       const put = await client.putBody(target, tx.openBody(), {
@@ -290,7 +286,7 @@ async function deliver(
       if (!put.ok) throw httpFailure(put, 'body upload');
       const answer = put.header('content-type')?.includes('json') ? safely(put) : undefined;
       if (answer) {
-        t = answer as RemoteTransaction;
+        t = answer;
         etag = put.header('etag') ?? etag;
       }
       tx.event('upstream_body_sent', { id: t.id });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { fillPlaceholders, type SQL } from 'drizzle-orm';
+import { fillPlaceholders, type SQL, sql } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import type { DbOrTx } from './create-db.ts';
@@ -31,6 +31,9 @@ const types = {
   getTypeParser: (oid: number, format?: 'text' | 'binary') =>
     rawTypes.has(oid) ? raw : pg.types.getTypeParser(oid, format),
 } as pg.CustomTypesConfig;
+
+/** A value of an `executeTemplate` statement, given under `name` in its `values`. */
+export const p = (name: string) => sql.placeholder(name);
 
 /**
  * Runs a named prepared statement whose SQL is built once per `shape`: PostgreSQL parses and

@@ -180,11 +180,6 @@ export class TransactionWatcher {
     const announced = Math.max(this.recent.get(id) ?? 0, this.older.get(id) ?? 0);
     if (announced > version) return Promise.resolve('changed');
     return new Promise<WaitResult>((resolve) => {
-      let set = this.waiters.get(id);
-      if (!set) {
-        set = new Set();
-        this.waiters.set(id, set);
-      }
       const finish = (r: WaitResult) => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
@@ -197,7 +192,7 @@ export class TransactionWatcher {
       const onAbort = () => finish('closed');
       const timer = setTimeout(() => finish('timeout'), timeoutMs);
       signal?.addEventListener('abort', onAbort, { once: true });
-      set.add(waiter);
+      this.waiters.set(id, (this.waiters.get(id) ?? new Set()).add(waiter));
     });
   }
 

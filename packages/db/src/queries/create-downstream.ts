@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client/create-db.ts';
 import { withDbErrors } from '../client/errors.ts';
-import { executeTemplate } from '../client/prepared.ts';
+import { executeTemplate, p } from '../client/prepared.ts';
 import { mapRow } from '../client/rows.ts';
 import { type Blob, blobs } from '../schema/blobs/table.ts';
 import { events } from '../schema/events/table.ts';
@@ -96,7 +96,6 @@ export async function insertTransactionAwaitingBody(
 }
 
 function awaitingBodyStatement() {
-  const p = (name: string) => sql.placeholder(name);
   return sql`
     with b as (
       insert into ${blobs} (id, sender_id, content_type)

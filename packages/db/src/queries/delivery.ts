@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNotNull, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client/create-db.ts';
-import { executeTemplate } from '../client/prepared.ts';
+import { executeTemplate, p } from '../client/prepared.ts';
 import { mapRow } from '../client/rows.ts';
 import { type Attempt, attempts } from '../schema/attempts/table.ts';
 import { events } from '../schema/events/table.ts';
@@ -107,7 +107,6 @@ export async function claimTransactions(
  * slots go to the senders holding the fewest (max-min fairness); earliest first among equals.
  */
 function dueRows(some: boolean, skipping: boolean) {
-  const p = (name: string) => sql.placeholder(name);
   const room = sql`greatest(${p('limit')}::int - (select count(*) from expired), 0)`;
   const skip = skipping ? sql`and sender_id <> all(${p('skip')}::uuid[])` : sql``;
   const ready = sql`status = 'queued' and next_attempt_at <= now()
@@ -144,7 +143,6 @@ function dueRows(some: boolean, skipping: boolean) {
 
 /** The claim statement of one shape: for given transactions or any, excluding some or not. */
 function claimStatement(some: boolean, excluding: boolean, skipping: boolean) {
-  const p = (name: string) => sql.placeholder(name);
   const owner = p('owner');
   const only = some ? sql`and id = any(${p('ids')}::uuid[])` : sql``;
   const notMine = excluding ? sql`and id <> all(${p('exclude')}::uuid[])` : sql``;

@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, lt, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client/create-db.ts';
 import { withDbErrors } from '../client/errors.ts';
-import { executeTemplate } from '../client/prepared.ts';
+import { executeTemplate, p } from '../client/prepared.ts';
 import { mapRow } from '../client/rows.ts';
 import { attempts } from '../schema/attempts/table.ts';
 import { events, type TimelineEvent } from '../schema/events/table.ts';
@@ -32,7 +32,6 @@ export async function appendEvent(db: DbOrTx, input: EventInput): Promise<Timeli
 }
 
 function appendStatement() {
-  const p = (name: string) => sql.placeholder(name);
   return sql`insert into events (transaction_id, attempt_id, type, data)
     values (${p('tx')}::uuid, ${p('attempt')}::uuid, ${p('type')}, ${p('data')}::jsonb) returning *`;
 }

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client/create-db.ts';
-import { executeTemplate } from '../client/prepared.ts';
+import { executeTemplate, p } from '../client/prepared.ts';
 import { mapRow } from '../client/rows.ts';
 import { attempts } from '../schema/attempts/table.ts';
 import { type Transaction, transactions } from '../schema/transactions/table.ts';
@@ -62,7 +62,6 @@ export async function handOverToUpstreams(
 }
 
 function handOverStatement() {
-  const p = (name: string) => sql.placeholder(name);
   const down = sql`${p('downstream')}::uuid`;
   return sql`
     with down as (

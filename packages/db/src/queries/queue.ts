@@ -71,23 +71,11 @@ export function queueCondition(filter: QueueFilter): SQL {
       break;
   }
   if (filter.senderId) parts.push(sql`t.sender_id = ${filter.senderId}::uuid`);
-  if (filter.domain !== undefined) {
-    parts.push(sql`${queueKeys.domain} = ${filter.domain.toLowerCase()}`);
-  }
-  if (filter.replyCode !== undefined) {
-    parts.push(
-      filter.replyCode === null
-        ? sql`${queueKeys.code} is null`
-        : sql`${queueKeys.code} = ${filter.replyCode}`,
-    );
-  }
-  if (filter.replyPattern !== undefined) {
-    parts.push(
-      filter.replyPattern === null
-        ? sql`${queueKeys.pattern} is null`
-        : sql`${queueKeys.pattern} = ${filter.replyPattern}`,
-    );
-  }
+  const is = (key: SQL, value: unknown) =>
+    value === null ? sql`${key} is null` : sql`${key} = ${value}`;
+  if (filter.domain !== undefined) parts.push(is(queueKeys.domain, filter.domain.toLowerCase()));
+  if (filter.replyCode !== undefined) parts.push(is(queueKeys.code, filter.replyCode));
+  if (filter.replyPattern !== undefined) parts.push(is(queueKeys.pattern, filter.replyPattern));
   if (filter.ids) parts.push(sql`t.id = any(${arrayParam(filter.ids, 'uuid')})`);
   if (parts.length === 0) return sql`true`;
   return sql.join(parts, sql` and `);

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client/create-db.ts';
-import { executeTemplate } from '../client/prepared.ts';
+import { executeTemplate, p } from '../client/prepared.ts';
 import { mapRow } from '../client/rows.ts';
 import { type Attempt, attempts } from '../schema/attempts/table.ts';
 import { type Blob, blobs } from '../schema/blobs/table.ts';
@@ -60,7 +60,6 @@ export async function storeSmallBody(
 }
 
 function smallBodyStatement() {
-  const p = (name: string) => sql.placeholder(name);
   return sql`
     with target as (
       select id, body_blob_id, status = 'queued' and ${p('owner')}::uuid is not null as claim

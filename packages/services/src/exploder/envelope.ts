@@ -63,23 +63,17 @@ export async function exploderPlan(
     if (target.mode !== 'chain') {
       const reason =
         target.mode === 'refused' ? target.reason : 'its own chain fans out (exploder)';
-      throw new AppError(
-        'unprocessable',
-        `sender "${submitter}" cannot take SMTP submission: ${reason}`,
-        {
-          details: [{ field: 'body.session.auth.user', message: reason }],
-        },
-      );
+      const message = `sender "${submitter}" cannot take SMTP submission: ${reason}`;
+      throw new AppError('unprocessable', message, {
+        details: [{ field: 'body.session.auth.user', message: reason }],
+      });
     }
     return { prefix, config, upstream: target.sender };
   }
-  return {
-    prefix,
-    config,
-    upstream:
-      ctx.config?.getSender?.(config.output_chain) ??
-      (await getSenderByName(ctx.db, config.output_chain)),
-  };
+  const upstream =
+    ctx.config?.getSender?.(config.output_chain) ??
+    (await getSenderByName(ctx.db, config.output_chain));
+  return { prefix, config, upstream };
 }
 
 /** The authenticated sender named by a stored or requested session, if any. */
@@ -123,9 +117,7 @@ export async function screenRecipients(
     timer = setTimeout(() => resolve('timeout'), plan.config.rcpt_timeout * 1000);
   });
   const tx = structuredClone(envelope);
-  const run = runChain(plan.prefix, tx, hook.context, {
-    endOfChain: accept(250, '2.1.5', 'ok'),
-  });
+  const run = runChain(plan.prefix, tx, hook.context, { endOfChain: accept(250, '2.1.5', 'ok') });
   run.catch(() => {});
   const result = await Promise.race([run, timedOut]).finally(() => clearTimeout(timer));
   const msa = plan.config.msa;

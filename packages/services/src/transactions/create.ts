@@ -3,6 +3,7 @@ import {
   appendEvent,
   BLOB_CHUNK_SIZE,
   type ClaimedTransaction,
+  canonicalJson,
   createBlob,
   type DbOrTx,
   finalizeBlob,
@@ -16,7 +17,7 @@ import {
   writeBlobStream,
 } from '@koukan/db';
 import { replyLine } from '@koukan/db/schema';
-import { headerSectionLimit, MAX_HEADER_BYTES } from '@koukan/protocol/schemas';
+import { headerSectionLimit } from '@koukan/protocol/schemas';
 import { and, eq, lt } from 'drizzle-orm';
 import type { BuilderBlobRef, StoredBodySpec } from '../blobs/body-spec.ts';
 import { resolveReuseUri } from '../blobs/reuse.ts';
@@ -32,7 +33,7 @@ import {
   submitterOf,
   upstreamRows,
 } from '../exploder/envelope.ts';
-import { bodyHeaderFields, headerFieldsAtCreate } from './header-fields.ts';
+import { bodyHeaderFields, checkHeaderSection, headerFieldsAtCreate } from './header-fields.ts';
 import { builderParts } from './message-builder-schema.ts';
 import { checkRecipientCount } from './recipients.ts';
 import {
@@ -71,22 +72,8 @@ export interface CreateTransactionResult {
   claimed?: ClaimedTransaction;
 }
 
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
-    );
-  }
-  return value;
-}
-
 function requestHash(request: CreateTransactionRequest): string {
-  return createHash('sha256')
-    .update(JSON.stringify(canonical(request)))
-    .digest('hex');
+  return createHash('sha256').update(canonicalJson(request)).digest('hex');
 }
 
 interface Idempotency {
@@ -121,12 +108,7 @@ function inlineBytes(inline: string, maxBodyBytes: number): Buffer {
       details: [{ field: 'body.inline', message: `at most ${maxBodyBytes} bytes` }],
     });
   }
-  if (!headerSectionLimit()(bytes)) {
-    const message = `header section over ${MAX_HEADER_BYTES} bytes`;
-    throw new AppError('payload_too_large', `the body's ${message}`, {
-      details: [{ field: 'body.inline', message }],
-    });
-  }
+  checkHeaderSection(headerSectionLimit()(bytes), 'body.inline');
   return bytes;
 }
 
@@ -188,9 +170,8 @@ async function storeBody(
   if (inline) {
     await writeBlobStream(tx, blob.id, [inline], { offset: 0 });
     await finalizeBlob(tx, blob.id);
-    return { bodyBlobId: blob.id, bodySpec: null, complete: true };
   }
-  return { bodyBlobId: blob.id, bodySpec: null, complete: false };
+  return { bodyBlobId: blob.id, bodySpec: null, complete: inline !== undefined };
 }
 
 /**
@@ -230,17 +211,16 @@ export async function createTransaction({
       : [];
   // The gateway stores nothing for an SMTP transaction before its first accepted recipient:
   // a refusal of every recipient is answered (422, each refusal in `details`) and not stored.
-  if (input.gatewayKey && request.session && answers.length > 0) {
-    if (!answers.some((a) => a.explode)) {
-      throw new AppError('unprocessable', 'no recipient was accepted; nothing was stored', {
-        details: answers.map((a, i) => ({
-          field: `body.rcpt_to.${i}`,
-          message: replyLine(a.response),
-        })),
-        // the replies themselves, for the gateway to give its SMTP client
-        extra: { rcpt_response: answers.map((a) => a.response) },
-      });
-    }
+  const noneAccepted = answers.length > 0 && !answers.some((a) => a.explode);
+  if (input.gatewayKey && request.session && noneAccepted) {
+    throw new AppError('unprocessable', 'no recipient was accepted; nothing was stored', {
+      details: answers.map((a, i) => ({
+        field: `body.rcpt_to.${i}`,
+        message: replyLine(a.response),
+      })),
+      // the replies themselves, for the gateway to give its SMTP client
+      extra: { rcpt_response: answers.map((a) => a.response) },
+    });
   }
   const row = {
     senderId: sender.id,
@@ -269,6 +249,8 @@ export async function createTransaction({
       request.body && 'inline' in request.body
         ? inlineBytes(request.body.inline, maxBodyBytes)
         : undefined;
+    let view: TransactionView;
+    let claimed: ClaimedTransaction | undefined;
     if (inline && !plan && inline.length <= BLOB_CHUNK_SIZE) {
       // The common case in one statement: a whole body and no fan-out.
       const due = dueIfComplete(true);
@@ -280,17 +262,9 @@ export async function createTransaction({
         event: created,
         ...(lease && { lease }),
       });
-      ctx.logger.info(
-        { transactionId: transaction.id, sender: sender.name },
-        'transaction created',
-      );
-      return {
-        transaction: toView(transaction, sender.name, new Map([[blob.id, blob]])),
-        replayed: false,
-        ...(attempt && { claimed: { transaction, attempt, body: inline } }),
-      };
-    }
-    if (!request.body) {
+      view = toView(transaction, sender.name, new Map([[blob.id, blob]]));
+      if (attempt) claimed = { transaction, attempt, body: inline };
+    } else if (!request.body) {
       // The body comes later (the SMTP gateway's create at RCPT): the transaction, its empty
       // blob, the exploder's upstreams and the event in one statement.
       const { transaction, blob } = await insertTransactionAwaitingBody(ctx.db, {
@@ -299,30 +273,24 @@ export async function createTransaction({
         event: created,
         upstreams: plan ? upstreamRows(plan, row, 0, answers) : [],
       });
-      ctx.logger.info(
-        { transactionId: transaction.id, sender: sender.name },
-        'transaction created',
-      );
-      return {
-        transaction: toView(transaction, sender.name, new Map([[blob.id, blob]])),
-        replayed: false,
-      };
-    }
-    const view = await ctx.db.transaction(async (tx) => {
-      const body = await storeBody(tx, sender, request.body, inline);
-      const inserted = await insertTransaction(tx, {
-        ...row,
-        bodyBlobId: body.bodyBlobId,
-        bodySpec: body.bodySpec as unknown as Record<string, unknown> | null,
-        nextAttemptAt: dueIfComplete(body.complete),
-        ...(await headerFieldsAtCreate(tx, request.body, inline, body.bodyBlobId)),
+      view = toView(transaction, sender.name, new Map([[blob.id, blob]]));
+    } else {
+      view = await ctx.db.transaction(async (tx) => {
+        const body = await storeBody(tx, sender, request.body, inline);
+        const inserted = await insertTransaction(tx, {
+          ...row,
+          bodyBlobId: body.bodyBlobId,
+          bodySpec: body.bodySpec as unknown as Record<string, unknown> | null,
+          nextAttemptAt: dueIfComplete(body.complete),
+          ...(await headerFieldsAtCreate(tx, request.body, inline, body.bodyBlobId)),
+        });
+        if (plan) await createUpstreams(tx, plan, inserted, 0, answers);
+        await appendEvent(tx, { transactionId: inserted.id, ...created });
+        return toView(inserted, sender.name, await loadBlobs(tx, inserted));
       });
-      if (plan) await createUpstreams(tx, plan, inserted, 0, answers);
-      await appendEvent(tx, { transactionId: inserted.id, ...created });
-      return toView(inserted, sender.name, await loadBlobs(tx, inserted));
-    });
+    }
     ctx.logger.info({ transactionId: view.id, sender: sender.name }, 'transaction created');
-    return { transaction: view, replayed: false };
+    return { transaction: view, replayed: false, ...(claimed && { claimed }) };
   } catch (err) {
     if (idem && isDbError(err, 'unique_violation')) {
       const replay = await findReplay(ctx, sender, idem);

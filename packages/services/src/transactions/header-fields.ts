@@ -1,5 +1,7 @@
 import { type DbOrTx, readBlobHead } from '@koukan/db';
+import { MAX_HEADER_BYTES } from '@koukan/protocol/schemas';
 import libmime from 'libmime';
+import { AppError } from '../errors.ts';
 import type { CreateTransactionRequest } from './schemas.ts';
 
 /** How much of a body's start is searched for its header block. */
@@ -12,6 +14,15 @@ export interface BodyHeaderFields {
   messageId: string | null;
   /** Decoded (RFC 2047) and unfolded; null when absent. */
   subject: string | null;
+}
+
+/** Refuses (413 naming `field`) a body whose header section `within` found over MAX_HEADER_BYTES. */
+export function checkHeaderSection(within: boolean, field: string): void {
+  if (within) return;
+  const message = `header section over ${MAX_HEADER_BYTES} bytes`;
+  throw new AppError('payload_too_large', `the body's ${message}`, {
+    details: [{ field, message }],
+  });
 }
 
 /**

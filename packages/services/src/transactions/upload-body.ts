@@ -15,7 +15,7 @@ import { AppError } from '../errors.ts';
 import { loadOwned } from './access.ts';
 import { afterUpload, type UploadResult } from './after-upload.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './create.ts';
-import { bodyHeaderFields } from './header-fields.ts';
+import { bodyHeaderFields, checkHeaderSection } from './header-fields.ts';
 import { toView } from './view.ts';
 
 export interface UploadInput {
@@ -89,13 +89,7 @@ async function* withHeaderLimit(
   stored?: { db: DbOrTx; blobId: string; bytes: number },
 ): AsyncIterable<Buffer | Uint8Array | string> {
   const within = headerSectionLimit();
-  const check = (piece: Uint8Array) => {
-    if (within(piece)) return;
-    const message = `header section over ${MAX_HEADER_BYTES} bytes`;
-    throw new AppError('payload_too_large', `the body's ${message}`, {
-      details: [{ field: 'body', message }],
-    });
-  };
+  const check = (piece: Uint8Array) => checkHeaderSection(within(piece), 'body');
   let left = stored?.bytes ?? 0;
   for await (const chunk of stored ? readBlobStream(stored.db, stored.blobId, 1) : []) {
     check((chunk as Buffer).subarray(0, left));
@@ -122,15 +116,13 @@ async function storeWhole(
   if (!head.whole || head.bytes.length === 0 || head.bytes.length > maxBytes) return undefined;
   const declared = input.contentLength;
   if (declared !== undefined && declared !== head.bytes.length) return undefined;
-  const fields = bodyHeaderFields(head.bytes);
   // the statement claims only a queued transaction: a slot asked for a held one is given back
   const stored = await storeSmallBody(ctx.db, {
     transactionId: input.id,
     blobId,
     senderId: sender.id,
     data: head.bytes,
-    messageId: fields.messageId,
-    subject: fields.subject,
+    ...bodyHeaderFields(head.bytes),
     lease: input.reserveLease?.(sender.id),
   });
   if (!stored) return undefined;
@@ -152,11 +144,9 @@ async function storeWhole(
   };
 }
 
-/** Bodies up to this size are buffered and stored in one statement. */
-const SMALL_BODY_BYTES = BLOB_CHUNK_SIZE;
-
 /**
- * Reads `source` up to SMALL_BODY_BYTES: `whole` when it ended within them. `replay` yields
+ * Reads `source` up to BLOB_CHUNK_SIZE (a body up to that size is buffered and stored in one
+ * statement): `whole` when it ended within them. `replay` yields
  * everything as the original would (what was read, then the rest, then its error if any), for
  * the general path.
  */
@@ -177,7 +167,7 @@ async function readUpTo(source: AsyncIterable<Buffer | Uint8Array | string>) {
         typeof next.value === 'string' ? Buffer.from(next.value) : Buffer.from(next.value);
       pieces.push(buf);
       size += buf.length;
-      if (size > SMALL_BODY_BYTES) break;
+      if (size > BLOB_CHUNK_SIZE) break;
     }
   } catch (err) {
     if (err instanceof AppError) throw err;

@@ -206,18 +206,13 @@ async function run(
       if (!out || depth + 1 >= MAX_DEPTH) {
         return { kind: 'done', data: accept(250, '2.0.0', 'dry run: fan-out recorded') };
       }
-      const nested = await run(
-        ctx,
-        validFilters(out.filters),
-        {
-          ...tx,
-          mail_from: ftx.mailFrom,
-          rcpt_to: ftx.rcptTo,
-          ...(ftx.body && { body: ftx.body }),
-        },
-        ports,
-        depth + 1,
-      );
+      const copy = {
+        ...tx,
+        mail_from: ftx.mailFrom,
+        rcpt_to: ftx.rcptTo,
+        ...(ftx.body && { body: ftx.body }),
+      };
+      const nested = await run(ctx, validFilters(out.filters), copy, ports, depth + 1);
       step.nested = { chain: out.name, version: out.version, ...nested };
       return {
         kind: 'done',
@@ -252,13 +247,9 @@ async function run(
  */
 function refuseOversizedHeader(raw: string): void {
   if (headerSectionLimit()(Buffer.from(raw))) return;
-  throw new AppError('bad_request', `message.raw: header section over ${MAX_HEADER_BYTES} bytes`, {
-    details: [
-      {
-        field: 'message.raw',
-        message: `header section over ${MAX_HEADER_BYTES} bytes (the gateway refuses it: 552 5.3.4)`,
-      },
-    ],
+  const over = `header section over ${MAX_HEADER_BYTES} bytes`;
+  throw new AppError('bad_request', `message.raw: ${over}`, {
+    details: [{ field: 'message.raw', message: `${over} (the gateway refuses it: 552 5.3.4)` }],
   });
 }
 
