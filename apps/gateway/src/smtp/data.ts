@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import type { SMTPServerDataStream } from 'smtp-server';
-import { type RouterClient, RouterError, replyText } from '../router-client.ts';
+import { type RouterClient, replyText } from '../router-client.ts';
 import { DataInspector, type DataViolation, type InspectorLimits } from './data-inspector.ts';
 import { oneLine, type Refusal, replyFromRouter, replyFromRouterError } from './policy.ts';
 import type { TransactionState } from './session.ts';
@@ -154,7 +154,7 @@ async function settle(
   const handle = txn.handle;
   if (err !== undefined || !handle) {
     ctx.cancel(txn, 'body upload failed');
-    return { refusal: routerFailed(err) };
+    return { refusal: replyFromRouterError(err, 'data') };
   }
   txn.logger.debug({ bytes }, 'body uploaded');
   try {
@@ -169,11 +169,6 @@ async function settle(
     return refusal ? { refusal } : { accepted: oneLine(replyText(value)) || 'OK' };
   } catch (e) {
     ctx.cancel(txn, 'no data response');
-    return { refusal: routerFailed(e) };
+    return { refusal: replyFromRouterError(e, 'data') };
   }
 }
-
-const routerFailed = (err: unknown): Refusal =>
-  err instanceof RouterError
-    ? replyFromRouterError(err, 'data')
-    : { code: 451, message: '4.3.0 Temporary failure, try again later' };

@@ -28,17 +28,13 @@ import {
   type Stage,
   saidSmtpUtf8,
   sessionInfo,
+  temporaryFailure,
   toMailbox,
   tooManyRecipients,
   tooManyTransactions,
   utf8Refusal,
 } from './policy.ts';
 import { connectionOf, type Done, type TransactionState } from './session.ts';
-
-const replyUnavailable: Refusal = {
-  code: 451,
-  message: '4.3.0 Temporary failure, try again later',
-};
 
 /** A refusal as the error smtp-server turns into the reply. */
 export function smtpError({ code, message }: Refusal): Error {
@@ -87,7 +83,7 @@ export class RouterBridge {
       cb(smtpError(result));
     } catch (err) {
       const logger = connectionOf(session)?.logger;
-      cb(smtpError(logger ? this.routerFailure(err, 'auth', logger) : replyUnavailable));
+      cb(smtpError(logger ? this.routerFailure(err, 'auth', logger) : temporaryFailure));
     }
   }
 
@@ -146,7 +142,7 @@ export class RouterBridge {
       return { handle };
     } catch (err) {
       if (err instanceof RouterError && err.reply) {
-        return { refusal: replyFromRouter(err.reply) ?? replyUnavailable };
+        return { refusal: replyFromRouter(err.reply) ?? temporaryFailure };
       }
       if (err instanceof RouterError && err.fields.includes('body.session.auth.user')) {
         return { refusal: { code: 550, message: `5.7.1 ${oneLine(err.detail ?? 'refused')}` } };
@@ -277,12 +273,9 @@ export class RouterBridge {
   }
 
   private routerFailure(err: unknown, stage: Stage, logger: Logger): Refusal {
-    if (err instanceof RouterError) {
-      logger.warn({ stage, kind: err.kind, err: err.message }, 'router call failed');
-      return replyFromRouterError(err, stage);
-    }
-    logger.error({ stage, err }, 'unexpected error');
-    return replyUnavailable;
+    if (!(err instanceof RouterError)) logger.error({ stage, err }, 'unexpected error');
+    else logger.warn({ stage, kind: err.kind, err: err.message }, 'router call failed');
+    return replyFromRouterError(err, stage);
   }
 
   private answer(stage: Stage, cb: Done, refusal: Refusal | undefined, okText?: string): void {
