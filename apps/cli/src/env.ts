@@ -1,6 +1,10 @@
+import { logLevel, parseEnv, port } from '@koukan/protocol/env';
 import { z } from 'zod';
 
-const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+const hostPort = z
+  .string()
+  .regex(/^[^:\s]+:\d{1,5}$/, 'host:port')
+  .optional();
 
 /** The CLI's environment, validated once; nothing else in the CLI reads process.env. */
 const envSchema = z.object({
@@ -14,10 +18,7 @@ const envSchema = z.object({
   /** The key file, created at first start (mode 0600); default `secrets.key` beside the data folder. */
   KOUKAN_SECRETS_KEY_FILE: z.string().optional(),
   KOUKAN_SEED_API_KEY: z.string().optional(),
-  KOUKAN_SMARTHOST: z
-    .string()
-    .regex(/^[^:\s]+:\d{1,5}$/, 'host:port')
-    .optional(),
+  KOUKAN_SMARTHOST: hostPort,
   /** The gateway's outbound API as the default chains' rest_output reaches it (containers). */
   KOUKAN_GATEWAY_URL: z.string().url().optional(),
   /** A receiving application: the default smtp-mx-output hands inbound mail to it. */
@@ -25,10 +26,7 @@ const envSchema = z.object({
   /** The bearer token that receiving application expects (the router's `receiver` secret). */
   KOUKAN_INBOUND_TOKEN: z.string().min(1).optional(),
   /** `host:port` of an LMTP server: the default smtp-mx-output delivers inbound mail there. */
-  KOUKAN_INBOUND_LMTP: z
-    .string()
-    .regex(/^[^:\s]+:\d{1,5}$/, 'host:port')
-    .optional(),
+  KOUKAN_INBOUND_LMTP: hostPort,
   /** `koukan init` registers it for the smtp-mx sender (the gateway's MX listener key). */
   KOUKAN_SMTP_MX_API_KEY: z.string().optional(),
   /** `koukan init` registers it for the smtp-msa sender (the gateway's MSA listener key). */
@@ -48,16 +46,11 @@ const envSchema = z.object({
   KOUKAN_RESTART_BACKOFF_MS: z.coerce.number().int().min(0).default(1_000),
   /** `all`, `none`, or a comma-separated list of router, gateway, console. */
   KOUKAN_COMPONENTS: z.string().default('all'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: logLevel,
 });
 
 export type CliEnv = z.infer<typeof envSchema>;
 
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): CliEnv {
-  const result = envSchema.safeParse(source);
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid environment:\n${lines.join('\n')}`);
-  }
-  return result.data;
+  return parseEnv(envSchema, source, 'environment');
 }

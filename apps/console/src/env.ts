@@ -1,6 +1,5 @@
+import { logLevel, parseEnv as parse, port } from '@koukan/protocol/env';
 import { z } from 'zod';
-
-const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
 /** The console's environment, validated once; nothing else in the console reads process.env. */
 const envSchema = z.object({
@@ -28,19 +27,14 @@ const envSchema = z.object({
   KOUKAN_DB_POOL_SIZE: z.coerce.number().int().positive().default(5),
   /** Interval of the live timeline's polling fallback. */
   KOUKAN_CONSOLE_POLL_MS: z.coerce.number().int().positive().default(1000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: logLevel,
   NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
 });
 
 export type ConsoleEnv = z.infer<typeof envSchema>;
 
 export function parseEnv(source: Record<string, string | undefined>): ConsoleEnv {
-  const result = envSchema.safeParse(source);
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid console environment:\n${lines.join('\n')}`);
-  }
-  return result.data;
+  return parse(envSchema, source, 'console environment');
 }
 
 let cached: ConsoleEnv | undefined;

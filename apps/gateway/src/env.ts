@@ -1,15 +1,14 @@
 import { hostname } from 'node:os';
 import { MAX_HEADER_BYTES } from '@koukan/protocol';
+import { logLevel, parseEnv, port, positive } from '@koukan/protocol/env';
 import { z } from 'zod';
 
-const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 /** A port, or `off` / empty to not open that listener. */
 const optionalPort = (fallback: number | undefined) =>
   z
     .union([z.literal('off'), z.literal(''), z.coerce.number().int().min(0).max(65535)])
     .optional()
     .transform((v) => (v === 'off' || v === '' ? undefined : (v ?? fallback)));
-const positive = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const flag = (fallback: boolean) =>
   z
     .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -138,16 +137,11 @@ const envSchema = z.object({
     )
     .optional(),
   KOUKAN_SHUTDOWN_GRACE_MS: positive(25_000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: logLevel,
 });
 
 export type GatewayEnv = z.infer<typeof envSchema>;
 
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): GatewayEnv {
-  const result = envSchema.safeParse(source);
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid gateway environment:\n${lines.join('\n')}`);
-  }
-  return result.data;
+  return parseEnv(envSchema, source, 'gateway environment');
 }

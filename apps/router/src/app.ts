@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { ChainContext } from '@koukan/chain';
 import { type Db, isDbUnavailable } from '@koukan/db';
 import {
-  clientErrorHandler,
+  type HttpTimeouts,
   installErrorHandlers,
   installHttpLimits,
   LongPollLimiter,
+  serverOptions,
 } from '@koukan/protocol/server';
 import { type ConfigView, cachedAuthenticate } from '@koukan/services';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -22,7 +23,7 @@ import { submissionRoutes } from './routes/submission.ts';
 import { transactionRoutes } from './routes/transactions.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 
-export interface BuildAppOptions {
+export interface BuildAppOptions extends HttpTimeouts {
   db: Db;
   pool: pg.Pool;
   /** A pino logger; default: pino at `logLevel`. */
@@ -40,12 +41,6 @@ export interface BuildAppOptions {
   uploadIdleTimeoutMs?: number;
   /** Long-poll fallback polling interval; default 500 ms. */
   longPollIntervalMs?: number;
-  /** Request headers must arrive within this (slowloris); default 10 s. */
-  headersTimeoutMs?: number;
-  /** A JSON request body must arrive within this after the headers; default 30 s. */
-  bodyTimeoutMs?: number;
-  /** Absolute cap on receiving one request, uploads included; default 15 min. */
-  requestTimeoutMs?: number;
   /** Concurrent long-polls per API key (429 past it); default 1000. */
   longPollsPerKey?: number;
   /** LISTEN for NOTIFY hints (default true). */
@@ -102,17 +97,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     },
     // Bodies are streamed by the upload routes; JSON bodies are small.
     bodyLimit: 1024 * 1024,
-    // Receiving a request is bounded (headers, then the whole request; JSON bodies tighter, see
-    // installHttpLimits; stalled uploads are cut sooner by their idle timeout). A long-poll has
-    // been received when it waits, so these never cut one.
-    requestTimeout: options.requestTimeoutMs ?? 15 * 60_000,
-    http: {
-      headersTimeout: options.headersTimeoutMs ?? 10_000,
-      // how often node checks the two timeouts above (its default, 30 s, is coarser than them)
-      connectionsCheckingInterval: 1_000,
-    },
+    // Receiving a request is bounded (stalled uploads are cut sooner by their idle timeout).
+    ...serverOptions(options),
     return503OnClosing: true,
-    clientErrorHandler,
     forceCloseConnections: 'idle',
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
@@ -126,7 +113,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     unavailable: (err) =>
       isDbUnavailable(err) ? 'the database is unavailable; try again later' : undefined,
   });
-  installHttpLimits(app, { bodyTimeoutMs: options.bodyTimeoutMs ?? 30_000 });
+  installHttpLimits(app, options);
 
   const watcher =
     options.watcher ??

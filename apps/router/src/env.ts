@@ -1,16 +1,16 @@
 import { hostname } from 'node:os';
+import { logLevel, parseEnv, port, positive } from '@koukan/protocol/env';
 import { z } from 'zod';
 import type { RetentionOptions } from './engine/types.ts';
 
 /** A duration in milliseconds, optional (the consumer holds the default). */
 const ms = () => z.coerce.number().int().positive().optional();
-const positive = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 /** The router's whole environment, validated once; nothing else reads process.env. */
 const envSchema = z.object({
   DATABASE_URL: z.string().url('DATABASE_URL must be a postgres:// URL'),
   KOUKAN_ROUTER_HOST: z.string().default('127.0.0.1'),
-  KOUKAN_ROUTER_PORT: z.coerce.number().int().min(0).max(65535).default(8000),
+  KOUKAN_ROUTER_PORT: port(8000),
   KOUKAN_DB_POOL_SIZE: positive(10),
   KOUKAN_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().nonnegative().default(30_000),
   /** The server ends a pool session idle inside a transaction this long (0: server default). */
@@ -78,7 +78,7 @@ const envSchema = z.object({
    */
   KOUKAN_SECRETS_KEY: z.string().optional(),
   KOUKAN_SECRETS_KEY_FILE: z.string().optional(),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: logLevel,
 });
 
 export type RouterEnv = z.infer<typeof envSchema> & {
@@ -87,17 +87,13 @@ export type RouterEnv = z.infer<typeof envSchema> & {
 };
 
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): RouterEnv {
-  const result = envSchema.safeParse(source);
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid router environment:\n${lines.join('\n')}`);
-  }
+  const parsed = parseEnv(envSchema, source, 'router environment');
   const secrets = new Map(
     Object.entries(source).filter(
       (e): e is [string, string] => e[0].startsWith('KOUKAN_SECRET_') && typeof e[1] === 'string',
     ),
   );
-  return { ...result.data, secrets };
+  return { ...parsed, secrets };
 }
 
 /** The retention knobs that are set; the engine fills in the rest (`retentionDefaults`). */

@@ -115,17 +115,15 @@ async function main(): Promise<void> {
   const address = await app.listen({ host: env.KOUKAN_ROUTER_HOST, port: env.KOUKAN_ROUTER_PORT });
   logger.info({ address, docs: `${address}/docs`, pid: process.pid }, 'router listening');
 
-  let stopping = false;
   const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+    if (closing) return;
+    closing = true;
     const graceMs = env.KOUKAN_SHUTDOWN_GRACE_MS;
     logger.info({ signal, graceMs }, 'router stopping');
     try {
-      // 1. stop accepting; 2. the engine claims nothing more and its attempts finish within the
-      // grace, while the watcher still wakes their fan-ins and HTTP requests under way drain;
-      // 3. close HTTP (wakes long-polls); 4. the database.
-      closing = true;
+      // 1. stop accepting (`closing`); 2. the engine claims nothing more and its attempts finish
+      // within the grace, while the watcher still wakes their fan-ins and HTTP requests under
+      // way drain; 3. close HTTP (wakes long-polls); 4. the database.
       await engine?.stop({ deadlineMs: graceMs });
       await app.close();
       await handle.close();

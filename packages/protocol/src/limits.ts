@@ -16,7 +16,7 @@ declare module 'fastify' {
  * one Authorization header only, and an error answered before the request body was read closes
  * the connection instead of reading (or waiting for) the rest of it.
  */
-export function installHttpLimits(app: FastifyInstance, limits: { bodyTimeoutMs: number }): void {
+export function installHttpLimits(app: FastifyInstance, limits: { bodyTimeoutMs?: number }): void {
   const json = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
@@ -43,7 +43,7 @@ export function installHttpLimits(app: FastifyInstance, limits: { bodyTimeoutMs:
     const hasBody =
       h['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
     if (request.routeOptions.config?.streamsBody || !hasBody) return payload;
-    return withDeadline(payload, limits.bodyTimeoutMs);
+    return withDeadline(payload, limits.bodyTimeoutMs ?? 30_000);
   });
 
   // An error before the body was read (401, 413, …): answer, then close. Node would otherwise

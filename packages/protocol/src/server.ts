@@ -156,6 +156,29 @@ export function installErrorHandlers(
 }
 
 /** Requests Node's HTTP parser rejects (bad request line, bad headers) get the JSON error too. */
+/** How long receiving one request may take on a port of the protocol. */
+export interface HttpTimeouts {
+  /** Request headers must be complete within this (slowloris); default 10 s. */
+  headersTimeoutMs?: number;
+  /** A JSON body must be complete within this after the headers (else 408); default 30 s. */
+  bodyTimeoutMs?: number;
+  /** Absolute cap on receiving one request (a streamed body included); default 15 min. */
+  requestTimeoutMs?: number;
+}
+
+/**
+ * Fastify's options for the headers and request timeouts (the body's is installHttpLimits'),
+ * with the client error handler. A long-poll has been received when it waits: never cut.
+ */
+export function serverOptions(t: HttpTimeouts) {
+  return {
+    requestTimeout: t.requestTimeoutMs ?? 15 * 60_000,
+    // node checks the timeouts every second (its default, 30 s, is coarser than them)
+    http: { headersTimeout: t.headersTimeoutMs ?? 10_000, connectionsCheckingInterval: 1_000 },
+    clientErrorHandler,
+  };
+}
+
 export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex): void {
   if (err.code === 'ECONNRESET' || !socket.writable) {
     socket.destroy();

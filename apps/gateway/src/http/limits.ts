@@ -12,9 +12,9 @@ declare module 'fastify' {
 
 export interface ApiGuard {
   /** The outbound API's bearer token; undefined = every protected route is refused. */
-  token: string | undefined;
-  /** A JSON request body must be complete this long after its headers. */
-  bodyTimeoutMs: number;
+  token?: string | undefined;
+  /** A JSON request body must be complete this long after its headers; default 30 s. */
+  bodyTimeoutMs?: number | undefined;
 }
 
 /**

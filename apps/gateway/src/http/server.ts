@@ -1,16 +1,15 @@
-import { clientErrorHandler, installErrorHandlers, LongPollLimiter } from '@koukan/protocol/server';
+import {
+  installErrorHandlers,
+  LongPollLimiter,
+  type HttpTimeouts as ServerTimeouts,
+  serverOptions,
+} from '@koukan/protocol/server';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Metrics } from '../metrics.ts';
 import { type OutboundApiDeps, registerOutboundRoutes } from '../outbound/api.ts';
 import { installApiGuard } from './limits.ts';
 
-export interface HttpTimeouts {
-  /** Request headers must be complete within this; default 10 s. */
-  headersTimeoutMs?: number;
-  /** A JSON body must be complete within this after the headers; default 30 s. */
-  bodyTimeoutMs?: number;
-  /** Absolute cap on receiving one request (a streamed body included); default 15 min. */
-  requestTimeoutMs?: number;
+export interface HttpTimeouts extends ServerTimeouts {
   /** Concurrent long-polls; default 1000. */
   maxLongPolls?: number;
 }
@@ -30,17 +29,10 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
     // errors are logged by the error handler with the gateway's logger; no per-request lines
     logger: false,
     bodyLimit: 1024 * 1024,
-    // Receiving a request is bounded; a long-poll has been received when it waits, so these
-    // never cut one (up to 30 s).
-    requestTimeout: deps.requestTimeoutMs ?? 15 * 60_000,
-    http: {
-      headersTimeout: deps.headersTimeoutMs ?? 10_000,
-      connectionsCheckingInterval: 1_000,
-    },
-    clientErrorHandler,
+    ...serverOptions(deps),
   });
   installErrorHandlers(app, { log: deps.logger });
-  installApiGuard(app, { token: deps.token, bodyTimeoutMs: deps.bodyTimeoutMs ?? 30_000 });
+  installApiGuard(app, deps);
   const open = { config: { public: true } };
   app.get('/healthz', open, async () => ({ status: 'ok' }));
   app.get('/readyz', open, async (_req, reply) =>

@@ -69,41 +69,18 @@ export function listenersFromEnv(env: GatewayEnv): ListenerConfig[] {
     authDelayMs: env.KOUKAN_SMTP_AUTH_DELAY_MS,
   };
   const pause = env.KOUKAN_SMTP_GREET_PAUSE_MS;
-  const msa = { sender: env.KOUKAN_SMTP_MSA_SENDER, apiKey: env.KOUKAN_SMTP_MSA_API_KEY };
+  const msa = ['msa', env.KOUKAN_SMTP_MSA_SENDER, env.KOUKAN_SMTP_MSA_API_KEY] as const;
+  const wanted = [
+    ['mx', env.KOUKAN_SMTP_MX_PORT, 'mx', env.KOUKAN_SMTP_MX_SENDER, env.KOUKAN_SMTP_MX_API_KEY],
+    ['msa', env.KOUKAN_SMTP_MSA_PORT, ...msa],
+    ['smtps', env.KOUKAN_SMTPS_PORT, ...msa],
+  ] as const;
   const listeners: ListenerConfig[] = [];
-  if (env.KOUKAN_SMTP_MX_PORT !== undefined) {
-    listeners.push({
-      ...common,
-      name: 'mx',
-      kind: 'mx',
-      port: env.KOUKAN_SMTP_MX_PORT,
-      implicitTls: false,
-      sender: env.KOUKAN_SMTP_MX_SENDER,
-      apiKey: env.KOUKAN_SMTP_MX_API_KEY,
-      greetPauseMs: pause.mx ?? 100,
-    });
-  }
-  if (env.KOUKAN_SMTP_MSA_PORT !== undefined) {
-    listeners.push({
-      ...common,
-      name: 'msa',
-      kind: 'msa',
-      port: env.KOUKAN_SMTP_MSA_PORT,
-      implicitTls: false,
-      ...msa,
-      greetPauseMs: pause.msa ?? 0,
-    });
-  }
-  if (env.KOUKAN_SMTPS_PORT !== undefined) {
-    listeners.push({
-      ...common,
-      name: 'smtps',
-      kind: 'msa',
-      port: env.KOUKAN_SMTPS_PORT,
-      implicitTls: true,
-      ...msa,
-      greetPauseMs: pause.smtps ?? 0,
-    });
+  for (const [name, port, kind, sender, apiKey] of wanted) {
+    if (port === undefined) continue;
+    const greetPauseMs = pause[name] ?? (name === 'mx' ? 100 : 0);
+    const implicitTls = name === 'smtps';
+    listeners.push({ ...common, name, kind, port, implicitTls, sender, apiKey, greetPauseMs });
   }
   return listeners;
 }

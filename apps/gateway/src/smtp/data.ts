@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import type { SMTPServerDataStream } from 'smtp-server';
-import { type RouterClient, RouterError, replyText } from '../router-client.ts';
+import { type RouterClient, replyText } from '../router-client.ts';
 import { DataInspector, type DataViolation, type InspectorLimits } from './data-inspector.ts';
 import { oneLine, type Refusal, replyFromRouter, replyFromRouterError } from './policy.ts';
 import type { TransactionState } from './session.ts';
@@ -58,16 +58,15 @@ export function receiveData(
       (after) => {
         // the wait for the DATA reply starts from the version the upload left
         if (after && txn.handle?.id === after.id) txn.handle = after;
-        return undefined;
       },
-      (err: unknown) => err,
+      (err: unknown) => {
+        if (!violation) {
+          uploadFailed = true;
+          stopUpload();
+        }
+        return err;
+      },
     );
-    void uploaded.then((err) => {
-      if (err !== undefined && !violation) {
-        uploadFailed = true;
-        stopUpload();
-      }
-    });
   };
 
   return new Promise<DataOutcome>((resolve) => {
@@ -155,11 +154,7 @@ async function settle(
   const handle = txn.handle;
   if (err !== undefined || !handle) {
     ctx.cancel(txn, 'body upload failed');
-    const refusal =
-      err instanceof RouterError
-        ? replyFromRouterError(err, 'data')
-        : { code: 451, message: '4.3.0 Temporary failure, try again later' };
-    return { refusal };
+    return { refusal: replyFromRouterError(err, 'data') };
   }
   txn.logger.debug({ bytes }, 'body uploaded');
   try {
@@ -171,15 +166,9 @@ async function settle(
       txn.abort.signal,
     );
     const refusal = replyFromRouter(value);
-    if (refusal) return { refusal };
-    return { accepted: oneLine(replyText(value)) || 'OK' };
+    return refusal ? { refusal } : { accepted: oneLine(replyText(value)) || 'OK' };
   } catch (e) {
     ctx.cancel(txn, 'no data response');
-    return {
-      refusal:
-        e instanceof RouterError
-          ? replyFromRouterError(e, 'data')
-          : { code: 451, message: '4.3.0 Temporary failure, try again later' },
-    };
+    return { refusal: replyFromRouterError(e, 'data') };
   }
 }

@@ -8,7 +8,7 @@ import { Connections } from './connections.ts';
 import { baseOptions } from './options.ts';
 import { disabledCommands } from './policy.ts';
 import { RouterBridge, smtpError } from './router-bridge.ts';
-import { ConnectionState, connectionOf } from './session.ts';
+import { batched, ConnectionState, connectionOf } from './session.ts';
 import type { TlsMaterial } from './tls.ts';
 
 export interface ListenerDeps {
@@ -60,9 +60,9 @@ export class SmtpListener {
         cb();
       },
       onAuth: (a, s, cb) => void bridge.auth(a, s, cb),
-      onMailFrom: (a, s, cb) => void bridge.mailFrom(a, s, cb),
-      onRcptTo: (a, s, cb) => void bridge.rcptTo(a, s, cb),
-      onData: (stream, s, cb) => void bridge.data(stream, s, cb),
+      onMailFrom: (a, s, cb) => void bridge.mailFrom(a, s, batched(s, cb, true)),
+      onRcptTo: (a, s, cb) => void bridge.rcptTo(a, s, batched(s, cb, true)),
+      onData: (stream, s, cb) => void bridge.data(stream, s, batched(s, cb, false)),
       onClose: (s) => {
         const txn = this.connections.close(s)?.transaction;
         if (txn?.open) bridge.cancel(txn, 'connection closed');

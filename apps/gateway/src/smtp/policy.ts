@@ -4,7 +4,7 @@ import { isDomainName, isHeloName } from '@koukan/services/session';
 import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
 import {
   type Mailbox,
-  type RouterError,
+  RouterError,
   replyText,
   type SmtpReply,
   type SmtpSession,
@@ -101,8 +101,14 @@ export function replyFromRouter(reply: SmtpReply): Refusal | undefined {
 
 export type Stage = 'auth' | 'mail' | 'rcpt' | 'data';
 
-/** A router that failed or did not answer: never a false 250, mostly a 451. */
-export function replyFromRouterError(err: RouterError, stage: Stage): Refusal {
+export const temporaryFailure: Refusal = {
+  code: 451,
+  message: '4.3.0 Temporary failure, try again later',
+};
+
+/** A router that failed or did not answer (or any other error): never a false 250, mostly 451. */
+export function replyFromRouterError(err: unknown, stage: Stage): Refusal {
+  if (!(err instanceof RouterError)) return temporaryFailure;
   if (err.kind === 'timeout') {
     return { code: 451, message: '4.4.7 The router did not answer in time, try again later' };
   }
@@ -120,7 +126,7 @@ export function replyFromRouterError(err: RouterError, stage: Stage): Refusal {
   if (stage === 'auth') {
     return { code: 454, message: '4.7.0 Temporary authentication failure' };
   }
-  return { code: 451, message: '4.3.0 Temporary failure, try again later' };
+  return temporaryFailure;
 }
 
 /**

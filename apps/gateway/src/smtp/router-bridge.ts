@@ -28,42 +28,13 @@ import {
   type Stage,
   saidSmtpUtf8,
   sessionInfo,
+  temporaryFailure,
   toMailbox,
   tooManyRecipients,
   tooManyTransactions,
   utf8Refusal,
 } from './policy.ts';
-import { type ConnectionState, connectionOf, type TransactionState } from './session.ts';
-
-/** smtp-server's hook callback; `message` is the text of a 250 (patches/README.md). */
-type Done = (err?: Error | null, message?: string) => void;
-
-const replyUnavailable: Refusal = {
-  code: 451,
-  message: '4.3.0 Temporary failure, try again later',
-};
-
-/**
- * RFC 2920 §3.2: the replies to a pipelined group leave in one write. smtp-server goes on with
- * the commands already received once the callback is called; when the next one is a MAIL or
- * RCPT still waiting for the router (`holds`), this reply stays in the corked socket and leaves
- * with that one's, else the socket is flushed before the next I/O (a client that does not
- * pipeline gets every reply at once).
- */
-function batched(state: ConnectionState | undefined, cb: Done, holds: boolean): Done {
-  if (!state) return cb;
-  if (holds) state.answering = true;
-  return (err, message) => {
-    if (holds) state.answering = false;
-    const socket = state.connection?._socket;
-    if (!socket) return cb(err, message);
-    if (!socket.writableCorked) socket.cork();
-    cb(err, message);
-    queueMicrotask(() => {
-      if (!state.answering) while (socket.writableCorked) socket.uncork();
-    });
-  };
-}
+import { connectionOf, type Done, type TransactionState } from './session.ts';
 
 /** A refusal as the error smtp-server turns into the reply. */
 export function smtpError({ code, message }: Refusal): Error {
@@ -112,7 +83,7 @@ export class RouterBridge {
       cb(smtpError(result));
     } catch (err) {
       const logger = connectionOf(session)?.logger;
-      cb(smtpError(logger ? this.routerFailure(err, 'auth', logger) : replyUnavailable));
+      cb(smtpError(logger ? this.routerFailure(err, 'auth', logger) : temporaryFailure));
     }
   }
 
@@ -120,13 +91,8 @@ export class RouterBridge {
    * MAIL stores nothing (issue 10 item 9): the router transaction is created with the first
    * recipient the router accepts. MAIL commands per connection are bounded.
    */
-  async mailFrom(
-    address: SMTPServerAddress,
-    session: SMTPServerSession,
-    callback: Done,
-  ): Promise<void> {
+  async mailFrom(address: SMTPServerAddress, session: SMTPServerSession, cb: Done): Promise<void> {
     const state = connectionOf(session);
-    const cb = batched(state, callback, true);
     if (!state) return this.answer('mail', cb, { code: 451, message: '4.3.0 No session' });
     const refused =
       mailRefusal(this.config.kind, Boolean(state.credentials)) ??
@@ -176,7 +142,7 @@ export class RouterBridge {
       return { handle };
     } catch (err) {
       if (err instanceof RouterError && err.reply) {
-        return { refusal: replyFromRouter(err.reply) ?? replyUnavailable };
+        return { refusal: replyFromRouter(err.reply) ?? temporaryFailure };
       }
       if (err instanceof RouterError && err.fields.includes('body.session.auth.user')) {
         return { refusal: { code: 550, message: `5.7.1 ${oneLine(err.detail ?? 'refused')}` } };
@@ -185,13 +151,8 @@ export class RouterBridge {
     }
   }
 
-  async rcptTo(
-    address: SMTPServerAddress,
-    session: SMTPServerSession,
-    callback: Done,
-  ): Promise<void> {
+  async rcptTo(address: SMTPServerAddress, session: SMTPServerSession, cb: Done): Promise<void> {
     const state = connectionOf(session);
-    const cb = batched(state, callback, true);
     const txn = state?.transaction;
     if (txn?.failed) return this.answer('rcpt', cb, txn.failed);
     if (!state || !txn?.open) {
@@ -262,14 +223,8 @@ export class RouterBridge {
     this.answer('rcpt', cb, refusal, okText);
   }
 
-  async data(
-    stream: SMTPServerDataStream,
-    session: SMTPServerSession,
-    callback: Done,
-  ): Promise<void> {
-    const state = connectionOf(session);
-    const cb = batched(state, callback, false);
-    const txn = state?.transaction;
+  async data(stream: SMTPServerDataStream, session: SMTPServerSession, cb: Done): Promise<void> {
+    const txn = connectionOf(session)?.transaction;
     if (!txn?.open) {
       stream.resume();
       const refusal = txn?.failed ?? { code: 503, message: '5.5.1 No transaction' };
@@ -318,12 +273,9 @@ export class RouterBridge {
   }
 
   private routerFailure(err: unknown, stage: Stage, logger: Logger): Refusal {
-    if (err instanceof RouterError) {
-      logger.warn({ stage, kind: err.kind, err: err.message }, 'router call failed');
-      return replyFromRouterError(err, stage);
-    }
-    logger.error({ stage, err }, 'unexpected error');
-    return { code: 451, message: '4.3.0 Temporary failure, try again later' };
+    if (!(err instanceof RouterError)) logger.error({ stage, err }, 'unexpected error');
+    else logger.warn({ stage, kind: err.kind, err: err.message }, 'router call failed');
+    return replyFromRouterError(err, stage);
   }
 
   private answer(stage: Stage, cb: Done, refusal: Refusal | undefined, okText?: string): void {

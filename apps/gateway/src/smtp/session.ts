@@ -30,7 +30,7 @@ export class ConnectionState {
   sessionTimer: NodeJS.Timeout | undefined;
   /** smtp-server's connection: its socket (the TLS one after STARTTLS) carries the replies. */
   connection: { _socket: Writable } | undefined;
-  /** A MAIL or RCPT of this connection waits for its reply (RouterBridge.answer). */
+  /** A MAIL or RCPT of this connection waits for its reply (`batched`). */
   answering = false;
 
   constructor(
@@ -82,6 +82,32 @@ export class TransactionState {
 }
 
 const states = new WeakMap<SMTPServerSession, ConnectionState>();
+
+/** smtp-server's hook callback; `message` is the text of a 250 (patches/README.md). */
+export type Done = (err?: Error | null, message?: string) => void;
+
+/**
+ * RFC 2920 §3.2: the replies to a pipelined group leave in one write. smtp-server goes on with
+ * the commands already received once the callback is called; when the next one is a MAIL or
+ * RCPT still waiting for the router (`holds`), this reply stays in the corked socket and leaves
+ * with that one's, else the socket is flushed before the next I/O (a client that does not
+ * pipeline gets every reply at once).
+ */
+export function batched(session: SMTPServerSession, cb: Done, holds: boolean): Done {
+  const state = states.get(session);
+  if (!state) return cb;
+  if (holds) state.answering = true;
+  return (err, message) => {
+    if (holds) state.answering = false;
+    const socket = state.connection?._socket;
+    if (!socket) return cb(err, message);
+    if (!socket.writableCorked) socket.cork();
+    cb(err, message);
+    queueMicrotask(() => {
+      if (!state.answering) while (socket.writableCorked) socket.uncork();
+    });
+  };
+}
 
 export function connectionOf(session: SMTPServerSession): ConnectionState | undefined {
   return states.get(session);
