@@ -59,8 +59,13 @@ export function createDb(options: DbOptions): DbHandle {
   // drops it on release. pg-pool listens for errors only on idle clients, so every client gets
   // a listener of its own.
   const logger = options.logger ?? pino({ name: 'koukan-db' });
-  const lost = (err: Error) =>
-    logger.warn({ err, application: options.applicationName }, 'database connection lost');
+  // the message and code only: pg-pool attaches the client to the error, and serialising it
+  // logged every prepared statement's text (kilobytes per lost connection)
+  const lost = (err: Error & { code?: string }) =>
+    logger.warn(
+      { err: { message: err.message, code: err.code }, application: options.applicationName },
+      'database connection lost',
+    );
   pool.on('error', lost);
   pool.on('connect', (client) => client.on('error', lost));
   const db = drizzle({ client: pool, schema });
