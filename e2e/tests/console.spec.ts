@@ -1,5 +1,5 @@
 import { inviteUser, openTransactionByRecipient, pageAs } from '../src/console.ts';
-import { expect, signIn, test, uid } from '../src/fixtures.ts';
+import { expect, signIn, submitSignIn, test, uid } from '../src/fixtures.ts';
 
 /** Flow 2: the console in a real browser, over mail that really went through the stack. */
 test.describe('console', () => {
@@ -28,11 +28,7 @@ test.describe('console', () => {
   });
 
   test('a wrong password is refused', async ({ page, stack }) => {
-    await page.goto('/sign-in');
-    const form = page.getByRole('form', { name: 'Sign in' });
-    await form.getByLabel('Email').fill(stack.admin.email);
-    await form.getByLabel('Password').fill('not-the-password');
-    await form.getByRole('button', { name: 'Sign in' }).click();
+    expect(await submitSignIn(page, stack.admin.email, 'not-the-password')).toBe(401);
     await expect(page.getByText('The email or password is wrong.')).toBeVisible();
     await expect(page).toHaveURL(/\/sign-in/);
   });
