@@ -73,6 +73,22 @@ describe('control characters are refused with 400 naming the field', () => {
   });
 });
 
+describe('the built header section is bounded as an uploaded one is', () => {
+  const headers = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({ name: `X-Pad-${i}`, value: 'v'.repeat(90) }));
+
+  it('custom headers over 256 KiB in all are a 400 naming headers; under it, a 201', async () => {
+    const s = await sender();
+    // 3,000 × ~100 bytes: a 330 KB request, under the 1 MiB JSON limit, over the header limit
+    expect400(
+      await s.create(builder({ headers: headers(3000) })),
+      'body.body.message_builder.headers',
+      /over 262144 bytes/,
+    );
+    expect((await s.create(builder({ headers: headers(2000) }))).status).toBe(201);
+  });
+});
+
 describe('JSON nesting depth is bounded', () => {
   it('attachments[].message nested 20,000 deep is a 400', async () => {
     const s = await sender();

@@ -1,3 +1,4 @@
+import { MAX_HEADER_BYTES } from '@koukan/protocol/schemas';
 import { z } from 'zod';
 
 // C0 controls but TAB, and DEL: never part of a header (CR or LF would start a header of its
@@ -88,33 +89,34 @@ export const attachmentSchema = z.strictObject({
 });
 
 /** The message-builder JSON body (DESIGN.md §6); `message_parser` produces the same shape. */
-export const messageBuilderSchema = z
-  .strictObject({
-    from: addressList.optional(),
-    sender: addressSchema.optional(),
-    to: addressList.optional(),
-    cc: addressList.optional(),
-    bcc: addressList.optional(),
-    reply_to: addressList.optional(),
-    subject: headerText.optional(),
-    /** ISO 8601 date-time with offset; defaults to the build time */
-    date: z.iso.datetime({ offset: true }).optional(),
-    /** Message-ID without angle brackets; generated when absent */
-    message_id: noControls(
-      z
-        .string()
-        .max(998)
-        .regex(/^[^<>\s]+@[^<>\s]+$/, { error: 'expected id@domain' }),
-    ).optional(),
-    in_reply_to: headerText.optional(),
-    references: z.array(headerText.min(1)).optional(),
-    /** custom headers, UTF-8 values (encoded as needed) */
-    headers: z.array(z.strictObject({ name: headerName, value: headerText })).default([]),
-    text: bodyPartSchema.optional(),
-    html: bodyPartSchema.optional(),
-    related: z.array(relatedPartSchema).default([]),
-    attachments: z.array(attachmentSchema).default([]),
-  })
+const messageBuilderObject = z.strictObject({
+  from: addressList.optional(),
+  sender: addressSchema.optional(),
+  to: addressList.optional(),
+  cc: addressList.optional(),
+  bcc: addressList.optional(),
+  reply_to: addressList.optional(),
+  subject: headerText.optional(),
+  /** ISO 8601 date-time with offset; defaults to the build time */
+  date: z.iso.datetime({ offset: true }).optional(),
+  /** Message-ID without angle brackets; generated when absent */
+  message_id: noControls(
+    z
+      .string()
+      .max(998)
+      .regex(/^[^<>\s]+@[^<>\s]+$/, { error: 'expected id@domain' }),
+  ).optional(),
+  in_reply_to: headerText.optional(),
+  references: z.array(headerText.min(1)).optional(),
+  /** custom headers, UTF-8 values (encoded as needed) */
+  headers: z.array(z.strictObject({ name: headerName, value: headerText })).default([]),
+  text: bodyPartSchema.optional(),
+  html: bodyPartSchema.optional(),
+  related: z.array(relatedPartSchema).default([]),
+  attachments: z.array(attachmentSchema).default([]),
+});
+
+export const messageBuilderSchema = messageBuilderObject
   .refine((m) => m.text || m.html || m.attachments.length > 0, {
     error: 'a message needs text, html or an attachment',
     path: ['text'],
@@ -122,7 +124,23 @@ export const messageBuilderSchema = z
   .refine((m) => m.related.length === 0 || m.html, {
     error: 'related parts need an html body',
     path: ['related'],
+  })
+  .refine((m) => headerBytes(m) <= MAX_HEADER_BYTES, {
+    error: `the header fields come to over ${MAX_HEADER_BYTES} bytes`,
+    path: ['headers'],
   });
+
+/**
+ * A lower bound of the header section the builder renders: the same limit as a body uploaded
+ * whole (`413`) or sent by SMTP (`552 5.3.4`), so a built message cannot be refused downstream.
+ */
+function headerBytes(m: z.output<typeof messageBuilderObject>): number {
+  const texts = [m.subject, m.in_reply_to, m.message_id, ...(m.references ?? [])];
+  for (const list of [m.from, m.to, m.cc, m.bcc, m.reply_to, m.sender && [m.sender]])
+    for (const a of list ?? []) texts.push(a.address, a.name);
+  for (const h of m.headers) texts.push(h.name, h.value);
+  return texts.reduce((n, t) => n + (t ? Buffer.byteLength(t) + 4 : 0), 0);
+}
 
 export type MessageBuilderSpec = z.output<typeof messageBuilderSchema>;
 export type MessageBuilderInput = z.input<typeof messageBuilderSchema>;
