@@ -21,10 +21,13 @@ export const requestTimeoutSchema = z
     return Math.min(s, MAX_REQUEST_TIMEOUT_S);
   });
 
-/** The seconds of a `Prefer: wait=<s>` header (RFC 7240), at most 30; 0 without one. */
+/**
+ * The seconds of a `Prefer: wait=<s>` header (RFC 7240: a token or a quoted string), at most 30;
+ * 0 without one.
+ */
 export function preferredWait(header: string | string[] | undefined): number {
-  const m = /(?:^|[,;\s])wait\s*=\s*(\d+)/i.exec(String(header ?? ''));
-  return m ? Math.min(Number(m[1]), MAX_REQUEST_TIMEOUT_S) : 0;
+  const m = /(?:^|[,;\s])wait\s*=\s*("?)(\d+)\1(?![\w.])/i.exec(String(header ?? ''));
+  return m ? Math.min(Number(m[2]), MAX_REQUEST_TIMEOUT_S) : 0;
 }
 
 /** `Idempotency-Key`: repeating a create with the same key returns the original. */
