@@ -79,7 +79,10 @@ const envSchema = z.object({
   KOUKAN_SMTP_MAX_MESSAGE_BYTES: positive(50 * 1024 * 1024),
   KOUKAN_SMTP_MAX_RECIPIENTS: positive(100),
   KOUKAN_SMTP_MAX_LINE_BYTES: z.coerce.number().int().min(78).default(998),
-  KOUKAN_SMTP_MAX_HEADER_BYTES: positive(MAX_HEADER_BYTES),
+  /** At most the router's own limit: a larger header section would be refused after DATA. */
+  KOUKAN_SMTP_MAX_HEADER_BYTES: positive(MAX_HEADER_BYTES).pipe(
+    z.number().max(MAX_HEADER_BYTES, `at most ${MAX_HEADER_BYTES}, the router's limit`),
+  ),
   KOUKAN_SMTP_MAX_CLIENTS: positive(1000),
   KOUKAN_SMTP_MAX_CLIENTS_PER_IP: positive(20),
   KOUKAN_SMTP_IDLE_TIMEOUT_MS: positive(60_000),

@@ -94,5 +94,11 @@ describe('startGateway', () => {
     expect(() => loadEnv({ KOUKAN_GATEWAY_PORT: 'x', KOUKAN_SMTP_BARE_NEWLINE: 'maybe' })).toThrow(
       /KOUKAN_GATEWAY_PORT[\s\S]*KOUKAN_SMTP_BARE_NEWLINE/,
     );
+    expect(() => loadEnv({ KOUKAN_SMTP_MAX_HEADER_BYTES: '1000000' })).toThrow(
+      /KOUKAN_SMTP_MAX_HEADER_BYTES: at most 262144/,
+    );
+    expect(loadEnv({ KOUKAN_SMTP_MAX_HEADER_BYTES: '65536' }).KOUKAN_SMTP_MAX_HEADER_BYTES).toBe(
+      65536,
+    );
   });
 });
