@@ -19,16 +19,13 @@ export const trustedProxies = z
       if (!entry) continue;
       const [address = '', prefix, ...rest] = entry.split('/');
       const family = isIP(address);
-      const bits =
-        prefix === undefined ? undefined : /^\d{1,3}$/.test(prefix) ? Number(prefix) : -1;
-      const badBits = bits !== undefined && !(bits >= 0 && bits <= (family === 4 ? 32 : 128));
-      if (!family || rest.length > 0 || badBits) {
+      const max = family === 4 ? 32 : 128;
+      const bits = prefix === undefined ? max : /^\d{1,3}$/.test(prefix) ? Number(prefix) : NaN;
+      if (!family || rest.length > 0 || !(bits <= max)) {
         ctx.addIssue({ code: 'custom', message: `"${entry}" is not an IP address or CIDR range` });
         return z.NEVER;
       }
-      const type = family === 6 ? 'ipv6' : 'ipv4';
-      if (bits === undefined) list.addAddress(address, type);
-      else list.addSubnet(address, bits, type);
+      list.addSubnet(address, bits, family === 6 ? 'ipv6' : 'ipv4');
     }
     return list;
   });
