@@ -1,5 +1,6 @@
 import { logLevel, parseEnv as parse, port } from '@koukan/protocol/env';
 import { z } from 'zod';
+import { trustedProxies } from './server/http/forwarding.ts';
 
 /** The console's environment, validated once; nothing else in the console reads process.env. */
 const envSchema = z.object({
@@ -10,6 +11,8 @@ const envSchema = z.object({
   KOUKAN_CONSOLE_URL: z.string().url().optional(),
   /** More origins allowed to call the auth API (comma-separated), e.g. behind a proxy. */
   KOUKAN_TRUSTED_ORIGINS: z.string().default(''),
+  /** Reverse proxies (IPs, CIDRs, comma-separated) whose X-Forwarded-For names the client. */
+  KOUKAN_CONSOLE_TRUSTED_PROXIES: trustedProxies,
   /** Signs session cookies; `npm start` generates one into the data folder when unset. */
   BETTER_AUTH_SECRET: z.string().min(32, 'BETTER_AUTH_SECRET: at least 32 characters').optional(),
   KOUKAN_DATA_DIR: z.string().default('./.koukan/data'),

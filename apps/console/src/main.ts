@@ -1,7 +1,8 @@
 /**
  * The console's process, as `npm start` (and a container) runs it: makes sure the session
  * secret and a first admin exist, builds the Next.js app when there is no build or the sources
- * are newer than it, then serves it with `next start` (or `next dev` with `--dev`).
+ * are newer than it, then serves it (src/serve.ts: Next.js behind a server that decides the
+ * client's address; `--dev`: next dev).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -105,18 +106,8 @@ async function main(): Promise<number> {
       return 1;
     }
   }
-  const args = dev
-    ? [
-        nextBin,
-        'dev',
-        '--turbopack',
-        '-p',
-        String(env.KOUKAN_CONSOLE_PORT),
-        '-H',
-        env.KOUKAN_CONSOLE_HOST,
-      ]
-    : [nextBin, 'start', '-p', String(env.KOUKAN_CONSOLE_PORT), '-H', env.KOUKAN_CONSOLE_HOST];
-  const child = spawn(process.execPath, args, {
+  const serve = ['--import', 'tsx', join(appDir, 'src/serve.ts'), ...(dev ? ['--dev'] : [])];
+  const child = spawn(process.execPath, serve, {
     cwd: appDir,
     env: childEnv,
     stdio: ['ignore', 'ignore', 'inherit'],

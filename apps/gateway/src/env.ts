@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { MAX_HEADER_BYTES } from '@koukan/protocol';
 import { logLevel, parseEnv, port, positive } from '@koukan/protocol/env';
@@ -14,6 +15,24 @@ const flag = (fallback: boolean) =>
     .enum(['true', 'false', '1', '0', 'yes', 'no'])
     .optional()
     .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes'].includes(v)));
+
+/**
+ * `KOUKAN_SMTP_PROXY_PROTOCOL`: `true` (every peer must send a PROXY header, so any peer that
+ * reaches the port names its own address), or the load balancers' addresses, comma-separated:
+ * only they send one; anyone else is its socket's address.
+ */
+const proxyPeers = z
+  .string()
+  .optional()
+  .transform((v, ctx): boolean | string[] => {
+    if (v === undefined || ['', 'false', '0', 'no'].includes(v)) return false;
+    if (['true', '1', 'yes'].includes(v)) return true;
+    const peers = v.split(',').map((p) => p.trim());
+    const bad = peers.find((p) => !isIP(p));
+    if (bad === undefined) return peers;
+    ctx.addIssue({ code: 'custom', message: `"${bad}" is not an IP address (or true / false)` });
+    return z.NEVER;
+  });
 
 /**
  * `KOUKAN_SMTP_GREET_PAUSE_MS`: a number for every listener, or per listener `mx=300,msa=0`
@@ -102,7 +121,7 @@ const envSchema = z.object({
   KOUKAN_SMTP_AUTH_FAILURES_PER_IP: positive(10),
   KOUKAN_SMTP_AUTH_LOCKOUT_MS: positive(15 * 60_000),
   KOUKAN_SMTP_AUTH_DELAY_MS: z.coerce.number().int().nonnegative().default(250),
-  KOUKAN_SMTP_PROXY_PROTOCOL: flag(false),
+  KOUKAN_SMTP_PROXY_PROTOCOL: proxyPeers,
   KOUKAN_SMTP_REVERSE_LOOKUP: flag(false),
   /** How long an SMTP reply may wait for the router before the client gets a 451. */
   KOUKAN_ROUTER_TIMEOUT_MS: positive(30_000),

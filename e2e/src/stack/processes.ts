@@ -105,6 +105,8 @@ export async function startProcessStack(
       KOUKAN_ADMIN_PASSWORD: secrets.admin.password,
       // the live timeline's polling fallback, quicker than the default for the tests
       KOUKAN_CONSOLE_POLL_MS: '500',
+      // tests/sign-in-limit.spec.ts plays a reverse proxy from this address
+      KOUKAN_CONSOLE_TRUSTED_PROXIES: '127.0.0.250',
     });
     procs.push(consoleProc);
     const receiver = spawnNode(

@@ -20,7 +20,11 @@ export interface Harness {
 
 export const silent = pino({ level: 'silent' });
 
-export function testAuth(database: TestDatabase, sessionTtlSeconds = 3600): Auth {
+export function testAuth(
+  database: TestDatabase,
+  sessionTtlSeconds = 3600,
+  rateLimit = false,
+): Auth {
   return createAuth({
     db: database.db,
     secret: 'test-secret-test-secret-test-secret-0123456789',
@@ -28,7 +32,7 @@ export function testAuth(database: TestDatabase, sessionTtlSeconds = 3600): Auth
     trustedOrigins: [BASE_URL],
     sessionTtlSeconds,
     logger: silent,
-    rateLimit: false,
+    rateLimit,
   });
 }
 

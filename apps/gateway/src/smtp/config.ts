@@ -27,7 +27,8 @@ export interface ListenerConfig {
   /** The first failure's reply delay; it doubles with each failure (at most 5 s). */
   authDelayMs: number;
   reverseLookup: boolean;
-  proxyProtocol: boolean;
+  /** PROXY v1 headers: from every peer (true), none (false), or only these peers. */
+  proxyProtocol: boolean | string[];
   bareNewline: 'reject' | 'accept';
   maxMessageBytes: number;
   maxRecipients: number;

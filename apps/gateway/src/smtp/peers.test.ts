@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadEnv } from '../env.ts';
 import { MSA_KEY, startInbound } from '../testing/inbound.ts';
 import { RawSmtp } from '../testing/raw-smtp.ts';
 
@@ -119,5 +120,30 @@ describe('PROXY protocol', () => {
     expect(b.greeting).toMatch(/^220 /);
     expect(again.greeting).toMatch(/^421 4\.7\.0 /);
     for (const x of [a, b, again]) x.c.close();
+  });
+
+  it('takes it only from the listed load balancers; anyone else is its socket address', async () => {
+    gw = await startInbound({ proxyProtocol: ['127.0.0.9'], maxClientsPerIp: 1 });
+    const balanced = await RawSmtp.open(gw.port, { localAddress: '127.0.0.9' });
+    balanced.write('PROXY TCP4 203.0.113.7 127.0.0.1 40000 25\r\n');
+    expect(await balanced.reply()).toMatch(/^220 /);
+    const direct = await RawSmtp.open(gw.port, { localAddress: '127.0.0.2' });
+    expect(await direct.reply()).toMatch(/^220 /); // no header expected: greeted at once
+    direct.write('PROXY TCP4 198.51.100.9 127.0.0.1 40000 25\r\n');
+    expect(await direct.reply()).toMatch(/^5\d\d /);
+    // the per-client cap counts the direct client as 127.0.0.2, whatever it claimed
+    const again = await RawSmtp.open(gw.port, { localAddress: '127.0.0.2' });
+    expect(await again.reply()).toMatch(/^421 4\.7\.0 /);
+    for (const c of [balanced, direct, again]) c.close();
+  });
+
+  it('KOUKAN_SMTP_PROXY_PROTOCOL: true, false, or addresses; anything else is named', () => {
+    const parse = (v?: string) =>
+      loadEnv({ KOUKAN_SMTP_PROXY_PROTOCOL: v }).KOUKAN_SMTP_PROXY_PROTOCOL;
+    expect([parse(), parse('true'), parse('no')]).toEqual([false, true, false]);
+    expect(parse('10.0.0.5, ::1')).toEqual(['10.0.0.5', '::1']);
+    expect(() => parse('10.0.0.5,lb.example')).toThrow(
+      'KOUKAN_SMTP_PROXY_PROTOCOL: "lb.example" is not an IP address',
+    );
   });
 });

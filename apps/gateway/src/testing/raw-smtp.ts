@@ -16,10 +16,13 @@ export class RawSmtp {
     this.attach(socket);
   }
 
-  static async open(port: number, options: { tls?: boolean } = {}): Promise<RawSmtp> {
-    const socket = options.tls
-      ? tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false })
-      : connect(port, '127.0.0.1');
+  /** `localAddress`: the client's own loopback address (Linux routes all of 127/8 to lo). */
+  static async open(
+    port: number,
+    options: { tls?: boolean; localAddress?: string } = {},
+  ): Promise<RawSmtp> {
+    const to = { port, host: '127.0.0.1', localAddress: options.localAddress };
+    const socket = options.tls ? tlsConnect({ ...to, rejectUnauthorized: false }) : connect(to);
     await new Promise<void>((resolve, reject) => {
       socket.once(options.tls ? 'secureConnect' : 'connect', () => resolve());
       socket.once('error', reject);

@@ -141,4 +141,19 @@ describe('authentication', () => {
     expect(logs).not.toContain(s.key.slice(14));
     expect(logs).not.toContain('top-secret-body-marker');
   });
+
+  it("logs the socket's address, never one a client claims in a forwarding header", async () => {
+    const res = await client(router.url, null)('GET', '/healthz', {
+      headers: {
+        'x-request-id': 'req-forwarded-1',
+        'x-forwarded-for': '6.6.6.6',
+        'x-real-ip': '6.6.6.7',
+        forwarded: 'for=6.6.6.8',
+      },
+    });
+    expect(res.status).toBe(200);
+    const lines = logLines.filter((l) => l.includes('req-forwarded-1')).map((l) => JSON.parse(l));
+    expect(lines.find((l) => l.req)?.req.remoteAddress).toBe('127.0.0.1');
+    expect(JSON.stringify(lines)).not.toContain('6.6.6.');
+  });
 });

@@ -4,6 +4,7 @@ import { type AuthContext, betterAuth } from 'better-auth';
 import { drizzleAdapter } from 'better-auth/adapters/drizzle';
 import { APIError } from 'better-auth/api';
 import type { Logger } from 'pino';
+import { CLIENT_IP_HEADER } from '../http/forwarding.ts';
 
 interface AuthOptions {
   db: Db;
@@ -55,8 +56,14 @@ export function createAuth(options: AuthOptions) {
       },
     },
     rateLimit: { enabled: options.rateLimit ?? true, window: 60, max: 100 },
-    // Explicit: better-auth would skip its origin (CSRF) check under a test runner otherwise.
-    advanced: { useSecureCookies: options.baseURL.startsWith('https:'), disableOriginCheck: false },
+    advanced: {
+      useSecureCookies: options.baseURL.startsWith('https:'),
+      // Explicit: better-auth would skip its origin (CSRF) check under a test runner otherwise.
+      disableOriginCheck: false,
+      // Rate-limit buckets and sessions' ip_address: only the address the console's server
+      // decided (forwarding.ts), never a client's X-Forwarded-For.
+      ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },
+    },
     databaseHooks: {
       session: {
         create: {
