@@ -10,7 +10,7 @@ import { tableState } from '../../../lib/errors.ts';
 import { useTRPC } from '../../../trpc/react.tsx';
 import { BulkActions } from './bulk-actions.tsx';
 import { groupName } from './queue-groups.tsx';
-import { groupFilter, messagesInput, queueSearchParams } from './search-params.ts';
+import { groupFilter, messagesInput, noGroup, queueSearchParams } from './search-params.ts';
 
 const h = columnHelper<QueueItem>();
 
@@ -144,9 +144,7 @@ function OpenGroup() {
         <button
           type="button"
           className="text-sm text-accent underline-offset-2 hover:underline"
-          onClick={() =>
-            void set({ g: null, gdomain: null, gcode: null, gpattern: null, cursor: null })
-          }
+          onClick={() => void set(noGroup)}
         >
           Close group
         </button>

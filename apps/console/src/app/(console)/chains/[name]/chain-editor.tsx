@@ -7,6 +7,7 @@ import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useMemo, useState } from 'react';
 import { errorMessage } from '../../../../lib/errors.ts';
+import type { FieldIssue } from '../../../../lib/form-errors.ts';
 import { useTRPC } from '../../../../trpc/react.tsx';
 import { DryRunPanel } from './dry-run-panel.tsx';
 import {
@@ -76,7 +77,7 @@ function Editor({
   const [toAdd, setToAdd] = useState<string>(filterNames[0]!);
   const [focus, setFocus] = useState<{ key: number; dir: 'up' | 'down' } | null>(null);
   const [announce, setAnnounce] = useState('');
-  const [saveFields, setSaveFields] = useState<{ field: string; message: string }[] | undefined>();
+  const [saveFields, setSaveFields] = useState<FieldIssue[] | undefined>();
   const entries = useMemo(() => items.map((i) => i.entry), [items]);
   const errors = useMemo(() => chainErrors(entries), [entries]);
   const fromServer = useMemo(
