@@ -1,6 +1,14 @@
 'use client';
 import type { ChainSummary } from '@koukan/services';
-import { Badge, Button, columnHelper, DataTable, EmptyState, formatTimestamp } from '@koukan/ui';
+import {
+  Badge,
+  Button,
+  columnHelper,
+  DataTable,
+  EmptyState,
+  formatTimestamp,
+  TextField,
+} from '@koukan/ui';
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
@@ -109,28 +117,16 @@ function NewChain({ existing }: { existing: string[] }) {
         router.push(`/chains/${encodeURIComponent(name)}?new=1`);
       }}
     >
-      <div className="flex flex-col gap-1">
-        <label htmlFor="new-chain" className="text-xs font-medium text-muted">
-          New chain name
-        </label>
-        <input
-          id="new-chain"
-          className="h-9 rounded-md border border-border bg-surface px-2.5 text-sm"
-          value={name}
-          aria-invalid={error ? true : undefined}
-          aria-describedby={error ? 'new-chain-error' : undefined}
-          onChange={(e) => {
-            setName(e.target.value);
-            setError(null);
-          }}
-        />
-      </div>
+      <TextField
+        label="New chain name"
+        value={name}
+        error={error ?? undefined}
+        onChange={(e) => {
+          setName(e.target.value);
+          setError(null);
+        }}
+      />
       <Button type="submit">New chain</Button>
-      {error && (
-        <p id="new-chain-error" className="w-full text-xs text-danger">
-          {error}
-        </p>
-      )}
     </form>
   );
 }

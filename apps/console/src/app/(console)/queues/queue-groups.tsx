@@ -10,6 +10,7 @@ import {
 } from '@koukan/ui';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useQueryStates } from 'nuqs';
+import { timeCell } from '../../../components/cells.tsx';
 import { tableState } from '../../../lib/errors.ts';
 import { useTRPC } from '../../../trpc/react.tsx';
 import { groupsInput, queueSearchParams } from './search-params.ts';
@@ -71,21 +72,10 @@ export function QueueGroups() {
     }),
     h.accessor('oldestCreatedAt', { header: 'Oldest', cell: (c) => <Age at={c.getValue()} /> }),
     s.queue === 'waiting'
-      ? h.accessor('nextAttemptAt', {
-          header: 'Next attempt (UTC)',
-          cell: (c) => (
-            <span className="font-mono text-xs whitespace-nowrap">
-              {formatTimestamp(c.getValue())}
-            </span>
-          ),
-        })
+      ? h.accessor('nextAttemptAt', { header: 'Next attempt (UTC)', cell: timeCell })
       : h.accessor('lastChangeAt', {
           header: s.queue === 'held' ? 'Last held (UTC)' : 'Last failed (UTC)',
-          cell: (c) => (
-            <span className="font-mono text-xs whitespace-nowrap">
-              {formatTimestamp(c.getValue())}
-            </span>
-          ),
+          cell: timeCell,
         }),
     h.display({
       id: 'open',

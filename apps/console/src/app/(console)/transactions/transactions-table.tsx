@@ -4,6 +4,7 @@ import { columnHelper, DataTable, EmptyState, formatTimestamp, StatusBadge } fro
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useQueryStates } from 'nuqs';
+import { mailFromCell } from '../../../components/cells.tsx';
 import { useCursorPages } from '../../../components/use-cursor-pages.ts';
 import { tableState } from '../../../lib/errors.ts';
 import { useTRPC } from '../../../trpc/react.tsx';
@@ -28,10 +29,7 @@ const columns = h.columns([
     header: 'Recipient',
     cell: (c) => <span className="break-all">{c.getValue().join(', ')}</span>,
   }),
-  h.accessor('mail_from', {
-    header: 'Envelope sender',
-    cell: (c) => <span className="break-all text-muted">{c.getValue() || '<>'}</span>,
-  }),
+  h.accessor('mail_from', { header: 'Envelope sender', cell: mailFromCell }),
   h.accessor('subject', {
     header: 'Subject',
     cell: (c) => <span className="line-clamp-2">{c.getValue() ?? ''}</span>,

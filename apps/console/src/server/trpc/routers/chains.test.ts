@@ -5,7 +5,7 @@ import { createSecret, secretKeyFromBytes, senderCreate } from '@koukan/services
 import { makeSender, makeTransaction } from '@koukan/services/testing';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness, silent } from '../../../testing/harness.ts';
+import { codeOf, createHarness, type Harness, silent } from '../../../testing/harness.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -22,10 +22,6 @@ async function errorOf(p: Promise<unknown>): Promise<TRPCError | 'OK'> {
   }
   return 'OK';
 }
-const codeOf = async (p: Promise<unknown>) => {
-  const e = await errorOf(p);
-  return e === 'OK' ? e : e.code;
-};
 
 const v1 = [{ filter: 'received_header' }, { filter: 'sandbox', mailbox: 'one' }];
 const v2 = [
