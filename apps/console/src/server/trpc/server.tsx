@@ -2,6 +2,7 @@ import 'server-only';
 import { dehydrate, HydrationBoundary } from '@tanstack/react-query';
 import { createTRPCOptionsProxy, type TRPCQueryOptions } from '@trpc/tanstack-react-query';
 import { headers } from 'next/headers';
+import type { SearchParams } from 'nuqs/server';
 import { cache, type ReactNode } from 'react';
 import { makeQueryClient } from '../../trpc/query-client.ts';
 import { runtime } from '../runtime.ts';
@@ -33,6 +34,9 @@ export const trpc = createTRPCOptionsProxy({
 });
 
 export const serverCaller = async () => appRouter.createCaller(await createContext());
+
+/** The props of a page that reads its search params (filters, cursor) from the URL. */
+export type SearchProps = { searchParams: Promise<SearchParams> };
 
 export function HydrateClient({ children }: { children: ReactNode }) {
   return <HydrationBoundary state={dehydrate(getQueryClient())}>{children}</HydrationBoundary>;

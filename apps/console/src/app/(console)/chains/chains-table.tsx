@@ -1,4 +1,5 @@
 'use client';
+import { chainNameSchema } from '@koukan/db/schema';
 import type { ChainSummary } from '@koukan/services';
 import {
   Badge,
@@ -100,8 +101,6 @@ export function ChainsTable() {
   );
 }
 
-const NAME = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
-
 /** A name, then the editor opens on an empty chain of that name (created at its first save). */
 function NewChain({ existing }: { existing: string[] }) {
   const router = useRouter();
@@ -112,7 +111,8 @@ function NewChain({ existing }: { existing: string[] }) {
       className="flex flex-wrap items-end gap-2"
       onSubmit={(e) => {
         e.preventDefault();
-        if (!NAME.test(name)) return setError('lower-case letters, digits, . _ - (up to 63)');
+        const check = chainNameSchema.safeParse(name);
+        if (!check.success) return setError(check.error.issues[0]!.message);
         if (existing.includes(name)) return setError('a chain of that name exists');
         router.push(`/chains/${encodeURIComponent(name)}?new=1`);
       }}

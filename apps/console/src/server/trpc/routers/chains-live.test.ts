@@ -1,7 +1,7 @@
 import { uniqueName } from '@koukan/db/testing';
 import { apiKeyCreate, senderCreate } from '@koukan/services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness, silent } from '../../../testing/harness.ts';
+import { fileHarness, silent } from '../../../testing/harness.ts';
 import { type RouterProcess, startRouterProcess } from '../../../testing/router-process.ts';
 
 /**
@@ -10,12 +10,11 @@ import { type RouterProcess, startRouterProcess } from '../../../testing/router-
  * the running router without a restart, and each transaction records the revision that ran.
  * (apps/router/src/chains-live.test.ts covers the engine in-process through the services.)
  */
-let h: Harness;
+const h = fileHarness();
 let router: RouterProcess;
 let base = '';
 
 beforeAll(async () => {
-  h = await createHarness();
   router = await startRouterProcess(h.database.url, {
     KOUKAN_ENGINE: 'true',
     KOUKAN_HOSTNAME: 'router.test',
@@ -23,10 +22,7 @@ beforeAll(async () => {
   base = router.url;
 }, 300_000);
 
-afterAll(async () => {
-  await router?.stop();
-  await h?.close();
-});
+afterAll(() => router?.stop());
 
 interface Status {
   status: string;

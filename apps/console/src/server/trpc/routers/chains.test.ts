@@ -4,14 +4,10 @@ import { uniqueName } from '@koukan/db/testing';
 import { createSecret, secretKeyFromBytes, senderCreate } from '@koukan/services';
 import { makeSender, makeTransaction } from '@koukan/services/testing';
 import { TRPCError } from '@trpc/server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codeOf, createHarness, type Harness, silent } from '../../../testing/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { codeOf, fileHarness, silent } from '../../../testing/harness.ts';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await createHarness();
-});
-afterAll(() => h?.close());
+const h = fileHarness();
 
 async function errorOf(p: Promise<unknown>): Promise<TRPCError | 'OK'> {
   try {
