@@ -10,19 +10,9 @@ import { createRequestContext } from './context.ts';
 import { appRouter } from './root.ts';
 
 /** One context per request, from the incoming cookies. */
-const createContext = cache(async () => {
-  const r = runtime();
-  return createRequestContext(
-    {
-      db: r.db.db,
-      logger: r.logger,
-      auth: r.auth,
-      watcher: r.watcher,
-      ...(r.secretKey && { secretKey: r.secretKey }),
-    },
-    new Headers(await headers()),
-  );
-});
+const createContext = cache(async () =>
+  createRequestContext(runtime(), new Headers(await headers())),
+);
 
 const getQueryClient = cache(makeQueryClient);
 

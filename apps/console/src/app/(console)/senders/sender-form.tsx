@@ -105,7 +105,7 @@ export function SenderForm({
         formFields,
         mode === 'edit' ? 'patch' : undefined,
       );
-      if (rest.length > 0 || !formStateHasErrors(form.formState.errors)) {
+      if (rest.length > 0 || Object.keys(form.formState.errors).length === 0) {
         setFormErrors(rest.length > 0 ? rest : [errorMessage(err)]);
       }
     }
@@ -235,8 +235,4 @@ export function SenderForm({
       </fieldset>
     </form>
   );
-}
-
-function formStateHasErrors(errors: object): boolean {
-  return Object.keys(errors).length > 0;
 }
