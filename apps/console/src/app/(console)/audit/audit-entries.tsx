@@ -38,22 +38,19 @@ function EntryDetails({ entry }: { entry: Entry }) {
   const isChain = entry.entityType === 'chain' && (cb || ca);
   return (
     <div className="mt-2 space-y-3">
-      {hasChange &&
-        (isChain ? (
-          <SideBySideDiff
-            label={`Filters of chain ${String(rest.name ?? entry.entityId ?? '')}, before and after`}
-            before={json(cb?.filters)}
-            after={json(ca?.filters)}
-            beforeLabel={cb?.version !== undefined ? `Revision ${cb.version}` : 'Before'}
-            afterLabel={ca?.version !== undefined ? `Revision ${ca.version}` : 'After'}
-          />
-        ) : (
-          <SideBySideDiff
-            label={`${entry.action}: before and after`}
-            before={json(before)}
-            after={json(after)}
-          />
-        ))}
+      {hasChange && (
+        <SideBySideDiff
+          label={
+            isChain
+              ? `Filters of chain ${String(rest.name ?? entry.entityId ?? '')}, before and after`
+              : `${entry.action}: before and after`
+          }
+          before={json(isChain ? cb?.filters : before)}
+          after={json(isChain ? ca?.filters : after)}
+          beforeLabel={isChain && cb?.version !== undefined ? `Revision ${cb.version}` : 'Before'}
+          afterLabel={isChain && ca?.version !== undefined ? `Revision ${ca.version}` : 'After'}
+        />
+      )}
       {Object.keys(rest).length > 0 && (
         <pre className="max-h-64 overflow-auto rounded-md bg-surface-2 p-2 font-mono text-xs whitespace-pre-wrap">
           {json(rest)}
