@@ -9,10 +9,10 @@ import {
   PageButtons,
   SideBySideDiff,
 } from '@koukan/ui';
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { useQueryStates } from 'nuqs';
-import { useCursorPages } from '../../../components/use-cursor-pages.ts';
-import { errorMessage } from '../../../lib/errors.ts';
+import { keepingPage, useCursorPages } from '../../../components/use-cursor-pages.ts';
+import { errorMessage, who } from '../../../lib/errors.ts';
 import { useTRPC } from '../../../trpc/react.tsx';
 import { auditSearchParams, toAuditInput } from './search-params.ts';
 
@@ -60,18 +60,11 @@ function EntryDetails({ entry }: { entry: Entry }) {
   );
 }
 
-function actorLabel(actor: string): string {
-  return actor.startsWith('user:') ? actor.slice(5) : actor;
-}
-
 /** Newest first; each entry opens to show what changed. */
 export function AuditEntries() {
   const trpc = useTRPC();
   const [s, set] = useQueryStates(auditSearchParams, { shallow: true, history: 'push' });
-  const query = useQuery({
-    ...trpc.audit.list.queryOptions(toAuditInput(s)),
-    placeholderData: keepPreviousData,
-  });
+  const query = useQuery(keepingPage(trpc.audit.list.queryOptions(toAuditInput(s))));
   const pages = useCursorPages(s.cursor, query.data?.next, (cursor) => void set({ cursor }));
   const filtered = Boolean(s.user || s.entity || s.action || s.from || s.to);
   return (
@@ -104,7 +97,7 @@ export function AuditEntries() {
                   >
                     {formatTimestamp(e.at)}
                   </time>
-                  <span className="font-medium">{actorLabel(e.actor)}</span>
+                  <span className="font-medium">{who(e.actor)}</span>
                   <Badge
                     tone={
                       e.action.includes('delete') ||

@@ -1,12 +1,12 @@
 'use client';
 import type { QueueItem } from '@koukan/db';
 import { columnHelper, DataTable, EmptyState, StatusBadge } from '@koukan/ui';
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useQueryStates } from 'nuqs';
 import { useState } from 'react';
 import { mailFromCell, timeCell } from '../../../components/cells.tsx';
-import { useCursorPages } from '../../../components/use-cursor-pages.ts';
+import { keepingPage, useCursorPages } from '../../../components/use-cursor-pages.ts';
 import { tableState } from '../../../lib/errors.ts';
 import { useTRPC } from '../../../trpc/react.tsx';
 import { BulkActions } from './bulk-actions.tsx';
@@ -42,10 +42,10 @@ function OpenGroup() {
   const [s, set] = useQueryStates(queueSearchParams, { shallow: true, history: 'push' });
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const filter = groupFilter(s);
+  const input = messagesInput(filter ?? { queue: s.queue }, s);
   const query = useQuery({
-    ...trpc.queues.messages.queryOptions(messagesInput(filter ?? { queue: s.queue }, s)),
+    ...keepingPage(trpc.queues.messages.queryOptions(input)),
     enabled: filter !== null,
-    placeholderData: keepPreviousData,
   });
   const pages = useCursorPages(s.cursor, query.data?.next, (cursor) => void set({ cursor }));
   if (!filter) return null;

@@ -1,12 +1,12 @@
 'use client';
 import type { schema } from '@koukan/db';
 import { Button, columnHelper, DataTable, EmptyState, TextField } from '@koukan/ui';
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useQueryStates } from 'nuqs';
 import type { FormEvent } from 'react';
 import { mailFromCell, timeCell } from '../../../components/cells.tsx';
-import { useCursorPages } from '../../../components/use-cursor-pages.ts';
+import { keepingPage, useCursorPages } from '../../../components/use-cursor-pages.ts';
 import { tableState } from '../../../lib/errors.ts';
 import { useTRPC } from '../../../trpc/react.tsx';
 import { SandboxDeleteButton } from './delete-button.tsx';
@@ -40,10 +40,7 @@ export function SandboxMessages() {
   const trpc = useTRPC();
   const [s, set] = useQueryStates(sandboxSearchParams, { shallow: true, history: 'push' });
   const boxes = useQuery(trpc.sandbox.mailboxes.queryOptions());
-  const query = useQuery({
-    ...trpc.sandbox.list.queryOptions(toSandboxInput(s)),
-    placeholderData: keepPreviousData,
-  });
+  const query = useQuery(keepingPage(trpc.sandbox.list.queryOptions(toSandboxInput(s))));
   const pages = useCursorPages(s.cursor, query.data?.next, (cursor) => void set({ cursor }));
   const inScope = s.mailbox
     ? (boxes.data?.find((b) => b.mailbox === s.mailbox)?.count ?? 0)

@@ -1,11 +1,11 @@
 'use client';
 import type { TransactionSummary } from '@koukan/services';
 import { columnHelper, DataTable, EmptyState, formatTimestamp, StatusBadge } from '@koukan/ui';
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useQueryStates } from 'nuqs';
 import { mailFromCell } from '../../../components/cells.tsx';
-import { useCursorPages } from '../../../components/use-cursor-pages.ts';
+import { keepingPage, useCursorPages } from '../../../components/use-cursor-pages.ts';
 import { tableState } from '../../../lib/errors.ts';
 import { useTRPC } from '../../../trpc/react.tsx';
 import { toListInput, transactionSearchParams } from './search-params.ts';
@@ -56,10 +56,7 @@ const columns = h.columns([
 export function TransactionsTable() {
   const trpc = useTRPC();
   const [search, set] = useQueryStates(transactionSearchParams, { shallow: true, history: 'push' });
-  const query = useQuery({
-    ...trpc.transactions.list.queryOptions(toListInput(search)),
-    placeholderData: keepPreviousData,
-  });
+  const query = useQuery(keepingPage(trpc.transactions.list.queryOptions(toListInput(search))));
   const pages = useCursorPages(
     search.cursor,
     query.data?.nextCursor,

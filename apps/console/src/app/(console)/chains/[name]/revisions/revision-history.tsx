@@ -14,11 +14,9 @@ import {
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { parseAsInteger, useQueryStates } from 'nuqs';
 import { useState } from 'react';
-import { errorMessage } from '../../../../../lib/errors.ts';
+import { errorMessage, who } from '../../../../../lib/errors.ts';
 import { useTRPC } from '../../../../../trpc/react.tsx';
 import { DiffSummary } from './diff-summary.tsx';
-
-const who = (author: string) => author.replace(/^user:/, '');
 
 /** Who saved each revision, when and why; a diff between any two; restore (admins). */
 export function RevisionHistory({ name }: { name: string }) {
