@@ -110,10 +110,7 @@ export function TextAreaField({
       {(aria) => (
         <textarea
           {...aria}
-          className={cn(
-            'min-h-24 w-full rounded-md border border-border bg-surface px-2.5 py-2 font-mono text-sm text-fg placeholder:text-muted focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-ring disabled:opacity-50',
-            error && 'border-danger',
-          )}
+          className={cn(controlClass, 'h-auto min-h-24 py-2 font-mono', error && 'border-danger')}
           {...props}
         />
       )}

@@ -13,16 +13,15 @@ interface FilterValues {
 
 /** A date-and-time filter in UTC (its label says "(UTC)"), read back with `date(name)`. */
 export function DateField({
-  label,
-  name,
   value,
+  ...field
 }: {
   label: string;
   name: string;
   value: Date | null;
 }) {
   const local = value ? value.toISOString().slice(0, 16) : '';
-  return <TextField label={label} name={name} type="datetime-local" defaultValue={local} />;
+  return <TextField {...field} type="datetime-local" defaultValue={local} />;
 }
 
 /**

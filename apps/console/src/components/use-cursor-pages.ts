@@ -1,4 +1,5 @@
 'use client';
+import { keepPreviousData } from '@tanstack/react-query';
 import { useState } from 'react';
 
 /**
@@ -28,3 +29,9 @@ export function useCursorPages<C>(
       : undefined,
   };
 }
+
+/** A list query's options that keep showing the last page while the next one loads. */
+export const keepingPage = <T extends object>(options: T) => ({
+  ...options,
+  placeholderData: keepPreviousData,
+});

@@ -13,6 +13,9 @@ export function errorMessage(err: unknown): string {
   return 'Unknown error.';
 }
 
+/** An actor or author in words: a user by their email (`user:ops@x` → `ops@x`), else as it is. */
+export const who = (actor: string) => actor.replace(/^user:/, '');
+
 /** A query as a DataTable shows it: loading (or showing the last page as placeholder), its error. */
 export const tableState = (q: UseQueryResult<unknown, unknown>) => ({
   loading: q.isPending || (q.isFetching && q.isPlaceholderData),

@@ -1,7 +1,7 @@
 import { TRPCClientError } from '@trpc/client';
 import type { FieldErrors, FieldValues, Path, UseFormSetError } from 'react-hook-form';
 
-interface FieldIssue {
+export interface FieldIssue {
   field?: string;
   message: string;
 }

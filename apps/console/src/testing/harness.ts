@@ -2,6 +2,7 @@ import type { ConsoleRole } from '@koukan/db/schema';
 import { createTestDatabase, type TestDatabase, uniqueName } from '@koukan/db/testing';
 import { TRPCError } from '@trpc/server';
 import pino from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import { type Auth, createAuth } from '../server/auth/auth.ts';
 import { createUserWithPassword } from '../server/auth/users.ts';
 import { createInnerContext, type InnerContext, type SessionUser } from '../server/trpc/context.ts';
@@ -72,6 +73,16 @@ export async function createHarness(
       ),
     close: () => database.destroy(),
   };
+}
+
+/** The test file's harness: made before its tests, closed after them (after its own hooks). */
+export function fileHarness(): Harness {
+  const h = {} as Harness;
+  beforeAll(async () => {
+    Object.assign(h, await createHarness());
+  });
+  afterAll(() => h.close?.());
+  return h;
 }
 
 /** The tRPC error code a call ends with, or 'OK' (any other error is rethrown). */

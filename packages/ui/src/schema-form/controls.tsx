@@ -1,6 +1,7 @@
 'use client';
 import { createContext, type ReactNode, useContext, useId } from 'react';
 import { cn } from '../cn.ts';
+import { controlClass } from '../form.tsx';
 
 /** Errors by field path (`policies[0].domains`), as the services and the chain validator name them. */
 export type FieldErrors = Record<string, string[]>;
@@ -36,7 +37,16 @@ function FieldMessages({ id, path }: { id: string; path: string }) {
   );
 }
 
-/** A label, a control rendered by `children(id, describedBy, invalid)`, and its errors. */
+/** What a control takes from its frame: its id, its description, its error state. */
+export interface ControlProps {
+  id: string;
+  'aria-describedby': string | undefined;
+  'aria-invalid': true | undefined;
+  disabled: boolean;
+  className: string;
+}
+
+/** A label, a control rendered by `children(props)` (spread onto the control), and its errors. */
 export function LabelledControl({
   label,
   path,
@@ -48,19 +58,25 @@ export function LabelledControl({
   path: string;
   hint?: string;
   inline?: boolean;
-  children: (id: string, describedBy: string | undefined, invalid: boolean) => ReactNode;
+  children: (props: ControlProps) => ReactNode;
 }) {
   const id = useId();
-  const { errors } = useFormSettings();
+  const { errors, disabled } = useFormSettings();
   const invalid = Boolean(errors[path]?.length);
-  const describedBy = invalid ? `${id}-error` : hint ? `${id}-hint` : undefined;
+  const control = children({
+    id,
+    'aria-describedby': invalid ? `${id}-error` : hint ? `${id}-hint` : undefined,
+    'aria-invalid': invalid || undefined,
+    disabled,
+    className: cn(controlClass, invalid && 'border-danger'),
+  });
   return (
     <div className={cn('flex min-w-0 gap-1', inline ? 'flex-row items-center' : 'flex-col')}>
-      {inline && children(id, describedBy, invalid)}
+      {inline && control}
       <label htmlFor={id} className="text-xs font-medium text-muted">
         {label}
       </label>
-      {!inline && children(id, describedBy, invalid)}
+      {!inline && control}
       {invalid ? (
         <FieldMessages id={`${id}-error`} path={path} />
       ) : hint ? (

@@ -1,7 +1,5 @@
 'use client';
-import { useId } from 'react';
 import { Button } from '../button.tsx';
-import { controlClass } from '../form.tsx';
 import { Group, LabelledControl, useFormSettings } from './controls.tsx';
 import {
   arrayElement,
@@ -236,11 +234,16 @@ function RecordField({ value, onChange, path, label, info }: Props) {
       {entries.map(([k, v], i) => (
         // biome-ignore lint/suspicious/noArrayIndexKey: keys are being edited
         <div key={i} className="flex flex-col gap-2 rounded-md border border-border p-2">
-          <KeyInput
-            label={`${label} ${i + 1} key`}
-            value={k}
-            onChange={(nk) => set(entries.map((e, j) => (j === i ? [nk, e[1]] : e)))}
-          />
+          {/* a key has no errors of its own: they are at its value's path */}
+          <LabelledControl label={`${label} ${i + 1} key`} path={`${pathString(path)}#key`}>
+            {(c) => (
+              <input
+                {...c}
+                value={k}
+                onChange={(e) => set(entries.map((x, j) => (j === i ? [e.target.value, x[1]] : x)))}
+              />
+            )}
+          </LabelledControl>
           <Field
             schema={valueSchema}
             value={v}
@@ -263,35 +266,7 @@ function RecordField({ value, onChange, path, label, info }: Props) {
   );
 }
 
-function KeyInput({
-  label,
-  value,
-  onChange,
-}: {
-  label: string;
-  value: string;
-  onChange: (v: string) => void;
-}) {
-  const id = useId();
-  const { disabled } = useFormSettings();
-  return (
-    <div className="flex flex-col gap-1">
-      <label htmlFor={id} className="text-xs font-medium text-muted">
-        {label}
-      </label>
-      <input
-        id={id}
-        className={controlClass}
-        value={value}
-        disabled={disabled}
-        onChange={(e) => onChange(e.target.value)}
-      />
-    </div>
-  );
-}
-
 function UnionField({ value, onChange, path, label, info }: Props) {
-  const { disabled } = useFormSettings();
   const options = unionOptions(info.schema);
   const labels = optionLabels(info.schema);
   const disc = discriminatorOf(info.schema);
@@ -304,13 +279,10 @@ function UnionField({ value, onChange, path, label, info }: Props) {
         label={`${label} ${disc ?? 'kind'}`}
         path={disc ? pathString([...path, disc]) : `${pathString(path)}#kind`}
       >
-        {(id, describedBy) => (
+        {(c) => (
           <select
-            id={id}
-            className={controlClass}
+            {...c}
             value={absent && info.optional ? '' : String(index)}
-            aria-describedby={describedBy}
-            disabled={disabled}
             onChange={(e) =>
               onChange(
                 e.target.value === '' ? undefined : emptyValue(options[Number(e.target.value)]!),

@@ -1,7 +1,6 @@
 'use client';
 import { useState } from 'react';
 import { cn } from '../cn.ts';
-import { controlClass } from '../form.tsx';
 import { LabelledControl, useFormSettings } from './controls.tsx';
 import { enumValues, type FieldInfo, numberInfo, pathString } from './introspect.ts';
 import type { FieldProps } from './types.ts';
@@ -13,20 +12,15 @@ const defaultHint = (info: FieldInfo) =>
 export type Props = FieldProps & { info: FieldInfo };
 
 export function TextInput({ value, onChange, path, label, info }: Props) {
-  const { disabled } = useFormSettings();
   const hint = defaultHint(info);
   return (
     <LabelledControl label={label} path={pathString(path)} {...(hint && { hint })}>
-      {(id, describedBy, invalid) => (
+      {(c) => (
         <input
-          id={id}
+          {...c}
           type="text"
-          className={cn(controlClass, invalid && 'border-danger')}
           value={typeof value === 'string' ? value : ''}
           placeholder={info.hasDefault ? show(info.defaultValue) : undefined}
-          aria-invalid={invalid || undefined}
-          aria-describedby={describedBy}
-          disabled={disabled}
           onChange={(e) =>
             onChange(e.target.value === '' && info.optional ? undefined : e.target.value)
           }
@@ -37,7 +31,7 @@ export function TextInput({ value, onChange, path, label, info }: Props) {
 }
 
 export function SecretField({ value, onChange, path, label, info }: Props) {
-  const { disabled, secretNames } = useFormSettings();
+  const { secretNames } = useFormSettings();
   const current = typeof value === 'string' ? value : '';
   const names = current && !secretNames.includes(current) ? [current, ...secretNames] : secretNames;
   return (
@@ -50,14 +44,10 @@ export function SecretField({ value, onChange, path, label, info }: Props) {
           : 'no stored secrets yet: add one with `koukan secret set`'
       }
     >
-      {(id, describedBy, invalid) => (
+      {(c) => (
         <select
-          id={id}
-          className={cn(controlClass, invalid && 'border-danger')}
+          {...c}
           value={current}
-          aria-invalid={invalid || undefined}
-          aria-describedby={describedBy}
-          disabled={disabled}
           onChange={(e) =>
             onChange(e.target.value === '' ? (info.optional ? undefined : '') : e.target.value)
           }
@@ -75,27 +65,22 @@ export function SecretField({ value, onChange, path, label, info }: Props) {
 }
 
 export function NumberInput({ value, onChange, path, label, info }: Props) {
-  const { disabled } = useFormSettings();
   const n = numberInfo(info.schema);
   const [text, setText] = useState<string | null>(null);
   const shown = text ?? (typeof value === 'number' ? String(value) : '');
   const hint = defaultHint(info);
   return (
     <LabelledControl label={label} path={pathString(path)} {...(hint && { hint })}>
-      {(id, describedBy, invalid) => (
+      {(c) => (
         <input
-          id={id}
+          {...c}
           type="number"
           inputMode={n.int ? 'numeric' : 'decimal'}
           step={n.int ? 1 : 'any'}
           min={n.min}
           max={n.max}
-          className={cn(controlClass, invalid && 'border-danger')}
           value={shown}
           placeholder={info.hasDefault ? show(info.defaultValue) : undefined}
-          aria-invalid={invalid || undefined}
-          aria-describedby={describedBy}
-          disabled={disabled}
           onChange={(e) => {
             const t = e.target.value;
             setText(t);
@@ -109,18 +94,15 @@ export function NumberInput({ value, onChange, path, label, info }: Props) {
 }
 
 export function Checkbox({ value, onChange, path, label, info }: Props) {
-  const { disabled } = useFormSettings();
   const checked = typeof value === 'boolean' ? value : info.defaultValue === true;
   return (
     <LabelledControl label={label} path={pathString(path)} inline>
-      {(id, describedBy) => (
+      {(c) => (
         <input
-          id={id}
+          {...c}
           type="checkbox"
           className="h-4 w-4 accent-accent"
           checked={checked}
-          aria-describedby={describedBy}
-          disabled={disabled}
           onChange={(e) => onChange(e.target.checked)}
         />
       )}
@@ -129,18 +111,13 @@ export function Checkbox({ value, onChange, path, label, info }: Props) {
 }
 
 export function EnumSelect({ value, onChange, path, label, info }: Props) {
-  const { disabled } = useFormSettings();
   const values = enumValues(info.schema);
   return (
     <LabelledControl label={label} path={pathString(path)}>
-      {(id, describedBy, invalid) => (
+      {(c) => (
         <select
-          id={id}
-          className={cn(controlClass, invalid && 'border-danger')}
+          {...c}
           value={typeof value === 'string' ? value : ''}
-          aria-invalid={invalid || undefined}
-          aria-describedby={describedBy}
-          disabled={disabled}
           onChange={(e) => onChange(e.target.value === '' ? undefined : e.target.value)}
         >
           {info.optional && (
@@ -161,19 +138,15 @@ export function EnumSelect({ value, onChange, path, label, info }: Props) {
 }
 
 export function JsonField({ value, onChange, path, label }: Props) {
-  const { disabled } = useFormSettings();
   const [text, setText] = useState(() => JSON.stringify(value ?? null, null, 2));
   return (
     <LabelledControl label={`${label} (JSON)`} path={pathString(path)}>
-      {(id, describedBy, invalid) => (
+      {(c) => (
         <textarea
-          id={id}
+          {...c}
           rows={4}
-          className={cn(controlClass, 'h-auto font-mono', invalid && 'border-danger')}
+          className={cn(c.className, 'h-auto font-mono')}
           value={text}
-          aria-invalid={invalid || undefined}
-          aria-describedby={describedBy}
-          disabled={disabled}
           onChange={(e) => {
             setText(e.target.value);
             try {

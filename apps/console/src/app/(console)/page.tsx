@@ -1,7 +1,6 @@
 import type { Metadata } from 'next';
-import type { SearchParams } from 'nuqs/server';
 import { createLoader } from 'nuqs/server';
-import { HydrateClient, prefetch, trpc } from '../../server/trpc/server.tsx';
+import { HydrateClient, prefetch, type SearchProps, trpc } from '../../server/trpc/server.tsx';
 import { Dashboard } from './dashboard.tsx';
 import { rangeParam } from './dashboard-params.ts';
 
@@ -9,11 +8,7 @@ export const metadata: Metadata = { title: 'Dashboard' };
 
 const load = createLoader({ range: rangeParam });
 
-export default async function DashboardPage({
-  searchParams,
-}: {
-  searchParams: Promise<SearchParams>;
-}) {
+export default async function DashboardPage({ searchParams }: SearchProps) {
   const { range } = load(await searchParams);
   await prefetch(trpc.dashboard.get.queryOptions({ range }));
   return (

@@ -6,6 +6,7 @@ import type { SecretKey } from '@koukan/services';
 import type { Logger } from 'pino';
 import type { Auth } from '../auth/auth.ts';
 import { toConsoleUser } from '../auth/users.ts';
+import type { Runtime } from '../runtime.ts';
 
 export interface SessionUser {
   id: string;
@@ -45,14 +46,16 @@ export async function sessionUser(auth: Auth, headers: Headers): Promise<Session
   return { id: user.id, email: user.email, name: user.name, role: user.role };
 }
 
-/** The request context: the inner context plus who is calling, from the request's headers. */
-export async function createRequestContext(
-  deps: Omit<InnerContext, 'user' | 'requestId'>,
-  headers: Headers,
-): Promise<InnerContext> {
+/** The request context: the process's runtime plus who is calling, from the request's headers. */
+export async function createRequestContext(r: Runtime, headers: Headers): Promise<InnerContext> {
   return createInnerContext({
-    ...deps,
-    user: await sessionUser(deps.auth, headers),
+    db: r.db.db,
+    logger: r.logger,
+    auth: r.auth,
+    watcher: r.watcher,
+    pollIntervalMs: r.env.KOUKAN_CONSOLE_POLL_MS,
+    ...(r.secretKey && { secretKey: r.secretKey }),
+    user: await sessionUser(r.auth, headers),
     requestId: headers.get('x-request-id') ?? randomUUID(),
   });
 }

@@ -1,4 +1,4 @@
-import { appErrorCodes, isAppError, type ServiceContext } from '@koukan/services';
+import { appErrorCodes, isAppError, type ServiceCall, type ServiceContext } from '@koukan/services';
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { ZodError } from 'zod';
@@ -80,6 +80,12 @@ function withRole(role: SessionUser['role']) {
     return next({ ctx: { user: ctx.user, service } });
   });
 }
+
+/** The resolver of a procedure that is one service call, made as the caller (`ctx.service`). */
+export const service =
+  <I, O>(fn: (call: ServiceCall<I>) => O) =>
+  ({ ctx, input }: { ctx: { service: ServiceContext }; input: I }) =>
+    fn({ ctx: ctx.service, input });
 
 export const viewerProcedure = withRole('viewer');
 export const operatorProcedure = withRole('operator');

@@ -2,6 +2,7 @@ import 'server-only';
 import { dehydrate, HydrationBoundary } from '@tanstack/react-query';
 import { createTRPCOptionsProxy, type TRPCQueryOptions } from '@trpc/tanstack-react-query';
 import { headers } from 'next/headers';
+import type { SearchParams } from 'nuqs/server';
 import { cache, type ReactNode } from 'react';
 import { makeQueryClient } from '../../trpc/query-client.ts';
 import { runtime } from '../runtime.ts';
@@ -9,19 +10,9 @@ import { createRequestContext } from './context.ts';
 import { appRouter } from './root.ts';
 
 /** One context per request, from the incoming cookies. */
-const createContext = cache(async () => {
-  const r = runtime();
-  return createRequestContext(
-    {
-      db: r.db.db,
-      logger: r.logger,
-      auth: r.auth,
-      watcher: r.watcher,
-      ...(r.secretKey && { secretKey: r.secretKey }),
-    },
-    new Headers(await headers()),
-  );
-});
+const createContext = cache(async () =>
+  createRequestContext(runtime(), new Headers(await headers())),
+);
 
 const getQueryClient = cache(makeQueryClient);
 
@@ -33,6 +24,9 @@ export const trpc = createTRPCOptionsProxy({
 });
 
 export const serverCaller = async () => appRouter.createCaller(await createContext());
+
+/** The props of a page that reads its search params (filters, cursor) from the URL. */
+export type SearchProps = { searchParams: Promise<SearchParams> };
 
 export function HydrateClient({ children }: { children: ReactNode }) {
   return <HydrationBoundary state={dehydrate(getQueryClient())}>{children}</HydrationBoundary>;

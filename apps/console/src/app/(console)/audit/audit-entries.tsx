@@ -9,10 +9,10 @@ import {
   PageButtons,
   SideBySideDiff,
 } from '@koukan/ui';
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { useQueryStates } from 'nuqs';
-import { useCursorPages } from '../../../components/use-cursor-pages.ts';
-import { errorMessage } from '../../../lib/errors.ts';
+import { keepingPage, useCursorPages } from '../../../components/use-cursor-pages.ts';
+import { errorMessage, who } from '../../../lib/errors.ts';
 import { useTRPC } from '../../../trpc/react.tsx';
 import { auditSearchParams, toAuditInput } from './search-params.ts';
 
@@ -38,22 +38,19 @@ function EntryDetails({ entry }: { entry: Entry }) {
   const isChain = entry.entityType === 'chain' && (cb || ca);
   return (
     <div className="mt-2 space-y-3">
-      {hasChange &&
-        (isChain ? (
-          <SideBySideDiff
-            label={`Filters of chain ${String(rest.name ?? entry.entityId ?? '')}, before and after`}
-            before={json(cb?.filters)}
-            after={json(ca?.filters)}
-            beforeLabel={cb?.version !== undefined ? `Revision ${cb.version}` : 'Before'}
-            afterLabel={ca?.version !== undefined ? `Revision ${ca.version}` : 'After'}
-          />
-        ) : (
-          <SideBySideDiff
-            label={`${entry.action}: before and after`}
-            before={json(before)}
-            after={json(after)}
-          />
-        ))}
+      {hasChange && (
+        <SideBySideDiff
+          label={
+            isChain
+              ? `Filters of chain ${String(rest.name ?? entry.entityId ?? '')}, before and after`
+              : `${entry.action}: before and after`
+          }
+          before={json(isChain ? cb?.filters : before)}
+          after={json(isChain ? ca?.filters : after)}
+          beforeLabel={isChain && cb?.version !== undefined ? `Revision ${cb.version}` : 'Before'}
+          afterLabel={isChain && ca?.version !== undefined ? `Revision ${ca.version}` : 'After'}
+        />
+      )}
       {Object.keys(rest).length > 0 && (
         <pre className="max-h-64 overflow-auto rounded-md bg-surface-2 p-2 font-mono text-xs whitespace-pre-wrap">
           {json(rest)}
@@ -63,18 +60,11 @@ function EntryDetails({ entry }: { entry: Entry }) {
   );
 }
 
-function actorLabel(actor: string): string {
-  return actor.startsWith('user:') ? actor.slice(5) : actor;
-}
-
 /** Newest first; each entry opens to show what changed. */
 export function AuditEntries() {
   const trpc = useTRPC();
   const [s, set] = useQueryStates(auditSearchParams, { shallow: true, history: 'push' });
-  const query = useQuery({
-    ...trpc.audit.list.queryOptions(toAuditInput(s)),
-    placeholderData: keepPreviousData,
-  });
+  const query = useQuery(keepingPage(trpc.audit.list.queryOptions(toAuditInput(s))));
   const pages = useCursorPages(s.cursor, query.data?.next, (cursor) => void set({ cursor }));
   const filtered = Boolean(s.user || s.entity || s.action || s.from || s.to);
   return (
@@ -107,7 +97,7 @@ export function AuditEntries() {
                   >
                     {formatTimestamp(e.at)}
                   </time>
-                  <span className="font-medium">{actorLabel(e.actor)}</span>
+                  <span className="font-medium">{who(e.actor)}</span>
                   <Badge
                     tone={
                       e.action.includes('delete') ||

@@ -1,13 +1,12 @@
 import type { Metadata } from 'next';
-import type { SearchParams } from 'nuqs/server';
-import { HydrateClient, prefetch, trpc } from '../../../server/trpc/server.tsx';
+import { HydrateClient, prefetch, type SearchProps, trpc } from '../../../server/trpc/server.tsx';
 import { AuditEntries } from './audit-entries.tsx';
 import { AuditFilters } from './audit-filters.tsx';
 import { loadAuditSearchParams, toAuditInput } from './search-params.ts';
 
 export const metadata: Metadata = { title: 'Audit log' };
 
-export default async function AuditPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+export default async function AuditPage({ searchParams }: SearchProps) {
   const search = loadAuditSearchParams(await searchParams);
   await prefetch(trpc.audit.list.queryOptions(toAuditInput(search)));
   return (

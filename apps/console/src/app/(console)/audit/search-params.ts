@@ -1,5 +1,11 @@
 import type { auditListInput } from '@koukan/services';
-import { createLoader, parseAsInteger, parseAsIsoDateTime, parseAsString } from 'nuqs/server';
+import {
+  createLoader,
+  type inferParserType,
+  parseAsInteger,
+  parseAsIsoDateTime,
+  parseAsString,
+} from 'nuqs/server';
 import type { z } from 'zod';
 
 /** The audit log's URL state: filters and the page cursor (the last id of the page before). */
@@ -14,14 +20,7 @@ export const auditSearchParams = {
 
 export const loadAuditSearchParams = createLoader(auditSearchParams);
 
-interface AuditSearch {
-  user: string;
-  entity: string;
-  action: string;
-  from: Date | null;
-  to: Date | null;
-  cursor: number | null;
-}
+type AuditSearch = inferParserType<typeof auditSearchParams>;
 
 const AUDIT_PAGE = 50;
 

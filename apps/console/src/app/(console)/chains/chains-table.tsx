@@ -1,6 +1,15 @@
 'use client';
+import { chainNameSchema } from '@koukan/db/schema';
 import type { ChainSummary } from '@koukan/services';
-import { Badge, Button, columnHelper, DataTable, EmptyState, formatTimestamp } from '@koukan/ui';
+import {
+  Badge,
+  Button,
+  columnHelper,
+  DataTable,
+  EmptyState,
+  formatTimestamp,
+  TextField,
+} from '@koukan/ui';
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
@@ -92,8 +101,6 @@ export function ChainsTable() {
   );
 }
 
-const NAME = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
-
 /** A name, then the editor opens on an empty chain of that name (created at its first save). */
 function NewChain({ existing }: { existing: string[] }) {
   const router = useRouter();
@@ -104,33 +111,22 @@ function NewChain({ existing }: { existing: string[] }) {
       className="flex flex-wrap items-end gap-2"
       onSubmit={(e) => {
         e.preventDefault();
-        if (!NAME.test(name)) return setError('lower-case letters, digits, . _ - (up to 63)');
+        const check = chainNameSchema.safeParse(name);
+        if (!check.success) return setError(check.error.issues[0]!.message);
         if (existing.includes(name)) return setError('a chain of that name exists');
         router.push(`/chains/${encodeURIComponent(name)}?new=1`);
       }}
     >
-      <div className="flex flex-col gap-1">
-        <label htmlFor="new-chain" className="text-xs font-medium text-muted">
-          New chain name
-        </label>
-        <input
-          id="new-chain"
-          className="h-9 rounded-md border border-border bg-surface px-2.5 text-sm"
-          value={name}
-          aria-invalid={error ? true : undefined}
-          aria-describedby={error ? 'new-chain-error' : undefined}
-          onChange={(e) => {
-            setName(e.target.value);
-            setError(null);
-          }}
-        />
-      </div>
+      <TextField
+        label="New chain name"
+        value={name}
+        error={error ?? undefined}
+        onChange={(e) => {
+          setName(e.target.value);
+          setError(null);
+        }}
+      />
       <Button type="submit">New chain</Button>
-      {error && (
-        <p id="new-chain-error" className="w-full text-xs text-danger">
-          {error}
-        </p>
-      )}
     </form>
   );
 }

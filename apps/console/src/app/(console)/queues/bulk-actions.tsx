@@ -22,11 +22,6 @@ const pastTense: Record<BulkActionName, string> = {
   cancel: 'Cancelled',
 };
 
-/** The actions a queue's messages allow (the state machine's table; the server checks again). */
-function actionsFor(queue: QueueName): BulkActionName[] {
-  return allowedTransitions(queue === 'waiting' ? 'queued' : queue);
-}
-
 const n = (x: number) => x.toLocaleString('en-US');
 
 const scopeWords = {
@@ -80,7 +75,8 @@ export function BulkActions({
       onError: () => setPending(null),
     }),
   );
-  const actions = actionsFor(queue);
+  // the actions a queue's messages allow (the state machine's table; the server checks again)
+  const actions = allowedTransitions(queue === 'waiting' ? 'queued' : queue);
   if (!me.data || me.data.role === 'viewer' || actions.length === 0) return null;
   const touches = count.data?.touches;
   const inflight = count.data?.inflight ?? 0;

@@ -1,18 +1,26 @@
 'use client';
 import type { QueueItem } from '@koukan/db';
-import { columnHelper, DataTable, EmptyState, formatTimestamp, StatusBadge } from '@koukan/ui';
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { columnHelper, DataTable, EmptyState, StatusBadge } from '@koukan/ui';
+import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useQueryStates } from 'nuqs';
 import { useState } from 'react';
-import { useCursorPages } from '../../../components/use-cursor-pages.ts';
+import { mailFromCell, timeCell } from '../../../components/cells.tsx';
+import { keepingPage, useCursorPages } from '../../../components/use-cursor-pages.ts';
 import { tableState } from '../../../lib/errors.ts';
 import { useTRPC } from '../../../trpc/react.tsx';
 import { BulkActions } from './bulk-actions.tsx';
 import { groupName } from './queue-groups.tsx';
-import { groupFilter, messagesInput, queueSearchParams } from './search-params.ts';
+import { groupFilter, messagesInput, noGroup, queueSearchParams } from './search-params.ts';
 
 const h = columnHelper<QueueItem>();
+
+/** The time each queue is about: the next attempt, when it was held, when it failed. */
+const queueTime = {
+  waiting: ['nextAttemptAt', 'Next attempt (UTC)'],
+  held: ['updatedAt', 'Held (UTC)'],
+  failed: ['finishedAt', 'Failed (UTC)'],
+} as const;
 
 /**
  * At most this many messages are selected by hand (their ids travel in the count's URL); more
@@ -34,10 +42,10 @@ function OpenGroup() {
   const [s, set] = useQueryStates(queueSearchParams, { shallow: true, history: 'push' });
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const filter = groupFilter(s);
+  const input = messagesInput(filter ?? { queue: s.queue }, s);
   const query = useQuery({
-    ...trpc.queues.messages.queryOptions(messagesInput(filter ?? { queue: s.queue }, s)),
+    ...keepingPage(trpc.queues.messages.queryOptions(input)),
     enabled: filter !== null,
-    placeholderData: keepPreviousData,
   });
   const pages = useCursorPages(s.cursor, query.data?.next, (cursor) => void set({ cursor }));
   if (!filter) return null;
@@ -88,10 +96,7 @@ function OpenGroup() {
       ),
     }),
     h.accessor('status', { header: 'Status', cell: (c) => <StatusBadge status={c.getValue()} /> }),
-    h.accessor('mailFrom', {
-      header: 'Envelope sender',
-      cell: (c) => <span className="break-all text-muted">{c.getValue() || '<>'}</span>,
-    }),
+    h.accessor('mailFrom', { header: 'Envelope sender', cell: mailFromCell }),
     h.accessor('reply', {
       header: 'Last reply',
       cell: (c) => {
@@ -106,28 +111,8 @@ function OpenGroup() {
       },
     }),
     h.accessor('attemptCount', { header: 'Attempts' }),
-    h.accessor('createdAt', {
-      header: 'Created (UTC)',
-      cell: (c) => (
-        <span className="font-mono text-xs whitespace-nowrap">{formatTimestamp(c.getValue())}</span>
-      ),
-    }),
-    h.accessor(
-      s.queue === 'waiting' ? 'nextAttemptAt' : s.queue === 'held' ? 'updatedAt' : 'finishedAt',
-      {
-        header:
-          s.queue === 'waiting'
-            ? 'Next attempt (UTC)'
-            : s.queue === 'held'
-              ? 'Held (UTC)'
-              : 'Failed (UTC)',
-        cell: (c) => (
-          <span className="font-mono text-xs whitespace-nowrap">
-            {formatTimestamp(c.getValue())}
-          </span>
-        ),
-      },
-    ),
+    h.accessor('createdAt', { header: 'Created (UTC)', cell: timeCell }),
+    h.accessor(queueTime[s.queue][0], { header: queueTime[s.queue][1], cell: timeCell }),
   ]);
   return (
     <section
@@ -144,9 +129,7 @@ function OpenGroup() {
         <button
           type="button"
           className="text-sm text-accent underline-offset-2 hover:underline"
-          onClick={() =>
-            void set({ g: null, gdomain: null, gcode: null, gpattern: null, cursor: null })
-          }
+          onClick={() => void set(noGroup)}
         >
           Close group
         </button>

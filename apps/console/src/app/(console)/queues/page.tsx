@@ -1,6 +1,5 @@
 import type { Metadata } from 'next';
-import type { SearchParams } from 'nuqs/server';
-import { HydrateClient, prefetch, trpc } from '../../../server/trpc/server.tsx';
+import { HydrateClient, prefetch, type SearchProps, trpc } from '../../../server/trpc/server.tsx';
 import { GroupMessages } from './group-messages.tsx';
 import { QueueFilters } from './queue-filters.tsx';
 import { QueueGroups } from './queue-groups.tsx';
@@ -9,11 +8,7 @@ import { groupFilter, groupsInput, loadQueueSearchParams, messagesInput } from '
 
 export const metadata: Metadata = { title: 'Retry queues' };
 
-export default async function QueuesPage({
-  searchParams,
-}: {
-  searchParams: Promise<SearchParams>;
-}) {
+export default async function QueuesPage({ searchParams }: SearchProps) {
   const search = loadQueueSearchParams(await searchParams);
   const group = groupFilter(search);
   await Promise.all([

@@ -3,7 +3,7 @@ import { SelectField, TextField } from '@koukan/ui';
 import { useQueryStates } from 'nuqs';
 import { FilterForm, SenderSelect } from '../../../components/filter-form.tsx';
 import { BulkActions } from './bulk-actions.tsx';
-import { groupings, pageFilter, queueSearchParams } from './search-params.ts';
+import { groupings, noGroup, pageFilter, queueSearchParams } from './search-params.ts';
 
 const groupingLabels: Record<(typeof groupings)[number], string> = {
   domain_reply: 'Domain and last reply',
@@ -28,24 +28,11 @@ export function QueueFilters() {
             domain: f.str('domain') || null,
             by: (f.str('by') || 'domain_reply') as (typeof groupings)[number],
             days: s.queue === 'failed' ? Number(f.str('days')) || 7 : s.days,
-            g: null,
-            gdomain: null,
-            gcode: null,
-            gpattern: null,
-            cursor: null,
+            ...noGroup,
           })
         }
         {...(filtered && {
-          onClear: () =>
-            void set({
-              sender: null,
-              domain: null,
-              g: null,
-              gdomain: null,
-              gcode: null,
-              gpattern: null,
-              cursor: null,
-            }),
+          onClear: () => void set({ sender: null, domain: null, ...noGroup }),
         })}
       >
         <SenderSelect value={s.sender} className="w-48" />

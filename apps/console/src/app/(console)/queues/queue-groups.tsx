@@ -8,8 +8,10 @@ import {
   formatDuration,
   formatTimestamp,
 } from '@koukan/ui';
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { useQueryStates } from 'nuqs';
+import { timeCell } from '../../../components/cells.tsx';
+import { keepingPage } from '../../../components/use-cursor-pages.ts';
 import { tableState } from '../../../lib/errors.ts';
 import { useTRPC } from '../../../trpc/react.tsx';
 import { groupsInput, queueSearchParams } from './search-params.ts';
@@ -40,10 +42,7 @@ function Age({ at }: { at: Date }) {
 export function QueueGroups() {
   const trpc = useTRPC();
   const [s, set] = useQueryStates(queueSearchParams, { shallow: true, history: 'push' });
-  const query = useQuery({
-    ...trpc.queues.groups.queryOptions(groupsInput(s)),
-    placeholderData: keepPreviousData,
-  });
+  const query = useQuery(keepingPage(trpc.queues.groups.queryOptions(groupsInput(s))));
   const columns = h.columns([
     ...(s.by !== 'reply'
       ? [h.accessor('domain', { header: 'Destination domain', cell: (c) => c.getValue() || '—' })]
@@ -71,21 +70,10 @@ export function QueueGroups() {
     }),
     h.accessor('oldestCreatedAt', { header: 'Oldest', cell: (c) => <Age at={c.getValue()} /> }),
     s.queue === 'waiting'
-      ? h.accessor('nextAttemptAt', {
-          header: 'Next attempt (UTC)',
-          cell: (c) => (
-            <span className="font-mono text-xs whitespace-nowrap">
-              {formatTimestamp(c.getValue())}
-            </span>
-          ),
-        })
+      ? h.accessor('nextAttemptAt', { header: 'Next attempt (UTC)', cell: timeCell })
       : h.accessor('lastChangeAt', {
           header: s.queue === 'held' ? 'Last held (UTC)' : 'Last failed (UTC)',
-          cell: (c) => (
-            <span className="font-mono text-xs whitespace-nowrap">
-              {formatTimestamp(c.getValue())}
-            </span>
-          ),
+          cell: timeCell,
         }),
     h.display({
       id: 'open',

@@ -1,7 +1,7 @@
 'use client';
 import { cn } from '@koukan/ui';
 import { useQueryStates } from 'nuqs';
-import { type QueueName, queueNames, queueSearchParams } from './search-params.ts';
+import { noGroup, type QueueName, queueNames, queueSearchParams } from './search-params.ts';
 
 const labels: Record<QueueName, string> = {
   waiting: 'Waiting',
@@ -20,16 +20,7 @@ export function QueueTabs() {
             <button
               type="button"
               aria-current={s.queue === q ? 'page' : undefined}
-              onClick={() =>
-                void set({
-                  queue: q,
-                  g: null,
-                  gdomain: null,
-                  gcode: null,
-                  gpattern: null,
-                  cursor: null,
-                })
-              }
+              onClick={() => void set({ queue: q, ...noGroup })}
               className={cn(
                 '-mb-px border-b-2 border-transparent px-3 py-2 text-sm text-muted hover:text-fg',
                 s.queue === q && 'border-accent font-medium text-fg',

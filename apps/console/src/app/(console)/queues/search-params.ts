@@ -1,6 +1,7 @@
 import type { QueueFilterInput } from '@koukan/services';
 import {
   createLoader,
+  type inferParserType,
   parseAsInteger,
   parseAsJson,
   parseAsString,
@@ -32,20 +33,12 @@ export const queueSearchParams = {
   cursor: parseAsJson(cursorSchema),
 };
 
+/** No group open (nor its page): what changing the queue or the page's filter sets. */
+export const noGroup = { g: null, gdomain: null, gcode: null, gpattern: null, cursor: null };
+
 export const loadQueueSearchParams = createLoader(queueSearchParams);
 
-interface QueueSearch {
-  queue: QueueName;
-  by: (typeof groupings)[number];
-  days: number;
-  sender: string;
-  domain: string;
-  g: number;
-  gdomain: string | null;
-  gcode: number | null;
-  gpattern: string | null;
-  cursor: { at: string; id: string } | null;
-}
+type QueueSearch = inferParserType<typeof queueSearchParams>;
 
 const GROUP_LIMIT = 200;
 const MESSAGE_PAGE = 50;

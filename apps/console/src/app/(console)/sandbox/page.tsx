@@ -1,17 +1,12 @@
 import type { Metadata } from 'next';
-import type { SearchParams } from 'nuqs/server';
-import { HydrateClient, prefetch, trpc } from '../../../server/trpc/server.tsx';
+import { HydrateClient, prefetch, type SearchProps, trpc } from '../../../server/trpc/server.tsx';
 import { Mailboxes } from './mailboxes.tsx';
 import { SandboxMessages } from './sandbox-messages.tsx';
 import { loadSandboxSearchParams, toSandboxInput } from './search-params.ts';
 
 export const metadata: Metadata = { title: 'Sandbox' };
 
-export default async function SandboxPage({
-  searchParams,
-}: {
-  searchParams: Promise<SearchParams>;
-}) {
+export default async function SandboxPage({ searchParams }: SearchProps) {
   const search = loadSandboxSearchParams(await searchParams);
   await Promise.all([
     prefetch(trpc.sandbox.mailboxes.queryOptions()),

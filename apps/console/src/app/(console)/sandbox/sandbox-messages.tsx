@@ -1,18 +1,12 @@
 'use client';
 import type { schema } from '@koukan/db';
-import {
-  Button,
-  columnHelper,
-  DataTable,
-  EmptyState,
-  formatTimestamp,
-  TextField,
-} from '@koukan/ui';
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { Button, columnHelper, DataTable, EmptyState, TextField } from '@koukan/ui';
+import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useQueryStates } from 'nuqs';
 import type { FormEvent } from 'react';
-import { useCursorPages } from '../../../components/use-cursor-pages.ts';
+import { mailFromCell, timeCell } from '../../../components/cells.tsx';
+import { keepingPage, useCursorPages } from '../../../components/use-cursor-pages.ts';
 import { tableState } from '../../../lib/errors.ts';
 import { useTRPC } from '../../../trpc/react.tsx';
 import { SandboxDeleteButton } from './delete-button.tsx';
@@ -20,12 +14,7 @@ import { sandboxSearchParams, toSandboxInput } from './search-params.ts';
 
 const h = columnHelper<schema.SandboxMessage>();
 const columns = h.columns([
-  h.accessor('createdAt', {
-    header: 'Kept (UTC)',
-    cell: (c) => (
-      <span className="font-mono text-xs whitespace-nowrap">{formatTimestamp(c.getValue())}</span>
-    ),
-  }),
+  h.accessor('createdAt', { header: 'Kept (UTC)', cell: timeCell }),
   h.accessor('subject', {
     header: 'Subject',
     cell: (c) => (
@@ -41,10 +30,7 @@ const columns = h.columns([
     header: 'Recipients',
     cell: (c) => <span className="break-all">{c.getValue().join(', ')}</span>,
   }),
-  h.accessor('mailFrom', {
-    header: 'Envelope sender',
-    cell: (c) => <span className="break-all text-muted">{c.getValue() || '<>'}</span>,
-  }),
+  h.accessor('mailFrom', { header: 'Envelope sender', cell: mailFromCell }),
   h.accessor('mailbox', { header: 'Mailbox' }),
   h.accessor('sender', { header: 'Sender' }),
 ]);
@@ -54,10 +40,7 @@ export function SandboxMessages() {
   const trpc = useTRPC();
   const [s, set] = useQueryStates(sandboxSearchParams, { shallow: true, history: 'push' });
   const boxes = useQuery(trpc.sandbox.mailboxes.queryOptions());
-  const query = useQuery({
-    ...trpc.sandbox.list.queryOptions(toSandboxInput(s)),
-    placeholderData: keepPreviousData,
-  });
+  const query = useQuery(keepingPage(trpc.sandbox.list.queryOptions(toSandboxInput(s))));
   const pages = useCursorPages(s.cursor, query.data?.next, (cursor) => void set({ cursor }));
   const inScope = s.mailbox
     ? (boxes.data?.find((b) => b.mailbox === s.mailbox)?.count ?? 0)

@@ -1,5 +1,5 @@
 import type { sandboxListInput } from '@koukan/services';
-import { createLoader, parseAsJson, parseAsString } from 'nuqs/server';
+import { createLoader, type inferParserType, parseAsJson, parseAsString } from 'nuqs/server';
 import type { z as Z } from 'zod';
 import { z } from 'zod';
 
@@ -16,11 +16,9 @@ export const loadSandboxSearchParams = createLoader(sandboxSearchParams);
 
 const SANDBOX_PAGE = 50;
 
-export function toSandboxInput(s: {
-  mailbox: string;
-  q: string;
-  cursor: { at: string; id: string } | null;
-}): Z.input<typeof sandboxListInput> {
+export function toSandboxInput(
+  s: inferParserType<typeof sandboxSearchParams>,
+): Z.input<typeof sandboxListInput> {
   return {
     limit: SANDBOX_PAGE,
     ...(s.mailbox && { mailbox: s.mailbox }),

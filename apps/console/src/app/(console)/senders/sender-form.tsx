@@ -1,12 +1,14 @@
 'use client';
 import { zodResolver } from '@hookform/resolvers/zod';
 import { senderInputSchema } from '@koukan/db/schema';
-import { Button, CheckboxField, ErrorPanel, type Option, SelectField, TextField } from '@koukan/ui';
+import { Button, CheckboxField, ErrorPanel, SelectField, TextField } from '@koukan/ui';
+import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Controller, useForm } from 'react-hook-form';
 import type { z } from 'zod';
 import { errorMessage } from '../../../lib/errors.ts';
 import { applyServerErrors, errorAt } from '../../../lib/form-errors.ts';
+import { useTRPC } from '../../../trpc/react.tsx';
 
 /** The sender form validates with the server's own schema (less what it edits elsewhere). */
 const senderFormSchema = senderInputSchema.omit({ enabled: true, settings: true });
@@ -65,8 +67,6 @@ function ScheduleField({
 export function SenderForm({
   mode,
   defaultValues,
-  chains,
-  senders,
   readOnly,
   pending,
   submitLabel,
@@ -74,16 +74,13 @@ export function SenderForm({
 }: {
   mode: 'create' | 'edit';
   defaultValues: SenderFormInput;
-  /** Existing chains, for the output chain. */
-  chains: Option[];
-  /** Existing senders, for the DSN sender. */
-  senders: string[];
   readOnly?: boolean;
   pending?: boolean;
   submitLabel: string;
   /** Resolves when saved; rejects with the server's error, whose field errors land on fields. */
   onSubmit: (values: SenderFormValues) => Promise<unknown>;
 }) {
+  const trpc = useTRPC();
   const form = useForm<SenderFormInput, unknown, SenderFormValues>({
     resolver: zodResolver(senderFormSchema),
     defaultValues,
@@ -105,17 +102,21 @@ export function SenderForm({
         formFields,
         mode === 'edit' ? 'patch' : undefined,
       );
-      if (rest.length > 0 || !formStateHasErrors(form.formState.errors)) {
+      if (rest.length > 0 || Object.keys(form.formState.errors).length === 0) {
         setFormErrors(rest.length > 0 ? rest : [errorMessage(err)]);
       }
     }
   });
 
-  const chainOptions = [{ value: '', label: '(none: mail is not delivered)' }, ...chains];
-  const dsnSenders = [
-    { value: '', label: '(this sender)' },
-    ...senders.map((s) => ({ value: s, label: s })),
+  // the existing chains for the output chain, the existing senders for the DSN sender
+  const option = ({ name }: { name: string }) => ({ value: name, label: name });
+  const chains = useQuery(trpc.senders.chainOptions.queryOptions()).data ?? [];
+  const senders = useQuery(trpc.senders.list.queryOptions()).data ?? [];
+  const chainOptions = [
+    { value: '', label: '(none: mail is not delivered)' },
+    ...chains.map(option),
   ];
+  const dsnSenders = [{ value: '', label: '(this sender)' }, ...senders.map(option)];
 
   return (
     <form
@@ -235,8 +236,4 @@ export function SenderForm({
       </fieldset>
     </form>
   );
-}
-
-function formStateHasErrors(errors: object): boolean {
-  return Object.keys(errors).length > 0;
 }

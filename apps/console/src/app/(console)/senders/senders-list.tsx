@@ -17,7 +17,6 @@ export function SendersList() {
   const router = useRouter();
   const me = useQuery(trpc.me.get.queryOptions());
   const senders = useQuery(trpc.senders.list.queryOptions());
-  const chains = useQuery(trpc.senders.chainOptions.queryOptions());
   const [createOpen, setCreateOpen] = useState(false);
   const isAdmin = me.data?.role === 'admin';
   const create = useMutation(
@@ -107,8 +106,6 @@ export function SendersList() {
               retry: null,
               notification: null,
             }}
-            chains={(chains.data ?? []).map((c) => ({ value: c.name, label: c.name }))}
-            senders={(senders.data ?? []).map((s) => s.name)}
             pending={create.isPending}
             submitLabel="Create sender"
             onSubmit={(values) => create.mutateAsync(values)}

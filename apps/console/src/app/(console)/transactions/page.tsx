@@ -1,17 +1,12 @@
 import type { Metadata } from 'next';
-import type { SearchParams } from 'nuqs/server';
-import { HydrateClient, prefetch, trpc } from '../../../server/trpc/server.tsx';
+import { HydrateClient, prefetch, type SearchProps, trpc } from '../../../server/trpc/server.tsx';
 import { loadTransactionSearchParams, toListInput } from './search-params.ts';
 import { TransactionFilters } from './transaction-filters.tsx';
 import { TransactionsTable } from './transactions-table.tsx';
 
 export const metadata: Metadata = { title: 'Transactions' };
 
-export default async function TransactionsPage({
-  searchParams,
-}: {
-  searchParams: Promise<SearchParams>;
-}) {
+export default async function TransactionsPage({ searchParams }: SearchProps) {
   const search = loadTransactionSearchParams(await searchParams);
   await Promise.all([
     prefetch(trpc.transactions.list.queryOptions(toListInput(search))),

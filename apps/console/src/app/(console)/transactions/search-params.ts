@@ -2,6 +2,7 @@ import { transactionStatuses } from '@koukan/db/state';
 import type { ListTransactionsInput } from '@koukan/services';
 import {
   createLoader,
+  type inferParserType,
   parseAsArrayOf,
   parseAsIsoDateTime,
   parseAsString,
@@ -24,18 +25,7 @@ export const transactionSearchParams = {
 
 export const loadTransactionSearchParams = createLoader(transactionSearchParams);
 
-type TransactionSearch = {
-  status: string[];
-  sender: string;
-  from: string;
-  rcpt: string;
-  domain: string;
-  msgid: string;
-  reason: string;
-  after: Date | null;
-  before: Date | null;
-  cursor: string;
-};
+type TransactionSearch = inferParserType<typeof transactionSearchParams>;
 
 const PAGE_SIZE = 50;
 
@@ -43,7 +33,7 @@ const PAGE_SIZE = 50;
 export function toListInput(s: TransactionSearch): ListTransactionsInput {
   const t = (v: string) => (v.trim() ? v.trim() : undefined);
   const input: ListTransactionsInput = { limit: PAGE_SIZE };
-  if (s.status.length) input.status = s.status as ListTransactionsInput['status'];
+  if (s.status.length) input.status = s.status;
   if (t(s.sender)) input.sender = t(s.sender);
   if (t(s.from)) input.mail_from_prefix = t(s.from);
   if (t(s.rcpt)) input.rcpt_prefix = t(s.rcpt);

@@ -1,10 +1,11 @@
 'use client';
 import type { TransactionSummary } from '@koukan/services';
 import { columnHelper, DataTable, EmptyState, formatTimestamp, StatusBadge } from '@koukan/ui';
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useQueryStates } from 'nuqs';
-import { useCursorPages } from '../../../components/use-cursor-pages.ts';
+import { mailFromCell } from '../../../components/cells.tsx';
+import { keepingPage, useCursorPages } from '../../../components/use-cursor-pages.ts';
 import { tableState } from '../../../lib/errors.ts';
 import { useTRPC } from '../../../trpc/react.tsx';
 import { toListInput, transactionSearchParams } from './search-params.ts';
@@ -28,10 +29,7 @@ const columns = h.columns([
     header: 'Recipient',
     cell: (c) => <span className="break-all">{c.getValue().join(', ')}</span>,
   }),
-  h.accessor('mail_from', {
-    header: 'Envelope sender',
-    cell: (c) => <span className="break-all text-muted">{c.getValue() || '<>'}</span>,
-  }),
+  h.accessor('mail_from', { header: 'Envelope sender', cell: mailFromCell }),
   h.accessor('subject', {
     header: 'Subject',
     cell: (c) => <span className="line-clamp-2">{c.getValue() ?? ''}</span>,
@@ -58,10 +56,7 @@ const columns = h.columns([
 export function TransactionsTable() {
   const trpc = useTRPC();
   const [search, set] = useQueryStates(transactionSearchParams, { shallow: true, history: 'push' });
-  const query = useQuery({
-    ...trpc.transactions.list.queryOptions(toListInput(search)),
-    placeholderData: keepPreviousData,
-  });
+  const query = useQuery(keepingPage(trpc.transactions.list.queryOptions(toListInput(search))));
   const pages = useCursorPages(
     search.cursor,
     query.data?.nextCursor,

@@ -8,6 +8,7 @@ import {
   Dialog,
   ErrorPanel,
   formatTimestamp,
+  SecretReveal,
   SelectField,
   TextField,
 } from '@koukan/ui';
@@ -19,39 +20,6 @@ import type { ConsoleUser } from '../../../server/auth/users.ts';
 import { useTRPC } from '../../../trpc/react.tsx';
 
 const roleOptions = consoleRoles.map((r) => ({ value: r, label: r }));
-
-/** Shows a one-time password with a copy button. */
-function OneTimePassword({ email, password }: { email: string; password: string }) {
-  const [copied, setCopied] = useState(false);
-  return (
-    <div className="space-y-2 text-sm">
-      <p>
-        Give <strong>{email}</strong> this temporary password. It is shown once and stored only as a
-        hash.
-      </p>
-      <div className="flex items-center gap-2">
-        <input
-          readOnly
-          aria-label="Temporary password"
-          value={password}
-          className="flex-1 rounded-md bg-surface-2 px-2 py-1.5 font-mono break-all text-fg"
-          onFocus={(e) => e.currentTarget.select()}
-        />
-        <Button
-          onClick={async () => {
-            await navigator.clipboard.writeText(password);
-            setCopied(true);
-          }}
-        >
-          {copied ? 'Copied' : 'Copy'}
-        </Button>
-      </div>
-      <p className="text-xs text-muted">
-        They sign in at {typeof window === 'undefined' ? '' : `${window.location.origin}/sign-in`}.
-      </p>
-    </div>
-  );
-}
 
 export function UsersAdmin({ meId }: { meId: string }) {
   const trpc = useTRPC();
@@ -198,7 +166,18 @@ export function UsersAdmin({ meId }: { meId: string }) {
         onOpenChange={(o) => !o && setSecret(null)}
         title="Temporary password"
       >
-        {secret && <OneTimePassword email={secret.email} password={secret.password} />}
+        {secret && (
+          <SecretReveal label="Temporary password" value={secret.password}>
+            <p>
+              Give <strong>{secret.email}</strong> this temporary password. It is shown once and
+              stored only as a hash.
+            </p>
+            <p className="text-xs text-muted">
+              They sign in at{' '}
+              {typeof window === 'undefined' ? '' : `${window.location.origin}/sign-in`}.
+            </p>
+          </SecretReveal>
+        )}
       </Dialog>
     </div>
   );

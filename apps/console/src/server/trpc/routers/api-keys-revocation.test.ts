@@ -1,6 +1,6 @@
 import { uniqueName } from '@koukan/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness } from '../../../testing/harness.ts';
+import { fileHarness } from '../../../testing/harness.ts';
 import { type RouterProcess, startRouterProcess } from '../../../testing/router-process.ts';
 
 /**
@@ -10,20 +10,16 @@ import { type RouterProcess, startRouterProcess } from '../../../testing/router-
  * it within the poll's deadline. The embedded database delivers no notification across
  * connections: there the routers keep the default 1 s cache, the documented fallback.
  */
-let h: Harness;
+const h = fileHarness();
 let routers: RouterProcess[] = [];
 beforeAll(async () => {
-  h = await createHarness();
   const cacheMs = h.database.kind === 'postgres' ? '60000' : '1000';
   routers = await Promise.all([
     startRouterProcess(h.database.url, { KOUKAN_AUTH_CACHE_MS: cacheMs }),
     startRouterProcess(h.database.url, { KOUKAN_AUTH_CACHE_MS: cacheMs }),
   ]);
 }, 300_000);
-afterAll(async () => {
-  await Promise.all(routers.map((r) => r.stop()));
-  await h?.close();
-});
+afterAll(() => Promise.all(routers.map((r) => r.stop())));
 
 async function status(router: RouterProcess, sender: string, key: string): Promise<number> {
   const res = await fetch(`${router.url}/v1/senders/${sender}/transactions`, {

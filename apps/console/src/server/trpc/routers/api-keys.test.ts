@@ -1,16 +1,14 @@
 import { listAudit } from '@koukan/db';
 import { uniqueName } from '@koukan/db/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codeOf, createHarness, type Harness } from '../../../testing/harness.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { codeOf, fileHarness } from '../../../testing/harness.ts';
 
-let h: Harness;
+const h = fileHarness();
 let sender: string;
 beforeAll(async () => {
-  h = await createHarness();
   sender = uniqueName('s');
   await h.caller(h.users.admin).senders.create({ name: sender });
 });
-afterAll(() => h?.close());
 
 describe('apiKeys router', () => {
   it('creates a key whose secret is shown once; lists it by prefix, never the secret', async () => {

@@ -6,7 +6,7 @@ import {
   apiKeyRevoke,
   apiKeyRevokeInput,
 } from '@koukan/services';
-import { adminProcedure, createTRPCRouter, viewerProcedure } from '../init.ts';
+import { adminProcedure, createTRPCRouter, service, viewerProcedure } from '../init.ts';
 
 /**
  * API keys by their visible prefix: listed for everyone signed in (never a secret or a hash);
@@ -15,9 +15,7 @@ import { adminProcedure, createTRPCRouter, viewerProcedure } from '../init.ts';
  * notification) or at the latest when its principal cache expires (`KOUKAN_AUTH_CACHE_MS`).
  */
 export const apiKeysRouter = createTRPCRouter({
-  list: viewerProcedure
-    .input(apiKeyListInput)
-    .query(({ ctx, input }) => apiKeyList({ ctx: ctx.service, input })),
+  list: viewerProcedure.input(apiKeyListInput).query(service(apiKeyList)),
 
   create: adminProcedure.input(apiKeyCreateInput).mutation(async ({ ctx, input }) => {
     const created = await apiKeyCreate({ ctx: ctx.service, input });

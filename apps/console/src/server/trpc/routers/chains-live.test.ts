@@ -1,9 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { uniqueName } from '@koukan/db/testing';
 import { apiKeyCreate, senderCreate } from '@koukan/services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness, silent } from '../../../testing/harness.ts';
+import { fileHarness, silent } from '../../../testing/harness.ts';
+import { type RouterProcess, startRouterProcess } from '../../../testing/router-process.ts';
 
 /**
  * Live reload through the console: a real router process (apps/router, started here on its own
@@ -11,53 +10,19 @@ import { createHarness, type Harness, silent } from '../../../testing/harness.ts
  * the running router without a restart, and each transaction records the revision that ran.
  * (apps/router/src/chains-live.test.ts covers the engine in-process through the services.)
  */
-const repoRoot = fileURLToPath(new URL('../../../../../../', import.meta.url));
-
-let h: Harness;
-let router: ChildProcess | undefined;
+const h = fileHarness();
+let router: RouterProcess;
 let base = '';
-let output = '';
 
 beforeAll(async () => {
-  h = await createHarness();
-  const { DATABASE_URL: _d, KOUKAN_CONFIG: _c, ...env } = process.env;
-  router = spawn(process.execPath, ['--import', 'tsx', 'apps/router/src/main.ts'], {
-    cwd: repoRoot,
-    env: {
-      ...env,
-      DATABASE_URL: h.database.url,
-      KOUKAN_ROUTER_PORT: '0',
-      KOUKAN_HOSTNAME: 'router.test',
-      LOG_LEVEL: 'info',
-    },
+  router = await startRouterProcess(h.database.url, {
+    KOUKAN_ENGINE: 'true',
+    KOUKAN_HOSTNAME: 'router.test',
   });
-  const listening = new Promise<string>((resolve, reject) => {
-    router!.on('exit', (code) => reject(new Error(`router exited (${code}):\n${output}`)));
-    const scan = (d: Buffer) => {
-      output += d;
-      for (const line of output.split('\n')) {
-        if (!line.includes('router listening')) continue;
-        try {
-          resolve((JSON.parse(line) as { address: string }).address);
-        } catch {}
-      }
-    };
-    router!.stdout!.on('data', scan);
-    router!.stderr!.on('data', (d) => {
-      output += d;
-    });
-  });
-  base = await listening;
+  base = router.url;
 }, 300_000);
 
-afterAll(async () => {
-  if (router && router.exitCode === null) {
-    const exited = new Promise((r) => router!.once('exit', r));
-    router.kill('SIGTERM');
-    await exited;
-  }
-  await h?.close();
-});
+afterAll(() => router?.stop());
 
 interface Status {
   status: string;
@@ -156,7 +121,7 @@ describe('a chain saved in the console reaches a running router without a restar
       .toBe('failed');
     expect(refused!.final.rcpt_response[0]).toMatchObject({ code: 550 });
     expect(refused!.final.rcpt_response[0]!.message).toMatch(/blocked in the console/);
-    expect(router!.exitCode).toBeNull();
+    expect(router.child.exitCode).toBeNull();
 
     // Each transaction records the revision that handled it, as the console's timeline shows.
     const viewer = h.caller(h.users.viewer);

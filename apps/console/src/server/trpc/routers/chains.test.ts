@@ -4,14 +4,10 @@ import { uniqueName } from '@koukan/db/testing';
 import { createSecret, secretKeyFromBytes, senderCreate } from '@koukan/services';
 import { makeSender, makeTransaction } from '@koukan/services/testing';
 import { TRPCError } from '@trpc/server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness, silent } from '../../../testing/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { codeOf, fileHarness, silent } from '../../../testing/harness.ts';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await createHarness();
-});
-afterAll(() => h?.close());
+const h = fileHarness();
 
 async function errorOf(p: Promise<unknown>): Promise<TRPCError | 'OK'> {
   try {
@@ -22,10 +18,6 @@ async function errorOf(p: Promise<unknown>): Promise<TRPCError | 'OK'> {
   }
   return 'OK';
 }
-const codeOf = async (p: Promise<unknown>) => {
-  const e = await errorOf(p);
-  return e === 'OK' ? e : e.code;
-};
 
 const v1 = [{ filter: 'received_header' }, { filter: 'sandbox', mailbox: 'one' }];
 const v2 = [

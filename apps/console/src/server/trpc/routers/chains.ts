@@ -15,7 +15,7 @@ import {
   dryRunChain,
   dryRunInput,
 } from '@koukan/services';
-import { adminProcedure, createTRPCRouter, viewerProcedure } from '../init.ts';
+import { adminProcedure, createTRPCRouter, service, viewerProcedure } from '../init.ts';
 
 /**
  * Output chains: everyone signed in reads them (and dry-runs an edit, which delivers nothing
@@ -26,31 +26,19 @@ export const chainsRouter = createTRPCRouter({
   /** Every chain with the senders (and exploders) that use it. */
   list: viewerProcedure.query(({ ctx }) => chainList({ ctx: ctx.service, input: {} })),
 
-  get: viewerProcedure
-    .input(chainNameInput)
-    .query(({ ctx, input }) => chainGet({ ctx: ctx.service, input })),
+  get: viewerProcedure.input(chainNameInput).query(service(chainGet)),
 
   /** A new revision with the caller as author and a comment; `expected_version` guards races. */
-  save: adminProcedure
-    .input(chainSaveInput)
-    .mutation(({ ctx, input }) => chainSave({ ctx: ctx.service, input })),
+  save: adminProcedure.input(chainSaveInput).mutation(service(chainSave)),
 
-  revisions: viewerProcedure
-    .input(chainNameInput)
-    .query(({ ctx, input }) => chainRevisionList({ ctx: ctx.service, input })),
+  revisions: viewerProcedure.input(chainNameInput).query(service(chainRevisionList)),
 
-  revision: viewerProcedure
-    .input(chainRevisionInput)
-    .query(({ ctx, input }) => chainRevisionGet({ ctx: ctx.service, input })),
+  revision: viewerProcedure.input(chainRevisionInput).query(service(chainRevisionGet)),
 
-  diff: viewerProcedure
-    .input(chainDiffInput)
-    .query(({ ctx, input }) => chainDiff({ ctx: ctx.service, input })),
+  diff: viewerProcedure.input(chainDiffInput).query(service(chainDiff)),
 
   /** Saves an earlier revision's filters as a new revision (history is never rewritten). */
-  restore: adminProcedure
-    .input(chainRestoreInput)
-    .mutation(({ ctx, input }) => chainRestore({ ctx: ctx.service, input })),
+  restore: adminProcedure.input(chainRestoreInput).mutation(service(chainRestore)),
 
   /**
    * Runs a saved or edited chain without delivering: outputs are recorded, secrets are

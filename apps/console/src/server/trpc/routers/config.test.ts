@@ -2,15 +2,14 @@ import { listAudit, upsertChain } from '@koukan/db';
 import { uniqueName } from '@koukan/db/testing';
 import { isAppError } from '@koukan/services';
 import { TRPCError } from '@trpc/server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { codeOf, createHarness, type Harness } from '../../../testing/harness.ts';
+import { codeOf, fileHarness } from '../../../testing/harness.ts';
 
-let h: Harness;
+const h = fileHarness();
 let chain: string;
 let sender: string;
 beforeAll(async () => {
-  h = await createHarness();
   chain = uniqueName('chain');
   sender = uniqueName('s');
   await upsertChain(h.database.db, {
@@ -20,7 +19,6 @@ beforeAll(async () => {
   });
   await h.caller(h.users.admin).senders.create({ name: sender, output_chain: chain });
 });
-afterAll(() => h?.close());
 
 describe('config router', () => {
   it('exports the configuration as YAML for operators and admins, not viewers', async () => {

@@ -4,7 +4,7 @@ import {
   configImportPreview,
   configYamlInput,
 } from '@koukan/services';
-import { adminProcedure, createTRPCRouter, operatorProcedure } from '../init.ts';
+import { adminProcedure, createTRPCRouter, operatorProcedure, service } from '../init.ts';
 
 /**
  * The whole configuration (senders, chains, sending domains) as YAML, in the format of
@@ -16,9 +16,7 @@ export const configRouter = createTRPCRouter({
   export: operatorProcedure.query(({ ctx }) => configExport({ ctx: ctx.service, input: {} })),
 
   /** What an import would change, per entity, without changing anything. */
-  preview: operatorProcedure
-    .input(configYamlInput)
-    .mutation(({ ctx, input }) => configImportPreview({ ctx: ctx.service, input })),
+  preview: operatorProcedure.input(configYamlInput).mutation(service(configImportPreview)),
 
   import: adminProcedure.input(configYamlInput).mutation(async ({ ctx, input }) => {
     const result = await configImportApply({ ctx: ctx.service, input });

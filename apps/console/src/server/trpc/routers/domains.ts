@@ -9,7 +9,7 @@ import {
   rotateDomainInputSchema,
   showDomain,
 } from '@koukan/services';
-import { adminProcedure, createTRPCRouter, viewerProcedure } from '../init.ts';
+import { adminProcedure, createTRPCRouter, service, viewerProcedure } from '../init.ts';
 
 /**
  * Sending domains: their DKIM keys, the DNS records to publish and their check. Everyone signed
@@ -19,21 +19,13 @@ import { adminProcedure, createTRPCRouter, viewerProcedure } from '../init.ts';
 export const domainsRouter = createTRPCRouter({
   list: viewerProcedure.query(({ ctx }) => listDomains({ ctx: ctx.service, input: undefined })),
 
-  get: viewerProcedure
-    .input(domainNameInputSchema)
-    .query(({ ctx, input }) => showDomain({ ctx: ctx.service, input })),
+  get: viewerProcedure.input(domainNameInputSchema).query(service(showDomain)),
 
-  check: viewerProcedure
-    .input(domainNameInputSchema)
-    .query(({ ctx, input }) => checkDomain({ ctx: ctx.service, input })),
+  check: viewerProcedure.input(domainNameInputSchema).query(service(checkDomain)),
 
-  add: adminProcedure
-    .input(addDomainInputSchema)
-    .mutation(({ ctx, input }) => addDomain({ ctx: ctx.service, input })),
+  add: adminProcedure.input(addDomainInputSchema).mutation(service(addDomain)),
 
-  rotate: adminProcedure
-    .input(rotateDomainInputSchema)
-    .mutation(({ ctx, input }) => rotateDomain({ ctx: ctx.service, input })),
+  rotate: adminProcedure.input(rotateDomainInputSchema).mutation(service(rotateDomain)),
 
   remove: adminProcedure.input(domainNameInputSchema).mutation(async ({ ctx, input }) => {
     await removeDomain({ ctx: ctx.service, input });

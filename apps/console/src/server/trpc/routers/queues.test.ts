@@ -1,16 +1,15 @@
 import { generateQueue, makeSender } from '@koukan/services/testing';
 import { TRPCError } from '@trpc/server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codeOf, createHarness, type Harness } from '../../../testing/harness.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { codeOf, fileHarness } from '../../../testing/harness.ts';
 
-let h: Harness;
+const h = fileHarness();
 let sender: string;
 let ids: string[];
 const full = (i: number) => ({ code: 452, message: `4.2.2 mailbox full (${i} bytes)` });
 const pattern = '4.2.2 mailbox full (# bytes)';
 
 beforeAll(async () => {
-  h = await createHarness();
   const s = await makeSender(h.database.db);
   sender = s.name;
   ids = await generateQueue(h.database.db, s.id, [
@@ -19,7 +18,6 @@ beforeAll(async () => {
     { count: 20, domain: 'gone.example', status: 'failed', reply: () => null },
   ]);
 }, 120_000);
-afterAll(() => h?.close());
 
 const group = () => ({
   sender,

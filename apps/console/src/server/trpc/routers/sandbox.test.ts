@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import { createBlob, finalizeBlob, insertSandboxMessage, writeBlobStream } from '@koukan/db';
 import { uniqueName } from '@koukan/db/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codeOf, createHarness, type Harness, silent } from '../../../testing/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { codeOf, fileHarness, silent } from '../../../testing/harness.ts';
 import { HTML_CSP } from '../../http/downloads.ts';
 import {
   sandboxAttachmentResponse,
@@ -10,11 +10,7 @@ import {
   sandboxRawResponse,
 } from '../../http/sandbox-routes.ts';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await createHarness();
-}, 60_000);
-afterAll(() => h?.close());
+const h = fileHarness();
 
 /** A message as the router's sandbox store keeps it: a blob with one reference and a row. */
 async function keep(mailbox: string, subject: string) {

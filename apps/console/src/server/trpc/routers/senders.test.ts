@@ -2,13 +2,12 @@ import { listAudit, upsertChain } from '@koukan/db';
 import { uniqueName } from '@koukan/db/testing';
 import { isAppError } from '@koukan/services';
 import { TRPCError } from '@trpc/server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codeOf, createHarness, type Harness } from '../../../testing/harness.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { codeOf, fileHarness } from '../../../testing/harness.ts';
 
-let h: Harness;
+const h = fileHarness();
 let chain: string;
 beforeAll(async () => {
-  h = await createHarness();
   chain = uniqueName('chain');
   await upsertChain(h.database.db, {
     name: chain,
@@ -17,7 +16,6 @@ beforeAll(async () => {
     author: 'test',
   });
 });
-afterAll(() => h?.close());
 
 /** The fields a refused call names (from the service's AppError or the input's zod parse). */
 async function fieldsOf(p: Promise<unknown>): Promise<string[]> {

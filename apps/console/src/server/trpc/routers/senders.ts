@@ -10,7 +10,7 @@ import {
   senderUpdateInput,
 } from '@koukan/services';
 import { z } from 'zod';
-import { adminProcedure, createTRPCRouter, viewerProcedure } from '../init.ts';
+import { adminProcedure, createTRPCRouter, service, viewerProcedure } from '../init.ts';
 
 const senderSetEnabledInput = senderNameInput.extend({ enabled: z.boolean() });
 
@@ -30,13 +30,9 @@ export const sendersRouter = createTRPCRouter({
     })),
   ),
 
-  create: adminProcedure
-    .input(senderCreateInput)
-    .mutation(({ ctx, input }) => senderCreate({ ctx: ctx.service, input })),
+  create: adminProcedure.input(senderCreateInput).mutation(service(senderCreate)),
 
-  update: adminProcedure
-    .input(senderUpdateInput)
-    .mutation(({ ctx, input }) => senderUpdate({ ctx: ctx.service, input })),
+  update: adminProcedure.input(senderUpdateInput).mutation(service(senderUpdate)),
 
   setEnabled: adminProcedure
     .input(senderSetEnabledInput)

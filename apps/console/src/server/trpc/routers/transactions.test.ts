@@ -1,27 +1,18 @@
 import { generateDemoData } from '@koukan/db/demo';
 import { uniqueName } from '@koukan/db/testing';
 import type { TransactionSummary } from '@koukan/services';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codeOf, createHarness, type Harness } from '../../../testing/harness.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { codeOf, fileHarness } from '../../../testing/harness.ts';
 
-let h: Harness;
+const h = fileHarness();
 let all: TransactionSummary[];
 const senders = [uniqueName('shop'), uniqueName('news')];
 
 beforeAll(async () => {
-  h = await createHarness();
   await generateDemoData(h.database.db, { transactions: 600, senders, days: 2, batch: 250 });
   // Every transaction, page by page (keyset), as a viewer sees them.
-  const viewer = h.caller(h.users.viewer);
-  all = [];
-  let cursor: string | undefined;
-  do {
-    const page = await viewer.transactions.list({ limit: 97, ...(cursor && { cursor }) });
-    all.push(...page.items);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
+  all = await listAll({}, 97);
 }, 180_000);
-afterAll(() => h?.close());
 
 /** Every page of a filtered listing, concatenated. */
 async function listAll(

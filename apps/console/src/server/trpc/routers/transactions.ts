@@ -13,30 +13,22 @@ import {
   transactionActionInputSchema,
   transactionIdInputSchema,
 } from '@koukan/services';
-import { createTRPCRouter, operatorProcedure, viewerProcedure } from '../init.ts';
+import { createTRPCRouter, operatorProcedure, service, viewerProcedure } from '../init.ts';
 
 /** Thin adapters over the console services of @koukan/services. */
 export const transactionsRouter = createTRPCRouter({
-  list: viewerProcedure
-    .input(listTransactionsInputSchema)
-    .query(({ ctx, input }) => listTransactions({ ctx: ctx.service, input })),
+  list: viewerProcedure.input(listTransactionsInputSchema).query(service(listTransactions)),
 
-  senders: viewerProcedure
-    .input(senderOptionsInputSchema)
-    .query(({ ctx, input }) => listSenderOptions({ ctx: ctx.service, input })),
+  senders: viewerProcedure.input(senderOptionsInputSchema).query(service(listSenderOptions)),
 
-  detail: viewerProcedure
-    .input(transactionIdInputSchema)
-    .query(({ ctx, input }) => getTransactionDetail({ ctx: ctx.service, input })),
+  detail: viewerProcedure.input(transactionIdInputSchema).query(service(getTransactionDetail)),
 
-  message: viewerProcedure
-    .input(messageInputSchema)
-    .query(({ ctx, input }) => getMessage({ ctx: ctx.service, input })),
+  message: viewerProcedure.input(messageInputSchema).query(service(getMessage)),
 
   /** Retry now, hold, release, cancel: operators and admins; recorded in the audit log. */
   action: operatorProcedure
     .input(transactionActionInputSchema)
-    .mutation(({ ctx, input }) => runTransactionAction({ ctx: ctx.service, input })),
+    .mutation(service(runTransactionAction)),
 
   /**
    * The transaction's stamp now and whenever it changes, over SSE. Woken by the database's

@@ -1,12 +1,8 @@
 import { listAudit } from '@koukan/db';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codeOf, createHarness, type Harness } from '../../../testing/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { codeOf, fileHarness } from '../../../testing/harness.ts';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await createHarness();
-});
-afterAll(() => h?.close());
+const h = fileHarness();
 
 describe('users router', () => {
   it('lists users for an admin only', async () => {

@@ -1,12 +1,13 @@
 'use client';
 import { filterMeta } from '@koukan/chain/catalogue';
 import { filterNames } from '@koukan/chain/schemas';
-import { Button, ErrorPanel, emptyValue, LoadingBlock } from '@koukan/ui';
+import { Button, ErrorPanel, emptyValue, LoadingBlock, SelectField } from '@koukan/ui';
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useMemo, useState } from 'react';
 import { errorMessage } from '../../../../lib/errors.ts';
+import type { FieldIssue } from '../../../../lib/form-errors.ts';
 import { useTRPC } from '../../../../trpc/react.tsx';
 import { DryRunPanel } from './dry-run-panel.tsx';
 import {
@@ -76,7 +77,7 @@ function Editor({
   const [toAdd, setToAdd] = useState<string>(filterNames[0]!);
   const [focus, setFocus] = useState<{ key: number; dir: 'up' | 'down' } | null>(null);
   const [announce, setAnnounce] = useState('');
-  const [saveFields, setSaveFields] = useState<{ field: string; message: string }[] | undefined>();
+  const [saveFields, setSaveFields] = useState<FieldIssue[] | undefined>();
   const entries = useMemo(() => items.map((i) => i.entry), [items]);
   const errors = useMemo(() => chainErrors(entries), [entries]);
   const fromServer = useMemo(
@@ -161,24 +162,13 @@ function Editor({
         )}
         {admin && (
           <div className="flex flex-wrap items-end gap-2 rounded-lg border border-border bg-surface p-3">
-            <div className="flex flex-col gap-1">
-              <label htmlFor="filter-to-add" className="text-xs font-medium text-muted">
-                Filter to add
-              </label>
-              <select
-                id="filter-to-add"
-                className="h-9 rounded-md border border-border bg-surface px-2.5 text-sm"
-                value={toAdd}
-                aria-describedby="filter-to-add-hint"
-                onChange={(e) => setToAdd(e.target.value)}
-              >
-                {filterNames.map((n) => (
-                  <option key={n} value={n}>
-                    {n}
-                  </option>
-                ))}
-              </select>
-            </div>
+            <SelectField
+              label="Filter to add"
+              options={filterNames.map((n) => ({ value: n, label: n }))}
+              value={toAdd}
+              aria-describedby="filter-to-add-hint"
+              onChange={(e) => setToAdd(e.target.value)}
+            />
             <Button onClick={add}>Add filter</Button>
             <p id="filter-to-add-hint" className="w-full text-xs text-muted">
               {filterMeta[toAdd as (typeof filterNames)[number]]?.description}

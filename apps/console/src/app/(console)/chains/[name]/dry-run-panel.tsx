@@ -1,9 +1,9 @@
 'use client';
 import { Button, ErrorPanel } from '@koukan/ui';
 import { useMutation } from '@tanstack/react-query';
-import { TRPCClientError } from '@trpc/client';
 import { useState } from 'react';
 import { errorMessage } from '../../../../lib/errors.ts';
+import { fieldIssues } from '../../../../lib/form-errors.ts';
 import { useTRPC } from '../../../../trpc/react.tsx';
 import { DryRunResultView } from './dry-run-result.tsx';
 import type { Entry } from './entry-errors.ts';
@@ -40,15 +40,10 @@ export function DryRunPanel({
   const [mailFrom, setMailFrom] = useState('alice@example.com');
   const [rcptTo, setRcptTo] = useState('bob@example.org');
   const run = useMutation(trpc.chains.dryRun.mutationOptions());
-  const fields =
-    run.error instanceof TRPCClientError
-      ? ((run.error.data as { fields?: { field: string; message: string }[] } | undefined)
-          ?.fields ?? [])
-      : [];
   const fieldError = (prefix: string) =>
-    fields.filter(
-      (f) =>
-        f.field === prefix || f.field.startsWith(`${prefix}.`) || f.field.startsWith(`${prefix}[`),
+    fieldIssues(run.error).filter(
+      ({ field = '' }) =>
+        field === prefix || field.startsWith(`${prefix}.`) || field.startsWith(`${prefix}[`),
     );
   const rcpts = rcptTo
     .split(/[\s,]+/)
@@ -177,7 +172,7 @@ function Labelled({
 }: {
   id: string;
   label: string;
-  errors: { field: string; message: string }[];
+  errors: { field?: string; message: string }[];
   children: React.ReactElement;
 }) {
   return (

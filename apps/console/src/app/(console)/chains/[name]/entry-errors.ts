@@ -48,12 +48,12 @@ export function chainErrors(entries: Entry[]): FieldErrors[] {
 
 /** The server's field errors (`filters[2].url`) by filter, for the same display. */
 export function serverErrors(
-  fields: { field: string; message: string }[] | undefined,
+  fields: { field?: string; message: string }[] | undefined,
   count: number,
 ): FieldErrors[] {
   const out: FieldErrors[] = Array.from({ length: count }, () => ({}));
   for (const f of fields ?? []) {
-    const m = /^filters\[(\d+)\]\.?(.*)$/.exec(f.field);
+    const m = /^filters\[(\d+)\]\.?(.*)$/.exec(f.field ?? '');
     if (!m || !out[Number(m[1])]) continue;
     const e = out[Number(m[1])]!;
     e[m[2]!] = [...(e[m[2]!] ?? []), f.message];

@@ -1,3 +1,4 @@
+import { chainNameSchema } from '@koukan/db/schema';
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
@@ -5,8 +6,6 @@ import { HydrateClient, prefetch, trpc } from '../../../../server/trpc/server.ts
 import { ChainEditor } from './chain-editor.tsx';
 
 export const metadata: Metadata = { title: 'Chain' };
-
-const NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
 export default async function ChainPage({
   params,
@@ -16,7 +15,7 @@ export default async function ChainPage({
   searchParams: Promise<{ new?: string }>;
 }) {
   const name = decodeURIComponent((await params).name);
-  if (!NAME.test(name)) notFound();
+  if (!chainNameSchema.safeParse(name).success) notFound();
   const isNew = (await searchParams).new === '1';
   await Promise.all([
     isNew ? undefined : prefetch(trpc.chains.get.queryOptions({ name })),

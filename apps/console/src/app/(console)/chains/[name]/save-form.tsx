@@ -6,6 +6,7 @@ import { TRPCClientError } from '@trpc/client';
 import { useForm } from 'react-hook-form';
 import { z } from 'zod';
 import { errorMessage } from '../../../../lib/errors.ts';
+import { type FieldIssue, fieldIssues } from '../../../../lib/form-errors.ts';
 import { useTRPC } from '../../../../trpc/react.tsx';
 import type { Entry } from './entry-errors.ts';
 
@@ -30,7 +31,7 @@ export function SaveForm({
   version: number;
   dirty: boolean;
   errorCount: number;
-  onFieldErrors: (fields: { field: string; message: string }[] | undefined) => void;
+  onFieldErrors: (fields: FieldIssue[] | undefined) => void;
   /** Called after a save; the editor then reloads (and this form remounts). */
   onSaved: (notice: string) => void;
   /** What the last save did, kept across that reload. */
@@ -55,13 +56,7 @@ export function SaveForm({
           queryClient.invalidateQueries(trpc.chains.list.queryFilter()),
         ]);
       },
-      onError: (err) => {
-        const fields =
-          err instanceof TRPCClientError
-            ? (err.data as { fields?: { field: string; message: string }[] } | undefined)?.fields
-            : undefined;
-        onFieldErrors(fields);
-      },
+      onError: (err) => onFieldErrors(fieldIssues(err)),
     }),
   );
   const conflict = save.error instanceof TRPCClientError && save.error.data?.code === 'CONFLICT';

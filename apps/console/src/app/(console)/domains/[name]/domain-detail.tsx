@@ -36,14 +36,8 @@ const statusTone: Record<RecordCheck['status'], Tone> = {
   error: 'danger',
 };
 
-const keyTone = (state: string): Tone =>
-  state === 'active'
-    ? 'ok'
-    : state === 'pending'
-      ? 'info'
-      : state === 'retiring'
-        ? 'warn'
-        : 'neutral';
+const keyTones: Record<string, Tone> = { active: 'ok', pending: 'info', retiring: 'warn' };
+const keyTone = (state: string): Tone => keyTones[state] ?? 'neutral';
 
 const recordTitle = (r: DnsRecord) =>
   `${purposeLabel[r.purpose]} record ${r.selector ? `${r.selector} ` : ''}`.trim();

@@ -21,7 +21,6 @@ export function SenderDetail({ name }: { name: string }) {
   const queryClient = useQueryClient();
   const me = useQuery(trpc.me.get.queryOptions());
   const senders = useQuery(trpc.senders.list.queryOptions());
-  const chains = useQuery(trpc.senders.chainOptions.queryOptions());
   const [confirmDisable, setConfirmDisable] = useState(false);
   const [saved, setSaved] = useState(false);
   const isAdmin = me.data?.role === 'admin';
@@ -115,8 +114,6 @@ export function SenderDetail({ name }: { name: string }) {
             retry: sender.retry,
             notification: sender.notification,
           }}
-          chains={(chains.data ?? []).map((c) => ({ value: c.name, label: c.name }))}
-          senders={senders.data.map((s) => s.name)}
           readOnly={!isAdmin}
           pending={update.isPending}
           submitLabel="Save sender"

@@ -10,6 +10,20 @@ import { ImportPreviewView } from './import-preview.tsx';
 
 const MAX_BYTES = 5 * 1024 * 1024;
 
+/** The file's errors, each at its path. */
+function Issues({ issues }: { issues: { field?: string; message: string }[] }) {
+  if (!issues.length) return null;
+  return (
+    <ul aria-label="Errors in the file" className="mt-2 space-y-1 text-sm">
+      {issues.map((i) => (
+        <li key={`${i.field}:${i.message}`}>
+          <code className="font-mono text-danger">{i.field || '(file)'}</code>: {i.message}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 /** Paste or upload a file, preview what it would change, then apply exactly that file. */
 export function ConfigImport({ canApply }: { canApply: boolean }) {
   const trpc = useTRPC();
@@ -107,15 +121,7 @@ export function ConfigImport({ canApply }: { canApply: boolean }) {
             title="Invalid configuration"
             message={issues.length ? `${issues.length} error(s)` : errorMessage(preview.error)}
           />
-          {issues.length ? (
-            <ul aria-label="Errors in the file" className="mt-2 space-y-1 text-sm">
-              {issues.map((i) => (
-                <li key={`${i.field}:${i.message}`}>
-                  <code className="font-mono text-danger">{i.field || '(file)'}</code>: {i.message}
-                </li>
-              ))}
-            </ul>
-          ) : null}
+          <Issues issues={issues} />
         </div>
       ) : null}
 
@@ -152,16 +158,7 @@ export function ConfigImport({ canApply }: { canApply: boolean }) {
           {apply.error ? (
             <div>
               <ErrorPanel title="Not imported" message={errorMessage(apply.error)} />
-              {issues.length ? (
-                <ul aria-label="Errors in the file" className="mt-2 space-y-1 text-sm">
-                  {issues.map((i) => (
-                    <li key={`${i.field}:${i.message}`}>
-                      <code className="font-mono text-danger">{i.field || '(file)'}</code>:{' '}
-                      {i.message}
-                    </li>
-                  ))}
-                </ul>
-              ) : null}
+              <Issues issues={issues} />
             </div>
           ) : null}
           {canApply ? (

@@ -26,12 +26,15 @@ function Changes({ fields }: { fields: FieldChange[] }) {
   );
 }
 
-function Entity({
+/** One kind of entity in the file: each with its change, detailed by `detail` (else its fields). */
+function Entity<T extends { name: string; change: keyof typeof tone; fields?: FieldChange[] }>({
   kind,
   items,
+  detail = (i) => <Changes fields={i.fields ?? []} />,
 }: {
   kind: string;
-  items: { name: string; change: keyof typeof tone; detail: ReactNode }[];
+  items: T[];
+  detail?: (item: T) => ReactNode;
 }) {
   const counts = (c: keyof typeof tone) => items.filter((i) => i.change === c).length;
   return (
@@ -46,7 +49,7 @@ function Entity({
             <li key={i.name} className="text-sm">
               <span className="font-medium">{i.name}</span>{' '}
               <Badge tone={tone[i.change]}>{word[i.change]}</Badge>
-              {i.detail}
+              {detail(i)}
             </li>
           ))}
         </ul>
@@ -74,63 +77,46 @@ export function ImportPreviewView({ preview }: { preview: ImportPreview }) {
           </ul>
         </div>
       ) : null}
-      <Entity
-        kind="Senders"
-        items={preview.senders.map((s) => ({
-          name: s.name,
-          change: s.change,
-          detail: <Changes fields={s.fields} />,
-        }))}
-      />
+      <Entity kind="Senders" items={preview.senders} />
       <Entity
         kind="Chains"
-        items={preview.chains.map((c) => ({
-          name: c.name,
-          change: c.change,
-          detail: (
-            <>
-              {c.version ? (
-                <span className="ml-1 text-xs text-muted">
-                  revision {c.version.from} → {c.version.to}
-                </span>
-              ) : null}
-              {c.change !== 'unchanged' ? (
-                <ul className="mt-1 space-y-0.5 text-xs">
-                  {c.description ? (
-                    <li>
-                      <Changes fields={[c.description]} />
+        items={preview.chains}
+        detail={(c) => (
+          <>
+            {c.version ? (
+              <span className="ml-1 text-xs text-muted">
+                revision {c.version.from} → {c.version.to}
+              </span>
+            ) : null}
+            {c.change !== 'unchanged' ? (
+              <ul className="mt-1 space-y-0.5 text-xs">
+                {c.description ? (
+                  <li>
+                    <Changes fields={[c.description]} />
+                  </li>
+                ) : null}
+                {c.rows
+                  .filter((r) => r.kind !== 'same')
+                  .map((r) => (
+                    <li
+                      key={`${r.kind}:${'left' in r ? r.left : ''}:${'right' in r ? r.right : ''}`}
+                    >
+                      {r.kind === 'added'
+                        ? `filter ${r.right + 1} added: ${r.after.filter}`
+                        : r.kind === 'removed'
+                          ? `filter ${r.left + 1} removed: ${r.before.filter}`
+                          : r.kind === 'changed'
+                            ? `filter ${r.right + 1} (${r.after.filter}) changed`
+                            : null}
+                      {r.kind === 'changed' ? <Changes fields={r.fields} /> : null}
                     </li>
-                  ) : null}
-                  {c.rows
-                    .filter((r) => r.kind !== 'same')
-                    .map((r) => (
-                      <li
-                        key={`${r.kind}:${'left' in r ? r.left : ''}:${'right' in r ? r.right : ''}`}
-                      >
-                        {r.kind === 'added'
-                          ? `filter ${r.right + 1} added: ${r.after.filter}`
-                          : r.kind === 'removed'
-                            ? `filter ${r.left + 1} removed: ${r.before.filter}`
-                            : r.kind === 'changed'
-                              ? `filter ${r.right + 1} (${r.after.filter}) changed`
-                              : null}
-                        {r.kind === 'changed' ? <Changes fields={r.fields} /> : null}
-                      </li>
-                    ))}
-                </ul>
-              ) : null}
-            </>
-          ),
-        }))}
+                  ))}
+              </ul>
+            ) : null}
+          </>
+        )}
       />
-      <Entity
-        kind="Domains"
-        items={preview.domains.map((d) => ({
-          name: d.name,
-          change: d.change,
-          detail: <Changes fields={d.fields} />,
-        }))}
-      />
+      <Entity kind="Domains" items={preview.domains} />
       <section aria-label="Not in the file" className="rounded-md border border-border p-3 text-sm">
         <h3 className="text-sm font-semibold">Not in the file (kept: an import never removes)</h3>
         <p className="mt-1 text-muted">

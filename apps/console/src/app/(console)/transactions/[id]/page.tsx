@@ -1,3 +1,4 @@
+import { transactionIdInputSchema } from '@koukan/services';
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
 import { HydrateClient, prefetch, trpc } from '../../../../server/trpc/server.tsx';
@@ -5,11 +6,9 @@ import { TransactionView } from './transaction-view.tsx';
 
 export const metadata: Metadata = { title: 'Transaction' };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export default async function TransactionPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
-  if (!UUID.test(id)) notFound();
+  if (!transactionIdInputSchema.safeParse({ id }).success) notFound();
   await Promise.all([
     prefetch(trpc.transactions.detail.queryOptions({ id })),
     prefetch(trpc.transactions.message.queryOptions({ id })),

@@ -1,9 +1,4 @@
-import type {
-  AttemptDetail,
-  EventDetail,
-  SmtpReplyDetail,
-  TransactionDetail,
-} from '@koukan/services';
+import type { AttemptDetail, EventDetail, TransactionDetail } from '@koukan/services';
 import type { TimelineItem, Tone } from '@koukan/ui';
 import Link from 'next/link';
 import { createElement } from 'react';
@@ -14,10 +9,6 @@ const outcomeTone: Record<string, Tone> = {
   perm_failure: 'danger',
   abandoned: 'neutral',
 };
-
-function replyTone(r: SmtpReplyDetail | null): Tone | undefined {
-  return r ? toneOf(r) : undefined;
-}
 
 function eventTone(type: string): Tone {
   if (/fail|reject|bounce|cancel/.test(type)) return 'danger';
@@ -118,17 +109,17 @@ function eventItem(e: EventDetail): TimelineItem {
 function attemptItem(a: AttemptDetail, rcpts: string[]): TimelineItem {
   const lines: NonNullable<TimelineItem['lines']> = [];
   if (a.mail_reply)
-    lines.push({ label: 'MAIL FROM', text: a.mail_reply.verbatim, tone: replyTone(a.mail_reply) });
+    lines.push({ label: 'MAIL FROM', text: a.mail_reply.verbatim, tone: toneOf(a.mail_reply) });
   a.rcpt_replies.forEach((r, i) => {
     if (r)
       lines.push({
         label: `RCPT TO ${rcpts[i] ?? `#${i + 1}`}`,
         text: r.verbatim,
-        tone: replyTone(r),
+        tone: toneOf(r),
       });
   });
   if (a.data_reply)
-    lines.push({ label: 'DATA', text: a.data_reply.verbatim, tone: replyTone(a.data_reply) });
+    lines.push({ label: 'DATA', text: a.data_reply.verbatim, tone: toneOf(a.data_reply) });
   const facts: NonNullable<TimelineItem['facts']> = [
     { label: 'Upstream', value: a.upstream_host ?? '—' },
     {

@@ -26,18 +26,7 @@ async function handler(incoming: Request) {
     endpoint: '/api/trpc',
     req,
     router: appRouter,
-    createContext: () =>
-      createRequestContext(
-        {
-          db: r.db.db,
-          logger: r.logger,
-          auth: r.auth,
-          watcher: r.watcher,
-          pollIntervalMs: r.env.KOUKAN_CONSOLE_POLL_MS,
-          ...(r.secretKey && { secretKey: r.secretKey }),
-        },
-        req.headers,
-      ),
+    createContext: () => createRequestContext(r, req.headers),
   });
 }
 

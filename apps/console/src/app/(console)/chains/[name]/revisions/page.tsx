@@ -1,3 +1,4 @@
+import { chainNameSchema } from '@koukan/db/schema';
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
@@ -6,15 +7,13 @@ import { RevisionHistory } from './revision-history.tsx';
 
 export const metadata: Metadata = { title: 'Chain revisions' };
 
-const NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
-
 export default async function ChainRevisionsPage({
   params,
 }: {
   params: Promise<{ name: string }>;
 }) {
   const name = decodeURIComponent((await params).name);
-  if (!NAME.test(name)) notFound();
+  if (!chainNameSchema.safeParse(name).success) notFound();
   await prefetch(trpc.chains.revisions.queryOptions({ name }));
   return (
     <HydrateClient>

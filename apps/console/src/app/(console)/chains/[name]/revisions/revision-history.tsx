@@ -8,16 +8,15 @@ import {
   ErrorPanel,
   formatTimestamp,
   LoadingBlock,
+  SelectField,
   SideBySideDiff,
 } from '@koukan/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { parseAsInteger, useQueryStates } from 'nuqs';
 import { useState } from 'react';
-import { errorMessage } from '../../../../../lib/errors.ts';
+import { errorMessage, who } from '../../../../../lib/errors.ts';
 import { useTRPC } from '../../../../../trpc/react.tsx';
 import { DiffSummary } from './diff-summary.tsx';
-
-const who = (author: string) => author.replace(/^user:/, '');
 
 /** Who saved each revision, when and why; a diff between any two; restore (admins). */
 export function RevisionHistory({ name }: { name: string }) {
@@ -52,6 +51,7 @@ export function RevisionHistory({ name }: { name: string }) {
   const from =
     list.find((r) => r.version === pair.from) ?? list.find((r) => r.version < to.version) ?? to;
   const admin = me.data?.role === 'admin';
+  const versions = list.map((r) => ({ value: String(r.version), label: String(r.version) }));
 
   return (
     <div className="flex flex-col gap-6">
@@ -127,19 +127,17 @@ export function RevisionHistory({ name }: { name: string }) {
 
       <Card title="Compare two revisions">
         <div className="mb-3 flex flex-wrap gap-3">
-          <VersionSelect
-            id="diff-from"
+          <SelectField
             label="From revision"
+            options={versions}
             value={from.version}
-            versions={list.map((r) => r.version)}
-            onChange={(v) => void setPair({ from: v, to: to.version })}
+            onChange={(e) => void setPair({ from: Number(e.target.value), to: to.version })}
           />
-          <VersionSelect
-            id="diff-to"
+          <SelectField
             label="To revision"
+            options={versions}
             value={to.version}
-            versions={list.map((r) => r.version)}
-            onChange={(v) => void setPair({ from: from.version, to: v })}
+            onChange={(e) => void setPair({ from: from.version, to: Number(e.target.value) })}
           />
         </div>
         <DiffSummary name={name} from={from.version} to={to.version} />
@@ -165,40 +163,6 @@ export function RevisionHistory({ name }: { name: string }) {
           restore.mutate({ name, version: restoring.version, expected_version: latest.version })
         }
       />
-    </div>
-  );
-}
-
-function VersionSelect({
-  id,
-  label,
-  value,
-  versions,
-  onChange,
-}: {
-  id: string;
-  label: string;
-  value: number;
-  versions: number[];
-  onChange: (v: number) => void;
-}) {
-  return (
-    <div className="flex flex-col gap-1">
-      <label htmlFor={id} className="text-xs font-medium text-muted">
-        {label}
-      </label>
-      <select
-        id={id}
-        className="h-9 rounded-md border border-border bg-surface px-2.5 text-sm"
-        value={value}
-        onChange={(e) => onChange(Number(e.target.value))}
-      >
-        {versions.map((v) => (
-          <option key={v} value={v}>
-            {v}
-          </option>
-        ))}
-      </select>
     </div>
   );
 }
