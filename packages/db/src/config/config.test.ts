@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listAudit } from '../queries/audit.ts';
-import { createTestDatabase, type TestDatabase } from '../testing/index.ts';
+import type { TestDatabase } from '../testing/index.ts';
+import { useTestDatabase } from '../testing/use-test-database.ts';
 import { exportConfig, exportConfigObject } from './export.ts';
 import { importConfig } from './import.ts';
 import { parseConfig } from './parse.ts';
@@ -53,12 +54,8 @@ async function snapshot(t: TestDatabase) {
 }
 
 describe('configuration as code', () => {
-  let a: TestDatabase;
-  let b: TestDatabase;
-  beforeAll(async () => {
-    [a, b] = await Promise.all([createTestDatabase(), createTestDatabase()]);
-  });
-  afterAll(() => Promise.all([a.destroy(), b.destroy()]));
+  const a = useTestDatabase();
+  const b = useTestDatabase();
 
   it('imports idempotently, with an audit entry per change', async () => {
     const first = await importConfig(a.db, sample, { actor: 'test' });

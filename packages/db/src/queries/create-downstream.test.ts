@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase, uniqueName } from '../testing/index.ts';
+import { describe, expect, it } from 'vitest';
+import { uniqueName } from '../testing/index.ts';
+import { useTestDatabase } from '../testing/use-test-database.ts';
 import { listAttempts } from './attempts.ts';
 import { getBlob, readBlob } from './blobs.ts';
 import { insertTransactionAwaitingBody } from './create-downstream.ts';
@@ -10,11 +11,7 @@ import { createSender } from './senders.ts';
 import { storeSmallBody } from './small-body.ts';
 import { getTransaction } from './transactions.ts';
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(() => t.destroy());
+const t = useTestDatabase();
 
 async function downstream(upstreams = 2) {
   const sender = await createSender(t.db, { name: uniqueName() });

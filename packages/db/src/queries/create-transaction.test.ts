@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase, uniqueName } from '../testing/index.ts';
+import { describe, expect, it } from 'vitest';
+import { uniqueName } from '../testing/index.ts';
+import { useTestDatabase } from '../testing/use-test-database.ts';
 import { BLOB_CHUNK_SIZE, getBlob, readBlob } from './blobs.ts';
 import { insertTransactionWithInlineBody } from './create-transaction.ts';
 import { claimTransactions } from './delivery.ts';
@@ -8,11 +9,7 @@ import { registerInstance } from './instances.ts';
 import { createSender } from './senders.ts';
 import { getTransaction } from './transactions.ts';
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(() => t.destroy());
+const t = useTestDatabase();
 
 const envelope = (senderId: string) => ({
   senderId,
