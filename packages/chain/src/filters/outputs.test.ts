@@ -5,30 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { bodyFromBuffer, readHeaders, streamToBuffer } from '../body.ts';
 import { runChain } from '../chain.ts';
 import { accept, perm } from '../responses.ts';
-import { chainOf, simpleMessage, testContext, testTx } from '../test-helpers.ts';
-import type {
-  BlobReader,
-  BodySource,
-  Mailbox,
-  RouteSubmitter,
-  SandboxStore,
-  Verdict,
-} from '../types.ts';
-
-function memorySandbox() {
-  const stored: { rcpt: string[]; body: string; mailbox?: string }[] = [];
-  const store: SandboxStore = {
-    async store(msg) {
-      stored.push({
-        rcpt: msg.rcpt_to.map((r) => r.m),
-        body: (await streamToBuffer(msg.body)).toString(),
-        ...(msg.mailbox ? { mailbox: msg.mailbox } : {}),
-      });
-      return { id: `sb-${stored.length}` };
-    },
-  };
-  return { store, stored };
-}
+import { chainOf, memorySandbox, simpleMessage, testContext, testTx } from '../test-helpers.ts';
+import type { BlobReader, BodySource, Mailbox, RouteSubmitter, Verdict } from '../types.ts';
 
 describe('message_builder filter', () => {
   it('builds the JSON body with blobs from the reader port, then the sandbox stores it', async () => {
