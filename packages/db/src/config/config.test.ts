@@ -53,6 +53,15 @@ async function snapshot(t: TestDatabase) {
   return { senders: senders.rows, chains: chains.rows, revisions: revisions.rows[0].n };
 }
 
+/** What importing a file that changes nothing returns. */
+const unchanged = {
+  changedSenders: [],
+  changedChains: [],
+  changedDomains: [],
+  missingSecrets: [],
+  warnings: [],
+};
+
 describe('configuration as code', () => {
   const a = useTestDatabase();
   const b = useTestDatabase();
@@ -72,13 +81,7 @@ describe('configuration as code', () => {
       'sender.import',
     ]);
     const second = await importConfig(a.db, sample, { actor: 'test' });
-    expect(second).toEqual({
-      changedSenders: [],
-      changedChains: [],
-      changedDomains: [],
-      missingSecrets: [],
-      warnings: [],
-    });
+    expect(second).toEqual(unchanged);
     expect(await snapshot(a)).toEqual(before);
     expect(await listAudit(a.db, { limit: 100 })).toHaveLength(auditBefore.length);
   });
@@ -89,13 +92,7 @@ describe('configuration as code', () => {
     expect(await snapshot(b)).toEqual(await snapshot(a));
     expect(await exportConfigObject(b.db)).toEqual(await exportConfigObject(a.db));
     // And an exported file re-imported into its source changes nothing.
-    expect(await importConfig(a.db, yaml, { actor: 'test' })).toEqual({
-      changedSenders: [],
-      changedChains: [],
-      changedDomains: [],
-      missingSecrets: [],
-      warnings: [],
-    });
+    expect(await importConfig(a.db, yaml, { actor: 'test' })).toEqual(unchanged);
   });
 
   it('rejects an invalid file with the path of each offending key and changes nothing', async () => {
