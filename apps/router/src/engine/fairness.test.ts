@@ -1,14 +1,10 @@
-import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
+import { useTestDatabase } from '@koukan/db/testing/use-test-database';
 import { makeSender, makeTransaction } from '@koukan/services/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { engineFor, statusOf } from './testing/harness.ts';
 import { ScriptedRunner, verdicts } from './testing/scripted-runner.ts';
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(() => t.destroy());
+const t = useTestDatabase();
 
 /** Issue 10 item 3: no sender holds more than its share of attempt slots while others wait. */
 describe('per-sender fairness', () => {
