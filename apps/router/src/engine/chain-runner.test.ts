@@ -9,16 +9,20 @@ import {
   upsertChain,
   writeBlobStream,
 } from '@koukan/db';
-import { useTestDatabase } from '@koukan/db/testing/use-test-database';
+import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import { makeSender, makeTransaction, SAMPLE_MESSAGE } from '@koukan/services/testing';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChainRunner } from './chain-runner.ts';
 import { engineFor, silent, statusOf } from './testing/harness.ts';
 import { sandboxRunner } from './testing/sandbox-runner.ts';
 
 // The real filter chain library end to end; only the sandbox store (a port the host supplies)
 // is an in-memory one here.
-const t = useTestDatabase();
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(() => t.destroy());
 
 describe('chain runner', () => {
   it('runs the sender output chain with the stored body and records its verdicts', async () => {

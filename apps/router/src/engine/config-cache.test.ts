@@ -1,12 +1,16 @@
 import { getTransaction, updateSender, upsertChain } from '@koukan/db';
-import { useTestDatabase } from '@koukan/db/testing/use-test-database';
+import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import { makeSender, makeTransaction } from '@koukan/services/testing';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startConfigCache } from './config-cache.ts';
 import { engineFor, silent } from './testing/harness.ts';
 import { ScriptedRunner, verdicts } from './testing/scripted-runner.ts';
 
-const t = useTestDatabase();
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(() => t.destroy());
 
 describe('live configuration', () => {
   it('sees sender and chain changes within 2 s without a restart', async () => {

@@ -1,10 +1,14 @@
-import { useTestDatabase } from '@koukan/db/testing/use-test-database';
+import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import { makeSender, makeTransaction } from '@koukan/services/testing';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineFor, statusOf } from './testing/harness.ts';
 import { ScriptedRunner, verdicts } from './testing/scripted-runner.ts';
 
-const t = useTestDatabase();
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(() => t.destroy());
 
 /** Issue 10 item 3: no sender holds more than its share of attempt slots while others wait. */
 describe('per-sender fairness', () => {

@@ -1,10 +1,14 @@
 import { createBlob, getBlob, getTransaction, insertTransaction, listEvents } from '@koukan/db';
-import { useTestDatabase } from '@koukan/db/testing/use-test-database';
+import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import { makeSender, makeTransaction } from '@koukan/services/testing';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { retentionDefaults, runRetentionPass } from './retention.ts';
 
-const t = useTestDatabase();
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(() => t.destroy());
 
 const HOUR = 3_600_000;
 const options = retentionDefaults({

@@ -1,6 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { uniqueName } from '../testing/index.ts';
-import { useTestDatabase } from '../testing/use-test-database.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase, uniqueName } from '../testing/index.ts';
 import { listAttempts } from './attempts.ts';
 import { getBlob, readBlob } from './blobs.ts';
 import { insertTransactionAwaitingBody } from './create-downstream.ts';
@@ -11,7 +10,11 @@ import { createSender } from './senders.ts';
 import { storeSmallBody } from './small-body.ts';
 import { getTransaction } from './transactions.ts';
 
-const t = useTestDatabase();
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(() => t.destroy());
 
 async function downstream(upstreams = 2) {
   const sender = await createSender(t.db, { name: uniqueName() });
