@@ -1,26 +1,9 @@
-import type { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { streamToBuffer } from './body.ts';
 import { runChain } from './chain.ts';
 import type { FilterTx } from './filter.ts';
 import { accept, perm } from './responses.ts';
-import { chainOf, testContext, testTx } from './test-helpers.ts';
-import type { FilterResult, SandboxStore } from './types.ts';
-
-/** A real in-memory implementation of the sandbox port. */
-function memorySandbox() {
-  const stored: { rcpt: string[]; body: string }[] = [];
-  const store: SandboxStore = {
-    async store(msg) {
-      stored.push({
-        rcpt: msg.rcpt_to.map((r) => r.m),
-        body: (await streamToBuffer(msg.body as Readable)).toString(),
-      });
-      return { id: `sb-${stored.length}` };
-    },
-  };
-  return { store, stored };
-}
+import { chainOf, memorySandbox, testContext, testTx } from './test-helpers.ts';
+import type { FilterResult } from './types.ts';
 
 describe('runChain', () => {
   it('runs several filters, drops rejected recipients and stops at the terminal output', async () => {

@@ -60,7 +60,7 @@ export async function runChain(
     const active = pending();
     if (active.length === 0) return finish(accept(), undefined);
     const handle = new FilterTx(tx, active, entry.filter, index, events, now);
-    const result = await runOne(entry, index, handle, ctx, opts, events, now);
+    const result = await runOne(entry, index, handle, ctx, opts);
 
     if (result.rcpt && result.rcpt.length > active.length) {
       events.push({
@@ -101,8 +101,6 @@ async function runOne(
   handle: FilterTx,
   ctx: ChainContext,
   opts: RunChainOptions,
-  events: ChainEvent[],
-  now: () => Date,
 ): Promise<FilterResult> {
   const name = entry.filter;
   const logger = ctx.logger.child({ filter: name, filter_index: index, tx: handle.id });
@@ -111,7 +109,7 @@ async function runOne(
     | undefined;
   const failAll = (v: Verdict): FilterResult => ({ kind: 'done', data: v });
   if (!run) {
-    events.push({ filter: name, index, type: 'unavailable', at: now() });
+    handle.event('unavailable');
     return failAll(temp(`filter ${name} is not available here`, 451, '4.3.0'));
   }
   const seconds = entry.timeout ?? opts.defaultTimeout ?? 300;
@@ -129,18 +127,12 @@ async function runOne(
     if (err instanceof TimeoutError) {
       abort.abort(new Error(`filter ${name} timed out`));
       logger.warn({ timeout_s: seconds }, 'filter timed out');
-      events.push({ filter: name, index, type: 'timeout', at: now(), data: { seconds } });
+      handle.event('timeout', { seconds });
       return failAll(temp(`${name} timed out after ${seconds}s`, 451, '4.4.7'));
     }
     const message = err instanceof Error ? err.message : String(err);
     logger.error({ err }, 'filter failed');
-    events.push({
-      filter: name,
-      index,
-      type: 'internal_error',
-      at: now(),
-      data: { error: message },
-    });
+    handle.event('internal_error', { error: message });
     return failAll(temp('internal error', 451, '4.3.0'));
   } finally {
     clearTimeout(timer);

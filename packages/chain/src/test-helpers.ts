@@ -1,9 +1,9 @@
 /** Shared helpers for this package's tests (not exported from the package). */
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { bodyFromBuffer } from './body.ts';
+import { bodyFromBuffer, streamToBuffer } from './body.ts';
 import { type Chain, type ChainInput, validateChain } from './schemas.ts';
-import type { ChainContext, ChainTransaction } from './types.ts';
+import type { ChainContext, ChainTransaction, SandboxStore } from './types.ts';
 
 let seq = 0;
 
@@ -59,4 +59,20 @@ export function chainOf(input: ChainInput): Chain {
   const r = validateChain(input);
   if (!r.ok) throw new Error(JSON.stringify(r.errors));
   return r.chain;
+}
+
+/** A real in-memory implementation of the sandbox port: what it stored, in `stored`. */
+export function memorySandbox() {
+  const stored: { rcpt: string[]; body: string; mailbox?: string }[] = [];
+  const store: SandboxStore = {
+    async store(msg) {
+      stored.push({
+        rcpt: msg.rcpt_to.map((r) => r.m),
+        body: (await streamToBuffer(msg.body)).toString(),
+        ...(msg.mailbox ? { mailbox: msg.mailbox } : {}),
+      });
+      return { id: `sb-${stored.length}` };
+    },
+  };
+  return { store, stored };
 }

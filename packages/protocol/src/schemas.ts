@@ -91,7 +91,6 @@ export const outboundCreateSchema = z.object({
   lmtp: z.boolean().optional(),
   body: z.object({ inline: z.string() }).optional(),
 });
-export type OutboundCreate = z.infer<typeof outboundCreateSchema>;
 
 /**
  * What every implementation answers for a transaction (create, GET, PATCH, cancel): its id,

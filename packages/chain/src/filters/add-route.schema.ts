@@ -12,4 +12,3 @@ export const addRouteSchema = z.strictObject({
   /** when false, a failed copy fails the recipients (sync) or the message (async) temporarily */
   ignore_failure: z.boolean().default(true),
 });
-export type AddRouteConfig = z.output<typeof addRouteSchema>;

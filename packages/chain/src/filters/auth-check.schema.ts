@@ -20,4 +20,3 @@ export const authCheckSchema = z.strictObject({
   /** minimum DKIM/ARC key size in bits */
   min_bit_length: z.int().min(512).default(1024),
 });
-export type AuthCheckConfig = z.output<typeof authCheckSchema>;

@@ -17,4 +17,3 @@ export const dnsResolutionSchema = z.strictObject({
    */
   allow_private_next_hops: z.boolean().default(false),
 });
-export type DnsResolutionConfig = z.output<typeof dnsResolutionSchema>;

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { runChain } from '../chain.ts';
 import { zoneResolver } from '../dns.ts';
 import { accept } from '../responses.ts';
-import { type ChainInput, validateChain } from '../schemas.ts';
-import { testContext, testTx } from '../test-helpers.ts';
+import type { ChainInput } from '../schemas.ts';
+import { chainOf, testContext, testTx } from '../test-helpers.ts';
 import { resolveNextHops } from './dns-resolution.ts';
 
 // DNS stub: a fixed zone; NXDOMAIN for absent names, SERVFAIL where marked.
@@ -49,10 +49,9 @@ const run = async (
   domain: string,
   cfg: Partial<Extract<ChainInput[number], { filter: 'dns_resolution' }>> = {},
 ) => {
-  const r = validateChain([{ filter: 'dns_resolution', ...cfg }]);
-  if (!r.ok) throw new Error(JSON.stringify(r.errors));
+  const chain = chainOf([{ filter: 'dns_resolution', ...cfg }]);
   const tx = testTx({ rcpt_to: [{ m: `user@${domain}` }] });
-  const res = await runChain(r.chain, tx, testContext({ dns }), { endOfChain: accept() });
+  const res = await runChain(chain, tx, testContext({ dns }), { endOfChain: accept() });
   return { res, tx };
 };
 
@@ -105,10 +104,9 @@ describe('dns_resolution', () => {
   });
 
   it('times out a hanging resolver with a temporary failure', async () => {
-    const r = validateChain([{ filter: 'dns_resolution', lookup_timeout: 0.05 }]);
-    if (!r.ok) throw new Error('invalid');
+    const chain = chainOf([{ filter: 'dns_resolution', lookup_timeout: 0.05 }]);
     const tx = testTx({ rcpt_to: [{ m: 'a@hang.test' }] });
-    const res = await runChain(r.chain, tx, testContext({ dns: () => new Promise(() => {}) }));
+    const res = await runChain(chain, tx, testContext({ dns: () => new Promise(() => {}) }));
     expect(res.rcpt[0]).toMatchObject({ kind: 'temp', response: { code: 451, enhanced: '4.4.3' } });
   });
 
@@ -123,13 +121,12 @@ describe('dns_resolution', () => {
   });
 
   it('keeps next hops already chosen by the router (smarthost)', async () => {
-    const r = validateChain([
+    const chain = chainOf([
       { filter: 'router', policies: [{ type: 'smarthost', smarthost: 'relay.test:587' }] },
       { filter: 'dns_resolution' },
     ]);
-    if (!r.ok) throw new Error('invalid');
     const tx = testTx({ rcpt_to: [{ m: 'a@nonexistent.test' }] });
-    const res = await runChain(r.chain, tx, testContext({ dns }), { endOfChain: accept() });
+    const res = await runChain(chain, tx, testContext({ dns }), { endOfChain: accept() });
     expect(res.rcpt[0]!.kind).toBe('accept');
     expect(tx.routing?.remote_hosts).toEqual([{ host: 'relay.test', port: 587 }]);
   });
@@ -137,12 +134,11 @@ describe('dns_resolution', () => {
 
 describe('dns_resolution with several recipient domains', () => {
   it('defers recipients of another domain than the one resolved', async () => {
-    const r = validateChain([
+    const chain = chainOf([
       { filter: 'dns_resolution', static_hosts: { 'a.test': ['mx.a.test'] } },
     ]);
-    if (!r.ok) throw new Error('invalid');
     const tx = testTx({ rcpt_to: [{ m: 'x@a.test' }, { m: 'y@b.test' }, { m: 'z@A.test' }] });
-    const res = await runChain(r.chain, tx, testContext({ dns }), { endOfChain: accept() });
+    const res = await runChain(chain, tx, testContext({ dns }), { endOfChain: accept() });
     expect(res.rcpt.map((v) => v.kind)).toEqual(['accept', 'temp', 'accept']);
   });
 

@@ -28,4 +28,3 @@ export const exploderSchema = z.strictObject({
     })
     .default({ schedule: [60, 300, 900, 3600, 14400], max_attempts: 30, max_age: 432000 }),
 });
-export type ExploderConfig = z.output<typeof exploderSchema>;

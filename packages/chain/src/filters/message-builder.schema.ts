@@ -6,4 +6,3 @@ export const messageBuilderFilterSchema = z.strictObject({
   /** keep Bcc in the built headers (normally dropped) */
   keep_bcc: z.boolean().default(false),
 });
-export type MessageBuilderFilterConfig = z.output<typeof messageBuilderFilterSchema>;

@@ -12,4 +12,3 @@ export const messageParserSchema = z.strictObject({
     .positive()
     .default(50 * 1024 * 1024),
 });
-export type MessageParserConfig = z.output<typeof messageParserSchema>;

@@ -5,30 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { bodyFromBuffer, readHeaders, streamToBuffer } from '../body.ts';
 import { runChain } from '../chain.ts';
 import { accept, perm } from '../responses.ts';
-import { chainOf, simpleMessage, testContext, testTx } from '../test-helpers.ts';
-import type {
-  BlobReader,
-  BodySource,
-  Mailbox,
-  RouteSubmitter,
-  SandboxStore,
-  Verdict,
-} from '../types.ts';
-
-function memorySandbox() {
-  const stored: { rcpt: string[]; body: string; mailbox?: string }[] = [];
-  const store: SandboxStore = {
-    async store(msg) {
-      stored.push({
-        rcpt: msg.rcpt_to.map((r) => r.m),
-        body: (await streamToBuffer(msg.body)).toString(),
-        ...(msg.mailbox ? { mailbox: msg.mailbox } : {}),
-      });
-      return { id: `sb-${stored.length}` };
-    },
-  };
-  return { store, stored };
-}
+import { chainOf, memorySandbox, simpleMessage, testContext, testTx } from '../test-helpers.ts';
+import type { BlobReader, BodySource, Mailbox, RouteSubmitter, Verdict } from '../types.ts';
 
 describe('message_builder filter', () => {
   it('builds the JSON body with blobs from the reader port, then the sandbox stores it', async () => {
@@ -122,6 +100,7 @@ describe('message_parser filter', () => {
 });
 
 describe('add_route', () => {
+  type Envelope = { mail_from: Mailbox; rcpt_to: Mailbox[] };
   function memoryRoutes(answer?: (rcpt: Mailbox[]) => Verdict[]) {
     const copies: {
       sender: string;
@@ -130,25 +109,21 @@ describe('add_route', () => {
       body: string;
       mail_from: string;
     }[] = [];
+    const copy = async (sender: string, mode: string, tx: Envelope, body: Readable) =>
+      copies.push({
+        sender,
+        mode,
+        rcpt: tx.rcpt_to.map((r) => r.m),
+        mail_from: tx.mail_from.m,
+        body: (await streamToBuffer(body)).toString(),
+      });
     const routes: RouteSubmitter = {
       async enqueue(sender, tx) {
-        copies.push({
-          sender,
-          mode: 'async',
-          rcpt: tx.rcpt_to.map((r) => r.m),
-          mail_from: tx.mail_from.m,
-          body: (await streamToBuffer(tx.body as Readable)).toString(),
-        });
+        await copy(sender, 'async', tx, tx.body as Readable);
         return { id: `copy-${copies.length}` };
       },
-      async runSync(sender, tx: { mail_from: Mailbox; rcpt_to: Mailbox[]; body: BodySource }) {
-        copies.push({
-          sender,
-          mode: 'sync',
-          rcpt: tx.rcpt_to.map((r) => r.m),
-          mail_from: tx.mail_from.m,
-          body: (await streamToBuffer(tx.body.open())).toString(),
-        });
+      async runSync(sender, tx: Envelope & { body: BodySource }) {
+        await copy(sender, 'sync', tx, tx.body.open());
         return { rcpt: answer ? answer(tx.rcpt_to) : tx.rcpt_to.map(() => accept()) };
       },
     };

@@ -84,5 +84,3 @@ export const policySchema = z.strictObject({
   /** all rules are evaluated in order; the first `reject` decides for a recipient */
   rules: z.array(policyRuleSchema).min(1),
 });
-export type PolicyConfig = z.output<typeof policySchema>;
-export type PolicyRule = z.output<typeof policyRuleSchema>;

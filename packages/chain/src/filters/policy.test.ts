@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { runChain } from '../chain.ts';
 import { accept } from '../responses.ts';
-import { type ChainInput, validateChain } from '../schemas.ts';
-import { testContext, testTx } from '../test-helpers.ts';
+import type { ChainInput } from '../schemas.ts';
+import { chainOf, testContext, testTx } from '../test-helpers.ts';
 import type { ChainTransaction } from '../types.ts';
 import type { PolicyMatch } from './policy.schema.ts';
 import { type MatchFacts, matches } from './policy.ts';
@@ -61,10 +61,8 @@ describe('policy matches', () => {
 
 describe('policy filter', () => {
   const run = async (input: ChainInput, tx: ChainTransaction) => {
-    const r = validateChain(input);
-    if (!r.ok) throw new Error(JSON.stringify(r.errors));
     const ctx = testContext();
-    return { res: await runChain(r.chain, tx, ctx, { endOfChain: accept() }), ctx };
+    return { res: await runChain(chainOf(input), tx, ctx, { endOfChain: accept() }), ctx };
   };
 
   it('rejects per recipient, tags and logs once', async () => {

@@ -6,4 +6,3 @@ export const receivedHeaderSchema = z.strictObject({
   /** include the AUTH identity in a comment */
   include_auth: z.boolean().default(true),
 });
-export type ReceivedHeaderConfig = z.output<typeof receivedHeaderSchema>;

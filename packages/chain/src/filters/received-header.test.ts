@@ -2,14 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { readHeaders, streamToBuffer } from '../body.ts';
 import { runChain } from '../chain.ts';
 import { accept } from '../responses.ts';
-import { validateChain } from '../schemas.ts';
-import { testContext, testTx } from '../test-helpers.ts';
+import { chainOf, testContext, testTx } from '../test-helpers.ts';
 
-const chain = () => {
-  const r = validateChain([{ filter: 'received_header', hostname: 'mx.koukan.test' }]);
-  if (!r.ok) throw new Error('invalid');
-  return r.chain;
-};
+const chain = () => chainOf([{ filter: 'received_header', hostname: 'mx.koukan.test' }]);
 const now = () => new Date('2026-11-30T10:20:30Z');
 
 describe('received_header', () => {

@@ -2,16 +2,13 @@ import { type FakePolicy, FakeServer } from '@koukan/protocol/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bodyFromBuffer } from '../body.ts';
 import { runChain } from '../chain.ts';
-import { type ChainInput, validateChain } from '../schemas.ts';
-import { simpleMessage, testContext, testTx } from '../test-helpers.ts';
+import type { ChainInput } from '../schemas.ts';
+import { chainOf, simpleMessage, testContext, testTx } from '../test-helpers.ts';
 
-const chainTo = (url: string, extra: Record<string, unknown> = {}) => {
-  const r = validateChain([
+const chainTo = (url: string, extra: Record<string, unknown> = {}) =>
+  chainOf([
     { filter: 'rest_output', url, sender: 'outbound', api_key_ref: 'k', ...extra },
   ] as ChainInput);
-  if (!r.ok) throw new Error(JSON.stringify(r.errors));
-  return r.chain;
-};
 
 // the API key comes through the secrets port, as in production
 const keyed = () =>
@@ -149,18 +146,17 @@ describe('rest_output', () => {
 
   it('resolves the API key through the secrets port', async () => {
     const srv = await fake();
-    const r = validateChain([
+    const chain = chainOf([
       { filter: 'rest_output', url: srv.url, sender: 'outbound', api_key_ref: 'gw' },
     ]);
-    if (!r.ok) throw new Error('invalid');
     const res = await runChain(
-      r.chain,
+      chain,
       testTx(),
       testContext({ secrets: { get: (ref) => (ref === 'gw' ? 'from-store' : undefined) } }),
     );
     expect(res.rcpt[0]!.kind).toBe('accept');
     expect(srv.log[0]!.auth).toBe('Bearer from-store');
-    const missing = await runChain(r.chain, testTx(), testContext());
+    const missing = await runChain(chain, testTx(), testContext());
     expect(missing.rcpt[0]!.response.message).toBe('rest_output credentials unavailable');
   });
 });

@@ -47,5 +47,4 @@ export const routerSchema = z.strictObject({
     message: 'mailbox unavailable',
   }),
 });
-export type RouterConfig = z.output<typeof routerSchema>;
 export type RouterPolicy = z.output<typeof routerPolicySchema>;

@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { runChain } from '../chain.ts';
 import { accept } from '../responses.ts';
-import { type ChainInput, validateChain } from '../schemas.ts';
-import { testContext, testTx } from '../test-helpers.ts';
+import type { ChainInput } from '../schemas.ts';
+import { chainOf, testContext, testTx } from '../test-helpers.ts';
 import { baseLocalPart } from './router.ts';
 
 const route = async (policies: unknown[], rcpts: string[], extra: Record<string, unknown> = {}) => {
-  const r = validateChain([{ filter: 'router', policies, ...extra }] as ChainInput);
-  if (!r.ok) throw new Error(JSON.stringify(r.errors));
+  const chain = chainOf([{ filter: 'router', policies, ...extra }] as ChainInput);
   const tx = testTx({ rcpt_to: rcpts.map((m) => ({ m })) });
-  const res = await runChain(r.chain, tx, testContext(), {
+  const res = await runChain(chain, tx, testContext(), {
     endOfChain: accept(250, '2.0.0', 'routed'),
   });
   return { res, tx, kinds: res.rcpt.map((v) => v.kind) };

@@ -11,4 +11,3 @@ export const sandboxSchema = z.strictObject({
     message: 'accepted into the sandbox (not delivered)',
   }),
 });
-export type SandboxConfig = z.output<typeof sandboxSchema>;

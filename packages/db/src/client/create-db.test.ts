@@ -1,17 +1,11 @@
 import pg from 'pg';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../testing/test-database.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestDatabase } from '../testing/use-test-database.ts';
 import { createDb } from './create-db.ts';
 import { isDbUnavailable } from './errors.ts';
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase({ migrate: false });
-});
-afterAll(async () => {
-  await t?.destroy();
-});
+const t = useTestDatabase({ migrate: false });
 
 describe('createDb', () => {
   it('reads int8 as a number in its own pool only, not process-wide', async () => {

@@ -47,10 +47,13 @@ function findPgError(err: unknown): PgErrorLike | undefined {
   return undefined;
 }
 
-/** Rethrows a constraint violation as a DbError; anything else unchanged. */
-function translateDbError(err: unknown): never {
-  const pgErr = findPgError(err);
-  if (pgErr?.code) {
+/** Runs a query, rethrowing a constraint violation as a DbError (anything else unchanged). */
+export async function withDbErrors<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    const pgErr = findPgError(err);
+    if (!pgErr?.code) throw err;
     const code = pgCodes[pgErr.code]!;
     throw new DbError(
       code,
@@ -58,16 +61,6 @@ function translateDbError(err: unknown): never {
       pgErr.constraint,
       { cause: err },
     );
-  }
-  throw err;
-}
-
-/** Runs a query, translating constraint violations. */
-export async function withDbErrors<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    translateDbError(err);
   }
 }
 

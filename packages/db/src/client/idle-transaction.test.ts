@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../testing/test-database.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestDatabase } from '../testing/use-test-database.ts';
 import { createDb } from './create-db.ts';
 
 /**
@@ -7,13 +7,7 @@ import { createDb } from './create-db.ts';
  * (idle_in_transaction_session_timeout, set by createDb as the router's pool does) and on the
  * embedded server (its own limit; the setting is not passed to PGlite).
  */
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase({ migrate: false });
-}, 180_000); // PGlite starts slowly on a busy machine
-afterAll(async () => {
-  await t?.destroy();
-});
+const t = useTestDatabase({ migrate: false });
 
 describe('idle in transaction', () => {
   it('a session idle in BEGIN is ended, and the pool serves the next caller', async () => {

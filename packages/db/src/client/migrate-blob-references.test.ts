@@ -1,13 +1,13 @@
 import { readMigrationFiles } from 'drizzle-orm/migrator';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../testing/index.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestDatabase } from '../testing/use-test-database.ts';
 import { migrationsFolder } from './migrate.ts';
 
 // Migration 0018 on data written before it: reference rows from body_blob_id and the
 // message-builder JSON, counts recomputed from them (whatever the hand-kept count said), and a
 // sender's dangling output_chain cleared before the foreign key is added.
 
-let t: TestDatabase;
+const t = useTestDatabase({ migrate: false });
 const migrations = readMigrationFiles({ migrationsFolder });
 const at = migrations.findIndex((m) =>
   m.sql.some((s) => s.includes('CREATE TABLE transaction_blobs')),
@@ -18,11 +18,9 @@ async function run(ms: typeof migrations) {
 }
 
 beforeAll(async () => {
-  t = await createTestDatabase({ migrate: false });
   expect(at).toBeGreaterThan(0);
   await run(migrations.slice(0, at));
 });
-afterAll(() => t.destroy());
 
 describe('migration 0018 (blob references, output chain)', () => {
   it('turns body ids, part ids and hand-kept counts into reference rows and derived counts', async () => {

@@ -1,25 +1,15 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../testing/test-database.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestDatabase } from '../testing/use-test-database.ts';
 import { executeTemplate } from './prepared.ts';
 
 const kinds = [...(process.env.DATABASE_URL ? (['postgres'] as const) : []), 'embedded' as const];
-
-const open: TestDatabase[] = [];
-afterAll(async () => {
-  await Promise.all(open.map((t) => t.destroy()));
-});
 
 const square = () =>
   sql`select ${sql.placeholder('n')}::int * ${sql.placeholder('n')}::int as sq, ${7}::int as fixed`;
 
 describe.each(kinds)('executeTemplate on %s', (kind) => {
-  let t: TestDatabase;
-  // a PGlite start takes a while on a loaded machine
-  beforeAll(async () => {
-    t = await createTestDatabase({ migrate: false, forceEmbedded: kind === 'embedded' });
-    open.push(t);
-  }, 240_000);
+  const t = useTestDatabase({ migrate: false, forceEmbedded: kind === 'embedded' });
 
   it('runs as a named statement of the connection, parsed once, literals kept', async () => {
     const names = await t.db.transaction(async (tx) => {

@@ -206,14 +206,12 @@ export class TransactionWatcher {
     signal?: AbortSignal,
   ): Promise<WaitResult> {
     const done = new AbortController();
-    const onAbort = () => done.abort();
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const either = signal ? AbortSignal.any([signal, done.signal]) : done.signal;
     try {
       return await Promise.race(
-        watched.map((w) => this.waitForChange(w.id, w.version, timeoutMs, done.signal)),
+        watched.map((w) => this.waitForChange(w.id, w.version, timeoutMs, either)),
       );
     } finally {
-      signal?.removeEventListener('abort', onAbort);
       done.abort();
     }
   }

@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listAudit } from '../queries/audit.ts';
-import { createTestDatabase, type TestDatabase } from '../testing/index.ts';
+import type { TestDatabase } from '../testing/index.ts';
+import { useTestDatabase } from '../testing/use-test-database.ts';
 import { exportConfig, exportConfigObject } from './export.ts';
 import { importConfig } from './import.ts';
 import { parseConfig } from './parse.ts';
@@ -52,13 +53,18 @@ async function snapshot(t: TestDatabase) {
   return { senders: senders.rows, chains: chains.rows, revisions: revisions.rows[0].n };
 }
 
+/** What importing a file that changes nothing returns. */
+const unchanged = {
+  changedSenders: [],
+  changedChains: [],
+  changedDomains: [],
+  missingSecrets: [],
+  warnings: [],
+};
+
 describe('configuration as code', () => {
-  let a: TestDatabase;
-  let b: TestDatabase;
-  beforeAll(async () => {
-    [a, b] = await Promise.all([createTestDatabase(), createTestDatabase()]);
-  });
-  afterAll(() => Promise.all([a.destroy(), b.destroy()]));
+  const a = useTestDatabase();
+  const b = useTestDatabase();
 
   it('imports idempotently, with an audit entry per change', async () => {
     const first = await importConfig(a.db, sample, { actor: 'test' });
@@ -75,13 +81,7 @@ describe('configuration as code', () => {
       'sender.import',
     ]);
     const second = await importConfig(a.db, sample, { actor: 'test' });
-    expect(second).toEqual({
-      changedSenders: [],
-      changedChains: [],
-      changedDomains: [],
-      missingSecrets: [],
-      warnings: [],
-    });
+    expect(second).toEqual(unchanged);
     expect(await snapshot(a)).toEqual(before);
     expect(await listAudit(a.db, { limit: 100 })).toHaveLength(auditBefore.length);
   });
@@ -92,13 +92,7 @@ describe('configuration as code', () => {
     expect(await snapshot(b)).toEqual(await snapshot(a));
     expect(await exportConfigObject(b.db)).toEqual(await exportConfigObject(a.db));
     // And an exported file re-imported into its source changes nothing.
-    expect(await importConfig(a.db, yaml, { actor: 'test' })).toEqual({
-      changedSenders: [],
-      changedChains: [],
-      changedDomains: [],
-      missingSecrets: [],
-      warnings: [],
-    });
+    expect(await importConfig(a.db, yaml, { actor: 'test' })).toEqual(unchanged);
   });
 
   it('rejects an invalid file with the path of each offending key and changes nothing', async () => {

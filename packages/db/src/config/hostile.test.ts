@@ -2,6 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from './parse.ts';
 import { ConfigError } from './schema.ts';
 
+/** What parsing `text` throws. */
+function thrownBy(text: string): unknown {
+  try {
+    parseConfig(text);
+  } catch (e) {
+    return e;
+  }
+}
+
 /** What an admin's paste (or a stolen admin session) can throw at the configuration import. */
 describe('hostile configuration files', () => {
   it('refuses an alias bomb ("billion laughs") with a ConfigError, not a crash', () => {
@@ -19,13 +28,7 @@ describe('hostile configuration files', () => {
 
   it('refuses deep nesting before parsing it, naming the line', () => {
     const text = `sender:\n  - name: x\n    description: ${'['.repeat(200_000)}${']'.repeat(200_000)}\n`;
-    const err = (() => {
-      try {
-        parseConfig(text);
-      } catch (e) {
-        return e;
-      }
-    })();
+    const err = thrownBy(text);
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).issues).toEqual([
       { path: '', message: 'nested deeper than 64 levels at line 3' },
@@ -40,13 +43,7 @@ describe('hostile configuration files', () => {
 
   it('reports the first 50 of thousands of issues, and how many more', () => {
     const text = `sender:\n${'  - name: same\n'.repeat(2000)}`;
-    const err = (() => {
-      try {
-        parseConfig(text);
-      } catch (e) {
-        return e;
-      }
-    })() as ConfigError;
+    const err = thrownBy(text) as ConfigError;
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.issues).toHaveLength(51);
     expect(err.issues[0]).toEqual({ path: 'sender[1].name', message: 'duplicate name "same"' });

@@ -45,7 +45,6 @@ export const configFileSchema = z.strictObject({
 });
 
 export type ConfigFile = z.infer<typeof configFileSchema>;
-export type ChainConfig = z.infer<typeof chainConfigSchema>;
 export type DomainConfig = z.infer<typeof domainConfigSchema>;
 
 /** A deprecated spelling that was read anyway: what to write instead. */

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../queries/audit.ts';
 import { upsertChain } from '../queries/chains.ts';
 import { insertDomain, insertDomainKeys } from '../queries/domains.ts';
 import { insertSecret } from '../queries/secrets.ts';
-import { createTestDatabase, type TestDatabase } from '../testing/index.ts';
+import { useTestDatabase } from '../testing/use-test-database.ts';
 import { exportConfig, exportConfigObject } from './export.ts';
 import { importConfig } from './import.ts';
 
@@ -11,10 +11,9 @@ const PEM =
   '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEINlinelinelinelinelinelinelinelinelinelin\n-----END PRIVATE KEY-----';
 
 describe('configuration export and secrets', () => {
-  let a: TestDatabase;
-  let b: TestDatabase;
+  const a = useTestDatabase();
+  const b = useTestDatabase();
   beforeAll(async () => {
-    [a, b] = await Promise.all([createTestDatabase(), createTestDatabase()]);
     // a domain whose private key is a secret (sealed bytes: the export must not need them)
     const d = await insertDomain(a.db, {
       name: 'example.com',
@@ -49,7 +48,6 @@ describe('configuration export and secrets', () => {
       author: 'test',
     });
   });
-  afterAll(() => Promise.all([a.destroy(), b.destroy()]));
 
   it('never prints a secret: domains name their secrets, inline keys are redacted', async () => {
     const yaml = await exportConfig(a.db);

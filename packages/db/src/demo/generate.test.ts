@@ -1,16 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../testing/index.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestDatabase } from '../testing/use-test-database.ts';
 import { generateDemoData } from './generate.ts';
 
 describe('generateDemoData', () => {
-  let t: TestDatabase;
+  const t = useTestDatabase();
   const q = async <R>(text: string) => (await t.pool.query(text)).rows as R[];
   const one = async (text: string) => (await q<{ n: number }>(text))[0]!.n;
-
-  beforeAll(async () => {
-    t = await createTestDatabase();
-  }, 120_000);
-  afterAll(() => t?.destroy());
 
   it('generates transactions, attempts, timelines, exploder groups, DSNs and the rollup', async () => {
     const progress: number[] = [];

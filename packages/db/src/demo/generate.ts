@@ -46,10 +46,9 @@ export async function generateDemoData(db: Db, options: DemoDataOptions): Promis
   const blobs = await storeDemoBodies(db);
   const run = randomBytes(4).toString('hex');
   // Message-IDs and parent ids include the run tag, so runs never collide.
-  const first = 0;
   const result: DemoDataResult = { senders: names, transactions: 0, attempts: 0, events: 0 };
-  for (let lo = first; lo < first + total; lo += batch) {
-    const hi = Math.min(first + total, lo + batch) - 1;
+  for (let lo = 0; lo < total; lo += batch) {
+    const hi = Math.min(total, lo + batch) - 1;
     const counts = await db.transaction(async (tx) => {
       await tx.execute(sql`set local statement_timeout = 0`);
       await tx.execute(sql`create temp table demo_stage (n bigint, id uuid, sender_id uuid,
@@ -80,7 +79,7 @@ export async function generateDemoData(db: Db, options: DemoDataOptions): Promis
     result.transactions += counts.transactions;
     result.attempts += counts.attempts;
     result.events += counts.events;
-    options.onProgress?.(hi - first + 1, total);
+    options.onProgress?.(hi + 1, total);
   }
   await db.transaction(async (tx) => {
     await tx.execute(sql`set local statement_timeout = 0`);

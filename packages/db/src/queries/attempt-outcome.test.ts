@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase, uniqueName } from '../testing/index.ts';
+import { describe, expect, it } from 'vitest';
+import { uniqueName } from '../testing/index.ts';
+import { useTestDatabase } from '../testing/use-test-database.ts';
 import { type OutcomeWrite, writeOutcomeIfUnchanged } from './attempt-outcome.ts';
 import { listAttempts } from './attempts.ts';
 import { insertTransactionWithInlineBody } from './create-transaction.ts';
@@ -9,11 +10,7 @@ import { registerInstance } from './instances.ts';
 import { createSender } from './senders.ts';
 import { getTransaction, updateTransaction } from './transactions.ts';
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(() => t.destroy());
+const t = useTestDatabase();
 
 /** A transaction claimed by a fresh instance, and the outcome write for its attempt. */
 async function claimedOne() {

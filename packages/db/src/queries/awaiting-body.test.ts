@@ -1,16 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase, uniqueName } from '../testing/index.ts';
+import { describe, expect, it } from 'vitest';
+import { uniqueName } from '../testing/index.ts';
+import { useTestDatabase } from '../testing/use-test-database.ts';
 import { failSilentIncrementalTransactions } from './awaiting-body.ts';
 import { appendBlobChunk, createBlob } from './blobs.ts';
 import { listEvents } from './events.ts';
 import { createSender } from './senders.ts';
 import { getTransaction, insertTransaction } from './transactions.ts';
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(() => t.destroy());
+const t = useTestDatabase();
 
 const MIN = 60_000;
 const minutesAgo = (m: number) => new Date(Date.now() - m * MIN).toISOString();

@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isDbError } from '../client/errors.ts';
-import { createTestDatabase, type TestDatabase, uniqueName } from '../testing/index.ts';
+import { uniqueName } from '../testing/index.ts';
+import { useTestDatabase } from '../testing/use-test-database.ts';
 import { collectUnreferencedBlobs, createBlob, getBlob } from './blobs.ts';
 import { insertTransactionAwaitingBody } from './create-downstream.ts';
 import { releaseFinishedBodies } from './delivery.ts';
@@ -13,11 +14,7 @@ import { insertTransaction } from './transactions.ts';
 // is derived from them (migration 0018). A release can only delete a row once, so a double
 // release cannot be clamped away: it releases nothing the second time.
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(() => t.destroy());
+const t = useTestDatabase();
 
 const LATER = () => new Date(Date.now() + 60_000);
 

@@ -2,8 +2,9 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase, uniqueName } from '../testing/index.ts';
+import { describe, expect, it } from 'vitest';
+import { uniqueName } from '../testing/index.ts';
+import { useTestDatabase } from '../testing/use-test-database.ts';
 import {
   appendBlobChunk,
   BLOB_CHUNK_SIZE,
@@ -18,11 +19,7 @@ import {
 import { createSender } from './senders.ts';
 import { insertTransaction } from './transactions.ts';
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(() => t.destroy());
+const t = useTestDatabase();
 
 describe('blobs', () => {
   it('writes 50 MB in chunks with bounded writer memory and reads it back byte-identical', async () => {

@@ -1,5 +1,4 @@
 import { and, eq } from 'drizzle-orm';
-import { canonicalJson } from '../client/canonical-json.ts';
 import type { DbOrTx } from '../client/create-db.ts';
 import { DbError } from '../client/errors.ts';
 import {
@@ -9,7 +8,7 @@ import {
   chains,
   type FilterConfig,
 } from '../schema/chains/table.ts';
-import { writeChainVersion } from './chains.ts';
+import { writeChainIfChanged } from './chains.ts';
 
 export interface ChainRevisionInput {
   name: string;
@@ -39,16 +38,7 @@ export async function saveChainRevision(
       'chains',
     );
   }
-  const description = input.description ?? before?.description ?? '';
-  if (
-    before &&
-    before.description === description &&
-    canonicalJson(before.filters) === canonicalJson(input.filters)
-  ) {
-    return { chain: before, before, changed: false };
-  }
-  const chain = await writeChainVersion(db, before, { ...input, description });
-  return { chain, before, changed: true };
+  return { ...(await writeChainIfChanged(db, before, input)), before };
 }
 
 export async function getChainRevision(

@@ -25,7 +25,15 @@ export async function upsertChain(
   db: DbOrTx,
   input: ChainInput,
 ): Promise<{ chain: Chain; changed: boolean }> {
-  const existing = await getChainByName(db, input.name);
+  return writeChainIfChanged(db, await getChainByName(db, input.name), input);
+}
+
+/** `writeChainVersion` unless `input` leaves the chain as it is (`upsertChain`, `saveChainRevision`). */
+export async function writeChainIfChanged(
+  db: DbOrTx,
+  existing: Chain | undefined,
+  input: ChainInput & { comment?: string },
+): Promise<{ chain: Chain; changed: boolean }> {
   const description = input.description ?? existing?.description ?? '';
   if (
     existing &&

@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase, uniqueName } from '../testing/index.ts';
+import { describe, expect, it } from 'vitest';
+import { uniqueName } from '../testing/index.ts';
+import { useTestDatabase } from '../testing/use-test-database.ts';
 import { BLOB_CHUNK_SIZE, getBlob, readBlob } from './blobs.ts';
 import { insertTransactionWithInlineBody } from './create-transaction.ts';
 import { claimTransactions } from './delivery.ts';
@@ -8,11 +9,7 @@ import { registerInstance } from './instances.ts';
 import { createSender } from './senders.ts';
 import { getTransaction } from './transactions.ts';
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(() => t.destroy());
+const t = useTestDatabase();
 
 const envelope = (senderId: string) => ({
   senderId,
@@ -23,6 +20,20 @@ const envelope = (senderId: string) => ({
   metadata: { session: { client: 'x' } },
   nextAttemptAt: new Date('2026-01-02T03:04:05.678Z'),
 });
+
+/** `insertTransactionWithInlineBody` of an rfc822 body, with a `created` event by default. */
+const insertInline = (
+  transaction: Parameters<typeof insertTransactionWithInlineBody>[1]['transaction'],
+  body: Buffer,
+  more: Partial<Parameters<typeof insertTransactionWithInlineBody>[1]> = {},
+) =>
+  insertTransactionWithInlineBody(t.db, {
+    transaction,
+    body,
+    contentType: 'message/rfc822',
+    event: { type: 'created', data: {} },
+    ...more,
+  });
 
 describe('insertTransactionWithInlineBody', () => {
   it('stores transaction, finalized blob, chunk and event in one statement, mapped like drizzle reads them', async () => {
@@ -54,47 +65,30 @@ describe('insertTransactionWithInlineBody', () => {
 
   it('an empty body is a finalized blob without chunks; a failing insert leaves nothing behind', async () => {
     const sender = await createSender(t.db, { name: uniqueName() });
-    const { blob } = await insertTransactionWithInlineBody(t.db, {
-      transaction: envelope(sender.id),
-      body: Buffer.alloc(0),
-      contentType: 'message/rfc822',
-      event: { type: 'created', data: {} },
-    });
+    const { blob } = await insertInline(envelope(sender.id), Buffer.alloc(0));
     expect(blob).toMatchObject({ status: 'finalized', size: 0, chunkCount: 0 });
     const missingSender = '00000000-0000-4000-8000-000000000000';
-    await expect(
-      insertTransactionWithInlineBody(t.db, {
-        transaction: envelope(missingSender),
-        body: Buffer.from('x'),
-        contentType: 'message/rfc822',
-        event: { type: 'created', data: {} },
-      }),
-    ).rejects.toMatchObject({ code: 'foreign_key_violation' });
+    await expect(insertInline(envelope(missingSender), Buffer.from('x'))).rejects.toMatchObject({
+      code: 'foreign_key_violation',
+    });
     const orphans = await t.pool.query(
       'select count(*)::int as n from blobs where sender_id = $1',
       [missingSender],
     );
     expect(orphans.rows[0].n).toBe(0);
     await expect(
-      insertTransactionWithInlineBody(t.db, {
-        transaction: envelope(sender.id),
-        body: Buffer.alloc(BLOB_CHUNK_SIZE + 1),
-        contentType: 'message/rfc822',
-        event: { type: 'created', data: {} },
-      }),
+      insertInline(envelope(sender.id), Buffer.alloc(BLOB_CHUNK_SIZE + 1)),
     ).rejects.toThrow(RangeError);
   });
 
   it('with a lease, creates it claimed: in flight, first attempt open, not claimable by others', async () => {
     const sender = await createSender(t.db, { name: uniqueName() });
     const owner = (await registerInstance(t.db, { kind: 'router', version: '' })).id;
-    const { transaction, attempt } = await insertTransactionWithInlineBody(t.db, {
-      transaction: { ...envelope(sender.id), nextAttemptAt: new Date(Date.now() - 1000) },
-      body: Buffer.from('Subject: x\r\n\r\nx\r\n'),
-      contentType: 'message/rfc822',
-      event: { type: 'created', data: {} },
-      lease: { owner, leaseMs: 30_000 },
-    });
+    const { transaction, attempt } = await insertInline(
+      { ...envelope(sender.id), nextAttemptAt: new Date(Date.now() - 1000) },
+      Buffer.from('Subject: x\r\n\r\nx\r\n'),
+      { lease: { owner, leaseMs: 30_000 } },
+    );
     expect(transaction).toMatchObject({ status: 'inflight', leaseOwner: owner, attemptCount: 0 });
     expect(transaction.leaseExpiresAt!.getTime()).toBeGreaterThan(Date.now() + 20_000);
     expect(attempt).toMatchObject({ transactionId: transaction.id, number: 1, instanceId: owner });
@@ -114,10 +108,7 @@ describe('insertTransactionWithInlineBody', () => {
     const sender = await createSender(t.db, { name: uniqueName() });
     const missingSender = '00000000-0000-4000-8000-000000000001';
     const make = (senderId: string, n: number) =>
-      insertTransactionWithInlineBody(t.db, {
-        transaction: envelope(senderId),
-        body: Buffer.from(`Subject: ${n}\r\n\r\nbody ${n}\r\n`),
-        contentType: 'message/rfc822',
+      insertInline(envelope(senderId), Buffer.from(`Subject: ${n}\r\n\r\nbody ${n}\r\n`), {
         event: { type: 'created', data: { n } },
       });
     const results = await Promise.allSettled([

@@ -37,15 +37,12 @@ export interface QueueCounts {
 
 /** Queue depth from partial and status indexes (index-only counts); no table scan. */
 export async function queueCounts(db: DbOrTx): Promise<QueueCounts> {
-  const r = await db.execute<{
-    queued: number;
-    due_now: number;
-    inflight: number;
-    held: number;
-    awaiting_body: number;
-    oldest_queued: string | null;
-    oldest_inflight: string | null;
-  }>(sql`select
+  const r = await db.execute<
+    Omit<QueueCounts, 'oldest_waiting'> & {
+      oldest_queued: string | null;
+      oldest_inflight: string | null;
+    }
+  >(sql`select
     (select count(*) from transactions where status = 'queued' and next_attempt_at is not null)::int as queued,
     (select count(*) from transactions where status = 'queued' and next_attempt_at is not null
       and next_attempt_at <= now())::int as due_now,
@@ -57,19 +54,12 @@ export async function queueCounts(db: DbOrTx): Promise<QueueCounts> {
       order by status, created_at asc nulls first, id asc nulls first limit 1) as oldest_queued,
     (select created_at from transactions where status = 'inflight'
       order by status, created_at asc nulls first, id asc nulls first limit 1) as oldest_inflight`);
-  const row = r.rows[0]!;
-  const oldest = [row.oldest_queued, row.oldest_inflight]
+  const { oldest_queued, oldest_inflight, ...counts } = r.rows[0]!;
+  const oldest = [oldest_queued, oldest_inflight]
     .filter((x): x is string => x !== null)
     .map((x) => new Date(x))
     .sort((a, b) => a.getTime() - b.getTime())[0];
-  return {
-    queued: row.queued,
-    due_now: row.due_now,
-    inflight: row.inflight,
-    held: row.held,
-    awaiting_body: row.awaiting_body,
-    oldest_waiting: oldest ?? null,
-  };
+  return { ...counts, oldest_waiting: oldest ?? null };
 }
 
 /** One reply of the deferral rollup: `enhanced` null when the reply gave none. */

@@ -1,11 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DbError } from '../client/errors.ts';
-import {
-  createTestDatabase,
-  ensureChain,
-  type TestDatabase,
-  uniqueName,
-} from '../testing/index.ts';
+import { ensureChain, uniqueName } from '../testing/index.ts';
+import { useTestDatabase } from '../testing/use-test-database.ts';
 import { createApiKey, findApiKey, listApiKeys, revokeApiKey, touchApiKey } from './api-keys.ts';
 import { finishAttempt, listAttempts, startAttempt } from './attempts.ts';
 import { listAudit, recordAudit } from './audit.ts';
@@ -28,11 +24,7 @@ import {
   updateTransaction,
 } from './transactions.ts';
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(() => t.destroy());
+const t = useTestDatabase();
 
 async function sender() {
   return createSender(t.db, { name: uniqueName('s') });

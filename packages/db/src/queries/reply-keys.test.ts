@@ -1,11 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../testing/index.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestDatabase } from '../testing/use-test-database.ts';
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-}, 180_000);
-afterAll(() => t?.destroy());
+const t = useTestDatabase();
 
 async function keys(id: string) {
   const { rows } = await t.pool.query<{ reply_code: number | null; reply_pattern: string | null }>(

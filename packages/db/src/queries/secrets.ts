@@ -13,6 +13,15 @@ export interface SealedSecret {
 /** What may be listed: names and dates, never the (encrypted) value. */
 export type SecretInfo = Pick<SecretRow, 'name' | 'keyId' | 'version' | 'createdAt' | 'updatedAt'>;
 
+/** The columns of a SecretInfo, as reads and writes return them. */
+const infoColumns = {
+  name: secrets.name,
+  keyId: secrets.keyId,
+  version: secrets.version,
+  createdAt: secrets.createdAt,
+  updatedAt: secrets.updatedAt,
+};
+
 export async function insertSecret(
   db: DbOrTx,
   name: string,
@@ -22,9 +31,9 @@ export async function insertSecret(
     db
       .insert(secrets)
       .values({ name, ...sealed })
-      .returning(),
+      .returning(infoColumns),
   );
-  return infoOf(row!);
+  return row!;
 }
 
 /** Replaces the value; the version increments. Undefined when there is no such secret. */
@@ -37,8 +46,8 @@ export async function replaceSecret(
     .update(secrets)
     .set({ ...sealed, version: sql`${secrets.version} + 1`, updatedAt: sql`now()` })
     .where(eq(secrets.name, name))
-    .returning();
-  return row && infoOf(row);
+    .returning(infoColumns);
+  return row;
 }
 
 export async function getSecretRow(db: DbOrTx, name: string): Promise<SecretRow | undefined> {
@@ -47,29 +56,10 @@ export async function getSecretRow(db: DbOrTx, name: string): Promise<SecretRow 
 }
 
 export async function listSecretInfo(db: DbOrTx): Promise<SecretInfo[]> {
-  return db
-    .select({
-      name: secrets.name,
-      keyId: secrets.keyId,
-      version: secrets.version,
-      createdAt: secrets.createdAt,
-      updatedAt: secrets.updatedAt,
-    })
-    .from(secrets)
-    .orderBy(asc(secrets.name));
+  return db.select(infoColumns).from(secrets).orderBy(asc(secrets.name));
 }
 
 export async function deleteSecretRow(db: DbOrTx, name: string): Promise<boolean> {
   const rows = await db.delete(secrets).where(eq(secrets.name, name)).returning({ id: secrets.id });
   return rows.length > 0;
-}
-
-function infoOf(row: SecretRow): SecretInfo {
-  return {
-    name: row.name,
-    keyId: row.keyId,
-    version: row.version,
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-  };
 }

@@ -50,6 +50,3 @@ export const rollupState = pgTable('rollup_state', {
   pendingAt: timestamp('pending_at', { withTimezone: true }),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
-
-export type DeliveryRollupRow = typeof deliveryRollup.$inferSelect;
-export type DeferralRollupRow = typeof deferralRollup.$inferSelect;

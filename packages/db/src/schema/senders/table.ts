@@ -31,4 +31,3 @@ export const senders = pgTable(
 );
 
 export type Sender = typeof senders.$inferSelect;
-export type NewSender = typeof senders.$inferInsert;

@@ -23,5 +23,3 @@ export const transactionBlobs = pgTable(
     index('transaction_blobs_blob_idx').on(t.blobId),
   ],
 );
-
-export type TransactionBlob = typeof transactionBlobs.$inferSelect;
