@@ -25,6 +25,8 @@ export class DbError extends Error {
 const pgCodes: Record<string, DbErrorCode> = {
   '23505': 'unique_violation',
   '23503': 'foreign_key_violation',
+  // restrict_violation: how PostgreSQL 17 (and the embedded one) refuses an ON DELETE RESTRICT
+  '23001': 'foreign_key_violation',
   '23514': 'check_violation',
 };
 
