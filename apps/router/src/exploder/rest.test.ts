@@ -1,6 +1,5 @@
 import { createApiKey } from '@koukan/db';
 import { expect, it } from 'vitest';
-import { silent } from '../engine/testing/harness.ts';
 import { addr, exploderSuite, upstreamsOf } from '../testing/exploder.ts';
 import { client, MESSAGE, type Res, startRouter } from '../testing/harness.ts';
 
@@ -13,12 +12,7 @@ it('answers RCPT in the PATCH and DATA by long-poll, with each upstream its own 
     { filter: 'router', policies: [{ type: 'address_list', domains: ['example.net'] }] },
   ]);
   const { key } = await createApiKey(t.db, { senderId: sender.id });
-  const kick = (id: string) => void world.engine.kick(id);
-  const router = await startRouter(t, {
-    onTransactionCreated: kick,
-    onBodyFinalized: kick,
-    exploderContext: { logger: silent },
-  });
+  const router = await startRouter(t, world.app);
   try {
     const call = client(router.url, key);
     const created = await call('POST', `/v1/senders/${sender.name}/transactions`, {
