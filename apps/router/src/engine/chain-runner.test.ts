@@ -9,20 +9,15 @@ import {
   upsertChain,
   writeBlobStream,
 } from '@koukan/db';
-import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import { makeSender, makeTransaction, SAMPLE_MESSAGE } from '@koukan/services/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createChainRunner } from './chain-runner.ts';
-import { engineFor, silent, statusOf } from './testing/harness.ts';
+import { databaseSuite, engineFor, silent, statusOf } from './testing/harness.ts';
 import { sandboxRunner } from './testing/sandbox-runner.ts';
 
 // The real filter chain library end to end; only the sandbox store (a port the host supplies)
 // is an in-memory one here.
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(() => t.destroy());
+const t = databaseSuite();
 
 describe('chain runner', () => {
   it('runs the sender output chain with the stored body and records its verdicts', async () => {

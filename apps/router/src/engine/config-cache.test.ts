@@ -1,16 +1,11 @@
 import { getTransaction, updateSender, upsertChain } from '@koukan/db';
-import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import { makeSender, makeTransaction } from '@koukan/services/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startConfigCache } from './config-cache.ts';
-import { engineFor, silent } from './testing/harness.ts';
+import { databaseSuite, engineFor, silent } from './testing/harness.ts';
 import { ScriptedRunner, verdicts } from './testing/scripted-runner.ts';
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(() => t.destroy());
+const t = databaseSuite();
 
 describe('live configuration', () => {
   it('sees sender and chain changes within 2 s without a restart', async () => {

@@ -5,20 +5,16 @@ import {
   listEvents,
   listLiveInstances,
 } from '@koukan/db';
-import { createTestDatabase, ensureChain, type TestDatabase } from '@koukan/db/testing';
+import { ensureChain } from '@koukan/db/testing';
 import { runTransactionAction } from '@koukan/services';
 import { makeSender, makeTransaction } from '@koukan/services/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engineFor, silent, statusOf } from './testing/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { databaseSuite, engineFor, silent, statusOf } from './testing/harness.ts';
 import { deferred, ScriptedRunner, verdicts } from './testing/scripted-runner.ts';
 import type { AttemptVerdict } from './types.ts';
 
 // The runner is the engine's input port (where the filter chain plugs in), scripted per test.
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(() => t.destroy());
+const t = databaseSuite();
 
 describe('delivery engine', () => {
   it('claims due work, runs it once and records the success', async () => {

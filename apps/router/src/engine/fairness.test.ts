@@ -1,14 +1,9 @@
-import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import { makeSender, makeTransaction } from '@koukan/services/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engineFor, statusOf } from './testing/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { databaseSuite, engineFor, statusOf } from './testing/harness.ts';
 import { ScriptedRunner, verdicts } from './testing/scripted-runner.ts';
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(() => t.destroy());
+const t = databaseSuite();
 
 /** Issue 10 item 3: no sender holds more than its share of attempt slots while others wait. */
 describe('per-sender fairness', () => {

@@ -1,17 +1,12 @@
 import { getTransaction, listAttempts } from '@koukan/db';
-import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import { makeSender, makeTransaction } from '@koukan/services/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engineFor, statusOf } from './testing/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { databaseSuite, engineFor, statusOf } from './testing/harness.ts';
 import { HttpRunner } from './testing/http-runner.ts';
 import { accepted, type ReceivedRequest, startReceiver } from './testing/receiver.ts';
 
 // Real I/O: the runner POSTs to a real HTTP server on port 0 that answers as each test says.
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(() => t.destroy());
+const t = databaseSuite();
 
 describe('attempts over real sockets', () => {
   it('aborts an upstream that never answers at the attempt timeout and schedules a retry', async () => {

@@ -1,22 +1,17 @@
 import { appendEvents, finishAttempt, runRollupPass, startAttempt } from '@koukan/db';
-import type { TestDatabase } from '@koukan/db/testing';
 import { makeSender, makeTransaction } from '@koukan/services/testing';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDatabase } from '../testing/harness.ts';
 import { type RollupJob, startRollupJob } from './rollup.ts';
+import { databaseSuite } from './testing/harness.ts';
 
-let t: TestDatabase;
+const t = databaseSuite();
 let job: RollupJob;
 beforeAll(async () => {
-  t = await testDatabase();
   // Passes run when the test says (runOnce); the timer would only add noise.
   job = startRollupJob(t.db, pino({ level: 'silent' }), { intervalMs: 3_600_000, lagMs: 300 });
 });
-afterAll(async () => {
-  await job?.stop();
-  await t?.destroy();
-});
+afterAll(() => job?.stop());
 
 const totals = async () => {
   const { rows } = await t.pool.query<{ outcome: string; n: number }>(

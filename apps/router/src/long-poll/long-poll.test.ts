@@ -1,10 +1,10 @@
 import { createDb, type DbHandle, TransactionWatcher } from '@koukan/db';
-import type { TestDatabase } from '@koukan/db/testing';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { client, makeSender, type Router, startRouter, testDatabase } from '../testing/harness.ts';
+import { databaseSuite } from '../engine/testing/harness.ts';
+import { client, makeSender, type Router, startRouter } from '../testing/harness.ts';
 
-let t: TestDatabase;
+const t = databaseSuite();
 let second: DbHandle;
 let a: Router;
 let b: Router;
@@ -25,7 +25,6 @@ async function replica(watch: { pollIntervalMs: number; listen: boolean }): Prom
 }
 
 beforeAll(async () => {
-  t = await testDatabase();
   // Instance B has its own pool, as another replica would.
   second = createDb({ url: t.url, poolSize: 4 });
   a = await startRouter(t);
@@ -37,7 +36,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([a?.close(), b?.close(), polling?.close()]);
   await second?.close();
-  await t?.destroy();
 });
 
 async function setup() {

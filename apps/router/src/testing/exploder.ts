@@ -1,12 +1,12 @@
 import type { ChainInput } from '@koukan/chain';
 import { getTransaction, schema, upsertChain } from '@koukan/db';
 import type { Transaction } from '@koukan/db/schema';
-import { createTestDatabase, type TestDatabase, uniqueName } from '@koukan/db/testing';
+import { type TestDatabase, uniqueName } from '@koukan/db/testing';
 import { createTransaction } from '@koukan/services';
 import { makeSender, SAMPLE_MESSAGE } from '@koukan/services/testing';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll } from 'vitest';
-import { silent } from '../engine/testing/harness.ts';
+import { databaseSuite, silent } from '../engine/testing/harness.ts';
 import { HttpRunner } from '../engine/testing/http-runner.ts';
 import { accepted, startReceiver } from '../engine/testing/receiver.ts';
 import { type EngineSettings, wireEngine } from '../wire.ts';
@@ -105,16 +105,12 @@ export async function startExploderWorld(t: TestDatabase, overrides: EngineSetti
 
 /** The test file's database `t` and exploder `world` on it, from before its tests to after them. */
 export function exploderSuite(overrides: EngineSettings = {}) {
-  const t = {} as TestDatabase;
+  const t = databaseSuite();
   const world = {} as Awaited<ReturnType<typeof startExploderWorld>>;
   beforeAll(async () => {
-    Object.assign(t, await createTestDatabase());
     Object.assign(world, await startExploderWorld(t, overrides));
   });
-  afterAll(async () => {
-    await world.stop?.();
-    await t.destroy?.();
-  });
+  afterAll(() => world.stop?.());
   return { t, world };
 }
 

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { createApiKey, createSender, type Db, readBlobStream, upsertChain } from '@koukan/db';
 import type { FilterConfig } from '@koukan/db/schema';
-import { createTestDatabase, type TestDatabase, uniqueName } from '@koukan/db/testing';
+import { type TestDatabase, uniqueName } from '@koukan/db/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { type BuildAppOptions, buildApp } from '../app.ts';
+import { databaseSuite } from '../engine/testing/harness.ts';
 
 export interface Router {
   app: FastifyInstance;
@@ -35,10 +36,6 @@ export async function startRouter(
   return { app, url: `http://127.0.0.1:${port}`, close };
 }
 
-export async function testDatabase(): Promise<TestDatabase> {
-  return createTestDatabase();
-}
-
 type Setup = Partial<BuildAppOptions> & { stop?(): Promise<void> };
 
 /**
@@ -47,11 +44,10 @@ type Setup = Partial<BuildAppOptions> & { stop?(): Promise<void> };
  * `stop` that runs after the router has closed.
  */
 export function routerSuite(setup: Setup | ((t: TestDatabase) => Promise<Setup>) = {}) {
-  const t = {} as TestDatabase;
+  const t = databaseSuite();
   const router = {} as Router;
   let stop: Setup['stop'];
   beforeAll(async () => {
-    Object.assign(t, await createTestDatabase());
     const { stop: after, ...options } = typeof setup === 'function' ? await setup(t) : setup;
     stop = after;
     Object.assign(router, await startRouter(t, options));
@@ -59,7 +55,6 @@ export function routerSuite(setup: Setup | ((t: TestDatabase) => Promise<Setup>)
   afterAll(async () => {
     await router.close?.();
     await stop?.();
-    await t.destroy?.();
   });
   /** A new sender with a client for its key and `create`, which POSTs a transaction. */
   async function sender(options: Parameters<typeof makeSender>[1] = {}) {

@@ -1,10 +1,23 @@
 import { getTransaction } from '@koukan/db';
-import type { TestDatabase } from '@koukan/db/testing';
+import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import pino from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import { startEngine } from '../engine.ts';
 import type { AttemptRunner, EngineHandle, EngineOptions } from '../types.ts';
 
 export const silent = pino({ level: process.env.ENGINE_TEST_LOG ?? 'silent' });
+
+/** The test file's database, created before its tests and destroyed after them. */
+export function databaseSuite(): TestDatabase {
+  const t = {} as TestDatabase;
+  beforeAll(async () => {
+    Object.assign(t, await createTestDatabase());
+  });
+  afterAll(async () => {
+    await t.destroy?.();
+  });
+  return t;
+}
 
 /** Starts an engine on the test database with test-friendly defaults; stop it in `finally`. */
 export function engineFor(
