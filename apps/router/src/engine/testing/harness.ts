@@ -1,7 +1,7 @@
 import { getTransaction } from '@koukan/db';
 import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import pino from 'pino';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, onTestFinished } from 'vitest';
 import { startEngine } from '../engine.ts';
 import type { AttemptRunner, EngineHandle, EngineOptions } from '../types.ts';
 
@@ -19,7 +19,7 @@ export function databaseSuite(): TestDatabase {
   return t;
 }
 
-/** Starts an engine on the test database with test-friendly defaults; stop it in `finally`. */
+/** Starts an engine on the test database with test-friendly defaults; the caller stops it. */
 export function engineFor(
   t: TestDatabase,
   runner: AttemptRunner,
@@ -35,6 +35,13 @@ export function engineFor(
     retention: false,
     ...overrides,
   });
+}
+
+/** An engine for the running test, stopped when the test finishes. */
+export async function testEngine(...args: Parameters<typeof engineFor>): Promise<EngineHandle> {
+  const engine = await engineFor(...args);
+  onTestFinished(() => engine.stop());
+  return engine;
 }
 
 export async function statusOf(t: TestDatabase, id: string) {
