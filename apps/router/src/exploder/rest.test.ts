@@ -23,10 +23,7 @@ it('answers RCPT in the PATCH and DATA by long-poll, with each upstream its own 
     let etag = created.headers.get('etag')!;
     const rcpt = [addr('ok'), `nobody@elsewhere.org`, addr('data-perm')];
     for (const [i, m] of rcpt.entries()) {
-      const patched = await call('PATCH', `/v1/transactions/${id}`, {
-        json: { add_rcpt_to: [{ m }], heartbeat: true },
-        headers: { 'if-match': etag },
-      });
+      const patched = await call.patch(id, { add_rcpt_to: [{ m }], heartbeat: true }, etag);
       expect(patched.status).toBe(200);
       etag = patched.headers.get('etag')!;
       const answer = patched.json.rcpt_response[i];

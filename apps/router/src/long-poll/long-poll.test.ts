@@ -62,10 +62,7 @@ async function wakeAcross(waiter: Router) {
     return r;
   });
   const sentAt = performance.now();
-  const patched = await apiA('PATCH', `/v1/transactions/${id}`, {
-    json: { heartbeat: true },
-    headers: { 'if-match': etag },
-  });
+  const patched = await apiA.patch(id, { heartbeat: true }, etag);
   // The change is committed when A answers; the wake-up delay is printed, not asserted.
   const committedAt = performance.now();
   expect(patched.status).toBe(200);

@@ -18,11 +18,8 @@ const { router, sender } = routerSuite(async (t) => {
   return { ...limits, watcher, stop: () => watcher.stop() };
 });
 
-const envelope = {
-  mail_from: { m: 'a@example.org' },
-  rcpt_to: [{ m: 'b@example.org' }],
-  body: { inline: MESSAGE },
-};
+const bare = { mail_from: { m: 'a@example.org' }, rcpt_to: [{ m: 'b@example.org' }] };
+const envelope = { ...bare, body: { inline: MESSAGE } };
 
 const host = () => new URL(router.url).host;
 
@@ -107,11 +104,10 @@ describe('slow and endless requests', () => {
 
   it('body uploads with Prefer: wait hold at most the long-poll places of their key', async () => {
     const s = await sender();
-    const { body: _, ...bare } = envelope;
     const ids: string[] = [];
     const malformed = ['wait=abc', 'wait=-5', 'wait', 'wait="', 'wait=,'.repeat(1000)];
     for (let i = 0; i < 3 + malformed.length; i++) {
-      ids.push((await s.api('POST', `/v1/senders/${s.name}/transactions`, { json: bare })).json.id);
+      ids.push((await s.create(bare)).json.id);
     }
     const put = (id: string, prefer: string) =>
       s.api('PUT', `/v1/transactions/${id}/body`, {
@@ -219,10 +215,7 @@ describe('path and header tricks', () => {
     const s = await sender();
     const created = await s.create({ mail_from: { m: 'a@example.org' } });
     const patch = (ifMatch: string) =>
-      s.api('PATCH', `/v1/transactions/${created.json.id}`, {
-        json: { add_rcpt_to: [{ m: 'c@example.org' }] },
-        headers: { 'if-match': ifMatch },
-      });
+      s.api.patch(created.json.id, { add_rcpt_to: [{ m: 'c@example.org' }] }, ifMatch);
     expect((await patch('"99999999999999999999"')).status).toBe(400);
     expect((await patch('"1", "2"')).status).toBe(400);
     expect((await patch('"999"')).status).toBe(412);
@@ -245,9 +238,7 @@ describe('bodies', () => {
 
   it('a body upload with a million header lines is refused (413, body) after its first 256 KiB', async () => {
     const s = await sender();
-    const created = await s.api('POST', `/v1/senders/${s.name}/transactions`, {
-      json: { mail_from: envelope.mail_from, rcpt_to: envelope.rcpt_to },
-    });
+    const created = await s.create(bare);
     const piece = Buffer.from(headerLines(64 * 1024));
     const total = piece.length * 336; // a million lines
     const c = rawConnection(router.url);
@@ -285,9 +276,7 @@ describe('bodies', () => {
 
   it('a header section over 256 KiB is refused across resumed chunks and inline', async () => {
     const s = await sender();
-    const created = await s.api('POST', `/v1/senders/${s.name}/transactions`, {
-      json: { mail_from: envelope.mail_from, rcpt_to: envelope.rcpt_to },
-    });
+    const created = await s.create(bare);
     const chunk = (start: number, text: string) =>
       s.api('PUT', `/v1/transactions/${created.json.id}/body`, {
         body: text,
@@ -299,14 +288,16 @@ describe('bodies', () => {
     expect(second.status).toBe(413);
     expect(second.json.error.details[0].field).toBe('body');
 
-    const inline = await s.api('POST', `/v1/senders/${s.name}/transactions`, {
-      json: { ...envelope, body: { inline: `${headerLines(300 * 1024)}\r\nHello.\r\n` } },
+    const inline = await s.create({
+      ...envelope,
+      body: { inline: `${headerLines(300 * 1024)}\r\nHello.\r\n` },
     });
     expect(inline.status).toBe(413);
     expect(inline.json.error.details[0].field).toBe('body.inline');
     // a large body under a small header section is fine
-    const big = await s.api('POST', `/v1/senders/${s.name}/transactions`, {
-      json: { ...envelope, body: { inline: MESSAGE + `${'x'.repeat(76)}\r\n`.repeat(8000) } },
+    const big = await s.create({
+      ...envelope,
+      body: { inline: MESSAGE + `${'x'.repeat(76)}\r\n`.repeat(8000) },
     });
     expect(big.status).toBe(201);
   });
@@ -360,19 +351,13 @@ describe('cross-sender access', () => {
   it("another sender's key cannot read, upload to, reuse, patch or cancel a transaction", async () => {
     const a = await sender();
     const b = await sender();
-    const created = await a.create({
-      mail_from: { m: 'a@example.org' },
-      rcpt_to: [{ m: 'b@example.org' }],
-    });
+    const created = await a.create(bare);
     const id = created.json.id as string;
     expect((await b.api('GET', `/v1/transactions/${id}`)).status).toBe(404);
     expect((await b.api('GET', `/v1/transactions/${id}/events`)).status).toBe(404);
     expect((await b.api('PUT', `/v1/transactions/${id}/body`, { body: MESSAGE })).status).toBe(404);
     expect((await b.api('POST', `/v1/transactions/${id}/cancel`)).status).toBe(404);
-    const patched = await b.api('PATCH', `/v1/transactions/${id}`, {
-      json: { heartbeat: true },
-      headers: { 'if-match': '"1"' },
-    });
+    const patched = await b.api.patch(id, { heartbeat: true }, '"1"');
     expect(patched.status).toBe(404);
     // A's key on B's URL
     expect(

@@ -99,10 +99,11 @@ describe('SMTP submission by another sender (implicit exploder)', () => {
     });
     expect(created.status).toBe(201);
     expect(created.json.rcpt_response[0].code).toBe(250);
-    const patched = await msa.api('PATCH', `/v1/transactions/${created.json.id}`, {
-      json: { add_rcpt_to: [{ m: 'carol@example.net' }] },
-      headers: { 'if-match': created.headers.get('etag')! },
-    });
+    const patched = await msa.api.patch(
+      created.json.id,
+      { add_rcpt_to: [{ m: 'carol@example.net' }] },
+      created.headers.get('etag')!,
+    );
     expect(patched.json.rcpt_response.map((r: { code: number }) => r.code)).toEqual([250, 250]);
     const ups = await t.db
       .select()

@@ -102,9 +102,9 @@ export interface Res {
   text: string;
 }
 
-/** A small fetch client for one API key. */
+/** A small fetch client for one API key; `patch` PATCHes a transaction with If-Match. */
 export function client(url: string, key: string | null) {
-  return async (
+  const call = async (
     method: string,
     path: string,
     init: { json?: unknown; body?: RequestInit['body']; headers?: Record<string, string> } = {},
@@ -126,6 +126,9 @@ export function client(url: string, key: string | null) {
     }
     return { status: res.status, headers: res.headers, json, text };
   };
+  const patch = (id: string, json: unknown, ifMatch: string) =>
+    call('PATCH', `/v1/transactions/${id}`, { json, headers: { 'if-match': ifMatch } });
+  return Object.assign(call, { patch });
 }
 
 /** A 400 whose details name `field` (with a message matching `message`, if given). */
