@@ -1,6 +1,6 @@
 import pg from 'pg';
 import pino from 'pino';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { databaseSuite } from '../engine/testing/harness.ts';
 import { TransactionWatcher } from './watcher.ts';
 
@@ -80,13 +80,10 @@ describe('TransactionWatcher', () => {
       const heard: string[] = [];
       listener.on('notification', (m) => heard.push(m.payload ?? ''));
       await listener.query('LISTEN koukan_transactions');
-      try {
-        const id = await newTransaction();
-        await t.pool.query('update transactions set version = 2 where id = $1', [id]);
-        await expect.poll(() => heard).toEqual([`${id}:2`]);
-      } finally {
-        await listener.end();
-      }
+      onTestFinished(() => listener.end());
+      const id = await newTransaction();
+      await t.pool.query('update transactions set version = 2 where id = $1', [id]);
+      await expect.poll(() => heard).toEqual([`${id}:2`]);
     },
   );
 });

@@ -1,6 +1,6 @@
 import { TransactionWatcher } from '@koukan/db';
 import pino from 'pino';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { rawConnection } from '../../../../tooling/raw-connection.ts';
 import { MESSAGE, routerSuite } from '../testing/harness.ts';
 
@@ -50,22 +50,16 @@ describe('slow and endless requests', () => {
     expect(res.head.toLowerCase()).toContain('connection: close');
     // keep trickling: the server must not keep reading
     const trickle = setInterval(() => c.socket.writable && c.socket.write('x'), 20);
-    try {
-      await c.closed;
-    } finally {
-      clearInterval(trickle);
-    }
+    onTestFinished(() => clearInterval(trickle));
+    await c.closed;
   });
 
   it('headers that never end (slowloris) are cut', async () => {
     const c = rawConnection(router.url);
     c.socket.write(`GET /healthz HTTP/1.1\r\nHost: ${host()}\r\nX-Slow: a`);
     const trickle = setInterval(() => c.socket.writable && c.socket.write('a'), 50);
-    try {
-      await c.closed;
-    } finally {
-      clearInterval(trickle);
-    }
+    onTestFinished(() => clearInterval(trickle));
+    await c.closed;
     expect(c.received).not.toContain('200 OK');
   });
 
