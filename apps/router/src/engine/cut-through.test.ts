@@ -93,9 +93,9 @@ describe('cut-through at creation', () => {
     const { api, create } = await sender();
     const created = await create(envelope);
     expect(created.json.status).toBe('queued');
-    const put = api('PUT', `/v1/transactions/${created.json.id}/body`, {
-      body: MESSAGE,
-      headers: { 'content-type': 'message/rfc822', prefer: 'wait=20' },
+    const put = api.put(created.json.id, MESSAGE, {
+      'content-type': 'message/rfc822',
+      prefer: 'wait=20',
     });
     // the upload's statement claimed it (cut-through); the answer waits for the attempt
     await expect.poll(() => held.length).toBe(1);

@@ -32,19 +32,14 @@ it('answers RCPT in the PATCH and DATA by long-poll, with each upstream its own 
   }
   expect((await upstreamsOf(t, id)).map((u) => u.rcptTo[0]!.m)).toEqual([rcpt[0], rcpt[2]]);
 
-  const put = await call('PUT', `/v1/transactions/${id}/body`, {
-    body: MESSAGE,
-    headers: { 'content-type': 'message/rfc822' },
-  });
+  const put = await call.put(id, MESSAGE, { 'content-type': 'message/rfc822' });
   expect(put.status).toBeLessThan(300);
   // long-poll as the gateway does until DATA is answered
   let view: Res | undefined;
   await expect
     .poll(
       async () => {
-        const r = await call('GET', `/v1/transactions/${id}`, {
-          headers: { 'if-none-match': etag, 'request-timeout': '5' },
-        });
+        const r = await call.poll(id, etag, '5');
         if (r.status === 200) {
           etag = r.headers.get('etag')!;
           view = r;

@@ -68,10 +68,7 @@ describe('slow and endless requests', () => {
     const created = await s.create(envelope);
     const etag = created.headers.get('etag')!;
     const id = created.json.id as string;
-    const poll = (seconds: string) =>
-      s.api('GET', `/v1/transactions/${id}`, {
-        headers: { 'if-none-match': etag, 'request-timeout': seconds },
-      });
+    const poll = (seconds: string) => s.api.poll(id, etag, seconds);
     // long enough that a loaded machine cannot let them time out before the checks below
     const first = poll('20');
     const second = poll('20');
@@ -83,9 +80,7 @@ describe('slow and endless requests', () => {
     // another key is not affected, nor is a plain GET (no wait)
     const other = await sender();
     const theirs = await other.create(envelope);
-    const otherPoll = await other.api('GET', `/v1/transactions/${theirs.json.id}`, {
-      headers: { 'if-none-match': theirs.headers.get('etag')!, 'request-timeout': '0.1' },
-    });
+    const otherPoll = await other.api.poll(theirs.json.id, theirs.headers.get('etag')!, '0.1');
     expect(otherPoll.status).toBe(304);
     expect((await s.api('GET', `/v1/transactions/${id}`)).status).toBe(200);
     // a change answers both waiting polls at once
@@ -104,10 +99,7 @@ describe('slow and endless requests', () => {
       ids.push((await s.create(bare)).json.id);
     }
     const put = (id: string, prefer: string) =>
-      s.api('PUT', `/v1/transactions/${id}/body`, {
-        body: MESSAGE,
-        headers: { 'content-type': 'message/rfc822', prefer },
-      });
+      s.api.put(id, MESSAGE, { 'content-type': 'message/rfc822', prefer });
     // no engine runs here: nothing answers DATA, so an upload that waits is held open
     // (a huge wait is clamped: unclamped, its timer would overflow and end the wait at once)
     const held = [put(ids[0]!, `wait=${'9'.repeat(400)}`), put(ids[1]!, 'respond-async, wait=20')];
@@ -220,9 +212,7 @@ describe('path and header tricks', () => {
   it.each(['NaN', '1e309', '-1', ' '])('Request-Timeout %j is a 400', async (value) => {
     const s = await sender();
     const created = await s.create(envelope);
-    const res = await s.api('GET', `/v1/transactions/${created.json.id}`, {
-      headers: { 'if-none-match': created.headers.get('etag')!, 'request-timeout': value },
-    });
+    const res = await s.api.poll(created.json.id, created.headers.get('etag')!, value);
     expect(res.status).toBe(400);
   });
 });
@@ -272,9 +262,8 @@ describe('bodies', () => {
     const s = await sender();
     const created = await s.create(bare);
     const chunk = (start: number, text: string) =>
-      s.api('PUT', `/v1/transactions/${created.json.id}/body`, {
-        body: text,
-        headers: { 'content-range': `bytes ${start}-${start + text.length - 1}/*` },
+      s.api.put(created.json.id, text, {
+        'content-range': `bytes ${start}-${start + text.length - 1}/*`,
       });
     const first = headerLines(200 * 1024);
     expect((await chunk(0, first)).status).toBe(200);

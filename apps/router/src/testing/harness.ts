@@ -102,7 +102,8 @@ export interface Res {
   text: string;
 }
 
-/** A small fetch client for one API key; `patch` PATCHes a transaction with If-Match. */
+/** A small fetch client for one API key, with shorthands for a transaction's PATCH (with
+ * If-Match), long-poll GET and body PUT. */
 export function client(url: string, key: string | null) {
   const call = async (
     method: string,
@@ -126,9 +127,15 @@ export function client(url: string, key: string | null) {
     }
     return { status: res.status, headers: res.headers, json, text };
   };
+  const tx = (id: string) => `/v1/transactions/${id}`;
   const patch = (id: string, json: unknown, ifMatch: string) =>
-    call('PATCH', `/v1/transactions/${id}`, { json, headers: { 'if-match': ifMatch } });
-  return Object.assign(call, { patch });
+    call('PATCH', tx(id), { json, headers: { 'if-match': ifMatch } });
+  /** A long-poll: GET with If-None-Match and Request-Timeout. */
+  const poll = (id: string, etag: string, timeout: string) =>
+    call('GET', tx(id), { headers: { 'if-none-match': etag, 'request-timeout': timeout } });
+  const put = (id: string, body: RequestInit['body'], headers: Record<string, string> = {}) =>
+    call('PUT', `${tx(id)}/body`, { body, headers });
+  return Object.assign(call, { patch, poll, put });
 }
 
 /** A 400 whose details name `field` (with a message matching `message`, if given). */
