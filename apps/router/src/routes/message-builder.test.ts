@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { schema } from '@koukan/db';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { MESSAGE, routerSuite, storedHash } from '../testing/harness.ts';
+import { expectField, MESSAGE, routerSuite, storedHash } from '../testing/harness.ts';
 
 const finalized: string[] = [];
 const { t, sender } = routerSuite({ onBodyFinalized: (id) => finalized.push(id) });
@@ -41,8 +41,7 @@ describe('message-builder bodies', () => {
     const toBody = await api('PUT', `/v1/transactions/${id}/body`, { body: MESSAGE });
     expect(toBody.status).toBe(409);
     const unknown = await api('PUT', `/v1/transactions/${id}/blob/nope`, { body: 'x' });
-    expect(unknown.status).toBe(404);
-    expect(unknown.json.error.details[0].field).toBe('params.blob_id');
+    expectField(unknown, 404, 'params.blob_id');
 
     const logo = await api('PUT', `/v1/transactions/${id}/blob/logo`, { body: randomBytes(5000) });
     expect(logo.status).toBe(200);
@@ -114,8 +113,7 @@ describe('message-builder bodies', () => {
         message_builder: { subject: 'x\r\nBcc: e@evil.test', text: { content: { inline: 'x' } } },
       },
     });
-    expect(badHeader.status).toBe(400);
-    expect(badHeader.json.error.details[0].field).toBe('body.body.message_builder.subject');
+    expectField(badHeader, 400, 'body.body.message_builder.subject');
     const badAddress = await create({
       ...base,
       body: {
@@ -125,7 +123,6 @@ describe('message-builder bodies', () => {
         },
       },
     });
-    expect(badAddress.status).toBe(400);
-    expect(badAddress.json.error.details[0].field).toBe('body.body.message_builder.to[0].address');
+    expectField(badAddress, 400, 'body.body.message_builder.to[0].address');
   });
 });

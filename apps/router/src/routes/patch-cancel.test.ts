@@ -1,7 +1,7 @@
 import { schema } from '@koukan/db';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { MESSAGE, routerSuite } from '../testing/harness.ts';
+import { expectField, MESSAGE, routerSuite } from '../testing/harness.ts';
 
 const { t, sender } = routerSuite();
 
@@ -42,8 +42,7 @@ describe('PATCH /v1/transactions/{id}', () => {
   it('428 without If-Match, 412 with a stale one, 400 with a malformed one', async () => {
     const { api, id, etag } = await create({ rcpt_to: [] }, { exploder: true });
     const none = await api('PATCH', `/v1/transactions/${id}`, { json: { heartbeat: true } });
-    expect(none.status).toBe(428);
-    expect(none.json.error.details[0].field).toBe('headers.if-match');
+    expectField(none, 428, 'headers.if-match');
     const ok = await api.patch(id, { heartbeat: true }, etag);
     expect(ok.status).toBe(200);
     const stale = await api.patch(id, { heartbeat: true }, etag);
@@ -61,14 +60,11 @@ describe('PATCH /v1/transactions/{id}', () => {
     const plain = await create({ rcpt_to: [{ m: 'b@example.org' }] });
     const patch = (json: unknown) => plain.api.patch(plain.id, json, plain.etag);
     const inj = await patch({ add_rcpt_to: [{ m: 'x@example.org\nBcc: y@evil.test' }] });
-    expect(inj.status).toBe(400);
-    expect(inj.json.error.details[0].field).toBe('body.add_rcpt_to[0].m');
+    expectField(inj, 400, 'body.add_rcpt_to[0].m');
     const unknown = await patch({ status: 'delivered' });
-    expect(unknown.status).toBe(400);
-    expect(unknown.json.error.details[0].field).toBe('body.status');
+    expectField(unknown, 400, 'body.status');
     const second = await patch({ add_rcpt_to: [{ m: 'c@example.org' }] });
-    expect(second.status).toBe(422);
-    expect(second.json.error.details[0].field).toBe('body.add_rcpt_to');
+    expectField(second, 422, 'body.add_rcpt_to');
   });
 
   it('409 adding recipients to a finished transaction', async () => {
@@ -146,11 +142,9 @@ describe('GET /v1/transactions/{id}/events', () => {
     );
     expect(page2.json.events).toHaveLength(2);
     const bad = await api('GET', `/v1/transactions/${id}/events?limit=0`);
-    expect(bad.status).toBe(400);
-    expect(bad.json.error.details[0].field).toBe('query.limit');
+    expectField(bad, 400, 'query.limit');
     const extra = await api('GET', `/v1/transactions/${id}/events?foo=1`);
-    expect(extra.status).toBe(400);
-    expect(extra.json.error.details[0].field).toBe('query.foo');
+    expectField(extra, 400, 'query.foo');
   });
 });
 

@@ -4,6 +4,7 @@ import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import {
   client,
+  expectField,
   MESSAGE,
   makeSender,
   type Router,
@@ -112,23 +113,20 @@ describe('PUT /v1/transactions/{id}/body', () => {
     async (range) => {
       const tx = await pending();
       const res = await tx.api.put(tx.id, 'x', { 'content-range': range });
-      expect(res.status).toBe(400);
-      expect(res.json.error.details[0].field).toBe('headers.content-range');
+      expectField(res, 400, 'headers.content-range');
     },
   );
 
   it('400 for an empty whole-body upload', async () => {
     const tx = await pending();
     const res = await tx.api.put(tx.id, '');
-    expect(res.status).toBe(400);
-    expect(res.json.error.details[0].field).toBe('body');
+    expectField(res, 400, 'body');
   });
 
   it('400 when the bytes disagree with Content-Range', async () => {
     const tx = await pending();
     const res = await tx.api.put(tx.id, 'x'.repeat(20), { 'content-range': 'bytes 0-9/100' });
-    expect(res.status).toBe(400);
-    expect(res.json.error.details[0].field).toBe('headers.content-length');
+    expectField(res, 400, 'headers.content-length');
   });
 
   it('413 over the limit: by Content-Length, by Content-Range total, and while streaming', async () => {

@@ -138,6 +138,12 @@ export function client(url: string, key: string | null) {
   return Object.assign(call, { patch, poll, put });
 }
 
+/** An error answer `status` whose first detail names `field`. */
+export function expectField(res: Res, status: number, field: string) {
+  expect(res.status, res.text).toBe(status);
+  expect(res.json.error.details[0].field).toBe(field);
+}
+
 /** A 400 whose details name `field` (with a message matching `message`, if given). */
 export function expect400(res: Res, field: string, message?: RegExp) {
   expect(res.status, res.text).toBe(400);
