@@ -6,9 +6,9 @@ import {
   getTransaction,
   insertTransaction,
   listEvents,
-  upsertChain,
   writeBlobStream,
 } from '@koukan/db';
+import { ensureChain } from '@koukan/db/testing';
 import { makeSender, makeTransaction, SAMPLE_MESSAGE } from '@koukan/services/testing';
 import { describe, expect, it } from 'vitest';
 import { createChainRunner } from './chain-runner.ts';
@@ -23,26 +23,12 @@ describe('chain runner', () => {
   it('runs the sender output chain with the stored body and records its verdicts', async () => {
     const { runner, stored } = sandboxRunner(t.db);
     await testEngine(t, runner);
-    const ok = await upsertChain(t.db, {
-      name: 'sbx-ok',
-      filters: [{ filter: 'sandbox' }],
-      author: 'test',
-    });
-    const reject = await upsertChain(t.db, {
-      name: 'sbx-reject',
-      filters: [
-        { filter: 'sandbox', response: { code: 554, enhanced: '5.7.1', message: 'refused' } },
-      ],
-      author: 'test',
-    });
-    const good = await makeTransaction(
-      t.db,
-      (await makeSender(t.db, { output_chain: ok.chain.name })).id,
-    );
-    const bad = await makeTransaction(
-      t.db,
-      (await makeSender(t.db, { output_chain: reject.chain.name })).id,
-    );
+    const ok = await ensureChain(t.db, 'sbx-ok', [{ filter: 'sandbox' }]);
+    const reject = await ensureChain(t.db, 'sbx-reject', [
+      { filter: 'sandbox', response: { code: 554, enhanced: '5.7.1', message: 'refused' } },
+    ]);
+    const good = await makeTransaction(t.db, (await makeSender(t.db, { output_chain: ok })).id);
+    const bad = await makeTransaction(t.db, (await makeSender(t.db, { output_chain: reject })).id);
     await expect.poll(() => statusOf(t, good.id), { timeout: 5000 }).toBe('delivered');
     await expect.poll(() => statusOf(t, bad.id), { timeout: 5000 }).toBe('failed');
     expect(stored.find((m) => m.transaction_id === good.id)?.body.toString()).toBe(SAMPLE_MESSAGE);
@@ -61,12 +47,11 @@ describe('chain runner', () => {
   it('builds a message-builder body with its uploaded parts read from their blobs', async () => {
     const { runner, stored } = sandboxRunner(t.db);
     await testEngine(t, runner);
-    const chain = await upsertChain(t.db, {
-      name: 'builder-sbx',
-      filters: [{ filter: 'message_builder' }, { filter: 'sandbox' }],
-      author: 'test',
-    });
-    const s = await makeSender(t.db, { output_chain: chain.chain.name });
+    const chain = await ensureChain(t.db, 'builder-sbx', [
+      { filter: 'message_builder' },
+      { filter: 'sandbox' },
+    ]);
+    const s = await makeSender(t.db, { output_chain: chain });
     const part = await createBlob(t.db, { senderId: s.id });
     await writeBlobStream(t.db, part.id, Readable.from([Buffer.from('attached bytes')]), {
       offset: 0,
@@ -124,15 +109,10 @@ describe('chain runner', () => {
       },
     });
     await testEngine(t, runner);
-    const chain = await upsertChain(t.db, {
-      name: 'journal-probe',
-      filters: [{ filter: 'exploder', output_chain: 'journal-probe', msa: false }],
-      author: 'test',
-    });
-    const s = await makeSender(t.db, {
-      output_chain: chain.chain.name,
-      retry: { schedule: ['0s'] },
-    });
+    const chain = await ensureChain(t.db, 'journal-probe', [
+      { filter: 'exploder', output_chain: 'journal-probe', msa: false },
+    ]);
+    const s = await makeSender(t.db, { output_chain: chain, retry: { schedule: ['0s'] } });
     const tx = await makeTransaction(t.db, s.id);
     await expect.poll(() => statusOf(t, tx.id), { timeout: 10_000 }).toBe('delivered');
     expect(seen.map((x) => x.number)).toEqual([1, 2, 3]);

@@ -1,5 +1,5 @@
-import { listAttempts, listEvents, updateSender, upsertChain } from '@koukan/db';
-import { uniqueName } from '@koukan/db/testing';
+import { listAttempts, listEvents, updateSender } from '@koukan/db';
+import { ensureChain, uniqueName } from '@koukan/db/testing';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { client, MESSAGE, makeSender, routerSuite, startRouter } from '../testing/harness.ts';
 import { engineFor, statusOf, testEngine } from './testing/harness.ts';
@@ -71,13 +71,9 @@ describe('cut-through at creation', () => {
     const own = await testEngine(t, runner, { concurrency: 4, pollIntervalMs: 60_000 });
     const api = await startRouter(t, { cutThrough: own, config: own.config });
     onTestFinished(() => api.close());
-    const chain = await upsertChain(t.db, {
-      name: uniqueName('sbx'),
-      filters: [{ filter: 'sandbox' }],
-      author: 'test',
-    });
+    const chain = await ensureChain(t.db, uniqueName('sbx'), [{ filter: 'sandbox' }]);
     const s = await makeSender(t.db);
-    await updateSender(t.db, s.name, { output_chain: chain.chain.name });
+    await updateSender(t.db, s.name, { output_chain: chain });
     await own.config.refresh();
     const body = `Subject: =?utf-8?q?caf=C3=A9?=\r\n\r\n${'línea 8bit\r\n'.repeat(500)}`;
     const res = await client(api.url, s.key)('POST', `/v1/senders/${s.name}/transactions`, {
