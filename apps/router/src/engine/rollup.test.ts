@@ -19,6 +19,11 @@ const totals = async () => {
   );
   return Object.fromEntries(rows.map((r) => [r.outcome, r.n]));
 };
+/** The totals after one more pass. */
+const afterPass = async () => {
+  await job.runOnce();
+  return totals();
+};
 
 describe('the rollup job', () => {
   it('counts accepted, deferred and delivered per minute and sender once the lag has passed, and only once', async () => {
@@ -54,18 +59,8 @@ describe('the rollup job', () => {
     expect(await job.runOnce()).toMatchObject({ ran: true, rows: 0 });
     expect(await totals()).toEqual({});
     await expect
-      .poll(
-        async () => {
-          await job.runOnce();
-          return totals();
-        },
-        { timeout: 10_000 },
-      )
-      .toEqual({
-        accepted: 2,
-        deferred: 1,
-        delivered: 1,
-      });
+      .poll(afterPass, { timeout: 10_000 })
+      .toEqual({ accepted: 2, deferred: 1, delivered: 1 });
     const { rows: per } = await t.pool.query(
       `select sender_id, outcome, count, minute = date_trunc('minute', minute) as aligned from delivery_rollup where outcome = 'accepted'`,
     );
@@ -98,13 +93,7 @@ describe('the rollup job', () => {
       late.release();
     }
     await expect
-      .poll(
-        async () => {
-          await job.runOnce();
-          return (await totals()).accepted;
-        },
-        { timeout: 10_000 },
-      )
+      .poll(async () => (await afterPass()).accepted, { timeout: 10_000 })
       .toBe(before + 2);
   });
 
