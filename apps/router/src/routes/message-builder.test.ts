@@ -92,37 +92,18 @@ describe('message-builder bodies', () => {
 
   it('400 for a duplicate create_id or an invalid part', async () => {
     const { create } = await sender();
-    const dup = await create({
-      ...base,
-      body: {
-        message_builder: {
-          attachments: [
-            { filename: 'a', content: { create_id: 'a' } },
-            { filename: 'b', content: { create_id: 'a' } },
-          ],
-        },
-      },
+    const build = (message_builder: object) => create({ ...base, body: { message_builder } });
+    const dup = await build({
+      attachments: [
+        { filename: 'a', content: { create_id: 'a' } },
+        { filename: 'b', content: { create_id: 'a' } },
+      ],
     });
-    expect(dup.status).toBe(400);
-    expect(dup.json.error.details[0].field).toBe(
-      'body.message_builder.attachments[1].content.create_id',
-    );
-    const badHeader = await create({
-      ...base,
-      body: {
-        message_builder: { subject: 'x\r\nBcc: e@evil.test', text: { content: { inline: 'x' } } },
-      },
-    });
+    expectField(dup, 400, 'body.message_builder.attachments[1].content.create_id');
+    const text = { content: { inline: 'x' } };
+    const badHeader = await build({ subject: 'x\r\nBcc: e@evil.test', text });
     expectField(badHeader, 400, 'body.body.message_builder.subject');
-    const badAddress = await create({
-      ...base,
-      body: {
-        message_builder: {
-          to: [{ address: 'b@example.org,x@evil.test' }],
-          text: { content: { inline: 'x' } },
-        },
-      },
-    });
+    const badAddress = await build({ to: [{ address: 'b@example.org,x@evil.test' }], text });
     expectField(badAddress, 400, 'body.body.message_builder.to[0].address');
   });
 });
