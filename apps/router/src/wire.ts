@@ -29,18 +29,13 @@ export interface WireOptions {
   runner?: (chains: AttemptRunner) => AttemptRunner;
 }
 
-export interface Wired {
-  watcher: TransactionWatcher;
-  engine: EngineHandle | undefined;
-  /** buildApp's share: the watcher, the live configuration, cut-through and its kicks. */
-  app: Partial<BuildAppOptions>;
-}
+export type Wired = Awaited<ReturnType<typeof wireEngine>>;
 
 /**
  * A router process's delivery side, as main.ts runs it: one change watcher (the long-poll and the
  * exploder's fan-in wait on it), the exploder, and the engine running the chains with it.
  */
-export async function wireEngine(options: WireOptions): Promise<Wired> {
+export async function wireEngine(options: WireOptions) {
   const { db, pool, logger, dsn, context } = options;
   const watcher = new TransactionWatcher({
     pool,
@@ -77,7 +72,8 @@ export async function wireEngine(options: WireOptions): Promise<Wired> {
   }
   // Cut-through: the replica that stores a deliverable transaction runs it at once.
   const kick = (id: string) => void engine?.kick(id);
-  const app = {
+  // buildApp's share: the watcher, the live configuration, cut-through and its kicks
+  const app: Partial<BuildAppOptions> = {
     watcher,
     ...(engine && { config: engine.config, cutThrough: engine }),
     onTransactionCreated: kick,
