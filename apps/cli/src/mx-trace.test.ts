@@ -1,12 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { type ChainContext, zoneResolver } from '@koukan/chain';
-import {
-  createApiKey,
-  getSenderByName,
-  readBlobStream,
-  schema,
-  TransactionWatcher,
-} from '@koukan/db';
+import { createApiKey, getSenderByName, readBlobStream, schema } from '@koukan/db';
 import { importConfig } from '@koukan/db/config';
 import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import { and, eq } from 'drizzle-orm';
@@ -18,10 +12,7 @@ import { RouterClient } from '../../gateway/src/router-client.ts';
 import { SmtpListener } from '../../gateway/src/smtp/listener.ts';
 import { listenerConfig, testTls } from '../../gateway/src/testing/inbound.ts';
 import { buildApp } from '../../router/src/app.ts';
-import { routeSubmitter, sandboxStore } from '../../router/src/delivery/chain-ports.ts';
-import { createChainRunner, startEngine } from '../../router/src/engine/index.ts';
-import type { EngineHandle } from '../../router/src/engine/types.ts';
-import { createExploderFilter } from '../../router/src/exploder/index.ts';
+import { type Wired, wireEngine } from '../../router/src/wire.ts';
 import { defaultConfig } from './config/default-config.ts';
 
 /**
@@ -43,8 +34,7 @@ const dns = zoneResolver({
 });
 
 let t: TestDatabase;
-let engine: EngineHandle | undefined;
-let watcher: TransactionWatcher | undefined;
+let wired: Wired | undefined;
 let app: Awaited<ReturnType<typeof buildApp>>;
 let mx: SmtpListener;
 let port: number;
@@ -56,40 +46,15 @@ beforeAll(async () => {
   const { key } = await createApiKey(t.db, { senderId: sender!.id, gateway: true });
   const context: ChainContext = { logger: silent, dns, hostname: 'mx.koukan.test' };
   // As the router's main.ts wires it: one change watcher, cut-through start and park.
-  watcher = new TransactionWatcher({ pool: t.pool, logger: silent });
-  await watcher.start();
-  const exploder = createExploderFilter({
-    db: t.db,
-    logger: silent,
-    watcher,
-    engine: () => engine,
-    dsn: { reportingMta: 'mx.koukan.test' },
-  });
-  engine = await startEngine({
+  wired = await wireEngine({
     db: t.db,
     pool: t.pool,
     logger: silent,
-    retention: false,
     dsn: { reportingMta: 'mx.koukan.test' },
-    runner: createChainRunner({
-      db: t.db,
-      context: { ...context, sandbox: sandboxStore(t.db), routes: routeSubmitter(t.db) },
-      implementations: { exploder },
-    }),
-    onRecorded: (id) => watcher?.hint(id),
+    context,
+    engine: { retention: false },
   });
-  const kick = (id: string) => void engine?.kick(id);
-  app = await buildApp({
-    db: t.db,
-    pool: t.pool,
-    logLevel: 'silent',
-    config: engine.config,
-    cutThrough: engine,
-    watcher,
-    onTransactionCreated: kick,
-    onBodyFinalized: kick,
-    exploderContext: context,
-  });
+  app = await buildApp({ db: t.db, pool: t.pool, logLevel: 'silent', ...wired.app });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const routerPort = (app.server.address() as { port: number }).port;
   mx = new SmtpListener(listenerConfig({ sender: 'smtp-mx', apiKey: key, greetPauseMs: 0 }), {
@@ -102,9 +67,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await mx?.close(100);
-  await engine?.stop();
+  await wired?.engine?.stop();
   await app?.close();
-  await watcher?.stop();
+  await wired?.watcher.stop();
   await t?.destroy();
 });
 

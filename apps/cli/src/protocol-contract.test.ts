@@ -1,8 +1,9 @@
+import { createTestDatabase } from '@koukan/db/testing';
 import { protocolContract } from '@koukan/protocol/contract';
 import { FakeServer } from '@koukan/protocol/testing';
 import { GATEWAY_TOKEN, startOutbound } from '../../gateway/src/testing/outbound.ts';
 import { Sink } from '../../gateway/src/testing/sink.ts';
-import { makeSender, startRouter, testDatabase } from '../../router/src/testing/harness.ts';
+import { makeSender, startRouter } from '../../router/src/testing/harness.ts';
 
 /**
  * One contract, three implementations of the transaction protocol: the router's API (real
@@ -12,7 +13,7 @@ import { makeSender, startRouter, testDatabase } from '../../router/src/testing/
 const envelope = () => ({ mail_from: { m: 'a@example.org' }, rcpt_to: [{ m: 'b@example.org' }] });
 
 protocolContract('the router', async () => {
-  const db = await testDatabase();
+  const db = await createTestDatabase();
   const router = await startRouter(db);
   const sender = await makeSender(db.db);
   return {

@@ -1,5 +1,4 @@
 import { getTransaction, listAttempts, listSandboxMessages } from '@koukan/db';
-import type { TestDatabase } from '@koukan/db/testing';
 import { uniqueName } from '@koukan/db/testing';
 import {
   chainRestore,
@@ -13,17 +12,15 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxStore } from './delivery/chain-ports.ts';
 import { createChainRunner } from './engine/chain-runner.ts';
-import { engineFor } from './engine/testing/harness.ts';
+import { databaseSuite, engineFor } from './engine/testing/harness.ts';
 import type { EngineHandle } from './engine/types.ts';
-import { testDatabase } from './testing/harness.ts';
 
 // A router's delivery engine started in this process, as main.ts wires it (the real chain
 // runner, the database sandbox store), while the console's services change its chain.
-let t: TestDatabase;
+const t = databaseSuite();
 let engine: EngineHandle;
 let ctx: ServiceContext;
 beforeAll(async () => {
-  t = await testDatabase();
   const logger = pino({ level: 'silent' });
   ctx = { db: t.db, logger, actor: 'user:admin@example.com' };
   engine = await engineFor(
@@ -31,10 +28,7 @@ beforeAll(async () => {
     createChainRunner({ db: t.db, context: { logger, sandbox: sandboxStore(t.db) } }),
   );
 });
-afterAll(async () => {
-  await engine?.stop();
-  await t?.destroy();
-});
+afterAll(() => engine?.stop());
 
 /** Sends one message through the sender and returns where it went and which revision ran. */
 async function deliverOne(senderId: string) {

@@ -2,13 +2,9 @@ import { systemResolver } from '@koukan/chain';
 import { createDb, migrate } from '@koukan/db';
 import pino from 'pino';
 import { buildApp, redactPaths } from './app.ts';
-import { routeSubmitter, sandboxStore } from './delivery/chain-ports.ts';
 import { secretPorts } from './delivery/secret-ports.ts';
-import { createChainRunner } from './engine/chain-runner.ts';
-import { type EngineHandle, startEngine } from './engine/index.ts';
 import { loadEnv, retentionOptions } from './env.ts';
-import { createExploderFilter } from './exploder/index.ts';
-import { TransactionWatcher } from './long-poll/watcher.ts';
+import { wireEngine } from './wire.ts';
 
 /** The router process: migrate, serve, and shut down cleanly on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
@@ -40,55 +36,24 @@ async function main(): Promise<void> {
     ...(await secretPorts(handle.db, env, logger.child({ module: 'secrets' }))),
     hostname: env.KOUKAN_HOSTNAME,
   };
-  // One change watcher per process: the long-poll and the exploder's fan-in wait on it.
-  const watcher = new TransactionWatcher({
-    pool: handle.pool,
-    logger: logger.child({ component: 'long-poll' }),
-    applicationName: 'koukan-router-listen',
-  });
-  await watcher.start();
-  let engine: EngineHandle | undefined;
-  // The exploder fans SMTP transactions out per recipient; it starts their upstreams at once
-  // and waits for them parked (no engine slot), woken by the watcher.
-  const exploder = createExploderFilter({
+  const wired = await wireEngine({
     db: handle.db,
-    logger: logger.child({ module: 'exploder' }),
-    watcher,
-    engine: () => engine,
+    pool: handle.pool,
+    logger,
     dsn,
+    context: chainContext,
+    engine: env.KOUKAN_ENGINE === 'true' && {
+      concurrency: env.KOUKAN_ENGINE_CONCURRENCY,
+      ...(env.KOUKAN_ENGINE_LEASE_MS && { leaseMs: env.KOUKAN_ENGINE_LEASE_MS }),
+      ...(env.KOUKAN_ENGINE_ATTEMPT_TIMEOUT_MS && {
+        attemptTimeoutMs: env.KOUKAN_ENGINE_ATTEMPT_TIMEOUT_MS,
+      }),
+      retention: retentionOptions(env),
+    },
   });
-  engine =
-    env.KOUKAN_ENGINE === 'true'
-      ? await startEngine({
-          db: handle.db,
-          pool: handle.pool,
-          logger: logger.child({ module: 'engine' }),
-          concurrency: env.KOUKAN_ENGINE_CONCURRENCY,
-          ...(env.KOUKAN_ENGINE_LEASE_MS && { leaseMs: env.KOUKAN_ENGINE_LEASE_MS }),
-          ...(env.KOUKAN_ENGINE_ATTEMPT_TIMEOUT_MS && {
-            attemptTimeoutMs: env.KOUKAN_ENGINE_ATTEMPT_TIMEOUT_MS,
-          }),
-          retention: retentionOptions(env),
-          runner: createChainRunner({
-            db: handle.db,
-            context: {
-              ...chainContext,
-              sandbox: sandboxStore(handle.db),
-              routes: routeSubmitter(handle.db),
-            },
-            implementations: { exploder },
-          }),
-          dsn,
-          // An outcome written here wakes this process's long-polls and fan-ins at once.
-          onRecorded: (id) => watcher.hint(id),
-        })
-      : undefined;
-  // Cut-through: the replica that stores a deliverable transaction runs it at once.
-  const kick = (id: string) => void engine?.kick(id);
   const app = await buildApp({
     db: handle.db,
     pool: handle.pool,
-    watcher,
     logger,
     maxBodyBytes: env.KOUKAN_MAX_BODY_BYTES,
     uploadIdleTimeoutMs: env.KOUKAN_UPLOAD_IDLE_TIMEOUT_MS,
@@ -98,10 +63,7 @@ async function main(): Promise<void> {
     requestTimeoutMs: env.KOUKAN_HTTP_REQUEST_TIMEOUT_MS,
     longPollsPerKey: env.KOUKAN_LONG_POLLS_PER_KEY,
     defaultMetrics: true,
-    ...(engine && { config: engine.config, cutThrough: engine }),
-    onTransactionCreated: kick,
-    onBodyFinalized: kick,
-    exploderContext: chainContext,
+    ...wired.app,
   });
   // Stopping: new requests get 503 (the balancer's probe too), requests under way go on.
   let closing = false;
@@ -124,7 +86,7 @@ async function main(): Promise<void> {
       // 1. stop accepting (`closing`); 2. the engine claims nothing more and its attempts finish
       // within the grace, while the watcher still wakes their fan-ins and HTTP requests under
       // way drain; 3. close HTTP (wakes long-polls); 4. the database.
-      await engine?.stop({ deadlineMs: graceMs });
+      await wired.engine?.stop({ deadlineMs: graceMs });
       await app.close();
       await handle.close();
       logger.info('router stopped');

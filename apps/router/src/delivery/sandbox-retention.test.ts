@@ -1,17 +1,13 @@
 import { Readable } from 'node:stream';
 import { getBlob, getSandboxMessage, listAudit, recordAudit } from '@koukan/db';
-import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import { makeSender, makeTransaction } from '@koukan/services/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { retentionDefaults, runRetentionPass } from '../engine/retention.ts';
+import { databaseSuite } from '../engine/testing/harness.ts';
 import { sandboxStore } from './chain-ports.ts';
 
 /** Issue 10 item 12: every stored byte has an owner whose retention frees it. */
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(() => t?.destroy());
+const t = databaseSuite();
 
 const HOUR = 3_600_000;
 const options = retentionDefaults({

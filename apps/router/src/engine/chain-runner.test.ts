@@ -6,114 +6,84 @@ import {
   getTransaction,
   insertTransaction,
   listEvents,
-  upsertChain,
   writeBlobStream,
 } from '@koukan/db';
-import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
+import { ensureChain } from '@koukan/db/testing';
 import { makeSender, makeTransaction, SAMPLE_MESSAGE } from '@koukan/services/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createChainRunner } from './chain-runner.ts';
-import { engineFor, silent, statusOf } from './testing/harness.ts';
+import { databaseSuite, silent, statusOf, testEngine } from './testing/harness.ts';
 import { sandboxRunner } from './testing/sandbox-runner.ts';
 
 // The real filter chain library end to end; only the sandbox store (a port the host supplies)
 // is an in-memory one here.
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(() => t.destroy());
+const t = databaseSuite();
 
 describe('chain runner', () => {
   it('runs the sender output chain with the stored body and records its verdicts', async () => {
     const { runner, stored } = sandboxRunner(t.db);
-    const engine = await engineFor(t, runner);
-    try {
-      const ok = await upsertChain(t.db, {
-        name: 'sbx-ok',
-        filters: [{ filter: 'sandbox' }],
-        author: 'test',
-      });
-      const reject = await upsertChain(t.db, {
-        name: 'sbx-reject',
-        filters: [
-          { filter: 'sandbox', response: { code: 554, enhanced: '5.7.1', message: 'refused' } },
-        ],
-        author: 'test',
-      });
-      const good = await makeTransaction(
-        t.db,
-        (await makeSender(t.db, { output_chain: ok.chain.name })).id,
-      );
-      const bad = await makeTransaction(
-        t.db,
-        (await makeSender(t.db, { output_chain: reject.chain.name })).id,
-      );
-      await expect.poll(() => statusOf(t, good.id), { timeout: 5000 }).toBe('delivered');
-      await expect.poll(() => statusOf(t, bad.id), { timeout: 5000 }).toBe('failed');
-      expect(stored.find((m) => m.transaction_id === good.id)?.body.toString()).toBe(
-        SAMPLE_MESSAGE,
-      );
-      expect((await getTransaction(t.db, good.id))!.dataResponse).toEqual({
-        code: 250,
-        enhanced: '2.0.0',
-        message: 'accepted into the sandbox (not delivered)',
-      });
-      expect((await listEvents(t.db, good.id)).map((e) => e.type)).toContain('sandboxed');
-      expect(await getTransaction(t.db, bad.id)).toMatchObject({
-        finalAttemptReason: 'upstream_permanent_failure_data',
-        dataResponse: { code: 554, enhanced: '5.7.1', message: 'refused' },
-      });
-    } finally {
-      await engine.stop();
-    }
+    await testEngine(t, runner);
+    const ok = await ensureChain(t.db, 'sbx-ok', [{ filter: 'sandbox' }]);
+    const reject = await ensureChain(t.db, 'sbx-reject', [
+      { filter: 'sandbox', response: { code: 554, enhanced: '5.7.1', message: 'refused' } },
+    ]);
+    const good = await makeTransaction(t.db, (await makeSender(t.db, { output_chain: ok })).id);
+    const bad = await makeTransaction(t.db, (await makeSender(t.db, { output_chain: reject })).id);
+    await expect.poll(() => statusOf(t, good.id), { timeout: 5000 }).toBe('delivered');
+    await expect.poll(() => statusOf(t, bad.id), { timeout: 5000 }).toBe('failed');
+    expect(stored.find((m) => m.transaction_id === good.id)?.body.toString()).toBe(SAMPLE_MESSAGE);
+    expect((await getTransaction(t.db, good.id))!.dataResponse).toEqual({
+      code: 250,
+      enhanced: '2.0.0',
+      message: 'accepted into the sandbox (not delivered)',
+    });
+    expect((await listEvents(t.db, good.id)).map((e) => e.type)).toContain('sandboxed');
+    expect(await getTransaction(t.db, bad.id)).toMatchObject({
+      finalAttemptReason: 'upstream_permanent_failure_data',
+      dataResponse: { code: 554, enhanced: '5.7.1', message: 'refused' },
+    });
   });
 
   it('builds a message-builder body with its uploaded parts read from their blobs', async () => {
     const { runner, stored } = sandboxRunner(t.db);
-    const engine = await engineFor(t, runner);
-    try {
-      const chain = await upsertChain(t.db, {
-        name: 'builder-sbx',
-        filters: [{ filter: 'message_builder' }, { filter: 'sandbox' }],
-        author: 'test',
-      });
-      const s = await makeSender(t.db, { output_chain: chain.chain.name });
-      const part = await createBlob(t.db, { senderId: s.id });
-      await writeBlobStream(t.db, part.id, Readable.from([Buffer.from('attached bytes')]), {
-        offset: 0,
-      });
-      await finalizeBlob(t.db, part.id);
-      const tx = await insertTransaction(t.db, {
-        senderId: s.id,
-        mailFrom: { m: 'alice@example.com' },
-        rcptTo: [{ m: 'bob@example.net' }],
-        nextAttemptAt: new Date(Date.now() - 1000),
-        bodySpec: {
-          message_builder: {
-            from: [{ address: 'alice@example.com' }],
-            to: [{ address: 'bob@example.net' }],
-            subject: 'Built',
-            text: { content: { inline: 'hello from the builder' } },
-            attachments: [
-              { filename: 'notes.txt', content_type: 'text/plain', content: { create_id: 'a1' } },
-            ],
-          },
-          blobs: [{ path: 'attachments[0].content', create_id: 'a1', blob_id: part.id }],
+    await testEngine(t, runner);
+    const chain = await ensureChain(t.db, 'builder-sbx', [
+      { filter: 'message_builder' },
+      { filter: 'sandbox' },
+    ]);
+    const s = await makeSender(t.db, { output_chain: chain });
+    const part = await createBlob(t.db, { senderId: s.id });
+    await writeBlobStream(t.db, part.id, Readable.from([Buffer.from('attached bytes')]), {
+      offset: 0,
+    });
+    await finalizeBlob(t.db, part.id);
+    const tx = await insertTransaction(t.db, {
+      senderId: s.id,
+      mailFrom: { m: 'alice@example.com' },
+      rcptTo: [{ m: 'bob@example.net' }],
+      nextAttemptAt: new Date(Date.now() - 1000),
+      bodySpec: {
+        message_builder: {
+          from: [{ address: 'alice@example.com' }],
+          to: [{ address: 'bob@example.net' }],
+          subject: 'Built',
+          text: { content: { inline: 'hello from the builder' } },
+          attachments: [
+            { filename: 'notes.txt', content_type: 'text/plain', content: { create_id: 'a1' } },
+          ],
         },
-      });
-      await expect.poll(() => statusOf(t, tx.id), { timeout: 5000 }).toBe('delivered');
-      const message = stored.at(-1)!.body.toString();
-      expect(message).toContain('Subject: Built');
-      expect(message).toContain('hello from the builder');
-      expect(message).toContain('notes.txt');
-      expect(
-        message.includes('attached bytes') ||
-          message.includes(Buffer.from('attached bytes').toString('base64')),
-      ).toBe(true);
-    } finally {
-      await engine.stop();
-    }
+        blobs: [{ path: 'attachments[0].content', create_id: 'a1', blob_id: part.id }],
+      },
+    });
+    await expect.poll(() => statusOf(t, tx.id), { timeout: 5000 }).toBe('delivered');
+    const message = stored.at(-1)!.body.toString();
+    expect(message).toContain('Subject: Built');
+    expect(message).toContain('hello from the builder');
+    expect(message).toContain('notes.txt');
+    expect(
+      message.includes('attached bytes') ||
+        message.includes(Buffer.from('attached bytes').toString('base64')),
+    ).toBe(true);
   });
 
   it("gives each run its attempt's journal: written at once, the earlier attempts' readable", async () => {
@@ -138,28 +108,19 @@ describe('chain runner', () => {
         },
       },
     });
-    const engine = await engineFor(t, runner);
-    try {
-      const chain = await upsertChain(t.db, {
-        name: 'journal-probe',
-        filters: [{ filter: 'exploder', output_chain: 'journal-probe', msa: false }],
-        author: 'test',
-      });
-      const s = await makeSender(t.db, {
-        output_chain: chain.chain.name,
-        retry: { schedule: ['0s'] },
-      });
-      const tx = await makeTransaction(t.db, s.id);
-      await expect.poll(() => statusOf(t, tx.id), { timeout: 10_000 }).toBe('delivered');
-      expect(seen.map((x) => x.number)).toEqual([1, 2, 3]);
-      // written before the attempt's outcome, with this attempt's id
-      expect(seen[0]!.midRun).toContain('probe');
-      expect(seen[0]!.previous).toBeUndefined();
-      expect(seen[1]!.previous).toContain('probe:1');
-      expect(seen[2]!.previous).toContain('probe:1');
-      expect(seen[2]!.previous).not.toContain('probe:3');
-    } finally {
-      await engine.stop();
-    }
+    await testEngine(t, runner);
+    const chain = await ensureChain(t.db, 'journal-probe', [
+      { filter: 'exploder', output_chain: 'journal-probe', msa: false },
+    ]);
+    const s = await makeSender(t.db, { output_chain: chain, retry: { schedule: ['0s'] } });
+    const tx = await makeTransaction(t.db, s.id);
+    await expect.poll(() => statusOf(t, tx.id), { timeout: 10_000 }).toBe('delivered');
+    expect(seen.map((x) => x.number)).toEqual([1, 2, 3]);
+    // written before the attempt's outcome, with this attempt's id
+    expect(seen[0]!.midRun).toContain('probe');
+    expect(seen[0]!.previous).toBeUndefined();
+    expect(seen[1]!.previous).toContain('probe:1');
+    expect(seen[2]!.previous).toContain('probe:1');
+    expect(seen[2]!.previous).not.toContain('probe:3');
   });
 });

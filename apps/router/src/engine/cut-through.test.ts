@@ -1,8 +1,8 @@
-import { listAttempts, listEvents, updateSender, upsertChain } from '@koukan/db';
-import { uniqueName } from '@koukan/db/testing';
-import { describe, expect, it } from 'vitest';
+import { listAttempts, listEvents, updateSender } from '@koukan/db';
+import { ensureChain, uniqueName } from '@koukan/db/testing';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { client, MESSAGE, makeSender, routerSuite, startRouter } from '../testing/harness.ts';
-import { engineFor, statusOf } from './testing/harness.ts';
+import { engineFor, statusOf, testEngine } from './testing/harness.ts';
 import { HttpRunner } from './testing/http-runner.ts';
 import { accepted, type ReceivedRequest, startReceiver } from './testing/receiver.ts';
 import { sandboxRunner } from './testing/sandbox-runner.ts';
@@ -68,38 +68,30 @@ describe('cut-through at creation', () => {
 
   it('runs the real chain on the body it was created with (held in memory, not read back)', async () => {
     const { runner, stored } = sandboxRunner(t.db);
-    const own = await engineFor(t, runner, { concurrency: 4, pollIntervalMs: 60_000 });
+    const own = await testEngine(t, runner, { concurrency: 4, pollIntervalMs: 60_000 });
     const api = await startRouter(t, { cutThrough: own, config: own.config });
-    try {
-      const chain = await upsertChain(t.db, {
-        name: uniqueName('sbx'),
-        filters: [{ filter: 'sandbox' }],
-        author: 'test',
-      });
-      const s = await makeSender(t.db);
-      await updateSender(t.db, s.name, { output_chain: chain.chain.name });
-      await own.config.refresh();
-      const body = `Subject: =?utf-8?q?caf=C3=A9?=\r\n\r\n${'línea 8bit\r\n'.repeat(500)}`;
-      const res = await client(api.url, s.key)('POST', `/v1/senders/${s.name}/transactions`, {
-        json: { ...envelope, body: { inline: body } },
-      });
-      expect(res.json.status).toBe('inflight');
-      await expect.poll(() => statusOf(t, res.json.id)).toBe('delivered');
-      expect(stored).toHaveLength(1);
-      expect(stored[0]!.body.equals(Buffer.from(body, 'utf8'))).toBe(true);
-    } finally {
-      await api.close();
-      await own.stop();
-    }
+    onTestFinished(() => api.close());
+    const chain = await ensureChain(t.db, uniqueName('sbx'), [{ filter: 'sandbox' }]);
+    const s = await makeSender(t.db);
+    await updateSender(t.db, s.name, { output_chain: chain });
+    await own.config.refresh();
+    const body = `Subject: =?utf-8?q?caf=C3=A9?=\r\n\r\n${'línea 8bit\r\n'.repeat(500)}`;
+    const res = await client(api.url, s.key)('POST', `/v1/senders/${s.name}/transactions`, {
+      json: { ...envelope, body: { inline: body } },
+    });
+    expect(res.json.status).toBe('inflight');
+    await expect.poll(() => statusOf(t, res.json.id)).toBe('delivered');
+    expect(stored).toHaveLength(1);
+    expect(stored[0]!.body.equals(Buffer.from(body, 'utf8'))).toBe(true);
   });
 
   it('a body upload with Prefer: wait is answered with the DATA reply of its attempt', async () => {
     const { api, create } = await sender();
     const created = await create(envelope);
     expect(created.json.status).toBe('queued');
-    const put = api('PUT', `/v1/transactions/${created.json.id}/body`, {
-      body: MESSAGE,
-      headers: { 'content-type': 'message/rfc822', prefer: 'wait=20' },
+    const put = api.put(created.json.id, MESSAGE, {
+      'content-type': 'message/rfc822',
+      prefer: 'wait=20',
     });
     // the upload's statement claimed it (cut-through); the answer waits for the attempt
     await expect.poll(() => held.length).toBe(1);

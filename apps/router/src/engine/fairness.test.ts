@@ -1,14 +1,9 @@
-import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import { makeSender, makeTransaction } from '@koukan/services/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engineFor, statusOf } from './testing/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { databaseSuite, statusOf, testEngine } from './testing/harness.ts';
 import { ScriptedRunner, verdicts } from './testing/scripted-runner.ts';
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(() => t.destroy());
+const t = databaseSuite();
 
 /** Issue 10 item 3: no sender holds more than its share of attempt slots while others wait. */
 describe('per-sender fairness', () => {
@@ -36,19 +31,15 @@ describe('per-sender fairness', () => {
       running.set(tx.senderId, running.get(tx.senderId)! - 1);
       return verdicts.delivered();
     });
-    const engine = await engineFor(t, runner, { concurrency: 4 });
-    try {
-      for (const tx of [...backlog, ...few]) {
-        await expect.poll(() => statusOf(t, tx.id), { timeout: 20_000 }).toBe('delivered');
-      }
-      expect(busyHeldWhileOthersWait.length).toBeGreaterThan(0);
-      expect(Math.max(...busyHeldWhileOthersWait)).toBeLessThanOrEqual(2);
-      // the quiet sender's work started within the first claims, not after the backlog
-      const order = runner.calls.map((c) => c.tx.senderId);
-      expect(order.slice(0, 4).filter((s) => s === quiet.id)).toHaveLength(2);
-    } finally {
-      await engine.stop();
+    await testEngine(t, runner, { concurrency: 4 });
+    for (const tx of [...backlog, ...few]) {
+      await expect.poll(() => statusOf(t, tx.id), { timeout: 20_000 }).toBe('delivered');
     }
+    expect(busyHeldWhileOthersWait.length).toBeGreaterThan(0);
+    expect(Math.max(...busyHeldWhileOthersWait)).toBeLessThanOrEqual(2);
+    // the quiet sender's work started within the first claims, not after the backlog
+    const order = runner.calls.map((c) => c.tx.senderId);
+    expect(order.slice(0, 4).filter((s) => s === quiet.id)).toHaveLength(2);
   });
 
   it('gives one sender every slot when nobody else waits', async () => {
@@ -67,14 +58,10 @@ describe('per-sender fairness', () => {
       held--;
       return verdicts.delivered();
     });
-    const engine = await engineFor(t, runner, { concurrency: 4 });
-    try {
-      for (const tx of txs) {
-        await expect.poll(() => statusOf(t, tx.id), { timeout: 20_000 }).toBe('delivered');
-      }
-      expect(most).toBe(4);
-    } finally {
-      await engine.stop();
+    await testEngine(t, runner, { concurrency: 4 });
+    for (const tx of txs) {
+      await expect.poll(() => statusOf(t, tx.id), { timeout: 20_000 }).toBe('delivered');
     }
+    expect(most).toBe(4);
   });
 });

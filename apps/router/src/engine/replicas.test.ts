@@ -3,9 +3,9 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { getTransaction, listAttempts, listLiveInstances } from '@koukan/db';
-import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import { makeSender, makeTransaction } from '@koukan/services/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { databaseSuite } from './testing/harness.ts';
 import { accepted, startReceiver } from './testing/receiver.ts';
 
 const workerPath = fileURLToPath(new URL('./testing/worker.ts', import.meta.url));
@@ -36,11 +36,7 @@ async function spawnWorker(config: Record<string, unknown> & { name: string }): 
 // inside one process, so it cannot be shared by separate processes with real concurrency.
 const multiProcess = Boolean(process.env.DATABASE_URL);
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(() => t.destroy());
+const t = databaseSuite();
 
 describe('three replicas, one killed with SIGKILL mid-attempt', () => {
   it.runIf(multiProcess)('still gives every transaction exactly one final outcome', async () => {

@@ -1,14 +1,10 @@
 import { createBlob, getBlob, getTransaction, insertTransaction, listEvents } from '@koukan/db';
-import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import { makeSender, makeTransaction } from '@koukan/services/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { retentionDefaults, runRetentionPass } from './retention.ts';
+import { databaseSuite } from './testing/harness.ts';
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(() => t.destroy());
+const t = databaseSuite();
 
 const HOUR = 3_600_000;
 const options = retentionDefaults({

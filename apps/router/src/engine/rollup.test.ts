@@ -1,28 +1,28 @@
 import { appendEvents, finishAttempt, runRollupPass, startAttempt } from '@koukan/db';
-import type { TestDatabase } from '@koukan/db/testing';
 import { makeSender, makeTransaction } from '@koukan/services/testing';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDatabase } from '../testing/harness.ts';
 import { type RollupJob, startRollupJob } from './rollup.ts';
+import { databaseSuite } from './testing/harness.ts';
 
-let t: TestDatabase;
+const t = databaseSuite();
 let job: RollupJob;
 beforeAll(async () => {
-  t = await testDatabase();
   // Passes run when the test says (runOnce); the timer would only add noise.
   job = startRollupJob(t.db, pino({ level: 'silent' }), { intervalMs: 3_600_000, lagMs: 300 });
 });
-afterAll(async () => {
-  await job?.stop();
-  await t?.destroy();
-});
+afterAll(() => job?.stop());
 
 const totals = async () => {
   const { rows } = await t.pool.query<{ outcome: string; n: number }>(
     'select outcome, sum(count)::int as n from delivery_rollup group by 1 order by 1',
   );
   return Object.fromEntries(rows.map((r) => [r.outcome, r.n]));
+};
+/** The totals after one more pass. */
+const afterPass = async () => {
+  await job.runOnce();
+  return totals();
 };
 
 describe('the rollup job', () => {
@@ -59,18 +59,8 @@ describe('the rollup job', () => {
     expect(await job.runOnce()).toMatchObject({ ran: true, rows: 0 });
     expect(await totals()).toEqual({});
     await expect
-      .poll(
-        async () => {
-          await job.runOnce();
-          return totals();
-        },
-        { timeout: 10_000 },
-      )
-      .toEqual({
-        accepted: 2,
-        deferred: 1,
-        delivered: 1,
-      });
+      .poll(afterPass, { timeout: 10_000 })
+      .toEqual({ accepted: 2, deferred: 1, delivered: 1 });
     const { rows: per } = await t.pool.query(
       `select sender_id, outcome, count, minute = date_trunc('minute', minute) as aligned from delivery_rollup where outcome = 'accepted'`,
     );
@@ -103,13 +93,7 @@ describe('the rollup job', () => {
       late.release();
     }
     await expect
-      .poll(
-        async () => {
-          await job.runOnce();
-          return (await totals()).accepted;
-        },
-        { timeout: 10_000 },
-      )
+      .poll(async () => (await afterPass()).accepted, { timeout: 10_000 })
       .toBe(before + 2);
   });
 

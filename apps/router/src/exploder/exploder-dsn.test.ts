@@ -37,12 +37,9 @@ describe('exploder (MSA) DSNs', () => {
     const ups = await upstreamsOf(t, down.id);
     expect(ups.map((u) => u.status)).toEqual(['delivered', 'delivered', 'failed', 'failed']);
     // the follow-ups run after the fan-in answered: wait for the two that make a DSN
-    await expect
-      .poll(async () => (await dsnsFor(t, ups[0]!.id)).length, { timeout: 15_000 })
-      .toBe(1);
-    await expect
-      .poll(async () => (await dsnsFor(t, ups[2]!.id)).length, { timeout: 15_000 })
-      .toBe(1);
+    for (const up of [ups[0]!, ups[2]!]) {
+      await expect.poll(async () => (await dsnsFor(t, up.id)).length, { timeout: 15_000 }).toBe(1);
+    }
     const [success] = await dsnsFor(t, ups[0]!.id);
     expect(success!.metadata).toMatchObject({ dsn_kind: 'success' });
     expect(success!.rcptTo).toEqual([{ m: 'alice@example.com' }]);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { addr, exploderSuite, finished, submit, upstreamsOf } from '../testing/exploder.ts';
 
 // Issue 13: waiting is not work. With two engine slots, six downstreams ending DATA together
@@ -14,21 +14,18 @@ describe('exploder fan-in without an engine slot', () => {
     const watch = setInterval(() => {
       mostWorking = Math.max(mostWorking, world.engine.load().working);
     }, 5);
-    try {
-      const downs = await Promise.all(
-        Array.from({ length: 6 }, () => submit(t, sender, [addr('ok'), addr('ok')])),
-      );
-      await Promise.all(downs.map((d) => world.engine.kick(d.id)));
-      for (const d of downs) {
-        await expect.poll(() => finished(t, d.id), { timeout: 30_000 }).toBeTruthy();
-        const row = (await finished(t, d.id))!;
-        expect(row.dataResponse?.code, JSON.stringify(row.dataResponse)).toBe(250);
-        for (const up of await upstreamsOf(t, d.id)) expect(up.status).toBe('delivered');
-      }
-      expect(mostWorking).toBeLessThanOrEqual(2);
-      expect(world.engine.load()).toEqual({ working: 0, waiting: 0 });
-    } finally {
-      clearInterval(watch);
+    onTestFinished(() => clearInterval(watch));
+    const downs = await Promise.all(
+      Array.from({ length: 6 }, () => submit(t, sender, [addr('ok'), addr('ok')])),
+    );
+    await Promise.all(downs.map((d) => world.engine.kick(d.id)));
+    for (const d of downs) {
+      await expect.poll(() => finished(t, d.id), { timeout: 30_000 }).toBeTruthy();
+      const row = (await finished(t, d.id))!;
+      expect(row.dataResponse?.code, JSON.stringify(row.dataResponse)).toBe(250);
+      for (const up of await upstreamsOf(t, d.id)) expect(up.status).toBe('delivered');
     }
+    expect(mostWorking).toBeLessThanOrEqual(2);
+    expect(world.engine.load()).toEqual({ working: 0, waiting: 0 });
   }, 60_000);
 });

@@ -1,10 +1,10 @@
 import { createDb, type DbHandle, TransactionWatcher } from '@koukan/db';
-import type { TestDatabase } from '@koukan/db/testing';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { client, makeSender, type Router, startRouter, testDatabase } from '../testing/harness.ts';
+import { databaseSuite } from '../engine/testing/harness.ts';
+import { client, expectField, makeSender, type Router, startRouter } from '../testing/harness.ts';
 
-let t: TestDatabase;
+const t = databaseSuite();
 let second: DbHandle;
 let a: Router;
 let b: Router;
@@ -25,7 +25,6 @@ async function replica(watch: { pollIntervalMs: number; listen: boolean }): Prom
 }
 
 beforeAll(async () => {
-  t = await testDatabase();
   // Instance B has its own pool, as another replica would.
   second = createDb({ url: t.url, poolSize: 4 });
   a = await startRouter(t);
@@ -37,7 +36,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([a?.close(), b?.close(), polling?.close()]);
   await second?.close();
-  await t?.destroy();
 });
 
 async function setup() {
@@ -53,9 +51,7 @@ async function setup() {
 async function wakeAcross(waiter: Router) {
   const { s, apiA, id, etag } = await setup();
   const apiB = client(waiter.url, s.key);
-  const poll = apiB('GET', `/v1/transactions/${id}`, {
-    headers: { 'if-none-match': etag, 'request-timeout': '20' },
-  });
+  const poll = apiB.poll(id, etag, '20');
   // The long-poll is held once B's watcher has registered it.
   await expect.poll(() => watchers.get(waiter)!.waiting).toBe(1);
   let answeredAt = 0;
@@ -64,10 +60,7 @@ async function wakeAcross(waiter: Router) {
     return r;
   });
   const sentAt = performance.now();
-  const patched = await apiA('PATCH', `/v1/transactions/${id}`, {
-    json: { heartbeat: true },
-    headers: { 'if-match': etag },
-  });
+  const patched = await apiA.patch(id, { heartbeat: true }, etag);
   // The change is committed when A answers; the wake-up delay is printed, not asserted.
   const committedAt = performance.now();
   expect(patched.status).toBe(200);
@@ -102,9 +95,7 @@ describe('long-poll across two router instances on one database', () => {
   it('304 when nothing changes within Request-Timeout', async () => {
     const { s, id, etag } = await setup();
     const started = performance.now();
-    const res = await client(b.url, s.key)('GET', `/v1/transactions/${id}`, {
-      headers: { 'if-none-match': etag, 'request-timeout': '1' },
-    });
+    const res = await client(b.url, s.key).poll(id, etag, '1');
     expect(res.status).toBe(304);
     expect(res.headers.get('etag')).toBe(etag);
     expect(performance.now() - started).toBeGreaterThanOrEqual(950);
@@ -113,9 +104,7 @@ describe('long-poll across two router instances on one database', () => {
   it('answers at once for a stale ETag, or a matching one without Request-Timeout', async () => {
     const { s, id, etag } = await setup();
     const api = client(b.url, s.key);
-    const stale = await api('GET', `/v1/transactions/${id}`, {
-      headers: { 'if-none-match': '"999"', 'request-timeout': '20' },
-    });
+    const stale = await api.poll(id, '"999"', '20');
     expect(stale.status).toBe(200);
     // at once = without ever waiting on the watcher (a wait would be a change to wait for)
     const wait = vi.spyOn(watchers.get(b)!, 'waitForChange');
@@ -127,21 +116,14 @@ describe('long-poll across two router instances on one database', () => {
 
   it('400 for a malformed Request-Timeout', async () => {
     const { s, id, etag } = await setup();
-    const res = await client(b.url, s.key)('GET', `/v1/transactions/${id}`, {
-      headers: { 'if-none-match': etag, 'request-timeout': 'soon' },
-    });
-    expect(res.status).toBe(400);
-    expect(res.json.error.details[0].field).toBe('headers.request-timeout');
+    const res = await client(b.url, s.key).poll(id, etag, 'soon');
+    expectField(res, 400, 'headers.request-timeout');
   });
 
   it('wakes only the waiters of the transaction that changed', async () => {
     const waiter = notify ? b : polling;
     const txs = await Promise.all([setup(), setup(), setup()]);
-    const polls = txs.map(({ s, id, etag }) =>
-      client(waiter.url, s.key)('GET', `/v1/transactions/${id}`, {
-        headers: { 'if-none-match': etag, 'request-timeout': '2' },
-      }),
-    );
+    const polls = txs.map(({ s, id, etag }) => client(waiter.url, s.key).poll(id, etag, '2'));
     await expect.poll(() => watchers.get(waiter)!.waiting).toBe(3);
     const first = txs[0]!;
     await first.apiA('POST', `/v1/transactions/${first.id}/cancel`);
@@ -153,9 +135,7 @@ describe('long-poll across two router instances on one database', () => {
   it('closing the app answers pending long-polls promptly', async () => {
     const extra = await replica({ pollIntervalMs: 60_000, listen: true });
     const { s, id, etag } = await setup();
-    const poll = client(extra.url, s.key)('GET', `/v1/transactions/${id}`, {
-      headers: { 'if-none-match': etag, 'request-timeout': '30' },
-    });
+    const poll = client(extra.url, s.key).poll(id, etag, '30');
     await expect.poll(() => watchers.get(extra)!.waiting).toBe(1);
     // close waits for in-flight requests: it returns within this test's 20 s only because the
     // 30 s long-poll was answered at once

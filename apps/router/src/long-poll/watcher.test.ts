@@ -1,17 +1,10 @@
-import type { TestDatabase } from '@koukan/db/testing';
 import pg from 'pg';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDatabase } from '../testing/harness.ts';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { databaseSuite } from '../engine/testing/harness.ts';
 import { TransactionWatcher } from './watcher.ts';
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await testDatabase();
-});
-afterAll(async () => {
-  await t?.destroy();
-});
+const t = databaseSuite();
 
 /** A bare transaction row (of a new sender); its version starts at 1. */
 async function newTransaction(): Promise<string> {
@@ -87,13 +80,10 @@ describe('TransactionWatcher', () => {
       const heard: string[] = [];
       listener.on('notification', (m) => heard.push(m.payload ?? ''));
       await listener.query('LISTEN koukan_transactions');
-      try {
-        const id = await newTransaction();
-        await t.pool.query('update transactions set version = 2 where id = $1', [id]);
-        await expect.poll(() => heard).toEqual([`${id}:2`]);
-      } finally {
-        await listener.end();
-      }
+      onTestFinished(() => listener.end());
+      const id = await newTransaction();
+      await t.pool.query('update transactions set version = 2 where id = $1', [id]);
+      await expect.poll(() => heard).toEqual([`${id}:2`]);
     },
   );
 });

@@ -18,17 +18,13 @@ const builder = (extra: Record<string, unknown>) => ({
   },
 });
 
+const base = { mail_from: { m: 'a@example.org' }, rcpt_to: [{ m: 'b@example.org' }] };
+
 describe('control characters are refused with 400 naming the field', () => {
   it.each([
-    ['mail_from.m', { mail_from: { m: 'a\u0000@example.org' }, rcpt_to: [{ m: 'b@example.org' }] }],
-    [
-      'rcpt_to[0].m',
-      { mail_from: { m: 'a@example.org' }, rcpt_to: [{ m: 'b\u0000@example.org' }] },
-    ],
-    [
-      'rcpt_to[0].m',
-      { mail_from: { m: 'a@example.org' }, rcpt_to: [{ m: 'b@exa\u007fmple.org' }] },
-    ],
+    ['mail_from.m', { ...base, mail_from: { m: 'a\u0000@example.org' } }],
+    ['rcpt_to[0].m', { ...base, rcpt_to: [{ m: 'b\u0000@example.org' }] }],
+    ['rcpt_to[0].m', { ...base, rcpt_to: [{ m: 'b@exa\u007fmple.org' }] }],
   ])('envelope %s', async (field, json) => {
     const s = await sender();
     expect400(await s.create({ ...json, body: { inline: MESSAGE } }), `body.${field}`);
@@ -125,12 +121,9 @@ describe('empty body uploads', () => {
     ['an empty chunked PUT (no Content-Length)', { 'transfer-encoding': 'chunked' }],
   ])('%s is refused like a plain empty PUT', async (_n, headers) => {
     const s = await sender();
-    const created = await s.create({
-      mail_from: { m: 'a@example.org' },
-      rcpt_to: [{ m: 'b@example.org' }],
-    });
+    const created = await s.create(base);
     const url = `${router.url}/v1/transactions/${created.json.id}/body`;
-    const plain = await s.api('PUT', `/v1/transactions/${created.json.id}/body`, { body: '' });
+    const plain = await s.api.put(created.json.id, '');
     expect(plain.status).toBe(400);
     const res = await rawPut(url, { authorization: `Bearer ${s.key}`, ...headers }, []);
     if (res === 'aborted') throw new Error('aborted');
@@ -139,7 +132,7 @@ describe('empty body uploads', () => {
     const view = await s.api('GET', `/v1/transactions/${created.json.id}`);
     expect(view.json.body.status).not.toBe('finalized');
     // a real body is still taken afterwards
-    const ok = await s.api('PUT', `/v1/transactions/${created.json.id}/body`, { body: MESSAGE });
+    const ok = await s.api.put(created.json.id, MESSAGE);
     expect(ok.status).toBe(200);
   });
 });

@@ -1,7 +1,7 @@
 import { schema } from '@koukan/db';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { expect400, MESSAGE, routerSuite } from '../testing/harness.ts';
+import { expect400, expectField, MESSAGE, routerSuite } from '../testing/harness.ts';
 
 const created: string[] = [];
 const { t, sender } = routerSuite({
@@ -114,16 +114,14 @@ describe('POST /v1/senders/{sender}/transactions', () => {
   it('413 for an inline body over the limit', async () => {
     const s = await sender();
     const res = await s.create({ ...base, body: { inline: 'x'.repeat(64 * 1024 + 1) } });
-    expect(res.status).toBe(413);
-    expect(res.json.error.details[0].field).toBe('body.inline');
+    expectField(res, 413, 'body.inline');
   });
 
   it('one recipient unless the chain has the exploder', async () => {
     const two = { ...base, rcpt_to: [{ m: 'b@example.org' }, { m: 'c@example.org' }] };
     const plain = await sender();
     const res = await plain.create(two);
-    expect(res.status).toBe(422);
-    expect(res.json.error.details[0].field).toBe('body.rcpt_to');
+    expectField(res, 422, 'body.rcpt_to');
     const exploder = await sender({ exploder: true });
     expect((await exploder.create(two)).status).toBe(201);
   });
@@ -149,8 +147,7 @@ describe('POST /v1/senders/{sender}/transactions', () => {
     // Another sender cannot reuse it; nor can anyone reuse an unfinished upload.
     const other = await sender();
     const denied = await other.create({ ...base, body: { reuse_uri: uri } });
-    expect(denied.status).toBe(422);
-    expect(denied.json.error.details[0].field).toBe('body.reuse_uri');
+    expectField(denied, 422, 'body.reuse_uri');
     const pending = await s.create(base);
     const unfinished = await s.create({
       ...base,
@@ -177,8 +174,7 @@ describe('POST /v1/senders/{sender}/transactions', () => {
           'idempotency-key': 'k-1',
         },
       );
-      expect(changed.status).toBe(422);
-      expect(changed.json.error.details[0].field).toBe('headers.idempotency-key');
+      expectField(changed, 422, 'headers.idempotency-key');
       // Another sender's identical key is unrelated.
       const other = await sender();
       const theirs = await other.create(json, { 'idempotency-key': 'k-1' });

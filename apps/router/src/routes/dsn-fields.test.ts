@@ -112,18 +112,20 @@ describe('DSN options on POST /v1/senders/{sender}/transactions', () => {
     const s = await sender();
     const res = await s.create({ mail_from: { m: 'a@example.org' } });
     expect(res.status, res.text).toBe(201);
-    const patched = await s.api('PATCH', `/v1/transactions/${res.json.id}`, {
-      json: { add_rcpt_to: [{ m: 'b@example.org', notify: ['SUCCESS'] }] },
-      headers: { 'if-match': res.headers.get('etag')! },
-    });
+    const patched = await s.api.patch(
+      res.json.id,
+      { add_rcpt_to: [{ m: 'b@example.org', notify: ['SUCCESS'] }] },
+      res.headers.get('etag')!,
+    );
     expect(patched.status, patched.text).toBe(200);
     expect(patched.json.rcpt_to).toEqual([
       { m: 'b@example.org', e: [{ k: 'NOTIFY', p: 'SUCCESS' }] },
     ]);
-    const bad = await s.api('PATCH', `/v1/transactions/${res.json.id}`, {
-      json: { add_rcpt_to: [{ m: 'c@example.org', notify: ['NEVER', 'DELAY'] }] },
-      headers: { 'if-match': patched.headers.get('etag')! },
-    });
+    const bad = await s.api.patch(
+      res.json.id,
+      { add_rcpt_to: [{ m: 'c@example.org', notify: ['NEVER', 'DELAY'] }] },
+      patched.headers.get('etag')!,
+    );
     expect400(bad, 'body.add_rcpt_to[0].notify');
   });
 

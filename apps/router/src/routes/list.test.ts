@@ -86,10 +86,7 @@ describe('GET /v1/senders/{sender}/transactions', () => {
     expect(created.status).toBe(201);
     const before = await list(c.key, c.name);
     expect(before.json.items[0]).toMatchObject({ message_id: null, subject: null });
-    const put = await c.api('PUT', `/v1/transactions/${created.json.id}/body`, {
-      body: message(7),
-      headers: { 'content-type': 'message/rfc822' },
-    });
+    const put = await c.api.put(created.json.id, message(7), { 'content-type': 'message/rfc822' });
     expect(put.status).toBe(200);
     const after = await list(c.key, c.name, '?message_id=%3Corder-7%40example.org%3E');
     expect(after.json.items.map((x: { id: string }) => x.id)).toEqual([created.json.id]);

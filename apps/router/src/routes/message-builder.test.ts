@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { schema } from '@koukan/db';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { MESSAGE, routerSuite, storedHash } from '../testing/harness.ts';
+import { expectField, MESSAGE, routerSuite, storedHash } from '../testing/harness.ts';
 
 const finalized: string[] = [];
 const { t, sender } = routerSuite({ onBodyFinalized: (id) => finalized.push(id) });
@@ -41,8 +41,7 @@ describe('message-builder bodies', () => {
     const toBody = await api('PUT', `/v1/transactions/${id}/body`, { body: MESSAGE });
     expect(toBody.status).toBe(409);
     const unknown = await api('PUT', `/v1/transactions/${id}/blob/nope`, { body: 'x' });
-    expect(unknown.status).toBe(404);
-    expect(unknown.json.error.details[0].field).toBe('params.blob_id');
+    expectField(unknown, 404, 'params.blob_id');
 
     const logo = await api('PUT', `/v1/transactions/${id}/blob/logo`, { body: randomBytes(5000) });
     expect(logo.status).toBe(200);
@@ -93,39 +92,18 @@ describe('message-builder bodies', () => {
 
   it('400 for a duplicate create_id or an invalid part', async () => {
     const { create } = await sender();
-    const dup = await create({
-      ...base,
-      body: {
-        message_builder: {
-          attachments: [
-            { filename: 'a', content: { create_id: 'a' } },
-            { filename: 'b', content: { create_id: 'a' } },
-          ],
-        },
-      },
+    const build = (message_builder: object) => create({ ...base, body: { message_builder } });
+    const dup = await build({
+      attachments: [
+        { filename: 'a', content: { create_id: 'a' } },
+        { filename: 'b', content: { create_id: 'a' } },
+      ],
     });
-    expect(dup.status).toBe(400);
-    expect(dup.json.error.details[0].field).toBe(
-      'body.message_builder.attachments[1].content.create_id',
-    );
-    const badHeader = await create({
-      ...base,
-      body: {
-        message_builder: { subject: 'x\r\nBcc: e@evil.test', text: { content: { inline: 'x' } } },
-      },
-    });
-    expect(badHeader.status).toBe(400);
-    expect(badHeader.json.error.details[0].field).toBe('body.body.message_builder.subject');
-    const badAddress = await create({
-      ...base,
-      body: {
-        message_builder: {
-          to: [{ address: 'b@example.org,x@evil.test' }],
-          text: { content: { inline: 'x' } },
-        },
-      },
-    });
-    expect(badAddress.status).toBe(400);
-    expect(badAddress.json.error.details[0].field).toBe('body.body.message_builder.to[0].address');
+    expectField(dup, 400, 'body.message_builder.attachments[1].content.create_id');
+    const text = { content: { inline: 'x' } };
+    const badHeader = await build({ subject: 'x\r\nBcc: e@evil.test', text });
+    expectField(badHeader, 400, 'body.body.message_builder.subject');
+    const badAddress = await build({ to: [{ address: 'b@example.org,x@evil.test' }], text });
+    expectField(badAddress, 400, 'body.body.message_builder.to[0].address');
   });
 });

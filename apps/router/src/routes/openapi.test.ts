@@ -1,5 +1,6 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { rawConnection } from '../../../../tooling/raw-connection.ts';
 import { client, routerSuite, startRouter } from '../testing/harness.ts';
 
 const { router } = routerSuite();
@@ -94,15 +95,12 @@ describe('operations', () => {
   it('readyz is 503 against an unmigrated database', async () => {
     const { createTestDatabase } = await import('@koukan/db/testing');
     const empty = await createTestDatabase({ migrate: false });
+    onTestFinished(() => empty.destroy());
     const r = await startRouter(empty, { listen: false });
-    try {
-      const res = await client(r.url, null)('GET', '/readyz');
-      expect(res.status).toBe(503);
-      expect(res.json.error.code).toBe('unavailable');
-    } finally {
-      await r.close();
-      await empty.destroy();
-    }
+    onTestFinished(() => r.close());
+    const res = await client(r.url, null)('GET', '/readyz');
+    expect(res.status).toBe(503);
+    expect(res.json.error.code).toBe('unavailable');
   });
 
   it('metrics: requests by route and status, latency, transactions by status', async () => {
@@ -129,19 +127,10 @@ describe('operations', () => {
   });
 
   it('a request the HTTP parser rejects still gets a JSON error', async () => {
-    const { connect } = await import('node:net');
-    const port = new URL(router.url).port;
-    const answer = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(port), '127.0.0.1', () => {
-        socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n');
-      });
-      let data = '';
-      socket.on('data', (d) => {
-        data += d;
-      });
-      socket.on('end', () => resolve(data));
-      socket.on('error', reject);
-    });
+    const c = rawConnection(router.url);
+    c.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n');
+    await c.closed;
+    const answer = c.received;
     expect(answer).toMatch(/^HTTP\/1\.1 400/);
     expect(JSON.parse(answer.split('\r\n\r\n')[1]!).error.code).toBe('bad_request');
   });

@@ -1,7 +1,7 @@
 import { schema } from '@koukan/db';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { MESSAGE, routerSuite } from '../testing/harness.ts';
+import { expectField, MESSAGE, routerSuite } from '../testing/harness.ts';
 
 const { t, sender } = routerSuite();
 
@@ -22,15 +22,8 @@ describe('PATCH /v1/transactions/{id}', () => {
       { exploder: true },
     );
     expect(view.next_attempt_at).toBeNull();
-    const res = await api('PATCH', `/v1/transactions/${id}`, {
-      json: {
-        add_rcpt_to: [
-          { m: 'b@example.org' },
-          { m: 'c@example.org', e: [{ k: 'NOTIFY', p: 'NEVER' }] },
-        ],
-      },
-      headers: { 'if-match': etag },
-    });
+    const rcpt = [{ m: 'b@example.org' }, { m: 'c@example.org', e: [{ k: 'NOTIFY', p: 'NEVER' }] }];
+    const res = await api.patch(id, { add_rcpt_to: rcpt }, etag);
     expect(res.status).toBe(200);
     expect(res.json.rcpt_to.map((r: { m: string }) => r.m)).toEqual([
       'b@example.org',
@@ -48,61 +41,41 @@ describe('PATCH /v1/transactions/{id}', () => {
 
   it('428 without If-Match, 412 with a stale one, 400 with a malformed one', async () => {
     const { api, id, etag } = await create({ rcpt_to: [] }, { exploder: true });
-    const path = `/v1/transactions/${id}`;
-    const none = await api('PATCH', path, { json: { heartbeat: true } });
-    expect(none.status).toBe(428);
-    expect(none.json.error.details[0].field).toBe('headers.if-match');
-    const ok = await api('PATCH', path, {
-      json: { heartbeat: true },
-      headers: { 'if-match': etag },
-    });
+    const none = await api('PATCH', `/v1/transactions/${id}`, { json: { heartbeat: true } });
+    expectField(none, 428, 'headers.if-match');
+    const ok = await api.patch(id, { heartbeat: true }, etag);
     expect(ok.status).toBe(200);
-    const stale = await api('PATCH', path, {
-      json: { heartbeat: true },
-      headers: { 'if-match': etag },
-    });
+    const stale = await api.patch(id, { heartbeat: true }, etag);
     expect(stale.status).toBe(412);
     expect(stale.json.error).toMatchObject({
       code: 'precondition_failed',
       version: ok.json.version,
     });
     expect(stale.headers.get('etag')).toBe(`"${ok.json.version}"`);
-    const junk = await api('PATCH', path, {
-      json: { heartbeat: true },
-      headers: { 'if-match': 'abc' },
-    });
+    const junk = await api.patch(id, { heartbeat: true }, 'abc');
     expect(junk.status).toBe(400);
   });
 
   it('validates recipients, unknown fields, and the one-recipient rule', async () => {
     const plain = await create({ rcpt_to: [{ m: 'b@example.org' }] });
-    const path = `/v1/transactions/${plain.id}`;
-    const h = { 'if-match': plain.etag };
-    const inj = await plain.api('PATCH', path, {
-      json: { add_rcpt_to: [{ m: 'x@example.org\nBcc: y@evil.test' }] },
-      headers: h,
-    });
-    expect(inj.status).toBe(400);
-    expect(inj.json.error.details[0].field).toBe('body.add_rcpt_to[0].m');
-    const unknown = await plain.api('PATCH', path, { json: { status: 'delivered' }, headers: h });
-    expect(unknown.status).toBe(400);
-    expect(unknown.json.error.details[0].field).toBe('body.status');
-    const second = await plain.api('PATCH', path, {
-      json: { add_rcpt_to: [{ m: 'c@example.org' }] },
-      headers: h,
-    });
-    expect(second.status).toBe(422);
-    expect(second.json.error.details[0].field).toBe('body.add_rcpt_to');
+    const patch = (json: unknown) => plain.api.patch(plain.id, json, plain.etag);
+    const inj = await patch({ add_rcpt_to: [{ m: 'x@example.org\nBcc: y@evil.test' }] });
+    expectField(inj, 400, 'body.add_rcpt_to[0].m');
+    const unknown = await patch({ status: 'delivered' });
+    expectField(unknown, 400, 'body.status');
+    const second = await patch({ add_rcpt_to: [{ m: 'c@example.org' }] });
+    expectField(second, 422, 'body.add_rcpt_to');
   });
 
   it('409 adding recipients to a finished transaction', async () => {
     const { api, id } = await create({ rcpt_to: [] }, { exploder: true });
     await setStatus(id, 'delivered');
     const current = await api('GET', `/v1/transactions/${id}`);
-    const res = await api('PATCH', `/v1/transactions/${id}`, {
-      json: { add_rcpt_to: [{ m: 'b@example.org' }] },
-      headers: { 'if-match': current.headers.get('etag')! },
-    });
+    const res = await api.patch(
+      id,
+      { add_rcpt_to: [{ m: 'b@example.org' }] },
+      current.headers.get('etag')!,
+    );
     expect(res.status).toBe(409);
   });
 });
@@ -156,10 +129,7 @@ describe('GET /v1/transactions/{id}/events', () => {
     const { api, id, etag } = await create({ rcpt_to: [] }, { exploder: true });
     let tag = etag;
     for (let i = 0; i < 3; i++) {
-      const r = await api('PATCH', `/v1/transactions/${id}`, {
-        json: { add_rcpt_to: [{ m: `r${i}@example.org` }] },
-        headers: { 'if-match': tag },
-      });
+      const r = await api.patch(id, { add_rcpt_to: [{ m: `r${i}@example.org` }] }, tag);
       tag = r.headers.get('etag')!;
     }
     const page1 = await api('GET', `/v1/transactions/${id}/events?limit=2`);
@@ -172,11 +142,9 @@ describe('GET /v1/transactions/{id}/events', () => {
     );
     expect(page2.json.events).toHaveLength(2);
     const bad = await api('GET', `/v1/transactions/${id}/events?limit=0`);
-    expect(bad.status).toBe(400);
-    expect(bad.json.error.details[0].field).toBe('query.limit');
+    expectField(bad, 400, 'query.limit');
     const extra = await api('GET', `/v1/transactions/${id}/events?foo=1`);
-    expect(extra.status).toBe(400);
-    expect(extra.json.error.details[0].field).toBe('query.foo');
+    expectField(extra, 400, 'query.foo');
   });
 });
 

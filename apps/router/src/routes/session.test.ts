@@ -1,5 +1,5 @@
-import { createApiKey, createSender, getTransaction, schema, upsertChain } from '@koukan/db';
-import { uniqueName } from '@koukan/db/testing';
+import { createApiKey, createSender, getTransaction, schema } from '@koukan/db';
+import { ensureChain, uniqueName } from '@koukan/db/testing';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { client, routerSuite } from '../testing/harness.ts';
@@ -99,10 +99,11 @@ describe('SMTP submission by another sender (implicit exploder)', () => {
     });
     expect(created.status).toBe(201);
     expect(created.json.rcpt_response[0].code).toBe(250);
-    const patched = await msa.api('PATCH', `/v1/transactions/${created.json.id}`, {
-      json: { add_rcpt_to: [{ m: 'carol@example.net' }] },
-      headers: { 'if-match': created.headers.get('etag')! },
-    });
+    const patched = await msa.api.patch(
+      created.json.id,
+      { add_rcpt_to: [{ m: 'carol@example.net' }] },
+      created.headers.get('etag')!,
+    );
     expect(patched.json.rcpt_response.map((r: { code: number }) => r.code)).toEqual([250, 250]);
     const ups = await t.db
       .select()
@@ -128,18 +129,14 @@ describe('SMTP submission by another sender (implicit exploder)', () => {
 
   it('stores nothing when a gateway create has no accepted recipient (422 with each refusal)', async () => {
     const name = uniqueName('mx');
-    await upsertChain(t.db, {
-      name,
-      author: 'test',
-      filters: [
-        {
-          filter: 'router',
-          policies: [{ type: 'address_list', domains: ['localhost'] }],
-          reject: { code: 550, enhanced: '5.7.1', message: 'relaying denied' },
-        },
-        { filter: 'exploder', output_chain: name, msa: false },
-      ],
-    });
+    await ensureChain(t.db, name, [
+      {
+        filter: 'router',
+        policies: [{ type: 'address_list', domains: ['localhost'] }],
+        reject: { code: 550, enhanced: '5.7.1', message: 'relaying denied' },
+      },
+      { filter: 'exploder', output_chain: name, msa: false },
+    ]);
     const sender = await createSender(t.db, { name, output_chain: name });
     const { key } = await createApiKey(t.db, { senderId: sender.id, gateway: true });
     const res = await client(router.url, key)('POST', `/v1/senders/${name}/transactions`, {

@@ -4,6 +4,7 @@ import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import {
   client,
+  expectField,
   MESSAGE,
   makeSender,
   type Router,
@@ -62,36 +63,32 @@ describe('PUT /v1/transactions/{id}/body', () => {
     expect(res.json.transaction.next_attempt_at).not.toBeNull();
     expect(res.headers.etag).toBe(`"${res.json.transaction.version}"`);
     expect(finalized).toContain(tx.id);
-    const again = await tx.api('PUT', `/v1/transactions/${tx.id}/body`, { body: MESSAGE });
+    const again = await tx.api.put(tx.id, MESSAGE);
     expect(again.status).toBe(409);
     expect(again.json.error.code).toBe('conflict');
   });
 
   it('chunks with Content-Range; 416 with the current range on a bad offset', async () => {
     const tx = await pending();
-    const path = `/v1/transactions/${tx.id}/body`;
     const data = Buffer.from(MESSAGE);
-    const first = await tx.api('PUT', path, {
-      body: data.subarray(0, 10),
-      headers: { 'content-range': `bytes 0-9/${data.length}` },
+    const first = await tx.api.put(tx.id, data.subarray(0, 10), {
+      'content-range': `bytes 0-9/${data.length}`,
     });
     expect(first.status).toBe(200);
     expect(first.json.upload).toMatchObject({ size: 10, complete: false });
     expect(first.headers.get('upload-offset')).toBe('10');
     expect(first.json.transaction.body.status).toBe('uploading');
     expect(first.json.transaction.next_attempt_at).toBeNull();
-    const wrong = await tx.api('PUT', path, {
-      body: data.subarray(20),
-      headers: { 'content-range': `bytes 20-${data.length - 1}/${data.length}` },
+    const wrong = await tx.api.put(tx.id, data.subarray(20), {
+      'content-range': `bytes 20-${data.length - 1}/${data.length}`,
     });
     expect(wrong.status).toBe(416);
     expect(wrong.json.error).toMatchObject({ code: 'range_not_satisfiable', size: 10 });
     expect(wrong.json.error.details[0].field).toBe('headers.content-range');
     expect(wrong.headers.get('range')).toBe('bytes=0-9');
     expect(wrong.headers.get('upload-offset')).toBe('10');
-    const rest = await tx.api('PUT', path, {
-      body: data.subarray(10),
-      headers: { 'content-range': `bytes 10-${data.length - 1}/${data.length}` },
+    const rest = await tx.api.put(tx.id, data.subarray(10), {
+      'content-range': `bytes 10-${data.length - 1}/${data.length}`,
     });
     expect(rest.status).toBe(200);
     expect(rest.json.upload.complete).toBe(true);
@@ -102,15 +99,11 @@ describe('PUT /v1/transactions/{id}/body', () => {
 
   it('an unknown total ("/*") is completed by "bytes */<total>"', async () => {
     const tx = await pending();
-    const path = `/v1/transactions/${tx.id}/body`;
-    const r1 = await tx.api('PUT', path, {
-      body: 'abc',
-      headers: { 'content-range': 'bytes 0-2/*' },
-    });
+    const r1 = await tx.api.put(tx.id, 'abc', { 'content-range': 'bytes 0-2/*' });
     expect(r1.json.upload).toMatchObject({ size: 3, complete: false });
-    const early = await tx.api('PUT', path, { headers: { 'content-range': 'bytes */4' } });
+    const early = await tx.api.put(tx.id, undefined, { 'content-range': 'bytes */4' });
     expect(early.status).toBe(416);
-    const done = await tx.api('PUT', path, { headers: { 'content-range': 'bytes */3' } });
+    const done = await tx.api.put(tx.id, undefined, { 'content-range': 'bytes */3' });
     expect(done.status).toBe(200);
     expect(done.json.upload.complete).toBe(true);
   });
@@ -119,44 +112,30 @@ describe('PUT /v1/transactions/{id}/body', () => {
     '400 for a malformed Content-Range %j',
     async (range) => {
       const tx = await pending();
-      const res = await tx.api('PUT', `/v1/transactions/${tx.id}/body`, {
-        body: 'x',
-        headers: { 'content-range': range },
-      });
-      expect(res.status).toBe(400);
-      expect(res.json.error.details[0].field).toBe('headers.content-range');
+      const res = await tx.api.put(tx.id, 'x', { 'content-range': range });
+      expectField(res, 400, 'headers.content-range');
     },
   );
 
   it('400 for an empty whole-body upload', async () => {
     const tx = await pending();
-    const res = await tx.api('PUT', `/v1/transactions/${tx.id}/body`, { body: '' });
-    expect(res.status).toBe(400);
-    expect(res.json.error.details[0].field).toBe('body');
+    const res = await tx.api.put(tx.id, '');
+    expectField(res, 400, 'body');
   });
 
   it('400 when the bytes disagree with Content-Range', async () => {
     const tx = await pending();
-    const res = await tx.api('PUT', `/v1/transactions/${tx.id}/body`, {
-      body: 'x'.repeat(20),
-      headers: { 'content-range': 'bytes 0-9/100' },
-    });
-    expect(res.status).toBe(400);
-    expect(res.json.error.details[0].field).toBe('headers.content-length');
+    const res = await tx.api.put(tx.id, 'x'.repeat(20), { 'content-range': 'bytes 0-9/100' });
+    expectField(res, 400, 'headers.content-length');
   });
 
   it('413 over the limit: by Content-Length, by Content-Range total, and while streaming', async () => {
     const tx = await pending(small.url);
     const url = `${small.url}/v1/transactions/${tx.id}/body`;
-    const byLength = await tx.api('PUT', `/v1/transactions/${tx.id}/body`, {
-      body: 'x'.repeat(1001),
-    });
+    const byLength = await tx.api.put(tx.id, 'x'.repeat(1001));
     expect(byLength.status).toBe(413);
     expect(byLength.json.error.code).toBe('payload_too_large');
-    const byRange = await tx.api('PUT', `/v1/transactions/${tx.id}/body`, {
-      body: 'x',
-      headers: { 'content-range': 'bytes 0-0/5000' },
-    });
+    const byRange = await tx.api.put(tx.id, 'x', { 'content-range': 'bytes 0-0/5000' });
     expect(byRange.status).toBe(413);
     const streamed = await rawPut(url, { ...tx.auth, 'transfer-encoding': 'chunked' }, [
       Buffer.alloc(600, 'a'),
@@ -182,9 +161,8 @@ describe('PUT /v1/transactions/{id}/body', () => {
     if (stalled === 'aborted') throw new Error('aborted');
     expect(stalled.status).toBe(408);
     expect(stalled.json.error).toMatchObject({ code: 'request_timeout', size: 300 });
-    const rest = await tx.api('PUT', `/v1/transactions/${tx.id}/body`, {
-      body: data.subarray(300),
-      headers: { 'content-range': `bytes 300-${data.length - 1}/${data.length}` },
+    const rest = await tx.api.put(tx.id, data.subarray(300), {
+      'content-range': `bytes 300-${data.length - 1}/${data.length}`,
     });
     expect(rest.status).toBe(200);
     expect(rest.json.upload.complete).toBe(true);

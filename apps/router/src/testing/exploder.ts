@@ -1,18 +1,15 @@
 import type { ChainInput } from '@koukan/chain';
 import { getTransaction, schema, upsertChain } from '@koukan/db';
 import type { Transaction } from '@koukan/db/schema';
-import { createTestDatabase, type TestDatabase, uniqueName } from '@koukan/db/testing';
+import { type TestDatabase, uniqueName } from '@koukan/db/testing';
 import { createTransaction } from '@koukan/services';
 import { makeSender, SAMPLE_MESSAGE } from '@koukan/services/testing';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll } from 'vitest';
-import { createChainRunner } from '../engine/chain-runner.ts';
-import { engineFor, silent } from '../engine/testing/harness.ts';
+import { databaseSuite, silent } from '../engine/testing/harness.ts';
 import { HttpRunner } from '../engine/testing/http-runner.ts';
 import { accepted, startReceiver } from '../engine/testing/receiver.ts';
-import type { AttemptRunner, EngineHandle, EngineOptions } from '../engine/types.ts';
-import { createExploderFilter } from '../exploder/exploder-filter.ts';
-import { TransactionWatcher } from '../long-poll/watcher.ts';
+import { type EngineSettings, wireEngine } from '../wire.ts';
 
 export type Phase = 'mail' | 'rcpt' | 'data';
 export type Kind = 'temp' | 'perm';
@@ -51,36 +48,27 @@ export function scriptFor(rcpt: string): Record<string, unknown> | undefined {
  * exploder, and whose upstream transactions are delivered over HTTP to a scripted receiver
  * on port 0.
  */
-export async function startExploderWorld(t: TestDatabase, overrides: Partial<EngineOptions> = {}) {
+export async function startExploderWorld(t: TestDatabase, overrides: EngineSettings = {}) {
   const receiver = await startReceiver((r) => {
     const answer = scriptFor(r.body.rcpt[0] ?? '');
     if (answer) r.reply(answer);
   });
-  let engine: EngineHandle | undefined;
-  // As main.ts wires it: one watcher (NOTIFY hints, in-process hints from the engine, and a
-  // slow fallback poll), the engine's cut-through start and park.
-  const watcher = new TransactionWatcher({ pool: t.pool, logger: silent });
-  await watcher.start();
-  const exploder = createExploderFilter({
-    db: t.db,
-    logger: silent,
-    watcher,
-    engine: () => engine,
-    dsn: { reportingMta: 'mx.koukan.test' },
-  });
-  const chains = createChainRunner({
-    db: t.db,
-    context: { logger: silent },
-    implementations: { exploder },
-  });
   const http = new HttpRunner(receiver.url);
-  const runner: AttemptRunner = {
-    run: (tx, ctx) =>
-      ctx.chain?.filters.some((f) => f.filter === 'exploder')
-        ? chains.run(tx, ctx)
-        : http.run(tx, ctx),
-  };
-  engine = await engineFor(t, runner, { onRecorded: (id) => watcher.hint(id), ...overrides });
+  // As main.ts wires it, with the engine's test defaults; upstream transactions go to HTTP.
+  const { engine, watcher, app } = await wireEngine({
+    db: t.db,
+    pool: t.pool,
+    logger: silent,
+    dsn: { reportingMta: 'mx.koukan.test' },
+    context: { logger: silent },
+    engine: { pollIntervalMs: 50, retention: false, ...overrides },
+    runner: (chains) => ({
+      run: (tx, ctx) =>
+        ctx.chain?.filters.some((f) => f.filter === 'exploder')
+          ? chains.run(tx, ctx)
+          : http.run(tx, ctx),
+    }),
+  });
   const upstream = await makeSender(t.db, {});
 
   /** A downstream sender whose chain is `prefix` then the exploder (to `upstream`). */
@@ -101,30 +89,28 @@ export async function startExploderWorld(t: TestDatabase, overrides: Partial<Eng
   }
 
   return {
-    engine,
+    engine: engine!,
+    /** buildApp's options for a router of this process (as main.ts passes them). */
+    app,
     receiver,
     upstream,
     downstreamSender,
     async stop() {
       await receiver.close(); // upstream attempts still waiting fail now
-      await engine?.stop();
+      await engine!.stop();
       await watcher.stop();
     },
   };
 }
 
 /** The test file's database `t` and exploder `world` on it, from before its tests to after them. */
-export function exploderSuite(overrides: Partial<EngineOptions> = {}) {
-  const t = {} as TestDatabase;
+export function exploderSuite(overrides: EngineSettings = {}) {
+  const t = databaseSuite();
   const world = {} as Awaited<ReturnType<typeof startExploderWorld>>;
   beforeAll(async () => {
-    Object.assign(t, await createTestDatabase());
     Object.assign(world, await startExploderWorld(t, overrides));
   });
-  afterAll(async () => {
-    await world.stop?.();
-    await t.destroy?.();
-  });
+  afterAll(() => world.stop?.());
   return { t, world };
 }
 

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { createApiKey, createSender, type Db, readBlobStream, upsertChain } from '@koukan/db';
 import type { FilterConfig } from '@koukan/db/schema';
-import { createTestDatabase, type TestDatabase, uniqueName } from '@koukan/db/testing';
+import { type TestDatabase, uniqueName } from '@koukan/db/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { type BuildAppOptions, buildApp } from '../app.ts';
+import { databaseSuite } from '../engine/testing/harness.ts';
 
 export interface Router {
   app: FastifyInstance;
@@ -35,10 +36,6 @@ export async function startRouter(
   return { app, url: `http://127.0.0.1:${port}`, close };
 }
 
-export async function testDatabase(): Promise<TestDatabase> {
-  return createTestDatabase();
-}
-
 type Setup = Partial<BuildAppOptions> & { stop?(): Promise<void> };
 
 /**
@@ -47,11 +44,10 @@ type Setup = Partial<BuildAppOptions> & { stop?(): Promise<void> };
  * `stop` that runs after the router has closed.
  */
 export function routerSuite(setup: Setup | ((t: TestDatabase) => Promise<Setup>) = {}) {
-  const t = {} as TestDatabase;
+  const t = databaseSuite();
   const router = {} as Router;
   let stop: Setup['stop'];
   beforeAll(async () => {
-    Object.assign(t, await createTestDatabase());
     const { stop: after, ...options } = typeof setup === 'function' ? await setup(t) : setup;
     stop = after;
     Object.assign(router, await startRouter(t, options));
@@ -59,7 +55,6 @@ export function routerSuite(setup: Setup | ((t: TestDatabase) => Promise<Setup>)
   afterAll(async () => {
     await router.close?.();
     await stop?.();
-    await t.destroy?.();
   });
   /** A new sender with a client for its key and `create`, which POSTs a transaction. */
   async function sender(options: Parameters<typeof makeSender>[1] = {}) {
@@ -107,9 +102,10 @@ export interface Res {
   text: string;
 }
 
-/** A small fetch client for one API key. */
+/** A small fetch client for one API key, with shorthands for a transaction's PATCH (with
+ * If-Match), long-poll GET and body PUT. */
 export function client(url: string, key: string | null) {
-  return async (
+  const call = async (
     method: string,
     path: string,
     init: { json?: unknown; body?: RequestInit['body']; headers?: Record<string, string> } = {},
@@ -131,6 +127,21 @@ export function client(url: string, key: string | null) {
     }
     return { status: res.status, headers: res.headers, json, text };
   };
+  const tx = (id: string) => `/v1/transactions/${id}`;
+  const patch = (id: string, json: unknown, ifMatch: string) =>
+    call('PATCH', tx(id), { json, headers: { 'if-match': ifMatch } });
+  /** A long-poll: GET with If-None-Match and Request-Timeout. */
+  const poll = (id: string, etag: string, timeout: string) =>
+    call('GET', tx(id), { headers: { 'if-none-match': etag, 'request-timeout': timeout } });
+  const put = (id: string, body: RequestInit['body'], headers: Record<string, string> = {}) =>
+    call('PUT', `${tx(id)}/body`, { body, headers });
+  return Object.assign(call, { patch, poll, put });
+}
+
+/** An error answer `status` whose first detail names `field`. */
+export function expectField(res: Res, status: number, field: string) {
+  expect(res.status, res.text).toBe(status);
+  expect(res.json.error.details[0].field).toBe(field);
 }
 
 /** A 400 whose details name `field` (with a message matching `message`, if given). */

@@ -1,1 +1,0 @@
-export { createExploderFilter } from './exploder-filter.ts';
