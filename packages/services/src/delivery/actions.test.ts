@@ -1,19 +1,12 @@
 import { claimTransactions, getTransaction, listAudit, listEvents } from '@koukan/db';
 import type { TransitionName } from '@koukan/db/schema';
-import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runTransactionAction } from '../console/actions.ts';
 import type { ServiceContext } from '../context.ts';
+import { useTestDatabase } from '../testing/database.ts';
 import { makeSender, makeTransaction } from '../testing/fixtures.ts';
 
-let t: TestDatabase;
-let ctx: ServiceContext;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  ctx = { db: t.db, logger: pino({ level: 'silent' }), actor: 'user:ops@example.com' };
-});
-afterAll(() => t.destroy());
+const { t, ctx } = useTestDatabase('user:ops@example.com');
 
 const later = () => new Date(Date.now() + 3_600_000);
 /** The single-message operator action, answering the row after it. */
