@@ -1,19 +1,12 @@
 import { appendEvents, finishAttempt, startAttempt, upsertChain } from '@koukan/db';
-import { createTestDatabase, type TestDatabase, uniqueName } from '@koukan/db/testing';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServiceContext } from '../context.ts';
+import { uniqueName } from '@koukan/db/testing';
+import { describe, expect, it } from 'vitest';
+import { useTestDatabase } from '../testing/database.ts';
 import { makeSender, makeTransaction } from '../testing/fixtures.ts';
 import { runTransactionAction } from './actions.ts';
 import { getTransactionDetail, getTransactionStamp } from './detail.ts';
 
-let t: TestDatabase;
-let ctx: ServiceContext;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  ctx = { db: t.db, logger: pino({ level: 'silent' }), actor: 'user:ops@example.com' };
-});
-afterAll(() => t?.destroy());
+const { t, ctx } = useTestDatabase('user:ops@example.com');
 
 /** A transaction of a new sender whose chain (`chain`) is one rest_output filter. */
 async function onChain(row: Parameters<typeof makeTransaction>[2] = {}) {

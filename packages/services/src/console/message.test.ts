@@ -1,21 +1,15 @@
 import { createBlob, insertTransaction } from '@koukan/db';
-import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServiceContext } from '../context.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestDatabase } from '../testing/database.ts';
 import { makeSender, makeTransaction } from '../testing/fixtures.ts';
 import { bodyHeaderFields } from '../transactions/header-fields.ts';
 import { getAttachment, getMessage, getRawMessage } from './message.ts';
 
-let t: TestDatabase;
-let ctx: ServiceContext;
+const { t, ctx } = useTestDatabase('user:ops@example.com');
 let senderId: string;
 beforeAll(async () => {
-  t = await createTestDatabase();
-  ctx = { db: t.db, logger: pino({ level: 'silent' }), actor: 'user:ops@example.com' };
   senderId = (await makeSender(t.db)).id;
 });
-afterAll(() => t?.destroy());
 
 const pdf = Buffer.from('%PDF-1.4\n% a statement\n');
 const MIXED = [

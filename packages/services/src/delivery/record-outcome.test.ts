@@ -5,25 +5,17 @@ import {
   listEvents,
   releaseLeases,
 } from '@koukan/db';
-import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServiceContext } from '../context.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestDatabase } from '../testing/database.ts';
 import { makeSender, makeTransaction } from '../testing/fixtures.ts';
 import { recordAttemptOutcome } from './record-outcome.ts';
 
-let t: TestDatabase;
 const now = new Date('2030-05-01T12:00:00Z');
-let ctx: ServiceContext;
+const { t, ctx } = useTestDatabase('system:engine', { now: () => now });
 const OWNER = '11111111-1111-4111-8111-111111111111';
 const dsn = { reportingMta: 'mx.koukan.test' };
 const ok = { code: 250, message: '2.0.0 ok' };
 const delivered = { mailResponse: ok, rcptResponse: [ok], dataResponse: ok };
-beforeAll(async () => {
-  t = await createTestDatabase();
-  ctx = { db: t.db, logger: pino({ level: 'silent' }), actor: 'system:engine', now: () => now };
-});
-afterAll(() => t.destroy());
 
 async function claimOne(id: string) {
   const [c] = await claimTransactions(t.db, { owner: OWNER, leaseMs: 60_000, limit: 1, id });

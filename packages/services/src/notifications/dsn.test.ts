@@ -1,22 +1,14 @@
 import { claimTransactions, getBlob, getTransaction, listEvents, readBlob } from '@koukan/db';
-import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import { simpleParser } from 'mailparser';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServiceContext } from '../context.ts';
+import { describe, expect, it } from 'vitest';
 import { recordAttemptOutcome } from '../delivery/record-outcome.ts';
+import { useTestDatabase } from '../testing/database.ts';
 import { makeSender, makeTransaction } from '../testing/fixtures.ts';
 
-let t: TestDatabase;
 const now = new Date('2030-05-01T12:00:00Z');
-let ctx: ServiceContext;
+const { t, ctx } = useTestDatabase('system:engine', { now: () => now });
 const OWNER = '22222222-2222-4222-8222-222222222222';
 const dsn = { reportingMta: 'mx.koukan.test' };
-beforeAll(async () => {
-  t = await createTestDatabase();
-  ctx = { db: t.db, logger: pino({ level: 'silent' }), actor: 'system:engine', now: () => now };
-});
-afterAll(() => t.destroy());
 
 async function failPermanently(
   senderOverrides: Parameters<typeof makeSender>[1],

@@ -1,25 +1,16 @@
 import { createApiKey, createSender, getBlob, readBlob, schema, upsertChain } from '@koukan/db';
-import { createTestDatabase, type TestDatabase, uniqueName } from '@koukan/db/testing';
+import { uniqueName } from '@koukan/db/testing';
 import { eq } from 'drizzle-orm';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { authenticate, operatorPrincipal, requireSender } from '../auth/authenticate.ts';
-import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors.ts';
+import { useTestDatabase } from '../testing/database.ts';
 import { cancelTransaction } from './cancel.ts';
 import { createTransaction } from './create.ts';
 import { getTransactionView } from './get.ts';
 import { uploadBody } from './upload-body.ts';
 
-let t: TestDatabase;
-let ctx: ServiceContext;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  ctx = { db: t.db, logger: pino({ level: 'silent' }), actor: 'test' };
-});
-afterAll(async () => {
-  await t?.destroy();
-});
+const { t, ctx } = useTestDatabase('test');
 
 async function newSender(exploder = false) {
   const chain = uniqueName('c');

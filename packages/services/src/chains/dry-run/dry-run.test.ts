@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { defaultChains, zoneResolver } from '@koukan/chain';
-import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServiceContext } from '../../context.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { addDomain } from '../../domains/add-domain.ts';
 import { secretKeyFromBytes } from '../../secrets/cipher.ts';
+import { useTestDatabase } from '../../testing/database.ts';
 import { makeSender, makeTransaction, SAMPLE_MESSAGE } from '../../testing/fixtures.ts';
 import { chainSave } from '../save.ts';
 import { dryRunChain } from './dry-run.ts';
@@ -18,17 +16,13 @@ const dns = zoneResolver({
 });
 
 const MARCH = new Date('2026-03-01T10:00:00Z');
-let t: TestDatabase;
-let ctx: ServiceContext;
+const { t, ctx } = useTestDatabase('user:admin@example.com');
 beforeAll(async () => {
-  t = await createTestDatabase();
-  ctx = { db: t.db, logger: pino({ level: 'silent' }), actor: 'user:admin@example.com' };
   // The default configuration, as `npm start` imports it (MX lookups, no smarthost).
   for (const [name, filters] of Object.entries(defaultChains())) {
     await chainSave({ ctx, input: { name, filters } });
   }
 });
-afterAll(() => t.destroy());
 
 async function counts() {
   const { rows } = await t.pool.query(`select

@@ -7,12 +7,11 @@ import {
   streamToBuffer,
   validateChain,
 } from '@koukan/chain';
-import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import { dkimVerify } from 'mailauth';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServiceContext } from '../../context.ts';
 import { secretKeyFromBytes } from '../../secrets/cipher.ts';
+import { useTestDatabase } from '../../testing/database.ts';
 import { type LocalDns, startLocalDns } from '../../testing/dns-server.ts';
 import { addDomain } from '../add-domain.ts';
 import { createDkimKeyStore } from '../signing-keys.ts';
@@ -35,27 +34,23 @@ for (const [name, ok] of [
     );
 }
 
-let t: TestDatabase;
 let dns: LocalDns;
-let ctx: ServiceContext;
-let resolver: Resolver;
+const resolver = new Resolver({ timeout: 2000, tries: 1 });
 const key = secretKeyFromBytes(randomBytes(32));
+const { t, ctx } = useTestDatabase('system:test', { secretKey: key });
 
 beforeAll(async () => {
-  t = await createTestDatabase();
   // OpenDKIM asks port 53 of the address in /etc/resolv.conf: a loopback address of our own
   // (root can bind port 53); without that, any port (and the OpenDKIM tests are skipped).
   const host = `127.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
   dns = await startLocalDns({ host, port: 53 }).catch(() => startLocalDns());
-  resolver = new Resolver({ timeout: 2000, tries: 1 });
   resolver.setServers([dns.address]);
-  ctx = { db: t.db, logger: pino({ level: 'silent' }), actor: 'system:test', secretKey: key };
   for (const name of ['example.com', 'bounces.example.org']) {
     const view = await addDomain({ ctx, input: { name } });
     for (const r of view.records) dns.publish(r.name, r.value);
   }
 });
-afterAll(() => Promise.all([t?.destroy(), dns?.close()]));
+afterAll(() => dns?.close());
 
 const mailauthResolver = (n: string, t: string) => resolver.resolve(n, t) as Promise<string[][]>;
 
