@@ -24,7 +24,8 @@ import {
   type TransactionStamp,
   transactionIdInputSchema,
 } from './detail-schema.ts';
-import { latestReply, replyDetail } from './replies.ts';
+import { toSummary } from './list.ts';
+import { replyDetail } from './replies.ts';
 
 const CHILDREN_MAX = 1000;
 const EVENTS_MAX = 5000;
@@ -60,20 +61,7 @@ export async function getTransactionDetail({
   const rcpt = tx.rcptResponse ?? [];
   return {
     transaction: {
-      id: tx.id,
-      sender: sender?.name ?? '',
-      mail_from: tx.mailFrom.m,
-      recipients: tx.rcptTo.map((r) => r.m),
-      status: tx.status,
-      attempt_count: tx.attemptCount,
-      final_attempt_reason: tx.finalAttemptReason,
-      latest_reply: latestReply(tx),
-      message_id: tx.messageId,
-      subject: tx.subject,
-      created_at: tx.createdAt.toISOString(),
-      updated_at: tx.updatedAt.toISOString(),
-      next_attempt_at: iso(tx.nextAttemptAt),
-      parent_id: tx.parentId,
+      ...toSummary({ ...tx, sender: sender?.name ?? '' }),
       rcpt_to: tx.rcptTo,
       mail_from_params: tx.mailFrom.e,
       version: tx.version,
