@@ -1,5 +1,5 @@
-import { listAudit, upsertChain } from '@koukan/db';
-import { uniqueName } from '@koukan/db/testing';
+import { listAudit } from '@koukan/db';
+import { ensureChain, uniqueName } from '@koukan/db/testing';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { apiKeyCreate } from '../api-keys/create.ts';
 import { apiKeyList } from '../api-keys/list.ts';
@@ -14,8 +14,7 @@ import { senderDisable, senderEnable, senderUpdate } from './update.ts';
 const { t, ctx } = useTestDatabase('user:admin@example.com');
 let chain: string;
 beforeAll(async () => {
-  chain = uniqueName('c');
-  await upsertChain(t.db, { name: chain, filters: [{ filter: 'sandbox' }], author: 'test' });
+  chain = await ensureChain(t.db, undefined, [{ filter: 'sandbox' }]);
 });
 afterEach(() => vi.restoreAllMocks());
 
