@@ -139,11 +139,12 @@ describe('getMessage', () => {
   });
 
   it('says why there is nothing to show: no body yet, still uploading, builder JSON, too large', async () => {
-    const none = await insertTransaction(t.db, {
+    const envelope = {
       senderId,
       mailFrom: { m: 'a@example.com' },
       rcptTo: [{ m: 'b@example.net' }],
-    });
+    };
+    const none = await insertTransaction(t.db, envelope);
     await expect(getMessage({ ctx, input: { id: none.id } })).rejects.toMatchObject({
       code: 'not_found',
     });
@@ -152,12 +153,7 @@ describe('getMessage', () => {
       contentType: 'message/rfc822',
       expectedSize: 1000,
     });
-    const uploading = await insertTransaction(t.db, {
-      senderId,
-      mailFrom: { m: 'a@example.com' },
-      rcptTo: [{ m: 'b@example.net' }],
-      bodyBlobId: blob.id,
-    });
+    const uploading = await insertTransaction(t.db, { ...envelope, bodyBlobId: blob.id });
     await expect(getMessage({ ctx, input: { id: uploading.id } })).rejects.toMatchObject({
       code: 'conflict',
       message: 'the body is not uploaded yet (0 of 1000 bytes received)',
@@ -166,9 +162,7 @@ describe('getMessage', () => {
       code: 'conflict',
     });
     const built = await insertTransaction(t.db, {
-      senderId,
-      mailFrom: { m: 'a@example.com' },
-      rcptTo: [{ m: 'b@example.net' }],
+      ...envelope,
       bodySpec: { message_builder: { text: { content: { inline: 'hi' } } }, blobs: [] },
     });
     await expect(getMessage({ ctx, input: { id: built.id } })).rejects.toMatchObject({

@@ -1,12 +1,10 @@
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
+import { SAMPLE_MESSAGE } from '../testing/fixtures.ts';
 import { buildDsn, type DsnInput } from './dsn.ts';
 import { parseWithPython } from './testing/python-parse.ts';
 
-const original = Buffer.from(
-  'From: Alice <alice@example.com>\r\nTo: bob@example.net\r\nSubject: Quarterly report\r\n' +
-    'Message-ID: <q3-report@example.com>\r\n\r\nThe numbers are in.\r\n',
-);
+const original = Buffer.from(SAMPLE_MESSAGE);
 const base: DsnInput = {
   reportingMta: 'mx.koukan.test',
   mailerDaemon: 'MAILER-DAEMON@koukan.test',

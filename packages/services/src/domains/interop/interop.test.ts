@@ -54,10 +54,11 @@ afterAll(() => dns?.close());
 
 const mailauthResolver = (n: string, t: string) => resolver.resolve(n, t) as Promise<string[][]>;
 
-const sign = async (tx: ChainTransaction, chain: unknown[]) => {
+/** Runs `chain` on `tx` with the database's DKIM keys, decrypted with `secretKey`. */
+const sign = async (tx: ChainTransaction, chain: unknown[], secretKey = key) => {
   const v = validateChain(chain);
   if (!v.ok) throw new Error(JSON.stringify(v.errors));
-  const dkimKeys = createDkimKeyStore({ db: t.db, key });
+  const dkimKeys = createDkimKeyStore({ db: t.db, key: secretKey });
   const res = await runChain(v.chain, tx, { logger: pino({ level: 'silent' }), dkimKeys });
   const raw = res.tx.body ? await streamToBuffer(res.tx.body.open()) : undefined;
   return { res, raw };
@@ -209,10 +210,8 @@ describe('signing follows the domain', () => {
   });
 
   it('defers (451) instead of sending unsigned when the keys cannot be decrypted', async () => {
-    const v = validateChain([{ filter: 'dkim_sign' }]);
-    if (!v.ok) throw new Error('invalid');
-    const dkimKeys = createDkimKeyStore({ db: t.db, key: secretKeyFromBytes(randomBytes(32)) });
-    const res = await runChain(v.chain, rawTx(), { logger: pino({ level: 'silent' }), dkimKeys });
+    const wrongKey = secretKeyFromBytes(randomBytes(32));
+    const { res } = await sign(rawTx(), [{ filter: 'dkim_sign' }], wrongKey);
     expect(res.rcpt[0]).toMatchObject({ kind: 'temp', response: { code: 451, enhanced: '4.3.0' } });
     expect(res.events.map((e) => e.type)).toEqual(['dkim_key_unavailable']);
     expect(JSON.stringify(res.events)).toContain('encrypted with secrets key');
