@@ -45,17 +45,9 @@ export async function requireChain(db: DbOrTx, name: string, field = 'name'): Pr
   return chain;
 }
 
-export interface ChainView {
-  id: string;
-  name: string;
-  description: string;
-  filters: schema.FilterConfig[];
-  version: number;
-  created_at: Date;
-  updated_at: Date;
-}
+export type ChainView = ReturnType<typeof chainView>;
 
-export function chainView(c: Chain): ChainView {
+export function chainView(c: Chain) {
   return {
     id: c.id,
     name: c.name,

@@ -21,22 +21,10 @@ export const senderNameInput = z.strictObject({
   expected_version: z.number().int().positive().optional(),
 });
 
-/** A sender as the console shows it and the audit log records it (no ids of other rows). */
-export interface SenderView {
-  id: string;
-  name: string;
-  description: string;
-  output_chain: string | null;
-  enabled: boolean;
-  retry: Sender['retry'];
-  notification: Sender['notification'];
-  settings: Record<string, unknown>;
-  version: number;
-  created_at: Date;
-  updated_at: Date;
-}
+export type SenderView = ReturnType<typeof senderView>;
 
-export function senderView(s: Sender): SenderView {
+/** A sender as the console shows it and the audit log records it (no ids of other rows). */
+export function senderView(s: Sender) {
   return {
     id: s.id,
     name: s.name,
