@@ -13,7 +13,7 @@ import {
 } from '@koukan/db';
 import { desc, eq } from 'drizzle-orm';
 import { chainByName, type ServiceCall } from '../context.ts';
-import { AppError, parseInput } from '../errors.ts';
+import { type AppError, fieldError, parseInput } from '../errors.ts';
 import {
   type AttemptDetail,
   type ChainAtRun,
@@ -31,9 +31,7 @@ const CHILDREN_MAX = 1000;
 const EVENTS_MAX = 5000;
 
 export function transactionNotFound(id: string): AppError {
-  return new AppError('not_found', `no transaction ${id}`, {
-    details: [{ field: 'id', message: 'unknown transaction' }],
-  });
+  return fieldError('not_found', `no transaction ${id}`, 'id', 'unknown transaction');
 }
 
 /** Everything the delivery timeline page shows about one transaction. */

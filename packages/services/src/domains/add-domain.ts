@@ -1,6 +1,6 @@
 import { getDomainByName, insertDomain, recordAudit } from '@koukan/db';
 import { nowOf, type ServiceCall } from '../context.ts';
-import { AppError, parseInput } from '../errors.ts';
+import { fieldError, parseInput } from '../errors.ts';
 import { requireKey } from '../secrets/cipher.ts';
 import { addKeyPair } from './keys.ts';
 import { type AddDomainInput, addDomainInputSchema } from './schemas.ts';
@@ -17,9 +17,7 @@ export async function addDomain({ ctx, input }: ServiceCall<AddDomainInput>): Pr
   const now = nowOf(ctx);
   await ctx.db.transaction(async (tx) => {
     if (await getDomainByName(tx, name)) {
-      throw new AppError('conflict', `domain "${name}" exists`, {
-        details: [{ field: 'name', message: 'already exists' }],
-      });
+      throw fieldError('conflict', `domain "${name}" exists`, 'name', 'already exists');
     }
     const domain = await insertDomain(tx, { name, settings: settings ?? {} });
     const selectors = await addKeyPair(ctx, tx, { ...domain, keys: [] }, now, now);

@@ -1,6 +1,6 @@
 import { type DbOrTx, type DomainWithKeys, getDomainByName } from '@koukan/db';
 import type { DomainSettings } from '@koukan/db/schema';
-import { AppError } from '../errors.ts';
+import { fieldError } from '../errors.ts';
 import { type KeyState, keyState } from './keys.ts';
 import { type DnsRecord, domainRecords, type MtaStsPolicy } from './records.ts';
 
@@ -56,9 +56,7 @@ export function domainView(d: DomainWithKeys, now: Date): DomainView {
 export async function requireDomain(db: DbOrTx, name: string): Promise<DomainWithKeys> {
   const d = await getDomainByName(db, name);
   if (!d) {
-    throw new AppError('not_found', `no domain named "${name}"`, {
-      details: [{ field: 'name', message: 'no such domain' }],
-    });
+    throw fieldError('not_found', `no domain named "${name}"`, 'name', 'no such domain');
   }
   return d;
 }

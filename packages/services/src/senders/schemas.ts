@@ -2,7 +2,7 @@ import { type DbOrTx, getChainByName, getSenderByName, isDbError, type schema } 
 import { senderFields, senderInputSchema, senderNameSchema } from '@koukan/db/schema';
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { AppError } from '../errors.ts';
+import { AppError, fieldError } from '../errors.ts';
 
 type Sender = schema.Sender;
 
@@ -47,9 +47,7 @@ export async function requireSenderByName(
 ): Promise<Sender> {
   const sender = await getSenderByName(db, name);
   if (!sender) {
-    throw new AppError('not_found', `no sender named "${name}"`, {
-      details: [{ field, message: 'unknown sender' }],
-    });
+    throw fieldError('not_found', `no sender named "${name}"`, field, 'unknown sender');
   }
   return sender;
 }

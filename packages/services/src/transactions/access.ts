@@ -1,7 +1,7 @@
 import { type DbOrTx, getSenderById, getTransaction, type schema } from '@koukan/db';
 import { type Principal, requireEnabled } from '../auth/authenticate.ts';
 import type { ServiceContext } from '../context.ts';
-import { AppError } from '../errors.ts';
+import { type AppError, fieldError } from '../errors.ts';
 
 interface Owned {
   transaction: schema.Transaction;
@@ -9,9 +9,7 @@ interface Owned {
 }
 
 function notFound(id: string): AppError {
-  return new AppError('not_found', `no transaction ${id}`, {
-    details: [{ field: 'params.id', message: 'unknown transaction' }],
-  });
+  return fieldError('not_found', `no transaction ${id}`, 'params.id', 'unknown transaction');
 }
 
 /**
