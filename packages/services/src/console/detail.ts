@@ -14,6 +14,7 @@ import {
 import { desc, eq } from 'drizzle-orm';
 import { chainByName, type ServiceCall } from '../context.ts';
 import { type AppError, fieldError, parseInput } from '../errors.ts';
+import { iso } from '../transactions/view.ts';
 import {
   type AttemptDetail,
   type ChainAtRun,
@@ -104,8 +105,6 @@ export async function getTransactionDetail({
     dsn_of: dsnOfRow ? linkedOf(dsnOfRow) : null,
   };
 }
-
-const iso = (d: Date | null) => d?.toISOString() ?? null;
 
 function linkedOf(r: LinkedTransactionRow): LinkedTransaction {
   return {

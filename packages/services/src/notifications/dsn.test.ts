@@ -1,9 +1,9 @@
 import { claimTransactions, getBlob, getTransaction, listEvents, readBlob } from '@koukan/db';
-import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { recordAttemptOutcome } from '../delivery/record-outcome.ts';
 import { useTestDatabase } from '../testing/database.ts';
 import { makeSender, makeTransaction } from '../testing/fixtures.ts';
+import { mailparserStatus } from './testing/mailparser-status.ts';
 
 const now = new Date('2030-05-01T12:00:00Z');
 const { t, ctx } = useTestDatabase('system:engine', { now: () => now });
@@ -70,8 +70,7 @@ describe('DSN on permanent failure', () => {
     expect(events.at(-1)).toMatchObject({ type: 'dsn_sent', data: { dsn_id: dsnId } });
 
     const raw = await readBlob(t.db, d.bodyBlobId!);
-    // keepDeliveryStatus: the status part as an attachment of its own, not merged into text.
-    const mail = await simpleParser(raw, { keepDeliveryStatus: true });
+    const { mail, byType, blocks } = await mailparserStatus(raw);
     expect(mail.from?.value).toEqual([
       { address: 'MAILER-DAEMON@koukan.test', name: 'Mail Delivery System' },
     ]);
@@ -85,16 +84,8 @@ describe('DSN on permanent failure', () => {
     expect(ct.value).toBe('multipart/report');
     expect(ct.params['report-type']).toBe('delivery-status');
     expect(mail.text).toContain('<nobody@example.net>: 550 5.1.1');
-    const byType = new Map(mail.attachments.map((a) => [a.contentType, a.content.toString()]));
-    const status = byType.get('message/delivery-status');
-    expect(status).toBeDefined();
-    const fields = Object.fromEntries(
-      status!
-        .split(/\r\n/)
-        .filter((l) => l.includes(': '))
-        .map((l) => [l.slice(0, l.indexOf(': ')), l.slice(l.indexOf(': ') + 2)]),
-    );
-    expect(fields).toMatchObject({
+    expect(byType.get('message/delivery-status')).toBeDefined();
+    expect(Object.assign({}, ...blocks)).toMatchObject({
       'Reporting-MTA': 'dns; mx.koukan.test',
       'Final-Recipient': 'rfc822; nobody@example.net',
       Action: 'failed',
