@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import { createBlob, finalizeBlob, insertSandboxMessage, writeBlobStream } from '@koukan/db';
 import { uniqueName } from '@koukan/db/testing';
 import { describe, expect, it } from 'vitest';
@@ -14,11 +13,7 @@ const { t, ctx } = useTestDatabase('user:ops@example.com');
 /** A kept message as the router's sandbox store writes it: a blob with one reference. */
 async function keep(mailbox: string, subject: string, rcpt: string) {
   const blob = await createBlob(t.db, { senderId: null });
-  await writeBlobStream(
-    t.db,
-    blob.id,
-    Readable.from([Buffer.from(`Subject: ${subject}\r\n\r\nx`)]),
-  );
+  await writeBlobStream(t.db, blob.id, [Buffer.from(`Subject: ${subject}\r\n\r\nx`)]);
   await finalizeBlob(t.db, blob.id);
   return insertSandboxMessage(t.db, {
     mailbox,
