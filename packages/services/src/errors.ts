@@ -56,6 +56,11 @@ export class AppError extends Error {
   }
 }
 
+/** An AppError about one field: `message` for the caller, `detail` naming what is wrong at `field`. */
+export function fieldError(code: AppErrorCode, message: string, field: string, detail: string) {
+  return new AppError(code, message, { details: [{ field, message: detail }] });
+}
+
 export function isAppError(err: unknown): err is AppError {
   return err instanceof AppError;
 }

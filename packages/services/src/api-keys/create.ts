@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { ServiceCall } from '../context.ts';
 import { parseInput } from '../errors.ts';
 import { requireSenderByName } from '../senders/schemas.ts';
-import { type ApiKeyView, apiKeyCreateInput } from './schemas.ts';
+import { type ApiKeyView, apiKeyCreateInput, apiKeyView } from './schemas.ts';
 
 /**
  * Creates an API key for a sender. The secret is in the result, once: only its hash is
@@ -24,17 +24,6 @@ export async function apiKeyCreate({
       entityId: apiKey.id,
       details: { sender: sender.name, prefix: apiKey.prefix, name: apiKey.name },
     });
-    return {
-      key,
-      apiKey: {
-        id: apiKey.id,
-        sender: sender.name,
-        name: apiKey.name,
-        prefix: apiKey.prefix,
-        created_at: apiKey.createdAt,
-        last_used_at: apiKey.lastUsedAt,
-        revoked_at: apiKey.revokedAt,
-      },
-    };
+    return { key, apiKey: apiKeyView({ ...apiKey, senderName: sender.name }) };
   });
 }

@@ -1,7 +1,7 @@
 import { getApiKeyById, recordAudit, revokeApiKey } from '@koukan/db';
 import type { z } from 'zod';
 import type { ServiceCall } from '../context.ts';
-import { AppError, parseInput } from '../errors.ts';
+import { AppError, fieldError, parseInput } from '../errors.ts';
 import { type ApiKeyView, apiKeyRevokeInput, apiKeyView } from './schemas.ts';
 
 /**
@@ -16,9 +16,7 @@ export async function apiKeyRevoke({
   return ctx.db.transaction(async (tx) => {
     const key = await getApiKeyById(tx, i.id);
     if (!key) {
-      throw new AppError('not_found', `no API key ${i.id}`, {
-        details: [{ field: 'id', message: 'unknown key' }],
-      });
+      throw fieldError('not_found', `no API key ${i.id}`, 'id', 'unknown key');
     }
     if (!(await revokeApiKey(tx, i.id))) {
       throw new AppError('conflict', `API key ${key.prefix} is revoked already`);

@@ -22,18 +22,10 @@ export const apiKeyListInput = z.strictObject({
 
 export const apiKeyRevokeInput = z.strictObject({ id: z.uuid() });
 
-/** A key as the console lists it: never the secret, never its hash. */
-export interface ApiKeyView {
-  id: string;
-  sender: string;
-  name: string;
-  prefix: string;
-  created_at: Date;
-  last_used_at: Date | null;
-  revoked_at: Date | null;
-}
+export type ApiKeyView = ReturnType<typeof apiKeyView>;
 
-export function apiKeyView(k: ApiKeyRow): ApiKeyView {
+/** A key as the console lists it: never the secret, never its hash. */
+export function apiKeyView(k: ApiKeyRow) {
   return {
     id: k.id,
     sender: k.senderName,

@@ -1,6 +1,6 @@
 import { findApiKey, type schema, touchApiKey } from '@koukan/db';
 import type { ServiceCall } from '../context.ts';
-import { AppError } from '../errors.ts';
+import { AppError, fieldError } from '../errors.ts';
 
 type Sender = schema.Sender;
 
@@ -69,8 +69,6 @@ export function requireSender(principal: Principal, name: string): Sender {
 
 export function requireEnabled(sender: Sender): void {
   if (!sender.enabled) {
-    throw new AppError('forbidden', `sender "${sender.name}" is disabled`, {
-      details: [{ field: 'sender', message: 'disabled' }],
-    });
+    throw fieldError('forbidden', `sender "${sender.name}" is disabled`, 'sender', 'disabled');
   }
 }

@@ -1,4 +1,4 @@
-import { AppError } from '../errors.ts';
+import { type AppError, fieldError } from '../errors.ts';
 
 /** A parsed request `Content-Range`: bytes start-end/total, or `bytes *\/total` (no bytes). */
 export type UploadRange =
@@ -9,9 +9,7 @@ const BYTES = /^bytes (\d{1,15})-(\d{1,15})\/(\d{1,15}|\*)$/;
 const EMPTY = /^bytes \*\/(\d{1,15})$/;
 
 function bad(message: string): AppError {
-  return new AppError('bad_request', `Content-Range: ${message}`, {
-    details: [{ field: 'headers.content-range', message }],
-  });
+  return fieldError('bad_request', `Content-Range: ${message}`, 'headers.content-range', message);
 }
 
 /**

@@ -1,22 +1,15 @@
 import { listAudit } from '@koukan/db';
-import { createTestDatabase, type TestDatabase, uniqueName } from '@koukan/db/testing';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServiceContext } from '../context.ts';
+import { uniqueName } from '@koukan/db/testing';
+import { describe, expect, it } from 'vitest';
 import { senderCreate } from '../senders/create.ts';
+import { useTestDatabase } from '../testing/database.ts';
 import { chainDiff, diffFilters } from './diff.ts';
 import { chainList } from './list.ts';
 import { chainRestore } from './restore.ts';
 import { chainRevisionList } from './revisions.ts';
 import { chainSave } from './save.ts';
 
-let t: TestDatabase;
-let ctx: ServiceContext;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  ctx = { db: t.db, logger: pino({ level: 'silent' }), actor: 'user:admin@example.com' };
-});
-afterAll(() => t.destroy());
+const { t, ctx } = useTestDatabase('user:admin@example.com');
 
 const v1 = [
   { filter: 'received_header' },

@@ -4,15 +4,9 @@ import type { ServiceCall } from '../context.ts';
 import { AppError, parseInput } from '../errors.ts';
 import { chainNameInput, requireChain } from './schemas.ts';
 
-export interface ChainRevisionView {
-  version: number;
-  author: string;
-  comment: string;
-  created_at: Date;
-  filters: schema.FilterConfig[];
-}
+export type ChainRevisionView = ReturnType<typeof view>;
 
-const view = (r: schema.ChainRevision): ChainRevisionView => ({
+const view = (r: schema.ChainRevision) => ({
   version: r.version,
   author: r.author,
   comment: r.comment,

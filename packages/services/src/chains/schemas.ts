@@ -2,7 +2,7 @@ import { validateChain } from '@koukan/chain';
 import { type DbOrTx, getChainByName, type schema } from '@koukan/db';
 import { chainNameSchema } from '@koukan/db/schema';
 import { z } from 'zod';
-import { AppError, fieldPath } from '../errors.ts';
+import { AppError, fieldError, fieldPath } from '../errors.ts';
 
 type Chain = schema.Chain;
 
@@ -38,24 +38,14 @@ export function validFilters(filters: unknown[], prefix = 'filters'): schema.Fil
 export async function requireChain(db: DbOrTx, name: string, field = 'name'): Promise<Chain> {
   const chain = await getChainByName(db, name);
   if (!chain) {
-    throw new AppError('not_found', `no chain named "${name}"`, {
-      details: [{ field, message: 'unknown chain' }],
-    });
+    throw fieldError('not_found', `no chain named "${name}"`, field, 'unknown chain');
   }
   return chain;
 }
 
-export interface ChainView {
-  id: string;
-  name: string;
-  description: string;
-  filters: schema.FilterConfig[];
-  version: number;
-  created_at: Date;
-  updated_at: Date;
-}
+export type ChainView = ReturnType<typeof chainView>;
 
-export function chainView(c: Chain): ChainView {
+export function chainView(c: Chain) {
   return {
     id: c.id,
     name: c.name,

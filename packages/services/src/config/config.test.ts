@@ -1,24 +1,18 @@
 import { listAudit } from '@koukan/db';
-import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { chainSave } from '../chains/save.ts';
-import type { ServiceContext } from '../context.ts';
 import { senderCreate } from '../senders/create.ts';
+import { useTestDatabase } from '../testing/database.ts';
 import { configImportPreview } from './preview.ts';
 import { configExport, configImportApply } from './yaml.ts';
 
-let t: TestDatabase;
-let ctx: ServiceContext;
+const { t, ctx } = useTestDatabase('user:admin@example.com');
 beforeAll(async () => {
-  t = await createTestDatabase();
-  ctx = { db: t.db, logger: pino({ level: 'silent' }), actor: 'user:admin@example.com' };
   await chainSave({ ctx, input: { name: 'out', filters: [{ filter: 'sandbox', mailbox: 'a' }] } });
   await chainSave({ ctx, input: { name: 'old', filters: [{ filter: 'sandbox' }] } });
   await senderCreate({ ctx, input: { name: 'app', output_chain: 'out', description: 'the app' } });
   await senderCreate({ ctx, input: { name: 'legacy' } });
 });
-afterAll(() => t.destroy());
 
 const file = `
 sender:

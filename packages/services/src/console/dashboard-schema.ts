@@ -12,15 +12,8 @@ export const dashboardSeriesInputSchema = z.strictObject({
 });
 export type DashboardSeriesInput = z.input<typeof dashboardSeriesInputSchema>;
 
-export interface SeriesPoint {
-  /** Start of the bucket (ISO 8601). */
-  t: string;
-  accepted: number;
-  delivered: number;
-  deferred: number;
-  failed: number;
-  cancelled: number;
-}
+/** One bucket: its start (`t`, ISO 8601) and the count of each outcome. */
+export type SeriesPoint = { t: string } & Record<RollupOutcome, number>;
 
 export interface DashboardSeries {
   range: DashboardRange;

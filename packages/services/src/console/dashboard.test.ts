@@ -1,8 +1,6 @@
 import { insertTransaction, registerInstance } from '@koukan/db';
-import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServiceContext } from '../context.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestDatabase } from '../testing/database.ts';
 import { makeSender, makeTransaction } from '../testing/fixtures.ts';
 import {
   getDashboard,
@@ -12,21 +10,13 @@ import {
   listRouterInstances,
 } from './dashboard.ts';
 
-let t: TestDatabase;
-let ctx: ServiceContext;
-let a: { id: string; name: string };
-let b: { id: string; name: string };
 // The dashboard's clock; the database's own now() only stamps heartbeats.
 const now = new Date('2026-12-02T10:30:30Z');
+const { t, ctx } = useTestDatabase('user:ops@example.com', { now: () => now });
+let a: { id: string; name: string };
+let b: { id: string; name: string };
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  ctx = {
-    db: t.db,
-    logger: pino({ level: 'silent' }),
-    actor: 'user:ops@example.com',
-    now: () => now,
-  };
   a = await makeSender(t.db);
   b = await makeSender(t.db);
   const rollup = [
@@ -63,7 +53,6 @@ beforeAll(async () => {
      values ('2026-11-01T10:10:00Z', 'old.example', 421, 'x', 1000)`,
   );
 });
-afterAll(() => t?.destroy());
 
 describe('dashboard', () => {
   it('series over 1 h: 60 one-minute buckets from the rollup', async () => {

@@ -89,17 +89,13 @@ export async function getQueueStats({
   input,
 }: ServiceCall<QueueStatsInput>): Promise<QueueStats> {
   parseInput(queueStatsInputSchema, input ?? {});
-  const q = await queueCounts(ctx.db);
+  const { oldest_waiting: oldest, ...counts } = await queueCounts(ctx.db);
   const now = nowOf(ctx);
   return {
-    queued: q.queued,
-    inflight: q.inflight,
-    held: q.held,
-    awaiting_body: q.awaiting_body,
-    due_now: q.due_now,
-    oldest_waiting_created_at: q.oldest_waiting?.toISOString() ?? null,
-    oldest_waiting_age_seconds: q.oldest_waiting
-      ? Math.max(0, Math.round((now.getTime() - q.oldest_waiting.getTime()) / 1000))
+    ...counts,
+    oldest_waiting_created_at: oldest?.toISOString() ?? null,
+    oldest_waiting_age_seconds: oldest
+      ? Math.max(0, Math.round((now.getTime() - oldest.getTime()) / 1000))
       : null,
   };
 }

@@ -1,25 +1,17 @@
 import { appendEvents, finishAttempt, startAttempt, upsertChain } from '@koukan/db';
-import { createTestDatabase, type TestDatabase, uniqueName } from '@koukan/db/testing';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServiceContext } from '../context.ts';
+import { ensureChain } from '@koukan/db/testing';
+import { describe, expect, it } from 'vitest';
+import { useTestDatabase } from '../testing/database.ts';
 import { makeSender, makeTransaction } from '../testing/fixtures.ts';
 import { runTransactionAction } from './actions.ts';
 import { getTransactionDetail, getTransactionStamp } from './detail.ts';
 
-let t: TestDatabase;
-let ctx: ServiceContext;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  ctx = { db: t.db, logger: pino({ level: 'silent' }), actor: 'user:ops@example.com' };
-});
-afterAll(() => t?.destroy());
+const { t, ctx } = useTestDatabase('user:ops@example.com');
 
 /** A transaction of a new sender whose chain (`chain`) is one rest_output filter. */
 async function onChain(row: Parameters<typeof makeTransaction>[2] = {}) {
-  const chain = uniqueName('c');
   const filters = [{ filter: 'rest_output', url: 'http://127.0.0.1:1/' }];
-  await upsertChain(t.db, { name: chain, filters, author: 'test' });
+  const chain = await ensureChain(t.db, undefined, filters);
   const s = await makeSender(t.db, { output_chain: chain });
   return { chain, s, tx: await makeTransaction(t.db, s.id, row) };
 }
@@ -180,104 +172,5 @@ describe('getTransactionDetail', () => {
     expect(after.version).toBe(before.version + 1);
     expect(after.status).toBe('held');
     expect(after.last_event_id).toBeGreaterThan(before.last_event_id);
-  });
-});
-
-describe('runTransactionAction', () => {
-  const audit = async (id: string) =>
-    (
-      await t.pool.query<{ actor: string; action: string; details: Record<string, unknown> }>(
-        `select actor, action, details from audit_log where entity_type = 'transaction' and entity_id = $1 order by id`,
-        [id],
-      )
-    ).rows;
-  const timeline = async (id: string) =>
-    (
-      await t.pool.query<{ type: string; data: Record<string, unknown> }>(
-        'select type, data from events where transaction_id = $1 order by id',
-        [id],
-      )
-    ).rows;
-
-  it('hold, retry now, release and cancel: each audited (who, what, before/after) and on the timeline', async () => {
-    const s = await makeSender(t.db);
-    const tx = await makeTransaction(t.db, s.id);
-    const held = await runTransactionAction({ ctx, input: { id: tx.id, action: 'hold' } });
-    expect(held).toMatchObject({
-      from: 'queued',
-      to: 'held',
-      next_attempt_at: null,
-      cancel_requested: false,
-    });
-    const retried = await runTransactionAction({ ctx, input: { id: tx.id, action: 'retry_now' } });
-    expect(retried).toMatchObject({ from: 'held', to: 'queued' });
-    expect(retried.next_attempt_at).not.toBeNull();
-    await runTransactionAction({ ctx, input: { id: tx.id, action: 'hold' } });
-    expect(
-      await runTransactionAction({ ctx, input: { id: tx.id, action: 'release' } }),
-    ).toMatchObject({ from: 'held', to: 'queued' });
-    const cancelled = await runTransactionAction({ ctx, input: { id: tx.id, action: 'cancel' } });
-    expect(cancelled).toMatchObject({ from: 'queued', to: 'cancelled', cancel_requested: true });
-    const steps = [
-      ['hold', 'queued', 'held'],
-      ['retry_now', 'held', 'queued'],
-      ['hold', 'queued', 'held'],
-      ['release', 'held', 'queued'],
-      ['cancel', 'queued', 'cancelled'],
-    ];
-    expect(await audit(tx.id)).toEqual(
-      steps.map(([action, from, to]) => ({
-        actor: 'user:ops@example.com',
-        action: `transaction.${action}`,
-        details: { from, to },
-      })),
-    );
-    expect((await timeline(tx.id)).map((e) => [e.type, e.data.actor, e.data.to])).toEqual([
-      ['held', 'user:ops@example.com', 'held'],
-      ['retry_now', 'user:ops@example.com', 'queued'],
-      ['held', 'user:ops@example.com', 'held'],
-      ['released', 'user:ops@example.com', 'queued'],
-      ['cancelled', 'user:ops@example.com', 'cancelled'],
-    ]);
-  });
-
-  it('refuses transitions the status does not allow, with a clear conflict and no audit entry', async () => {
-    const s = await makeSender(t.db);
-    const delivered = await makeTransaction(t.db, s.id, {
-      status: 'delivered',
-      finalAttemptReason: 'upstream_success',
-    });
-    await expect(
-      runTransactionAction({ ctx, input: { id: delivered.id, action: 'cancel' } }),
-    ).rejects.toMatchObject({
-      code: 'conflict',
-      message: 'cannot cancel a delivered transaction (only queued, held, inflight)',
-      details: [{ field: 'action' }],
-    });
-    const queued = await makeTransaction(t.db, s.id);
-    await expect(
-      runTransactionAction({ ctx, input: { id: queued.id, action: 'release' } }),
-    ).rejects.toMatchObject({
-      code: 'conflict',
-      message: 'cannot release a queued transaction (only held)',
-    });
-    expect(await audit(delivered.id)).toEqual([]);
-    expect(await audit(queued.id)).toEqual([]);
-    await expect(
-      runTransactionAction({
-        ctx,
-        input: { id: '00000000-0000-4000-8000-000000000000', action: 'hold' },
-      }),
-    ).rejects.toMatchObject({ code: 'not_found' });
-    await expect(
-      runTransactionAction({ ctx, input: { id: queued.id, action: 'bounce' as 'hold' } }),
-    ).rejects.toMatchObject({ code: 'bad_request', details: [{ field: 'action' }] });
-  });
-
-  it('cancel of an in-flight transaction asks the engine to stop it', async () => {
-    const s = await makeSender(t.db);
-    const tx = await makeTransaction(t.db, s.id, { status: 'inflight' });
-    const r = await runTransactionAction({ ctx, input: { id: tx.id, action: 'cancel' } });
-    expect(r).toMatchObject({ from: 'inflight', to: 'inflight', cancel_requested: true });
   });
 });

@@ -13,7 +13,8 @@ import {
 } from '@koukan/db';
 import { desc, eq } from 'drizzle-orm';
 import { chainByName, type ServiceCall } from '../context.ts';
-import { AppError, parseInput } from '../errors.ts';
+import { type AppError, fieldError, parseInput } from '../errors.ts';
+import { iso } from '../transactions/view.ts';
 import {
   type AttemptDetail,
   type ChainAtRun,
@@ -24,15 +25,14 @@ import {
   type TransactionStamp,
   transactionIdInputSchema,
 } from './detail-schema.ts';
-import { latestReply, replyDetail } from './replies.ts';
+import { toSummary } from './list.ts';
+import { replyDetail } from './replies.ts';
 
 const CHILDREN_MAX = 1000;
 const EVENTS_MAX = 5000;
 
 export function transactionNotFound(id: string): AppError {
-  return new AppError('not_found', `no transaction ${id}`, {
-    details: [{ field: 'id', message: 'unknown transaction' }],
-  });
+  return fieldError('not_found', `no transaction ${id}`, 'id', 'unknown transaction');
 }
 
 /** Everything the delivery timeline page shows about one transaction. */
@@ -60,20 +60,7 @@ export async function getTransactionDetail({
   const rcpt = tx.rcptResponse ?? [];
   return {
     transaction: {
-      id: tx.id,
-      sender: sender?.name ?? '',
-      mail_from: tx.mailFrom.m,
-      recipients: tx.rcptTo.map((r) => r.m),
-      status: tx.status,
-      attempt_count: tx.attemptCount,
-      final_attempt_reason: tx.finalAttemptReason,
-      latest_reply: latestReply(tx),
-      message_id: tx.messageId,
-      subject: tx.subject,
-      created_at: tx.createdAt.toISOString(),
-      updated_at: tx.updatedAt.toISOString(),
-      next_attempt_at: iso(tx.nextAttemptAt),
-      parent_id: tx.parentId,
+      ...toSummary({ ...tx, sender: sender?.name ?? '' }),
       rcpt_to: tx.rcptTo,
       mail_from_params: tx.mailFrom.e,
       version: tx.version,
@@ -118,8 +105,6 @@ export async function getTransactionDetail({
     dsn_of: dsnOfRow ? linkedOf(dsnOfRow) : null,
   };
 }
-
-const iso = (d: Date | null) => d?.toISOString() ?? null;
 
 function linkedOf(r: LinkedTransactionRow): LinkedTransaction {
   return {

@@ -36,32 +36,6 @@ export const listTransactionsInputSchema = transactionFiltersSchema.extend({
 });
 export type ListTransactionsInput = z.input<typeof listTransactionsInputSchema>;
 
-export interface SmtpReplySummary {
-  code: number;
-  /** The enhanced status code (e.g. `5.1.1`) when the reply text starts with one. */
-  enhanced: string | null;
-  text: string;
-}
-
-export interface TransactionSummary {
-  id: string;
-  sender: string;
-  mail_from: string;
-  recipients: string[];
-  status: schema.TransactionStatus;
-  attempt_count: number;
-  final_attempt_reason: string | null;
-  /** The most telling reply of the latest attempt (data, else the first recipient's, else mail). */
-  latest_reply: SmtpReplySummary | null;
-  message_id: string | null;
-  subject: string | null;
-  /** ISO 8601 timestamps. */
-  created_at: string;
-  updated_at: string;
-  next_attempt_at: string | null;
-  parent_id: string | null;
-}
-
 export interface TransactionPage {
   items: TransactionSummary[];
   /** Pass as `cursor` for the next (older) page; null on the last page. */
@@ -91,7 +65,10 @@ export const listTransactionsQuerySchema = z.strictObject({
 });
 export type ListTransactionsQuery = z.infer<typeof listTransactionsQuerySchema>;
 
-/** The REST form of a page (snake_case, as the rest of the API), for the OpenAPI output. */
+/**
+ * One row of the list, as the console and the REST API (snake_case, as the rest of the API;
+ * timestamps ISO 8601) both answer it; the schema is the OpenAPI output's.
+ */
 const transactionSummarySchema = z.object({
   id: z.string(),
   sender: z.string(),
@@ -101,8 +78,14 @@ const transactionSummarySchema = z.object({
   attempt_count: z.number().int(),
   final_attempt_reason: z.string().nullable(),
   latest_reply: z
-    .object({ code: z.number().int(), enhanced: z.string().nullable(), text: z.string() })
+    .object({
+      code: z.number().int(),
+      /** The enhanced status code (e.g. `5.1.1`) when the reply text starts with one. */
+      enhanced: z.string().nullable(),
+      text: z.string(),
+    })
     .nullable()
+    // a refused MAIL, else the first refused recipient, else DATA's (see latestReply)
     .describe('The most telling SMTP reply of the latest attempt.'),
   message_id: z.string().nullable(),
   subject: z.string().nullable(),
@@ -111,6 +94,8 @@ const transactionSummarySchema = z.object({
   next_attempt_at: z.string().nullable(),
   parent_id: z.string().nullable(),
 });
+export type TransactionSummary = z.infer<typeof transactionSummarySchema>;
+export type SmtpReplySummary = NonNullable<TransactionSummary['latest_reply']>;
 
 export const transactionListResponseSchema = z.object({
   items: z.array(transactionSummarySchema),

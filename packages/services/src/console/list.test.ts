@@ -1,8 +1,6 @@
 import { generateDemoData } from '@koukan/db/demo';
-import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServiceContext } from '../context.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestDatabase } from '../testing/database.ts';
 import { makeSender, makeTransaction } from '../testing/fixtures.ts';
 import { listTransactions } from './list.ts';
 import type { ListTransactionsInput } from './list-schema.ts';
@@ -18,14 +16,11 @@ interface Ref {
   created_at: Date;
 }
 
-let t: TestDatabase;
-let ctx: ServiceContext;
+const { t, ctx } = useTestDatabase('user:test@example.com');
 /** Every transaction, in the list's order (newest first, then id descending). */
 let all: Ref[];
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  ctx = { db: t.db, logger: pino({ level: 'silent' }), actor: 'user:test@example.com' };
   await generateDemoData(t.db, {
     transactions: 1500,
     senders: ['list-a', 'list-b', 'list-c'],
@@ -46,7 +41,6 @@ beforeAll(async () => {
     from transactions t join senders s on s.id = t.sender_id order by t.created_at desc, t.id desc`);
   all = rows;
 }, 180_000);
-afterAll(() => t?.destroy());
 
 /** Every page of a listing, concatenated (and the number of pages). */
 async function everyPage(input: ListTransactionsInput, limit: number) {

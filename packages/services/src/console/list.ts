@@ -55,7 +55,7 @@ export async function listTransactions({
   };
 }
 
-function toSummary(r: Omit<TransactionSearchRow, 'keysetTime'>): TransactionSummary {
+export function toSummary(r: Omit<TransactionSearchRow, 'keysetTime'>): TransactionSummary {
   return {
     id: r.id,
     sender: r.sender,

@@ -1,21 +1,15 @@
 import { createBlob, insertTransaction } from '@koukan/db';
-import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServiceContext } from '../context.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestDatabase } from '../testing/database.ts';
 import { makeSender, makeTransaction } from '../testing/fixtures.ts';
 import { bodyHeaderFields } from '../transactions/header-fields.ts';
 import { getAttachment, getMessage, getRawMessage } from './message.ts';
 
-let t: TestDatabase;
-let ctx: ServiceContext;
+const { t, ctx } = useTestDatabase('user:ops@example.com');
 let senderId: string;
 beforeAll(async () => {
-  t = await createTestDatabase();
-  ctx = { db: t.db, logger: pino({ level: 'silent' }), actor: 'user:ops@example.com' };
   senderId = (await makeSender(t.db)).id;
 });
-afterAll(() => t?.destroy());
 
 const pdf = Buffer.from('%PDF-1.4\n% a statement\n');
 const MIXED = [
@@ -145,11 +139,12 @@ describe('getMessage', () => {
   });
 
   it('says why there is nothing to show: no body yet, still uploading, builder JSON, too large', async () => {
-    const none = await insertTransaction(t.db, {
+    const envelope = {
       senderId,
       mailFrom: { m: 'a@example.com' },
       rcptTo: [{ m: 'b@example.net' }],
-    });
+    };
+    const none = await insertTransaction(t.db, envelope);
     await expect(getMessage({ ctx, input: { id: none.id } })).rejects.toMatchObject({
       code: 'not_found',
     });
@@ -158,12 +153,7 @@ describe('getMessage', () => {
       contentType: 'message/rfc822',
       expectedSize: 1000,
     });
-    const uploading = await insertTransaction(t.db, {
-      senderId,
-      mailFrom: { m: 'a@example.com' },
-      rcptTo: [{ m: 'b@example.net' }],
-      bodyBlobId: blob.id,
-    });
+    const uploading = await insertTransaction(t.db, { ...envelope, bodyBlobId: blob.id });
     await expect(getMessage({ ctx, input: { id: uploading.id } })).rejects.toMatchObject({
       code: 'conflict',
       message: 'the body is not uploaded yet (0 of 1000 bytes received)',
@@ -172,9 +162,7 @@ describe('getMessage', () => {
       code: 'conflict',
     });
     const built = await insertTransaction(t.db, {
-      senderId,
-      mailFrom: { m: 'a@example.com' },
-      rcptTo: [{ m: 'b@example.net' }],
+      ...envelope,
       bodySpec: { message_builder: { text: { content: { inline: 'hi' } } }, blobs: [] },
     });
     await expect(getMessage({ ctx, input: { id: built.id } })).rejects.toMatchObject({

@@ -7,7 +7,7 @@ import {
 } from '@koukan/db';
 import { type AddressObject, type ParsedMail, simpleParser } from 'mailparser';
 import type { ServiceCall } from '../context.ts';
-import { AppError, parseInput } from '../errors.ts';
+import { AppError, fieldError, parseInput } from '../errors.ts';
 import { transactionNotFound } from './detail.ts';
 import {
   type AttachmentContent,
@@ -34,9 +34,7 @@ async function storedBody(db: DbOrTx, id: string): Promise<schema.Blob> {
     );
   }
   if (!bodyBlob) {
-    throw new AppError('not_found', `transaction ${id} has no body`, {
-      details: [{ field: 'id', message: 'no body' }],
-    });
+    throw fieldError('not_found', `transaction ${id} has no body`, 'id', 'no body');
   }
   if (bodyBlob.status !== 'finalized') {
     const of = bodyBlob.expectedSize === null ? '' : ` of ${bodyBlob.expectedSize}`;

@@ -1,23 +1,15 @@
 import { claimTransactions, getTransaction, listAudit } from '@koukan/db';
 import type { Transaction } from '@koukan/db/schema';
-import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { runTransactionAction } from '../console/actions.ts';
-import type { ServiceContext } from '../context.ts';
 import { generateQueue } from '../queue/testing.ts';
+import { useTestDatabase } from '../testing/database.ts';
 import { makeSender, makeTransaction } from '../testing/fixtures.ts';
 import { applyBulkAction } from './bulk.ts';
 import { countBulkAction } from './bulk-count.ts';
 import type { BulkActionName } from './bulk-schemas.ts';
 
-let t: TestDatabase;
-let ctx: ServiceContext;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  ctx = { db: t.db, logger: pino({ level: 'silent' }), actor: 'user:ops@example.com' };
-});
-afterAll(() => t.destroy());
+const { t, ctx } = useTestDatabase('user:ops@example.com');
 
 const full = (i: number) => ({ code: 452, message: `4.2.2 mailbox full (${i} bytes)` });
 const fullPattern = '4.2.2 mailbox full (# bytes)';

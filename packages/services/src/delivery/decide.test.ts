@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideNext } from './decide.ts';
+import { type DecideInput, decideNext } from './decide.ts';
 import { type Classification, classifyVerdict } from './verdict.ts';
 
 const created = new Date('2026-01-01T00:00:00Z');
@@ -7,31 +7,29 @@ const at = (ms: number) => new Date(created.getTime() + ms);
 const temp: Classification = { kind: 'temporary', phase: 'data', message: '451 later' };
 const policy = { schedule: ['1m', '5m', '15m', '1h'], max_attempts: 8, max_age: '1d' };
 
+/** decideNext after a temporary failure of attempt 1 under `policy`, at creation; `over` changes that. */
+const decide = (over: Partial<DecideInput> = {}) =>
+  decideNext({
+    classification: temp,
+    policy,
+    attemptCount: 1,
+    createdAt: created,
+    now: at(0),
+    cancelRequested: false,
+    ...over,
+  });
+
 describe('decideNext', () => {
   it('walks the schedule, the last entry repeating', () => {
     const delays = [1, 2, 3, 4, 5, 6].map((n) => {
-      const next = decideNext({
-        classification: temp,
-        policy,
-        attemptCount: n,
-        createdAt: created,
-        now: at(0),
-        cancelRequested: false,
-      });
+      const next = decide({ attemptCount: n });
       return next.status === 'queued' ? next.delayMs / 60_000 : next.status;
     });
     expect(delays).toEqual([1, 5, 15, 60, 60, 60]);
   });
 
   it('schedules relative to the injected clock', () => {
-    const next = decideNext({
-      classification: temp,
-      policy,
-      attemptCount: 2,
-      createdAt: created,
-      now: at(3_600_000),
-      cancelRequested: false,
-    });
+    const next = decide({ attemptCount: 2, now: at(3_600_000) });
     expect(next).toEqual({
       status: 'queued',
       nextAttemptAt: at(3_600_000 + 300_000),
@@ -40,69 +38,40 @@ describe('decideNext', () => {
   });
 
   it('fails once max_attempts attempts were made', () => {
-    const base = {
-      classification: temp,
-      policy,
-      createdAt: created,
-      now: at(0),
-      cancelRequested: false,
-    };
-    expect(decideNext({ ...base, attemptCount: 7 }).status).toBe('queued');
-    expect(decideNext({ ...base, attemptCount: 8 })).toEqual({
+    expect(decide({ attemptCount: 7 }).status).toBe('queued');
+    expect(decide({ attemptCount: 8 })).toEqual({
       status: 'failed',
       reason: 'retry_policy_max_attempts',
     });
   });
 
   it('fails when the next attempt would fall after created_at + max_age', () => {
-    const base = {
-      classification: temp,
-      policy,
-      attemptCount: 5,
-      createdAt: created,
-      cancelRequested: false,
-    };
     // 1 h before the deadline a 1 h step still fits exactly; a minute later it does not.
-    expect(decideNext({ ...base, now: at(23 * 3_600_000) }).status).toBe('queued');
-    expect(decideNext({ ...base, now: at(23 * 3_600_000 + 60_000) })).toEqual({
+    expect(decide({ attemptCount: 5, now: at(23 * 3_600_000) }).status).toBe('queued');
+    expect(decide({ attemptCount: 5, now: at(23 * 3_600_000 + 60_000) })).toEqual({
       status: 'failed',
       reason: 'retry_policy_deadline',
     });
   });
 
   it('makes one attempt without a policy', () => {
-    const next = decideNext({
-      classification: temp,
-      policy: null,
-      attemptCount: 1,
-      createdAt: created,
-      now: at(0),
-      cancelRequested: false,
-    });
+    const next = decide({ policy: null });
     expect(next).toEqual({ status: 'failed', reason: 'no_retry_policy' });
   });
 
   it('keeps a success delivered under a cancel, and cancels anything else', () => {
-    const base = { policy, attemptCount: 1, createdAt: created, now: at(0), cancelRequested: true };
-    expect(decideNext({ ...base, classification: { kind: 'success' } })).toEqual({
+    expect(decide({ cancelRequested: true, classification: { kind: 'success' } })).toEqual({
       status: 'delivered',
       reason: 'upstream_success',
     });
-    expect(decideNext({ ...base, classification: temp })).toEqual({
+    expect(decide({ cancelRequested: true })).toEqual({
       status: 'cancelled',
       reason: 'cancelled',
     });
   });
 
   it('names the phase of a permanent failure', () => {
-    const next = decideNext({
-      classification: { kind: 'permanent', phase: 'rcpt', message: '550' },
-      policy,
-      attemptCount: 1,
-      createdAt: created,
-      now: at(0),
-      cancelRequested: false,
-    });
+    const next = decide({ classification: { kind: 'permanent', phase: 'rcpt', message: '550' } });
     expect(next).toEqual({ status: 'failed', reason: 'upstream_permanent_failure_rcpt' });
   });
 });

@@ -1,9 +1,8 @@
-import { getDomainByName, insertDomain, insertDomainKeys, recordAudit } from '@koukan/db';
+import { getDomainByName, insertDomain, recordAudit } from '@koukan/db';
 import { nowOf, type ServiceCall } from '../context.ts';
-import { AppError, parseInput } from '../errors.ts';
+import { fieldError, parseInput } from '../errors.ts';
 import { requireKey } from '../secrets/cipher.ts';
-import { writeSecret } from '../secrets/write.ts';
-import { DKIM_ALGORITHMS, generateDkimKey, keySecretName, nextSelectors } from './keys.ts';
+import { addKeyPair } from './keys.ts';
 import { type AddDomainInput, addDomainInputSchema } from './schemas.ts';
 import { type DomainView, domainView } from './view.ts';
 
@@ -16,39 +15,18 @@ export async function addDomain({ ctx, input }: ServiceCall<AddDomainInput>): Pr
   const { name, settings } = parseInput(addDomainInputSchema, input);
   requireKey(ctx.secretKey);
   const now = nowOf(ctx);
-  const selectors = nextSelectors([], now);
-  const generated = DKIM_ALGORITHMS.map((algorithm) => ({
-    algorithm,
-    selector: selectors[algorithm],
-    ...generateDkimKey(algorithm),
-  }));
   await ctx.db.transaction(async (tx) => {
     if (await getDomainByName(tx, name)) {
-      throw new AppError('conflict', `domain "${name}" exists`, {
-        details: [{ field: 'name', message: 'already exists' }],
-      });
+      throw fieldError('conflict', `domain "${name}" exists`, 'name', 'already exists');
     }
     const domain = await insertDomain(tx, { name, settings: settings ?? {} });
-    for (const g of generated) {
-      await writeSecret(ctx, tx, 'create', keySecretName(name, g.selector), g.privateKey);
-    }
-    await insertDomainKeys(
-      tx,
-      domain.id,
-      generated.map((g) => ({
-        selector: g.selector,
-        algorithm: g.algorithm,
-        publicKey: g.p,
-        secretName: keySecretName(name, g.selector),
-        activeFrom: now,
-      })),
-    );
+    const selectors = await addKeyPair(ctx, tx, { ...domain, keys: [] }, now, now);
     await recordAudit(tx, {
       actor: ctx.actor,
       action: 'domain.add',
       entityType: 'domain',
       entityId: domain.id,
-      details: { name, selectors: generated.map((g) => g.selector) },
+      details: { name, selectors },
     });
   });
   return domainView((await getDomainByName(ctx.db, name))!, now);

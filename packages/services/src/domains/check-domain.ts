@@ -1,10 +1,9 @@
 import { type DnsResolve, systemResolver } from '@koukan/chain';
-import { getDomainByName } from '@koukan/db';
 import { nowOf, type ServiceCall } from '../context.ts';
 import { parseInput } from '../errors.ts';
 import type { DnsRecord } from './records.ts';
 import { domainNameInputSchema } from './schemas.ts';
-import { domainNotFound, domainView } from './view.ts';
+import { domainView, requireDomain } from './view.ts';
 
 export type RecordStatus = 'found' | 'missing' | 'different' | 'error';
 
@@ -83,8 +82,7 @@ export async function checkDomain({
   input,
 }: ServiceCall<{ name: string }>): Promise<DomainCheck> {
   const { name } = parseInput(domainNameInputSchema, input);
-  const d = await getDomainByName(ctx.db, name);
-  if (!d) throw domainNotFound(name);
+  const d = await requireDomain(ctx.db, name);
   const now = nowOf(ctx);
   const view = domainView(d, now);
   const dns = ctx.dns ?? systemResolver;

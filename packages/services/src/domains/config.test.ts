@@ -1,14 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { listAudit } from '@koukan/db';
-import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { configImportPreview } from '../config/preview.ts';
 import { configExport, configImportApply } from '../config/yaml.ts';
-import type { ServiceContext } from '../context.ts';
 import { secretKeyFromBytes } from '../secrets/cipher.ts';
 import { readSecret } from '../secrets/read-secret.ts';
 import { setSecret } from '../secrets/set-secret.ts';
+import { useTestDatabase } from '../testing/database.ts';
 import { addDomain } from './add-domain.ts';
 import { rotateDomain } from './rotate-domain.ts';
 import { showDomain } from './show-domain.ts';
@@ -17,30 +15,10 @@ import { updateDomain } from './update-domain.ts';
 
 // Domains made by the services travel through the YAML file to another database (the secrets
 // separately, under that database's own key), audited there, and sign there with the same keys.
-let a: TestDatabase;
-let b: TestDatabase;
-let ctxA: ServiceContext;
-let ctxB: ServiceContext;
 const now = () => new Date('2026-05-01T08:00:00Z');
-
-beforeAll(async () => {
-  [a, b] = await Promise.all([createTestDatabase(), createTestDatabase()]);
-  const logger = pino({ level: 'silent' });
-  const base = { logger, now };
-  ctxA = {
-    ...base,
-    db: a.db,
-    actor: 'user:a@example.com',
-    secretKey: secretKeyFromBytes(randomBytes(32)),
-  };
-  ctxB = {
-    ...base,
-    db: b.db,
-    actor: 'user:b@example.com',
-    secretKey: secretKeyFromBytes(randomBytes(32)),
-  };
-});
-afterAll(() => Promise.all([a.destroy(), b.destroy()]));
+const secretKey = () => secretKeyFromBytes(randomBytes(32));
+const { t: a, ctx: ctxA } = useTestDatabase('user:a@example.com', { now, secretKey: secretKey() });
+const { t: b, ctx: ctxB } = useTestDatabase('user:b@example.com', { now, secretKey: secretKey() });
 
 describe('domains in the configuration file', () => {
   it('export → import carries settings, keys and their schedule; secrets travel apart; audited', async () => {

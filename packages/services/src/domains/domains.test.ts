@@ -1,12 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Resolver } from 'node:dns/promises';
 import { listAudit } from '@koukan/db';
-import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServiceContext } from '../context.ts';
 import { secretKeyFromBytes } from '../secrets/cipher.ts';
 import { deleteSecret } from '../secrets/delete-secret.ts';
+import { useTestDatabase } from '../testing/database.ts';
 import { type LocalDns, startLocalDns } from '../testing/dns-server.ts';
 import { addDomain } from './add-domain.ts';
 import { checkDomain } from './check-domain.ts';
@@ -19,27 +17,22 @@ import { updateDomain } from './update-domain.ts';
 
 // DNS is served locally (a dns2 server on loopback) because these machines cannot reach the
 // internet; the check talks real DNS to it through node's resolver.
-let t: TestDatabase;
 let dns: LocalDns;
-let ctx: ServiceContext;
 let clock = new Date('2026-03-01T10:00:00Z');
 const key = secretKeyFromBytes(randomBytes(32));
 const DAY = 86_400_000;
+const resolver = new Resolver({ timeout: 2000, tries: 1 });
+const { t, ctx } = useTestDatabase('user:admin@example.com', {
+  secretKey: key,
+  now: () => clock,
+  dns: (name, type) => resolver.resolve(name, type) as Promise<unknown[]>,
+});
 
 beforeAll(async () => {
-  [t, dns] = await Promise.all([createTestDatabase(), startLocalDns()]);
-  const resolver = new Resolver({ timeout: 2000, tries: 1 });
+  dns = await startLocalDns();
   resolver.setServers([dns.address]);
-  ctx = {
-    db: t.db,
-    logger: pino({ level: 'silent' }),
-    actor: 'user:admin@example.com',
-    secretKey: key,
-    now: () => clock,
-    dns: (name, type) => resolver.resolve(name, type) as Promise<unknown[]>,
-  };
 });
-afterAll(() => Promise.all([t.destroy(), dns.close()]));
+afterAll(() => dns.close());
 
 describe('sending domains', () => {
   it('adds a domain with dated RSA-2048 and Ed25519 keys, private keys as encrypted secrets', async () => {

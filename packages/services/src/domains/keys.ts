@@ -1,5 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { type DbOrTx, insertDomainKeys } from '@koukan/db';
 import type { DomainKey } from '@koukan/db/schema';
+import type { ServiceContext } from '../context.ts';
+import { writeSecret } from '../secrets/write.ts';
 
 export type DkimAlgorithm = 'rsa-sha256' | 'ed25519-sha256';
 export const DKIM_ALGORITHMS: DkimAlgorithm[] = ['rsa-sha256', 'ed25519-sha256'];
@@ -44,6 +47,31 @@ export function nextSelectors(
 }
 
 export const keySecretName = (domain: string, selector: string) => `dkim/${domain}/${selector}`;
+
+/**
+ * A new key of each algorithm under the next dated selectors, inside the caller's transaction:
+ * the private keys stored as secrets, the public keys added to `domain`, signing from
+ * `activeFrom`. Returns the new selectors.
+ */
+export async function addKeyPair(
+  ctx: ServiceContext,
+  tx: DbOrTx,
+  domain: { id: string; name: string; keys: DomainKey[] },
+  activeFrom: Date,
+  now: Date,
+): Promise<string[]> {
+  const selectors = nextSelectors(domain.keys, now);
+  const keys = [];
+  for (const algorithm of DKIM_ALGORITHMS) {
+    const { privateKey, p } = generateDkimKey(algorithm);
+    const selector = selectors[algorithm];
+    const secretName = keySecretName(domain.name, selector);
+    await writeSecret(ctx, tx, 'create', secretName, privateKey);
+    keys.push({ selector, algorithm, publicKey: p, secretName, activeFrom });
+  }
+  await insertDomainKeys(tx, domain.id, keys);
+  return keys.map((k) => k.selector);
+}
 
 export type KeyState = 'pending' | 'active' | 'retiring' | 'retired';
 

@@ -2,7 +2,6 @@ import {
   deleteDomainKeys,
   deleteSecretRow,
   getDomainByName,
-  insertDomainKeys,
   recordAudit,
   setDomainKeyRetireAt,
   touchDomain,
@@ -11,16 +10,9 @@ import { durationToMs } from '@koukan/db/schema';
 import { nowOf, type ServiceCall } from '../context.ts';
 import { parseInput } from '../errors.ts';
 import { requireKey } from '../secrets/cipher.ts';
-import { writeSecret } from '../secrets/write.ts';
-import {
-  DKIM_ALGORITHMS,
-  generateDkimKey,
-  keySecretName,
-  keyState,
-  nextSelectors,
-} from './keys.ts';
+import { addKeyPair, keyState } from './keys.ts';
 import { type RotateDomainInput, rotateDomainInputSchema } from './schemas.ts';
-import { type DomainView, domainNotFound, domainView } from './view.ts';
+import { type DomainView, domainView, requireDomain } from './view.ts';
 
 /**
  * New keys (both algorithms, next dated selectors) published beside the current ones: they sign
@@ -38,8 +30,7 @@ export async function rotateDomain({
   const activeFrom = new Date(now.getTime() + durationToMs(publish_wait));
   const retireAt = new Date(activeFrom.getTime() + durationToMs(grace));
   return ctx.db.transaction(async (tx) => {
-    const d = await getDomainByName(tx, name);
-    if (!d) throw domainNotFound(name);
+    const d = await requireDomain(tx, name);
     const retired = d.keys.filter((k) => keyState(k, d.keys, now) === 'retired');
     await deleteDomainKeys(
       tx,
@@ -50,21 +41,7 @@ export async function rotateDomain({
     for (const k of kept) {
       if (!k.retireAt || k.retireAt > retireAt) await setDomainKeyRetireAt(tx, k.id, retireAt);
     }
-    const selectors = nextSelectors(d.keys, now);
-    const created = [];
-    for (const algorithm of DKIM_ALGORITHMS) {
-      const g = generateDkimKey(algorithm);
-      const selector = selectors[algorithm];
-      await writeSecret(ctx, tx, 'create', keySecretName(name, selector), g.privateKey);
-      created.push({
-        selector,
-        algorithm,
-        publicKey: g.p,
-        secretName: keySecretName(name, selector),
-        activeFrom,
-      });
-    }
-    await insertDomainKeys(tx, d.id, created);
+    const selectors = await addKeyPair(ctx, tx, d, activeFrom, now);
     await touchDomain(tx, d.id);
     await recordAudit(tx, {
       actor: ctx.actor,
@@ -73,7 +50,7 @@ export async function rotateDomain({
       entityId: d.id,
       details: {
         name,
-        selectors: created.map((k) => k.selector),
+        selectors,
         active_from: activeFrom.toISOString(),
         replaced: kept.map((k) => k.selector),
         retire_at: retireAt.toISOString(),

@@ -1,8 +1,7 @@
-import { getDomainByName } from '@koukan/db';
 import { nowOf, type ServiceCall } from '../context.ts';
 import { parseInput } from '../errors.ts';
 import { domainNameInputSchema } from './schemas.ts';
-import { type DomainView, domainNotFound, domainView } from './view.ts';
+import { type DomainView, domainView, requireDomain } from './view.ts';
 
 /** One domain: its keys and the records to publish. */
 export async function showDomain({
@@ -10,7 +9,6 @@ export async function showDomain({
   input,
 }: ServiceCall<{ name: string }>): Promise<DomainView> {
   const { name } = parseInput(domainNameInputSchema, input);
-  const d = await getDomainByName(ctx.db, name);
-  if (!d) throw domainNotFound(name);
+  const d = await requireDomain(ctx.db, name);
   return domainView(d, nowOf(ctx));
 }

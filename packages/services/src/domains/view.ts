@@ -1,6 +1,6 @@
-import type { DomainWithKeys } from '@koukan/db';
+import { type DbOrTx, type DomainWithKeys, getDomainByName } from '@koukan/db';
 import type { DomainSettings } from '@koukan/db/schema';
-import { AppError } from '../errors.ts';
+import { fieldError } from '../errors.ts';
 import { type KeyState, keyState } from './keys.ts';
 import { type DnsRecord, domainRecords, type MtaStsPolicy } from './records.ts';
 
@@ -52,8 +52,11 @@ export function domainView(d: DomainWithKeys, now: Date): DomainView {
   };
 }
 
-export function domainNotFound(name: string): AppError {
-  return new AppError('not_found', `no domain named "${name}"`, {
-    details: [{ field: 'name', message: 'no such domain' }],
-  });
+/** The domain named `name` with its keys; `not_found` when there is none. */
+export async function requireDomain(db: DbOrTx, name: string): Promise<DomainWithKeys> {
+  const d = await getDomainByName(db, name);
+  if (!d) {
+    throw fieldError('not_found', `no domain named "${name}"`, 'name', 'no such domain');
+  }
+  return d;
 }

@@ -10,7 +10,7 @@ import {
 import { type DbOrTx, getSenderByName, insertTransaction } from '@koukan/db';
 import type { Mailbox, RetryPolicy, Sender, SmtpResponse, Transaction } from '@koukan/db/schema';
 import { chainByName, type ServiceContext, validatedChain } from '../context.ts';
-import { AppError } from '../errors.ts';
+import { fieldError } from '../errors.ts';
 import { submissionMode } from './submission.ts';
 
 /**
@@ -64,9 +64,7 @@ export async function exploderPlan(
       const reason =
         target.mode === 'refused' ? target.reason : 'its own chain fans out (exploder)';
       const message = `sender "${submitter}" cannot take SMTP submission: ${reason}`;
-      throw new AppError('unprocessable', message, {
-        details: [{ field: 'body.session.auth.user', message: reason }],
-      });
+      throw fieldError('unprocessable', message, 'body.session.auth.user', reason);
     }
     return { prefix, config, upstream: target.sender };
   }

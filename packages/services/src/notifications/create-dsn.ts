@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import {
   appendEvent,
   createBlob,
@@ -182,7 +181,7 @@ export async function generateDsn(
     reason: input.reason,
   });
   const blob = await createBlob(db, { senderId, contentType: 'message/rfc822' });
-  await writeBlobStream(db, blob.id, Readable.from([body]), { offset: 0 });
+  await writeBlobStream(db, blob.id, [body], { offset: 0 });
   await finalizeBlob(db, blob.id);
   const dsn = await insertTransaction(db, {
     senderId,

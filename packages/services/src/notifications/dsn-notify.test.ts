@@ -6,31 +6,18 @@ import {
   updateTransaction,
 } from '@koukan/db';
 import type { Mailbox } from '@koukan/db/schema';
-import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import { simpleParser } from 'mailparser';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServiceContext } from '../context.ts';
+import { describe, expect, it } from 'vitest';
 import { recordAttemptOutcome } from '../delivery/record-outcome.ts';
 import type { AttemptVerdict } from '../delivery/verdict.ts';
+import { useTestDatabase } from '../testing/database.ts';
 import { makeSender, makeTransaction } from '../testing/fixtures.ts';
 import { parseWithPython } from './testing/python-parse.ts';
 
 /** RFC 3461 honoured at the outcome: NOTIFY, ORCPT, ENVID, RET; delay and success DSNs. */
-let t: TestDatabase;
+const { t, ctx } = useTestDatabase('system:engine');
 const OWNER = '33333333-3333-4333-8333-333333333333';
 const dsnOptions = { reportingMta: 'mx.koukan.test' };
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(() => t.destroy());
-
-const ctxAt = (now: Date): ServiceContext => ({
-  db: t.db,
-  logger: pino({ level: 'silent' }),
-  actor: 'system:engine',
-  now: () => now,
-});
 const rejected: AttemptVerdict = {
   upstreamHost: 'mx.example.net',
   mailResponse: { code: 250, enhanced: '2.1.0', message: 'ok' },
@@ -66,7 +53,7 @@ async function attempt(
   const [c] = await claimTransactions(t.db, { owner: OWNER, leaseMs: 60_000, limit: 1, id });
   if (!c) throw new Error('not claimed');
   const r = await recordAttemptOutcome({
-    ctx: ctxAt(now),
+    ctx: { ...ctx, now: () => now },
     input: {
       transactionId: id,
       attemptId: c.attempt.id,

@@ -1,12 +1,10 @@
-import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
+import { SAMPLE_MESSAGE } from '../testing/fixtures.ts';
 import { buildDsn, type DsnInput } from './dsn.ts';
+import { mailparserStatus } from './testing/mailparser-status.ts';
 import { parseWithPython } from './testing/python-parse.ts';
 
-const original = Buffer.from(
-  'From: Alice <alice@example.com>\r\nTo: bob@example.net\r\nSubject: Quarterly report\r\n' +
-    'Message-ID: <q3-report@example.com>\r\n\r\nThe numbers are in.\r\n',
-);
+const original = Buffer.from(SAMPLE_MESSAGE);
 const base: DsnInput = {
   reportingMta: 'mx.koukan.test',
   mailerDaemon: 'MAILER-DAEMON@koukan.test',
@@ -16,26 +14,6 @@ const base: DsnInput = {
   date: new Date('2030-05-01T12:00:00Z'),
   reason: 'upstream_permanent_failure_rcpt',
 };
-
-/** The delivery-status part's blocks as mailparser hands them over (a part of its own). */
-async function mailparserStatus(raw: Buffer) {
-  const mail = await simpleParser(raw, { keepDeliveryStatus: true });
-  const byType = new Map(mail.attachments.map((a) => [a.contentType, a.content.toString()]));
-  const status = byType.get('message/delivery-status') ?? '';
-  const blocks = status
-    .replace(/\r\n[ \t]+/g, ' ') // unfold
-    .split(/\r\n\r\n/)
-    .filter((b) => b.trim())
-    .map((b) =>
-      Object.fromEntries(
-        b
-          .split('\r\n')
-          .filter((l) => l.includes(':'))
-          .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]),
-      ),
-    );
-  return { mail, byType, blocks };
-}
 
 describe('buildDsn (RFC 3464, nodemailer MIME builder)', () => {
   it('a failure report round-trips through mailparser and Python email with every field', async () => {

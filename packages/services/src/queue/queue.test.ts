@@ -1,18 +1,13 @@
-import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServiceContext } from '../context.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestDatabase } from '../testing/database.ts';
 import { makeSender } from '../testing/fixtures.ts';
 import { listQueueGroups } from './list-groups.ts';
 import { listQueueMessages } from './list-messages.ts';
 import { generateQueue } from './testing.ts';
 
-let t: TestDatabase;
-let ctx: ServiceContext;
+const { t, ctx } = useTestDatabase('user:ops@example.com');
 let sender: string;
 beforeAll(async () => {
-  t = await createTestDatabase();
-  ctx = { db: t.db, logger: pino({ level: 'silent' }), actor: 'user:ops@example.com' };
   const s = await makeSender(t.db);
   sender = s.name;
   await generateQueue(t.db, s.id, [
@@ -49,7 +44,6 @@ beforeAll(async () => {
     { count: 3, domain: 'done.example', status: 'delivered', reply: () => null },
   ]);
 });
-afterAll(() => t.destroy());
 
 describe('queue groups', () => {
   it('groups waiting messages by domain and masked reply, largest first', async () => {

@@ -1,8 +1,8 @@
-import { getSenderByName, type QueueFilter } from '@koukan/db';
+import type { QueueFilter } from '@koukan/db';
 import { senderNameSchema } from '@koukan/db/schema';
 import { z } from 'zod';
 import { nowOf, type ServiceContext } from '../context.ts';
-import { AppError } from '../errors.ts';
+import { requireSenderByName } from '../senders/schemas.ts';
 
 /**
  * Which transactions a queue view, a group or a bulk action is about (the console's filter
@@ -28,13 +28,7 @@ export async function toQueueFilter(
 ): Promise<QueueFilter> {
   const filter: QueueFilter = { queue: input.queue };
   if (input.sender !== undefined) {
-    const sender = await getSenderByName(ctx.db, input.sender);
-    if (!sender) {
-      throw new AppError('not_found', `no sender named "${input.sender}"`, {
-        details: [{ field: 'sender', message: 'unknown sender' }],
-      });
-    }
-    filter.senderId = sender.id;
+    filter.senderId = (await requireSenderByName(ctx.db, input.sender, 'sender')).id;
   }
   if (input.domain !== undefined) filter.domain = input.domain;
   if (input.reply_code !== undefined) filter.replyCode = input.reply_code;

@@ -1,7 +1,7 @@
 import { deleteSandboxMessages, recordAudit } from '@koukan/db';
 import { z } from 'zod';
 import type { ServiceCall } from '../context.ts';
-import { AppError, parseInput } from '../errors.ts';
+import { fieldError, parseInput } from '../errors.ts';
 
 export const sandboxDeleteInput = z.union([
   z.strictObject({ id: z.uuid() }),
@@ -24,9 +24,7 @@ export async function sandboxDelete({
   return ctx.db.transaction(async (tx) => {
     const result = await deleteSandboxMessages(tx, i);
     if ('id' in i && result.deleted === 0) {
-      throw new AppError('not_found', `no sandbox message ${i.id}`, {
-        details: [{ field: 'id', message: 'unknown message' }],
-      });
+      throw fieldError('not_found', `no sandbox message ${i.id}`, 'id', 'unknown message');
     }
     await recordAudit(tx, {
       actor: ctx.actor,

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { attachmentOf, parseBlob, toParsedMessage } from '../console/message.ts';
 import type { AttachmentContent, ParsedMessage, RawMessage } from '../console/message-schema.ts';
 import type { ServiceCall, ServiceContext } from '../context.ts';
-import { AppError, parseInput } from '../errors.ts';
+import { fieldError, parseInput } from '../errors.ts';
 
 export const sandboxIdInput = z.strictObject({
   id: z.guid({ message: 'a sandbox message id (UUID)' }),
@@ -19,15 +19,11 @@ async function kept(
 ): Promise<{ row: schema.SandboxMessage; blob: schema.Blob }> {
   const row = await getSandboxMessage(ctx.db, id);
   if (!row) {
-    throw new AppError('not_found', `no sandbox message ${id}`, {
-      details: [{ field: 'id', message: 'unknown message' }],
-    });
+    throw fieldError('not_found', `no sandbox message ${id}`, 'id', 'unknown message');
   }
   const blob = row.blobId ? await getBlob(ctx.db, row.blobId) : undefined;
   if (blob?.status !== 'finalized') {
-    throw new AppError('not_found', `sandbox message ${id} has no stored body`, {
-      details: [{ field: 'id', message: 'no body' }],
-    });
+    throw fieldError('not_found', `sandbox message ${id} has no stored body`, 'id', 'no body');
   }
   return { row, blob };
 }

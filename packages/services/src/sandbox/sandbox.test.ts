@@ -1,30 +1,19 @@
-import { Readable } from 'node:stream';
 import { createBlob, finalizeBlob, insertSandboxMessage, writeBlobStream } from '@koukan/db';
-import { createTestDatabase, type TestDatabase, uniqueName } from '@koukan/db/testing';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { uniqueName } from '@koukan/db/testing';
+import { describe, expect, it } from 'vitest';
 import { auditList } from '../audit/list.ts';
 import type { ServiceContext } from '../context.ts';
 import { senderCreate } from '../senders/create.ts';
+import { useTestDatabase } from '../testing/database.ts';
 import { sandboxDelete } from './delete.ts';
 import { sandboxList, sandboxMailboxList } from './list.ts';
 
-let t: TestDatabase;
-let ctx: ServiceContext;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  ctx = { db: t.db, logger: pino({ level: 'silent' }), actor: 'user:ops@example.com' };
-});
-afterAll(() => t.destroy());
+const { t, ctx } = useTestDatabase('user:ops@example.com');
 
 /** A kept message as the router's sandbox store writes it: a blob with one reference. */
 async function keep(mailbox: string, subject: string, rcpt: string) {
   const blob = await createBlob(t.db, { senderId: null });
-  await writeBlobStream(
-    t.db,
-    blob.id,
-    Readable.from([Buffer.from(`Subject: ${subject}\r\n\r\nx`)]),
-  );
+  await writeBlobStream(t.db, blob.id, [Buffer.from(`Subject: ${subject}\r\n\r\nx`)]);
   await finalizeBlob(t.db, blob.id);
   return insertSandboxMessage(t.db, {
     mailbox,

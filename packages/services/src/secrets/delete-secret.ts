@@ -1,6 +1,6 @@
 import { deleteSecretRow, recordAudit } from '@koukan/db';
 import type { ServiceCall } from '../context.ts';
-import { AppError, parseInput } from '../errors.ts';
+import { AppError, fieldError, parseInput } from '../errors.ts';
 import { secretNameInputSchema } from './schemas.ts';
 import { secretUsers } from './users.ts';
 
@@ -21,9 +21,7 @@ export async function deleteSecret({
       });
     }
     if (!(await deleteSecretRow(tx, name))) {
-      throw new AppError('not_found', `no secret named "${name}"`, {
-        details: [{ field: 'name', message: 'no such secret' }],
-      });
+      throw fieldError('not_found', `no secret named "${name}"`, 'name', 'no such secret');
     }
     await recordAudit(tx, {
       actor: ctx.actor,

@@ -3,11 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listAudit } from '@koukan/db';
-import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServiceContext } from '../context.ts';
+import { afterAll, describe, expect, it } from 'vitest';
 import { AppError } from '../errors.ts';
+import { useTestDatabase } from '../testing/database.ts';
 import { parseSecretKey, secretKeyFromBytes } from './cipher.ts';
 import { createSecret } from './create-secret.ts';
 import { deleteSecret } from './delete-secret.ts';
@@ -18,21 +16,9 @@ import { rotateSecret } from './rotate-secret.ts';
 import { setSecret } from './set-secret.ts';
 import { createSecretStore } from './store.ts';
 
-let t: TestDatabase;
-let ctx: ServiceContext;
 const key = secretKeyFromBytes(randomBytes(32));
 const PLAIN = 'kk_LiveKey0001_top-secret-value-that-must-never-be-stored-in-clear';
-
-beforeAll(async () => {
-  t = await createTestDatabase();
-  ctx = {
-    db: t.db,
-    logger: pino({ level: 'silent' }),
-    actor: 'user:admin@example.com',
-    secretKey: key,
-  };
-});
-afterAll(() => t.destroy());
+const { t, ctx } = useTestDatabase('user:admin@example.com', { secretKey: key });
 
 /** Everything the database holds for secrets and the audit log, as text and as bytes. */
 async function rawDump(): Promise<string> {

@@ -7,7 +7,7 @@ import {
   type SecretInfo,
 } from '@koukan/db';
 import type { ServiceContext } from '../context.ts';
-import { AppError } from '../errors.ts';
+import { fieldError } from '../errors.ts';
 import { requireKey, sealSecret } from './cipher.ts';
 
 /**
@@ -24,14 +24,10 @@ export async function writeSecret(
   const sealed = sealSecret(requireKey(ctx.secretKey), name, value);
   const exists = Boolean(await getSecretRow(tx, name));
   if (exists && mode === 'create') {
-    throw new AppError('conflict', `a secret named "${name}" exists`, {
-      details: [{ field: 'name', message: 'already exists' }],
-    });
+    throw fieldError('conflict', `a secret named "${name}" exists`, 'name', 'already exists');
   }
   if (!exists && mode === 'rotate') {
-    throw new AppError('not_found', `no secret named "${name}"`, {
-      details: [{ field: 'name', message: 'no such secret' }],
-    });
+    throw fieldError('not_found', `no secret named "${name}"`, 'name', 'no such secret');
   }
   const info = exists
     ? await replaceSecret(tx, name, sealed)

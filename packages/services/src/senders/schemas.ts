@@ -2,7 +2,7 @@ import { type DbOrTx, getChainByName, getSenderByName, isDbError, type schema } 
 import { senderFields, senderInputSchema, senderNameSchema } from '@koukan/db/schema';
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { AppError } from '../errors.ts';
+import { AppError, fieldError } from '../errors.ts';
 
 type Sender = schema.Sender;
 
@@ -21,22 +21,10 @@ export const senderNameInput = z.strictObject({
   expected_version: z.number().int().positive().optional(),
 });
 
-/** A sender as the console shows it and the audit log records it (no ids of other rows). */
-export interface SenderView {
-  id: string;
-  name: string;
-  description: string;
-  output_chain: string | null;
-  enabled: boolean;
-  retry: Sender['retry'];
-  notification: Sender['notification'];
-  settings: Record<string, unknown>;
-  version: number;
-  created_at: Date;
-  updated_at: Date;
-}
+export type SenderView = ReturnType<typeof senderView>;
 
-export function senderView(s: Sender): SenderView {
+/** A sender as the console shows it and the audit log records it (no ids of other rows). */
+export function senderView(s: Sender) {
   return {
     id: s.id,
     name: s.name,
@@ -59,9 +47,7 @@ export async function requireSenderByName(
 ): Promise<Sender> {
   const sender = await getSenderByName(db, name);
   if (!sender) {
-    throw new AppError('not_found', `no sender named "${name}"`, {
-      details: [{ field, message: 'unknown sender' }],
-    });
+    throw fieldError('not_found', `no sender named "${name}"`, field, 'unknown sender');
   }
   return sender;
 }

@@ -1,27 +1,21 @@
-import { listAudit, upsertChain } from '@koukan/db';
-import { createTestDatabase, type TestDatabase, uniqueName } from '@koukan/db/testing';
-import pino from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { listAudit } from '@koukan/db';
+import { ensureChain, uniqueName } from '@koukan/db/testing';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { apiKeyCreate } from '../api-keys/create.ts';
 import { apiKeyList } from '../api-keys/list.ts';
 import { apiKeyRevoke } from '../api-keys/revoke.ts';
 import { requireSender } from '../auth/authenticate.ts';
 import { cachedAuthenticate } from '../auth/principal-cache.ts';
-import type { ServiceContext } from '../context.ts';
+import { useTestDatabase } from '../testing/database.ts';
 import { senderCreate } from './create.ts';
 import { senderList } from './list.ts';
 import { senderDisable, senderEnable, senderUpdate } from './update.ts';
 
-let t: TestDatabase;
-let ctx: ServiceContext;
+const { t, ctx } = useTestDatabase('user:admin@example.com');
 let chain: string;
 beforeAll(async () => {
-  t = await createTestDatabase();
-  ctx = { db: t.db, logger: pino({ level: 'silent' }), actor: 'user:admin@example.com' };
-  chain = uniqueName('c');
-  await upsertChain(t.db, { name: chain, filters: [{ filter: 'sandbox' }], author: 'test' });
+  chain = await ensureChain(t.db, undefined, [{ filter: 'sandbox' }]);
 });
-afterAll(() => t.destroy());
 afterEach(() => vi.restoreAllMocks());
 
 async function auditOf(entityId: string) {

@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import {
   createBlob,
   createSender,
@@ -34,7 +33,7 @@ export async function makeTransaction(
   body = SAMPLE_MESSAGE,
 ): Promise<Transaction> {
   const blob = await createBlob(db, { senderId, contentType: 'message/rfc822' });
-  await writeBlobStream(db, blob.id, Readable.from([Buffer.from(body)]), { offset: 0 });
+  await writeBlobStream(db, blob.id, [Buffer.from(body)], { offset: 0 });
   await finalizeBlob(db, blob.id);
   return insertTransaction(db, {
     senderId,

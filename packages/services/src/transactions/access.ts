@@ -1,17 +1,11 @@
 import { type DbOrTx, getSenderById, getTransaction, type schema } from '@koukan/db';
 import { type Principal, requireEnabled } from '../auth/authenticate.ts';
 import type { ServiceContext } from '../context.ts';
-import { AppError } from '../errors.ts';
+import { fieldError } from '../errors.ts';
 
 interface Owned {
   transaction: schema.Transaction;
   sender: schema.Sender;
-}
-
-function notFound(id: string): AppError {
-  return new AppError('not_found', `no transaction ${id}`, {
-    details: [{ field: 'params.id', message: 'unknown transaction' }],
-  });
 }
 
 /**
@@ -39,7 +33,9 @@ export async function ownedBy(
     if (owner) return { transaction, sender: owner };
   }
   const sender = transaction && principal.senders.find((s) => s.id === transaction.senderId);
-  if (!transaction || !sender) throw notFound(id);
+  if (!transaction || !sender) {
+    throw fieldError('not_found', `no transaction ${id}`, 'params.id', 'unknown transaction');
+  }
   requireEnabled(sender);
   return { transaction, sender };
 }

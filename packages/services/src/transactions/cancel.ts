@@ -29,11 +29,8 @@ export async function cancelTransaction({
     return viewOf(ctx.db, row, sender.name);
   } catch (err) {
     if (isAppError(err) && err.code === 'conflict' && err.extra.status === 'cancelled') {
-      return viewOf(
-        ctx.db,
-        (await loadOwned(ctx, input.principal, input.id)).transaction,
-        sender.name,
-      );
+      const { transaction: cancelled } = await loadOwned(ctx, input.principal, input.id);
+      return viewOf(ctx.db, cancelled, sender.name);
     }
     throw err;
   }

@@ -1,34 +1,23 @@
-import { createApiKey, createSender, getBlob, readBlob, schema, upsertChain } from '@koukan/db';
-import { createTestDatabase, type TestDatabase, uniqueName } from '@koukan/db/testing';
+import { createApiKey, getBlob, getTransaction, readBlob, schema } from '@koukan/db';
+import { ensureChain } from '@koukan/db/testing';
 import { eq } from 'drizzle-orm';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { authenticate, operatorPrincipal, requireSender } from '../auth/authenticate.ts';
-import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors.ts';
+import { useTestDatabase } from '../testing/database.ts';
+import { makeSender } from '../testing/fixtures.ts';
 import { cancelTransaction } from './cancel.ts';
 import { createTransaction } from './create.ts';
 import { getTransactionView } from './get.ts';
 import { uploadBody } from './upload-body.ts';
 
-let t: TestDatabase;
-let ctx: ServiceContext;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  ctx = { db: t.db, logger: pino({ level: 'silent' }), actor: 'test' };
-});
-afterAll(async () => {
-  await t?.destroy();
-});
+const { t, ctx } = useTestDatabase('test');
 
 async function newSender(exploder = false) {
-  const chain = uniqueName('c');
-  await upsertChain(t.db, {
-    name: chain,
-    author: 'test',
-    filters: [{ filter: exploder ? 'exploder' : 'rest_output' }],
+  const filters = [{ filter: exploder ? 'exploder' : 'rest_output' }];
+  const sender = await makeSender(t.db, {
+    output_chain: await ensureChain(t.db, undefined, filters),
   });
-  const sender = await createSender(t.db, { name: uniqueName('s'), output_chain: chain });
   const { key } = await createApiKey(t.db, { senderId: sender.id });
   const principal = await authenticate({ ctx, input: { authorization: `Bearer ${key}` } });
   return { sender: requireSender(principal, sender.name), principal };
@@ -127,15 +116,7 @@ describe('services: transactions', () => {
       input: { principal: operator, id: transaction.id },
     });
     expect(cancelled.status).toBe('cancelled');
-    const blob = await getBlob(
-      t.db,
-      (
-        await t.db
-          .select()
-          .from(schema.transactions)
-          .where(eq(schema.transactions.id, transaction.id))
-      )[0]!.bodyBlobId!,
-    );
+    const blob = await getBlob(t.db, (await getTransaction(t.db, transaction.id))!.bodyBlobId!);
     expect(blob!.refCount).toBe(1);
   });
 
@@ -154,10 +135,7 @@ describe('services: transactions', () => {
       size: Buffer.byteLength(body),
     });
     const view = await getTransactionView({ ctx, input: { principal, id: transaction.id } });
-    const row = await t.db
-      .select()
-      .from(schema.transactions)
-      .where(eq(schema.transactions.id, view.id));
-    expect((await readBlob(t.db, row[0]!.bodyBlobId!)).equals(Buffer.from(body))).toBe(true);
+    const row = (await getTransaction(t.db, view.id))!;
+    expect((await readBlob(t.db, row.bodyBlobId!)).equals(Buffer.from(body))).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 import { type DbOrTx, readBlobHead } from '@koukan/db';
 import { MAX_HEADER_BYTES } from '@koukan/protocol/schemas';
 import libmime from 'libmime';
-import { AppError } from '../errors.ts';
+import { fieldError } from '../errors.ts';
 import type { CreateTransactionRequest } from './schemas.ts';
 
 /** How much of a body's start is searched for its header block. */
@@ -20,9 +20,7 @@ export interface BodyHeaderFields {
 export function checkHeaderSection(within: boolean, field: string): void {
   if (within) return;
   const message = `header section over ${MAX_HEADER_BYTES} bytes`;
-  throw new AppError('payload_too_large', `the body's ${message}`, {
-    details: [{ field, message }],
-  });
+  throw fieldError('payload_too_large', `the body's ${message}`, field, message);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { schema } from '@koukan/db';
 import { chainByName, type ServiceContext } from '../context.ts';
-import { AppError } from '../errors.ts';
+import { fieldError } from '../errors.ts';
 
 /**
  * A sender whose output chain has the exploder fans a transaction out per recipient and so
@@ -21,7 +21,5 @@ export async function checkRecipientCount(
 ): Promise<void> {
   if (count <= 1 || (await acceptsManyRecipients(ctx, sender))) return;
   const message = `sender "${sender.name}" takes exactly one recipient per transaction (its output chain has no exploder); create one transaction per recipient`;
-  throw new AppError('unprocessable', message, {
-    details: [{ field, message: 'one recipient only' }],
-  });
+  throw fieldError('unprocessable', message, field, 'one recipient only');
 }

@@ -35,14 +35,19 @@ const esmtpParamSchema = z
     'An ESMTP parameter: keyword `k` and optional value `p`, e.g. {"k":"NOTIFY","p":"FAILURE"}. DSN parameters (NOTIFY, ORCPT, RET, ENVID) carry their xtext-decoded value.',
   );
 
+/** A refinement whose issue is what `problem` finds wrong with the value (null: nothing). */
+const noProblem =
+  <T>(problem: (value: T) => string | null) =>
+  (value: T, issue: z.core.$RefinementCtx<T>) => {
+    const message = problem(value);
+    if (message) issue.addIssue({ code: 'custom', message });
+  };
+
 const notifySchema = z
   .array(z.enum(['NEVER', 'SUCCESS', 'FAILURE', 'DELAY']))
   .min(1)
   .max(3)
-  .superRefine((v, issue) => {
-    const problem = notifyProblem(v.join(','));
-    if (problem) issue.addIssue({ code: 'custom', message: problem });
-  })
+  .superRefine(noProblem((v) => notifyProblem(v.join(','))))
   .describe(
     'RFC 3461 NOTIFY: when this recipient gets a DSN. ["NEVER"], or any of "SUCCESS", "FAILURE", "DELAY". Default (absent): failures only (delays too when the sender\'s notification policy has delay_without_notify). Same as the RCPT parameter NOTIFY; give one or the other.',
   )
@@ -50,10 +55,7 @@ const notifySchema = z
 
 const orcptSchema = z
   .string()
-  .superRefine((v, issue) => {
-    const problem = orcptProblem(v);
-    if (problem) issue.addIssue({ code: 'custom', message: problem });
-  })
+  .superRefine(noProblem(orcptProblem))
   .describe(
     'RFC 3461 ORCPT: the original recipient as "addr-type;address" (decoded, not xtext), reported as Original-Recipient in DSNs. Same as the RCPT parameter ORCPT.',
   )
@@ -69,10 +71,7 @@ const envelopeDsnSchema = z
       ),
     envid: z
       .string()
-      .superRefine((v, issue) => {
-        const problem = envidProblem(v);
-        if (problem) issue.addIssue({ code: 'custom', message: problem });
-      })
+      .superRefine(noProblem(envidProblem))
       .optional()
       .describe(
         'RFC 3461 ENVID: your identifier of this transaction (printable US-ASCII, at most 100 characters), returned as Original-Envelope-Id in every DSN.',
@@ -83,13 +82,8 @@ const envelopeDsnSchema = z
   )
   .meta({ id: 'TransactionDsn', examples: [{ ret: 'HDRS', envid: 'order-4711' }] });
 
-function addressSchema(allowNull: boolean) {
-  return z.string().superRefine((value, issue) => {
-    if (allowNull && value === '') return;
-    const problem = mailboxProblem(value);
-    if (problem) issue.addIssue({ code: 'custom', message: problem });
-  });
-}
+const addressSchema = (allowNull: boolean) =>
+  z.string().superRefine(noProblem((v) => (allowNull && v === '' ? null : mailboxProblem(v))));
 
 export const recipientSchema = z
   .strictObject({

@@ -6,7 +6,7 @@ import type { BlobView, BodyView, TransactionView } from './schemas.ts';
 type Transaction = schema.Transaction;
 type Blob = schema.Blob;
 
-const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+export const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
 function blobStatus(blob: Blob | undefined): BlobView['status'] {
   if (!blob || (blob.status === 'uploading' && blob.size === 0)) return 'awaiting_upload';

@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { defaultChains, zoneResolver } from '@koukan/chain';
-import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServiceContext } from '../../context.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 import { addDomain } from '../../domains/add-domain.ts';
 import { secretKeyFromBytes } from '../../secrets/cipher.ts';
+import { useTestDatabase } from '../../testing/database.ts';
 import { makeSender, makeTransaction, SAMPLE_MESSAGE } from '../../testing/fixtures.ts';
 import { chainSave } from '../save.ts';
-import { dryRunChain } from './dry-run.ts';
+import { dryRunChain, type dryRunInput } from './dry-run.ts';
 
 // DNS is a fixed zone (the test's only stub); the chains, filters and database are real.
 const dns = zoneResolver({
@@ -18,17 +17,13 @@ const dns = zoneResolver({
 });
 
 const MARCH = new Date('2026-03-01T10:00:00Z');
-let t: TestDatabase;
-let ctx: ServiceContext;
+const { t, ctx } = useTestDatabase('user:admin@example.com');
 beforeAll(async () => {
-  t = await createTestDatabase();
-  ctx = { db: t.db, logger: pino({ level: 'silent' }), actor: 'user:admin@example.com' };
   // The default configuration, as `npm start` imports it (MX lookups, no smarthost).
   for (const [name, filters] of Object.entries(defaultChains())) {
     await chainSave({ ctx, input: { name, filters } });
   }
 });
-afterAll(() => t.destroy());
 
 async function counts() {
   const { rows } = await t.pool.query(`select
@@ -39,6 +34,10 @@ async function counts() {
   return rows[0];
 }
 
+/** A dry run by `c` with the fixed zone as its DNS. */
+const dryRun = (input: z.input<typeof dryRunInput>, c = ctx) =>
+  dryRunChain({ ctx: c, input }, { dns });
+
 const envelope = (...rcpt: string[]) => ({
   mail_from: { m: 'alice@example.com' },
   rcpt_to: rcpt.map((m) => ({ m })),
@@ -47,18 +46,12 @@ const envelope = (...rcpt: string[]) => ({
 describe('dry run of each default chain', () => {
   it('smtp-mx: refuses the relay attempt, fans out the local recipient, records the output', async () => {
     const before = await counts();
-    const r = await dryRunChain(
-      {
-        ctx,
-        input: {
-          chain: { name: 'smtp-mx' },
-          envelope: envelope('bob@localhost', 'eve@elsewhere.example'),
-          session: { remote_ip: '203.0.113.9', helo: 'client.example' },
-          message: { raw: SAMPLE_MESSAGE },
-        },
-      },
-      { dns },
-    );
+    const r = await dryRun({
+      chain: { name: 'smtp-mx' },
+      envelope: envelope('bob@localhost', 'eve@elsewhere.example'),
+      session: { remote_ip: '203.0.113.9', helo: 'client.example' },
+      message: { raw: SAMPLE_MESSAGE },
+    });
     expect(r.steps.map((s) => [s.filter, s.result])).toEqual([
       ['router', 'continue'],
       ['exploder', 'done'],
@@ -92,17 +85,11 @@ describe('dry run of each default chain', () => {
   });
 
   it('smtp-msa: resolves the MX of each recipient domain and records the gateway delivery', async () => {
-    const r = await dryRunChain(
-      {
-        ctx,
-        input: {
-          chain: { name: 'smtp-msa' },
-          envelope: envelope('bob@example.net'),
-          message: { raw: SAMPLE_MESSAGE },
-        },
-      },
-      { dns },
-    );
+    const r = await dryRun({
+      chain: { name: 'smtp-msa' },
+      envelope: envelope('bob@example.net'),
+      message: { raw: SAMPLE_MESSAGE },
+    });
     const nested = r.steps[0]!.nested as Awaited<ReturnType<typeof dryRunChain>>;
     expect(nested.steps.map((s) => s.filter)).toEqual([
       'received_header',
@@ -121,24 +108,18 @@ describe('dry run of each default chain', () => {
   });
 
   it('submission: builds the message, leaves it unsigned for a domain without keys, routes it', async () => {
-    const r = await dryRunChain(
-      {
-        ctx,
-        input: {
-          chain: { name: 'submission' },
-          envelope: envelope('bob@example.net'),
-          message: {
-            message_builder: {
-              from: [{ address: 'alice@localhost' }],
-              to: [{ address: 'bob@example.net' }],
-              subject: 'hello',
-              text: { content: { inline: 'hi' } },
-            },
-          },
+    const r = await dryRun({
+      chain: { name: 'submission' },
+      envelope: envelope('bob@example.net'),
+      message: {
+        message_builder: {
+          from: [{ address: 'alice@localhost' }],
+          to: [{ address: 'bob@example.net' }],
+          subject: 'hello',
+          text: { content: { inline: 'hi' } },
         },
       },
-      { dns },
-    );
+    });
     expect(r.steps.map((s) => s.filter)).toEqual([
       'message_builder',
       'dkim_sign',
@@ -156,13 +137,10 @@ describe('dry run of each default chain', () => {
 
   it('sandbox: keeps nothing, says what it would keep', async () => {
     const before = await counts();
-    const r = await dryRunChain({
-      ctx,
-      input: {
-        chain: { name: 'sandbox' },
-        envelope: envelope('bob@example.net'),
-        message: { raw: SAMPLE_MESSAGE },
-      },
+    const r = await dryRun({
+      chain: { name: 'sandbox' },
+      envelope: envelope('bob@example.net'),
+      message: { raw: SAMPLE_MESSAGE },
     });
     expect(r.steps[1]!.recorded).toMatchObject({
       would: 'keep in the sandbox',
@@ -177,22 +155,16 @@ describe('dry run of an edited chain on an existing transaction', () => {
   it('uses the transaction envelope and body, and reports invalid filters by path', async () => {
     const s = await makeSender(t.db);
     const tx = await makeTransaction(t.db, s.id);
-    const ok = await dryRunChain({
-      ctx,
-      input: {
-        chain: { filters: [{ filter: 'received_header' }, { filter: 'sandbox', mailbox: 'x' }] },
-        message: { transaction_id: tx.id },
-      },
+    const ok = await dryRun({
+      chain: { filters: [{ filter: 'received_header' }, { filter: 'sandbox', mailbox: 'x' }] },
+      message: { transaction_id: tx.id },
     });
     expect(ok.steps[0]!.headers_added[0]).toMatch(/^Received: /);
     expect(ok.steps[1]!.recorded).toMatchObject({ mailbox: 'x', size: expect.any(Number) });
     expect((ok.steps[1]!.recorded as { size: number }).size).toBeGreaterThan(SAMPLE_MESSAGE.length);
     expect(ok.final.rcpt).toHaveLength(1);
     await expect(
-      dryRunChain({
-        ctx,
-        input: { chain: { filters: [{ filter: 'rest_output' }] }, message: { raw: 'x' } },
-      }),
+      dryRun({ chain: { filters: [{ filter: 'rest_output' }] }, message: { raw: 'x' } }),
     ).rejects.toMatchObject({
       code: 'bad_request',
       details: expect.arrayContaining([
@@ -209,26 +181,23 @@ describe('dry run of dkim_sign', () => {
       ctx: { ...ctx, secretKey: secretKeyFromBytes(randomBytes(32)), now: () => MARCH },
       input: { name: 'signing.example' },
     });
-    const r = await dryRunChain(
+    const r = await dryRun(
       {
-        ctx: { ...ctx, now: () => MARCH },
-        input: {
-          chain: { name: 'submission' },
-          envelope: {
-            mail_from: { m: 'app@signing.example' },
-            rcpt_to: [{ m: 'bob@example.net' }],
-          },
-          message: {
-            message_builder: {
-              from: [{ address: 'app@signing.example' }],
-              to: [{ address: 'bob@example.net' }],
-              subject: 'hello',
-              text: { content: { inline: 'hi' } },
-            },
+        chain: { name: 'submission' },
+        envelope: {
+          mail_from: { m: 'app@signing.example' },
+          rcpt_to: [{ m: 'bob@example.net' }],
+        },
+        message: {
+          message_builder: {
+            from: [{ address: 'app@signing.example' }],
+            to: [{ address: 'bob@example.net' }],
+            subject: 'hello',
+            text: { content: { inline: 'hi' } },
           },
         },
       },
-      { dns },
+      { ...ctx, now: () => MARCH },
     );
     const step = r.steps[1]!;
     expect(step).toMatchObject({ filter: 'dkim_sign', result: 'continue' });
@@ -251,30 +220,27 @@ describe('dry run of dkim_sign', () => {
   });
 
   it('explicit keys of both algorithms sign with throwaway keys of their algorithm', async () => {
-    const r = await dryRunChain({
-      ctx,
-      input: {
-        chain: {
-          filters: [
-            {
-              filter: 'dkim_sign',
-              keys: [
-                { domain: 'example.com', selector: 'r1', private_key_ref: 'dkim-rsa' },
-                {
-                  domain: 'example.com',
-                  selector: 'e1',
-                  algorithm: 'ed25519-sha256',
-                  private_key_ref: 'dkim-ed',
-                },
-              ],
-              require_signature: true,
-            },
-            { filter: 'sandbox' },
-          ],
-        },
-        envelope: envelope('bob@example.net'),
-        message: { raw: SAMPLE_MESSAGE },
+    const r = await dryRun({
+      chain: {
+        filters: [
+          {
+            filter: 'dkim_sign',
+            keys: [
+              { domain: 'example.com', selector: 'r1', private_key_ref: 'dkim-rsa' },
+              {
+                domain: 'example.com',
+                selector: 'e1',
+                algorithm: 'ed25519-sha256',
+                private_key_ref: 'dkim-ed',
+              },
+            ],
+            require_signature: true,
+          },
+          { filter: 'sandbox' },
+        ],
       },
+      envelope: envelope('bob@example.net'),
+      message: { raw: SAMPLE_MESSAGE },
     });
     expect(r.steps[0]!.result).toBe('continue');
     expect(r.steps[0]!.recorded).toMatchObject({
@@ -288,17 +254,11 @@ describe('dry run of dkim_sign', () => {
 
   it('refuses a pasted message whose header is larger than the gateway accepts', async () => {
     const raw = `From: a@example.com\r\n${'X-A: b\r\n'.repeat(40_000)}\r\nbody\r\n`;
-    const err = await dryRunChain(
-      {
-        ctx,
-        input: {
-          chain: { name: 'smtp-mx' },
-          envelope: envelope('bob@localhost'),
-          message: { raw },
-        },
-      },
-      { dns },
-    ).catch((e: unknown) => e);
+    const err = await dryRun({
+      chain: { name: 'smtp-mx' },
+      envelope: envelope('bob@localhost'),
+      message: { raw },
+    }).catch((e: unknown) => e);
     expect(err).toMatchObject({
       code: 'bad_request',
       details: [{ field: 'message.raw', message: expect.stringMatching(/header section over/) }],

@@ -7,12 +7,11 @@ import {
   streamToBuffer,
   validateChain,
 } from '@koukan/chain';
-import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import { dkimVerify } from 'mailauth';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServiceContext } from '../../context.ts';
 import { secretKeyFromBytes } from '../../secrets/cipher.ts';
+import { useTestDatabase } from '../../testing/database.ts';
 import { type LocalDns, startLocalDns } from '../../testing/dns-server.ts';
 import { addDomain } from '../add-domain.ts';
 import { createDkimKeyStore } from '../signing-keys.ts';
@@ -35,34 +34,31 @@ for (const [name, ok] of [
     );
 }
 
-let t: TestDatabase;
 let dns: LocalDns;
-let ctx: ServiceContext;
-let resolver: Resolver;
+const resolver = new Resolver({ timeout: 2000, tries: 1 });
 const key = secretKeyFromBytes(randomBytes(32));
+const { t, ctx } = useTestDatabase('system:test', { secretKey: key });
 
 beforeAll(async () => {
-  t = await createTestDatabase();
   // OpenDKIM asks port 53 of the address in /etc/resolv.conf: a loopback address of our own
   // (root can bind port 53); without that, any port (and the OpenDKIM tests are skipped).
   const host = `127.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
   dns = await startLocalDns({ host, port: 53 }).catch(() => startLocalDns());
-  resolver = new Resolver({ timeout: 2000, tries: 1 });
   resolver.setServers([dns.address]);
-  ctx = { db: t.db, logger: pino({ level: 'silent' }), actor: 'system:test', secretKey: key };
   for (const name of ['example.com', 'bounces.example.org']) {
     const view = await addDomain({ ctx, input: { name } });
     for (const r of view.records) dns.publish(r.name, r.value);
   }
 });
-afterAll(() => Promise.all([t?.destroy(), dns?.close()]));
+afterAll(() => dns?.close());
 
 const mailauthResolver = (n: string, t: string) => resolver.resolve(n, t) as Promise<string[][]>;
 
-const sign = async (tx: ChainTransaction, chain: unknown[]) => {
+/** Runs `chain` on `tx` with the database's DKIM keys, decrypted with `secretKey`. */
+const sign = async (tx: ChainTransaction, chain: unknown[], secretKey = key) => {
   const v = validateChain(chain);
   if (!v.ok) throw new Error(JSON.stringify(v.errors));
-  const dkimKeys = createDkimKeyStore({ db: t.db, key });
+  const dkimKeys = createDkimKeyStore({ db: t.db, key: secretKey });
   const res = await runChain(v.chain, tx, { logger: pino({ level: 'silent' }), dkimKeys });
   const raw = res.tx.body ? await streamToBuffer(res.tx.body.open()) : undefined;
   return { res, raw };
@@ -214,10 +210,8 @@ describe('signing follows the domain', () => {
   });
 
   it('defers (451) instead of sending unsigned when the keys cannot be decrypted', async () => {
-    const v = validateChain([{ filter: 'dkim_sign' }]);
-    if (!v.ok) throw new Error('invalid');
-    const dkimKeys = createDkimKeyStore({ db: t.db, key: secretKeyFromBytes(randomBytes(32)) });
-    const res = await runChain(v.chain, rawTx(), { logger: pino({ level: 'silent' }), dkimKeys });
+    const wrongKey = secretKeyFromBytes(randomBytes(32));
+    const { res } = await sign(rawTx(), [{ filter: 'dkim_sign' }], wrongKey);
     expect(res.rcpt[0]).toMatchObject({ kind: 'temp', response: { code: 451, enhanced: '4.3.0' } });
     expect(res.events.map((e) => e.type)).toEqual(['dkim_key_unavailable']);
     expect(JSON.stringify(res.events)).toContain('encrypted with secrets key');
