@@ -77,25 +77,32 @@ describe('the rollup job', () => {
     expect(await totals()).toEqual({ accepted: 2, deferred: 1, delivered: 1 });
   });
 
-  it('does not skip an event whose transaction commits after the pass marked its id', async () => {
-    const s = await makeSender(t.db);
-    const tx = await makeTransaction(t.db, s.id);
-    const before = (await totals()).accepted ?? 0;
-    const late = await t.pool.connect();
-    try {
-      await late.query('begin');
-      await late.query(`insert into events (transaction_id, type) values ($1, 'created')`, [tx.id]);
-      // Another writer's event commits at once, after the late one took its id.
-      await appendEvents(t.db, [{ transactionId: tx.id, type: 'created' }]);
-      await job.runOnce();
-      await late.query('commit');
-    } finally {
-      late.release();
-    }
-    await expect
-      .poll(async () => (await afterPass()).accepted, { timeout: 10_000 })
-      .toBe(before + 2);
-  });
+  // Two transactions open at once need a real PostgreSQL: the embedded one serves one
+  // connection at a time, so the pass would wait on the open one until its idle timeout.
+  it.skipIf(!process.env.DATABASE_URL)(
+    'does not skip an event whose transaction commits after the pass marked its id',
+    async () => {
+      const s = await makeSender(t.db);
+      const tx = await makeTransaction(t.db, s.id);
+      const before = (await totals()).accepted ?? 0;
+      const late = await t.pool.connect();
+      try {
+        await late.query('begin');
+        await late.query(`insert into events (transaction_id, type) values ($1, 'created')`, [
+          tx.id,
+        ]);
+        // Another writer's event commits at once, after the late one took its id.
+        await appendEvents(t.db, [{ transactionId: tx.id, type: 'created' }]);
+        await job.runOnce();
+        await late.query('commit');
+      } finally {
+        late.release();
+      }
+      await expect
+        .poll(async () => (await afterPass()).accepted, { timeout: 10_000 })
+        .toBe(before + 2);
+    },
+  );
 
   it('is safe when several replicas run passes at once', async () => {
     const s = await makeSender(t.db);
