@@ -1,14 +1,11 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { createDb } from '@koukan/db';
-import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import nodemailer from 'nodemailer';
-import { afterAll, beforeAll, describe, expect, it as vitestIt } from 'vitest';
+import { describe, expect, it as vitestIt } from 'vitest';
 import { msaTransport } from '../../../bench/smtp-koukan.ts';
-import { type Sink, type Stack, startSink, startStack } from './testing/stack.ts';
+import { stackSuite } from './testing/stack.ts';
 
 /**
  * The whole stack as `npm start` runs it — router with its engine and the exploder, gateway —
@@ -24,36 +21,15 @@ const databases = [
 describe.each(databases)(
   'SMTP client → gateway → router → gateway → SMTP server, on the $name',
   ({ postgres }) => {
-    const dir = mkdtempSync(join(tmpdir(), 'koukan-full-'));
-    let sink: Sink;
-    let stack: Stack;
-    let ports: Stack['ports'];
-    let database: TestDatabase | undefined;
-    const output = () => stack.output();
+    // On PostgreSQL, a fresh, empty database of its own: the stack migrates it as `npm start`
+    // would.
+    const { sink, stack } = stackSuite(
+      { KOUKAN_SEED_API_KEY: 'kk_FullPath01_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB' },
+      { db: postgres },
+    );
 
-    beforeAll(async () => {
-      if (postgres && !process.env.DATABASE_URL) return;
-      sink = await startSink();
-      // A fresh, empty database of its own: the stack migrates it as `npm start` would.
-      if (postgres) database = await createTestDatabase({ migrate: false });
-      stack = await startStack({
-        smarthost: sink.port,
-        env: {
-          ...(database ? { DATABASE_URL: database.url } : { KOUKAN_DATA_DIR: join(dir, 'data') }),
-          KOUKAN_SEED_API_KEY: 'kk_FullPath01_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB',
-        },
-      });
-      ports = stack.ports;
-    }, 630_000);
-
-    afterAll(async () => {
-      await stack?.stop();
-      await sink?.close();
-      await database?.destroy();
-      rmSync(dir, { recursive: true, force: true });
-    });
-
-    // Needs a PostgreSQL server; without DATABASE_URL (a machine with only Node.js) it is skipped.
+    // Needs a PostgreSQL server; without DATABASE_URL (a machine with only Node.js) it is
+    // skipped (and with all its tests skipped, so is the stack: vitest runs no hooks then).
     const ready = !postgres || Boolean(process.env.DATABASE_URL);
     const it = vitestIt.runIf(ready);
 
@@ -61,7 +37,7 @@ describe.each(databases)(
       // smtp-msa's API key: the CLI can make one while the stack runs.
       // Through the running stack's embedded database (it announces itself in the data dir).
       const key = await stack.cli(['apikey', 'create', 'smtp-msa']);
-      const client = msaTransport(ports.msa, key);
+      const client = msaTransport(stack.ports.msa, key);
       const raw = [
         'From: Alice <alice@example.com>',
         'To: bob@example.org, carol@example.org, refused@example.org',
@@ -117,7 +93,7 @@ describe.each(databases)(
     it('MX: accepts mail for the local domain into the sandbox and refuses relaying', async () => {
       const mx = nodemailer.createTransport({
         host: '127.0.0.1',
-        port: ports.mx,
+        port: stack.ports.mx,
         secure: false,
         ignoreTLS: true,
       });
@@ -134,7 +110,7 @@ describe.each(databases)(
         .catch((e: { responseCode?: number }) => e);
       expect((relay as { responseCode?: number }).responseCode).toBe(550);
       expect(sink.received.length).toBe(3); // nothing relayed
-      expect(output()).not.toContain('kk_FullPath01');
+      expect(stack.output()).not.toContain('kk_FullPath01');
     }, 60_000);
 
     // Debian's swaks and Postfix's smtp-source as the clients. CI installs them and sets
@@ -150,7 +126,7 @@ describe.each(databases)(
         const before = sink.received.length;
         const swaks = await run('/usr/bin/swaks', [
           '--server',
-          `127.0.0.1:${ports.msa}`,
+          `127.0.0.1:${stack.ports.msa}`,
           '--tls',
           '--auth',
           'PLAIN',
@@ -188,7 +164,7 @@ describe.each(databases)(
           'source@example.net',
           '-t',
           'postmaster@localhost',
-          `127.0.0.1:${ports.mx}`,
+          `127.0.0.1:${stack.ports.mx}`,
         ]);
         const db = createDb({ url: stack.databaseUrl(), poolSize: 1 });
         try {
@@ -206,7 +182,7 @@ describe.each(databases)(
           // swaks as an MX client: local mail is taken (250), relaying refused at RCPT (550 5.7.1).
           const swaksMx = (to: string) =>
             run('/usr/bin/swaks', [
-              ...['--server', `127.0.0.1:${ports.mx}`, '--from', 'swaks-mx@example.net'],
+              ...['--server', `127.0.0.1:${stack.ports.mx}`, '--from', 'swaks-mx@example.net'],
               ...['--to', to, '--timeout', '60'],
             ]).catch((e: { stdout: string; stderr: string }) => e);
           const local = await swaksMx('postmaster@localhost');

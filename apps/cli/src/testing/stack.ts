@@ -45,10 +45,11 @@ export interface Sink {
   close(): Promise<void>;
 }
 
-/** The next hop: refuses `refused@…` at RCPT, keeps everything else. */
-export async function startSink(): Promise<Sink> {
+/** The next hop: refuses `refused@…` at RCPT, keeps everything else. With `lmtp`, speaks LMTP. */
+export async function startSink(options: { lmtp?: boolean } = {}): Promise<Sink> {
   const received: Received[] = [];
   const server = new SMTPServer({
+    lmtp: options.lmtp ?? false,
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     onRcptTo(address, _session, cb) {
