@@ -97,17 +97,18 @@ export interface Stack {
    * announcement file (0600; the banner masks the password).
    */
   databaseUrl(): string;
-  /** SIGTERM, and waits for the exit (no-op once exited). */
-  stop(): Promise<void>;
+  /** Sends `signal` (default SIGTERM; not once exited); resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 /**
  * `koukan start` on free ports, relaying through `smarthost` (KOUKAN_SMARTHOST), ready when the
- * router answers /readyz and the MSA greets. `env` adds to or overrides the defaults: with
- * `DATABASE_URL` it runs on that database, else on an embedded one in `KOUKAN_DATA_DIR`.
+ * router answers /readyz and the MSA greets (with `KOUKAN_COMPONENTS: 'none'`: when it prints
+ * its banner). `env` adds to or overrides the defaults: with `DATABASE_URL` it runs on that
+ * database, else on an embedded one in `KOUKAN_DATA_DIR`.
  */
 export async function startStack(options: {
-  smarthost: number;
+  smarthost?: number;
   env: Record<string, string>;
   /** How long to wait for readiness (default 10 min: a loaded machine is slow to start). */
   readyTimeoutMs?: number;
@@ -125,7 +126,7 @@ export async function startStack(options: {
     KOUKAN_GATEWAY_PORT: String(ports.gateway),
     KOUKAN_SMTP_MX_PORT: String(ports.mx),
     KOUKAN_SMTP_MSA_PORT: String(ports.msa),
-    KOUKAN_SMARTHOST: `127.0.0.1:${options.smarthost}`,
+    ...(options.smarthost && { KOUKAN_SMARTHOST: `127.0.0.1:${options.smarthost}` }),
     // The console (a Next.js build and a fixed port) is not part of these tests' stack.
     KOUKAN_COMPONENTS: 'router,gateway',
     LOG_LEVEL: 'warn',
@@ -180,15 +181,16 @@ export async function startStack(options: {
           readFileSync(join(dirname(resolve(env.KOUKAN_DATA_DIR ?? '')), 'embedded.json'), 'utf8'),
         ) as { url: string }
       ).url,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
+    stop: (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
     },
   };
   // Ready when the router answers /readyz and the MSA greets (expect.poll is for tests only).
   const deadline = Date.now() + (options.readyTimeoutMs ?? 600_000);
-  for (;;) {
-    const ready = await fetch(`http://127.0.0.1:${ports.router}/readyz`).catch(() => null);
+  const ready = async () => {
+    if (env.KOUKAN_COMPONENTS === 'none') return output.includes('Koukan is running');
+    const router = await fetch(`http://127.0.0.1:${ports.router}/readyz`).catch(() => null);
     const msa = nodemailer.createTransport({
       host: '127.0.0.1',
       port: ports.msa,
@@ -199,7 +201,10 @@ export async function startStack(options: {
       () => true,
       (e: { code?: string }) => e.code === 'EAUTH' || e.code === 'ENOAUTH',
     );
-    if (ready?.ok && greets) return stack;
+    return Boolean(router?.ok && greets);
+  };
+  for (;;) {
+    if (await ready()) return stack;
     if (Date.now() > deadline || child.exitCode !== null) {
       await stack.stop();
       throw new Error(`the stack did not come up:\n${output}`);
