@@ -23,8 +23,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createApiKey, createDb, getSenderByName } from '@koukan/db';
 import { createTestDatabase } from '@koukan/db/testing';
-import nodemailer from 'nodemailer';
-import { out, repoRoot, sleep, until, writeRelayConfig } from './smtp-koukan.ts';
+import { mxTransport, out, repoRoot, sleep, until, writeRelayConfig } from './smtp-koukan.ts';
 
 const arg = (name: string, fallback: string) =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
@@ -305,14 +304,7 @@ try {
       const id = `s${seq++}-${randomBytes(3).toString('hex')}`;
       const to = `smtp@${DOMAIN}`;
       const down = downEpoch();
-      const t = nodemailer.createTransport({
-        host: '127.0.0.1',
-        port: ports.mxLb,
-        secure: false,
-        ignoreTLS: true,
-        connectionTimeout: 10_000,
-        socketTimeout: 30_000,
-      });
+      const t = mxTransport(ports.mxLb, { connectionTimeout: 10_000, socketTimeout: 30_000 });
       const code = await t
         .sendMail({ envelope: { from: 'load@example.com', to: [to] }, raw: message(id, to) })
         .then(

@@ -150,6 +150,27 @@ export async function startKoukan(env: NodeJS.ProcessEnv, ports: KoukanPorts) {
   };
 }
 
+/** nodemailer's options for a pool of `sessions` connections, each reused for every message. */
+export const pooled = (sessions: number) => ({
+  pool: true,
+  maxConnections: sessions,
+  maxMessages: Number.POSITIVE_INFINITY,
+});
+
+/** nodemailer to the MX at `port`: no TLS, no AUTH (as smtp-source); `more` adds to it. */
+export function mxTransport(
+  port: number,
+  more: ReturnType<typeof pooled> | { connectionTimeout?: number; socketTimeout?: number } = {},
+) {
+  return nodemailer.createTransport({
+    host: '127.0.0.1',
+    port,
+    secure: false,
+    ignoreTLS: true,
+    ...more,
+  });
+}
+
 /** nodemailer to the MSA at `port`: STARTTLS required, AUTH as `smtp-msa` with `key`. */
 export function msaTransport(
   port: number,

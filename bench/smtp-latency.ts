@@ -13,14 +13,15 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase } from '@koukan/db/testing';
-import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import {
   cpuSeconds,
   databaseCpu,
   filler,
   koukanEnv,
+  mxTransport,
   out,
+  pooled,
   startKoukan,
   until,
 } from './smtp-koukan.ts';
@@ -64,15 +65,7 @@ const koukan = await startKoukan(env, ports);
 out(`started`);
 try {
   const bodyLines = filler(size - 100);
-  const client = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: ports.mx,
-    secure: false,
-    ignoreTLS: true,
-    pool: true,
-    maxConnections: sessions,
-    maxMessages: Number.POSITIVE_INFINITY,
-  });
+  const client = mxTransport(ports.mx, pooled(sessions));
   const send = (i: number) =>
     client.sendMail({
       envelope: { from: 'bench@source.example', to: [`rcpt@${DOMAIN}`] },

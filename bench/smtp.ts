@@ -22,6 +22,7 @@ import {
   msaTransport,
   out,
   perComponent,
+  pooled,
   repoRoot,
   sleep,
   startKoukan,
@@ -146,11 +147,7 @@ async function msaRun(env: NodeJS.ProcessEnv): Promise<Run> {
       { cwd: repoRoot, env },
     )
   ).stdout.trim();
-  const client = msaTransport(ports.msa, key, {
-    pool: true,
-    maxConnections: sessions,
-    maxMessages: Number.POSITIVE_INFINITY,
-  });
+  const client = msaTransport(ports.msa, key, pooled(sessions));
   // the same size as smtp-source's messages
   const raw = `From: bench@source.example\r\nTo: rcpt@${DOMAIN}\r\nSubject: bench\r\n\r\n${filler(size - 80)}`;
   const r = await measure('koukan MSA (AUTH, pooled)', async () => {

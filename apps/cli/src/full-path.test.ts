@@ -2,9 +2,8 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { createDb } from '@koukan/db';
-import nodemailer from 'nodemailer';
 import { describe, expect, it as vitestIt } from 'vitest';
-import { msaTransport } from '../../../bench/smtp-koukan.ts';
+import { msaTransport, mxTransport } from '../../../bench/smtp-koukan.ts';
 import { stackSuite } from './testing/stack.ts';
 
 /**
@@ -91,12 +90,7 @@ describe.each(databases)(
     }, 120_000);
 
     it('MX: accepts mail for the local domain into the sandbox and refuses relaying', async () => {
-      const mx = nodemailer.createTransport({
-        host: '127.0.0.1',
-        port: stack.ports.mx,
-        secure: false,
-        ignoreTLS: true,
-      });
+      const mx = mxTransport(stack.ports.mx);
       const ok = await mx.sendMail({
         envelope: { from: 'someone@example.net', to: ['postmaster@localhost'] },
         raw: 'From: someone@example.net\r\nTo: postmaster@localhost\r\nSubject: hi\r\n\r\nhello\r\n',

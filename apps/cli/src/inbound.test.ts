@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import nodemailer from 'nodemailer';
 import { afterAll, describe, expect, it } from 'vitest';
+import { mxTransport } from '../../../bench/smtp-koukan.ts';
 import { cleanEnv, repoRoot, type Sink, stackSuite, startSink } from './testing/stack.ts';
 
 /**
@@ -23,13 +23,7 @@ const raw = [
 ].join('\r\n');
 
 async function sendToMx(port: number): Promise<string> {
-  const mx = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port,
-    secure: false,
-    ignoreTLS: true,
-  });
-  const info = await mx.sendMail({
+  const info = await mxTransport(port).sendMail({
     envelope: { from: 'someone@example.net', to: ['postmaster@localhost'] },
     raw,
   });
