@@ -1,4 +1,3 @@
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sink } from '../../gateway/src/testing/sink.ts';
 import {
@@ -137,26 +136,13 @@ describe('gateway replicas behind one address', () => {
     const held = new Promise<void>((r) => (release = r));
     let sawMail: () => void = () => {};
     const mailSeen = new Promise<void>((r) => (sawMail = r));
-    const received: string[] = [];
-    const slow = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['AUTH', 'STARTTLS'],
-      logger: false,
-      onMailFrom: (_a, _s, cb) => {
+    const slow = await new Sink({
+      mail: () => {
         sawMail();
-        void held.then(() => cb());
+        return held.then(() => undefined);
       },
-      onData: (stream, _s, cb) => {
-        let body = '';
-        stream.on('data', (c: Buffer) => (body += c));
-        stream.on('end', () => {
-          received.push(body);
-          cb();
-        });
-      },
-    });
-    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
-    const slowPort = (slow.server.address() as { port: number }).port;
+    }).start();
+    const { received, port: slowPort } = slow;
     try {
       const id = `abandoned-${Date.now()}`;
       const first = new MemoryJournal(1);
@@ -191,7 +177,7 @@ describe('gateway replicas behind one address', () => {
       expect(second.entries[0]?.data.url).not.toBe(url);
     } finally {
       release();
-      await new Promise<void>((r) => slow.close(() => r()));
+      await slow.close();
     }
   }, 60_000);
 
