@@ -43,7 +43,7 @@ describe('DSNs over SMTP, end to end', () => {
     expect(got.find((r) => r.to.includes('bob@example.org'))?.from).toBe('app@example.com');
     const dsn = got.find((r) => r.to.includes('app@example.com'));
     expect(dsn?.from).toBe('');
-    const raw = Buffer.from(dsn!.data);
+    const raw = Buffer.from(dsn!.body);
 
     const mail = await simpleParser(raw, { keepDeliveryStatus: true });
     expect(mail.subject).toBe('Undelivered Mail Returned to Sender');

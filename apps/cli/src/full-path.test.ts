@@ -67,9 +67,9 @@ describe.each(databases)(
       await expect.poll(() => sink.received.length, { timeout: 30_000 }).toBe(3);
       const dsn = sink.received.find((r) => r.to.includes('alice@example.com'));
       expect(dsn?.from).toBe('');
-      expect(dsn?.data).toMatch(/Content-Type: multipart\/report; report-type=delivery-status/i);
-      expect(dsn?.data).toMatch(/Final-Recipient: rfc822; ?refused@example.org/i);
-      expect(dsn?.data).toMatch(/Status: 5\.1\.1/);
+      expect(dsn?.body).toMatch(/Content-Type: multipart\/report; report-type=delivery-status/i);
+      expect(dsn?.body).toMatch(/Final-Recipient: rfc822; ?refused@example.org/i);
+      expect(dsn?.body).toMatch(/Status: 5\.1\.1/);
       const delivered = sink.received.filter((r) => r !== dsn);
       expect(delivered.flatMap((r) => r.to).sort()).toEqual([
         'bob@example.org',
@@ -78,10 +78,10 @@ describe.each(databases)(
       for (const r of delivered) {
         expect(r.from).toBe('alice@example.com');
         // Identical apart from the Received: header the chain prepends.
-        const [first, ...rest] = r.data.split('\r\n');
+        const [first, ...rest] = r.body.split('\r\n');
         expect(first).toMatch(/^Received: /);
         // The gateway's session facts reach the chain: client address, TLS and AUTH.
-        const received = r.data.slice(0, r.data.indexOf('\r\n', r.data.indexOf(';')));
+        const received = r.body.slice(0, r.body.indexOf('\r\n', r.body.indexOf(';')));
         expect(received).toContain('127.0.0.1');
         expect(received).toMatch(/ESMTPSA/);
         const afterReceived = rest.join('\r\n').replace(/^(?:[ \t].*\r\n)*/, '');

@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mxTransport } from '../../../bench/smtp-koukan.ts';
-import { cleanEnv, repoRoot, type Sink, stackSuite, startSink } from './testing/stack.ts';
+import type { Sink } from '../../gateway/src/testing/sink.ts';
+import { cleanEnv, nextHop, repoRoot, stackSuite } from './testing/stack.ts';
 
 /**
  * Inbound mail (MX) with the default configuration pointed elsewhere than the sandbox:
@@ -83,7 +84,7 @@ describe('MX → KOUKAN_INBOUND_URL → the example receiver', () => {
 describe('MX → KOUKAN_INBOUND_LMTP → an LMTP server', () => {
   let lmtp: Sink | undefined;
   const { sink, stack } = stackSuite(async () => {
-    lmtp = await startSink({ lmtp: true });
+    lmtp = await nextHop({ lmtp: true }).start();
     return { KOUKAN_INBOUND_LMTP: `127.0.0.1:${lmtp.port}` };
   });
   afterAll(() => lmtp?.close());
@@ -94,9 +95,9 @@ describe('MX → KOUKAN_INBOUND_LMTP → an LMTP server', () => {
     await expect.poll(() => delivered.length, { timeout: 60_000 }).toBe(1);
     expect(delivered[0]!.to).toEqual(['postmaster@localhost']);
     // The MX output chain's trace headers (received_header, auth_check) come first.
-    expect(delivered[0]!.data).toMatch(/^(?:[^\r\n]+\r\n)*Received: from /);
-    expect(delivered[0]!.data).toContain('Für die Anwendung.');
-    expect(delivered[0]!.data.endsWith(raw.slice(raw.indexOf('From: ')))).toBe(true);
+    expect(delivered[0]!.body).toMatch(/^(?:[^\r\n]+\r\n)*Received: from /);
+    expect(delivered[0]!.body).toContain('Für die Anwendung.');
+    expect(delivered[0]!.body.endsWith(raw.slice(raw.indexOf('From: ')))).toBe(true);
     expect(sink.received).toHaveLength(0);
   });
 });

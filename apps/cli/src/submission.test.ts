@@ -34,10 +34,10 @@ describe('one key, REST and SMTP', () => {
     const got = sink.received.slice(before);
     const delivered = got.find((r) => r.to.includes('bob@example.org'));
     expect(delivered?.from).toBe('app@example.com');
-    expect(delivered?.data).toContain('submitted with the REST key');
+    expect(delivered?.body).toContain('submitted with the REST key');
     const dsn = got.find((r) => r.to.includes('app@example.com'));
     expect(dsn?.from).toBe('');
-    expect(dsn?.data).toMatch(/Final-Recipient: rfc822; ?refused@example.org/i);
+    expect(dsn?.body).toMatch(/Final-Recipient: rfc822; ?refused@example.org/i);
 
     // the fan-out transactions are the submission sender's own (its chain, its retries)
     const db = createDb({ url: stack.databaseUrl(), poolSize: 1 });

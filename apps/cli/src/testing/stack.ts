@@ -7,9 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import nodemailer from 'nodemailer';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { RawSmtp } from '../../../gateway/src/testing/raw-smtp.ts';
+import { Sink } from '../../../gateway/src/testing/sink.ts';
 
 /**
  * Test helpers: the whole stack as `npm start` runs it (`koukan start`: router with its engine
@@ -33,50 +33,15 @@ export function cleanEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-export interface Received {
-  from: string;
-  to: string[];
-  data: string;
-}
-
-export interface Sink {
-  port: number;
-  received: Received[];
-  close(): Promise<void>;
-}
-
-/** The next hop: refuses `refused@…` at RCPT, keeps everything else. With `lmtp`, speaks LMTP. */
-export async function startSink(options: { lmtp?: boolean } = {}): Promise<Sink> {
-  const received: Received[] = [];
-  const server = new SMTPServer({
-    lmtp: options.lmtp ?? false,
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    onRcptTo(address, _session, cb) {
-      if (address.address.startsWith('refused@')) {
-        const err = new Error('5.1.1 no such user') as Error & { responseCode: number };
-        err.responseCode = 550;
-        return cb(err);
-      }
-      cb();
-    },
-    onData(stream, session, cb) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        received.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          data: Buffer.concat(chunks).toString(),
-        });
-        cb();
-      });
-    },
+/**
+ * The next hop (the gateway's test Sink; `start()` it): refuses `refused@…` at RCPT, keeps
+ * everything else. With `lmtp`, speaks LMTP.
+ */
+export const nextHop = (options: { lmtp?: boolean } = {}) =>
+  new Sink({
+    ...options,
+    rcpt: (to) => (to.startsWith('refused@') ? '550 5.1.1 no such user' : undefined),
   });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { port, received, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
 
 export interface Stack {
   child: ChildProcess;
@@ -226,12 +191,12 @@ export function stackSuite(
     | ((s: { sink: Sink; dir: string }) => Promise<Record<string, string>>),
   options: { db?: boolean } = {},
 ) {
-  const sink = {} as Sink;
+  const sink = nextHop();
   const stack = {} as Stack;
   const db = {} as TestDatabase;
   const dir = mkdtempSync(join(tmpdir(), 'koukan-stack-'));
   beforeAll(async () => {
-    Object.assign(sink, await startSink());
+    await sink.start();
     if (options.db) Object.assign(db, await createTestDatabase({ migrate: false }));
     const where: Record<string, string> = options.db
       ? { DATABASE_URL: db.url }
@@ -241,7 +206,7 @@ export function stackSuite(
   }, 630_000);
   afterAll(async () => {
     await stack.stop?.();
-    await sink.close?.();
+    if (sink.port) await sink.close();
     await db.destroy?.();
     rmSync(dir, { recursive: true, force: true });
   });
