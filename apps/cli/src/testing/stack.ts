@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -43,13 +43,33 @@ export const nextHop = (options: { lmtp?: boolean } = {}) =>
     rcpt: (to) => (to.startsWith('refused@') ? '550 5.1.1 no such user' : undefined),
   });
 
-export interface Stack {
-  child: ChildProcess;
+/** `node --import tsx <args>` in the repository, on `env`. */
+export function spawnTsx(args: string[], env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: repoRoot, env });
+  let output = '';
+  const keep = (d: Buffer) => {
+    output += d;
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    /** Everything it printed so far (its own and its children's stdout and stderr). */
+    output: () => output,
+    /** Resolves with its exit code. */
+    exited,
+    /** Sends `signal` (default SIGTERM; not once exited); resolves with the exit code. */
+    stop: (signal: NodeJS.Signals = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** `koukan start` (see spawnTsx: child, output, exited, stop). */
+export interface Stack extends ReturnType<typeof spawnTsx> {
   ports: { router: number; gateway: number; mx: number; msa: number };
-  /** Everything the stack printed so far (its own and its components' stdout and stderr). */
-  output(): string;
-  /** Resolves with the exit code of `koukan start`. */
-  exited: Promise<number | null>;
   /**
    * The readiness probes of the router and the gateway, asked once, the moment "Koukan is
    * running" appeared (HTTP status, or 0 when nothing answered).
@@ -62,8 +82,6 @@ export interface Stack {
    * announcement file (0600; the banner masks the password).
    */
   databaseUrl(): string;
-  /** Sends `signal` (default SIGTERM; not once exited); resolves with the exit code. */
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 /**
@@ -97,11 +115,7 @@ export async function startStack(options: {
     LOG_LEVEL: 'warn',
     ...options.env,
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', cliMain, 'start'], {
-    cwd: repoRoot,
-    env,
-  });
-  let output = '';
+  const proc = spawnTsx([cliMain, 'start'], env);
   let bannerSeen: (probes: Promise<{ router: number; gateway: number }>) => void = () => {};
   const atBanner = new Promise<{ router: number; gateway: number }>((resolve) => {
     bannerSeen = (probes) => void probes.then(resolve);
@@ -111,10 +125,10 @@ export async function startStack(options: {
       (r) => r.status,
       () => 0,
     );
-  child.stdout.on('data', (d) => {
-    const before = output.includes('Koukan is running');
-    output += d;
-    if (!before && output.includes('Koukan is running')) {
+  let banner = false;
+  proc.child.stdout.on('data', () => {
+    if (!banner && proc.output().includes('Koukan is running')) {
+      banner = true;
       bannerSeen(
         Promise.all([probe(ports.router), probe(ports.gateway)]).then(([router, gateway]) => ({
           router,
@@ -123,16 +137,10 @@ export async function startStack(options: {
       );
     }
   });
-  child.stderr.on('data', (d) => {
-    output += d;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const run = promisify(execFile);
   const stack: Stack = {
-    child,
+    ...proc,
     ports,
-    output: () => output,
-    exited,
     atBanner,
     // The CLI finds the running stack's database through DATABASE_URL or the data dir.
     cli: async (args) =>
@@ -146,15 +154,11 @@ export async function startStack(options: {
           readFileSync(join(dirname(resolve(env.KOUKAN_DATA_DIR ?? '')), 'embedded.json'), 'utf8'),
         ) as { url: string }
       ).url,
-    stop: (signal = 'SIGTERM') => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
   };
   // Ready when the router answers /readyz and the MSA greets (expect.poll is for tests only).
   const deadline = Date.now() + (options.readyTimeoutMs ?? 600_000);
   const ready = async () => {
-    if (env.KOUKAN_COMPONENTS === 'none') return output.includes('Koukan is running');
+    if (env.KOUKAN_COMPONENTS === 'none') return banner;
     const router = await fetch(`http://127.0.0.1:${ports.router}/readyz`).catch(() => null);
     const msa = nodemailer.createTransport({
       host: '127.0.0.1',
@@ -170,9 +174,9 @@ export async function startStack(options: {
   };
   for (;;) {
     if (await ready()) return stack;
-    if (Date.now() > deadline || child.exitCode !== null) {
+    if (Date.now() > deadline || proc.child.exitCode !== null) {
       await stack.stop();
-      throw new Error(`the stack did not come up:\n${output}`);
+      throw new Error(`the stack did not come up:\n${proc.output()}`);
     }
     await new Promise((r) => setTimeout(r, 500));
   }
