@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { createDb } from '@koukan/db';
 import { describe, expect, it as vitestIt } from 'vitest';
 import { msaTransport, mxTransport } from '../../../bench/smtp-koukan.ts';
 import { stackSuite } from './testing/stack.ts';
@@ -160,35 +159,30 @@ describe.each(databases)(
           'postmaster@localhost',
           `127.0.0.1:${stack.ports.mx}`,
         ]);
-        const db = createDb({ url: stack.databaseUrl(), poolSize: 1 });
-        try {
-          // Delivered by the MX's output chain (into the sandbox), per envelope sender.
-          const delivered = async (from: string) =>
-            (
-              await db.pool.query(
-                `select count(*)::int as n from transactions t join senders s on s.id = t.sender_id
-              where s.name = 'smtp-mx-output' and t.status = 'delivered' and t.mail_from->>'m' = $1`,
-                [from],
-              )
-            ).rows[0].n;
-          await expect.poll(() => delivered('source@example.net'), { timeout: 30_000 }).toBe(10);
+        // Delivered by the MX's output chain (into the sandbox), per envelope sender.
+        const delivered = async (from: string) =>
+          (
+            await stack.query(
+              `select count(*)::int as n from transactions t join senders s on s.id = t.sender_id
+            where s.name = 'smtp-mx-output' and t.status = 'delivered' and t.mail_from->>'m' = $1`,
+              [from],
+            )
+          )[0]?.n;
+        await expect.poll(() => delivered('source@example.net'), { timeout: 30_000 }).toBe(10);
 
-          // swaks as an MX client: local mail is taken (250), relaying refused at RCPT (550 5.7.1).
-          const swaksMx = (to: string) =>
-            run('/usr/bin/swaks', [
-              ...['--server', `127.0.0.1:${stack.ports.mx}`, '--from', 'swaks-mx@example.net'],
-              ...['--to', to, '--timeout', '60'],
-            ]).catch((e: { stdout: string; stderr: string }) => e);
-          const local = await swaksMx('postmaster@localhost');
-          expect(`${local.stdout}${local.stderr}`).toMatch(/ -> \.\n<- +250 /);
-          const relay = await swaksMx('victim@elsewhere.test');
-          expect(`${relay.stdout}${relay.stderr}`).toMatch(
-            / -> RCPT TO:<victim@elsewhere\.test>\n<\*\* +550 5\.7\.1 relaying denied/,
-          );
-          await expect.poll(() => delivered('swaks-mx@example.net'), { timeout: 30_000 }).toBe(1);
-        } finally {
-          await db.close();
-        }
+        // swaks as an MX client: local mail is taken (250), relaying refused at RCPT (550 5.7.1).
+        const swaksMx = (to: string) =>
+          run('/usr/bin/swaks', [
+            ...['--server', `127.0.0.1:${stack.ports.mx}`, '--from', 'swaks-mx@example.net'],
+            ...['--to', to, '--timeout', '60'],
+          ]).catch((e: { stdout: string; stderr: string }) => e);
+        const local = await swaksMx('postmaster@localhost');
+        expect(`${local.stdout}${local.stderr}`).toMatch(/ -> \.\n<- +250 /);
+        const relay = await swaksMx('victim@elsewhere.test');
+        expect(`${relay.stdout}${relay.stderr}`).toMatch(
+          / -> RCPT TO:<victim@elsewhere\.test>\n<\*\* +550 5\.7\.1 relaying denied/,
+        );
+        await expect.poll(() => delivered('swaks-mx@example.net'), { timeout: 30_000 }).toBe(1);
       },
       120_000,
     );

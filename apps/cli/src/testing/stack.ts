@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { createDb } from '@koukan/db';
 import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, expect } from 'vitest';
@@ -82,6 +83,8 @@ export interface Stack extends ReturnType<typeof spawnTsx> {
    * announcement file (0600; the banner masks the password).
    */
   databaseUrl(): string;
+  /** Runs `sql` on the stack's database, on a connection of its own; resolves with the rows. */
+  query(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
 }
 
 /**
@@ -154,6 +157,14 @@ export async function startStack(options: {
           readFileSync(join(dirname(resolve(env.KOUKAN_DATA_DIR ?? '')), 'embedded.json'), 'utf8'),
         ) as { url: string }
       ).url,
+    query: async (sql, params) => {
+      const db = createDb({ url: stack.databaseUrl(), poolSize: 1 });
+      try {
+        return (await db.pool.query(sql, params)).rows;
+      } finally {
+        await db.close();
+      }
+    },
   };
   // Ready when the router answers /readyz and the MSA greets (expect.poll is for tests only).
   const deadline = Date.now() + (options.readyTimeoutMs ?? 600_000);
