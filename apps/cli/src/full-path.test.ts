@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { describe, expect, it as vitestIt } from 'vitest';
+import { smtpSource } from '../../../bench/postfix.ts';
 import { msaTransport, mxTransport } from '../../../bench/smtp-koukan.ts';
 import { stackSuite } from './testing/stack.ts';
 
@@ -146,19 +147,14 @@ describe.each(databases)(
         ).toEqual(['dave@example.org', 'erin@example.org']);
 
         // Ten messages over two reused MX sessions; each lands in the sandbox inbox.
-        await run('/usr/sbin/smtp-source', [
-          '-c',
-          '-d',
-          '-s',
-          '2',
-          '-m',
-          '10',
-          '-f',
-          'source@example.net',
-          '-t',
-          'postmaster@localhost',
-          `127.0.0.1:${stack.ports.mx}`,
-        ]);
+        await smtpSource({
+          port: stack.ports.mx,
+          messages: 10,
+          sessions: 2,
+          reuse: true,
+          from: 'source@example.net',
+          to: 'postmaster@localhost',
+        });
         // Delivered by the MX's output chain (into the sandbox), per envelope sender.
         const delivered = async (from: string) =>
           (

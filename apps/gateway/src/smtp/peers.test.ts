@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { smtpSource } from '../../../../bench/postfix.ts';
 import { type Inbound, MSA_KEY, MSA as msa, startInbound } from '../testing/inbound.ts';
 import { RawSmtp } from '../testing/raw-smtp.ts';
 
@@ -54,22 +55,16 @@ describe.skipIf(missing(SWAKS))('swaks', () => {
 describe.skipIf(missing(SMTP_SOURCE))('smtp-source', () => {
   it('delivers 40 messages over 4 parallel reused sessions with 3 recipients each', async () => {
     gw = await startInbound();
-    await run(SMTP_SOURCE, [
-      '-d',
-      '-s',
-      '4',
-      '-m',
-      '40',
-      '-r',
-      '3',
-      '-l',
-      '2000',
-      '-f',
-      'a@example.org',
-      '-t',
-      'b@localhost',
-      `127.0.0.1:${gw.port}`,
-    ]);
+    await smtpSource({
+      port: gw.port,
+      messages: 40,
+      sessions: 4,
+      reuse: true,
+      recipients: 3,
+      size: 2000,
+      from: 'a@example.org',
+      to: 'b@localhost',
+    });
     const txns = [...gw.router.txns.values()];
     expect(txns).toHaveLength(40);
     for (const t of txns) {
