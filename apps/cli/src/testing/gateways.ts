@@ -145,12 +145,18 @@ export class MemoryJournal implements AttemptJournal {
   }
 }
 
-/** Runs a one-filter rest_output chain to `url` for one message, as attempt `journal`. */
-export function restOutputAttempt(opts: {
+/**
+ * Runs a one-filter rest_output chain to `url` for one message (to `to`, default
+ * bob@example.net), as attempt `journal`.
+ */
+export function restOutputAttempt({
+  to = 'bob@example.net',
+  ...opts
+}: {
   url: string;
   sinkPort: number;
   id: string;
-  to: string;
+  to?: string;
   journal: MemoryJournal;
   inline?: boolean;
 }): Promise<ChainResult> {
@@ -166,13 +172,13 @@ export function restOutputAttempt(opts: {
   ]);
   if (!checked.ok) throw new Error(JSON.stringify(checked.errors));
   const body = Buffer.from(
-    `From: a@example.com\r\nTo: ${opts.to}\r\nSubject: ${opts.id}\r\n\r\nmessage ${opts.id}\r\n`,
+    `From: a@example.com\r\nTo: ${to}\r\nSubject: ${opts.id}\r\n\r\nmessage ${opts.id}\r\n`,
   );
   const tx: ChainTransaction = {
     id: opts.id,
     sender: 'test',
     mail_from: { m: 'a@example.com' },
-    rcpt_to: [{ m: opts.to }],
+    rcpt_to: [{ m: to }],
     body: { open: () => Readable.from([body]), size: body.length },
     routing: { remote_hosts: [{ host: '127.0.0.1', port: opts.sinkPort }] },
   };
