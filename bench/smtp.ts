@@ -9,11 +9,10 @@
  * (default 5000 × 4096 bytes over 20 sessions; ports from 15000: router, +1 gateway, +4 MX,
  * +5 MSA, +10 Postfix, +11 smtp-sink).
  */
-import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { createApiKey, getSenderByName } from '@koukan/db';
 import { createTestDatabase } from '@koukan/db/testing';
 import { havePostfix, smtpSource, startPostfix, startSmtpSink } from './postfix.ts';
 import {
@@ -23,7 +22,6 @@ import {
   out,
   perComponent,
   pooled,
-  repoRoot,
   sleep,
   startKoukan,
   until,
@@ -112,7 +110,7 @@ try {
   await sleep(1000);
   const kNew = await relayRun('koukan, connection per message', ports.mx, false);
   const kReuse = await relayRun('koukan, connection reuse', ports.mx, true);
-  const kMsa = await msaRun(env);
+  const kMsa = await msaRun();
   const rss = peakRss(koukan.child.pid!);
 
   out('');
@@ -138,15 +136,9 @@ try {
 }
 
 /** MSA with AUTH: a pooled nodemailer client (`sessions` connections) submits `messages`. */
-async function msaRun(env: NodeJS.ProcessEnv): Promise<Run> {
-  const run = promisify(execFile);
-  const key = (
-    await run(
-      process.execPath,
-      ['--import', 'tsx', 'apps/cli/src/main.ts', 'apikey', 'create', 'smtp-msa'],
-      { cwd: repoRoot, env },
-    )
-  ).stdout.trim();
+async function msaRun(): Promise<Run> {
+  const sender = await getSenderByName(db.db, 'smtp-msa');
+  const { key } = await createApiKey(db.db, { senderId: sender!.id });
   const client = msaTransport(ports.msa, key, pooled(sessions));
   // the same size as smtp-source's messages
   const raw = `From: bench@source.example\r\nTo: rcpt@${DOMAIN}\r\nSubject: bench\r\n\r\n${filler(size - 80)}`;
