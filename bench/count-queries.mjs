@@ -13,41 +13,35 @@ const pg = require('pg');
 const counts = new Map();
 let total = 0;
 const stacks = new Map();
+/** A query's statement (prepared ones by name and text), white space folded. */
+const statement = (config) =>
+  (typeof config === 'string' ? config : `${config?.name ?? ''} ${config?.text ?? ''}`)
+    .replace(/\s+/g, ' ')
+    .trim();
+/** Counts `key` by where it came from: the project's own frames of `stack`. */
+const countSite = (key, stack) => {
+  const frames = (stack ?? '')
+    .split('\n')
+    .filter((l) => /\/(apps|packages)\//.test(l) && !l.includes('node_modules'))
+    .map((l) => l.replace(/^.*\/(apps|packages)\//, '$1/').replace(/\)$/, ''))
+    .slice(0, 6)
+    .join(' < ');
+  const k = `${key} @ ${frames}`;
+  stacks.set(k, (stacks.get(k) ?? 0) + 1);
+};
 const original = pg.Client.prototype.query;
 pg.Client.prototype.query = function (config, ...rest) {
-  const text =
-    typeof config === 'string' ? config : (config?.name ?? '') + ' ' + (config?.text ?? '');
-  const key = text.replace(/\s+/g, ' ').trim().slice(0, 160);
+  const key = statement(config).slice(0, 160);
   counts.set(key, (counts.get(key) ?? 0) + 1);
   total++;
-  if (process.env.KOUKAN_COUNT_QUERIES_STACKS) {
-    // where it came from: the project's own frames
-    const frames = (new Error().stack ?? '')
-      .split('\n')
-      .filter((l) => /\/(apps|packages)\//.test(l) && !l.includes('node_modules'))
-      .map((l) => l.replace(/^.*\/(apps|packages)\//, '$1/').replace(/\)$/, ''))
-      .slice(0, 6)
-      .join(' < ');
-    const k = `${key.slice(0, 60)} @ ${frames}`;
-    stacks.set(k, (stacks.get(k) ?? 0) + 1);
-  }
+  if (process.env.KOUKAN_COUNT_QUERIES_STACKS) countSite(key.slice(0, 60), new Error().stack);
   return original.call(this, config, ...rest);
 };
 // pool.query hands the statement to a client from a callback: the caller's frames are here
 const poolQuery = pg.Pool.prototype.query;
 pg.Pool.prototype.query = function (config, ...rest) {
-  if (process.env.KOUKAN_COUNT_QUERIES_STACKS) {
-    const text =
-      typeof config === 'string' ? config : (config?.name ?? '') + ' ' + (config?.text ?? '');
-    const frames = (new Error().stack ?? '')
-      .split('\n')
-      .filter((l) => /\/(apps|packages)\//.test(l) && !l.includes('node_modules'))
-      .map((l) => l.replace(/^.*\/(apps|packages)\//, '$1/').replace(/\)$/, ''))
-      .slice(0, 6)
-      .join(' < ');
-    const k = `POOL ${text.replace(/\s+/g, ' ').trim().slice(0, 60)} @ ${frames}`;
-    stacks.set(k, (stacks.get(k) ?? 0) + 1);
-  }
+  if (process.env.KOUKAN_COUNT_QUERIES_STACKS)
+    countSite(`POOL ${statement(config).slice(0, 60)}`, new Error().stack);
   return poolQuery.call(this, config, ...rest);
 };
 const dump = () => {

@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createApiKey, createDb, getSenderByName } from '@koukan/db';
 import { createTestDatabase } from '@koukan/db/testing';
-import nodemailer from 'nodemailer';
+import { mxTransport, out, repoRoot, sleep, until, writeRelayConfig } from './smtp-koukan.ts';
 
 const arg = (name: string, fallback: string) =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
@@ -49,9 +49,6 @@ const pgCluster = privateCluster ? privateCluster.join('/') : arg('pg-restart', 
 const faultEveryMs = Number(arg('fault-every-ms', '4000'));
 const DOMAIN = 'faults.test';
 const TOKEN = randomBytes(24).toString('base64url');
-const out = (line: string) => process.stdout.write(`${line}\n`);
-const repoRoot = new URL('../', import.meta.url).pathname;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)]!;
 
 const run = (cmd: string, args: string[]) => promisify(execFile)(cmd, args);
@@ -168,64 +165,37 @@ const gatewayEnv = (i: number): NodeJS.ProcessEnv => ({
   KOUKAN_ROUTER_TIMEOUT_MS: '10000',
   KOUKAN_SHUTDOWN_GRACE_MS: '2000',
 });
-const startRouter = (i: number) => spawnNode(`router${i}`, 'apps/router/src/main.ts', routerEnv(i));
-const startGateway = (i: number) =>
-  spawnNode(`gateway${i}`, 'apps/gateway/src/main.ts', gatewayEnv(i));
-
-async function until(what: string, ok: () => Promise<boolean>, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await ok().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
-const ready = (port: number) => async () =>
-  (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200;
+const start = {
+  router: (i: number) => spawnNode(`router${i}`, 'apps/router/src/main.ts', routerEnv(i)),
+  gateway: (i: number) => spawnNode(`gateway${i}`, 'apps/gateway/src/main.ts', gatewayEnv(i)),
+};
+/** Waits (up to 5 min) until the process on `port` answers /readyz with 200. */
+const ready = (port: number) =>
+  until(
+    () =>
+      fetch(`http://127.0.0.1:${port}/readyz`).then(
+        (r) => r.status === 200,
+        () => false,
+      ),
+    300_000,
+    `${port} to be ready`,
+    200,
+  );
+/** Adds one to `key`'s count in `counts`. */
+const count = (counts: Map<string, number>, key: string) =>
+  counts.set(key, (counts.get(key) ?? 0) + 1);
 
 // ------------------------------------------------------------------ setup
-const retry = { schedule: ['1s', '2s', '4s'], max_age: '1h' };
-const relay = [
-  { filter: 'router', policies: [{ type: 'smarthost', smarthost: `127.0.0.1:${ports.sink}` }] },
-  {
-    filter: 'rest_output',
-    url: `http://127.0.0.1:${ports.gatewayLb}`,
-    sender: 'outbound',
-    api_key_ref: 'gateway',
-    response_timeout: 60,
-    poll_timeout: 5,
-  },
-];
-const config = {
-  sender: [
-    { name: 'smtp-mx', output_chain: 'smtp-mx' },
-    { name: 'smtp-mx-output', output_chain: 'relay', retry },
-    { name: 'smtp-msa', output_chain: 'smtp-msa' },
-    { name: 'smtp-msa-output', output_chain: 'relay', retry },
-    { name: 'submission', output_chain: 'relay', retry },
-    { name: 'sandbox', output_chain: 'relay', retry },
-  ],
-  chain: [
-    {
-      name: 'smtp-mx',
-      filters: [
-        {
-          filter: 'router',
-          policies: [{ type: 'address_list', domains: [DOMAIN] }],
-          reject: { code: 550, enhanced: '5.7.1', message: 'relaying denied' },
-        },
-        // store-and-forward: 250 once stored, delivered by the engine
-        { filter: 'exploder', output_chain: 'smtp-mx-output', msa: true },
-      ],
-    },
-    {
-      name: 'smtp-msa',
-      filters: [{ filter: 'exploder', output_chain: 'smtp-msa-output', msa: true }],
-    },
-    { name: 'relay', filters: relay },
-  ],
-};
-const configFile = join(dir, 'koukan.json');
-writeFileSync(configFile, JSON.stringify(config));
+const configFile = writeRelayConfig({
+  dir,
+  ports: { gateway: ports.gatewayLb, sink: ports.sink },
+  domain: DOMAIN,
+  msa: true,
+  retry: { schedule: ['1s', '2s', '4s'], max_age: '1h' },
+  restOutput: { response_timeout: 60, poll_timeout: 5 },
+  // store-and-forward: 250 once stored, delivered by the engine
+  storeAndForward: true,
+});
 
 const pg = createDb({ url: db.url, poolSize: 2 });
 const counters = {
@@ -277,10 +247,10 @@ try {
     proxy(ports.gatewayLb, ports.gateways),
     proxy(ports.mxLb, ports.mx),
   ];
-  for (const i of ports.routers.keys()) startRouter(i);
-  for (const p of ports.routers) await until(`router ${p}`, ready(p), 300_000);
-  for (const i of ports.gateways.keys()) startGateway(i);
-  for (const p of ports.gateways) await until(`gateway ${p}`, ready(p), 300_000);
+  for (const i of ports.routers.keys()) start.router(i);
+  for (const p of ports.routers) await ready(p);
+  for (const i of ports.gateways.keys()) start.gateway(i);
+  for (const p of ports.gateways) await ready(p);
   out(
     `${seconds} s of load, ${rate} REST + ${rate} SMTP clients, a fault every ~${faultEveryMs} ms` +
       (pgCluster ? `, PostgreSQL restarts (${pgCluster})` : ''),
@@ -324,10 +294,7 @@ try {
         txnOf.set(id, ((await res.json()) as { id: string }).id);
       } else {
         counters.restRefused++;
-        refusals.set(
-          `REST ${res?.status ?? 'error'}`,
-          (refusals.get(`REST ${res?.status ?? 'error'}`) ?? 0) + 1,
-        );
+        count(refusals, `REST ${res?.status ?? 'error'}`);
         await sleep(100);
       }
     }
@@ -337,21 +304,16 @@ try {
       const id = `s${seq++}-${randomBytes(3).toString('hex')}`;
       const to = `smtp@${DOMAIN}`;
       const down = downEpoch();
-      const t = nodemailer.createTransport({
-        host: '127.0.0.1',
-        port: ports.mxLb,
-        secure: false,
-        ignoreTLS: true,
-        connectionTimeout: 10_000,
-        socketTimeout: 30_000,
-      });
+      const t = mxTransport(ports.mxLb, { connectionTimeout: 10_000, socketTimeout: 30_000 });
       const code = await t
         .sendMail({ envelope: { from: 'load@example.com', to: [to] }, raw: message(id, to) })
         .then(
           () => 250,
           (err: { responseCode?: number; response?: string; code?: string }) => {
-            const why = `SMTP ${err.responseCode ?? err.code} ${err.response?.slice(4, 40) ?? ''}`;
-            refusals.set(why, (refusals.get(why) ?? 0) + 1);
+            count(
+              refusals,
+              `SMTP ${err.responseCode ?? err.code} ${err.response?.slice(4, 40) ?? ''}`,
+            );
             return err.responseCode;
           },
         );
@@ -385,16 +347,12 @@ try {
     await sleep(faultEveryMs / 2 + Math.random() * faultEveryMs);
     const kind = pick(kinds);
     faults.push(kind);
-    if (kind === 'kill_router') {
-      const i = Math.floor(Math.random() * ports.routers.length);
-      procs.get(`router${i}`)?.kill('SIGKILL');
+    if (kind === 'kill_router' || kind === 'kill_gateway') {
+      const which = kind === 'kill_router' ? 'router' : 'gateway';
+      const i = Math.floor(Math.random() * ports[`${which}s`].length);
+      procs.get(`${which}${i}`)?.kill('SIGKILL');
       await sleep(1000);
-      startRouter(i);
-    } else if (kind === 'kill_gateway') {
-      const i = Math.floor(Math.random() * ports.gateways.length);
-      procs.get(`gateway${i}`)?.kill('SIGKILL');
-      await sleep(1000);
-      startGateway(i);
+      start[which](i);
     } else if (kind === 'freeze_sink') {
       sink.kill('SIGSTOP');
       await sleep(3000);
@@ -420,9 +378,8 @@ try {
 
   // ------------------------------------------------------------------ drain and count
   for (const [i] of ports.routers.entries())
-    if (procs.get(`router${i}`)?.exitCode !== null) startRouter(i);
-  for (const p of [...ports.routers, ...ports.gateways])
-    await until(`${p} ready`, ready(p), 300_000);
+    if (procs.get(`router${i}`)?.exitCode !== null) start.router(i);
+  for (const p of [...ports.routers, ...ports.gateways]) await ready(p);
   const open = async () =>
     (
       await pg.pool.query<{ n: number }>(
@@ -430,22 +387,25 @@ try {
       )
     ).rows[0]!.n;
   const drainStart = Date.now();
-  await until('every transaction to end', async () => (await open()) === 0, 300_000).catch(
-    async (err: Error) => {
-      const left = await pg.pool.query(
-        `select status, next_attempt_at is not null as due, count(*)::int as n from transactions
+  const ended = () =>
+    open().then(
+      (n) => n === 0,
+      () => false,
+    );
+  await until(ended, 300_000, 'every transaction to end', 200).catch(async (err: Error) => {
+    const left = await pg.pool.query(
+      `select status, next_attempt_at is not null as due, count(*)::int as n from transactions
           where status not in ('delivered','failed','cancelled') group by 1, 2`,
-      );
-      out(`(${err.message} after ${Date.now() - drainStart} ms: ${JSON.stringify(left.rows)})`);
-    },
-  );
+    );
+    out(`(${err.message} after ${Date.now() - drainStart} ms: ${JSON.stringify(left.rows)})`);
+  });
   out(`drained in ${Date.now() - drainStart} ms`);
   const seen = new Map<string, number>();
   const dropped = new Map<string, number>();
   for (const line of readFileSync(sinkLog, 'utf8').split('\n').filter(Boolean)) {
     const [id, mark] = line.split(' ') as [string, string?];
-    seen.set(id, (seen.get(id) ?? 0) + 1);
-    if (mark === 'dropped') dropped.set(id, (dropped.get(id) ?? 0) + 1);
+    count(seen, id);
+    if (mark === 'dropped') count(dropped, id);
   }
   const lost = [...acked].filter((id) => !seen.has(id));
   // Each delivery whose answer the sink withheld explains one resend (SMTP's own window,
@@ -473,7 +433,7 @@ try {
   const failed = await q(`select count(*)::int as n from transactions where status = 'failed'`);
   const event = (type: string) => q(`select count(*)::int as n from events where type = '${type}'`);
   const tally = new Map<string, number>();
-  for (const k of faults) tally.set(k, (tally.get(k) ?? 0) + 1);
+  for (const k of faults) count(tally, k);
   const byKind = [...tally].map(([k, n]) => `${k} ${n}`).join(', ');
   out('');
   out(`faults: ${byKind}`);

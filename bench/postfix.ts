@@ -111,26 +111,29 @@ export function startPostfix(options: {
 }
 
 /**
- * `smtp-source`: `messages` of `size` bytes over `sessions` parallel sessions, a connection per
- * message unless `reuse`. Resolves with the wall time in ms.
+ * `smtp-source`: `messages` of `size` bytes (default: its own) from `from` (default
+ * bench@source.example) to `recipients` recipients (default 1) over `sessions` parallel
+ * sessions, a connection per message unless `reuse`. Resolves with the wall time in ms.
  */
 export function smtpSource(options: {
   port: number;
   messages: number;
   sessions: number;
-  size: number;
+  size?: number;
   reuse: boolean;
   to: string;
+  from?: string;
+  recipients?: number;
 }): Promise<number> {
   const args = [
     '-s',
     String(options.sessions),
     '-m',
     String(options.messages),
-    '-l',
-    String(options.size),
+    ...(options.size ? ['-l', String(options.size)] : []),
+    ...(options.recipients ? ['-r', String(options.recipients)] : []),
     '-f',
-    'bench@source.example',
+    options.from ?? 'bench@source.example',
     '-t',
     options.to,
     '-M',

@@ -20,6 +20,16 @@ export async function startSink() {
     });
     req.on('end', () => {
       const ok = { code: 250, message: '2.0.0 ok' };
+      const taken = (status: number, id: string | undefined) => {
+        delivered++;
+        reply(status, {
+          id,
+          status: 'delivered',
+          mail_response: ok,
+          rcpt_response: [ok],
+          data_response: ok,
+        });
+      };
       if (req.method === 'POST') {
         const id = `s${nextId++}`;
         const created = JSON.parse(Buffer.concat(chunks).toString()) as { body?: unknown };
@@ -27,26 +37,9 @@ export async function startSink() {
           return reply(201, { id, status: 'inflight', mail_response: ok, rcpt_response: [ok] });
         }
         // The body came inline: taken at once.
-        delivered++;
-        return reply(201, {
-          id,
-          status: 'delivered',
-          mail_response: ok,
-          rcpt_response: [ok],
-          data_response: ok,
-        });
+        return taken(201, id);
       }
-      if (req.method === 'PUT') {
-        delivered++;
-        const id = req.url?.split('/')[3];
-        return reply(200, {
-          id,
-          status: 'delivered',
-          mail_response: ok,
-          rcpt_response: [ok],
-          data_response: ok,
-        });
-      }
+      if (req.method === 'PUT') return taken(200, req.url?.split('/')[3]);
       reply(404, { error: { code: 'not_found', message: 'sink', details: [] } });
     });
   });

@@ -22,15 +22,21 @@ export const repoRoot = new URL('../', import.meta.url).pathname;
 /**
  * The relay configuration: `smtp-mx` accepts `domain` and explodes into `smtp-mx-output`, whose
  * chain relays through the gateway to `127.0.0.1:sink`; with `msa`, `smtp-msa` explodes into
- * `smtp-msa-output` on the same relay. Written to `dir`/koukan.json; returns the file.
+ * `smtp-msa-output` on the same relay. `retry` is the relaying senders' retry schedule,
+ * `restOutput` adds to the `rest_output` filter, and `storeAndForward` makes the MX answer 250
+ * once the message is stored (delivered by the engine) rather than once it is relayed.
+ * Written to `dir`/koukan.json; returns the file.
  */
 export function writeRelayConfig(options: {
   dir: string;
   ports: Pick<KoukanPorts, 'gateway' | 'sink'>;
   domain: string;
   msa: boolean;
+  retry?: { schedule: string[]; max_age: string };
+  restOutput?: Record<string, unknown>;
+  storeAndForward?: boolean;
 }): string {
-  const { ports, domain, msa } = options;
+  const { ports, domain, msa, retry } = options;
   const relay = [
     { filter: 'router', policies: [{ type: 'smarthost', smarthost: `127.0.0.1:${ports.sink}` }] },
     {
@@ -38,21 +44,22 @@ export function writeRelayConfig(options: {
       url: `http://127.0.0.1:${ports.gateway}`,
       sender: 'outbound',
       api_key_ref: 'gateway',
+      ...options.restOutput,
     },
   ];
   const msaChain = [{ filter: 'exploder', output_chain: 'smtp-msa-output', msa: true }];
   const config = {
     sender: [
       { name: 'smtp-mx', output_chain: 'smtp-mx' },
-      { name: 'smtp-mx-output', output_chain: 'relay' },
+      { name: 'smtp-mx-output', output_chain: 'relay', retry },
       ...(msa
         ? [
             { name: 'smtp-msa', output_chain: 'smtp-msa' },
-            { name: 'smtp-msa-output', output_chain: 'relay' },
+            { name: 'smtp-msa-output', output_chain: 'relay', retry },
           ]
         : []),
-      { name: 'submission', output_chain: 'relay' },
-      { name: 'sandbox', output_chain: 'relay' },
+      { name: 'submission', output_chain: 'relay', retry },
+      { name: 'sandbox', output_chain: 'relay', retry },
     ],
     chain: [
       {
@@ -63,7 +70,11 @@ export function writeRelayConfig(options: {
             policies: [{ type: 'address_list', domains: [domain] }],
             reject: { code: 550, enhanced: '5.7.1', message: 'relaying denied' },
           },
-          { filter: 'exploder', output_chain: 'smtp-mx-output', msa: false },
+          {
+            filter: 'exploder',
+            output_chain: 'smtp-mx-output',
+            msa: options.storeAndForward ?? false,
+          },
         ],
       },
       ...(msa ? [{ name: 'smtp-msa', filters: msaChain }] : []),
@@ -139,6 +150,27 @@ export async function startKoukan(env: NodeJS.ProcessEnv, ports: KoukanPorts) {
   };
 }
 
+/** nodemailer's options for a pool of `sessions` connections, each reused for every message. */
+export const pooled = (sessions: number) => ({
+  pool: true,
+  maxConnections: sessions,
+  maxMessages: Number.POSITIVE_INFINITY,
+});
+
+/** nodemailer to the MX at `port`: no TLS, no AUTH (as smtp-source); `more` adds to it. */
+export function mxTransport(
+  port: number,
+  more: ReturnType<typeof pooled> | { connectionTimeout?: number; socketTimeout?: number } = {},
+) {
+  return nodemailer.createTransport({
+    host: '127.0.0.1',
+    port,
+    secure: false,
+    ignoreTLS: true,
+    ...more,
+  });
+}
+
 /** nodemailer to the MSA at `port`: STARTTLS required, AUTH as `smtp-msa` with `key`. */
 export function msaTransport(
   port: number,
@@ -156,12 +188,27 @@ export function msaTransport(
   });
 }
 
-export async function until(ok: () => boolean | Promise<boolean>, timeoutMs: number) {
+export const out = (line: string) => process.stdout.write(`${line}\n`);
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `ok` every `everyMs` until it holds; throws (naming `what`) after `timeoutMs`. */
+export async function until(
+  ok: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what = 'the condition',
+  everyMs = 20,
+) {
   const deadline = Date.now() + timeoutMs;
   while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(everyMs);
   }
+}
+
+/** Lines of 78 bytes filling about `bytes` bytes (at least one line): a message body. */
+export function filler(bytes: number): string {
+  const line = `${'x'.repeat(76)}\r\n`;
+  return line.repeat(Math.max(1, Math.round(bytes / line.length)));
 }
 
 /**

@@ -13,16 +13,24 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase } from '@koukan/db/testing';
-import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
-import { cpuSeconds, databaseCpu, koukanEnv, startKoukan, until } from './smtp-koukan.ts';
+import {
+  cpuSeconds,
+  databaseCpu,
+  filler,
+  koukanEnv,
+  mxTransport,
+  out,
+  pooled,
+  startKoukan,
+  until,
+} from './smtp-koukan.ts';
 
 const messages = Number(process.argv[2] ?? 200);
 const sessions = Number(process.argv[3] ?? 1);
 const size = Number(process.argv[4] ?? 4096);
 const base = Number(process.argv[5] ?? 15100);
 const DOMAIN = 'bench.test';
-const out = (line: string) => process.stdout.write(`${line}\n`);
 if (!process.env.DATABASE_URL) throw new Error('set DATABASE_URL');
 
 // the sink: records when each message (by its Subject) arrived
@@ -56,17 +64,8 @@ out(`starting koukan`);
 const koukan = await startKoukan(env, ports);
 out(`started`);
 try {
-  const line = `${'x'.repeat(76)}\r\n`;
-  const bodyLines = line.repeat(Math.max(1, Math.round((size - 100) / line.length)));
-  const client = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: ports.mx,
-    secure: false,
-    ignoreTLS: true,
-    pool: true,
-    maxConnections: sessions,
-    maxMessages: Number.POSITIVE_INFINITY,
-  });
+  const bodyLines = filler(size - 100);
+  const client = mxTransport(ports.mx, pooled(sessions));
   const send = (i: number) =>
     client.sendMail({
       envelope: { from: 'bench@source.example', to: [`rcpt@${DOMAIN}`] },

@@ -9,18 +9,20 @@
  * (default 5000 × 4096 bytes over 20 sessions; ports from 15000: router, +1 gateway, +4 MX,
  * +5 MSA, +10 Postfix, +11 smtp-sink).
  */
-import { type ChildProcess, execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { createApiKey, getSenderByName } from '@koukan/db';
 import { createTestDatabase } from '@koukan/db/testing';
 import { havePostfix, smtpSource, startPostfix, startSmtpSink } from './postfix.ts';
 import {
+  filler,
   koukanEnv,
   msaTransport,
+  out,
   perComponent,
-  repoRoot,
+  pooled,
+  sleep,
   startKoukan,
   until,
 } from './smtp-koukan.ts';
@@ -38,7 +40,6 @@ const ports = {
   sink: base + 11,
 };
 const DOMAIN = 'bench.test';
-const out = (line: string) => process.stdout.write(`${line}\n`);
 
 if (!process.env.DATABASE_URL) throw new Error('bench:smtp measures on DATABASE_URL; set it');
 if (!havePostfix()) {
@@ -53,18 +54,14 @@ interface Run {
   deliveredPerS: number;
 }
 
-/** Sends the load with smtp-source and waits for every message at the sink. */
-async function relayRun(name: string, port: number, reuse: boolean): Promise<Run> {
+/**
+ * Sends the load with `send` (resolving with how long the sending took, when it timed that
+ * itself) and waits for every message at the sink.
+ */
+async function measure(name: string, send: () => Promise<number | undefined>): Promise<Run> {
   const before = sink.delivered();
   const started = performance.now();
-  const acceptedMs = await smtpSource({
-    port,
-    messages,
-    sessions,
-    size,
-    reuse,
-    to: `rcpt@${DOMAIN}`,
-  });
+  const acceptedMs = (await send()) ?? performance.now() - started;
   await until(() => sink.delivered() - before >= messages, 600_000);
   const deliveredMs = performance.now() - started;
   const run = {
@@ -78,11 +75,15 @@ async function relayRun(name: string, port: number, reuse: boolean): Promise<Run
   return run;
 }
 
+/** Sends the load with smtp-source. */
+const relayRun = (name: string, port: number, reuse: boolean) =>
+  measure(name, () => smtpSource({ port, messages, sessions, size, reuse, to: `rcpt@${DOMAIN}` }));
+
 const dir = mkdtempSync(join(tmpdir(), 'koukan-bench-smtp-'));
 chmodSync(dir, 0o755); // Postfix's daemons (user postfix) reach their queue inside
 const sink = startSmtpSink(ports.sink);
 const db = await createTestDatabase({ migrate: false });
-let koukan: ChildProcess | undefined;
+let koukan: Awaited<ReturnType<typeof startKoukan>> | undefined;
 let postfix: ReturnType<typeof startPostfix> | undefined;
 try {
   const sc = await db.pool.query<{ synchronous_commit: string }>('show synchronous_commit');
@@ -97,7 +98,7 @@ try {
     sinkPort: ports.sink,
     domain: DOMAIN,
   });
-  await new Promise((r) => setTimeout(r, 1000)); // master starts its listeners
+  await sleep(1000); // master starts its listeners
   const pfNew = await relayRun('postfix, connection per message', ports.postfix, false);
   const pfReuse = await relayRun('postfix, connection reuse', ports.postfix, true);
   postfix.stop();
@@ -105,13 +106,12 @@ try {
 
   // Koukan
   const env = koukanEnv({ dir, databaseUrl: db.url, ports, domain: DOMAIN, sessions });
-  const started = await startKoukan(env, ports);
-  koukan = started.child;
-  await new Promise((r) => setTimeout(r, 1000));
+  koukan = await startKoukan(env, ports);
+  await sleep(1000);
   const kNew = await relayRun('koukan, connection per message', ports.mx, false);
   const kReuse = await relayRun('koukan, connection reuse', ports.mx, true);
-  const kMsa = await msaRun(env);
-  const rss = peakRss(koukan.pid!);
+  const kMsa = await msaRun();
+  const rss = peakRss(koukan.child.pid!);
 
   out('');
   out('| run | accepted/s | delivered/s | Koukan ÷ Postfix (delivered) |');
@@ -129,54 +129,25 @@ try {
   for (const [name, mb] of rss) out(`peak RSS ${name}: ${mb} MB`);
 } finally {
   postfix?.stop();
-  if (koukan && koukan.exitCode === null) {
-    koukan.kill('SIGTERM');
-    await new Promise((r) => koukan!.once('exit', r));
-  }
+  await koukan?.stop();
   sink.stop();
   await db.destroy();
   rmSync(dir, { recursive: true, force: true });
 }
 
 /** MSA with AUTH: a pooled nodemailer client (`sessions` connections) submits `messages`. */
-async function msaRun(env: NodeJS.ProcessEnv): Promise<Run> {
-  const run = promisify(execFile);
-  const key = (
-    await run(
-      process.execPath,
-      ['--import', 'tsx', 'apps/cli/src/main.ts', 'apikey', 'create', 'smtp-msa'],
-      { cwd: repoRoot, env },
-    )
-  ).stdout.trim();
-  const client = msaTransport(ports.msa, key, {
-    pool: true,
-    maxConnections: sessions,
-    maxMessages: Number.POSITIVE_INFINITY,
+async function msaRun(): Promise<Run> {
+  const sender = await getSenderByName(db.db, 'smtp-msa');
+  const { key } = await createApiKey(db.db, { senderId: sender!.id });
+  const client = msaTransport(ports.msa, key, pooled(sessions));
+  // the same size as smtp-source's messages
+  const raw = `From: bench@source.example\r\nTo: rcpt@${DOMAIN}\r\nSubject: bench\r\n\r\n${filler(size - 80)}`;
+  const r = await measure('koukan MSA (AUTH, pooled)', async () => {
+    const envelope = { from: 'bench@source.example', to: [`rcpt@${DOMAIN}`] };
+    await Promise.all(Array.from({ length: messages }, () => client.sendMail({ envelope, raw })));
+    return undefined;
   });
-  // the same size as smtp-source's messages, in lines of 78 bytes
-  const line = `${'x'.repeat(76)}\r\n`;
-  const raw = `From: bench@source.example\r\nTo: rcpt@${DOMAIN}\r\nSubject: bench\r\n\r\n${line.repeat(
-    Math.max(1, Math.round((size - 80) / line.length)),
-  )}`;
-  const before = sink.delivered();
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: messages }, () =>
-      client.sendMail({ envelope: { from: 'bench@source.example', to: [`rcpt@${DOMAIN}`] }, raw }),
-    ),
-  );
-  const acceptedMs = performance.now() - started;
-  await until(() => sink.delivered() - before >= messages, 600_000);
-  const deliveredMs = performance.now() - started;
   client.close();
-  const r = {
-    name: 'koukan MSA (AUTH, pooled)',
-    acceptedPerS: (messages * 1000) / acceptedMs,
-    deliveredPerS: (messages * 1000) / deliveredMs,
-  };
-  out(
-    `${r.name}: accepted ${r.acceptedPerS.toFixed(0)}/s, delivered ${r.deliveredPerS.toFixed(0)}/s`,
-  );
   return r;
 }
 

@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
@@ -6,7 +6,7 @@ import { findApiKey, getChainByName } from '@koukan/db';
 import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runComponent } from './commands/component.ts';
-import { cleanEnv, repoRoot } from './testing/stack.ts';
+import { cleanEnv, repoRoot, spawnTsx } from './testing/stack.ts';
 
 /**
  * The per-component commands containers run (`koukan router|gateway|console|init`), as
@@ -107,17 +107,13 @@ describe('koukan router | gateway | console', () => {
   afterAll(() => db?.destroy());
 
   it('router: serves on its own environment and exits 0 on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', main, 'router'], {
-      cwd: repoRoot,
-      env: {
-        ...cleanEnv(),
-        DATABASE_URL: db.url,
-        KOUKAN_ROUTER_PORT: '0',
-        KOUKAN_ENGINE: 'false',
-        LOG_LEVEL: 'info',
-      },
+    const { child, output: out } = spawnTsx([main, 'router'], {
+      ...cleanEnv(),
+      DATABASE_URL: db.url,
+      KOUKAN_ROUTER_PORT: '0',
+      KOUKAN_ENGINE: 'false',
+      LOG_LEVEL: 'info',
     });
-    const out = collect(child);
     await expect
       .poll(() => /"address":"(http:\/\/[^"]+)"/.exec(out())?.[1], { timeout: 60_000 })
       .toBeTruthy();
@@ -166,14 +162,3 @@ describe('koukan router | gateway | console', () => {
     await expect(runComponent('mailer')).rejects.toThrow('unknown component "mailer"');
   });
 });
-
-function collect(child: ChildProcess): () => string {
-  let out = '';
-  child.stdout?.on('data', (d) => {
-    out += d;
-  });
-  child.stderr?.on('data', (d) => {
-    out += d;
-  });
-  return () => out;
-}

@@ -27,6 +27,20 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** Runs `fn` on the database `openDatabase` opens, and closes it afterwards. */
+export async function withDatabase<T>(
+  env: CliEnv,
+  logger: Logger,
+  fn: (handle: DbHandle, database: OpenDatabase) => Promise<T>,
+): Promise<T> {
+  const database = await openDatabase(env, logger);
+  try {
+    return await fn(database.handle, database);
+  } finally {
+    await database.close();
+  }
+}
+
 /**
  * DATABASE_URL when set; else the embedded database of KOUKAN_DATA_DIR — served by a running
  * `koukan start` if there is one (PGlite's data folder must have a single owner), or started

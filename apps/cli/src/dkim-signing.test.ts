@@ -56,7 +56,7 @@ describe('a newcomer adds a domain, publishes its records, and its mail verifies
     });
     expect(res.status).toBe(201);
     await expect.poll(() => sink.received.length - before, { timeout: 60_000 }).toBe(1);
-    return sink.received.at(-1)!.data;
+    return sink.received.at(-1)!.body;
   }
 
   /** mailauth's verdict per signature, keys from the local DNS. */

@@ -1,4 +1,3 @@
-import { createDb } from '@koukan/db';
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { parseWithPython } from '../../../packages/services/src/notifications/testing/python-parse.ts';
@@ -43,7 +42,7 @@ describe('DSNs over SMTP, end to end', () => {
     expect(got.find((r) => r.to.includes('bob@example.org'))?.from).toBe('app@example.com');
     const dsn = got.find((r) => r.to.includes('app@example.com'));
     expect(dsn?.from).toBe('');
-    const raw = Buffer.from(dsn!.data);
+    const raw = Buffer.from(dsn!.body);
 
     const mail = await simpleParser(raw, { keepDeliveryStatus: true });
     expect(mail.subject).toBe('Undelivered Mail Returned to Sender');
@@ -85,29 +84,22 @@ describe('DSNs over SMTP, end to end', () => {
     await expect.poll(() => sink.received.length - before, { timeout: 90_000 }).toBe(1);
     expect(sink.received.at(-1)?.to).toEqual(['carol@example.org']);
     // the refused upstream is final and its follow-up is done: and no DSN was made for it
-    const db = createDb({ url: stack.databaseUrl(), poolSize: 1 });
-    try {
-      const upstream = async () =>
-        (
-          await db.pool.query(
-            `select t.id, t.status,
-                    (select count(*)::int from events e where e.transaction_id = t.id
-                       and e.type = 'exploder_follow_up') as followed,
-                    (select count(*)::int from events e where e.transaction_id = t.id
-                       and e.type = 'dsn_sent') as dsns,
-                    (select count(*)::int from transactions d where d.parent_id = t.id) as children
-               from transactions t
-              where t.mail_from->>'m' = 'app2@example.com' and t.rcpt_to->0->>'m' = 'refused@example.net'
-                and t.metadata ? 'exploded_from'`,
-          )
-        ).rows[0];
-      await expect.poll(async () => (await upstream())?.followed, { timeout: 60_000 }).toBe(1);
-      expect(await upstream()).toMatchObject({ status: 'failed', dsns: 0, children: 0 });
-      expect(sink.received.slice(before).some((r) => r.to.includes('app2@example.com'))).toBe(
-        false,
-      );
-    } finally {
-      await db.close();
-    }
+    const upstream = async () =>
+      (
+        await stack.query(
+          `select t.id, t.status,
+                  (select count(*)::int from events e where e.transaction_id = t.id
+                     and e.type = 'exploder_follow_up') as followed,
+                  (select count(*)::int from events e where e.transaction_id = t.id
+                     and e.type = 'dsn_sent') as dsns,
+                  (select count(*)::int from transactions d where d.parent_id = t.id) as children
+             from transactions t
+            where t.mail_from->>'m' = 'app2@example.com' and t.rcpt_to->0->>'m' = 'refused@example.net'
+              and t.metadata ? 'exploded_from'`,
+        )
+      )[0];
+    await expect.poll(async () => (await upstream())?.followed, { timeout: 60_000 }).toBe(1);
+    expect(await upstream()).toMatchObject({ status: 'failed', dsns: 0, children: 0 });
+    expect(sink.received.slice(before).some((r) => r.to.includes('app2@example.com'))).toBe(false);
   }, 180_000);
 });

@@ -1,14 +1,10 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { createDb } from '@koukan/db';
-import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
-import nodemailer from 'nodemailer';
-import { afterAll, beforeAll, describe, expect, it as vitestIt } from 'vitest';
-import { msaTransport } from '../../../bench/smtp-koukan.ts';
-import { type Sink, type Stack, startSink, startStack } from './testing/stack.ts';
+import { describe, expect, it as vitestIt } from 'vitest';
+import { smtpSource } from '../../../bench/postfix.ts';
+import { msaTransport, mxTransport } from '../../../bench/smtp-koukan.ts';
+import { stackSuite } from './testing/stack.ts';
 
 /**
  * The whole stack as `npm start` runs it — router with its engine and the exploder, gateway —
@@ -24,36 +20,15 @@ const databases = [
 describe.each(databases)(
   'SMTP client → gateway → router → gateway → SMTP server, on the $name',
   ({ postgres }) => {
-    const dir = mkdtempSync(join(tmpdir(), 'koukan-full-'));
-    let sink: Sink;
-    let stack: Stack;
-    let ports: Stack['ports'];
-    let database: TestDatabase | undefined;
-    const output = () => stack.output();
+    // On PostgreSQL, a fresh, empty database of its own: the stack migrates it as `npm start`
+    // would.
+    const { sink, stack } = stackSuite(
+      { KOUKAN_SEED_API_KEY: 'kk_FullPath01_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB' },
+      { db: postgres },
+    );
 
-    beforeAll(async () => {
-      if (postgres && !process.env.DATABASE_URL) return;
-      sink = await startSink();
-      // A fresh, empty database of its own: the stack migrates it as `npm start` would.
-      if (postgres) database = await createTestDatabase({ migrate: false });
-      stack = await startStack({
-        smarthost: sink.port,
-        env: {
-          ...(database ? { DATABASE_URL: database.url } : { KOUKAN_DATA_DIR: join(dir, 'data') }),
-          KOUKAN_SEED_API_KEY: 'kk_FullPath01_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB',
-        },
-      });
-      ports = stack.ports;
-    }, 630_000);
-
-    afterAll(async () => {
-      await stack?.stop();
-      await sink?.close();
-      await database?.destroy();
-      rmSync(dir, { recursive: true, force: true });
-    });
-
-    // Needs a PostgreSQL server; without DATABASE_URL (a machine with only Node.js) it is skipped.
+    // Needs a PostgreSQL server; without DATABASE_URL (a machine with only Node.js) it is
+    // skipped (and with all its tests skipped, so is the stack: vitest runs no hooks then).
     const ready = !postgres || Boolean(process.env.DATABASE_URL);
     const it = vitestIt.runIf(ready);
 
@@ -61,7 +36,7 @@ describe.each(databases)(
       // smtp-msa's API key: the CLI can make one while the stack runs.
       // Through the running stack's embedded database (it announces itself in the data dir).
       const key = await stack.cli(['apikey', 'create', 'smtp-msa']);
-      const client = msaTransport(ports.msa, key);
+      const client = msaTransport(stack.ports.msa, key);
       const raw = [
         'From: Alice <alice@example.com>',
         'To: bob@example.org, carol@example.org, refused@example.org',
@@ -92,9 +67,9 @@ describe.each(databases)(
       await expect.poll(() => sink.received.length, { timeout: 30_000 }).toBe(3);
       const dsn = sink.received.find((r) => r.to.includes('alice@example.com'));
       expect(dsn?.from).toBe('');
-      expect(dsn?.data).toMatch(/Content-Type: multipart\/report; report-type=delivery-status/i);
-      expect(dsn?.data).toMatch(/Final-Recipient: rfc822; ?refused@example.org/i);
-      expect(dsn?.data).toMatch(/Status: 5\.1\.1/);
+      expect(dsn?.body).toMatch(/Content-Type: multipart\/report; report-type=delivery-status/i);
+      expect(dsn?.body).toMatch(/Final-Recipient: rfc822; ?refused@example.org/i);
+      expect(dsn?.body).toMatch(/Status: 5\.1\.1/);
       const delivered = sink.received.filter((r) => r !== dsn);
       expect(delivered.flatMap((r) => r.to).sort()).toEqual([
         'bob@example.org',
@@ -103,10 +78,10 @@ describe.each(databases)(
       for (const r of delivered) {
         expect(r.from).toBe('alice@example.com');
         // Identical apart from the Received: header the chain prepends.
-        const [first, ...rest] = r.data.split('\r\n');
+        const [first, ...rest] = r.body.split('\r\n');
         expect(first).toMatch(/^Received: /);
         // The gateway's session facts reach the chain: client address, TLS and AUTH.
-        const received = r.data.slice(0, r.data.indexOf('\r\n', r.data.indexOf(';')));
+        const received = r.body.slice(0, r.body.indexOf('\r\n', r.body.indexOf(';')));
         expect(received).toContain('127.0.0.1');
         expect(received).toMatch(/ESMTPSA/);
         const afterReceived = rest.join('\r\n').replace(/^(?:[ \t].*\r\n)*/, '');
@@ -115,12 +90,7 @@ describe.each(databases)(
     }, 120_000);
 
     it('MX: accepts mail for the local domain into the sandbox and refuses relaying', async () => {
-      const mx = nodemailer.createTransport({
-        host: '127.0.0.1',
-        port: ports.mx,
-        secure: false,
-        ignoreTLS: true,
-      });
+      const mx = mxTransport(stack.ports.mx);
       const ok = await mx.sendMail({
         envelope: { from: 'someone@example.net', to: ['postmaster@localhost'] },
         raw: 'From: someone@example.net\r\nTo: postmaster@localhost\r\nSubject: hi\r\n\r\nhello\r\n',
@@ -134,7 +104,7 @@ describe.each(databases)(
         .catch((e: { responseCode?: number }) => e);
       expect((relay as { responseCode?: number }).responseCode).toBe(550);
       expect(sink.received.length).toBe(3); // nothing relayed
-      expect(output()).not.toContain('kk_FullPath01');
+      expect(stack.output()).not.toContain('kk_FullPath01');
     }, 60_000);
 
     // Debian's swaks and Postfix's smtp-source as the clients. CI installs them and sets
@@ -150,7 +120,7 @@ describe.each(databases)(
         const before = sink.received.length;
         const swaks = await run('/usr/bin/swaks', [
           '--server',
-          `127.0.0.1:${ports.msa}`,
+          `127.0.0.1:${stack.ports.msa}`,
           '--tls',
           '--auth',
           'PLAIN',
@@ -177,48 +147,38 @@ describe.each(databases)(
         ).toEqual(['dave@example.org', 'erin@example.org']);
 
         // Ten messages over two reused MX sessions; each lands in the sandbox inbox.
-        await run('/usr/sbin/smtp-source', [
-          '-c',
-          '-d',
-          '-s',
-          '2',
-          '-m',
-          '10',
-          '-f',
-          'source@example.net',
-          '-t',
-          'postmaster@localhost',
-          `127.0.0.1:${ports.mx}`,
-        ]);
-        const db = createDb({ url: stack.databaseUrl(), poolSize: 1 });
-        try {
-          // Delivered by the MX's output chain (into the sandbox), per envelope sender.
-          const delivered = async (from: string) =>
-            (
-              await db.pool.query(
-                `select count(*)::int as n from transactions t join senders s on s.id = t.sender_id
-              where s.name = 'smtp-mx-output' and t.status = 'delivered' and t.mail_from->>'m' = $1`,
-                [from],
-              )
-            ).rows[0].n;
-          await expect.poll(() => delivered('source@example.net'), { timeout: 30_000 }).toBe(10);
+        await smtpSource({
+          port: stack.ports.mx,
+          messages: 10,
+          sessions: 2,
+          reuse: true,
+          from: 'source@example.net',
+          to: 'postmaster@localhost',
+        });
+        // Delivered by the MX's output chain (into the sandbox), per envelope sender.
+        const delivered = async (from: string) =>
+          (
+            await stack.query(
+              `select count(*)::int as n from transactions t join senders s on s.id = t.sender_id
+            where s.name = 'smtp-mx-output' and t.status = 'delivered' and t.mail_from->>'m' = $1`,
+              [from],
+            )
+          )[0]?.n;
+        await expect.poll(() => delivered('source@example.net'), { timeout: 30_000 }).toBe(10);
 
-          // swaks as an MX client: local mail is taken (250), relaying refused at RCPT (550 5.7.1).
-          const swaksMx = (to: string) =>
-            run('/usr/bin/swaks', [
-              ...['--server', `127.0.0.1:${ports.mx}`, '--from', 'swaks-mx@example.net'],
-              ...['--to', to, '--timeout', '60'],
-            ]).catch((e: { stdout: string; stderr: string }) => e);
-          const local = await swaksMx('postmaster@localhost');
-          expect(`${local.stdout}${local.stderr}`).toMatch(/ -> \.\n<- +250 /);
-          const relay = await swaksMx('victim@elsewhere.test');
-          expect(`${relay.stdout}${relay.stderr}`).toMatch(
-            / -> RCPT TO:<victim@elsewhere\.test>\n<\*\* +550 5\.7\.1 relaying denied/,
-          );
-          await expect.poll(() => delivered('swaks-mx@example.net'), { timeout: 30_000 }).toBe(1);
-        } finally {
-          await db.close();
-        }
+        // swaks as an MX client: local mail is taken (250), relaying refused at RCPT (550 5.7.1).
+        const swaksMx = (to: string) =>
+          run('/usr/bin/swaks', [
+            ...['--server', `127.0.0.1:${stack.ports.mx}`, '--from', 'swaks-mx@example.net'],
+            ...['--to', to, '--timeout', '60'],
+          ]).catch((e: { stdout: string; stderr: string }) => e);
+        const local = await swaksMx('postmaster@localhost');
+        expect(`${local.stdout}${local.stderr}`).toMatch(/ -> \.\n<- +250 /);
+        const relay = await swaksMx('victim@elsewhere.test');
+        expect(`${relay.stdout}${relay.stderr}`).toMatch(
+          / -> RCPT TO:<victim@elsewhere\.test>\n<\*\* +550 5\.7\.1 relaying denied/,
+        );
+        await expect.poll(() => delivered('swaks-mx@example.net'), { timeout: 30_000 }).toBe(1);
       },
       120_000,
     );

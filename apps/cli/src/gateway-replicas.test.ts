@@ -1,4 +1,3 @@
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sink } from '../../gateway/src/testing/sink.ts';
 import {
@@ -109,13 +108,8 @@ describe('gateway replicas behind one address', () => {
     try {
       const id = `lost-create-${Date.now()}`;
       const journal = new MemoryJournal(1);
-      const res = await restOutputAttempt({
-        url: `http://127.0.0.1:${lossy.port}`,
-        sinkPort: sink.port,
-        id,
-        to: 'bob@example.net',
-        journal,
-      });
+      const url = `http://127.0.0.1:${lossy.port}`;
+      const res = await restOutputAttempt({ url, sinkPort: sink.port, id, journal });
       expect(res.data?.kind).toBe('accept');
       expect(subjectsAt(sink).filter((s) => s === id)).toHaveLength(1);
       // the retry (same Idempotency-Key) made a second transaction, on the other replica ...
@@ -137,36 +131,17 @@ describe('gateway replicas behind one address', () => {
     const held = new Promise<void>((r) => (release = r));
     let sawMail: () => void = () => {};
     const mailSeen = new Promise<void>((r) => (sawMail = r));
-    const received: string[] = [];
-    const slow = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['AUTH', 'STARTTLS'],
-      logger: false,
-      onMailFrom: (_a, _s, cb) => {
+    const slow = await new Sink({
+      mail: () => {
         sawMail();
-        void held.then(() => cb());
+        return held.then(() => undefined);
       },
-      onData: (stream, _s, cb) => {
-        let body = '';
-        stream.on('data', (c: Buffer) => (body += c));
-        stream.on('end', () => {
-          received.push(body);
-          cb();
-        });
-      },
-    });
-    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
-    const slowPort = (slow.server.address() as { port: number }).port;
+    }).start();
+    const { received, port: slowPort } = slow;
     try {
       const id = `abandoned-${Date.now()}`;
       const first = new MemoryJournal(1);
-      const running = restOutputAttempt({
-        url: base(),
-        sinkPort: slowPort,
-        id,
-        to: 'bob@example.net',
-        journal: first,
-      });
+      const running = restOutputAttempt({ url: base(), sinkPort: slowPort, id, journal: first });
       await mailSeen;
       first.controller.abort(new Error('attempt timed out')); // what the engine does on timeout
       await running.catch(() => undefined);
@@ -179,26 +154,20 @@ describe('gateway replicas behind one address', () => {
 
       // the next attempt sees a cancelled upstream and sends the message once
       const second = new MemoryJournal(2, first.timeline());
-      const res = await restOutputAttempt({
-        url: base(),
-        sinkPort: slowPort,
-        id,
-        to: 'bob@example.net',
-        journal: second,
-      });
+      const res = await restOutputAttempt({ url: base(), sinkPort: slowPort, id, journal: second });
       expect(res.data?.kind).toBe('accept');
       expect(received).toHaveLength(1);
       expect(second.entries[0]?.data.url).not.toBe(url);
     } finally {
       release();
-      await new Promise<void>((r) => slow.close(() => r()));
+      await slow.close();
     }
   }, 60_000);
 
   it('the attempt after a crash adopts the accepted upstream instead of sending again', async () => {
     const id = `crash-${Date.now()}`;
     const attempt = (journal: MemoryJournal) =>
-      restOutputAttempt({ url: base(), sinkPort: sink.port, id, to: 'bob@example.net', journal });
+      restOutputAttempt({ url: base(), sinkPort: sink.port, id, journal });
     const count = () => subjectsAt(sink).filter((s) => s === id).length;
 
     // attempt 1 is delivered, and "killed" before its outcome was written: only what its journal

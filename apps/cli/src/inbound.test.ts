@@ -1,19 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import nodemailer from 'nodemailer';
-import { SMTPServer } from 'smtp-server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  cleanEnv,
-  repoRoot,
-  type Sink,
-  type Stack,
-  startSink,
-  startStack,
-} from './testing/stack.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { mxTransport } from '../../../bench/smtp-koukan.ts';
+import type { Sink } from '../../gateway/src/testing/sink.ts';
+import { cleanEnv, nextHop, repoRoot, stackSuite } from './testing/stack.ts';
 
 /**
  * Inbound mail (MX) with the default configuration pointed elsewhere than the sandbox:
@@ -35,13 +24,7 @@ const raw = [
 ].join('\r\n');
 
 async function sendToMx(port: number): Promise<string> {
-  const mx = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port,
-    secure: false,
-    ignoreTLS: true,
-  });
-  const info = await mx.sendMail({
+  const info = await mxTransport(port).sendMail({
     envelope: { from: 'someone@example.net', to: ['postmaster@localhost'] },
     raw,
   });
@@ -49,50 +32,31 @@ async function sendToMx(port: number): Promise<string> {
 }
 
 describe('MX → KOUKAN_INBOUND_URL → the example receiver', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'koukan-inbound-'));
   const token = 'inbound-test-token-abcdefghijkl';
-  let receiver: ChildProcess;
+  let receiver: ChildProcess | undefined;
   let printed = '';
-  let sink: Sink;
-  let stack: Stack;
-
-  beforeAll(async () => {
-    receiver = spawn(process.execPath, ['--import', 'tsx', 'examples/receiver/src/main.ts'], {
+  const { sink, stack } = stackSuite(async () => {
+    const started = spawn(process.execPath, ['--import', 'tsx', 'examples/receiver/src/main.ts'], {
       cwd: repoRoot,
       env: { ...cleanEnv(), RECEIVER_PORT: '0', RECEIVER_TOKEN: token },
     });
-    receiver.stdout?.on('data', (d) => {
+    receiver = started;
+    started.stdout.on('data', (d) => {
       printed += d;
     });
     // Ready once it says where it listens (on stderr), or failed if it exits first.
     const port = await new Promise<string>((resolve, reject) => {
       let said = '';
-      receiver.stderr?.on('data', (d) => {
+      started.stderr.on('data', (d) => {
         said += d;
         const m = /receiver listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(said);
         if (m) resolve(m[1]!);
       });
-      receiver.on('exit', (code) => reject(new Error(`receiver exited ${code}: ${said}`)));
+      started.on('exit', (code) => reject(new Error(`receiver exited ${code}: ${said}`)));
     });
-    sink = await startSink();
-    // Two whole stacks in this file: on a loaded machine readiness takes minutes.
-    stack = await startStack({
-      readyTimeoutMs: 240_000,
-      smarthost: sink.port,
-      env: {
-        KOUKAN_DATA_DIR: join(dir, 'data'),
-        KOUKAN_INBOUND_URL: `http://127.0.0.1:${port}`,
-        KOUKAN_INBOUND_TOKEN: token,
-      },
-    });
-  }, 300_000);
-
-  afterAll(async () => {
-    await stack?.stop();
-    await sink?.close();
-    receiver?.kill('SIGTERM');
-    rmSync(dir, { recursive: true, force: true });
+    return { KOUKAN_INBOUND_URL: `http://127.0.0.1:${port}`, KOUKAN_INBOUND_TOKEN: token };
   });
+  afterAll(() => void receiver?.kill('SIGTERM'));
 
   it('prints the message as parsed JSON', async () => {
     expect(await sendToMx(stack.ports.mx)).toMatch(/^250 /);
@@ -118,55 +82,22 @@ describe('MX → KOUKAN_INBOUND_URL → the example receiver', () => {
 });
 
 describe('MX → KOUKAN_INBOUND_LMTP → an LMTP server', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'koukan-lmtp-'));
-  const delivered: { to: string[]; data: string }[] = [];
-  let lmtp: SMTPServer;
-  let sink: Sink;
-  let stack: Stack;
-
-  beforeAll(async () => {
-    lmtp = new SMTPServer({
-      lmtp: true,
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      onData(stream, session, cb) {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
-          delivered.push({
-            to: session.envelope.rcptTo.map((r) => r.address),
-            data: Buffer.concat(chunks).toString(),
-          });
-          cb();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => lmtp.listen(0, '127.0.0.1', resolve));
-    const { port } = lmtp.server.address() as AddressInfo;
-    sink = await startSink();
-    // Two whole stacks in this file: on a loaded machine readiness takes minutes.
-    stack = await startStack({
-      readyTimeoutMs: 240_000,
-      smarthost: sink.port,
-      env: { KOUKAN_DATA_DIR: join(dir, 'data'), KOUKAN_INBOUND_LMTP: `127.0.0.1:${port}` },
-    });
-  }, 300_000);
-
-  afterAll(async () => {
-    await stack?.stop();
-    await sink?.close();
-    await new Promise<void>((r) => lmtp?.close(() => r()));
-    rmSync(dir, { recursive: true, force: true });
+  let lmtp: Sink | undefined;
+  const { sink, stack } = stackSuite(async () => {
+    lmtp = await nextHop({ lmtp: true }).start();
+    return { KOUKAN_INBOUND_LMTP: `127.0.0.1:${lmtp.port}` };
   });
+  afterAll(() => lmtp?.close());
 
   it('delivers over LMTP through the gateway', async () => {
     expect(await sendToMx(stack.ports.mx)).toMatch(/^250 /);
+    const delivered = lmtp!.received;
     await expect.poll(() => delivered.length, { timeout: 60_000 }).toBe(1);
     expect(delivered[0]!.to).toEqual(['postmaster@localhost']);
     // The MX output chain's trace headers (received_header, auth_check) come first.
-    expect(delivered[0]!.data).toMatch(/^(?:[^\r\n]+\r\n)*Received: from /);
-    expect(delivered[0]!.data).toContain('Für die Anwendung.');
-    expect(delivered[0]!.data.endsWith(raw.slice(raw.indexOf('From: ')))).toBe(true);
+    expect(delivered[0]!.body).toMatch(/^(?:[^\r\n]+\r\n)*Received: from /);
+    expect(delivered[0]!.body).toContain('Für die Anwendung.');
+    expect(delivered[0]!.body.endsWith(raw.slice(raw.indexOf('From: ')))).toBe(true);
     expect(sink.received).toHaveLength(0);
   });
 });

@@ -1,69 +1,21 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { createDb, findApiKey, listSenders } from '@koukan/db';
 import { createTestDatabase } from '@koukan/db/testing';
 import { afterAll, describe, expect, it } from 'vitest';
+import { cleanEnv, repoRoot, startStack } from './testing/stack.ts';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const main = join(repoRoot, 'apps/cli/src/main.ts');
 const seedKey = 'kk_SeedSeed01_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  databaseUrl: string;
-}
-
-function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const { DATABASE_URL: _omit, KOUKAN_CONFIG: _c, KOUKAN_SEED_API_KEY: _s, ...env } = process.env;
-  // Port 0 everywhere: tests run in parallel. Components are not started by these tests'
-  // assertions; their own suites cover them.
-  return { ...env, KOUKAN_EMBEDDED_DB_PORT: '0', LOG_LEVEL: 'warn', ...extra };
-}
-
-/** Runs `koukan start` as `npm start` does and waits for its banner. */
-async function startKoukan(env: NodeJS.ProcessEnv): Promise<Started> {
-  const child = spawn(process.execPath, ['--import', 'tsx', main, 'start'], {
-    cwd: repoRoot,
-    env: { ...env, KOUKAN_COMPONENTS: 'none' },
-  });
-  let out = '';
-  child.stdout.on('data', (d) => {
-    out += d;
-  });
-  child.stderr.on('data', (d) => {
-    out += d;
-  });
-  let exited: number | null | undefined;
-  child.on('exit', (code) => {
-    exited = code;
-  });
-  // PGlite alone takes 20–110 s to start on a loaded 2-core machine; a child that exits fails
-  // at once instead of waiting out the poll.
-  await expect
-    .poll(() => (exited !== undefined ? `exited ${exited}: ${out}` : out), {
-      timeout: 240_000,
-      interval: 100,
-    })
-    .toMatch(/Koukan is running|^exited/);
-  expect(out, `koukan start exited (${exited}) before its banner`).toMatch(/Koukan is running/);
-  // The banner masks the embedded database's password; its announcement file (0600) has it.
-  const announcement = join(dirname(env.KOUKAN_DATA_DIR ?? ''), 'embedded.json');
-  const url = existsSync(announcement)
-    ? (JSON.parse(readFileSync(announcement, 'utf8')) as { url: string }).url
-    : undefined;
-  return { child, output: () => out, databaseUrl: url ?? env.DATABASE_URL ?? '' };
-}
-
-function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-  return new Promise((resolve) => {
-    child.on('exit', (code) => resolve(code));
-    child.kill(signal);
-  });
-}
+/**
+ * Runs `koukan start` as `npm start` does, on `env`, and waits for its banner (one that exits
+ * before fails with its output). Components are not started: their own suites cover them.
+ * PGlite alone takes 20–110 s to start on a loaded 2-core machine.
+ */
+const startKoukan = (env: Record<string, string>) =>
+  startStack({ env: { ...env, KOUKAN_COMPONENTS: 'none' }, readyTimeoutMs: 240_000 });
 
 describe('koukan start', () => {
   const dirs: string[] = [];
@@ -78,22 +30,23 @@ describe('koukan start', () => {
 
   it('comes up on the embedded database, stops cleanly, and keeps its data across a restart', async () => {
     const dir = tempDir();
-    const env = baseEnv({ KOUKAN_DATA_DIR: join(dir, 'data') });
+    const env = { KOUKAN_DATA_DIR: join(dir, 'data') };
     const first = await startKoukan(env);
     const key = /\b(kk_\w{10}_[\w-]{43})\b/.exec(first.output())?.[1];
     expect(key).toBeDefined();
-    const db1 = createDb({ url: first.databaseUrl, poolSize: 1 });
+    // The banner masks the embedded database's password; its announcement file (0600) has it.
+    const db1 = createDb({ url: first.databaseUrl(), poolSize: 1 });
     expect((await listSenders(db1.db)).map((s) => s.name).sort()).toEqual(
       ['sandbox', 'smtp-msa', 'smtp-msa-output', 'smtp-mx', 'smtp-mx-output', 'submission'].sort(),
     );
     expect((await findApiKey(db1.db, key!)).map((k) => k.sender.name)).toEqual(['sandbox']);
     await db1.close();
-    expect(await stop(first.child, 'SIGINT'), first.output()).toBe(0);
+    expect(await first.stop('SIGINT'), first.output()).toBe(0);
 
     const second = await startKoukan(env);
     // Not a first start: no new key, no re-import; the old key still works.
     expect(second.output()).not.toMatch(/shown once/);
-    const db2 = createDb({ url: second.databaseUrl, poolSize: 1 });
+    const db2 = createDb({ url: second.databaseUrl(), poolSize: 1 });
     expect((await findApiKey(db2.db, key!)).length).toBe(1);
     const { rows } = await db2.pool.query(
       `select count(*)::int as n from api_keys k join senders s on s.id = k.sender_id where s.name = 'sandbox'`,
@@ -106,7 +59,7 @@ describe('koukan start', () => {
     );
     expect(mx.rows[0]).toEqual({ live: 1, total: 2 });
     await db2.close();
-    expect(await stop(second.child), second.output()).toBe(0);
+    expect(await second.stop(), second.output()).toBe(0);
   }, 600_000);
 
   it('imports KOUKAN_CONFIG at every start and registers KOUKAN_SEED_API_KEY on the database of DATABASE_URL', async () => {
@@ -117,20 +70,16 @@ describe('koukan start', () => {
       const config = (description: string) =>
         `sender:\n  - name: submission\n    output_chain: out\n    description: ${description}\n  - name: sandbox\n    output_chain: out\nchain:\n  - name: out\n    filters:\n      - filter: sandbox\n`;
       writeFileSync(file, config('first'));
-      const env = baseEnv({
-        KOUKAN_CONFIG: file,
-        KOUKAN_SEED_API_KEY: seedKey,
-        DATABASE_URL: t.url,
-      });
+      const env = { KOUKAN_CONFIG: file, KOUKAN_SEED_API_KEY: seedKey, DATABASE_URL: t.url };
       const first = await startKoukan(env);
-      expect(await stop(first.child), first.output()).toBe(0);
+      expect(await first.stop(), first.output()).toBe(0);
       expect((await findApiKey(t.db, seedKey)).map((k) => k.sender.name).sort()).toEqual([
         'sandbox',
         'submission',
       ]);
       writeFileSync(file, config('second'));
       const second = await startKoukan(env);
-      expect(await stop(second.child), second.output()).toBe(0);
+      expect(await second.stop(), second.output()).toBe(0);
       const { rows } = await t.pool.query(
         `select description, version from senders where name = 'submission'`,
       );
@@ -145,9 +94,15 @@ describe('koukan start', () => {
     try {
       const file = join(tempDir(), 'bad.yaml');
       writeFileSync(file, 'sender:\n  - name: Bad Name\n');
-      const child = spawn(process.execPath, ['--import', 'tsx', main, 'start'], {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'apps/cli/src/main.ts', 'start'], {
         cwd: repoRoot,
-        env: baseEnv({ KOUKAN_CONFIG: file, DATABASE_URL: t.url }),
+        env: {
+          ...cleanEnv(),
+          KOUKAN_EMBEDDED_DB_PORT: '0',
+          LOG_LEVEL: 'warn',
+          KOUKAN_CONFIG: file,
+          DATABASE_URL: t.url,
+        },
       });
       let err = '';
       child.stderr.on('data', (d) => {

@@ -1,4 +1,3 @@
-import { createDb } from '@koukan/db';
 import { describe, expect, it } from 'vitest';
 import { msaSession, postTransaction, stackSuite } from './testing/stack.ts';
 
@@ -34,27 +33,22 @@ describe('one key, REST and SMTP', () => {
     const got = sink.received.slice(before);
     const delivered = got.find((r) => r.to.includes('bob@example.org'));
     expect(delivered?.from).toBe('app@example.com');
-    expect(delivered?.data).toContain('submitted with the REST key');
+    expect(delivered?.body).toContain('submitted with the REST key');
     const dsn = got.find((r) => r.to.includes('app@example.com'));
     expect(dsn?.from).toBe('');
-    expect(dsn?.data).toMatch(/Final-Recipient: rfc822; ?refused@example.org/i);
+    expect(dsn?.body).toMatch(/Final-Recipient: rfc822; ?refused@example.org/i);
 
     // the fan-out transactions are the submission sender's own (its chain, its retries)
-    const db = createDb({ url: stack.databaseUrl(), poolSize: 1 });
-    try {
-      const { rows } = await db.pool.query(
-        `select s.name, t.rcpt_to->0->>'m' as rcpt from transactions t
-           join senders s on s.id = t.sender_id
-          where t.mail_from->>'m' = 'app@example.com' and t.parent_id is not null
-            and t.metadata ? 'exploded_from' order by 2`,
-      );
-      expect(rows).toEqual([
-        { name: 'submission', rcpt: 'bob@example.org' },
-        { name: 'submission', rcpt: 'refused@example.org' },
-      ]);
-    } finally {
-      await db.close();
-    }
+    const rows = await stack.query(
+      `select s.name, t.rcpt_to->0->>'m' as rcpt from transactions t
+         join senders s on s.id = t.sender_id
+        where t.mail_from->>'m' = 'app@example.com' and t.parent_id is not null
+          and t.metadata ? 'exploded_from' order by 2`,
+    );
+    expect(rows).toEqual([
+      { name: 'submission', rcpt: 'bob@example.org' },
+      { name: 'submission', rcpt: 'refused@example.org' },
+    ]);
   }, 120_000);
 
   it('the same key sends by REST', async () => {
@@ -70,9 +64,8 @@ describe('one key, REST and SMTP', () => {
   }, 60_000);
 
   it('a sender that cannot take SMTP submission is refused at AUTH at once (550 5.7.1), and no session can be forged by REST', async () => {
-    const db = createDb({ url: stack.databaseUrl(), poolSize: 1 });
     try {
-      await db.pool.query(`update senders set enabled = false where name = 'sandbox'`);
+      await stack.query(`update senders set enabled = false where name = 'sandbox'`);
       // the router remembers a key for a moment (KOUKAN_AUTH_CACHE_MS): new sessions until then
       await expect
         .poll(
@@ -85,8 +78,7 @@ describe('one key, REST and SMTP', () => {
         )
         .toMatch(/^550 5\.7\.1 Sender "sandbox" cannot submit by SMTP: .*disabled/);
     } finally {
-      await db.pool.query(`update senders set enabled = true where name = 'sandbox'`);
-      await db.close();
+      await stack.query(`update senders set enabled = true where name = 'sandbox'`);
     }
     const forged = await postTransaction(stack, SEED, {
       mail_from: { m: 'app@example.com' },

@@ -29,7 +29,7 @@ describe('koukan start supervision', () => {
       raw: `From: alice@example.com\r\nTo: bob@example.org\r\nSubject: ${subject}\r\n\r\nhello\r\n`,
     });
     await expect
-      .poll(() => sink.received.filter((r) => r.data.includes(`Subject: ${subject}`)).length, {
+      .poll(() => sink.received.filter((r) => r.body.includes(`Subject: ${subject}`)).length, {
         timeout: 60_000,
       })
       .toBe(1);

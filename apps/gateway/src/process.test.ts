@@ -3,8 +3,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { FakeServer } from '@koukan/protocol/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MX_KEY } from './testing/inbound.ts';
-import { RawSmtp } from './testing/raw-smtp.ts';
+import { MX_KEY, session } from './testing/inbound.ts';
 
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
 const children: ChildProcess[] = [];
@@ -50,10 +49,8 @@ async function spawnGateway(env: Record<string, string> = {}) {
   return { child, exited, mx: ports.smtpPorts.mx!, http: ports.httpPort };
 }
 
-async function midData(port: number): Promise<RawSmtp> {
-  const c = await RawSmtp.open(port);
-  await c.reply();
-  await c.cmd('EHLO client.test');
+async function midData(port: number) {
+  const c = await session(port);
   await c.cmd('MAIL FROM:<a@example.org>');
   expect(await c.cmd('RCPT TO:<b@localhost>')).toMatch(/^250/);
   expect(await c.cmd('DATA')).toMatch(/^354/);
@@ -79,9 +76,7 @@ describe('the gateway process', () => {
   it('SIGTERM: lets a session finish its message, then closes the rest with 421 and cancels', async () => {
     const gw = await spawnGateway({ KOUKAN_SHUTDOWN_GRACE_MS: '1500' });
     const finishing = await midData(gw.mx);
-    const idle = await RawSmtp.open(gw.mx);
-    await idle.reply();
-    await idle.cmd('EHLO client.test');
+    const idle = await session(gw.mx);
     await idle.cmd('MAIL FROM:<c@example.org>');
     await idle.cmd('RCPT TO:<d@localhost>');
     await expect.poll(() => router.txns.size).toBe(2);

@@ -136,8 +136,9 @@ export function createReceiver(options: ReceiverOptions): http.Server {
   const transactions = new Map<string, Transaction>();
   const changes = new EventEmitter().setMaxListeners(0);
 
-  const finish = (t: Transaction, data: SmtpReply) => {
-    t.status = 'done';
+  /** Ends `t` (done with the DATA reply `data`, or cancelled); it can be polled a while yet. */
+  const finish = (t: Transaction, data: SmtpReply | null) => {
+    t.status = data ? 'done' : 'cancelled';
     t.data_response = data;
     t.version++;
     changes.emit(t.id);
@@ -233,40 +234,35 @@ export function createReceiver(options: ReceiverOptions): http.Server {
     if (cancel) {
       const t = find(cancel);
       if (t.status === 'done') throw new HttpError(409, 'conflict', 'already done');
-      if (t.status === 'waiting_body') {
-        t.status = 'cancelled';
-        t.version++;
-        changes.emit(t.id);
-        setTimeout(() => transactions.delete(t.id), keepMs).unref();
-      }
+      if (t.status === 'waiting_body') finish(t, null);
       return send(res, 200, t);
     }
     if (get) {
       const t = find(get);
       const seconds = Math.min(30, Math.max(0, Number(req.headers['request-timeout']) || 0));
-      if (req.headers['if-none-match'] === `"${t.version}"` && seconds > 0) {
-        // Long-poll: answer on the next change, or 304 when the wait is over.
-        const changed = await new Promise<boolean>((resolve) => {
-          const timer = setTimeout(() => done(false), seconds * 1000);
-          const onChange = () => done(true);
-          const done = (v: boolean) => {
-            clearTimeout(timer);
-            changes.off(t.id, onChange);
-            res.off('close', onClose);
-            resolve(v);
-          };
-          // the client went away before anything changed
-          const onClose = () => done(false);
-          changes.on(t.id, onChange);
-          res.on('close', onClose);
-        });
+      if (req.headers['if-none-match'] === `"${t.version}"`) {
+        // Long-poll: answer on the next change, or 304 when the wait is over (at once without
+        // Request-Timeout).
+        const changed =
+          seconds > 0 &&
+          (await new Promise<boolean>((resolve) => {
+            const timer = setTimeout(() => done(false), seconds * 1000);
+            const onChange = () => done(true);
+            const done = (v: boolean) => {
+              clearTimeout(timer);
+              changes.off(t.id, onChange);
+              res.off('close', onClose);
+              resolve(v);
+            };
+            // the client went away before anything changed
+            const onClose = () => done(false);
+            changes.on(t.id, onChange);
+            res.on('close', onClose);
+          }));
         if (!changed) {
           res.writeHead(304, { etag: `"${t.version}"` });
           return res.end();
         }
-      } else if (req.headers['if-none-match'] === `"${t.version}"`) {
-        res.writeHead(304, { etag: `"${t.version}"` });
-        return res.end();
       }
       return send(res, 200, t);
     }

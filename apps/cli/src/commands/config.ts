@@ -3,14 +3,13 @@ import { validateChain } from '@koukan/chain/schemas';
 import { migrate } from '@koukan/db';
 import { exportConfig, importConfig } from '@koukan/db/config';
 import type { Logger } from 'pino';
-import { openDatabase } from '../database.ts';
+import { withDatabase } from '../database.ts';
 import type { CliEnv } from '../env.ts';
 
-export async function configImport(env: CliEnv, logger: Logger, file: string): Promise<number> {
-  const database = await openDatabase(env, logger);
-  try {
-    await migrate(database.handle.pool);
-    const result = await importConfig(database.handle.db, readFileSync(file, 'utf8'), {
+export function configImport(env: CliEnv, logger: Logger, file: string): Promise<number> {
+  return withDatabase(env, logger, async ({ db, pool }) => {
+    await migrate(pool);
+    const result = await importConfig(db, readFileSync(file, 'utf8'), {
       actor: 'cli:config-import',
       validateChain,
     });
@@ -24,19 +23,14 @@ export async function configImport(env: CliEnv, logger: Logger, file: string): P
       );
     }
     return 0;
-  } finally {
-    await database.close();
-  }
+  });
 }
 
-export async function configExport(env: CliEnv, logger: Logger, file?: string): Promise<number> {
-  const database = await openDatabase(env, logger);
-  try {
-    const yaml = await exportConfig(database.handle.db);
+export function configExport(env: CliEnv, logger: Logger, file?: string): Promise<number> {
+  return withDatabase(env, logger, async ({ db }) => {
+    const yaml = await exportConfig(db);
     if (file) writeFileSync(file, yaml);
     else process.stdout.write(yaml);
     return 0;
-  } finally {
-    await database.close();
-  }
+  });
 }

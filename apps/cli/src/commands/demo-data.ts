@@ -3,7 +3,7 @@ import { migrate as migrateDb } from '@koukan/db';
 import { DEFAULT_DEMO_SENDERS, generateDemoData } from '@koukan/db/demo';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { openDatabase } from '../database.ts';
+import { withDatabase } from '../database.ts';
 import type { CliEnv } from '../env.ts';
 
 const argsSchema = z.strictObject({
@@ -55,11 +55,10 @@ export async function demoData(
     process.stderr.write(`${(err as Error).message}\nusage: koukan ${demoDataUsage}\n`);
     return 2;
   }
-  const database = await openDatabase(env, logger);
-  try {
-    await migrateDb(database.handle.pool);
+  return withDatabase(env, logger, async ({ db, pool }) => {
+    await migrateDb(pool);
     const started = Date.now();
-    const result = await generateDemoData(database.handle.db, {
+    const result = await generateDemoData(db, {
       transactions: args.transactions,
       senders: args.senders,
       days: args.days,
@@ -72,7 +71,5 @@ export async function demoData(
       `generated ${result.transactions} transactions (${result.attempts} attempts, ${result.events} events) for ${result.senders.join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
     );
     return 0;
-  } finally {
-    await database.close();
-  }
+  });
 }

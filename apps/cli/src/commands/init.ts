@@ -1,7 +1,7 @@
 import { createApiKey, getSenderByName } from '@koukan/db';
 import type { Logger } from 'pino';
 import { bootstrap } from '../bootstrap.ts';
-import { openDatabase } from '../database.ts';
+import { withDatabase } from '../database.ts';
 import type { CliEnv } from '../env.ts';
 
 /**
@@ -12,10 +12,8 @@ import type { CliEnv } from '../env.ts';
  * KOUKAN_SMTP_MX_API_KEY for the `smtp-mx` sender, KOUKAN_SMTP_MSA_API_KEY for `smtp-msa`.
  * Idempotent: safe to run before every rollout.
  */
-export async function init(env: CliEnv, logger: Logger): Promise<number> {
-  const database = await openDatabase(env, logger);
-  try {
-    const { db, pool } = database.handle;
+export function init(env: CliEnv, logger: Logger): Promise<number> {
+  return withDatabase(env, logger, async ({ db, pool }) => {
     const result = await bootstrap(db, pool, env, logger);
     const listeners = [
       ['KOUKAN_SMTP_MX_API_KEY', 'smtp-mx', 'MX'],
@@ -43,7 +41,5 @@ export async function init(env: CliEnv, logger: Logger): Promise<number> {
       );
     }
     return 0;
-  } finally {
-    await database.close();
-  }
+  });
 }

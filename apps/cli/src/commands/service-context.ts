@@ -1,6 +1,6 @@
 import { AppError, type ServiceContext } from '@koukan/services';
 import type { Logger } from 'pino';
-import { type OpenDatabase, openDatabase } from '../database.ts';
+import { type OpenDatabase, withDatabase } from '../database.ts';
 import type { CliEnv } from '../env.ts';
 import { cliSecretKey } from '../secrets-key.ts';
 
@@ -15,19 +15,16 @@ export async function withServices(
   fn: (ctx: ServiceContext, database: OpenDatabase) => Promise<number>,
 ): Promise<number> {
   const secretKey = cliSecretKey(env, options.createKey);
-  const database = await openDatabase(env, logger);
-  try {
-    const { migrate } = await import('@koukan/db');
-    await migrate(database.handle.pool);
-    const ctx: ServiceContext = {
-      db: database.handle.db,
-      logger,
-      actor: 'system:cli',
-      ...(secretKey && { secretKey }),
-    };
-    return await fn(ctx, database);
-  } catch (err) {
-    if (err instanceof AppError) {
+  return withDatabase(env, logger, async ({ db, pool }, database) => {
+    try {
+      const { migrate } = await import('@koukan/db');
+      await migrate(pool);
+      return await fn(
+        { db, logger, actor: 'system:cli', ...(secretKey && { secretKey }) },
+        database,
+      );
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
       process.stderr.write(`error: ${err.message}\n`);
       for (const d of err.details) {
         if (d.field && !err.message.startsWith(`${d.field}:`))
@@ -35,8 +32,5 @@ export async function withServices(
       }
       return 1;
     }
-    throw err;
-  } finally {
-    await database.close();
-  }
+  });
 }

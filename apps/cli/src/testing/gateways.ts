@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { Readable } from 'node:stream';
@@ -11,42 +10,31 @@ import {
   validateChain,
 } from '@koukan/chain';
 import pino from 'pino';
-import { cleanEnv, freePort, repoRoot } from './stack.ts';
+import { cleanEnv, freePort, spawnTsx } from './stack.ts';
 
 /** Test helpers: gateway processes behind one address, and rest_output run as the engine does. */
 
 export const GATEWAY_TOKEN = 'test-gateway-token-0123456789';
 
-export interface GatewayProcess {
-  port: number;
-  child: ChildProcess;
-  output(): string;
-  stop(): Promise<void>;
-}
+export type GatewayProcess = ReturnType<typeof spawnTsx> & { port: number };
 
 /** `apps/gateway/src/main.ts` as a process: outbound API only, its Location absolute. */
 export async function startGatewayProcess(
   extra: Record<string, string> = {},
 ): Promise<GatewayProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/gateway/src/main.ts'], {
-    cwd: repoRoot,
-    env: {
-      ...cleanEnv(),
-      KOUKAN_GATEWAY_PORT: String(port),
-      KOUKAN_GATEWAY_TOKEN: GATEWAY_TOKEN,
-      KOUKAN_GATEWAY_ADVERTISE_URL: 'auto',
-      KOUKAN_SMTP_MX_PORT: 'off',
-      KOUKAN_SMTP_MSA_PORT: 'off',
-      KOUKAN_SHUTDOWN_GRACE_MS: '1000',
-      LOG_LEVEL: 'warn',
-      ...extra,
-    },
+  const gateway = spawnTsx(['apps/gateway/src/main.ts'], {
+    ...cleanEnv(),
+    KOUKAN_GATEWAY_PORT: String(port),
+    KOUKAN_GATEWAY_TOKEN: GATEWAY_TOKEN,
+    KOUKAN_GATEWAY_ADVERTISE_URL: 'auto',
+    KOUKAN_SMTP_MX_PORT: 'off',
+    KOUKAN_SMTP_MSA_PORT: 'off',
+    KOUKAN_SHUTDOWN_GRACE_MS: '1000',
+    LOG_LEVEL: 'warn',
+    ...extra,
   });
-  let output = '';
-  child.stdout?.on('data', (d) => (output += d));
-  child.stderr?.on('data', (d) => (output += d));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const { child } = gateway;
   const deadline = Date.now() + 120_000;
   for (;;) {
     const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
@@ -56,19 +44,11 @@ export async function startGatewayProcess(
     if (ok) break;
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`the gateway did not come up:\n${output}`);
+      throw new Error(`the gateway did not come up:\n${gateway.output()}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return {
-    port,
-    child,
-    output: () => output,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  return { ...gateway, port };
 }
 
 /**
@@ -165,12 +145,18 @@ export class MemoryJournal implements AttemptJournal {
   }
 }
 
-/** Runs a one-filter rest_output chain to `url` for one message, as attempt `journal`. */
-export function restOutputAttempt(opts: {
+/**
+ * Runs a one-filter rest_output chain to `url` for one message (to `to`, default
+ * bob@example.net), as attempt `journal`.
+ */
+export function restOutputAttempt({
+  to = 'bob@example.net',
+  ...opts
+}: {
   url: string;
   sinkPort: number;
   id: string;
-  to: string;
+  to?: string;
   journal: MemoryJournal;
   inline?: boolean;
 }): Promise<ChainResult> {
@@ -186,13 +172,13 @@ export function restOutputAttempt(opts: {
   ]);
   if (!checked.ok) throw new Error(JSON.stringify(checked.errors));
   const body = Buffer.from(
-    `From: a@example.com\r\nTo: ${opts.to}\r\nSubject: ${opts.id}\r\n\r\nmessage ${opts.id}\r\n`,
+    `From: a@example.com\r\nTo: ${to}\r\nSubject: ${opts.id}\r\n\r\nmessage ${opts.id}\r\n`,
   );
   const tx: ChainTransaction = {
     id: opts.id,
     sender: 'test',
     mail_from: { m: 'a@example.com' },
-    rcpt_to: [{ m: opts.to }],
+    rcpt_to: [{ m: to }],
     body: { open: () => Readable.from([body]), size: body.length },
     routing: { remote_hosts: [{ host: '127.0.0.1', port: opts.sinkPort }] },
   };

@@ -1,15 +1,16 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { createDb } from '@koukan/db';
 import { createTestDatabase, type TestDatabase } from '@koukan/db/testing';
 import nodemailer from 'nodemailer';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { RawSmtp } from '../../../gateway/src/testing/raw-smtp.ts';
+import { Sink } from '../../../gateway/src/testing/sink.ts';
 
 /**
  * Test helpers: the whole stack as `npm start` runs it (`koukan start`: router with its engine
@@ -33,57 +34,43 @@ export function cleanEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-export interface Received {
-  from: string;
-  to: string[];
-  data: string;
-}
-
-export interface Sink {
-  port: number;
-  received: Received[];
-  close(): Promise<void>;
-}
-
-/** The next hop: refuses `refused@…` at RCPT, keeps everything else. */
-export async function startSink(): Promise<Sink> {
-  const received: Received[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    onRcptTo(address, _session, cb) {
-      if (address.address.startsWith('refused@')) {
-        const err = new Error('5.1.1 no such user') as Error & { responseCode: number };
-        err.responseCode = 550;
-        return cb(err);
-      }
-      cb();
-    },
-    onData(stream, session, cb) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        received.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          data: Buffer.concat(chunks).toString(),
-        });
-        cb();
-      });
-    },
+/**
+ * The next hop (the gateway's test Sink; `start()` it): refuses `refused@…` at RCPT, keeps
+ * everything else. With `lmtp`, speaks LMTP.
+ */
+export const nextHop = (options: { lmtp?: boolean } = {}) =>
+  new Sink({
+    ...options,
+    rcpt: (to) => (to.startsWith('refused@') ? '550 5.1.1 no such user' : undefined),
   });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { port, received, close: () => new Promise<void>((r) => server.close(() => r())) };
+
+/** `node --import tsx <args>` in the repository, on `env`. */
+export function spawnTsx(args: string[], env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: repoRoot, env });
+  let output = '';
+  const keep = (d: Buffer) => {
+    output += d;
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    /** Everything it printed so far (its own and its children's stdout and stderr). */
+    output: () => output,
+    /** Resolves with its exit code. */
+    exited,
+    /** Sends `signal` (default SIGTERM; not once exited); resolves with the exit code. */
+    stop: (signal: NodeJS.Signals = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
 }
 
-export interface Stack {
-  child: ChildProcess;
+/** `koukan start` (see spawnTsx: child, output, exited, stop). */
+export interface Stack extends ReturnType<typeof spawnTsx> {
   ports: { router: number; gateway: number; mx: number; msa: number };
-  /** Everything the stack printed so far (its own and its components' stdout and stderr). */
-  output(): string;
-  /** Resolves with the exit code of `koukan start`. */
-  exited: Promise<number | null>;
   /**
    * The readiness probes of the router and the gateway, asked once, the moment "Koukan is
    * running" appeared (HTTP status, or 0 when nothing answered).
@@ -96,17 +83,18 @@ export interface Stack {
    * announcement file (0600; the banner masks the password).
    */
   databaseUrl(): string;
-  /** SIGTERM, and waits for the exit (no-op once exited). */
-  stop(): Promise<void>;
+  /** Runs `sql` on the stack's database, on a connection of its own; resolves with the rows. */
+  query(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
 }
 
 /**
  * `koukan start` on free ports, relaying through `smarthost` (KOUKAN_SMARTHOST), ready when the
- * router answers /readyz and the MSA greets. `env` adds to or overrides the defaults: with
- * `DATABASE_URL` it runs on that database, else on an embedded one in `KOUKAN_DATA_DIR`.
+ * router answers /readyz and the MSA greets (with `KOUKAN_COMPONENTS: 'none'`: when it prints
+ * its banner). `env` adds to or overrides the defaults: with `DATABASE_URL` it runs on that
+ * database, else on an embedded one in `KOUKAN_DATA_DIR`.
  */
 export async function startStack(options: {
-  smarthost: number;
+  smarthost?: number;
   env: Record<string, string>;
   /** How long to wait for readiness (default 10 min: a loaded machine is slow to start). */
   readyTimeoutMs?: number;
@@ -124,17 +112,13 @@ export async function startStack(options: {
     KOUKAN_GATEWAY_PORT: String(ports.gateway),
     KOUKAN_SMTP_MX_PORT: String(ports.mx),
     KOUKAN_SMTP_MSA_PORT: String(ports.msa),
-    KOUKAN_SMARTHOST: `127.0.0.1:${options.smarthost}`,
+    ...(options.smarthost && { KOUKAN_SMARTHOST: `127.0.0.1:${options.smarthost}` }),
     // The console (a Next.js build and a fixed port) is not part of these tests' stack.
     KOUKAN_COMPONENTS: 'router,gateway',
     LOG_LEVEL: 'warn',
     ...options.env,
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', cliMain, 'start'], {
-    cwd: repoRoot,
-    env,
-  });
-  let output = '';
+  const proc = spawnTsx([cliMain, 'start'], env);
   let bannerSeen: (probes: Promise<{ router: number; gateway: number }>) => void = () => {};
   const atBanner = new Promise<{ router: number; gateway: number }>((resolve) => {
     bannerSeen = (probes) => void probes.then(resolve);
@@ -144,10 +128,10 @@ export async function startStack(options: {
       (r) => r.status,
       () => 0,
     );
-  child.stdout.on('data', (d) => {
-    const before = output.includes('Koukan is running');
-    output += d;
-    if (!before && output.includes('Koukan is running')) {
+  let banner = false;
+  proc.child.stdout.on('data', () => {
+    if (!banner && proc.output().includes('Koukan is running')) {
+      banner = true;
       bannerSeen(
         Promise.all([probe(ports.router), probe(ports.gateway)]).then(([router, gateway]) => ({
           router,
@@ -156,16 +140,10 @@ export async function startStack(options: {
       );
     }
   });
-  child.stderr.on('data', (d) => {
-    output += d;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const run = promisify(execFile);
   const stack: Stack = {
-    child,
+    ...proc,
     ports,
-    output: () => output,
-    exited,
     atBanner,
     // The CLI finds the running stack's database through DATABASE_URL or the data dir.
     cli: async (args) =>
@@ -179,15 +157,20 @@ export async function startStack(options: {
           readFileSync(join(dirname(resolve(env.KOUKAN_DATA_DIR ?? '')), 'embedded.json'), 'utf8'),
         ) as { url: string }
       ).url,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
+    query: async (sql, params) => {
+      const db = createDb({ url: stack.databaseUrl(), poolSize: 1 });
+      try {
+        return (await db.pool.query(sql, params)).rows;
+      } finally {
+        await db.close();
+      }
     },
   };
   // Ready when the router answers /readyz and the MSA greets (expect.poll is for tests only).
   const deadline = Date.now() + (options.readyTimeoutMs ?? 600_000);
-  for (;;) {
-    const ready = await fetch(`http://127.0.0.1:${ports.router}/readyz`).catch(() => null);
+  const ready = async () => {
+    if (env.KOUKAN_COMPONENTS === 'none') return banner;
+    const router = await fetch(`http://127.0.0.1:${ports.router}/readyz`).catch(() => null);
     const msa = nodemailer.createTransport({
       host: '127.0.0.1',
       port: ports.msa,
@@ -198,10 +181,13 @@ export async function startStack(options: {
       () => true,
       (e: { code?: string }) => e.code === 'EAUTH' || e.code === 'ENOAUTH',
     );
-    if (ready?.ok && greets) return stack;
-    if (Date.now() > deadline || child.exitCode !== null) {
+    return Boolean(router?.ok && greets);
+  };
+  for (;;) {
+    if (await ready()) return stack;
+    if (Date.now() > deadline || proc.child.exitCode !== null) {
       await stack.stop();
-      throw new Error(`the stack did not come up:\n${output}`);
+      throw new Error(`the stack did not come up:\n${proc.output()}`);
     }
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -220,12 +206,12 @@ export function stackSuite(
     | ((s: { sink: Sink; dir: string }) => Promise<Record<string, string>>),
   options: { db?: boolean } = {},
 ) {
-  const sink = {} as Sink;
+  const sink = nextHop();
   const stack = {} as Stack;
   const db = {} as TestDatabase;
   const dir = mkdtempSync(join(tmpdir(), 'koukan-stack-'));
   beforeAll(async () => {
-    Object.assign(sink, await startSink());
+    await sink.start();
     if (options.db) Object.assign(db, await createTestDatabase({ migrate: false }));
     const where: Record<string, string> = options.db
       ? { DATABASE_URL: db.url }
@@ -235,7 +221,7 @@ export function stackSuite(
   }, 630_000);
   afterAll(async () => {
     await stack.stop?.();
-    await sink.close?.();
+    if (sink.port) await sink.close();
     await db.destroy?.();
     rmSync(dir, { recursive: true, force: true });
   });

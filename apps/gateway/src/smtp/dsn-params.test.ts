@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startInbound } from '../testing/inbound.ts';
+import { type Inbound, startInbound } from '../testing/inbound.ts';
 import { RawSmtp } from '../testing/raw-smtp.ts';
 
 /** RFC 3461 parameters on the SMTP listener: advertised, decoded, validated (real sockets). */
-type Inbound = Awaited<ReturnType<typeof startInbound>>;
 let gw: Inbound;
 afterEach(async () => {
   await gw?.stop();

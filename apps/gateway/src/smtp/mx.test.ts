@@ -1,9 +1,8 @@
 import { createTransport } from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startInbound } from '../testing/inbound.ts';
+import { type Inbound, startInbound } from '../testing/inbound.ts';
 import { RawSmtp } from '../testing/raw-smtp.ts';
 
-type Inbound = Awaited<ReturnType<typeof startInbound>>;
 let gw: Inbound;
 afterEach(async () => {
   await gw?.stop();
@@ -12,10 +11,11 @@ afterEach(async () => {
 const MESSAGE =
   'From: a@example.org\r\nTo: b@localhost\r\nSubject: hi\r\n\r\nHello.\r\n..leading dot\r\n';
 
-async function session(port: number): Promise<RawSmtp> {
+/** A client on `port`, greeted by the gateway, that said EHLO (its reply in `ehlo`). */
+async function session(port: number) {
   const c = await RawSmtp.open(port);
   expect(await c.reply()).toMatch(/^220 gateway\.test .*ESMTP/);
-  return c;
+  return Object.assign(c, { ehlo: await c.cmd('EHLO client.test') });
 }
 
 describe('MX listener', () => {
@@ -47,7 +47,7 @@ describe('MX listener', () => {
     gw = await startInbound();
     gw.router.policy.rcpt = () => ({ code: 550, message: '5.7.1 Relaying denied' });
     const c = await session(gw.port);
-    const ehlo = await c.cmd('EHLO client.test');
+    const { ehlo } = c;
     for (const ext of [
       'PIPELINING',
       '8BITMIME',
@@ -74,7 +74,6 @@ describe('MX listener', () => {
   it('passes DSN, SMTPUTF8 and 8BITMIME parameters through as ESMTP params', async () => {
     gw = await startInbound();
     const c = await session(gw.port);
-    await c.cmd('EHLO client.test');
     expect(
       await c.cmd('MAIL FROM:<jörg@exämple.org> SMTPUTF8 BODY=8BITMIME RET=HDRS ENVID=abc'),
     ).toMatch(/^250/);
@@ -111,7 +110,6 @@ describe('MX listener', () => {
   it('answers pipelined commands in order, all in one write (RFC 2920)', async () => {
     gw = await startInbound();
     const c = await session(gw.port);
-    await c.cmd('EHLO client.test');
     const reads = c.reads;
     c.write(
       'MAIL FROM:<a@example.org>\r\nRCPT TO:<b@localhost>\r\nRCPT TO:<c@localhost>\r\nDATA\r\n',
@@ -130,7 +128,6 @@ describe('MX listener', () => {
   it('refuses too many recipients and cancels when the client goes away mid-transaction', async () => {
     gw = await startInbound({ maxRecipients: 2 });
     const c = await session(gw.port);
-    await c.cmd('EHLO client.test');
     await c.cmd('MAIL FROM:<a@example.org>');
     await c.cmd('RCPT TO:<b@localhost>');
     await c.cmd('RCPT TO:<c@localhost>');
@@ -142,7 +139,6 @@ describe('MX listener', () => {
   it('RSET and QUIT mid-transaction cancel the router transaction; a new MAIL starts another', async () => {
     gw = await startInbound();
     const c = await session(gw.port);
-    await c.cmd('EHLO client.test');
     await c.cmd('MAIL FROM:<a@example.org>');
     await c.cmd('RCPT TO:<b@localhost>');
     expect(await c.cmd('RSET')).toMatch(/^250 /);
@@ -159,7 +155,6 @@ describe('MX listener', () => {
       m.m.startsWith('slow') ? undefined : { code: 250, message: '2.1.5 OK' };
     gw.router.policy.data = () => undefined;
     const c = await session(gw.port);
-    await c.cmd('EHLO client.test');
     // a recipient the router does not answer for: the whole transaction is given up
     await c.cmd('MAIL FROM:<a@example.org>');
     expect(await c.cmd('RCPT TO:<b@localhost>')).toMatch(/^250 /);
@@ -184,7 +179,6 @@ describe('MX listener', () => {
     gw = await startInbound();
     gw.router.policy.createStatus = 503;
     const c = await session(gw.port);
-    await c.cmd('EHLO client.test');
     // MAIL stores nothing; the first recipient creates the router transaction
     expect(await c.cmd('MAIL FROM:<a@example.org>')).toMatch(/^250 /);
     expect(await c.cmd('RCPT TO:<b@localhost>')).toMatch(/^451 4\.3\.0 /);
@@ -199,7 +193,6 @@ describe('MX listener', () => {
     gw = await startInbound();
     gw.router.policy.maxRecipients = 1;
     const c = await session(gw.port);
-    await c.cmd('EHLO client.test');
     await c.cmd('MAIL FROM:<a@example.org>');
     expect(await c.cmd('RCPT TO:<b@localhost>')).toBe('250 2.1.5 OK');
     expect(await c.cmd('RCPT TO:<c@localhost>')).toMatch(/^452 4\.5\.3 /);
@@ -215,7 +208,6 @@ describe('MX listener', () => {
     gw = await startInbound();
     gw.router.policy.data = () => ({ code: 554, message: '5.7.1 Message rejected as spam' });
     const c = await session(gw.port);
-    await c.cmd('EHLO client.test');
     await c.cmd('MAIL FROM:<a@example.org>');
     await c.cmd('RCPT TO:<b@localhost>');
     await c.cmd('DATA');

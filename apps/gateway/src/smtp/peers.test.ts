@@ -2,8 +2,9 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { smtpSource } from '../../../../bench/postfix.ts';
 import { loadEnv } from '../env.ts';
-import { MSA_KEY, startInbound } from '../testing/inbound.ts';
+import { type Inbound, MSA_KEY, MSA as msa, startInbound } from '../testing/inbound.ts';
 import { RawSmtp } from '../testing/raw-smtp.ts';
 
 /** Real SMTP clients from Debian: swaks and Postfix's smtp-source (apt-get install swaks postfix). */
@@ -15,61 +16,36 @@ const SMTP_SOURCE = '/usr/sbin/smtp-source';
 const required = Boolean(process.env.KOUKAN_REQUIRE_SMTP_PEERS);
 const missing = (path: string) => !required && !existsSync(path);
 
-type Inbound = Awaited<ReturnType<typeof startInbound>>;
 let gw: Inbound;
 afterEach(async () => {
   await gw?.stop();
 });
 
+/** swaks to the listener, to b@example.net, authenticating as `app` with `auth` when given. */
+const swaks = (
+  options: { from?: string; tls?: boolean; auth?: { mechanism: string; password: string } } = {},
+) =>
+  run(SWAKS, [
+    ...['--server', `127.0.0.1:${gw.port}`, '--to', 'b@example.net'],
+    ...(options.from ? ['--from', options.from] : []),
+    ...(options.tls ? ['--tls'] : []),
+    ...(options.auth ? ['--auth', options.auth.mechanism, '--auth-user', 'app'] : []),
+    ...(options.auth ? ['--auth-password', options.auth.password] : []),
+  ]);
+
 describe.skipIf(missing(SWAKS))('swaks', () => {
   it('submits over STARTTLS with AUTH PLAIN and is refused with a wrong key', async () => {
-    gw = await startInbound({ name: 'msa', kind: 'msa', sender: undefined, apiKey: undefined });
-    const args = [
-      '--server',
-      `127.0.0.1:${gw.port}`,
-      '--from',
-      'a@example.org',
-      '--to',
-      'b@example.net',
-    ];
-    const ok = await run(SWAKS, [
-      ...args,
-      '--tls',
-      '--auth',
-      'PLAIN',
-      '--auth-user',
-      'app',
-      '--auth-password',
-      MSA_KEY,
-    ]);
+    gw = await startInbound(msa);
+    const from = 'a@example.org';
+    const ok = await swaks({ from, tls: true, auth: { mechanism: 'PLAIN', password: MSA_KEY } });
     expect(ok.stdout).toMatch(/<~ {1,2}250 2\.0\.0 OK queued as t1/);
-    const bad = run(SWAKS, [
-      ...args,
-      '--tls',
-      '--auth',
-      'LOGIN',
-      '--auth-user',
-      'app',
-      '--auth-password',
-      'nope',
-    ]);
+    const bad = swaks({ from, tls: true, auth: { mechanism: 'LOGIN', password: 'nope' } });
     await expect(bad).rejects.toMatchObject({ stdout: expect.stringMatching(/535 5\.7\.8/) });
   });
 
   it('gets no AUTH without TLS', async () => {
-    gw = await startInbound({ name: 'msa', kind: 'msa', sender: undefined, apiKey: undefined });
-    const bad = run(SWAKS, [
-      '--server',
-      `127.0.0.1:${gw.port}`,
-      '--to',
-      'b@example.net',
-      '--auth',
-      'PLAIN',
-      '--auth-user',
-      'app',
-      '--auth-password',
-      MSA_KEY,
-    ]);
+    gw = await startInbound(msa);
+    const bad = swaks({ auth: { mechanism: 'PLAIN', password: MSA_KEY } });
     await expect(bad).rejects.toMatchObject({
       stderr: expect.stringMatching(/did not advertise authentication/),
     });
@@ -80,22 +56,16 @@ describe.skipIf(missing(SWAKS))('swaks', () => {
 describe.skipIf(missing(SMTP_SOURCE))('smtp-source', () => {
   it('delivers 40 messages over 4 parallel reused sessions with 3 recipients each', async () => {
     gw = await startInbound();
-    await run(SMTP_SOURCE, [
-      '-d',
-      '-s',
-      '4',
-      '-m',
-      '40',
-      '-r',
-      '3',
-      '-l',
-      '2000',
-      '-f',
-      'a@example.org',
-      '-t',
-      'b@localhost',
-      `127.0.0.1:${gw.port}`,
-    ]);
+    await smtpSource({
+      port: gw.port,
+      messages: 40,
+      sessions: 4,
+      reuse: true,
+      recipients: 3,
+      size: 2000,
+      from: 'a@example.org',
+      to: 'b@localhost',
+    });
     const txns = [...gw.router.txns.values()];
     expect(txns).toHaveLength(40);
     for (const t of txns) {

@@ -1,8 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startInbound } from '../testing/inbound.ts';
-import { RawSmtp } from '../testing/raw-smtp.ts';
+import { type Inbound, session, startInbound } from '../testing/inbound.ts';
 
-type Inbound = Awaited<ReturnType<typeof startInbound>>;
 let gw: Inbound;
 afterEach(async () => {
   await gw?.stop();
@@ -26,10 +24,8 @@ const VARIANTS: [string, string][] = [
   ['<CR><LF><NUL>.<CR><LF>', '\r\n\x00.\r\n'],
 ];
 
-async function openTransaction(port: number): Promise<RawSmtp> {
-  const c = await RawSmtp.open(port);
-  await c.reply();
-  await c.cmd('EHLO client.test');
+async function openTransaction(port: number) {
+  const c = await session(port);
   expect(await c.cmd('MAIL FROM:<a@example.org>')).toMatch(/^250/);
   expect(await c.cmd('RCPT TO:<b@localhost>')).toMatch(/^250/);
   expect(await c.cmd('DATA')).toMatch(/^354/);
@@ -91,9 +87,7 @@ describe('SMTP smuggling and DATA limits', () => {
 
   it('discards commands pipelined before STARTTLS completes', async () => {
     gw = await startInbound();
-    const c = await RawSmtp.open(gw.port);
-    await c.reply();
-    await c.cmd('EHLO client.test');
+    const c = await session(gw.port);
     c.write('STARTTLS\r\nMAIL FROM:<injected@example.org>\r\nRCPT TO:<b@localhost>\r\n');
     expect(await c.reply()).toMatch(/^220 /);
     const { starttlsAfterReply } = c;

@@ -6,8 +6,9 @@ export interface SinkScript {
   lmtp?: boolean;
   /** Offer neither SMTPUTF8 nor 8BITMIME nor STARTTLS (an old peer). */
   plain?: boolean;
-  /** Error text for MAIL/RCPT (first 3 chars are the code), undefined to accept. */
-  mail?: (from: string) => string | undefined;
+  /** Error text for MAIL/RCPT (first 3 chars are the code), undefined to accept; MAIL's may
+   * come later (a promise: the reply waits for it). */
+  mail?: (from: string) => string | undefined | Promise<string | undefined>;
   rcpt?: (to: string) => string | undefined;
   /** SMTP: the final reply text for 250 (or an error 'NNN text'); LMTP: per recipient. */
   data?: (to: string) => string | undefined;
@@ -57,8 +58,9 @@ export class Sink {
         this.open--;
       },
       onMailFrom: (a, _s, cb) => {
-        const err = script.mail?.(a.address);
-        cb(err ? fail(err) : undefined);
+        void Promise.resolve(script.mail?.(a.address)).then((err) =>
+          cb(err ? fail(err) : undefined),
+        );
       },
       onRcptTo: (a, _s, cb) => {
         const err = script.rcpt?.(a.address);
