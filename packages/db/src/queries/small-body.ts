@@ -2,9 +2,40 @@ import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client/create-db.ts';
 import { executeTemplate, p } from '../client/prepared.ts';
 import { mapRow } from '../client/rows.ts';
+import { type Pending, tickBatcher } from '../client/tick-batch.ts';
 import { type Attempt, attempts } from '../schema/attempts/table.ts';
 import { type Blob, blobs } from '../schema/blobs/table.ts';
 import { type Transaction, transactions } from '../schema/transactions/table.ts';
+
+export interface SmallBodyInput {
+  transactionId: string;
+  /** The transaction's body blob; without it, the one the row names. */
+  blobId?: string | undefined;
+  /** When given, only a transaction of this sender is stored (the caller's ownership check). */
+  senderId?: string | undefined;
+  data: Buffer;
+  /** The body's Message-ID and Subject (for search), stored with it. */
+  messageId: string | null;
+  subject: string | null;
+  lease?: { owner: string; leaseMs: number } | undefined;
+}
+
+export type SmallBodyStored =
+  | { transaction: Transaction; blob: Blob; attempt?: Attempt }
+  | undefined;
+
+type Row = {
+  t: Record<string, unknown>;
+  b: Record<string, unknown>;
+  a: Record<string, unknown> | null;
+};
+
+const stored = (row: Row | undefined): SmallBodyStored =>
+  row && {
+    transaction: mapRow(transactions, row.t),
+    blob: mapRow(blobs, row.b),
+    ...(row.a && { attempt: mapRow(attempts, row.a) }),
+  };
 
 /**
  * A whole RFC 822 body that fits in one chunk, stored in one statement (the SMTP gateway's
@@ -19,27 +50,47 @@ import { type Transaction, transactions } from '../schema/transactions/table.ts'
  * attempt open and its `attempt_started` event, as `claimTransactions` would leave it — so
  * the engine runs it at once without a claim of its own and the transaction's version moves
  * once, not twice.
+ *
+ * Bodies that concurrent uploads store in the same tick share one statement and one commit
+ * (`smallBodiesStatement`: the same writes, row by row); a batch that fails is retried one body
+ * at a time, so only the upload at fault fails.
  */
-export async function storeSmallBody(
-  db: DbOrTx,
-  input: {
-    transactionId: string;
-    /** The transaction's body blob; without it, the one the row names. */
-    blobId?: string | undefined;
-    /** When given, only a transaction of this sender is stored (the caller's ownership check). */
-    senderId?: string | undefined;
-    data: Buffer;
-    /** The body's Message-ID and Subject (for search), stored with it. */
-    messageId: string | null;
-    subject: string | null;
-    lease?: { owner: string; leaseMs: number } | undefined;
-  },
-): Promise<{ transaction: Transaction; blob: Blob; attempt?: Attempt } | undefined> {
-  const [row] = await executeTemplate<{
-    t: Record<string, unknown>;
-    b: Record<string, unknown>;
-    a: Record<string, unknown> | null;
-  }>(db, 'small-body', smallBodyStatement, {
+export const storeSmallBody: (db: DbOrTx, input: SmallBodyInput) => Promise<SmallBodyStored> =
+  tickBatcher(async (db, items: Pending<SmallBodyInput, SmallBodyStored>[]) => {
+    const one = (item: Pending<SmallBodyInput, SmallBodyStored>) =>
+      storeOne(db, item.input).then(item.resolve, item.reject);
+    const ids = new Set(items.map((i) => i.input.transactionId));
+    // the same transaction twice (a repeated upload): one after the other, as without batching
+    if (items.length === 1 || ids.size < items.length) {
+      for (const item of items) await one(item);
+      return;
+    }
+    const rows = items.map(({ input }) => ({
+      tx: input.transactionId,
+      blob: input.blobId ?? null,
+      sender: input.senderId ?? null,
+      data: input.data.toString('base64'),
+      size: input.data.length,
+      message_id: input.messageId,
+      subject: input.subject,
+      owner: input.lease?.owner ?? null,
+      lease_secs: input.lease ? input.lease.leaseMs / 1000 : null,
+    }));
+    let result: Row[];
+    try {
+      result = await executeTemplate<Row>(db, 'small-bodies', smallBodiesStatement, {
+        rows: JSON.stringify(rows),
+      });
+    } catch {
+      for (const item of items) await one(item);
+      return;
+    }
+    const byId = new Map(result.map((r) => [r.t.id as string, r]));
+    for (const item of items) item.resolve(stored(byId.get(item.input.transactionId)));
+  });
+
+async function storeOne(db: DbOrTx, input: SmallBodyInput): Promise<SmallBodyStored> {
+  const [row] = await executeTemplate<Row>(db, 'small-body', smallBodyStatement, {
     tx: input.transactionId,
     blob: input.blobId ?? null,
     sender: input.senderId ?? null,
@@ -50,13 +101,71 @@ export async function storeSmallBody(
     owner: input.lease?.owner ?? null,
     leaseSecs: input.lease ? input.lease.leaseMs / 1000 : null,
   });
-  return (
-    row && {
-      transaction: mapRow(transactions, row.t),
-      blob: mapRow(blobs, row.b),
-      ...(row.a && { attempt: mapRow(attempts, row.a) }),
-    }
-  );
+  return stored(row);
+}
+
+/** `smallBodyStatement` for any number of bodies, each a JSON object of `storeSmallBody`. */
+function smallBodiesStatement() {
+  return sql`
+    with i as (
+      select * from jsonb_to_recordset(${p('rows')}::jsonb) as x(tx uuid, blob uuid,
+        sender uuid, data text, size bigint, message_id text, subject text, owner uuid,
+        lease_secs float8)
+    ), target as (
+      select t.id, t.body_blob_id, t.status = 'queued' and i.owner is not null as claim,
+        i.data, i.size, i.message_id, i.subject, i.owner, i.lease_secs
+      from transactions t join i on t.id = i.tx
+      where t.body_spec is null and t.status in ('queued', 'held')
+        and t.body_blob_id = coalesce(i.blob, t.body_blob_id)
+        and t.sender_id = coalesce(i.sender, t.sender_id)
+      for update of t
+    ), b as (
+      update blobs set size = target.size, chunk_count = 1, status = 'finalized',
+        expected_size = target.size, finalized_at = now(), updated_at = now()
+      from target
+      where blobs.id = target.body_blob_id and blobs.status = 'uploading' and blobs.size = 0
+      returning blobs.*
+    ), chunk as (
+      insert into blob_chunks (blob_id, seq, "offset", data)
+      select b.id, 0, 0, decode(target.data, 'base64') from b join target on target.body_blob_id = b.id
+    ), t as (
+      update transactions set
+        next_attempt_at = case when status = 'queued' and next_attempt_at is null
+          then now() else next_attempt_at end,
+        status = case when target.claim then 'inflight' else status end,
+        lease_owner = case when target.claim then target.owner else lease_owner end,
+        lease_expires_at = case when target.claim
+          then now() + make_interval(secs => target.lease_secs)
+          else lease_expires_at end,
+        version = version + 1,
+        message_id = target.message_id,
+        subject = target.subject,
+        updated_at = now()
+      from target
+      where transactions.id = target.id and target.body_blob_id in (select id from b)
+      returning transactions.*, target.claim
+    ), a as (
+      insert into attempts (transaction_id, number, instance_id)
+      select id, attempt_count + 1, lease_owner from t where t.claim
+      returning *
+    ), exploded as (
+      -- the exploder's per-recipient transactions share the body: its fields too
+      update transactions u set message_id = target.message_id, subject = target.subject
+      from target
+      where u.parent_id = target.id and u.message_id is null
+        and u.metadata ? 'exploded_from' and target.body_blob_id in (select id from b)
+    ), timeline as (
+      insert into events (transaction_id, attempt_id, type, data)
+      select t.id, null::uuid, 'blob_finalized', jsonb_build_object(
+        'what', 'body', 'size', target.size, 'body_complete', true)
+      from t join target on target.id = t.id
+      union all
+      select transaction_id, id, 'attempt_started', jsonb_build_object(
+        'number', number, 'instance_id', instance_id::text)
+      from a
+    )
+    select row_to_json(t) as t, row_to_json(b) as b, row_to_json(a) as a
+    from t join b on b.id = t.body_blob_id left join a on a.transaction_id = t.id`;
 }
 
 function smallBodyStatement() {
