@@ -6,6 +6,7 @@ import { getBlob, readBlob } from './blobs.ts';
 import { insertTransactionAwaitingBody } from './create-downstream.ts';
 import { claimTransactions } from './delivery.ts';
 import { listEvents } from './events.ts';
+import { handOverToUpstreams } from './exploder.ts';
 import { registerInstance } from './instances.ts';
 import { createSender } from './senders.ts';
 import { storeSmallBody } from './small-body.ts';
@@ -259,5 +260,50 @@ describe('storeSmallBody', () => {
     expect(stored?.attempt).toBeUndefined();
     expect(stored?.transaction).toMatchObject({ status: 'held', leaseOwner: null });
     expect(await listAttempts(t.db, transaction.id)).toEqual([]);
+  });
+});
+
+describe('handOverToUpstreams', () => {
+  it('hand-overs in the same tick (one statement) come out as each would alone, each with its own claim terms', async () => {
+    const [a, b] = await Promise.all([downstream(2), downstream(3)]);
+    const instance = await registerInstance(t.db, { kind: 'router' });
+    const terms = { owner: instance.id, leaseMs: 30_000 };
+    const [[ha, hb], n] = await statements(() =>
+      Promise.all([
+        handOverToUpstreams(t.db, { downstreamId: a.transaction.id, ...terms, limit: 1 }),
+        handOverToUpstreams(t.db, { downstreamId: b.transaction.id, ...terms, limit: 2 }),
+      ]),
+    );
+    expect(n).toBe(1);
+    for (const [h, d, claimed] of [
+      [ha, a, 1],
+      [hb, b, 2],
+    ] as const) {
+      expect(h.downstream).toEqual({
+        bodyBlobId: d.blob.id,
+        rcptResponse: d.transaction.rcptResponse,
+      });
+      expect(h.upstreams.map((u) => u.id).sort()).toEqual([...d.upstreamIds].sort());
+      expect(h.shared.sort()).toEqual([...d.upstreamIds].sort());
+      // the first recipients are claimed, up to the limit; the others are due for the poll loop
+      expect(h.claimed.map((c) => c.transaction.id)).toEqual(d.upstreamIds.slice(0, claimed));
+      for (const [i, id] of d.upstreamIds.entries()) {
+        const row = await getTransaction(t.db, id);
+        expect(h.upstreams.find((u) => u.id === id)).toEqual(row);
+        expect(row).toMatchObject({
+          bodyBlobId: d.blob.id,
+          status: i < claimed ? 'inflight' : 'queued',
+          leaseOwner: i < claimed ? instance.id : null,
+        });
+        expect(row!.nextAttemptAt).toBeInstanceOf(Date);
+        const events = await listEvents(t.db, id);
+        expect(events.map((e) => [e.type, e.data])).toEqual([
+          ['body_shared', { downstream: d.transaction.id }],
+          ...(i < claimed ? [['attempt_started', { number: 1, instance_id: instance.id }]] : []),
+        ]);
+        const attempts = await listAttempts(t.db, id);
+        expect(attempts).toEqual(i < claimed ? [h.claimed[i]!.attempt] : []);
+      }
+    }
   });
 });
