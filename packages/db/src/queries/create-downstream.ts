@@ -4,7 +4,7 @@ import type { DbOrTx } from '../client/create-db.ts';
 import { withDbErrors } from '../client/errors.ts';
 import { executeTemplate, p } from '../client/prepared.ts';
 import { mapRow } from '../client/rows.ts';
-import { type Pending, tickBatcher } from '../client/tick-batch.ts';
+import { statementBatcher } from '../client/tick-batch.ts';
 import { type Blob, blobs } from '../schema/blobs/table.ts';
 import { events } from '../schema/events/table.ts';
 import { transactionBlobs } from '../schema/transaction-blobs/table.ts';
@@ -49,38 +49,33 @@ type Row = { t: Record<string, unknown>; b: Record<string, unknown> };
  * instead of a database transaction of seven statements. Returns the transaction, its blob and the upstreams'
  * ids (in the order given).
  *
- * The creates of concurrent SMTP sessions in the same tick share one statement and one commit
- * (`awaitingBodiesStatement`); a batch that fails (a repeated idempotency key) is retried one
- * create at a time, so only the one at fault fails, with its own error.
+ * The creates of concurrent SMTP sessions in the same tick share the statement and its commit.
  */
 export const insertTransactionAwaitingBody: (
   db: DbOrTx,
   input: AwaitingBodyInsert,
-) => Promise<Created> = tickBatcher(async (db, items: Pending<AwaitingBodyInsert, Created>[]) => {
-  const one = (item: Pending<AwaitingBodyInsert, Created>) =>
-    insertOne(db, item.input).then(item.resolve, item.reject);
-  if (items.length === 1) return one(items[0]!);
-  const rows = items.map(({ input }) => ({ ...awaitingBodyRow(input), id: randomUUID() }));
-  const upstreams = rows.map((r, n) => upstreamRows(r.id, items[n]!.input));
-  let result: Row[];
-  try {
-    result = await executeTemplate<Row>(db, 'create-awaiting-bodies', awaitingBodiesStatement, {
+) => Promise<Created> = statementBatcher(async (db, inputs: AwaitingBodyInsert[]) => {
+  const rows = inputs.map((input) => ({ ...awaitingBodyRow(input), id: randomUUID() }));
+  const upstreams = rows.map((r, n) => upstreamRows(r.id, inputs[n]!));
+  const result = await withDbErrors(() =>
+    executeTemplate<Row>(db, 'create-awaiting-bodies', awaitingBodiesStatement, {
       rows: JSON.stringify(rows),
       upstreams: JSON.stringify(upstreams.flat()),
-    });
-  } catch {
-    for (const item of items) await one(item);
-    return;
-  }
+    }),
+  );
   const byId = new Map(result.map((r) => [r.t.id as string, r]));
-  for (const [n, item] of items.entries()) {
-    const row = byId.get(rows[n]!.id);
-    if (!row) item.reject(new Error('the create statement returned no row'));
-    else item.resolve(created(row, upstreams[n]!));
-  }
+  return rows.map((r, n) => {
+    const row = byId.get(r.id);
+    if (!row) throw new Error('the create statement returned no row');
+    return {
+      transaction: mapRow(transactions, row.t),
+      blob: mapRow(blobs, row.b),
+      upstreamIds: upstreams[n]!.map((u) => u.id),
+    };
+  });
 });
 
-/** The columns of one create, as the statements' JSON rows (and parameters) name them. */
+/** The columns of one create, as the statement's JSON rows name them. */
 function awaitingBodyRow(input: AwaitingBodyInsert) {
   const t = input.transaction;
   return {
@@ -115,44 +110,7 @@ function upstreamRows(parentId: string, input: AwaitingBodyInsert) {
   }));
 }
 
-function created(row: Row, upstreams: { id: string }[]): Created {
-  return {
-    transaction: mapRow(transactions, row.t),
-    blob: mapRow(blobs, row.b),
-    upstreamIds: upstreams.map((u) => u.id),
-  };
-}
-
-async function insertOne(db: DbOrTx, input: AwaitingBodyInsert): Promise<Created> {
-  const id = randomUUID();
-  const r = awaitingBodyRow(input);
-  const upstreams = upstreamRows(id, input);
-  const json = (v: unknown) => (v == null ? null : JSON.stringify(v));
-  const [row] = await withDbErrors(() =>
-    executeTemplate<Row>(db, 'create-awaiting-body', awaitingBodyStatement, {
-      id,
-      blob: r.blob,
-      sender: r.sender,
-      contentType: r.content_type,
-      mailFrom: JSON.stringify(r.mail_from),
-      rcptTo: JSON.stringify(r.rcpt_to),
-      rcptAddresses: r.rcpt_addresses,
-      idempotencyKey: r.idempotency_key,
-      requestHash: r.request_hash,
-      metadata: JSON.stringify(r.metadata),
-      retry: json(r.retry),
-      notification: json(r.notification),
-      rcptResponse: json(r.rcpt_response),
-      eventType: r.event_type,
-      eventData: JSON.stringify(r.event_data),
-      upstreams: JSON.stringify(upstreams),
-    }),
-  );
-  if (!row) throw new Error('the create statement returned no row');
-  return created(row, upstreams);
-}
-
-/** `awaitingBodyStatement` for any number of creates, each a JSON object of `awaitingBodyRow`. */
+/** The create statement for any number of creates, each a JSON object of `awaitingBodyRow`. */
 function awaitingBodiesStatement() {
   return sql`
     with i as (
@@ -189,38 +147,4 @@ function awaitingBodiesStatement() {
     -- The blobs as the statement leaves them: each held once (the trigger counts r after it).
     select row_to_json(t) as t, jsonb_set(to_jsonb(b), '{ref_count}', '1') as b
     from t join b on b.id = t.body_blob_id`;
-}
-
-function awaitingBodyStatement() {
-  return sql`
-    with b as (
-      insert into ${blobs} (id, sender_id, content_type)
-      values (${p('blob')}::uuid, ${p('sender')}::uuid, ${p('contentType')}::text)
-      returning *
-    ), t as (
-      insert into ${transactions} (id, sender_id, status, mail_from, rcpt_to, rcpt_addresses,
-        body_blob_id, idempotency_key, request_hash, metadata, retry, notification,
-        rcpt_response, next_attempt_at)
-      select ${p('id')}::uuid, ${p('sender')}::uuid, 'queued', ${p('mailFrom')}::jsonb,
-        ${p('rcptTo')}::jsonb, ${p('rcptAddresses')}::text[], b.id, ${p('idempotencyKey')}::text,
-        ${p('requestHash')}::text, ${p('metadata')}::jsonb, ${p('retry')}::jsonb,
-        ${p('notification')}::jsonb, ${p('rcptResponse')}::jsonb, null
-      from b
-      returning *
-    ), r as (
-      insert into ${transactionBlobs} (transaction_id, blob_id) select t.id, b.id from t, b
-    ), u as (
-      insert into ${transactions} (id, sender_id, status, mail_from, rcpt_to, rcpt_addresses,
-        body_blob_id, next_attempt_at, parent_id, retry, notification, metadata)
-      select x.id, x.sender_id, 'queued', x.mail_from, x.rcpt_to, x.rcpt_addresses, null, null,
-        t.id, x.retry, x.notification, x.metadata
-      from t, jsonb_to_recordset(${p('upstreams')}::jsonb) as x(id uuid, sender_id uuid,
-        mail_from jsonb, rcpt_to jsonb, rcpt_addresses text[], retry jsonb, notification jsonb,
-        metadata jsonb)
-    ), e as (
-      insert into ${events} (transaction_id, type, data)
-      select id, ${p('eventType')}::text, ${p('eventData')}::jsonb from t
-    )
-    -- The blob as the statement leaves it: held once (the trigger counts r after the statement).
-    select row_to_json(t) as t, jsonb_set(to_jsonb(b), '{ref_count}', '1') as b from t, b`;
 }

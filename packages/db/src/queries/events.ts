@@ -3,7 +3,7 @@ import type { DbOrTx } from '../client/create-db.ts';
 import { withDbErrors } from '../client/errors.ts';
 import { executeTemplate, p } from '../client/prepared.ts';
 import { mapRow } from '../client/rows.ts';
-import { type Pending, tickBatcher } from '../client/tick-batch.ts';
+import { statementBatcher } from '../client/tick-batch.ts';
 import { attempts } from '../schema/attempts/table.ts';
 import { events, type TimelineEvent } from '../schema/events/table.ts';
 
@@ -35,30 +35,23 @@ export async function appendEvent(db: DbOrTx, input: EventInput): Promise<Timeli
 /**
  * One event of an attempt's journal, durable when the promise resolves. The journal events that
  * concurrent attempts record in the same tick share one statement and one commit (an SMTP relay
- * records two per message); a batch that fails is retried one event at a time, so only the
- * event at fault fails.
+ * records two per message).
  */
-export const recordJournalEvent: (db: DbOrTx, input: EventInput) => Promise<void> = tickBatcher(
-  async (db, items: Pending<EventInput, void>[]) => {
-    const one = (item: Pending<EventInput, void>) =>
-      appendEvent(db, item.input).then(() => item.resolve(), item.reject);
-    if (items.length === 1) return one(items[0]!);
-    const rows = items.map(({ input }) => ({
+export const recordJournalEvent: (db: DbOrTx, input: EventInput) => Promise<void> =
+  statementBatcher(async (db, inputs: EventInput[]) => {
+    const rows = inputs.map((input) => ({
       transaction_id: input.transactionId,
       attempt_id: input.attemptId ?? null,
       type: input.type,
       data: input.data ?? {},
     }));
-    try {
-      await executeTemplate(db, 'event:append-many', appendManyStatement, {
+    await withDbErrors(() =>
+      executeTemplate(db, 'event:append-many', appendManyStatement, {
         rows: JSON.stringify(rows),
-      });
-      for (const item of items) item.resolve();
-    } catch {
-      for (const item of items) await one(item);
-    }
-  },
-);
+      }),
+    );
+    return inputs.map(() => undefined);
+  });
 
 function appendManyStatement() {
   return sql`insert into events (transaction_id, attempt_id, type, data)

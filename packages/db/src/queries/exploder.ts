@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client/create-db.ts';
 import { executeTemplate, p } from '../client/prepared.ts';
 import { mapRow } from '../client/rows.ts';
-import { type Pending, tickBatcher } from '../client/tick-batch.ts';
+import { statementBatcher } from '../client/tick-batch.ts';
 import { attempts } from '../schema/attempts/table.ts';
 import { type Transaction, transactions } from '../schema/transactions/table.ts';
 import type { ClaimedTransaction } from './delivery.ts';
@@ -38,64 +38,32 @@ type Row = {
  * them (none of a sender in `skip`) are claimed for `owner` at the same time, as
  * `claimTransactions` would (in flight under a lease, attempt and `attempt_started` event).
  *
- * Hand-overs that concurrent exploders make in the same tick share one statement and one commit
- * (`handOversStatement`: the same writes, per downstream); a batch that fails is retried one
- * hand-over at a time, so only the one at fault fails.
+ * Hand-overs that concurrent exploders make in the same tick share the statement and its commit.
  */
 export const handOverToUpstreams: (db: DbOrTx, input: HandOverInput) => Promise<HandOver> =
-  tickBatcher(async (db, items: Pending<HandOverInput, HandOver>[]) => {
-    const one = (item: Pending<HandOverInput, HandOver>) =>
-      handOverOne(db, item.input).then(item.resolve, item.reject);
-    const ids = new Set(items.map((i) => i.input.downstreamId));
-    // the same downstream twice (a re-run): one after the other, as without batching
-    if (items.length === 1 || ids.size < items.length) {
-      for (const item of items) await one(item);
-      return;
-    }
-    let rows: (Row & { id: string })[];
-    try {
-      rows = await executeTemplate<Row & { id: string }>(
+  statementBatcher(
+    async (db, inputs: HandOverInput[]) => {
+      const rows = await executeTemplate<Row & { id: string }>(
         db,
         'exploder:hand-overs',
         handOversStatement,
         {
           rows: JSON.stringify(
-            items.map(({ input }) => ({
+            inputs.map((input) => ({
               downstream: input.downstreamId,
-              ...terms(input),
+              owner: input.owner ?? null,
+              lease_secs: (input.leaseMs ?? 0) / 1000,
+              lim: input.owner ? (input.limit ?? 0) : 0,
+              skip: input.skip ?? [],
             })),
           ),
         },
       );
-    } catch {
-      for (const item of items) await one(item);
-      return;
-    }
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    for (const item of items) item.resolve(handOverOf(byId.get(item.input.downstreamId)));
-  });
-
-/** The claim terms of one hand-over, as the statements' parameters name them. */
-function terms(input: HandOverInput) {
-  return {
-    owner: input.owner ?? null,
-    lease_secs: (input.leaseMs ?? 0) / 1000,
-    lim: input.owner ? (input.limit ?? 0) : 0,
-    skip: input.skip ?? [],
-  };
-}
-
-async function handOverOne(db: DbOrTx, input: HandOverInput): Promise<HandOver> {
-  const t = terms(input);
-  const [row] = await executeTemplate<Row>(db, 'exploder:hand-over', handOverStatement, {
-    downstream: input.downstreamId,
-    owner: t.owner,
-    leaseSecs: t.lease_secs,
-    limit: t.lim,
-    skip: t.skip,
-  });
-  return handOverOf(row);
-}
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return inputs.map((input) => handOverOf(byId.get(input.downstreamId)));
+    },
+    (input) => input.downstreamId,
+  );
 
 function handOverOf(row: Row | undefined): HandOver {
   const out: HandOver = { upstreams: [], shared: [], claimed: [] };
@@ -115,7 +83,7 @@ function handOverOf(row: Row | undefined): HandOver {
   return out;
 }
 
-/** `handOverStatement` for any number of downstreams, each with its own claim terms. */
+/** The hand-over statement for any number of downstreams, each with its own claim terms. */
 function handOversStatement() {
   return sql`
     with i as (
@@ -172,55 +140,4 @@ function handOversStatement() {
         from family f left join shared s on s.id = f.id
         where f.parent_id = i.downstream), '[]') as upstreams
     from i`;
-}
-
-function handOverStatement() {
-  const down = sql`${p('downstream')}::uuid`;
-  return sql`
-    with down as (
-      select body_blob_id, rcpt_response from transactions where id = ${down}
-    ), family as (
-      select * from transactions
-      where parent_id = ${down} and metadata->>'exploded_from' = ${down}::text
-    ), waiting as (
-      select f.id from family f, down d
-      where f.status = 'queued' and f.body_blob_id is null and d.body_blob_id is not null
-    ), start as (
-      select f.id from family f join waiting w on w.id = f.id
-      where f.sender_id <> all(${p('skip')}::uuid[])
-      order by (f.metadata->>'rcpt_index')::int
-      limit ${p('limit')}::int
-    ), shared as (
-      update transactions t set
-        body_blob_id = d.body_blob_id,
-        next_attempt_at = now(),
-        status = case when s.id is null then t.status else 'inflight' end,
-        lease_owner = case when s.id is null then null else ${p('owner')}::uuid end,
-        lease_expires_at = case when s.id is null then null
-          else now() + make_interval(secs => ${p('leaseSecs')}::float8) end,
-        version = t.version + 1,
-        updated_at = now()
-      from waiting w cross join down d left join start s on s.id = w.id
-      where t.id = w.id and t.status = 'queued' and t.body_blob_id is null
-      returning t.*, s.id is not null as started
-    ), refs as (
-      insert into transaction_blobs (transaction_id, blob_id) select id, body_blob_id from shared
-    ), opened as (
-      insert into attempts (transaction_id, number, instance_id)
-      select id, attempt_count + 1, ${p('owner')}::uuid from shared where started
-      returning *
-    ), timeline as (
-      insert into events (transaction_id, attempt_id, type, data)
-      select id, null, 'body_shared', jsonb_build_object('downstream', ${down}::text) from shared
-      union all
-      select transaction_id, id, 'attempt_started', jsonb_build_object(
-        'number', number, 'instance_id', ${p('owner')}::text)
-      from opened
-    )
-    select (select row_to_json(d) from down d) as downstream,
-      coalesce((select json_agg(json_build_object(
-        'transaction', coalesce(row_to_json(s), row_to_json(f)),
-        'shared', s.id is not null,
-        'attempt', (select row_to_json(o) from opened o where o.transaction_id = f.id)))
-        from family f left join shared s on s.id = f.id), '[]') as upstreams`;
 }

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client/create-db.ts';
 import { executeTemplate, p } from '../client/prepared.ts';
 import { mapRow } from '../client/rows.ts';
-import { type Pending, tickBatcher } from '../client/tick-batch.ts';
+import { statementBatcher } from '../client/tick-batch.ts';
 import { type Attempt, attempts } from '../schema/attempts/table.ts';
 import { type Blob, blobs } from '../schema/blobs/table.ts';
 import { type Transaction, transactions } from '../schema/transactions/table.ts';
@@ -51,60 +51,32 @@ const stored = (row: Row | undefined): SmallBodyStored =>
  * the engine runs it at once without a claim of its own and the transaction's version moves
  * once, not twice.
  *
- * Bodies that concurrent uploads store in the same tick share one statement and one commit
- * (`smallBodiesStatement`: the same writes, row by row); a batch that fails is retried one body
- * at a time, so only the upload at fault fails.
+ * Bodies that concurrent uploads store in the same tick share the statement and its commit.
  */
 export const storeSmallBody: (db: DbOrTx, input: SmallBodyInput) => Promise<SmallBodyStored> =
-  tickBatcher(async (db, items: Pending<SmallBodyInput, SmallBodyStored>[]) => {
-    const one = (item: Pending<SmallBodyInput, SmallBodyStored>) =>
-      storeOne(db, item.input).then(item.resolve, item.reject);
-    const ids = new Set(items.map((i) => i.input.transactionId));
-    // the same transaction twice (a repeated upload): one after the other, as without batching
-    if (items.length === 1 || ids.size < items.length) {
-      for (const item of items) await one(item);
-      return;
-    }
-    const rows = items.map(({ input }) => ({
-      tx: input.transactionId,
-      blob: input.blobId ?? null,
-      sender: input.senderId ?? null,
-      data: input.data.toString('base64'),
-      size: input.data.length,
-      message_id: input.messageId,
-      subject: input.subject,
-      owner: input.lease?.owner ?? null,
-      lease_secs: input.lease ? input.lease.leaseMs / 1000 : null,
-    }));
-    let result: Row[];
-    try {
-      result = await executeTemplate<Row>(db, 'small-bodies', smallBodiesStatement, {
+  statementBatcher(
+    async (db, inputs: SmallBodyInput[]) => {
+      const rows = inputs.map((input) => ({
+        tx: input.transactionId,
+        blob: input.blobId ?? null,
+        sender: input.senderId ?? null,
+        data: input.data.toString('base64'),
+        size: input.data.length,
+        message_id: input.messageId,
+        subject: input.subject,
+        owner: input.lease?.owner ?? null,
+        lease_secs: input.lease ? input.lease.leaseMs / 1000 : null,
+      }));
+      const result = await executeTemplate<Row>(db, 'small-bodies', smallBodiesStatement, {
         rows: JSON.stringify(rows),
       });
-    } catch {
-      for (const item of items) await one(item);
-      return;
-    }
-    const byId = new Map(result.map((r) => [r.t.id as string, r]));
-    for (const item of items) item.resolve(stored(byId.get(item.input.transactionId)));
-  });
+      const byId = new Map(result.map((r) => [r.t.id as string, r]));
+      return inputs.map((input) => stored(byId.get(input.transactionId)));
+    },
+    (input) => input.transactionId,
+  );
 
-async function storeOne(db: DbOrTx, input: SmallBodyInput): Promise<SmallBodyStored> {
-  const [row] = await executeTemplate<Row>(db, 'small-body', smallBodyStatement, {
-    tx: input.transactionId,
-    blob: input.blobId ?? null,
-    sender: input.senderId ?? null,
-    data: input.data,
-    size: input.data.length,
-    messageId: input.messageId,
-    subject: input.subject,
-    owner: input.lease?.owner ?? null,
-    leaseSecs: input.lease ? input.lease.leaseMs / 1000 : null,
-  });
-  return stored(row);
-}
-
-/** `smallBodyStatement` for any number of bodies, each a JSON object of `storeSmallBody`. */
+/** The statement for any number of bodies, each a JSON object of `storeSmallBody`. */
 function smallBodiesStatement() {
   return sql`
     with i as (
@@ -166,60 +138,4 @@ function smallBodiesStatement() {
     )
     select row_to_json(t) as t, row_to_json(b) as b, row_to_json(a) as a
     from t join b on b.id = t.body_blob_id left join a on a.transaction_id = t.id`;
-}
-
-function smallBodyStatement() {
-  return sql`
-    with target as (
-      select id, body_blob_id, status = 'queued' and ${p('owner')}::uuid is not null as claim
-      from transactions
-      where id = ${p('tx')}::uuid and body_spec is null and status in ('queued', 'held')
-        and body_blob_id = coalesce(${p('blob')}::uuid, body_blob_id)
-        and sender_id = coalesce(${p('sender')}::uuid, sender_id)
-      for update
-    ), b as (
-      update blobs set size = ${p('size')}::bigint, chunk_count = 1, status = 'finalized',
-        expected_size = ${p('size')}::bigint, finalized_at = now(), updated_at = now()
-      where id = (select body_blob_id from target) and status = 'uploading' and size = 0
-      returning *
-    ), chunk as (
-      insert into blob_chunks (blob_id, seq, "offset", data)
-      select id, 0, 0, ${p('data')}::bytea from b
-    ), t as (
-      update transactions set
-        next_attempt_at = case when status = 'queued' and next_attempt_at is null
-          then now() else next_attempt_at end,
-        status = case when target.claim then 'inflight' else status end,
-        lease_owner = case when target.claim then ${p('owner')}::uuid else lease_owner end,
-        lease_expires_at = case when target.claim
-          then now() + make_interval(secs => ${p('leaseSecs')}::float8)
-          else lease_expires_at end,
-        version = version + 1,
-        message_id = ${p('messageId')}::text,
-        subject = ${p('subject')}::text,
-        updated_at = now()
-      from target
-      where transactions.id = target.id and exists (select 1 from b)
-      returning transactions.*, target.claim
-    ), a as (
-      insert into attempts (transaction_id, number, instance_id)
-      select id, attempt_count + 1, ${p('owner')}::uuid from t where t.claim
-      returning *
-    ), exploded as (
-      -- the exploder's per-recipient transactions share the body: its fields too
-      update transactions set message_id = ${p('messageId')}::text, subject = ${p('subject')}::text
-      where parent_id = (select id from target) and message_id is null
-        and metadata ? 'exploded_from' and exists (select 1 from b)
-    ), timeline as (
-      insert into events (transaction_id, attempt_id, type, data)
-      select id, null::uuid, 'blob_finalized', jsonb_build_object(
-        'what', 'body', 'size', ${p('size')}::bigint, 'body_complete', true)
-      from t
-      union all
-      select transaction_id, id, 'attempt_started', jsonb_build_object(
-        'number', number, 'instance_id', ${p('owner')}::text)
-      from a
-    )
-    select row_to_json(t) as t, row_to_json(b) as b, row_to_json(a) as a
-    from t cross join b left join a on a.transaction_id = t.id`;
 }
