@@ -5,10 +5,16 @@
  * and delivery engine, as `apps/router/src/main.ts` wires them); the clients and the sink run
  * in a child process (bench/load.ts) so they do not share its event loop. Real PostgreSQL from
  * DATABASE_URL (a private database is created and dropped).
+ * The reference, in the same run and on the same database: pgbench with `concurrency` clients,
+ * each transaction one insert of a 4 KB row and its commit (`synchronous_commit` as the
+ * database has it), for 10 s; the figure is Koukan's delivered/s ÷ pgbench's tps.
  * Usage: DATABASE_URL=postgres://… npm run bench [-- total concurrency]
  */
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createApiKey, createSender, upsertChain } from '@koukan/db';
 import { createTestDatabase } from '@koukan/db/testing';
 import pino from 'pino';
@@ -23,6 +29,31 @@ if (!process.env.DATABASE_URL) out('note: DATABASE_URL unset, measuring the embe
 const load = fork(new URL('./load.ts', import.meta.url), { execArgv: ['--import', 'tsx'] });
 const [{ sink }] = (await once(load, 'message')) as [{ sink: string }];
 const db = await createTestDatabase({ poolSize: 10 });
+
+/** pgbench's tps for a durable 4 KB insert per transaction on the bench's database, or null. */
+function pgbenchTps(): number | null {
+  const dir = mkdtempSync(join(tmpdir(), 'koukan-bench-pgbench-'));
+  try {
+    const script = join(dir, 'insert.sql');
+    writeFileSync(script, `insert into pgbench_reference (body) values (repeat('x', 4096));\n`);
+    execFileSync('psql', [
+      db.url,
+      '-qc',
+      'create table pgbench_reference (id bigserial primary key, body text)',
+    ]);
+    const text = execFileSync(
+      'pgbench',
+      ['-n', '-c', String(concurrency), '-j', '2', '-T', '10', '-f', script, db.url],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    execFileSync('psql', [db.url, '-qc', 'drop table pgbench_reference']);
+    return Number(/tps = ([\d.]+)/.exec(text)?.[1] ?? Number.NaN);
+  } catch {
+    return null;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 const logger = pino({ level: 'silent' });
 const engine = await startEngine({
   db: db.db,
@@ -53,6 +84,13 @@ try {
   load.send({ base, key, total, concurrency });
   const [{ lines }] = (await once(load, 'message')) as [{ lines: string[] }];
   for (const line of lines) out(line);
+  const rate = Number(/ (\d+) delivered\/s/.exec(lines.join('\n'))?.[1] ?? Number.NaN);
+  const tps = pgbenchTps();
+  out(
+    tps === null
+      ? 'reference: pgbench not available'
+      : `reference: pgbench, ${concurrency} clients, one 4 KB insert + commit per transaction: ${tps.toFixed(0)} tps; Koukan ÷ pgbench: ${(rate / tps).toFixed(2)}×`,
+  );
   // Where the time went, from the database's own timestamps (server clock, all transactions).
   const { rows } = await db.pool.query<Record<string, string>>(`
     select

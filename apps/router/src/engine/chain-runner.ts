@@ -10,7 +10,7 @@ import {
   runChain,
   type Verdict,
 } from '@koukan/chain';
-import { appendEvent, type Db, earlierAttemptsEvents, readBlobStream } from '@koukan/db';
+import { type Db, earlierAttemptsEvents, readBlobStream, recordJournalEvent } from '@koukan/db';
 import type { SmtpResponse, Transaction } from '@koukan/db/schema';
 import { storedSpecOf, validatedChain } from '@koukan/services';
 import type { AttemptContext, AttemptRunner, AttemptVerdict } from './types.ts';
@@ -94,14 +94,17 @@ function chainTransaction(
   return { ...base, body };
 }
 
-/** The attempt's durable timeline: written at once, outside the outcome's transaction. */
+/**
+ * The attempt's durable timeline: written at once, outside the outcome's transaction (with the
+ * journal events other attempts record in the same tick).
+ */
 function attemptJournal(db: Db, tx: Transaction, ctx: AttemptContext): AttemptJournal {
   return {
     attemptId: ctx.attemptId,
     attemptNumber: ctx.attemptNumber,
     signal: ctx.signal,
     async record(type, data) {
-      await appendEvent(db, { transactionId: tx.id, attemptId: ctx.attemptId, type, data });
+      await recordJournalEvent(db, { transactionId: tx.id, attemptId: ctx.attemptId, type, data });
     },
     async previous() {
       // attempt numbers start at 1: the first attempt has none before it (no read)

@@ -4,7 +4,7 @@ import type { DbOrTx } from '../client/create-db.ts';
 import { withDbErrors } from '../client/errors.ts';
 import { executeTemplate } from '../client/prepared.ts';
 import { mapRow } from '../client/rows.ts';
-import { type Pending, tickBatcher } from '../client/tick-batch.ts';
+import { statementBatcher } from '../client/tick-batch.ts';
 import { type Attempt, attempts } from '../schema/attempts/table.ts';
 import { type Blob, blobChunks, blobs } from '../schema/blobs/table.ts';
 import { events } from '../schema/events/table.ts';
@@ -70,19 +70,8 @@ export function insertTransactionWithInlineBody(
   return insertBatched(db, input);
 }
 
-const insertBatched = tickBatcher<InlineBodyInsert, InlineBodyCreated>(async (db, items) => {
-  await insertBatch(db, items).catch(() => {
-    if (items.length === 1) return;
-    for (const item of items) void insertBatch(db, [item]).catch(() => {});
-  });
-});
-
-/** Inserts the batch; on failure rejects the lone item, or rejects nothing (the caller splits). */
-async function insertBatch(
-  db: DbOrTx,
-  items: Pending<InlineBodyInsert, InlineBodyCreated>[],
-): Promise<void> {
-  const rows = items.map(({ input }) => {
+const insertBatched = statementBatcher<InlineBodyInsert, InlineBodyCreated>(async (db, inputs) => {
+  const rows = inputs.map((input) => {
     const t = input.transaction;
     const lease = input.lease;
     return {
@@ -110,32 +99,24 @@ async function insertBatch(
       started_data: lease ? { number: 1, instance_id: lease.owner } : null,
     };
   });
-  let result: {
-    t: Record<string, unknown>;
-    b: Record<string, unknown>;
-    a: Record<string, unknown> | null;
-  }[];
-  try {
-    result = await withDbErrors(() =>
-      executeTemplate(db, 'create', createStatement, { rows: JSON.stringify(rows) }),
-    );
-  } catch (err) {
-    if (items.length === 1) items[0]!.reject(err);
-    throw err;
-  }
+  const result = await withDbErrors(() =>
+    executeTemplate<{
+      t: Record<string, unknown>;
+      b: Record<string, unknown>;
+      a: Record<string, unknown> | null;
+    }>(db, 'create', createStatement, { rows: JSON.stringify(rows) }),
+  );
   const byId = new Map(result.map((r) => [r.t.id as string, r]));
-  for (const [n, item] of items.entries()) {
-    const row = byId.get(rows[n]!.transaction_id);
-    if (!row) item.reject(new Error('the create statement returned no row'));
-    else {
-      item.resolve({
-        transaction: mapRow(transactions, row.t),
-        blob: mapRow(blobs, row.b),
-        ...(row.a && { attempt: mapRow(attempts, row.a) }),
-      });
-    }
-  }
-}
+  return rows.map((r) => {
+    const row = byId.get(r.transaction_id);
+    if (!row) throw new Error('the create statement returned no row');
+    return {
+      transaction: mapRow(transactions, row.t),
+      blob: mapRow(blobs, row.b),
+      ...(row.a && { attempt: mapRow(attempts, row.a) }),
+    };
+  });
+});
 
 /** The create statement for any number of rows, each a JSON object of `insertBatch`. */
 function createStatement() {

@@ -3,6 +3,7 @@ import type { DbOrTx } from '../client/create-db.ts';
 import { withDbErrors } from '../client/errors.ts';
 import { executeTemplate, p } from '../client/prepared.ts';
 import { mapRow } from '../client/rows.ts';
+import { statementBatcher } from '../client/tick-batch.ts';
 import { attempts } from '../schema/attempts/table.ts';
 import { events, type TimelineEvent } from '../schema/events/table.ts';
 
@@ -29,6 +30,34 @@ export async function appendEvent(db: DbOrTx, input: EventInput): Promise<Timeli
     }),
   );
   return mapRow(events, row!);
+}
+
+/**
+ * One event of an attempt's journal, durable when the promise resolves. The journal events that
+ * concurrent attempts record in the same tick share one statement and one commit (an SMTP relay
+ * records two per message).
+ */
+export const recordJournalEvent: (db: DbOrTx, input: EventInput) => Promise<void> =
+  statementBatcher(async (db, inputs: EventInput[]) => {
+    const rows = inputs.map((input) => ({
+      transaction_id: input.transactionId,
+      attempt_id: input.attemptId ?? null,
+      type: input.type,
+      data: input.data ?? {},
+    }));
+    await withDbErrors(() =>
+      executeTemplate(db, 'event:append-many', appendManyStatement, {
+        rows: JSON.stringify(rows),
+      }),
+    );
+    return inputs.map(() => undefined);
+  });
+
+function appendManyStatement() {
+  return sql`insert into events (transaction_id, attempt_id, type, data)
+    select x.transaction_id, x.attempt_id, x.type, x.data
+    from jsonb_to_recordset(${p('rows')}::jsonb)
+      as x(transaction_id uuid, attempt_id uuid, type text, data jsonb)`;
 }
 
 function appendStatement() {

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client/create-db.ts';
 import { executeTemplate, p } from '../client/prepared.ts';
 import { mapRow } from '../client/rows.ts';
+import { statementBatcher } from '../client/tick-batch.ts';
 import { attempts } from '../schema/attempts/table.ts';
 import { type Transaction, transactions } from '../schema/transactions/table.ts';
 import type { ClaimedTransaction } from './delivery.ts';
@@ -17,33 +18,54 @@ export interface HandOver {
   claimed: ClaimedTransaction[];
 }
 
+export interface HandOverInput {
+  downstreamId: string;
+  owner?: string;
+  leaseMs?: number;
+  limit?: number;
+  skip?: string[];
+}
+
+type Row = {
+  downstream: Record<string, unknown> | null;
+  upstreams: { transaction: Record<string, unknown>; shared: boolean; attempt: unknown }[];
+};
+
 /**
  * The exploder's hand-over at DATA, in one statement: reads the downstream and its upstream
  * transactions; those still queued without a body get the downstream's body blob (each holds a
  * reference to it) and become due now, each with a `body_shared` event; and at most `limit` of
  * them (none of a sender in `skip`) are claimed for `owner` at the same time, as
  * `claimTransactions` would (in flight under a lease, attempt and `attempt_started` event).
+ *
+ * Hand-overs that concurrent exploders make in the same tick share the statement and its commit.
  */
-export async function handOverToUpstreams(
-  db: DbOrTx,
-  input: {
-    downstreamId: string;
-    owner?: string;
-    leaseMs?: number;
-    limit?: number;
-    skip?: string[];
-  },
-): Promise<HandOver> {
-  const [row] = await executeTemplate<{
-    downstream: Record<string, unknown> | null;
-    upstreams: { transaction: Record<string, unknown>; shared: boolean; attempt: unknown }[];
-  }>(db, 'exploder:hand-over', handOverStatement, {
-    downstream: input.downstreamId,
-    owner: input.owner ?? null,
-    leaseSecs: (input.leaseMs ?? 0) / 1000,
-    limit: input.owner ? (input.limit ?? 0) : 0,
-    skip: input.skip ?? [],
-  });
+export const handOverToUpstreams: (db: DbOrTx, input: HandOverInput) => Promise<HandOver> =
+  statementBatcher(
+    async (db, inputs: HandOverInput[]) => {
+      const rows = await executeTemplate<Row & { id: string }>(
+        db,
+        'exploder:hand-overs',
+        handOversStatement,
+        {
+          rows: JSON.stringify(
+            inputs.map((input) => ({
+              downstream: input.downstreamId,
+              owner: input.owner ?? null,
+              lease_secs: (input.leaseMs ?? 0) / 1000,
+              lim: input.owner ? (input.limit ?? 0) : 0,
+              skip: input.skip ?? [],
+            })),
+          ),
+        },
+      );
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return inputs.map((input) => handOverOf(byId.get(input.downstreamId)));
+    },
+    (input) => input.downstreamId,
+  );
+
+function handOverOf(row: Row | undefined): HandOver {
   const out: HandOver = { upstreams: [], shared: [], claimed: [] };
   if (row?.downstream) {
     const d = mapRow(transactions, row.downstream);
@@ -61,53 +83,61 @@ export async function handOverToUpstreams(
   return out;
 }
 
-function handOverStatement() {
-  const down = sql`${p('downstream')}::uuid`;
+/** The hand-over statement for any number of downstreams, each with its own claim terms. */
+function handOversStatement() {
   return sql`
-    with down as (
-      select body_blob_id, rcpt_response from transactions where id = ${down}
+    with i as (
+      select * from jsonb_to_recordset(${p('rows')}::jsonb) as x(downstream uuid, owner uuid,
+        lease_secs float8, lim int, skip uuid[])
+    ), down as (
+      select t.id, t.body_blob_id, t.rcpt_response from transactions t join i on t.id = i.downstream
     ), family as (
-      select * from transactions
-      where parent_id = ${down} and metadata->>'exploded_from' = ${down}::text
+      select f.* from transactions f join i on f.parent_id = i.downstream
+      where f.metadata->>'exploded_from' = i.downstream::text
     ), waiting as (
-      select f.id from family f, down d
+      select f.id, f.parent_id from family f join down d on d.id = f.parent_id
       where f.status = 'queued' and f.body_blob_id is null and d.body_blob_id is not null
     ), start as (
-      select f.id from family f join waiting w on w.id = f.id
-      where f.sender_id <> all(${p('skip')}::uuid[])
-      order by (f.metadata->>'rcpt_index')::int
-      limit ${p('limit')}::int
+      select id from (
+        select f.id, i.lim, row_number() over (
+          partition by f.parent_id order by (f.metadata->>'rcpt_index')::int) as n
+        from family f join waiting w on w.id = f.id join i on i.downstream = f.parent_id
+        where f.sender_id <> all(i.skip)
+      ) ranked where n <= lim
     ), shared as (
       update transactions t set
         body_blob_id = d.body_blob_id,
         next_attempt_at = now(),
         status = case when s.id is null then t.status else 'inflight' end,
-        lease_owner = case when s.id is null then null else ${p('owner')}::uuid end,
+        lease_owner = case when s.id is null then null else i.owner end,
         lease_expires_at = case when s.id is null then null
-          else now() + make_interval(secs => ${p('leaseSecs')}::float8) end,
+          else now() + make_interval(secs => i.lease_secs) end,
         version = t.version + 1,
         updated_at = now()
-      from waiting w cross join down d left join start s on s.id = w.id
+      from waiting w join down d on d.id = w.parent_id join i on i.downstream = w.parent_id
+        left join start s on s.id = w.id
       where t.id = w.id and t.status = 'queued' and t.body_blob_id is null
       returning t.*, s.id is not null as started
     ), refs as (
       insert into transaction_blobs (transaction_id, blob_id) select id, body_blob_id from shared
     ), opened as (
       insert into attempts (transaction_id, number, instance_id)
-      select id, attempt_count + 1, ${p('owner')}::uuid from shared where started
+      select id, attempt_count + 1, lease_owner from shared where started
       returning *
     ), timeline as (
       insert into events (transaction_id, attempt_id, type, data)
-      select id, null, 'body_shared', jsonb_build_object('downstream', ${down}::text) from shared
+      select id, null, 'body_shared', jsonb_build_object('downstream', parent_id::text) from shared
       union all
       select transaction_id, id, 'attempt_started', jsonb_build_object(
-        'number', number, 'instance_id', ${p('owner')}::text)
+        'number', number, 'instance_id', instance_id::text)
       from opened
     )
-    select (select row_to_json(d) from down d) as downstream,
+    select i.downstream as id, (select row_to_json(d) from down d where d.id = i.downstream) as downstream,
       coalesce((select json_agg(json_build_object(
         'transaction', coalesce(row_to_json(s), row_to_json(f)),
         'shared', s.id is not null,
         'attempt', (select row_to_json(o) from opened o where o.transaction_id = f.id)))
-        from family f left join shared s on s.id = f.id), '[]') as upstreams`;
+        from family f left join shared s on s.id = f.id
+        where f.parent_id = i.downstream), '[]') as upstreams
+    from i`;
 }

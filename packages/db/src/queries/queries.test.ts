@@ -6,7 +6,7 @@ import { createApiKey, findApiKey, listApiKeys, revokeApiKey, touchApiKey } from
 import { finishAttempt, listAttempts, startAttempt } from './attempts.ts';
 import { listAudit, recordAudit } from './audit.ts';
 import { getChainByName, listChainRevisions, upsertChain } from './chains.ts';
-import { appendEvent, appendEvents, listEvents } from './events.ts';
+import { appendEvent, appendEvents, listEvents, recordJournalEvent } from './events.ts';
 import {
   deregisterInstance,
   heartbeatInstance,
@@ -184,6 +184,41 @@ describe('transactions, attempts, events', () => {
       'rcpt_response',
     ]);
     expect((await listEvents(t.db, tx.id, e1.id)).length).toBe(2);
+  });
+
+  it('journal events recorded in the same tick share a statement; only the one at fault fails', async () => {
+    const s = await sender();
+    const tx = await insertTransaction(t.db, {
+      senderId: s.id,
+      mailFrom: { m: 'a@example.com' },
+      rcptTo: [{ m: 'b@example.com' }],
+    });
+    const attempt = await startAttempt(t.db, { transactionId: tx.id, number: 1 });
+    const record = (transactionId: string, type: string) =>
+      recordJournalEvent(t.db, { transactionId, attemptId: attempt.id, type, data: { type } });
+    const query = t.pool.query;
+    let statements = 0;
+    t.pool.query = ((...args: Parameters<typeof query>) => {
+      statements++;
+      return (query as (...a: unknown[]) => unknown).apply(t.pool, args);
+    }) as typeof query;
+    try {
+      await Promise.all([record(tx.id, 'upstream_created'), record(tx.id, 'upstream_done')]);
+    } finally {
+      t.pool.query = query;
+    }
+    expect(statements).toBe(1);
+    const [a, missing] = await Promise.allSettled([
+      record(tx.id, 'upstream_accepted'),
+      record('00000000-0000-4000-8000-000000000000', 'upstream_created'),
+    ]);
+    expect([a.status, missing.status]).toEqual(['fulfilled', 'rejected']);
+    const events = await listEvents(t.db, tx.id);
+    expect(events.map((e) => [e.type, e.attemptId, e.data])).toEqual([
+      ['upstream_created', attempt.id, { type: 'upstream_created' }],
+      ['upstream_done', attempt.id, { type: 'upstream_done' }],
+      ['upstream_accepted', attempt.id, { type: 'upstream_accepted' }],
+    ]);
   });
 
   it('rejects a duplicate idempotency key per sender only', async () => {

@@ -2,9 +2,40 @@ import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client/create-db.ts';
 import { executeTemplate, p } from '../client/prepared.ts';
 import { mapRow } from '../client/rows.ts';
+import { statementBatcher } from '../client/tick-batch.ts';
 import { type Attempt, attempts } from '../schema/attempts/table.ts';
 import { type Blob, blobs } from '../schema/blobs/table.ts';
 import { type Transaction, transactions } from '../schema/transactions/table.ts';
+
+export interface SmallBodyInput {
+  transactionId: string;
+  /** The transaction's body blob; without it, the one the row names. */
+  blobId?: string | undefined;
+  /** When given, only a transaction of this sender is stored (the caller's ownership check). */
+  senderId?: string | undefined;
+  data: Buffer;
+  /** The body's Message-ID and Subject (for search), stored with it. */
+  messageId: string | null;
+  subject: string | null;
+  lease?: { owner: string; leaseMs: number } | undefined;
+}
+
+export type SmallBodyStored =
+  | { transaction: Transaction; blob: Blob; attempt?: Attempt }
+  | undefined;
+
+type Row = {
+  t: Record<string, unknown>;
+  b: Record<string, unknown>;
+  a: Record<string, unknown> | null;
+};
+
+const stored = (row: Row | undefined): SmallBodyStored =>
+  row && {
+    transaction: mapRow(transactions, row.t),
+    blob: mapRow(blobs, row.b),
+    ...(row.a && { attempt: mapRow(attempts, row.a) }),
+  };
 
 /**
  * A whole RFC 822 body that fits in one chunk, stored in one statement (the SMTP gateway's
@@ -19,98 +50,92 @@ import { type Transaction, transactions } from '../schema/transactions/table.ts'
  * attempt open and its `attempt_started` event, as `claimTransactions` would leave it — so
  * the engine runs it at once without a claim of its own and the transaction's version moves
  * once, not twice.
+ *
+ * Bodies that concurrent uploads store in the same tick share the statement and its commit.
  */
-export async function storeSmallBody(
-  db: DbOrTx,
-  input: {
-    transactionId: string;
-    /** The transaction's body blob; without it, the one the row names. */
-    blobId?: string | undefined;
-    /** When given, only a transaction of this sender is stored (the caller's ownership check). */
-    senderId?: string | undefined;
-    data: Buffer;
-    /** The body's Message-ID and Subject (for search), stored with it. */
-    messageId: string | null;
-    subject: string | null;
-    lease?: { owner: string; leaseMs: number } | undefined;
-  },
-): Promise<{ transaction: Transaction; blob: Blob; attempt?: Attempt } | undefined> {
-  const [row] = await executeTemplate<{
-    t: Record<string, unknown>;
-    b: Record<string, unknown>;
-    a: Record<string, unknown> | null;
-  }>(db, 'small-body', smallBodyStatement, {
-    tx: input.transactionId,
-    blob: input.blobId ?? null,
-    sender: input.senderId ?? null,
-    data: input.data,
-    size: input.data.length,
-    messageId: input.messageId,
-    subject: input.subject,
-    owner: input.lease?.owner ?? null,
-    leaseSecs: input.lease ? input.lease.leaseMs / 1000 : null,
-  });
-  return (
-    row && {
-      transaction: mapRow(transactions, row.t),
-      blob: mapRow(blobs, row.b),
-      ...(row.a && { attempt: mapRow(attempts, row.a) }),
-    }
+export const storeSmallBody: (db: DbOrTx, input: SmallBodyInput) => Promise<SmallBodyStored> =
+  statementBatcher(
+    async (db, inputs: SmallBodyInput[]) => {
+      const rows = inputs.map((input) => ({
+        tx: input.transactionId,
+        blob: input.blobId ?? null,
+        sender: input.senderId ?? null,
+        data: input.data.toString('base64'),
+        size: input.data.length,
+        message_id: input.messageId,
+        subject: input.subject,
+        owner: input.lease?.owner ?? null,
+        lease_secs: input.lease ? input.lease.leaseMs / 1000 : null,
+      }));
+      const result = await executeTemplate<Row>(db, 'small-bodies', smallBodiesStatement, {
+        rows: JSON.stringify(rows),
+      });
+      const byId = new Map(result.map((r) => [r.t.id as string, r]));
+      return inputs.map((input) => stored(byId.get(input.transactionId)));
+    },
+    (input) => input.transactionId,
   );
-}
 
-function smallBodyStatement() {
+/** The statement for any number of bodies, each a JSON object of `storeSmallBody`. */
+function smallBodiesStatement() {
   return sql`
-    with target as (
-      select id, body_blob_id, status = 'queued' and ${p('owner')}::uuid is not null as claim
-      from transactions
-      where id = ${p('tx')}::uuid and body_spec is null and status in ('queued', 'held')
-        and body_blob_id = coalesce(${p('blob')}::uuid, body_blob_id)
-        and sender_id = coalesce(${p('sender')}::uuid, sender_id)
-      for update
+    with i as (
+      select * from jsonb_to_recordset(${p('rows')}::jsonb) as x(tx uuid, blob uuid,
+        sender uuid, data text, size bigint, message_id text, subject text, owner uuid,
+        lease_secs float8)
+    ), target as (
+      select t.id, t.body_blob_id, t.status = 'queued' and i.owner is not null as claim,
+        i.data, i.size, i.message_id, i.subject, i.owner, i.lease_secs
+      from transactions t join i on t.id = i.tx
+      where t.body_spec is null and t.status in ('queued', 'held')
+        and t.body_blob_id = coalesce(i.blob, t.body_blob_id)
+        and t.sender_id = coalesce(i.sender, t.sender_id)
+      for update of t
     ), b as (
-      update blobs set size = ${p('size')}::bigint, chunk_count = 1, status = 'finalized',
-        expected_size = ${p('size')}::bigint, finalized_at = now(), updated_at = now()
-      where id = (select body_blob_id from target) and status = 'uploading' and size = 0
-      returning *
+      update blobs set size = target.size, chunk_count = 1, status = 'finalized',
+        expected_size = target.size, finalized_at = now(), updated_at = now()
+      from target
+      where blobs.id = target.body_blob_id and blobs.status = 'uploading' and blobs.size = 0
+      returning blobs.*
     ), chunk as (
       insert into blob_chunks (blob_id, seq, "offset", data)
-      select id, 0, 0, ${p('data')}::bytea from b
+      select b.id, 0, 0, decode(target.data, 'base64') from b join target on target.body_blob_id = b.id
     ), t as (
       update transactions set
         next_attempt_at = case when status = 'queued' and next_attempt_at is null
           then now() else next_attempt_at end,
         status = case when target.claim then 'inflight' else status end,
-        lease_owner = case when target.claim then ${p('owner')}::uuid else lease_owner end,
+        lease_owner = case when target.claim then target.owner else lease_owner end,
         lease_expires_at = case when target.claim
-          then now() + make_interval(secs => ${p('leaseSecs')}::float8)
+          then now() + make_interval(secs => target.lease_secs)
           else lease_expires_at end,
         version = version + 1,
-        message_id = ${p('messageId')}::text,
-        subject = ${p('subject')}::text,
+        message_id = target.message_id,
+        subject = target.subject,
         updated_at = now()
       from target
-      where transactions.id = target.id and exists (select 1 from b)
+      where transactions.id = target.id and target.body_blob_id in (select id from b)
       returning transactions.*, target.claim
     ), a as (
       insert into attempts (transaction_id, number, instance_id)
-      select id, attempt_count + 1, ${p('owner')}::uuid from t where t.claim
+      select id, attempt_count + 1, lease_owner from t where t.claim
       returning *
     ), exploded as (
       -- the exploder's per-recipient transactions share the body: its fields too
-      update transactions set message_id = ${p('messageId')}::text, subject = ${p('subject')}::text
-      where parent_id = (select id from target) and message_id is null
-        and metadata ? 'exploded_from' and exists (select 1 from b)
+      update transactions u set message_id = target.message_id, subject = target.subject
+      from target
+      where u.parent_id = target.id and u.message_id is null
+        and u.metadata ? 'exploded_from' and target.body_blob_id in (select id from b)
     ), timeline as (
       insert into events (transaction_id, attempt_id, type, data)
-      select id, null::uuid, 'blob_finalized', jsonb_build_object(
-        'what', 'body', 'size', ${p('size')}::bigint, 'body_complete', true)
-      from t
+      select t.id, null::uuid, 'blob_finalized', jsonb_build_object(
+        'what', 'body', 'size', target.size, 'body_complete', true)
+      from t join target on target.id = t.id
       union all
       select transaction_id, id, 'attempt_started', jsonb_build_object(
-        'number', number, 'instance_id', ${p('owner')}::text)
+        'number', number, 'instance_id', instance_id::text)
       from a
     )
     select row_to_json(t) as t, row_to_json(b) as b, row_to_json(a) as a
-    from t cross join b left join a on a.transaction_id = t.id`;
+    from t join b on b.id = t.body_blob_id left join a on a.transaction_id = t.id`;
 }
