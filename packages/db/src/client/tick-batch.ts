@@ -40,7 +40,10 @@ export function statementBatcher<I, O>(
 ): (db: DbOrTx, input: I) => Promise<O> {
   const settle = async (db: DbOrTx, items: Pending<I, O>[]): Promise<void> => {
     try {
-      const out = await write(db, items.map((i) => i.input));
+      const out = await write(
+        db,
+        items.map((i) => i.input),
+      );
       for (const [n, item] of items.entries()) item.resolve(out[n] as O);
     } catch (err) {
       if (items.length === 1) items[0]!.reject(err);
