@@ -9,7 +9,7 @@ import { type Blob, blobs } from '../schema/blobs/table.ts';
 import { events } from '../schema/events/table.ts';
 import { transactionBlobs } from '../schema/transaction-blobs/table.ts';
 import { type Transaction, transactions } from '../schema/transactions/table.ts';
-import type { TransactionInsert } from './transactions.ts';
+import { envelopeColumns, type TransactionInsert } from './transactions.ts';
 
 /** The columns of a transaction created awaiting its body (and of each upstream). */
 export type AwaitingBodyRow = Pick<
@@ -82,12 +82,7 @@ function awaitingBodyRow(input: AwaitingBodyInsert) {
     blob: randomUUID(),
     sender: t.senderId,
     content_type: input.contentType,
-    mail_from: t.mailFrom,
-    rcpt_to: t.rcptTo,
-    rcpt_addresses: t.rcptTo.map((r) => r.m.toLowerCase()),
-    idempotency_key: t.idempotencyKey ?? null,
-    request_hash: t.requestHash ?? null,
-    metadata: t.metadata ?? {},
+    ...envelopeColumns(t),
     retry: t.retry ?? null,
     notification: t.notification ?? null,
     rcpt_response: t.rcptResponse ?? null,

@@ -11,7 +11,7 @@ import { events } from '../schema/events/table.ts';
 import { transactionBlobs } from '../schema/transaction-blobs/table.ts';
 import { type Transaction, transactions } from '../schema/transactions/table.ts';
 import { BLOB_CHUNK_SIZE } from './blobs.ts';
-import type { TransactionInsert } from './transactions.ts';
+import { envelopeColumns, type TransactionInsert } from './transactions.ts';
 
 export interface InlineBodyInsert {
   /** The columns this statement sets; the others take their defaults. */
@@ -83,12 +83,7 @@ const insertBatched = statementBatcher<InlineBodyInsert, InlineBodyCreated>(asyn
       content_type: input.contentType,
       data: input.body.toString('base64'),
       status: lease ? 'inflight' : (t.status ?? 'queued'),
-      mail_from: t.mailFrom,
-      rcpt_to: t.rcptTo,
-      rcpt_addresses: t.rcptTo.map((r) => r.m.toLowerCase()),
-      idempotency_key: t.idempotencyKey ?? null,
-      request_hash: t.requestHash ?? null,
-      metadata: t.metadata ?? {},
+      ...envelopeColumns(t),
       next_attempt_at: t.nextAttemptAt?.toISOString() ?? null,
       message_id: t.messageId ?? null,
       subject: t.subject ?? null,

@@ -13,6 +13,20 @@ import {
 
 export type TransactionInsert = Omit<NewTransaction, 'rcptAddresses' | 'id' | 'version'>;
 
+/** The envelope and request columns of a batched create's JSON row (`rcpt_addresses` derived). */
+export function envelopeColumns(
+  t: Pick<TransactionInsert, 'mailFrom' | 'rcptTo' | 'idempotencyKey' | 'requestHash' | 'metadata'>,
+) {
+  return {
+    mail_from: t.mailFrom,
+    rcpt_to: t.rcptTo,
+    rcpt_addresses: t.rcptTo.map((r) => r.m.toLowerCase()),
+    idempotency_key: t.idempotencyKey ?? null,
+    request_hash: t.requestHash ?? null,
+    metadata: t.metadata ?? {},
+  };
+}
+
 /** The row to insert: `rcpt_addresses` (the searchable recipients) derived from `rcpt_to`. */
 function transactionValues(input: TransactionInsert & { id?: string }): NewTransaction {
   return { ...input, rcptAddresses: input.rcptTo.map((r) => r.m.toLowerCase()) };
