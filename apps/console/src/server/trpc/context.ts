@@ -56,6 +56,16 @@ export async function createRequestContext(r: Runtime, headers: Headers): Promis
     pollIntervalMs: r.env.KOUKAN_CONSOLE_POLL_MS,
     ...(r.secretKey && { secretKey: r.secretKey }),
     user: await sessionUser(r.auth, headers),
-    requestId: headers.get('x-request-id') ?? randomUUID(),
+    requestId: requestIdFrom(headers),
   });
+}
+
+/**
+ * The caller's `X-Request-Id` when it is a plausible id (as the router accepts it), else a new
+ * one: a stranger's header reaches every log line of the request, so its length and characters
+ * are bounded.
+ */
+export function requestIdFrom(headers: Headers): string {
+  const given = headers.get('x-request-id');
+  return given && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
 }
