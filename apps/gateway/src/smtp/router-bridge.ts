@@ -252,7 +252,7 @@ export class RouterBridge {
     if (txn.open) txn.phase = 'done';
     if ('accepted' in outcome) {
       if (txn.logs('info')) txn.logger.info({ router_txn: txn.handle?.id }, 'DATA accepted');
-      this.metrics?.smtpReplies.inc({ listener: c.name, stage: 'data', class: '2xx' });
+      this.countReply('data', '2xx');
       return cb(null, outcome.accepted);
     }
     if (outcome.violation) {
@@ -283,8 +283,16 @@ export class RouterBridge {
   }
 
   private answer(stage: Stage, cb: Done, refusal: Refusal | undefined, okText?: string): void {
-    const cls = refusal ? `${String(refusal.code)[0]}xx` : '2xx';
-    this.metrics?.smtpReplies.inc({ listener: this.config.name, stage, class: cls });
+    this.countReply(stage, refusal ? `${String(refusal.code)[0]}xx` : '2xx');
     cb(refusal ? smtpError(refusal) : null, okText);
+  }
+
+  private countReply(stage: Stage, cls: string): void {
+    const listener = this.config.name;
+    this.metrics?.smtpReplyTally.inc(`${listener}\0${stage}\0${cls}`, () => ({
+      listener,
+      stage,
+      class: cls,
+    }));
   }
 }
