@@ -1,7 +1,8 @@
 import type { RequestListener } from 'node:http';
+import type { Reply } from '@koukan/protocol';
 import { FakeServer } from '@koukan/protocol/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RouterClient, RouterError } from './router-client.ts';
+import { RouterClient, RouterError, routerTransactionOf } from './router-client.ts';
 
 afterEach(FakeServer.closeAll);
 const serve = async (handler: RequestListener) =>
@@ -46,4 +47,43 @@ describe('RouterClient', () => {
     expect(err).toBeInstanceOf(RouterError);
     expect((err as RouterError).kind).toBe('unavailable');
   });
+
+  it('reads the fields it uses from a transaction reply, bare or wrapped, and drops the rest', () => {
+    const t = {
+      id: 't1',
+      status: 'awaiting_body',
+      mail_from: { m: 'a@b' },
+      mail_response: null,
+      rcpt_response: [{ code: 250, enhanced: '2.1.5', message: 'ok' }, null],
+      data_response: null,
+      created_at: '2026-12-02T00:00:00Z',
+    };
+    const bare = routerTransactionOf(reply(t));
+    expect(bare).toEqual({
+      id: 't1',
+      mail_response: null,
+      rcpt_response: [{ code: 250, enhanced: '2.1.5', message: 'ok' }, null],
+      data_response: null,
+    });
+    expect(routerTransactionOf(reply({ upload: { size: 1 }, transaction: t }))).toEqual(bare);
+    expect(routerTransactionOf(reply({ id: 't2' }))).toEqual({ id: 't2' });
+  });
+
+  it('refuses a reply that is not a transaction', () => {
+    for (const bad of [{}, { id: 1 }, { id: 't', rcpt_response: [{ code: '250' }] }, null]) {
+      expect(() => routerTransactionOf(reply(bad))).toThrow(/not a transaction/);
+    }
+    expect(() => routerTransactionOf({ ...reply({}), json: () => JSON.parse('{') })).toThrow();
+  });
 });
+
+function reply(body: unknown): Reply {
+  const text = JSON.stringify(body);
+  return {
+    status: 200,
+    ok: true,
+    text,
+    header: () => undefined,
+    json: <T>() => JSON.parse(text) as T,
+  };
+}

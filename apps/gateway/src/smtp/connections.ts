@@ -28,7 +28,7 @@ export class Connections {
     const refusal = connectRefusal(this.perClient.get(ip) ?? 0, this.config.maxClientsPerIp);
     if (refusal) return refusal;
     this.perClient.set(ip, (this.perClient.get(ip) ?? 0) + 1);
-    const state = new ConnectionState(session.id, ip, this.logger.child({ conn: session.id }));
+    const state = new ConnectionState(session.id, ip, this.logger);
     attachConnection(session, state);
     this.open.add(state);
     session.disabledCommands = disabledCommands(this.config.kind, session.secure);
@@ -37,7 +37,7 @@ export class Connections {
       this.expire(session.id);
     }, this.config.sessionTimeoutMs).unref();
     this.metrics?.smtpConnections.inc({ listener: this.config.name });
-    state.logger.debug({ remote: ip }, 'connected');
+    if (state.logs('debug')) state.logger.debug({ remote: ip }, 'connected');
     return state;
   }
 
@@ -51,7 +51,7 @@ export class Connections {
     if (left > 0) this.perClient.set(state.remoteAddress, left);
     else this.perClient.delete(state.remoteAddress);
     this.metrics?.smtpConnections.dec({ listener: this.config.name });
-    state.logger.debug('closed');
+    if (state.logs('debug')) state.logger.debug('closed');
     return state;
   }
 

@@ -61,3 +61,39 @@ describe('DataInspector', () => {
     expect(inspect(['S: x\r\n\r\n', `${'b'.repeat(98)}\r\n`.repeat(101)])).toBe('too_big');
   });
 });
+
+describe('DataInspector on whole chunks (the body is skipped line by line)', () => {
+  const header = 'Received: from a\r\nSubject: hi\r\n\r\n';
+  const line = (n: number) => `${'b'.repeat(n)}\r\n`;
+  const cases: [string, string][] = [
+    ['clean', header + line(76).repeat(40)],
+    ['longest line', header + line(998) + line(10)],
+    ['line one too long', header + line(10) + line(999)],
+    ['bare LF in the body', `${header}${line(10)}abc\ndef\r\n`],
+    ['bare LF at a line start', `${header}${line(10)}\nx\r\n`],
+    ['bare CR in the body', `${header}${line(10)}ab\rcd\r\n`],
+    ['CR CR LF', `${header}${line(10)}ab\r\r\n`],
+    ['NUL in the body', `${header}${line(10)}a\x00b\r\n`],
+    ['NUL after a long line', `${header}${line(999)}a\x00\r\n`],
+    ['partial last line', `${header}${line(10)}tail`],
+    ['CR at the end', `${header}${line(10)}tail\r`],
+    ['smuggling', `${header}x\r\n\n.\nMAIL FROM:<a@b>\r\n`],
+    ['empty body lines', `${header}\r\n\r\n\r\n`],
+  ];
+  it.each(cases)('%s: the same verdict as byte by byte', (_name, msg) => {
+    const byByte = inspect(msg.split(''));
+    expect(inspect([msg])).toBe(byByte);
+    for (const at of [1, 7, header.length, header.length + 5, msg.length - 2]) {
+      expect(inspect([msg.slice(0, at), msg.slice(at)])).toBe(byByte);
+    }
+  });
+
+  it('finds what the byte loop finds where it does', () => {
+    expect(inspect([`${header}${line(10)}a\x00b\r\n`])).toBe('nul');
+    expect(inspect([`${header}${line(999)}a\x00\r\n`])).toBe('line_too_long');
+    expect(inspect([`${header}ab\rcd\r\n`])).toBe('bare_cr');
+    expect(inspect([`${header}ab\ncd\r\n`])).toBe('bare_lf');
+    expect(inspect([`${header}${line(10)}tail\r`])).toBe('bare_cr');
+    expect(inspect([header + line(998)])).toBeUndefined();
+  });
+});

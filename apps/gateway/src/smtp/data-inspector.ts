@@ -91,7 +91,16 @@ export class DataInspector {
     this.bytes += chunk.length;
     if (this.bytes > this.limits.maxBytes) return this.fail('too_big');
     const { forbidBareNewline, maxLineBytes, maxHeaderBytes } = this.limits;
+    const maxReceived = this.limits.maxReceivedHeaders ?? 25;
+    const buffer = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
     for (let i = 0; i < chunk.length; i++) {
+      // the body, at the start of a line: whole well-formed lines are skipped by search
+      if (forbidBareNewline && !this.inHeader && this.lineBytes === 0 && !this.prevCR) {
+        i = this.wholeLines(buffer, i);
+        if (i >= chunk.length) break;
+      }
       const b = chunk[i];
       if (this.inHeader && ++this.headerBytes > maxHeaderBytes)
         return this.fail('header_too_large');
@@ -114,9 +123,27 @@ export class DataInspector {
         if (++this.lineBytes > maxLineBytes) return this.fail('line_too_long');
         if (this.inHeader && this.lineBytes <= 16) this.lineStart += String.fromCharCode(b!);
       }
-      if (this.received > (this.limits.maxReceivedHeaders ?? 25)) return this.fail('mail_loop');
+      if (this.received > maxReceived) return this.fail('mail_loop');
     }
     return undefined;
+  }
+
+  /**
+   * From `start` (the start of a body line, bare newlines forbidden): skips the lines that end
+   * in CRLF within this chunk and have no CR, LF or NUL inside and no excess length — what the
+   * byte loop would pass without a change of state — and answers where the first other line
+   * starts, for the byte loop to judge (it finds the same violation it would have found there).
+   */
+  private wholeLines(chunk: Buffer, start: number): number {
+    let i = start;
+    const nul = chunk.indexOf(NUL, i);
+    const max = this.limits.maxLineBytes;
+    for (;;) {
+      const lf = chunk.indexOf(LF, i);
+      if (lf < 0 || (nul >= 0 && nul < lf) || lf - 1 - i > max) return i;
+      if (lf === i || chunk.indexOf(CR, i) !== lf - 1) return i;
+      i = lf + 1;
+    }
   }
 
   /** Call at the end of DATA. */

@@ -156,7 +156,7 @@ async function settle(
     ctx.cancel(txn, 'body upload failed');
     return { refusal: replyFromRouterError(err, 'data') };
   }
-  txn.logger.debug({ bytes }, 'body uploaded');
+  if (txn.logs('debug')) txn.logger.debug({ bytes }, 'body uploaded');
   try {
     const { value } = await ctx.router.waitFor(
       handle,

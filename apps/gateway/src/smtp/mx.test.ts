@@ -1,5 +1,6 @@
 import { createTransport } from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createMetrics } from '../metrics.ts';
 import { type Inbound, startInbound } from '../testing/inbound.ts';
 import { RawSmtp } from '../testing/raw-smtp.ts';
 
@@ -41,6 +42,33 @@ describe('MX listener', () => {
     expect(t.cancelled).toBe(false);
     // the first recipient creates the transaction, the others are PATCHed in (with heartbeats)
     expect(t.heartbeats).toBe(2);
+  });
+
+  it('counts its replies by stage and class in the metrics', async () => {
+    const metrics = createMetrics();
+    gw = await startInbound({}, { metrics });
+    gw.router.policy.rcpt = (m) =>
+      m.m.endsWith('@localhost')
+        ? { code: 250, message: '2.1.5 OK' }
+        : { code: 550, message: '5.7.1 Relaying denied' };
+    const transport = createTransport({ host: '127.0.0.1', port: gw.port, ignoreTLS: true });
+    for (let i = 0; i < 2; i++) {
+      await transport.sendMail({
+        envelope: { from: 'a@example.org', to: ['b@localhost', 'x@elsewhere.test'] },
+        raw: MESSAGE,
+      });
+    }
+    const text = await metrics.registry.metrics();
+    const count = (stage: string, cls: string) =>
+      new RegExp(
+        `koukan_gateway_smtp_replies_total\\{listener="mx",stage="${stage}",class="${cls}"\\} (\\d+)`,
+      ).exec(text)?.[1];
+    expect([count('mail', '2xx'), count('rcpt', '2xx'), count('rcpt', '5xx')]).toEqual([
+      '2',
+      '2',
+      '2',
+    ]);
+    expect(count('data', '2xx')).toBe('2');
   });
 
   it('advertises the ESMTP extensions, never AUTH, and is no open relay', async () => {

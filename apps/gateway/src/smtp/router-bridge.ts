@@ -116,15 +116,19 @@ export class RouterBridge {
     const txn = state.startTransaction(session.transaction, route, toMailbox(address));
     const c = state.credentials;
     if (route.gateway) {
-      txn.session = routerSession(session, c && { user: c.sender, method: c.method });
+      txn.session = state.sessionFacts(session, () =>
+        routerSession(session, c && { user: c.sender, method: c.method }),
+      );
     }
-    txn.logger.info(
-      {
-        sender: route.sender,
-        session: sessionInfo(this.config.name, session, c?.sender),
-      },
-      'MAIL',
-    );
+    if (txn.logs('info')) {
+      txn.logger.info(
+        {
+          sender: route.sender,
+          session: sessionInfo(this.config.name, session, c?.sender),
+        },
+        'MAIL',
+      );
+    }
     this.answer('mail', cb, undefined);
   }
 
@@ -184,7 +188,7 @@ export class RouterBridge {
           return this.answer('rcpt', cb, created.refusal);
         }
         txn.handle = created.handle;
-        txn.logger.info({ router_txn: txn.handle.id }, 'transaction created');
+        if (txn.logs('info')) txn.logger.info({ router_txn: txn.handle.id }, 'transaction created');
         const mailResponse = txn.handle.json.mail_response;
         const mailRefused = mailResponse ? replyFromRouter(mailResponse) : undefined;
         if (mailRefused) {
@@ -219,7 +223,7 @@ export class RouterBridge {
       }
     }
     txn.replies.set(key, refusal);
-    txn.logger.info({ rcpt: index, code: refusal?.code ?? 250 }, 'RCPT');
+    if (txn.logs('info')) txn.logger.info({ rcpt: index, code: refusal?.code ?? 250 }, 'RCPT');
     this.answer('rcpt', cb, refusal, okText);
   }
 
@@ -247,8 +251,8 @@ export class RouterBridge {
     });
     if (txn.open) txn.phase = 'done';
     if ('accepted' in outcome) {
-      txn.logger.info({ router_txn: txn.handle?.id }, 'DATA accepted');
-      this.metrics?.smtpReplies.inc({ listener: c.name, stage: 'data', class: '2xx' });
+      if (txn.logs('info')) txn.logger.info({ router_txn: txn.handle?.id }, 'DATA accepted');
+      this.countReply('data', '2xx');
       return cb(null, outcome.accepted);
     }
     if (outcome.violation) {
@@ -279,8 +283,16 @@ export class RouterBridge {
   }
 
   private answer(stage: Stage, cb: Done, refusal: Refusal | undefined, okText?: string): void {
-    const cls = refusal ? `${String(refusal.code)[0]}xx` : '2xx';
-    this.metrics?.smtpReplies.inc({ listener: this.config.name, stage, class: cls });
+    this.countReply(stage, refusal ? `${String(refusal.code)[0]}xx` : '2xx');
     cb(refusal ? smtpError(refusal) : null, okText);
+  }
+
+  private countReply(stage: Stage, cls: string): void {
+    const listener = this.config.name;
+    this.metrics?.smtpReplyTally.inc(`${listener}\0${stage}\0${cls}`, () => ({
+      listener,
+      stage,
+      class: cls,
+    }));
   }
 }

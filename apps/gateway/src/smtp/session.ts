@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import type { Logger } from 'pino';
+import type { Level, Logger } from 'pino';
 import type { SMTPServerSession } from 'smtp-server';
 import type { Mailbox, TransactionHandle } from '../router-client.ts';
 import type { Refusal } from './policy.ts';
@@ -33,19 +33,47 @@ export class ConnectionState {
   /** A MAIL or RCPT of this connection waits for its reply (`batched`). */
   answering = false;
 
+  private child: Logger | undefined;
+  private facts: { from: unknown[]; value: Record<string, unknown> } | undefined;
+
   constructor(
     readonly id: string,
     readonly remoteAddress: string,
-    readonly logger: Logger,
+    /** The listener's logger; this connection's child (`conn`) is made on its first line. */
+    private readonly parentLogger: Logger,
   ) {}
 
+  get logger(): Logger {
+    this.child ??= this.parentLogger.child({ conn: this.id });
+    return this.child;
+  }
+
+  /** Whether a line at `level` is written: a line that is not costs no child logger. */
+  logs(level: Level): boolean {
+    return this.parentLogger.isLevelEnabled(level);
+  }
+
+  /**
+   * The session facts sent with each create (`routerSession`): the same for every transaction
+   * of the connection until EHLO, STARTTLS, AUTH (or XCLIENT) changes what they are made from.
+   */
+  sessionFacts(session: SMTPServerSession, make: () => Record<string, unknown>) {
+    const from = [
+      session.remoteAddress,
+      session.clientHostname,
+      session.hostNameAppearsAs,
+      session.transmissionType,
+      session.tlsOptions,
+      this.credentials,
+    ];
+    const cached = this.facts;
+    if (cached?.from.every((v, i) => v === from[i])) return cached.value;
+    this.facts = { from, value: make() };
+    return this.facts.value;
+  }
+
   startTransaction(number: number, route: Route, mailFrom: Mailbox): TransactionState {
-    this.transaction = new TransactionState(
-      number,
-      route.sender,
-      route.apiKey,
-      this.logger.child({ txn: `${this.id}.${number}` }),
-    );
+    this.transaction = new TransactionState(number, route.sender, route.apiKey, this);
     this.transaction.mailFrom = mailFrom;
     return this.transaction;
   }
@@ -68,13 +96,25 @@ export class TransactionState {
   failed: Refusal | undefined;
   /** Aborts a body upload in flight. */
   readonly abort = new AbortController();
+  private child: Logger | undefined;
 
   constructor(
     readonly number: number,
     readonly sender: string,
     readonly apiKey: string,
-    readonly logger: Logger,
+    /** Its connection; the transaction's child logger (`txn`) is made from the connection's on its first line. */
+    private readonly connection: ConnectionState,
   ) {}
+
+  get logger(): Logger {
+    this.child ??= this.connection.logger.child({ txn: `${this.connection.id}.${this.number}` });
+    return this.child;
+  }
+
+  /** Whether a line at `level` is written: a line that is not costs no child logger. */
+  logs(level: Level): boolean {
+    return this.connection.logs(level);
+  }
 
   get open(): boolean {
     return this.phase === 'envelope' || this.phase === 'data';

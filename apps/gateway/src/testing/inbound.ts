@@ -1,5 +1,6 @@
 import { FakeServer } from '@koukan/protocol/testing';
 import pino from 'pino';
+import type { Metrics } from '../metrics.ts';
 import { RouterClient } from '../router-client.ts';
 import type { ListenerConfig } from '../smtp/config.ts';
 import { SmtpListener } from '../smtp/listener.ts';
@@ -54,13 +55,14 @@ export function listenerConfig(overrides: Partial<ListenerConfig> = {}): Listene
 /** A listener on port 0 in front of a fresh fake router. */
 export async function startInbound(
   overrides: Partial<ListenerConfig> = {},
-  options: { logger?: typeof silent } = {},
+  options: { logger?: typeof silent; metrics?: Metrics } = {},
 ) {
   const router = await new FakeServer().addKey('smtp-mx', MX_KEY).addKey('app', MSA_KEY).start();
   const listener = new SmtpListener(listenerConfig(overrides), {
     router: new RouterClient({ baseUrl: router.url }),
     logger: options.logger ?? silent,
     tls: await testTls(),
+    metrics: options.metrics,
   });
   const port = await listener.listen();
   return {
