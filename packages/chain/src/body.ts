@@ -37,6 +37,29 @@ export async function streamToBuffer(stream: Readable, limit = Number.POSITIVE_I
   return Buffer.concat(chunks);
 }
 
+/**
+ * The whole body as one Buffer when its size is known and at most `max` bytes (an HTTP upload
+ * then goes in one write with a Content-Length); undefined when the size is unknown or larger,
+ * or when the stream turns out longer than `max` (then read no further: stream it instead).
+ */
+export async function bufferedBody(body: BodySource, max: number): Promise<Buffer | undefined> {
+  if (body.size === undefined || body.size > max) return undefined;
+  const stream = body.open();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of stream) {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+      size += buf.length;
+      if (size > max) return undefined;
+      chunks.push(buf);
+    }
+  } finally {
+    stream.destroy();
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+}
+
 const MAX_HEADER_BYTES = 1024 * 1024;
 
 /** Read only the header block of a message (stops at the first empty line). */

@@ -107,6 +107,24 @@ describe('rest_output', () => {
     );
   });
 
+  it('uploads a small body of known size in one piece, a larger or unsized one streamed', async () => {
+    const srv = await fake();
+    const small = Buffer.from(simpleMessage('a@x.test', 'b@x.test', 'z'.repeat(4000)));
+    const large = Buffer.from(
+      simpleMessage('a@x.test', 'b@x.test', `${'l'.repeat(998)}\r\n`.repeat(400)),
+    );
+    const unsized = { open: () => bodyFromBuffer(small).open() };
+    for (const body of [bodyFromBuffer(small), bodyFromBuffer(large), unsized]) {
+      const res = await runChain(chainTo(srv.url, { poll_timeout: 1 }), testTx({ body }), keyed());
+      expect(res.data?.kind).toBe('accept');
+    }
+    const puts = srv.log.filter((l) => l.method === 'PUT');
+    expect(puts.map((p) => p.framing)).toEqual([String(small.length), 'chunked', 'chunked']);
+    expect([...srv.txns.values()].map((t) => Buffer.concat(t.body).toString('hex'))).toEqual(
+      [small, large, small].map((b) => b.toString('hex')),
+    );
+  });
+
   it('maps a response timeout to 451 4.4.2', async () => {
     const srv = await fake({ data: () => undefined }); // never answers DATA
     const res = await runChain(

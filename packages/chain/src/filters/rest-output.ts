@@ -7,6 +7,7 @@ import {
   type Reply,
   transactionOf,
 } from '@koukan/protocol';
+import { bufferedBody } from '../body.ts';
 import type { FilterContext } from '../filter.ts';
 import type { FilterRun } from '../registry.ts';
 import { temp, verdictFromResponse } from '../responses.ts';
@@ -80,6 +81,12 @@ function httpFailure(res: Reply, what: string): UpstreamError {
   return new UpstreamError(temp(`${what}: upstream answered HTTP ${res.status}`, 451, '4.3.0'));
 }
 
+/**
+ * A body of known size up to this is uploaded as one Buffer with a Content-Length (one socket
+ * write, no chunked framing for the next hop to parse); larger or unknown ones stream chunked.
+ */
+const PUT_BUFFER_MAX = 256 * 1024;
+
 /** One transport per connect timeout (the pools are shared by every run with that config). */
 const transports = new Map<number, HttpClient>();
 function clientFor(config: RestOutputConfig, apiKey: string | undefined): ProtocolClient {
@@ -91,7 +98,8 @@ function clientFor(config: RestOutputConfig, apiKey: string | undefined): Protoc
 
 /**
  * Terminal output speaking Koukan's transaction protocol: POST the envelope (with a small
- * UTF-8 body inline), else PUT the body (streamed), long-poll GET until the mail/rcpt/data
+ * UTF-8 body inline), else PUT the body (one Buffer with a Content-Length when small and
+ * of known size, else streamed), long-poll GET until the mail/rcpt/data
  * responses are known.
  */
 export const restOutput: FilterRun<'rest_output'> = async (tx, config, ctx) => {
@@ -165,7 +173,9 @@ async function deliver(
   ctx: FilterContext,
   apiKey: string | undefined,
 ): Promise<FilterResult> {
-  const nrcpt = tx.rcptTo.length;
+  // (a copy per read: read once)
+  const rcptTo = tx.rcptTo;
+  const nrcpt = rcptTo.length;
   const client = clientFor(config, apiKey);
   const deadline = Date.now() + config.response_timeout * 1000;
   const remaining = () => Math.max(1, deadline - Date.now());
@@ -214,11 +224,11 @@ async function deliver(
     inline = tooLarge ? undefined : await smallUtf8Body(tx.openBody(), max);
     const json = {
       mail_from: tx.mailFrom,
-      rcpt_to: tx.rcptTo,
+      rcpt_to: rcptTo,
       ...(hosts?.length ? { remote_hosts: hosts } : {}),
       ...(inline !== undefined && { body: { inline } }),
     };
-    const key = idempotencyKey(tx.id, journal, tx.rcptTo);
+    const key = idempotencyKey(tx.id, journal, rcptTo);
     const create = () =>
       client.create(config.sender, json, { idempotencyKey: key, signal, timeoutMs: remaining() });
     // a create whose answer was lost is sent once more: the key makes it the same transaction
@@ -278,7 +288,8 @@ async function deliver(
     if (putBody && !allRcptFailed && !responsesComplete(t, nrcpt)) {
       // the upstream may answer with the outcome (Prefer: wait): then nothing is polled
       const wait = Math.min(config.poll_timeout, Math.floor(remaining() / 1000));
-      const put = await client.putBody(target, tx.openBody(), {
+      const bytes = await bufferedBody(tx.body!, PUT_BUFFER_MAX);
+      const put = await client.putBody(target, bytes ?? tx.openBody(), {
         signal,
         timeoutMs: remaining(),
         headers: { prefer: `wait=${wait}` },
