@@ -1,23 +1,43 @@
 import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
-import { bodyFromBuffer, bufferedBody } from './body.ts';
+import { bodyFromBuffer, uploadBody } from './body.ts';
 
-describe('bufferedBody', () => {
-  it('gives a body of known size up to the bound as one Buffer', async () => {
+describe('uploadBody', () => {
+  it('gives a body of at most the bound as one Buffer, sized or not', async () => {
     const bytes = Buffer.from('Subject: x\r\n\r\nhello\r\n');
-    expect((await bufferedBody(bodyFromBuffer(bytes), 1024))?.equals(bytes)).toBe(true);
-    const parts = {
-      open: () => Readable.from([bytes.subarray(0, 5), bytes.subarray(5)]),
-      size: 22,
-    };
-    expect((await bufferedBody(parts, 22))?.equals(bytes)).toBe(true);
+    expect(await uploadBody(bodyFromBuffer(bytes), 1024)).toEqual(bytes);
+    const parts = () => Readable.from([bytes.subarray(0, 5), bytes.subarray(5)]);
+    expect(await uploadBody({ open: parts, size: 22 }, 22)).toEqual(bytes);
+    expect(await uploadBody({ open: parts }, 22)).toEqual(bytes);
   });
 
-  it('leaves an unsized, larger or longer-than-announced body to be streamed', async () => {
-    const bytes = Buffer.alloc(100, 0x61);
-    expect(await bufferedBody({ open: () => Readable.from([bytes]) }, 1024)).toBeUndefined();
-    expect(await bufferedBody(bodyFromBuffer(bytes), 99)).toBeUndefined();
-    const lying = { open: () => Readable.from([bytes]), size: 10 };
-    expect(await bufferedBody(lying, 50)).toBeUndefined();
+  it('streams a larger body whole, reading an unsized one only once', async () => {
+    const chunks = [Buffer.alloc(60, 0x61), Buffer.alloc(60, 0x62), Buffer.alloc(60, 0x63)];
+    let opened = 0;
+    const open = () => {
+      opened++;
+      return Readable.from(chunks);
+    };
+    const sized = await uploadBody({ open, size: 180 }, 100);
+    expect(Buffer.isBuffer(sized)).toBe(false);
+    expect(await buffer(sized as Readable)).toEqual(Buffer.concat(chunks));
+    const unsized = await uploadBody({ open }, 100);
+    expect(Buffer.isBuffer(unsized)).toBe(false);
+    expect(await buffer(unsized as Readable)).toEqual(Buffer.concat(chunks));
+    expect(opened).toBe(2);
+  });
+
+  it('passes a read failure on', async () => {
+    const failing = {
+      open: () =>
+        Readable.from(
+          (async function* () {
+            yield Buffer.from('part');
+            throw new Error('blob read failed');
+          })(),
+        ),
+    };
+    await expect(uploadBody(failing, 1024)).rejects.toThrow('blob read failed');
   });
 });

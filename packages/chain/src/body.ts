@@ -38,24 +38,34 @@ export async function streamToBuffer(stream: Readable, limit = Number.POSITIVE_I
 }
 
 /**
- * The whole body as one Buffer when its size is known and at most `max` bytes (an HTTP upload
- * then goes in one write with a Content-Length); undefined when the size is unknown or larger,
- * or when the stream turns out longer than `max` (then read no further: stream it instead).
+ * The body for an HTTP upload: one Buffer when it has at most `max` bytes (the upload then goes
+ * in one write with a Content-Length), else a stream of all of it (chunked). A body whose size
+ * is unknown is read up to `max + 1` bytes to find out; what was read is not read again.
  */
-export async function bufferedBody(body: BodySource, max: number): Promise<Buffer | undefined> {
-  if (body.size === undefined || body.size > max) return undefined;
+export async function uploadBody(body: BodySource, max: number): Promise<Buffer | Readable> {
+  if (body.size !== undefined && body.size > max) return body.open();
   const stream = body.open();
+  const it = stream[Symbol.asyncIterator]();
   const chunks: Buffer[] = [];
   let size = 0;
   try {
-    for await (const chunk of stream) {
-      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-      size += buf.length;
-      if (size > max) return undefined;
+    for (let next = await it.next(); !next.done; next = await it.next()) {
+      const buf = typeof next.value === 'string' ? Buffer.from(next.value) : (next.value as Buffer);
       chunks.push(buf);
+      size += buf.length;
+      if (size > max) {
+        const rest = { [Symbol.asyncIterator]: () => it };
+        return Readable.from(
+          (async function* () {
+            yield* chunks;
+            yield* rest;
+          })(),
+        );
+      }
     }
-  } finally {
+  } catch (err) {
     stream.destroy();
+    throw err;
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
 }

@@ -7,7 +7,7 @@ import {
   type Reply,
   transactionOf,
 } from '@koukan/protocol';
-import { bufferedBody } from '../body.ts';
+import { uploadBody } from '../body.ts';
 import type { FilterContext } from '../filter.ts';
 import type { FilterRun } from '../registry.ts';
 import { temp, verdictFromResponse } from '../responses.ts';
@@ -82,8 +82,8 @@ function httpFailure(res: Reply, what: string): UpstreamError {
 }
 
 /**
- * A body of known size up to this is uploaded as one Buffer with a Content-Length (one socket
- * write, no chunked framing for the next hop to parse); larger or unknown ones stream chunked.
+ * A body up to this is uploaded as one Buffer with a Content-Length (one socket write, no
+ * chunked framing for the next hop to parse); a larger one streams chunked.
  */
 const PUT_BUFFER_MAX = 256 * 1024;
 
@@ -98,8 +98,8 @@ function clientFor(config: RestOutputConfig, apiKey: string | undefined): Protoc
 
 /**
  * Terminal output speaking Koukan's transaction protocol: POST the envelope (with a small
- * UTF-8 body inline), else PUT the body (one Buffer with a Content-Length when small and
- * of known size, else streamed), long-poll GET until the mail/rcpt/data
+ * UTF-8 body inline), else PUT the body (one Buffer with a Content-Length when small, else
+ * streamed), long-poll GET until the mail/rcpt/data
  * responses are known.
  */
 export const restOutput: FilterRun<'rest_output'> = async (tx, config, ctx) => {
@@ -288,8 +288,8 @@ async function deliver(
     if (putBody && !allRcptFailed && !responsesComplete(t, nrcpt)) {
       // the upstream may answer with the outcome (Prefer: wait): then nothing is polled
       const wait = Math.min(config.poll_timeout, Math.floor(remaining() / 1000));
-      const bytes = await bufferedBody(tx.body!, PUT_BUFFER_MAX);
-      const put = await client.putBody(target, bytes ?? tx.openBody(), {
+      const body = await uploadBody(tx.body!, PUT_BUFFER_MAX);
+      const put = await client.putBody(target, body, {
         signal,
         timeoutMs: remaining(),
         headers: { prefer: `wait=${wait}` },
