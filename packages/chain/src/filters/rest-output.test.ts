@@ -4,6 +4,7 @@ import { bodyFromBuffer } from '../body.ts';
 import { runChain } from '../chain.ts';
 import type { ChainInput } from '../schemas.ts';
 import { chainOf, simpleMessage, testContext, testTx } from '../test-helpers.ts';
+import { eitherSignal } from './rest-output.ts';
 
 const chainTo = (url: string, extra: Record<string, unknown> = {}) =>
   chainOf([
@@ -180,5 +181,22 @@ describe('rest_output', () => {
     expect(srv.log[0]!.auth).toBe('Bearer from-store');
     const missing = await runChain(chain, testTx(), testContext());
     expect(missing.rcpt[0]!.response.message).toBe('rest_output credentials unavailable');
+  });
+});
+
+describe('eitherSignal', () => {
+  it('aborts with the reason of whichever signal aborts first, until released', () => {
+    const a = new AbortController();
+    const b = new AbortController();
+    const one = eitherSignal(a.signal, b.signal);
+    b.abort(new Error('attempt given up'));
+    expect(one.signal.reason).toEqual(new Error('attempt given up'));
+    const early = eitherSignal(AbortSignal.abort(new Error('timed out')), b.signal);
+    expect(early.signal.reason).toEqual(new Error('timed out'));
+    const c = new AbortController();
+    const released = eitherSignal(c.signal, new AbortController().signal);
+    released.release();
+    c.abort();
+    expect(released.signal.aborted).toBe(false);
   });
 });
