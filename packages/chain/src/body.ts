@@ -37,6 +37,39 @@ export async function streamToBuffer(stream: Readable, limit = Number.POSITIVE_I
   return Buffer.concat(chunks);
 }
 
+/**
+ * The body for an HTTP upload: one Buffer when it has at most `max` bytes (the upload then goes
+ * in one write with a Content-Length), else a stream of all of it (chunked). A body whose size
+ * is unknown is read up to `max + 1` bytes to find out; what was read is not read again.
+ */
+export async function uploadBody(body: BodySource, max: number): Promise<Buffer | Readable> {
+  if (body.size !== undefined && body.size > max) return body.open();
+  const stream = body.open();
+  const it = stream[Symbol.asyncIterator]();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for (let next = await it.next(); !next.done; next = await it.next()) {
+      const buf = typeof next.value === 'string' ? Buffer.from(next.value) : (next.value as Buffer);
+      chunks.push(buf);
+      size += buf.length;
+      if (size > max) {
+        const rest = { [Symbol.asyncIterator]: () => it };
+        return Readable.from(
+          (async function* () {
+            yield* chunks;
+            yield* rest;
+          })(),
+        );
+      }
+    }
+  } catch (err) {
+    stream.destroy();
+    throw err;
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+}
+
 const MAX_HEADER_BYTES = 1024 * 1024;
 
 /** Read only the header block of a message (stops at the first empty line). */

@@ -48,6 +48,44 @@ describe('HttpClient', () => {
     expect((aborted as Error).message).toBe('filter timed out');
   });
 
+  it('reads headers by any case, the first of a repeated one', async () => {
+    const url = await serve((_req, res) => {
+      res.setHeader('ETag', '"t1.2"');
+      res.setHeader('x-twice', ['first', 'second']);
+      res.end('{"id":"t1"}');
+    });
+    const res = await client.request(url, { method: 'GET' });
+    expect(res.header('etag')).toBe('"t1.2"');
+    expect(res.header('ETag')).toBe('"t1.2"');
+    expect(res.header('x-twice')).toBe('first');
+    expect(res.header('absent')).toBeUndefined();
+    expect(res.json()).toEqual({ id: 't1' });
+  });
+
+  it('sends nothing for an aborted signal, and stops a response body midway on abort', async () => {
+    let requests = 0;
+    const url = await serve((_req, res) => {
+      requests++;
+      res.write('partial');
+    });
+    const gone = AbortSignal.abort(new Error('given up'));
+    const before = await client
+      .request(url, { method: 'GET', signal: gone })
+      .catch((e: unknown) => e);
+    expect((before as Error).message).toBe('given up');
+    expect(requests).toBe(0);
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(new Error('filter timed out')), 100);
+    const midway = await client
+      .request(url, { method: 'GET', signal: ac.signal })
+      .catch((e: unknown) => e);
+    expect((midway as Error).message).toBe('filter timed out');
+    const idle = await client
+      .request(url, { method: 'GET', bodyTimeoutMs: 100 })
+      .catch((e: unknown) => e);
+    expect(idle).toMatchObject({ kind: 'timeout', phase: 'body' });
+  });
+
   it('caps the response size', async () => {
     const url = await serve((_req, res) => res.end(Buffer.alloc(70_000)));
     const small = new HttpClient({ maxResponseBytes: 65_536 });

@@ -130,61 +130,124 @@ export class HttpClient {
     return this.agent.close();
   }
 
-  private async once(url: string, call: HttpCall): Promise<Reply> {
+  /**
+   * One exchange through undici's dispatcher with a handler of our own: the response is
+   * collected as it arrives (no response stream, no async resource per request).
+   */
+  private once(url: string, call: HttpCall): Promise<Reply> {
     const target = new URL(url);
     const body = call.body;
     if (isStream(body)) body.once('error', () => {});
-    let res: Dispatcher.ResponseData;
-    try {
-      res = await this.agent.request({
-        origin: target.origin,
-        path: `${target.pathname}${target.search}`,
-        method: call.method as Dispatcher.HttpMethod,
-        headers: call.headers,
-        body,
-        signal: call.signal,
-        headersTimeout: call.headersTimeoutMs ?? this.headersTimeoutMs,
-        bodyTimeout: call.bodyTimeoutMs ?? this.bodyTimeoutMs,
-      });
-    } catch (err) {
-      throw failure(err, call.signal);
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    try {
-      for await (const chunk of res.body) {
-        size += (chunk as Buffer).length;
-        if (size > this.maxResponseBytes) {
-          res.body.destroy();
-          throw new ProtocolError(
-            'too_large',
-            `response larger than ${this.maxResponseBytes} bytes`,
-          );
-        }
-        chunks.push(chunk as Buffer);
+    const { signal } = call;
+    const max = this.maxResponseBytes;
+    return new Promise<Reply>((resolve, reject) => {
+      if (signal?.aborted) return reject(failure(signal.reason, signal));
+      let abort: ((err: Error) => void) | undefined;
+      let settled = false;
+      const onAbort = () => abort?.(abortReason(signal!));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const settle = (err: unknown, reply?: Reply) => {
+        if (settled) return;
+        settled = true;
+        signal?.removeEventListener('abort', onAbort);
+        if (reply) resolve(reply);
+        else reject(err instanceof ProtocolError ? err : failure(err, signal));
+      };
+      let status = 0;
+      let raw: Buffer[] = [];
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const handler: LegacyHandler = {
+        onConnect(a) {
+          abort = a;
+          if (signal?.aborted) a(abortReason(signal));
+        },
+        onHeaders(code, headers) {
+          // 1xx: informational, the final answer follows
+          if (code < 200) return true;
+          status = code;
+          raw = headers;
+          return true;
+        },
+        onData(chunk) {
+          size += chunk.length;
+          if (size > max) {
+            const err = new ProtocolError('too_large', `response larger than ${max} bytes`);
+            settle(err);
+            abort?.(err);
+            return false;
+          }
+          chunks.push(chunk);
+          return true;
+        },
+        onComplete() {
+          const whole = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+          settle(undefined, reply(status, raw, whole.toString('utf8')));
+        },
+        onError(err) {
+          settle(err);
+        },
+      };
+      try {
+        this.agent.dispatch(
+          {
+            origin: target.origin,
+            path: `${target.pathname}${target.search}`,
+            method: call.method as Dispatcher.HttpMethod,
+            headers: call.headers,
+            body,
+            headersTimeout: call.headersTimeoutMs ?? this.headersTimeoutMs,
+            bodyTimeout: call.bodyTimeoutMs ?? this.bodyTimeoutMs,
+          },
+          handler as unknown as Dispatcher.DispatchHandler,
+        );
+      } catch (err) {
+        settle(err);
       }
-    } catch (err) {
-      throw err instanceof ProtocolError ? err : failure(err, call.signal);
-    }
-    const text = Buffer.concat(chunks, size).toString('utf8');
-    const status = res.statusCode;
-    return {
-      status,
-      ok: status >= 200 && status < 300,
-      text,
-      header: (name) => {
-        const v = res.headers[name.toLowerCase()];
-        return Array.isArray(v) ? v[0] : v;
-      },
-      json: <T>() => {
-        try {
-          return JSON.parse(text) as T;
-        } catch (cause) {
-          throw new ProtocolError('invalid', `HTTP ${status}: not JSON`, { cause });
-        }
-      },
-    };
+    });
   }
+}
+
+/** undici's own handler interface (the one its dispatchers call without an adapter). */
+interface LegacyHandler {
+  onConnect(abort: (err: Error) => void): void;
+  onHeaders(status: number, headers: Buffer[], resume: () => void, text: string): boolean;
+  onData(chunk: Buffer): boolean;
+  onComplete(trailers: Buffer[] | null): void;
+  onError(err: Error): void;
+}
+
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error('request aborted');
+}
+
+/** The reply; its headers are parsed on the first lookup (most replies need one or two). */
+function reply(status: number, raw: Buffer[], text: string): Reply {
+  let headers: Map<string, string> | undefined;
+  const parse = () => {
+    const map = new Map<string, string>();
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const key = raw[i]!.toString('latin1').toLowerCase();
+      if (!map.has(key)) map.set(key, raw[i + 1]!.toString('latin1'));
+    }
+    return map;
+  };
+  return {
+    status,
+    ok: status >= 200 && status < 300,
+    text,
+    header: (name) => {
+      headers ??= parse();
+      return headers.get(name.toLowerCase());
+    },
+    json: <T>() => {
+      try {
+        return JSON.parse(text) as T;
+      } catch (cause) {
+        throw new ProtocolError('invalid', `HTTP ${status}: not JSON`, { cause });
+      }
+    },
+  };
 }
 
 function failure(err: unknown, signal: AbortSignal | undefined): Error {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapReplies, toSendEnvelope } from './deliver.ts';
+import { mapReplies, needsSmtpUtf8, toSendEnvelope } from './deliver.ts';
 import { parseReply } from './upstream.ts';
 
 const r = (s: string) => parseReply(s);
@@ -128,5 +128,21 @@ describe('toSendEnvelope', () => {
       );
     expect(env()).toEqual({ from: 'a@b', to: ['c@d'], use8BitMime: true });
     expect(env([{ k: 'BODY', p: '7BIT' }]).use8BitMime).toBe(false);
+  });
+});
+
+describe('needsSmtpUtf8', () => {
+  const env = (from: string, to: string[], e?: { k: string; p?: string }[]) => ({
+    mail_from: { m: from, ...(e && { e }) },
+    rcpt_to: to.map((m) => ({ m })),
+    remote_hosts: [],
+    lmtp: false,
+  });
+  it('is needed for a non-ASCII address or when the client asked for SMTPUTF8', () => {
+    expect(needsSmtpUtf8(env('a@example.org', ['b@example.net']))).toBe(false);
+    expect(needsSmtpUtf8(env('jösé@example.org', ['b@example.net']))).toBe(true);
+    expect(needsSmtpUtf8(env('a@example.org', ['b@example.net', '用户@例子.广告']))).toBe(true);
+    expect(needsSmtpUtf8(env('a@example.org', ['😀@example.net']))).toBe(true);
+    expect(needsSmtpUtf8(env('a@example.org', ['b@x.net'], [{ k: 'smtputf8' }]))).toBe(true);
   });
 });

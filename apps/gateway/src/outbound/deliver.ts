@@ -66,7 +66,8 @@ export function toSendEnvelope(env: OutboundEnvelope, size: number | undefined):
   };
 }
 
-const nonAscii = (s: string) => [...s].some((c) => c.charCodeAt(0) > 0x7f);
+const NON_ASCII = /[^\p{ASCII}]/u;
+const nonAscii = (s: string) => NON_ASCII.test(s);
 
 /** A non-ASCII address, or the client asked for SMTPUTF8. */
 export function needsSmtpUtf8(env: OutboundEnvelope): boolean {

@@ -4,6 +4,7 @@ import { bodyFromBuffer } from '../body.ts';
 import { runChain } from '../chain.ts';
 import type { ChainInput } from '../schemas.ts';
 import { chainOf, simpleMessage, testContext, testTx } from '../test-helpers.ts';
+import { eitherSignal } from './rest-output.ts';
 
 const chainTo = (url: string, extra: Record<string, unknown> = {}) =>
   chainOf([
@@ -107,6 +108,28 @@ describe('rest_output', () => {
     );
   });
 
+  it('uploads a small body in one piece (sized or not), a larger one streamed', async () => {
+    const srv = await fake();
+    const small = Buffer.from(simpleMessage('a@x.test', 'b@x.test', 'z'.repeat(4000)));
+    const large = Buffer.from(
+      simpleMessage('a@x.test', 'b@x.test', `${'l'.repeat(998)}\r\n`.repeat(400)),
+    );
+    const unsized = { open: () => bodyFromBuffer(small).open() };
+    for (const body of [bodyFromBuffer(small), bodyFromBuffer(large), unsized]) {
+      const res = await runChain(chainTo(srv.url, { poll_timeout: 1 }), testTx({ body }), keyed());
+      expect(res.data?.kind).toBe('accept');
+    }
+    const puts = srv.log.filter((l) => l.method === 'PUT');
+    expect(puts.map((p) => p.framing)).toEqual([
+      String(small.length),
+      'chunked',
+      String(small.length),
+    ]);
+    expect([...srv.txns.values()].map((t) => Buffer.concat(t.body).toString('hex'))).toEqual(
+      [small, large, small].map((b) => b.toString('hex')),
+    );
+  });
+
   it('maps a response timeout to 451 4.4.2', async () => {
     const srv = await fake({ data: () => undefined }); // never answers DATA
     const res = await runChain(
@@ -158,5 +181,22 @@ describe('rest_output', () => {
     expect(srv.log[0]!.auth).toBe('Bearer from-store');
     const missing = await runChain(chain, testTx(), testContext());
     expect(missing.rcpt[0]!.response.message).toBe('rest_output credentials unavailable');
+  });
+});
+
+describe('eitherSignal', () => {
+  it('aborts with the reason of whichever signal aborts first, until released', () => {
+    const a = new AbortController();
+    const b = new AbortController();
+    const one = eitherSignal(a.signal, b.signal);
+    b.abort(new Error('attempt given up'));
+    expect(one.signal.reason).toEqual(new Error('attempt given up'));
+    const early = eitherSignal(AbortSignal.abort(new Error('timed out')), b.signal);
+    expect(early.signal.reason).toEqual(new Error('timed out'));
+    const c = new AbortController();
+    const released = eitherSignal(c.signal, new AbortController().signal);
+    released.release();
+    c.abort();
+    expect(released.signal.aborted).toBe(false);
   });
 });

@@ -7,6 +7,7 @@ import {
   type Reply,
   transactionOf,
 } from '@koukan/protocol';
+import { uploadBody } from '../body.ts';
 import type { FilterContext } from '../filter.ts';
 import type { FilterRun } from '../registry.ts';
 import { temp, verdictFromResponse } from '../responses.ts';
@@ -80,6 +81,12 @@ function httpFailure(res: Reply, what: string): UpstreamError {
   return new UpstreamError(temp(`${what}: upstream answered HTTP ${res.status}`, 451, '4.3.0'));
 }
 
+/**
+ * A body up to this is uploaded as one Buffer with a Content-Length (one socket write, no
+ * chunked framing for the next hop to parse); a larger one streams chunked.
+ */
+const PUT_BUFFER_MAX = 256 * 1024;
+
 /** One transport per connect timeout (the pools are shared by every run with that config). */
 const transports = new Map<number, HttpClient>();
 function clientFor(config: RestOutputConfig, apiKey: string | undefined): ProtocolClient {
@@ -91,7 +98,8 @@ function clientFor(config: RestOutputConfig, apiKey: string | undefined): Protoc
 
 /**
  * Terminal output speaking Koukan's transaction protocol: POST the envelope (with a small
- * UTF-8 body inline), else PUT the body (streamed), long-poll GET until the mail/rcpt/data
+ * UTF-8 body inline), else PUT the body (one Buffer with a Content-Length when small, else
+ * streamed), long-poll GET until the mail/rcpt/data
  * responses are known.
  */
 export const restOutput: FilterRun<'rest_output'> = async (tx, config, ctx) => {
@@ -100,8 +108,10 @@ export const restOutput: FilterRun<'rest_output'> = async (tx, config, ctx) => {
   const apiKey = config.api_key_ref ? await ctx.secrets?.get(config.api_key_ref) : undefined;
   if (config.api_key_ref && !apiKey)
     return failAll(temp('rest_output credentials unavailable', 451, '4.3.0'));
+  // the filter's own timeout, and the engine giving the attempt up
+  const aborts = ctx.attempt ? eitherSignal(ctx.signal, ctx.attempt.signal) : undefined;
   try {
-    return await deliver(tx, config, ctx, apiKey);
+    return await deliver(tx, config, ctx, apiKey, aborts?.signal ?? ctx.signal);
   } catch (err) {
     const upstream =
       err instanceof ProtocolError && err.kind === 'status' && err.reply
@@ -123,8 +133,29 @@ export const restOutput: FilterRun<'rest_output'> = async (tx, config, ctx) => {
     const code = (err as { code?: string }).code ?? 'error';
     tx.event('upstream_unreachable', { error: code });
     return failAll(temp(`next hop unreachable (${code})`, 451, '4.4.1'));
+  } finally {
+    aborts?.release();
   }
 };
+
+/**
+ * A signal aborted when `a` or `b` is, with its reason; `release` drops its listeners. (What
+ * AbortSignal.any does, without a weak reference and a finalizer per call: ~17 µs less.)
+ */
+export function eitherSignal(a: AbortSignal, b: AbortSignal) {
+  const both = new AbortController();
+  const onA = () => both.abort(a.reason);
+  const onB = () => both.abort(b.reason);
+  if (a.aborted) onA();
+  else if (b.aborted) onB();
+  a.addEventListener('abort', onA, { once: true });
+  b.addEventListener('abort', onB, { once: true });
+  const release = () => {
+    a.removeEventListener('abort', onA);
+    b.removeEventListener('abort', onB);
+  };
+  return { signal: both.signal, release };
+}
 
 /**
  * The whole body as text when it is at most `max` bytes of valid UTF-8 (so the JSON string
@@ -164,14 +195,15 @@ async function deliver(
   config: RestOutputConfig,
   ctx: FilterContext,
   apiKey: string | undefined,
+  signal: AbortSignal,
 ): Promise<FilterResult> {
-  const nrcpt = tx.rcptTo.length;
+  // (a copy per read: read once)
+  const rcptTo = tx.rcptTo;
+  const nrcpt = rcptTo.length;
   const client = clientFor(config, apiKey);
   const deadline = Date.now() + config.response_timeout * 1000;
   const remaining = () => Math.max(1, deadline - Date.now());
   const journal = ctx.attempt;
-  // the filter's own timeout, and the engine giving the attempt up
-  const signal = journal ? AbortSignal.any([ctx.signal, journal.signal]) : ctx.signal;
 
   let t: RemoteTransaction | undefined;
   let etag: string | undefined;
@@ -214,11 +246,11 @@ async function deliver(
     inline = tooLarge ? undefined : await smallUtf8Body(tx.openBody(), max);
     const json = {
       mail_from: tx.mailFrom,
-      rcpt_to: tx.rcptTo,
+      rcpt_to: rcptTo,
       ...(hosts?.length ? { remote_hosts: hosts } : {}),
       ...(inline !== undefined && { body: { inline } }),
     };
-    const key = idempotencyKey(tx.id, journal, tx.rcptTo);
+    const key = idempotencyKey(tx.id, journal, rcptTo);
     const create = () =>
       client.create(config.sender, json, { idempotencyKey: key, signal, timeoutMs: remaining() });
     // a create whose answer was lost is sent once more: the key makes it the same transaction
@@ -278,7 +310,8 @@ async function deliver(
     if (putBody && !allRcptFailed && !responsesComplete(t, nrcpt)) {
       // the upstream may answer with the outcome (Prefer: wait): then nothing is polled
       const wait = Math.min(config.poll_timeout, Math.floor(remaining() / 1000));
-      const put = await client.putBody(target, tx.openBody(), {
+      const body = await uploadBody(tx.body!, PUT_BUFFER_MAX);
+      const put = await client.putBody(target, body, {
         signal,
         timeoutMs: remaining(),
         headers: { prefer: `wait=${wait}` },

@@ -71,6 +71,8 @@ export interface FakeRequest {
   auth?: string;
   /** The JSON of a create or PATCH. */
   json?: Record<string, unknown>;
+  /** How the request body was framed: its Content-Length, or `chunked`. */
+  framing?: string;
 }
 
 export class FakeServer {
@@ -172,7 +174,13 @@ export class FakeServer {
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const auth = req.headers.authorization;
-    const entry: FakeRequest = { method: req.method!, url: req.url!, ...(auth && { auth }) };
+    const framing = req.headers['content-length'] ?? req.headers['transfer-encoding'];
+    const entry: FakeRequest = {
+      method: req.method!,
+      url: req.url!,
+      ...(auth && { auth }),
+      ...(framing && { framing }),
+    };
     this.log.push(entry);
     let m = path.match(/^\/v1\/senders\/([^/]+)\/(transactions|smtp-submission)$/);
     const named = m ? decodeURIComponent(m[1]!) : undefined;
