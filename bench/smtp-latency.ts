@@ -88,6 +88,7 @@ try {
   const dbName = new URL(db.url).pathname.slice(1);
   const q = (sql: string, params: unknown[]) => db.pool.query<{ pid: number }>(sql, params);
   const cpu0 = cpuSeconds(koukan.child.pid!);
+  const client0 = process.cpuUsage();
   const dbCpu0 = await databaseCpu(q, dbName);
   const started = new Map<number, number>();
   const accepted = new Map<number, number>();
@@ -111,6 +112,7 @@ try {
   const deliveredMs = Math.max(...[...arrived.values()]) - t0;
   client.close();
   const cpu1 = cpuSeconds(koukan.child.pid!);
+  const client1 = process.cpuUsage(client0);
   const dbCpu1 = await databaseCpu(q, dbName);
 
   const pct = (xs: number[], p: number) => {
@@ -133,6 +135,8 @@ try {
     .filter(([name]) => name !== 'cli start')
     .map(([name, s]) => `${name} ${perMessage(s - (cpu0.get(name) ?? 0))}`);
   cpuLine.push(`PostgreSQL backends ${perMessage(dbCpu1 - dbCpu0)}`);
+  // this process: the SMTP client (nodemailer; TLS on the MSA) and the sink
+  cpuLine.push(`bench client + sink ${perMessage((client1.user + client1.system) / 1e6)}`);
   out(`CPU per message: ${cpuLine.join(', ')}`);
 } finally {
   await koukan.stop();
