@@ -25,6 +25,8 @@ describe('lazyChild', () => {
     expect(log.level).toBe('warn');
     const nested = log.child({ filter: 'router' });
     nested.info('below');
+    expect('info' in log && 'child' in nested).toBe(true);
+    expect(Object.getPrototypeOf(log)).toBe(logger);
     expect(child).not.toHaveBeenCalled();
     expect(lines).toEqual([]);
   });

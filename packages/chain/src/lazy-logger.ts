@@ -4,10 +4,54 @@ const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace']);
 /** Read from the parent without making the child: the child has the parent's level. */
 const PASS_THROUGH = new Set(['isLevelEnabled', 'level', 'levelVal', 'levels']);
 const noop = () => {};
-/** A lazy child → how it makes its real pino child. */
-const makers = new WeakMap<object, () => Logger>();
 
-const realOf = (logger: Logger): Logger => makers.get(logger)?.() ?? logger;
+/** A lazy child's state: the proxy's target, so one handler serves them all. */
+interface Lazy {
+  parent: Logger;
+  bindings: Bindings;
+  real: Logger | undefined;
+}
+/** A lazy child → its state. */
+const states = new WeakMap<object, Lazy>();
+
+function make(state: Lazy): Logger {
+  state.real ??= realOf(state.parent).child(state.bindings);
+  return state.real;
+}
+function realOf(logger: Logger): Logger {
+  const state = states.get(logger);
+  return state ? make(state) : logger;
+}
+
+const handler: ProxyHandler<Lazy> = {
+  get(state, prop, receiver) {
+    if (state.real === undefined && typeof prop === 'string') {
+      const parent = state.parent;
+      if (LEVELS.has(prop) && !parent.isLevelEnabled(prop)) return noop;
+      if (PASS_THROUGH.has(prop)) {
+        const v = Reflect.get(parent, prop);
+        return typeof v === 'function' ? v.bind(parent) : v;
+      }
+      if (prop === 'child') {
+        return (b: Bindings, options?: ChildLoggerOptions) =>
+          options ? make(state).child(b, options) : lazyChild(receiver as Logger, b);
+      }
+    }
+    const r = make(state);
+    const v = Reflect.get(r, prop);
+    return typeof v === 'function' ? v.bind(r) : v;
+  },
+  set(state, prop, value) {
+    return Reflect.set(make(state), prop, value);
+  },
+  // a pino child has its parent's members, and the parent as its prototype
+  has(state, prop) {
+    return prop in (state.real ?? state.parent);
+  },
+  getPrototypeOf(state) {
+    return state.real ? Reflect.getPrototypeOf(state.real) : state.parent;
+  },
+};
 
 /**
  * `parent.child(bindings)`, made only when something is logged at an enabled level (or any
@@ -16,34 +60,8 @@ const realOf = (logger: Logger): Logger => makers.get(logger)?.() ?? logger;
  * through it are the child's own; `child()` of it is lazy too.
  */
 export function lazyChild(parent: Logger, bindings: Bindings): Logger {
-  let real: Logger | undefined;
-  const make = () => {
-    real ??= realOf(parent).child(bindings);
-    return real;
-  };
-  const proxy = new Proxy(parent, {
-    get(target, prop) {
-      if (real === undefined) {
-        if (typeof prop === 'string') {
-          if (LEVELS.has(prop) && !target.isLevelEnabled(prop)) return noop;
-          if (PASS_THROUGH.has(prop)) {
-            const v = Reflect.get(target, prop);
-            return typeof v === 'function' ? v.bind(target) : v;
-          }
-          if (prop === 'child') {
-            return (b: Bindings, options?: ChildLoggerOptions) =>
-              options ? make().child(b, options) : lazyChild(proxy, b);
-          }
-        }
-      }
-      const r = make();
-      const v = Reflect.get(r, prop);
-      return typeof v === 'function' ? v.bind(r) : v;
-    },
-    set(_target, prop, value) {
-      return Reflect.set(make(), prop, value);
-    },
-  });
-  makers.set(proxy, make);
+  const state: Lazy = { parent, bindings, real: undefined };
+  const proxy = new Proxy(state, handler) as unknown as Logger;
+  states.set(proxy, state);
   return proxy;
 }
