@@ -4,14 +4,17 @@
  * SMTP connections to the MX (nodemailer, reused connections, no TLS, as smtp-source) each send
  * their share of `messages` one after another. Prints, per message, the time from MAIL to the
  * 250 after DATA (accepted) and to the sink's receipt (delivered), p50/p90/p99, and messages/s.
- * Usage: DATABASE_URL=postgres://… node --import tsx bench/smtp-latency.ts [messages sessions size portBase]
- * (default 200 × 4096 B over 1 session, ports from 15100). NODE_OPTIONS reaches the components
+ * Usage: DATABASE_URL=postgres://… node --import tsx bench/smtp-latency.ts [messages sessions size portBase [msa]]
+ * (default 200 × 4096 B over 1 session, ports from 15100). With `msa` the sessions submit to the
+ * MSA instead (STARTTLS, AUTH as `smtp-msa` with a fresh key; its chain explodes into
+ * `smtp-msa-output` on the same relay), as `bench/smtp.ts`'s MSA run. NODE_OPTIONS reaches the components
  * (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createApiKey, getSenderByName } from '@koukan/db';
 import { createTestDatabase } from '@koukan/db/testing';
 import { SMTPServer } from 'smtp-server';
 import {
@@ -19,6 +22,7 @@ import {
   databaseCpu,
   filler,
   koukanEnv,
+  msaTransport,
   mxTransport,
   out,
   pooled,
@@ -30,6 +34,7 @@ const messages = Number(process.argv[2] ?? 200);
 const sessions = Number(process.argv[3] ?? 1);
 const size = Number(process.argv[4] ?? 4096);
 const base = Number(process.argv[5] ?? 15100);
+const msa = process.argv[6] === 'msa';
 const DOMAIN = 'bench.test';
 if (!process.env.DATABASE_URL) throw new Error('set DATABASE_URL');
 
@@ -65,7 +70,13 @@ const koukan = await startKoukan(env, ports);
 out(`started`);
 try {
   const bodyLines = filler(size - 100);
-  const client = mxTransport(ports.mx, pooled(sessions));
+  const msaKey = async () => {
+    const sender = await getSenderByName(db.db, 'smtp-msa');
+    return (await createApiKey(db.db, { senderId: sender!.id })).key;
+  };
+  const client = msa
+    ? msaTransport(ports.msa, await msaKey(), pooled(sessions))
+    : mxTransport(ports.mx, pooled(sessions));
   const send = (i: number) =>
     client.sendMail({
       envelope: { from: 'bench@source.example', to: [`rcpt@${DOMAIN}`] },
@@ -77,6 +88,7 @@ try {
   const dbName = new URL(db.url).pathname.slice(1);
   const q = (sql: string, params: unknown[]) => db.pool.query<{ pid: number }>(sql, params);
   const cpu0 = cpuSeconds(koukan.child.pid!);
+  const client0 = process.cpuUsage();
   const dbCpu0 = await databaseCpu(q, dbName);
   const started = new Map<number, number>();
   const accepted = new Map<number, number>();
@@ -100,6 +112,7 @@ try {
   const deliveredMs = Math.max(...[...arrived.values()]) - t0;
   client.close();
   const cpu1 = cpuSeconds(koukan.child.pid!);
+  const client1 = process.cpuUsage(client0);
   const dbCpu1 = await databaseCpu(q, dbName);
 
   const pct = (xs: number[], p: number) => {
@@ -108,7 +121,9 @@ try {
   };
   const acc = [...started].map(([i, t]) => accepted.get(i)! - t);
   const del = [...started].map(([i, t]) => arrived.get(`bench ${i}`)! - t);
-  out(`${messages} messages × ${size} B, ${sessions} session(s), connection reuse`);
+  out(
+    `${messages} messages × ${size} B, ${sessions} session(s), connection reuse${msa ? ', MSA (AUTH)' : ''}`,
+  );
   out(
     `accepted (MAIL → 250 after DATA): p50 ${pct(acc, 50)} ms, p90 ${pct(acc, 90)} ms, p99 ${pct(acc, 99)} ms; ${((messages * 1000) / acceptedMs).toFixed(1)}/s`,
   );
@@ -120,6 +135,8 @@ try {
     .filter(([name]) => name !== 'cli start')
     .map(([name, s]) => `${name} ${perMessage(s - (cpu0.get(name) ?? 0))}`);
   cpuLine.push(`PostgreSQL backends ${perMessage(dbCpu1 - dbCpu0)}`);
+  // this process: the SMTP client (nodemailer; TLS on the MSA) and the sink
+  cpuLine.push(`bench client + sink ${perMessage((client1.user + client1.system) / 1e6)}`);
   out(`CPU per message: ${cpuLine.join(', ')}`);
 } finally {
   await koukan.stop();

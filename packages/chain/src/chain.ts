@@ -1,4 +1,5 @@
 import { type FilterContext, FilterTx } from './filter.ts';
+import { lazyChild } from './lazy-logger.ts';
 import { type FilterRun, filterRegistry } from './registry.ts';
 import { accept, temp } from './responses.ts';
 import type { Chain, ChainEntry, FilterName } from './schemas.ts';
@@ -103,7 +104,7 @@ async function runOne(
   opts: RunChainOptions,
 ): Promise<FilterResult> {
   const name = entry.filter;
-  const logger = ctx.logger.child({ filter: name, filter_index: index, tx: handle.id });
+  const logger = lazyChild(ctx.logger, { filter: name, filter_index: index, tx: handle.id });
   const run = (opts.implementations?.[name] ?? filterRegistry[name].run) as
     | FilterRun<typeof name>
     | undefined;
@@ -113,8 +114,19 @@ async function runOne(
     return failAll(temp(`filter ${name} is not available here`, 451, '4.3.0'));
   }
   const seconds = entry.timeout ?? opts.defaultTimeout ?? 300;
-  const abort = new AbortController();
-  const fctx: FilterContext = { ...ctx, logger, signal: abort.signal };
+  // Made when a filter reads its signal (most never do), or at the timeout that aborts it.
+  let abort: AbortController | undefined;
+  const controller = () => {
+    abort ??= new AbortController();
+    return abort;
+  };
+  const fctx: FilterContext = {
+    ...ctx,
+    logger,
+    get signal() {
+      return controller().signal;
+    },
+  };
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new TimeoutError()), seconds * 1000);
@@ -125,7 +137,7 @@ async function runOne(
     return result;
   } catch (err) {
     if (err instanceof TimeoutError) {
-      abort.abort(new Error(`filter ${name} timed out`));
+      controller().abort(new Error(`filter ${name} timed out`));
       logger.warn({ timeout_s: seconds }, 'filter timed out');
       handle.event('timeout', { seconds });
       return failAll(temp(`${name} timed out after ${seconds}s`, 451, '4.4.7'));

@@ -1,3 +1,4 @@
+import { lazyChild } from '@koukan/chain';
 import { type ClaimedTransaction, type Db, renewLease } from '@koukan/db';
 import type { Transaction } from '@koukan/db/schema';
 import { type AttemptVerdict, type DsnOptions, recordAttemptOutcome } from '@koukan/services';
@@ -40,17 +41,20 @@ export interface RunningAttempt {
  */
 export function runAttempt(deps: AttemptDeps, claimed: ClaimedTransaction): RunningAttempt {
   const { transaction: tx, attempt } = claimed;
-  const log = deps.logger.child({ transactionId: tx.id, attemptId: attempt.id });
+  const log = lazyChild(deps.logger, { transactionId: tx.id, attemptId: attempt.id });
   const controller = new AbortController();
-  const abort = (why: AttemptAborted['why']) => {
-    if (!controller.signal.aborted) controller.abort(new AttemptAborted(why));
-  };
+  // `abort` is the only way the controller aborts: it rejects `aborted` itself (no listener).
+  let rejectAborted: (reason: AttemptAborted) => void = () => {};
   const aborted = new Promise<never>((_, reject) => {
-    controller.signal.addEventListener('abort', () => reject(controller.signal.reason), {
-      once: true,
-    });
+    rejectAborted = reject;
   });
   aborted.catch(() => {});
+  const abort = (why: AttemptAborted['why']) => {
+    if (controller.signal.aborted) return;
+    const reason = new AttemptAborted(why);
+    controller.abort(reason);
+    rejectAborted(reason);
+  };
 
   // The lease as this process knows it: if renewals keep failing (database unreachable),
   // stop before it runs out, since another replica may then take the transaction over.

@@ -76,7 +76,7 @@ export function createExploderFilter(deps: ExploderDeps): FilterRun<'exploder'> 
     const engine = deps.engine?.();
     const handOver = (terms?: ClaimTerms) =>
       handOverToUpstreams(deps.db, { downstreamId: tx.id, ...terms });
-    const family = engine ? await engine.claimWith(tx.rcptTo.length, handOver) : await handOver();
+    const family = engine ? await engine.claimWith(tx.active.length, handOver) : await handOver();
     const { downstream } = family;
     if (!downstream?.bodyBlobId) {
       return { kind: 'done', data: temp('the downstream transaction has no stored body') };

@@ -1,3 +1,4 @@
+import { lazyChild } from '@koukan/chain';
 import type { Db } from '@koukan/db';
 import {
   AppError,
@@ -47,7 +48,9 @@ export function requireApiKey(db: Db, authenticate: Authenticate): onRequestAsyn
       input: { authorization: request.headers.authorization },
     });
     request.principal = principal;
-    request.log = request.log.child({ keyPrefix: principal.keyPrefix });
+    request.log = lazyChild(request.log as unknown as Logger, {
+      keyPrefix: principal.keyPrefix,
+    }) as unknown as FastifyRequest['log'];
     const sender = (request.params as { sender?: string }).sender;
     if (sender !== undefined) requireSender(principal, sender);
   };

@@ -65,7 +65,9 @@ export function transactionRoutes(app: FastifyInstance, deps: RouteDeps): void {
         ctx,
         input: {
           sender,
+          // the route's schema is createTransactionRequestSchema: the body is its output
           request: request.body,
+          validated: true,
           idempotencyKey: request.headers['idempotency-key'],
           maxBodyBytes: deps.maxBodyBytes,
           ...(deps.exploderContext && { exploder: { context: deps.exploderContext } }),

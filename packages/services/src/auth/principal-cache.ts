@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { ServiceCall } from '../context.ts';
 import { authenticate, type Principal } from './authenticate.ts';
 
@@ -33,7 +33,8 @@ export function cachedAuthenticate(ttlMs: number, maxEntries = 10_000): CachedAu
   const cached: Authenticate = async (call) => {
     const header = call.input.authorization;
     if (!header) return authenticate(call);
-    const id = createHash('sha256').update(header).digest('base64');
+    // one-shot: no Hash object per request
+    const id = hash('sha256', header, 'base64');
     const now = Date.now();
     const hit = cache.get(id);
     if (hit && hit.expires > now) return hit.principal;

@@ -2,6 +2,7 @@ import {
   accept,
   type Chain,
   type ChainContext,
+  copyOf,
   type EntryOf,
   runChain,
   temp,
@@ -114,7 +115,7 @@ export async function screenRecipients(
   const timedOut = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), plan.config.rcpt_timeout * 1000);
   });
-  const tx = structuredClone(envelope);
+  const tx = copyOf(envelope);
   const run = runChain(plan.prefix, tx, hook.context, { endOfChain: accept(250, '2.1.5', 'ok') });
   run.catch(() => {});
   const result = await Promise.race([run, timedOut]).finally(() => clearTimeout(timer));

@@ -49,8 +49,13 @@ export const DEFAULT_MAX_BODY_BYTES = 50 * 1024 * 1024;
 
 export interface CreateTransactionInput {
   sender: schema.Sender;
-  /** The JSON request body; validated here. */
+  /** The JSON request body; validated here, unless `validated`. */
   request: unknown;
+  /**
+   * `request` is already the output of `createTransactionRequestSchema` (the REST route's own
+   * validation of the body): not parsed a second time.
+   */
+  validated?: boolean | undefined;
   idempotencyKey?: string | undefined;
   maxBodyBytes?: number | undefined;
   /** The chain context for the exploder's envelope phase (default: the logger only). */
@@ -185,7 +190,9 @@ export async function createTransaction({
   ctx,
   input,
 }: ServiceCall<CreateTransactionInput>): Promise<CreateTransactionResult> {
-  const request = parseInput(createTransactionRequestSchema, input.request, 'body');
+  const request = input.validated
+    ? (input.request as CreateTransactionRequest)
+    : parseInput(createTransactionRequestSchema, input.request, 'body');
   const { sender } = input;
   assertSessionAllowed(request.session, input.gatewayKey === true);
   // Only a request with an Idempotency-Key is ever compared with a later one: hashed then only.
