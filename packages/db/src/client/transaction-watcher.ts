@@ -1,6 +1,8 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { type Change, parseHints, registerChangeSink } from './change-hints.ts';
 import { channels } from './channels.ts';
+import { WatchPeers } from './watch-peers.ts';
 
 export type WaitResult = 'changed' | 'timeout' | 'closed';
 
@@ -31,6 +33,10 @@ export type ConfigChangeListener = (table: string) => void;
  * trigger's `<id>:<version>` hints and fans them out to the in-memory waiters; because hints
  * can be lost (a reconnect, or the embedded database that delivers none across connections),
  * one query per interval also polls the versions of every watched transaction.
+ *
+ * While it listens, it also takes the changes of the SMTP relay's hot statements this process
+ * commits through its pool (`change-hints.ts`): their waiters here are woken at once, and when
+ * no other process has waiters (`WatchPeers`), those statements send no NOTIFY at all.
  */
 export class TransactionWatcher {
   private readonly waiters = new Map<string, Set<Waiter>>();
@@ -49,6 +55,9 @@ export class TransactionWatcher {
   private stopped = false;
   private readonly configListeners = new Set<ConfigChangeListener>();
   private connectedOnce = false;
+  private unregister: (() => void) | null = null;
+  private readonly peers = new WatchPeers({ send: (payload) => this.control(payload) });
+  private soon: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: WatcherOptions) {}
 
@@ -61,7 +70,37 @@ export class TransactionWatcher {
       this.recent = new Map();
     }, 5000);
     this.forget.unref();
-    if (this.options.listen !== false) await this.connect();
+    if (this.options.listen !== false) {
+      this.unregister = registerChangeSink(this.options.pool, this);
+      await this.connect();
+    }
+  }
+
+  /**
+   * Changes this process committed (`change-hints.ts`), hinted or not: wakes the waiters here
+   * at once, without waiting for the NOTIFY round trip.
+   */
+  changed(changes: readonly Change[]): void {
+    for (const c of changes) this.heard(c);
+  }
+
+  /** Whether this process's writes may leave their NOTIFY hints out (see `WatchPeers`). */
+  canSkipHints(): boolean {
+    return !this.stopped && this.peers.canSkipHints();
+  }
+
+  /** A control payload on the transactions channel (NOTIFY of a statement that writes nothing). */
+  private control(payload: string): void {
+    const client = this.client;
+    if (!client) return;
+    client.query('select pg_notify($1, $2)', [channels.transactions, payload]).catch((err) => {
+      this.options.logger.warn({ err }, 'cannot announce long-poll waiters');
+    });
+  }
+
+  private heard(c: Change): void {
+    this.recent.set(c.id, Math.max(c.version, this.recent.get(c.id) ?? 0));
+    this.wake(c.id, c.version);
   }
 
   private async connect(): Promise<void> {
@@ -76,10 +115,8 @@ export class TransactionWatcher {
         return;
       }
       if (msg.channel !== channels.transactions || !msg.payload) return;
-      const [id, v] = msg.payload.split(':');
-      const version = Number(v);
-      this.recent.set(id!, Math.max(version, this.recent.get(id!) ?? 0));
-      this.wake(id!, version);
+      if (this.peers.receive(msg.payload)) return;
+      for (const c of parseHints(msg.payload)) this.heard(c);
     });
     client.on('error', (err) => {
       this.options.logger.warn({ err }, 'LISTEN connection lost; polling until it is back');
@@ -97,6 +134,7 @@ export class TransactionWatcher {
         return;
       }
       this.client = client;
+      this.peers.connected();
       // Changes made while the connection was down went unannounced.
       if (this.connectedOnce) this.configChanged('*');
       this.connectedOnce = true;
@@ -107,7 +145,10 @@ export class TransactionWatcher {
   }
 
   private dropClient(client: pg.Client): void {
-    if (this.client === client) this.client = null;
+    if (this.client === client) {
+      this.client = null;
+      this.peers.disconnected();
+    }
     client.end().catch(() => {});
     if (!this.stopped && !this.reconnect) {
       this.reconnect = setTimeout(() => {
@@ -151,8 +192,22 @@ export class TransactionWatcher {
     if (set.size === 0) this.waiters.delete(id);
   }
 
+  /**
+   * Tells the other processes this one has waiters. When they may not have known, a change
+   * they committed meanwhile may have gone unhinted: one poll soon finds it.
+   */
+  private noteWaiting(): void {
+    if (!this.client || !this.peers.waiting() || this.soon) return;
+    this.soon = setTimeout(() => {
+      this.soon = null;
+      void this.poll();
+    }, 100);
+    this.soon.unref();
+  }
+
   private async poll(): Promise<void> {
     if (this.polling || this.waiters.size === 0) return;
+    if (this.client) this.peers.waiting();
     this.polling = true;
     try {
       const ids = [...this.waiters.keys()];
@@ -193,6 +248,7 @@ export class TransactionWatcher {
       const timer = setTimeout(() => finish('timeout'), timeoutMs);
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.set(id, (this.waiters.get(id) ?? new Set()).add(waiter));
+      this.noteWaiting();
     });
   }
 
@@ -235,6 +291,8 @@ export class TransactionWatcher {
   /** Answers every waiter ('closed') and drops the LISTEN connection. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unregister?.();
+    if (this.soon) clearTimeout(this.soon);
     if (this.timer) clearInterval(this.timer);
     if (this.forget) clearInterval(this.forget);
     if (this.reconnect) clearTimeout(this.reconnect);

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { announceChanges, notifyMode } from '../client/change-hints.ts';
 import type { DbOrTx } from '../client/create-db.ts';
 import { executeTemplate } from '../client/prepared.ts';
 import { mapRow } from '../client/rows.ts';
@@ -62,6 +63,7 @@ async function writeOutcomes(
 ): Promise<void> {
   try {
     const json = (v: unknown) => (v === undefined ? null : v);
+    const notify = notifyMode(db);
     const rows = await executeTemplate<{ t: Record<string, unknown>; finished: boolean }>(
       db,
       'outcomes',
@@ -101,7 +103,12 @@ async function writeOutcomes(
             })),
           ),
         ),
+        notify: notify.mode,
       },
+    );
+    announceChanges(
+      notify.pool,
+      rows.map((r) => ({ id: r.t.id as string, version: r.t.version as number })),
     );
     const written = new Map(rows.map((r) => [r.t.id as string, r]));
     for (const { input, resolve, reject } of items) {
@@ -120,7 +127,8 @@ async function writeOutcomes(
 function outcomesStatement() {
   return sql`
     with i as (
-      select * from jsonb_to_recordset(${sql.placeholder('rows')}::jsonb) as x(
+      select x.*, set_config('koukan.notify', ${sql.placeholder('notify')}, true) as notify
+      from jsonb_to_recordset(${sql.placeholder('rows')}::jsonb) as x(
         transaction_id uuid, owner uuid, version int, attempt_id uuid, status text,
         mail_response jsonb, rcpt_response jsonb, data_response jsonb, attempt_count int,
         next_attempt_at timestamptz, final_attempt_reason text, finished_at timestamptz,

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { announceChanges, notifyMode } from '../client/change-hints.ts';
 import type { DbOrTx } from '../client/create-db.ts';
 import { executeTemplate, p } from '../client/prepared.ts';
 import { mapRow } from '../client/rows.ts';
@@ -43,6 +44,7 @@ type Row = {
 export const handOverToUpstreams: (db: DbOrTx, input: HandOverInput) => Promise<HandOver> =
   statementBatcher(
     async (db, inputs: HandOverInput[]) => {
+      const notify = notifyMode(db);
       const rows = await executeTemplate<Row & { id: string }>(
         db,
         'exploder:hand-overs',
@@ -57,10 +59,20 @@ export const handOverToUpstreams: (db: DbOrTx, input: HandOverInput) => Promise<
               skip: input.skip ?? [],
             })),
           ),
+          notify: notify.mode,
         },
       );
       const byId = new Map(rows.map((r) => [r.id, r]));
-      return inputs.map((input) => handOverOf(byId.get(input.downstreamId)));
+      const out = inputs.map((input) => handOverOf(byId.get(input.downstreamId)));
+      announceChanges(
+        notify.pool,
+        out.flatMap((h) =>
+          h.upstreams
+            .filter((u) => h.shared.includes(u.id))
+            .map((u) => ({ id: u.id, version: u.version })),
+        ),
+      );
+      return out;
     },
     (input) => input.downstreamId,
   );
@@ -87,7 +99,8 @@ function handOverOf(row: Row | undefined): HandOver {
 function handOversStatement() {
   return sql`
     with i as (
-      select * from jsonb_to_recordset(${p('rows')}::jsonb) as x(downstream uuid, owner uuid,
+      select x.*, set_config('koukan.notify', ${p('notify')}, true) as notify
+      from jsonb_to_recordset(${p('rows')}::jsonb) as x(downstream uuid, owner uuid,
         lease_secs float8, lim int, skip uuid[])
     ), down as (
       select t.id, t.body_blob_id, t.rcpt_response from transactions t join i on t.id = i.downstream

@@ -77,6 +77,83 @@ describe('retry queue keys (reply_code, reply_pattern), kept by a trigger', () =
   });
 });
 
+describe('migration 0021: the insert trigger skips rows whose keys can only be NULL', () => {
+  // What koukan_reply_keys computes, by the same functions, for each row as inserted.
+  const expected = `case when status in ('queued', 'held', 'failed') then
+      (koukan_last_reply(mail_response, rcpt_response, data_response) ->> 'code')::int end as code,
+    case when status in ('queued', 'held', 'failed') then koukan_reply_pattern(koukan_reply_text(
+      koukan_last_reply(mail_response, rcpt_response, data_response))) end as pattern`;
+
+  it.each([
+    [
+      'RCPT accepted (the SMTP create at RCPT)',
+      'queued',
+      null,
+      [{ code: 250, message: 'ok' }],
+      null,
+    ],
+    [
+      'a RCPT refused among accepted ones',
+      'queued',
+      null,
+      [
+        { code: 250, message: 'ok' },
+        { code: 550, message: '5.1.1 no b@x.org' },
+      ],
+      null,
+    ],
+    ['a code given as text', 'queued', null, [{ code: '550', message: 'no' }], null],
+    ['a reply without a code', 'queued', null, [{ message: 'odd' }], null],
+    ['a null among the replies', 'queued', null, [null, { code: 250, message: 'ok' }], null],
+    ['no RCPT replies', 'queued', null, [], null],
+    ['a MAIL reply', 'queued', { code: 250, message: 'ok' }, [{ code: 250, message: 'ok' }], null],
+    [
+      'a DATA reply',
+      'failed',
+      null,
+      [{ code: 250, message: 'ok' }],
+      { code: 554, message: '5.7.1 spam' },
+    ],
+    ['RCPT replies not in a list', 'held', null, { code: 451, message: 'later' }, null],
+    ['not a queue status', 'delivered', null, [{ code: 550, message: 'no' }], null],
+  ])('%s', async (_name, status, mail, rcpt, data) => {
+    const { rows: s } = await t.pool.query<{ id: string }>(
+      `insert into senders (name) values ('keys-' || gen_random_uuid()) returning id`,
+    );
+    const { rows } = await t.pool.query<{
+      reply_code: number | null;
+      reply_pattern: string | null;
+    }>(
+      `insert into transactions (sender_id, status, mail_from, rcpt_to, rcpt_addresses,
+         mail_response, rcpt_response, data_response, reply_code, reply_pattern)
+       values ($1, $2, '{"m":"a@example.com"}', '[{"m":"b@example.net"}]', '{b@example.net}', $3, $4, $5, null, null)
+       returning reply_code, reply_pattern, ${expected}`,
+      [s[0]!.id, status, JSON.stringify(mail), JSON.stringify(rcpt), JSON.stringify(data)],
+    );
+    const r = rows[0] as unknown as Record<string, unknown>;
+    expect({ code: r.reply_code, pattern: r.reply_pattern }).toEqual({
+      code: r.code,
+      pattern: r.pattern,
+    });
+  });
+
+  it('still recomputes keys written directly on a row whose replies give none', async () => {
+    const { rows: s } = await t.pool.query<{ id: string }>(
+      `insert into senders (name) values ('keys-' || gen_random_uuid()) returning id`,
+    );
+    const { rows } = await t.pool.query<{
+      reply_code: number | null;
+      reply_pattern: string | null;
+    }>(
+      `insert into transactions (sender_id, status, mail_from, rcpt_to, rcpt_addresses, rcpt_response, reply_code, reply_pattern)
+       values ($1, 'queued', '{"m":"a@example.com"}', '[]', '{}', '[{"code": 250, "message": "ok"}]', 999, 'x')
+       returning reply_code, reply_pattern`,
+      [s[0]!.id],
+    );
+    expect(rows[0]).toEqual({ reply_code: null, reply_pattern: null });
+  });
+});
+
 describe('migration 0019: stored replies split once into {code, enhanced, message}', () => {
   const split = async (reply: unknown) =>
     (

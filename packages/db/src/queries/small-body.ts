@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { announceChanges, notifyMode } from '../client/change-hints.ts';
 import type { DbOrTx } from '../client/create-db.ts';
 import { executeTemplate, p } from '../client/prepared.ts';
 import { mapRow } from '../client/rows.ts';
@@ -67,20 +68,26 @@ export const storeSmallBody: (db: DbOrTx, input: SmallBodyInput) => Promise<Smal
         owner: input.lease?.owner ?? null,
         lease_secs: input.lease ? input.lease.leaseMs / 1000 : null,
       }));
+      const notify = notifyMode(db);
       const result = await executeTemplate<Row>(db, 'small-bodies', smallBodiesStatement, {
         rows: JSON.stringify(rows),
+        notify: notify.mode,
       });
+      announceChanges(notify.pool, result.map(changeOf));
       const byId = new Map(result.map((r) => [r.t.id as string, r]));
       return inputs.map((input) => stored(byId.get(input.transactionId)));
     },
     (input) => input.transactionId,
   );
 
+const changeOf = (r: Row) => ({ id: r.t.id as string, version: r.t.version as number });
+
 /** The statement for any number of bodies, each a JSON object of `storeSmallBody`. */
 function smallBodiesStatement() {
   return sql`
     with i as (
-      select * from jsonb_to_recordset(${p('rows')}::jsonb) as x(tx uuid, blob uuid,
+      select x.*, set_config('koukan.notify', ${p('notify')}, true) as notify
+      from jsonb_to_recordset(${p('rows')}::jsonb) as x(tx uuid, blob uuid,
         sender uuid, data text, size bigint, message_id text, subject text, owner uuid,
         lease_secs float8)
     ), target as (
