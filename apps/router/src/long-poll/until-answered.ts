@@ -38,7 +38,8 @@ export async function untilAnswered(
     return view;
   }
   const deadline = Date.now() + seconds * 1000;
-  const closed = leaving(res);
+  const client = leaving(res);
+  const closed = client.signal;
   let current = view;
   try {
     // Run by this process's engine: its outcome comes in-process, without a read (the body
@@ -53,6 +54,7 @@ export async function untilAnswered(
       current = await getTransactionView({ ctx, input: { principal, id: current.id } });
     }
   } finally {
+    client.stop();
     release();
   }
   return current;
@@ -79,19 +81,23 @@ export async function viewAfterChange(
   const view = waitFirst ? undefined : await read();
   if (view && (seconds <= 0 || !ifNoneMatchHits(inm, view.version))) return view;
   const release = deps.longPolls.acquire(principal.keyPrefix);
+  const client = leaving(res);
   try {
     const since = view ? view.version : heard!; // without a view, the client has the one heard
-    const outcome = await deps.watcher.waitForChange(id, since, seconds * 1000, leaving(res));
+    const outcome = await deps.watcher.waitForChange(id, since, seconds * 1000, client.signal);
     return outcome === 'changed' || !view ? await read() : view;
   } finally {
+    client.stop();
     release();
   }
 }
 
 /** A signal of the client leaving: the response's close (a request's own 'close' fires once
  * its body has been read, which for a GET is at once). */
-function leaving(res: EventEmitter): AbortSignal {
+export function leaving(res: EventEmitter): { signal: AbortSignal; stop: () => void } {
   const left = new AbortController();
-  res.once('close', () => left.abort());
-  return left.signal;
+  const onClose = () => left.abort();
+  res.once('close', onClose);
+  // the wait is over: the response's own close (once it is sent) must not abort anything
+  return { signal: left.signal, stop: () => res.off('close', onClose) };
 }
