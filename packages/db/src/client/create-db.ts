@@ -23,6 +23,13 @@ export interface DbOptions {
   idleInTransactionTimeoutMs?: number;
   /** Where a lost idle connection is reported; default a pino logger named `koukan-db`. */
   logger?: Logger;
+  /**
+   * A connection is replaced after this many seconds (once idle); default 60. Its prepared
+   * statements keep the generic plan PostgreSQL made for the tables as they were then: planned
+   * on a young database (a sequential scan of a small `transactions`), the mail path's statements
+   * otherwise kept that plan while the table grew, each slower with every row.
+   */
+  maxLifetimeSeconds?: number;
 }
 
 export interface DbHandle {
@@ -49,6 +56,7 @@ export function createDb(options: DbOptions): DbHandle {
     statement_timeout: options.statementTimeoutMs ?? 30_000,
     application_name: options.applicationName ?? 'koukan',
     connectionTimeoutMillis: 10_000,
+    maxLifetimeSeconds: options.maxLifetimeSeconds ?? 60,
     types,
     ...(options.idleInTransactionTimeoutMs && {
       idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs,

@@ -128,7 +128,7 @@ function outcomesStatement() {
   return sql`
     with i as (
       select x.*, set_config('koukan.notify', ${sql.placeholder('notify')}, true) as notify
-      from jsonb_to_recordset(${sql.placeholder('rows')}::jsonb) as x(
+      from koukan_batch_rows(${sql.placeholder('rows')}::jsonb) as batch_row(v), jsonb_to_record(batch_row.v) as x(
         transaction_id uuid, owner uuid, version int, attempt_id uuid, status text,
         mail_response jsonb, rcpt_response jsonb, data_response jsonb, attempt_count int,
         next_attempt_at timestamptz, final_attempt_reason text, finished_at timestamptz,
@@ -157,7 +157,7 @@ function outcomesStatement() {
     ), e as (
       insert into ${events} (transaction_id, attempt_id, type, data)
       select x.transaction_id, x.attempt_id, x.type, x.data
-      from jsonb_to_recordset(${sql.placeholder('timeline')}::jsonb)
+      from koukan_batch_rows(${sql.placeholder('timeline')}::jsonb) as batch_row(v), jsonb_to_record(batch_row.v)
         as x(transaction_id uuid, attempt_id uuid, type text, data jsonb)
       where x.transaction_id in (select transaction_id from f)
     )

@@ -109,7 +109,7 @@ function upstreamRows(parentId: string, input: AwaitingBodyInsert) {
 function awaitingBodiesStatement() {
   return sql`
     with i as (
-      select * from jsonb_to_recordset(${p('rows')}::jsonb) as x(id uuid, blob uuid,
+      select x.* from koukan_batch_rows(${p('rows')}::jsonb) as batch_row(v), jsonb_to_record(batch_row.v) as x(id uuid, blob uuid,
         sender uuid, content_type text, mail_from jsonb, rcpt_to jsonb, rcpt_addresses text[],
         idempotency_key text, request_hash text, metadata jsonb, retry jsonb,
         notification jsonb, rcpt_response jsonb, event_type text, event_data jsonb)
@@ -132,7 +132,7 @@ function awaitingBodiesStatement() {
         body_blob_id, next_attempt_at, parent_id, retry, notification, metadata)
       select x.id, x.sender_id, 'queued', x.mail_from, x.rcpt_to, x.rcpt_addresses, null, null,
         x.parent_id, x.retry, x.notification, x.metadata
-      from jsonb_to_recordset(${p('upstreams')}::jsonb) as x(id uuid, parent_id uuid,
+      from koukan_batch_rows(${p('upstreams')}::jsonb) as batch_row(v), jsonb_to_record(batch_row.v) as x(id uuid, parent_id uuid,
         sender_id uuid, mail_from jsonb, rcpt_to jsonb, rcpt_addresses text[], retry jsonb,
         notification jsonb, metadata jsonb)
     ), e as (

@@ -117,7 +117,7 @@ const insertBatched = statementBatcher<InlineBodyInsert, InlineBodyCreated>(asyn
 function createStatement() {
   return sql`
     with i as (
-      select * from jsonb_to_recordset(${sql.placeholder('rows')}::jsonb) as x(
+      select x.* from koukan_batch_rows(${sql.placeholder('rows')}::jsonb) as batch_row(v), jsonb_to_record(batch_row.v) as x(
         transaction_id uuid, blob_id uuid, attempt_id uuid, sender_id uuid, size bigint,
         content_type text, data text, status text, mail_from jsonb, rcpt_to jsonb,
         rcpt_addresses text[], idempotency_key text, request_hash text, metadata jsonb,

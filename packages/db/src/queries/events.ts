@@ -56,7 +56,7 @@ export const recordJournalEvent: (db: DbOrTx, input: EventInput) => Promise<void
 function appendManyStatement() {
   return sql`insert into events (transaction_id, attempt_id, type, data)
     select x.transaction_id, x.attempt_id, x.type, x.data
-    from jsonb_to_recordset(${p('rows')}::jsonb)
+    from koukan_batch_rows(${p('rows')}::jsonb) as batch_row(v), jsonb_to_record(batch_row.v)
       as x(transaction_id uuid, attempt_id uuid, type text, data jsonb)`;
 }
 

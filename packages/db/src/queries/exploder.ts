@@ -100,7 +100,7 @@ function handOversStatement() {
   return sql`
     with i as (
       select x.*, set_config('koukan.notify', ${p('notify')}, true) as notify
-      from jsonb_to_recordset(${p('rows')}::jsonb) as x(downstream uuid, owner uuid,
+      from koukan_batch_rows(${p('rows')}::jsonb) as batch_row(v), jsonb_to_record(batch_row.v) as x(downstream uuid, owner uuid,
         lease_secs float8, lim int, skip uuid[])
     ), down as (
       select t.id, t.body_blob_id, t.rcpt_response from transactions t join i on t.id = i.downstream

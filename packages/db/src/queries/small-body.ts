@@ -87,7 +87,7 @@ function smallBodiesStatement() {
   return sql`
     with i as (
       select x.*, set_config('koukan.notify', ${p('notify')}, true) as notify
-      from jsonb_to_recordset(${p('rows')}::jsonb) as x(tx uuid, blob uuid,
+      from koukan_batch_rows(${p('rows')}::jsonb) as batch_row(v), jsonb_to_record(batch_row.v) as x(tx uuid, blob uuid,
         sender uuid, data text, size bigint, message_id text, subject text, owner uuid,
         lease_secs float8)
     ), target as (
