@@ -10,6 +10,7 @@ import {
   replyText,
   type SmtpResponse,
   smtpResponseSchema,
+  transactionOf,
 } from '@koukan/protocol';
 import { z } from 'zod';
 
@@ -46,12 +47,7 @@ export type RouterTransaction = z.infer<typeof routerTransactionSchema>;
 
 /** The transaction of a 2xx reply (a body upload's wrapped one too); ProtocolError otherwise. */
 export function routerTransactionOf(reply: Reply): RouterTransaction {
-  // the router wraps a body upload's answer ({upload, transaction})
-  const json = reply.json<{ transaction?: unknown } | null>();
-  const wrapped = typeof json?.transaction === 'object' && json.transaction !== null;
-  const parsed = routerTransactionSchema.safeParse(wrapped ? json.transaction : json);
-  if (!parsed.success) throw new ProtocolError('invalid', 'not a transaction', { reply });
-  return parsed.data;
+  return transactionOf(reply, routerTransactionSchema);
 }
 export { replyText };
 /** Where an inbound message came from, as logged (the router gets `routerSession`'s shape). */

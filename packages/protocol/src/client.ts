@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { z } from 'zod';
 import { MAX_REQUEST_TIMEOUT_S } from './headers.ts';
 import { HttpClient, ProtocolError, type Reply } from './http.ts';
 import { type ProtocolTransaction, transactionReplySchema } from './schemas.ts';
@@ -29,12 +30,17 @@ export interface CallOptions {
 /** The transport of clients that bring none. */
 const shared = new HttpClient();
 
-/** The transaction JSON of a 2xx reply (a body upload's wrapped one too); `invalid` otherwise. */
-export function transactionOf(reply: Reply): ProtocolTransaction {
+/**
+ * The transaction JSON of a 2xx reply (a body upload's wrapped one too), read with `schema`
+ * (default: the protocol's whole transaction); `invalid` otherwise.
+ */
+export function transactionOf(reply: Reply): ProtocolTransaction;
+export function transactionOf<T>(reply: Reply, schema: z.ZodType<T>): T;
+export function transactionOf(reply: Reply, schema: z.ZodType = transactionReplySchema): unknown {
   // the router wraps a body upload's answer ({upload, transaction}), the gateway sends it bare
   const json = reply.json<{ transaction?: unknown } | null>();
   const wrapped = typeof json?.transaction === 'object' && json.transaction !== null;
-  const parsed = transactionReplySchema.safeParse(wrapped ? json.transaction : json);
+  const parsed = schema.safeParse(wrapped ? json.transaction : json);
   if (!parsed.success) throw new ProtocolError('invalid', 'not a transaction', { reply });
   return parsed.data;
 }
