@@ -255,7 +255,22 @@ function processCpu(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / 100;
 }
 
-/** CPU seconds of the PostgreSQL backends serving `database` (same host only). */
+/**
+ * CPU seconds the whole machine spent busy (all processes, kernel included: /proc/stat), for
+ * the figures no process list can give whole (PostgreSQL backends that a pool replaced during
+ * the run took their CPU time with them).
+ */
+export function machineCpu(): number {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1);
+  const [user, nice, system, , , irq, softirq, steal] = cpu.map(Number);
+  return (user! + nice! + system! + irq! + softirq! + steal!) / 100;
+}
+
+/**
+ * CPU seconds of the PostgreSQL backends serving `database` now (same host only); a backend
+ * that exited since (the pool replaces connections every 60 s) is not counted: read it over
+ * short runs only, or use `machineCpu`.
+ */
 export async function databaseCpu(
   query: (sql: string, params: unknown[]) => Promise<{ rows: { pid: number }[] }>,
   database: string,

@@ -21,6 +21,7 @@ import {
   cpuSeconds,
   databaseCpu,
   filler,
+  machineCpu,
   koukanEnv,
   msaTransport,
   mxTransport,
@@ -87,6 +88,7 @@ try {
 
   const dbName = new URL(db.url).pathname.slice(1);
   const q = (sql: string, params: unknown[]) => db.pool.query<{ pid: number }>(sql, params);
+  const machine0 = machineCpu();
   const cpu0 = cpuSeconds(koukan.child.pid!);
   const client0 = process.cpuUsage();
   const dbCpu0 = await databaseCpu(q, dbName);
@@ -111,6 +113,7 @@ try {
   );
   const deliveredMs = Math.max(...[...arrived.values()]) - t0;
   client.close();
+  const machine1 = machineCpu();
   const cpu1 = cpuSeconds(koukan.child.pid!);
   const client1 = process.cpuUsage(client0);
   const dbCpu1 = await databaseCpu(q, dbName);
@@ -138,6 +141,7 @@ try {
   // this process: the SMTP client (nodemailer; TLS on the MSA) and the sink
   cpuLine.push(`bench client + sink ${perMessage((client1.user + client1.system) / 1e6)}`);
   out(`CPU per message: ${cpuLine.join(', ')}`);
+  out(`machine CPU per message (every process, kernel included): ${perMessage(machine1 - machine0)}`);
 } finally {
   await koukan.stop();
   await new Promise<void>((r) => sink.close(() => r()));

@@ -32,6 +32,11 @@ const types = {
     rawTypes.has(oid) ? raw : pg.types.getTypeParser(oid, format),
 } as pg.CustomTypesConfig;
 
+/** The statements `executeTemplate` has built in this process, by shape (for tests and tools). */
+export function preparedTemplates(): { shape: string; text: string; params: number }[] {
+  return [...templates].map(([shape, t]) => ({ shape, text: t.text, params: t.params.length }));
+}
+
 /** A value of an `executeTemplate` statement, given under `name` in its `values`. */
 export const p = (name: string) => sql.placeholder(name);
 

@@ -103,10 +103,18 @@ function handOversStatement() {
       from koukan_batch_rows(${p('rows')}::jsonb) as batch_row(v), jsonb_to_record(batch_row.v) as x(downstream uuid, owner uuid,
         lease_secs float8, lim int, skip uuid[])
     ), down as (
-      select t.id, t.body_blob_id, t.rcpt_response from transactions t join i on t.id = i.downstream
+      -- lookups by key per batch row, however small the table was when the plan was made (a
+      -- join lets a generic plan made on a young table read all of it every time)
+      select t.* from i cross join lateral (
+        select t.id, t.body_blob_id, t.rcpt_response from transactions t
+        where t.id = i.downstream offset 0
+      ) t
     ), family as (
-      select f.* from transactions f join i on f.parent_id = i.downstream
-      where f.metadata->>'exploded_from' = i.downstream::text
+      select f.* from i cross join lateral (
+        select f.* from transactions f
+        where f.parent_id = i.downstream and f.metadata->>'exploded_from' = i.downstream::text
+        offset 0
+      ) f
     ), waiting as (
       select f.id, f.parent_id from family f join down d on d.id = f.parent_id
       where f.status = 'queued' and f.body_blob_id is null and d.body_blob_id is not null

@@ -93,16 +93,22 @@ function smallBodiesStatement() {
     ), target as (
       select t.id, t.body_blob_id, t.status = 'queued' and i.owner is not null as claim,
         i.data, i.size, i.message_id, i.subject, i.owner, i.lease_secs
-      from transactions t join i on t.id = i.tx
-      where t.body_spec is null and t.status in ('queued', 'held')
-        and t.body_blob_id = coalesce(i.blob, t.body_blob_id)
-        and t.sender_id = coalesce(i.sender, t.sender_id)
-      for update of t
+      from i cross join lateral (
+        -- one lookup by key per batch row, however small the table was when the plan was made
+        -- (a join lets a generic plan made on a young table read all of it every time)
+        select t.id, t.body_blob_id, t.status from transactions t
+        where t.id = i.tx and t.body_spec is null and t.status in ('queued', 'held')
+          and t.body_blob_id = coalesce(i.blob, t.body_blob_id)
+          and t.sender_id = coalesce(i.sender, t.sender_id)
+        offset 0
+        for update
+      ) t
     ), b as (
       update blobs set size = target.size, chunk_count = 1, status = 'finalized',
         expected_size = target.size, finalized_at = now(), updated_at = now()
       from target
-      where blobs.id = target.body_blob_id and blobs.status = 'uploading' and blobs.size = 0
+      where blobs.id = any(array(select body_blob_id from target)) -- by key, as above
+        and blobs.id = target.body_blob_id and blobs.status = 'uploading' and blobs.size = 0
       returning blobs.*
     ), chunk as (
       insert into blob_chunks (blob_id, seq, "offset", data)
