@@ -21,8 +21,8 @@ import {
   cpuSeconds,
   databaseCpu,
   filler,
-  machineCpu,
   koukanEnv,
+  machineCpu,
   msaTransport,
   mxTransport,
   out,
@@ -141,7 +141,9 @@ try {
   // this process: the SMTP client (nodemailer; TLS on the MSA) and the sink
   cpuLine.push(`bench client + sink ${perMessage((client1.user + client1.system) / 1e6)}`);
   out(`CPU per message: ${cpuLine.join(', ')}`);
-  out(`machine CPU per message (every process, kernel included): ${perMessage(machine1 - machine0)}`);
+  out(
+    `machine CPU per message (every process, kernel included): ${perMessage(machine1 - machine0)}`,
+  );
 } finally {
   await koukan.stop();
   await new Promise<void>((r) => sink.close(() => r()));

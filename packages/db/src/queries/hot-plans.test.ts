@@ -145,12 +145,6 @@ describe("the mail path's statements on a young database", () => {
         const { rows } = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
           `explain (format json) execute plan_check${values ? `(${values})` : ''}`,
         );
-        if (process.env.DEBUG_PLANS && tableScans(rows[0]!['QUERY PLAN'][0].Plan).length) {
-          const text = await client.query(
-            `explain execute plan_check${values ? `(${values})` : ''}`,
-          );
-          console.log(s.shape, '\n', text.rows.map((r) => r['QUERY PLAN']).join('\n'));
-        }
         await client.query('deallocate plan_check');
         for (const scan of tableScans(rows[0]!['QUERY PLAN'][0].Plan)) {
           const what = `${s.shape}: ${scan}`;
