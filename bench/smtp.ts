@@ -3,11 +3,15 @@
  * Postfix's `smtp-sink` on loopback, and Koukan (`koukan start` on DATABASE_URL: the MX relays
  * the benchmark domain through the gateway to the same sink); `smtp-source` sends the same load
  * to each, once with a connection per message and once with reuse; then an MSA run with AUTH
- * (nodemailer, pooled connections). Prints accepted/s and delivered/s, Koukan ÷ Postfix, and
- * the peak RSS of each Koukan process.
- * Usage: DATABASE_URL=postgres://… npm run bench:smtp [-- messages sessions size portBase]
+ * (nodemailer, pooled connections). Prints accepted/s, delivered/s and the machine's CPU time
+ * per message (every process, kernel included; the senders' and the sink's too), Koukan ÷
+ * Postfix, and the peak RSS of each Koukan process.
+ * Usage: DATABASE_URL=postgres://… npm run bench:smtp [-- messages sessions size portBase warmup]
  * (default 5000 × 4096 bytes over 20 sessions; ports from 15000: router, +1 gateway, +4 MX,
- * +5 MSA, +10 Postfix, +11 smtp-sink).
+ * +5 MSA, +10 Postfix, +11 smtp-sink). Before its measured runs each MTA relays
+ * `warmup` messages (default 1000; 0: none) that are not counted: an MTA in service is
+ * warm, and Koukan's processes compile their hot paths (V8's JIT) in their first thousand
+ * messages — a cold first run measured the compiler as much as the relay.
  */
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +22,7 @@ import { havePostfix, smtpSource, startPostfix, startSmtpSink } from './postfix.
 import {
   filler,
   koukanEnv,
+  machineCpu,
   msaTransport,
   out,
   perComponent,
@@ -40,6 +45,7 @@ const ports = {
   sink: base + 11,
 };
 const DOMAIN = 'bench.test';
+const warmup = Number(process.argv[6] ?? 1000);
 
 if (!process.env.DATABASE_URL) throw new Error('bench:smtp measures on DATABASE_URL; set it');
 if (!havePostfix()) {
@@ -52,25 +58,33 @@ interface Run {
   name: string;
   acceptedPerS: number;
   deliveredPerS: number;
+  /** Machine CPU (every process, kernel included) per message, ms. */
+  cpuMs: number;
 }
 
 /**
  * Sends the load with `send` (resolving with how long the sending took, when it timed that
  * itself) and waits for every message at the sink.
  */
-async function measure(name: string, send: () => Promise<number | undefined>): Promise<Run> {
+async function measure(
+  name: string,
+  send: () => Promise<number | undefined>,
+  count = messages,
+): Promise<Run> {
   const before = sink.delivered();
+  const cpuBefore = machineCpu();
   const started = performance.now();
   const acceptedMs = (await send()) ?? performance.now() - started;
-  await until(() => sink.delivered() - before >= messages, 600_000);
+  await until(() => sink.delivered() - before >= count, 600_000);
   const deliveredMs = performance.now() - started;
   const run = {
     name,
-    acceptedPerS: (messages * 1000) / acceptedMs,
-    deliveredPerS: (messages * 1000) / deliveredMs,
+    acceptedPerS: (count * 1000) / acceptedMs,
+    deliveredPerS: (count * 1000) / deliveredMs,
+    cpuMs: ((machineCpu() - cpuBefore) * 1000) / count,
   };
   out(
-    `${name}: accepted ${run.acceptedPerS.toFixed(0)}/s, delivered ${run.deliveredPerS.toFixed(0)}/s`,
+    `${name}: accepted ${run.acceptedPerS.toFixed(0)}/s, delivered ${run.deliveredPerS.toFixed(0)}/s, machine CPU ${run.cpuMs.toFixed(1)} ms/message`,
   );
   return run;
 }
@@ -78,6 +92,14 @@ async function measure(name: string, send: () => Promise<number | undefined>): P
 /** Sends the load with smtp-source. */
 const relayRun = (name: string, port: number, reuse: boolean) =>
   measure(name, () => smtpSource({ port, messages, sessions, size, reuse, to: `rcpt@${DOMAIN}` }));
+
+/** The uncounted warm-up (connection reuse) before an MTA's measured runs. */
+async function warm(name: string, port: number): Promise<void> {
+  if (warmup <= 0) return;
+  const send = () =>
+    smtpSource({ port, messages: warmup, sessions, size, reuse: true, to: `rcpt@${DOMAIN}` });
+  await measure(`${name} warm-up, ${warmup} messages (not counted)`, send, warmup);
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'koukan-bench-smtp-'));
 chmodSync(dir, 0o755); // Postfix's daemons (user postfix) reach their queue inside
@@ -88,7 +110,7 @@ let postfix: ReturnType<typeof startPostfix> | undefined;
 try {
   const sc = await db.pool.query<{ synchronous_commit: string }>('show synchronous_commit');
   out(
-    `${messages} messages × ${size} B, ${sessions} sessions; PostgreSQL synchronous_commit=${sc.rows[0]?.synchronous_commit}`,
+    `${messages} messages × ${size} B, ${sessions} sessions, ${warmup} warm-up; PostgreSQL synchronous_commit=${sc.rows[0]?.synchronous_commit}`,
   );
 
   // Postfix
@@ -99,6 +121,7 @@ try {
     domain: DOMAIN,
   });
   await sleep(1000); // master starts its listeners
+  await warm('postfix', ports.postfix);
   const pfNew = await relayRun('postfix, connection per message', ports.postfix, false);
   const pfReuse = await relayRun('postfix, connection reuse', ports.postfix, true);
   postfix.stop();
@@ -108,16 +131,19 @@ try {
   const env = koukanEnv({ dir, databaseUrl: db.url, ports, domain: DOMAIN, sessions });
   koukan = await startKoukan(env, ports);
   await sleep(1000);
+  await warm('koukan', ports.mx);
   const kNew = await relayRun('koukan, connection per message', ports.mx, false);
   const kReuse = await relayRun('koukan, connection reuse', ports.mx, true);
   const kMsa = await msaRun();
   const rss = peakRss(koukan.child.pid!);
 
   out('');
-  out('| run | accepted/s | delivered/s | Koukan ÷ Postfix (delivered) |');
-  out('|---|---|---|---|');
+  out('| run | accepted/s | delivered/s | machine CPU/message | Koukan ÷ Postfix (delivered) |');
+  out('|---|---|---|---|---|');
   const row = (r: Run, ratio = '') =>
-    out(`| ${r.name} | ${r.acceptedPerS.toFixed(0)} | ${r.deliveredPerS.toFixed(0)} | ${ratio} |`);
+    out(
+      `| ${r.name} | ${r.acceptedPerS.toFixed(0)} | ${r.deliveredPerS.toFixed(0)} | ${r.cpuMs.toFixed(1)} ms | ${ratio} |`,
+    );
   const ratio = (k: Run, p: Run) =>
     `${(k.deliveredPerS / p.deliveredPerS).toFixed(2)}× (accepted ${(k.acceptedPerS / p.acceptedPerS).toFixed(2)}×)`;
   row(pfNew);
