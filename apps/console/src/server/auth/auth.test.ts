@@ -1,8 +1,11 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASE_URL, createHarness, type Harness } from '../../testing/harness.ts';
+import { BASE_URL, createHarness, type Harness, testAuth } from '../../testing/harness.ts';
+import { CLIENT_IP_HEADER } from '../http/forwarding.ts';
 import { sessionUser } from '../trpc/context.ts';
 import { ensureSecretFile, secretPath } from './secret.ts';
 import { ensureFirstAdmin } from './users.ts';
@@ -13,10 +16,19 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-function signInRequest(email: string, password: string, origin = BASE_URL): Request {
+function signInRequest(
+  email: string,
+  password: string,
+  origin = BASE_URL,
+  clientIp?: string,
+): Request {
   return new Request(`${BASE_URL}/api/auth/sign-in/email`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', origin },
+    headers: {
+      'content-type': 'application/json',
+      origin,
+      ...(clientIp && { [CLIENT_IP_HEADER]: clientIp }),
+    },
     body: JSON.stringify({ email, password }),
   });
 }
@@ -77,6 +89,51 @@ describe('auth flow through better-auth', () => {
     expect(ttl).toBeGreaterThan(3500_000);
     expect(ttl).toBeLessThan(3700_000);
   });
+});
+
+describe('the sign-in rate limit', () => {
+  it('holds across console replicas: one client gets 3 attempts per 10 s in all, not per process', async () => {
+    // two replicas: better-auth instances of their own (each with its own memory) on one database
+    const replicas = [testAuth(h.database, 3600, true), testAuth(h.database, 3600, true)];
+    const client = `198.51.100.${Math.floor(Math.random() * 250) + 1}`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const replica = replicas[i % 2]!;
+      const res = await replica.handler(signInRequest('nobody@example.com', 'x', BASE_URL, client));
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 429, 429, 429]);
+    // another client is not limited by it, whichever replica it reaches
+    const other = await replicas[1]!.handler(
+      signInRequest(h.users.viewer.email, h.users.viewer.password, BASE_URL, '203.0.113.9'),
+    );
+    expect(other.status).toBe(200);
+    const rows = await h.database.pool.query<{ key: string; count: number }>(
+      'select key, count from auth_rate_limits where key like $1',
+      [`%${client}%`],
+    );
+    expect(rows.rows).toHaveLength(1);
+    expect(rows.rows[0]!.count).toBe(3);
+  });
+
+  // A second process (its own memory) on the same database; the embedded database serves one
+  // connection at a time, so on a real PostgreSQL only (CI has one).
+  it.runIf(!!process.env.DATABASE_URL)(
+    'holds across console processes: a replica in another process used up the client’s attempts',
+    async () => {
+      const client = `192.0.2.${Math.floor(Math.random() * 250) + 1}`;
+      const script = new URL('../../testing/sign-in-replica.ts', import.meta.url).pathname;
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ['--import', 'tsx', script, h.database.url, client, '3'],
+        { timeout: 60_000 },
+      );
+      expect(JSON.parse(stdout)).toEqual([401, 401, 401]);
+      const here = testAuth(h.database, 3600, true);
+      const res = await here.handler(signInRequest('nobody@example.com', 'x', BASE_URL, client));
+      expect(res.status).toBe(429);
+    },
+  );
 });
 
 describe('first admin and secret', () => {

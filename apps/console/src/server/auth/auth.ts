@@ -41,6 +41,7 @@ export function createAuth(options: AuthOptions) {
         session: schema.authSessions,
         account: schema.authAccounts,
         verification: schema.authVerifications,
+        rateLimit: schema.authRateLimits,
       },
     }),
     emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: 8 },
@@ -55,7 +56,9 @@ export function createAuth(options: AuthOptions) {
         disabledAt: { type: 'date', input: false, required: false },
       },
     },
-    rateLimit: { enabled: options.rateLimit ?? true, window: 60, max: 100 },
+    // In the database, not the process: every console replica counts against the same limit
+    // (better-auth's own rules on top: sign-in 3 per 10 s per client).
+    rateLimit: { enabled: options.rateLimit ?? true, window: 60, max: 100, storage: 'database' },
     advanced: {
       useSecureCookies: options.baseURL.startsWith('https:'),
       // Explicit: better-auth would skip its origin (CSRF) check under a test runner otherwise.

@@ -1,4 +1,13 @@
-import { boolean, index, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 
 /**
  * Console users and sessions, in the shape better-auth's Drizzle adapter expects
@@ -75,3 +84,22 @@ export const authVerifications = pgTable('auth_verifications', {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+/**
+ * better-auth's rate-limit counters (its `rateLimit` model, migration 0024), shared by every
+ * console replica: the sign-in limit holds for a client however many replicas it reaches.
+ * `key` is the client's address and the path; `last_request` is epoch milliseconds.
+ */
+export const authRateLimits = pgTable(
+  'auth_rate_limits',
+  {
+    id: text('id').primaryKey(),
+    key: text('key').notNull(),
+    count: integer('count').notNull(),
+    lastRequest: bigint('last_request', { mode: 'number' }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('auth_rate_limits_key_key').on(t.key),
+    index('auth_rate_limits_last_request_idx').on(t.lastRequest),
+  ],
+);
