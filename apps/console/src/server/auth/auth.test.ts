@@ -116,6 +116,49 @@ describe('the sign-in rate limit', () => {
     expect(rows.rows[0]!.count).toBe(3);
   });
 
+  it('writes no counter for a path better-auth does not serve, however long or many', async () => {
+    const auth = testAuth(h.database, 3600, true);
+    const client = '198.51.100.251';
+    const post = (path: string) =>
+      auth.handler(
+        new Request(`${BASE_URL}/api/auth${path}`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            origin: BASE_URL,
+            [CLIENT_IP_HEADER]: client,
+          },
+          body: '{}',
+        }),
+      );
+    const made = [
+      '/nope',
+      `/${'x'.repeat(5000)}`,
+      `/reset-password/${'t'.repeat(5000)}`,
+      '/sign-in',
+    ];
+    for (const path of made) expect((await post(path)).status, path).toBe(404);
+    const rows = () =>
+      h.database.pool
+        .query<{ key: string }>('select key from auth_rate_limits where key like $1', [
+          `${client}%`,
+        ])
+        .then((r) => r.rows.map((row) => row.key));
+    expect(await rows()).toEqual([]);
+    // a trailing slash is the same endpoint and the same counter (no way around the limit)
+    const statuses = [];
+    for (const path of [
+      '/sign-in/email',
+      '/sign-in/email/',
+      '/sign-in/email//',
+      '/sign-in/email/',
+    ]) {
+      statuses.push((await post(path)).status);
+    }
+    expect(statuses.at(-1)).toBe(429);
+    expect(await rows()).toEqual([`${client}|/sign-in/email`]);
+  });
+
   // A second process (its own memory) on the same database; the embedded database serves one
   // connection at a time, so on a real PostgreSQL only (CI has one).
   it.runIf(!!process.env.DATABASE_URL)(

@@ -5,6 +5,9 @@ import { drizzleAdapter } from 'better-auth/adapters/drizzle';
 import { APIError } from 'better-auth/api';
 import type { Logger } from 'pino';
 import { CLIENT_IP_HEADER } from '../http/forwarding.ts';
+import { authPath, notServed, servedPaths } from './served-paths.ts';
+
+const BASE_PATH = '/api/auth';
 
 interface AuthOptions {
   db: Db;
@@ -31,7 +34,7 @@ export function createAuth(options: AuthOptions) {
     appName: 'Koukan',
     telemetry: { enabled: false },
     baseURL: options.baseURL,
-    basePath: '/api/auth',
+    basePath: BASE_PATH,
     secret: options.secret,
     trustedOrigins: options.trustedOrigins,
     database: drizzleAdapter(db, {
@@ -93,6 +96,10 @@ export function createAuth(options: AuthOptions) {
     },
   });
   self.context = auth.$context as Promise<{ internalAdapter: AuthContext['internalAdapter'] }>;
+  const served = servedPaths(auth.api);
+  const handler = auth.handler;
+  auth.handler = (req: Request) =>
+    served(authPath(req.url, BASE_PATH)) ? handler(req) : Promise.resolve(notServed());
   return auth;
 }
 
