@@ -5,7 +5,10 @@
  * to each, once with a connection per message and once with reuse; then an MSA run with AUTH
  * (nodemailer, pooled connections). Prints accepted/s, delivered/s and the machine's CPU time
  * per message (every process, kernel included; the senders' and the sink's too), Koukan ÷
- * Postfix, and the peak RSS of each Koukan process.
+ * Postfix, and the peak RSS of each Koukan process. Between the two, the floor of a relay on
+ * Koukan's parts (`bench/node-floor.ts`: smtp-server in, nodemailer out, nothing between; then
+ * with one insert and one delete per message on the same database) gets the same load with reuse,
+ * so the run shows how much of the gap to Postfix the platform itself leaves.
  * Usage: DATABASE_URL=postgres://… npm run bench:smtp [-- messages sessions size portBase warmup]
  * (default 5000 × 4096 bytes over 20 sessions; ports from 15000: router, +1 gateway, +4 MX,
  * +5 MSA, +10 Postfix, +11 smtp-sink). Before its measured runs each MTA relays
@@ -13,6 +16,7 @@
  * warm, and Koukan's processes compile their hot paths (V8's JIT) in their first thousand
  * messages — a cold first run measured the compiler as much as the relay.
  */
+import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +31,7 @@ import {
   out,
   perComponent,
   pooled,
+  repoRoot,
   sleep,
   startKoukan,
   until,
@@ -43,6 +48,7 @@ const ports = {
   msa: base + 5,
   postfix: base + 10,
   sink: base + 11,
+  floor: base + 12,
 };
 const DOMAIN = 'bench.test';
 const warmup = Number(process.argv[6] ?? 1000);
@@ -127,6 +133,22 @@ try {
   postfix.stop();
   postfix = undefined;
 
+  // The floor: Koukan's parts with nothing between them, then with the least durable storage
+  const floor: Run[] = [];
+  for (const [name, url] of [
+    ['node floor (smtp-server → nodemailer, nothing stored), connection reuse', undefined],
+    ['node floor + PostgreSQL (an insert and a delete per message), connection reuse', db.url],
+  ] as const) {
+    const relay = await startFloor(url);
+    try {
+      await warm(name, ports.floor);
+      floor.push(await relayRun(name, ports.floor, true));
+    } finally {
+      await relay.stop();
+    }
+  }
+  await db.pool.query('drop table if exists floor_queue');
+
   // Koukan
   const env = koukanEnv({ dir, databaseUrl: db.url, ports, domain: DOMAIN, sessions });
   koukan = await startKoukan(env, ports);
@@ -148,6 +170,7 @@ try {
     `${(k.deliveredPerS / p.deliveredPerS).toFixed(2)}× (accepted ${(k.acceptedPerS / p.acceptedPerS).toFixed(2)}×)`;
   row(pfNew);
   row(pfReuse);
+  for (const f of floor) row(f, ratio(f, pfReuse));
   row(kNew, ratio(kNew, pfNew));
   row(kReuse, ratio(kReuse, pfReuse));
   row(kMsa, `MSA ÷ MX relay (reuse): ${(kMsa.deliveredPerS / kReuse.deliveredPerS).toFixed(2)}×`);
@@ -159,6 +182,39 @@ try {
   sink.stop();
   await db.destroy();
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** `bench/node-floor.ts` on `ports.floor`, durable on `databaseUrl` when given. */
+async function startFloor(databaseUrl: string | undefined) {
+  const args = ['--import', 'tsx', 'bench/node-floor.ts', String(ports.floor), String(ports.sink)];
+  const child = spawn(
+    process.execPath,
+    [...args, String(sessions), ...(databaseUrl ? [databaseUrl] : [])],
+    {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  let listening = false;
+  child.stdout.on('data', (d: Buffer) => {
+    if (String(d).includes('listening')) listening = true;
+  });
+  await until(
+    () => {
+      if (child.exitCode !== null) throw new Error(`node-floor exited ${child.exitCode}`);
+      return listening;
+    },
+    60_000,
+    'node-floor to listen',
+  );
+  return {
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
 }
 
 /** MSA with AUTH: a pooled nodemailer client (`sessions` connections) submits `messages`. */
