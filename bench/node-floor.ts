@@ -10,15 +10,61 @@
  * before relaying and one delete after, each its own statement and commit, as a store-and-forward
  * MTA must at least do. No router, no HTTP, no timeline: a bench reference, not a relay to run.
  *
- * Usage: node --import tsx bench/node-floor.ts <port> <sinkPort> <sessions> [databaseUrl]
+ * With `hops` > 0 each message also makes that many HTTP exchanges before it is relayed (undici
+ * to a fastify server in this process over loopback), the price of the exchanges Koukan's path
+ * makes between its processes. They take the shapes of Koukan's four in turn: a JSON envelope
+ * (the create at RCPT), the raw body (its PUT), a JSON envelope with the body inline (the
+ * output's create) and a GET (the long-poll), each answered with a small JSON transaction.
+ *
+ * Usage: node --import tsx bench/node-floor.ts <port> <sinkPort> <sessions> <hops> [databaseUrl]
  * Prints `listening` once it takes connections; SIGTERM stops it.
  */
+import Fastify from 'fastify';
 import nodemailer from 'nodemailer';
 import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
+import { Agent, request } from 'undici';
 
-const [port, sinkPort, sessions] = process.argv.slice(2, 5).map(Number) as [number, number, number];
-const databaseUrl = process.argv[5];
+const [port, sinkPort, sessions, hops] = process.argv.slice(2, 6).map(Number) as [
+  number,
+  number,
+  number,
+  number,
+];
+const databaseUrl = process.argv[6];
+
+const api = Fastify({ logger: false, bodyLimit: 16 * 1024 * 1024 });
+api.addContentTypeParser('message/rfc822', { parseAs: 'buffer' }, (_req, body, done) =>
+  done(null, body),
+);
+let created = 0;
+const answer = (size: number) => ({ id: String(++created), status: 'queued', size });
+api.post('/hop', async (req, reply) =>
+  reply.code(201).send(answer(JSON.stringify(req.body).length)),
+);
+api.put('/hop', async (req) => answer((req.body as Buffer).length));
+api.get('/hop', async () => answer(0));
+const apiUrl = hops > 0 ? await api.listen({ port: 0, host: '127.0.0.1' }) : '';
+const dispatcher = new Agent({ connections: sessions * 2 });
+
+/** The `i`-th exchange of a message, in the shape of Koukan's `i % 4`-th. */
+async function hop(i: number, from: string, to: string[], raw: Buffer): Promise<void> {
+  const json = 'application/json';
+  const envelope = { mail_from: { m: from }, rcpt_to: to.map((m) => ({ m })) };
+  const shapes = [
+    { method: 'POST', headers: { 'content-type': json }, body: JSON.stringify(envelope) },
+    { method: 'PUT', headers: { 'content-type': 'message/rfc822' }, body: raw },
+    {
+      method: 'POST',
+      headers: { 'content-type': json },
+      body: JSON.stringify({ ...envelope, body: { inline: raw.toString('utf8') } }),
+    },
+    { method: 'GET', headers: {} },
+  ] as const;
+  const res = await request(`${apiUrl}/hop`, { ...shapes[i % 4]!, dispatcher });
+  if (res.statusCode >= 300) throw new Error(`hop answered ${res.statusCode}`);
+  await res.body.json();
+}
 
 const pool = databaseUrl ? new pg.Pool({ connectionString: databaseUrl, max: sessions }) : null;
 await pool?.query(`create table if not exists floor_queue (
@@ -37,6 +83,7 @@ const upstream = nodemailer.createTransport({
 });
 
 async function relay(from: string, to: string[], raw: Buffer): Promise<void> {
+  for (let i = 0; i < hops; i++) await hop(i, from, to, raw);
   const stored = await pool?.query<{ id: string }>({
     name: 'floor-insert',
     text: 'insert into floor_queue (mail_from, rcpt_to, body) values ($1, $2, $3) returning id',
@@ -77,6 +124,7 @@ process.on('SIGTERM', () => {
   setTimeout(() => process.exit(0), 5000).unref(); // a client that never hung up
   server.close(() => {
     upstream.close();
+    void api.close();
     void pool?.end().finally(() => process.exit(0));
     if (!pool) process.exit(0);
   });

@@ -7,11 +7,12 @@
  * per message (every process, kernel included; the senders' and the sink's too), Koukan ÷
  * Postfix, and the peak RSS of each Koukan process. Between the two, the floor of a relay on
  * Koukan's parts (`bench/node-floor.ts`: smtp-server in, nodemailer out, nothing between; then
- * with one insert and one delete per message on the same database) gets the same load with reuse,
+ * with one insert and one delete per message on the same database; then with two and with four
+ * HTTP exchanges a message as well, in the shapes of Koukan's) gets the same load with reuse,
  * so the run shows how much of the gap to Postfix the platform itself leaves.
  * Usage: DATABASE_URL=postgres://… npm run bench:smtp [-- messages sessions size portBase warmup]
  * (default 5000 × 4096 bytes over 20 sessions; ports from 15000: router, +1 gateway, +4 MX,
- * +5 MSA, +10 Postfix, +11 smtp-sink). Before its measured runs each MTA relays
+ * +5 MSA, +10 Postfix, +11 smtp-sink, +12 the floor). Before its measured runs each MTA relays
  * `warmup` messages (default 1000; 0: none) that are not counted: an MTA in service is
  * warm, and Koukan's processes compile their hot paths (V8's JIT) in their first thousand
  * messages — a cold first run measured the compiler as much as the relay.
@@ -135,11 +136,13 @@ try {
 
   // The floor: Koukan's parts with nothing between them, then with the least durable storage
   const floor: Run[] = [];
-  for (const [name, url] of [
-    ['node floor (smtp-server → nodemailer, nothing stored), connection reuse', undefined],
-    ['node floor + PostgreSQL (an insert and a delete per message), connection reuse', db.url],
+  for (const [name, hops, url] of [
+    ['node floor (smtp-server → nodemailer, nothing stored), connection reuse', 0, undefined],
+    ['node floor + PostgreSQL (an insert and a delete per message), connection reuse', 0, db.url],
+    ['node floor + PostgreSQL + 2 HTTP exchanges per message, connection reuse', 2, db.url],
+    ['node floor + PostgreSQL + 4 HTTP exchanges per message, connection reuse', 4, db.url],
   ] as const) {
-    const relay = await startFloor(url);
+    const relay = await startFloor(hops, url);
     try {
       await warm(name, ports.floor);
       floor.push(await relayRun(name, ports.floor, true));
@@ -184,17 +187,14 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** `bench/node-floor.ts` on `ports.floor`, durable on `databaseUrl` when given. */
-async function startFloor(databaseUrl: string | undefined) {
+/** `bench/node-floor.ts` on `ports.floor` with `hops` HTTP exchanges a message, durable on `databaseUrl` when given. */
+async function startFloor(hops: number, databaseUrl: string | undefined) {
   const args = ['--import', 'tsx', 'bench/node-floor.ts', String(ports.floor), String(ports.sink)];
-  const child = spawn(
-    process.execPath,
-    [...args, String(sessions), ...(databaseUrl ? [databaseUrl] : [])],
-    {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+  args.push(String(sessions), String(hops));
+  const child = spawn(process.execPath, [...args, ...(databaseUrl ? [databaseUrl] : [])], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let listening = false;
   child.stdout.on('data', (d: Buffer) => {
     if (String(d).includes('listening')) listening = true;
