@@ -18,22 +18,35 @@ const fresh = (prefix: string) => `${prefix}.${randomInt(1, 250)}.${randomInt(1,
 test.describe('sign-in rate limit', () => {
   test.skip(({ stack }) => stack.mode === 'compose', 'needs the clients’ own addresses');
 
-  async function attempts(console: string, from: string, forwardedFor: () => string) {
+  /** One sign-in attempt from `from`: its status and its X-Retry-After header. */
+  function attempt(console: string, from: string, forwardedFor: string) {
     const url = new URL('/api/auth/sign-in/email', console);
-    const one = () =>
-      new Promise<number>((resolve, reject) => {
-        const req = request(url, {
-          method: 'POST',
-          localAddress: from,
-          headers: {
-            'content-type': 'application/json',
-            origin: url.origin,
-            'x-forwarded-for': forwardedFor(),
-          },
-        });
-        req.on('response', (res) => res.resume().on('end', () => resolve(res.statusCode!)));
-        req.on('error', reject).end(JSON.stringify({ email: 'nobody@example.com', password: 'x' }));
+    return new Promise<{ status: number; retryAfter?: string }>((resolve, reject) => {
+      const req = request(url, {
+        method: 'POST',
+        localAddress: from,
+        headers: {
+          'content-type': 'application/json',
+          origin: url.origin,
+          'x-forwarded-for': forwardedFor,
+        },
       });
+      req.on('response', (res) =>
+        res
+          .resume()
+          .on('end', () =>
+            resolve({
+              status: res.statusCode!,
+              retryAfter: res.headers['x-retry-after'] as string | undefined,
+            }),
+          ),
+      );
+      req.on('error', reject).end(JSON.stringify({ email: 'nobody@example.com', password: 'x' }));
+    });
+  }
+
+  async function attempts(console: string, from: string, forwardedFor: () => string) {
+    const one = async () => (await attempt(console, from, forwardedFor())).status;
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) statuses.push(await one());
     return statuses;
@@ -45,6 +58,12 @@ test.describe('sign-in rate limit', () => {
     const attacker = fresh('127.1');
     const rotating = () => fresh('10.0');
     expect(await attempts(stack.console, attacker, rotating)).toEqual([401, 401, 401, 429, 429]);
+    // the sign-in form tells how long to wait from this header (sign-in-error.ts): seconds left
+    // of the 10 s window
+    const limited = await attempt(stack.console, attacker, rotating());
+    expect(limited.status).toBe(429);
+    expect(Number(limited.retryAfter)).toBeGreaterThanOrEqual(1);
+    expect(Number(limited.retryAfter)).toBeLessThanOrEqual(10);
     const other = await attempts(stack.console, fresh('127.2'), () => attacker);
     expect(other.slice(0, 3)).toEqual([401, 401, 401]);
   });

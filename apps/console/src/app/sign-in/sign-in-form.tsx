@@ -2,12 +2,7 @@
 import { Button, ErrorPanel, TextField } from '@koukan/ui';
 import { useRouter } from 'next/navigation';
 import { type FormEvent, useState } from 'react';
-
-const messages: Record<number, string> = {
-  401: 'The email or password is wrong.',
-  403: 'This account is disabled, or the request came from an unexpected address. Ask an administrator.',
-  429: 'Too many attempts. Wait a minute, then try again.',
-};
+import { signInError } from './sign-in-error.ts';
 
 export function SignInForm({ next }: { next: string }) {
   const router = useRouter();
@@ -31,7 +26,7 @@ export function SignInForm({ next }: { next: string }) {
         return;
       }
       const body = (await res.json().catch(() => null)) as { message?: string } | null;
-      setError(messages[res.status] ?? body?.message ?? `Sign-in failed (HTTP ${res.status}).`);
+      setError(signInError(res.status, res.headers.get('x-retry-after'), body?.message));
     } catch {
       setError('The console cannot be reached. Is it running?');
     } finally {
