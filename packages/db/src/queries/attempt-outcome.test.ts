@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { uniqueName } from '../testing/index.ts';
+import { deliveredOutcome, uniqueName } from '../testing/index.ts';
 import { useTestDatabase } from '../testing/use-test-database.ts';
-import { type OutcomeWrite, writeOutcomeIfUnchanged } from './attempt-outcome.ts';
+import { writeOutcomeIfUnchanged } from './attempt-outcome.ts';
 import { listAttempts } from './attempts.ts';
 import { insertTransactionWithInlineBody } from './create-transaction.ts';
 import { claimTransactions } from './delivery.ts';
@@ -34,39 +34,15 @@ async function claimedOne() {
     limit: 1,
     id: transaction.id,
   });
-  const ok = { code: 250, message: '2.0.0 ok' };
-  const write: OutcomeWrite = {
+  const write = deliveredOutcome({
     transactionId: transaction.id,
     attemptId: claimed!.attempt.id,
     owner,
     version: claimed!.transaction.version,
-    attempt: {
-      outcome: 'success',
-      upstreamHost: 'mx.example',
-      mailResponse: ok,
-      rcptResponse: [ok],
-      dataResponse: ok,
-      error: null,
-    },
-    state: {
-      status: 'delivered',
-      mailResponse: ok,
-      rcptResponse: [ok],
-      dataResponse: ok,
-      attemptCount: 1,
-      nextAttemptAt: null,
-      finalAttemptReason: 'upstream_success',
-      finishedAt: new Date('2026-01-02T00:00:00Z'),
-    },
-    events: [
-      {
-        transactionId: transaction.id,
-        attemptId: claimed!.attempt.id,
-        type: 'final',
-        data: { n: 1 },
-      },
-    ],
-  };
+    upstreamHost: 'mx.example',
+    finishedAt: new Date('2026-01-02T00:00:00Z'),
+    eventData: { n: 1 },
+  });
   return { claimed: claimed!, write };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { preparedTemplates } from '../client/prepared.ts';
-import { uniqueName } from '../testing/index.ts';
+import { deliveredOutcome, uniqueName } from '../testing/index.ts';
 import { useTestDatabase } from '../testing/use-test-database.ts';
 import { writeOutcomeIfUnchanged } from './attempt-outcome.ts';
 import { insertTransactionAwaitingBody } from './create-downstream.ts';
@@ -42,7 +42,6 @@ const KNOWN = new Set([
   'claim:false:false:false: Seq Scan on attempts',
 ]);
 
-const ok = { code: 250, message: '2.0.0 ok' };
 const body = Buffer.from('Subject: hi\r\nMessage-ID: <m@x>\r\n\r\nhello\r\n');
 
 /** One message through the statements of the SMTP relay path, and a REST create. */
@@ -81,31 +80,15 @@ async function relayOne() {
     type: 'upstream_created',
     data: {},
   });
-  const written = await writeOutcomeIfUnchanged(t.db, {
-    transactionId: transaction.id,
-    attemptId: attempt.id,
-    owner,
-    version: transaction.version,
-    attempt: {
-      outcome: 'success',
-      upstreamHost: null,
-      mailResponse: ok,
-      rcptResponse: [ok],
-      dataResponse: ok,
-      error: null,
-    },
-    state: {
-      status: 'delivered',
-      mailResponse: ok,
-      rcptResponse: [ok],
-      dataResponse: ok,
-      attemptCount: 1,
-      nextAttemptAt: null,
-      finalAttemptReason: 'upstream_success',
-      finishedAt: new Date(),
-    },
-    events: [{ transactionId: transaction.id, attemptId: attempt.id, type: 'final', data: {} }],
-  });
+  const written = await writeOutcomeIfUnchanged(
+    t.db,
+    deliveredOutcome({
+      transactionId: transaction.id,
+      attemptId: attempt.id,
+      owner,
+      version: transaction.version,
+    }),
+  );
   expect(written?.status).toBe('delivered');
   const rest = await insertTransactionWithInlineBody(t.db, {
     transaction: {

@@ -1,2 +1,2 @@
-export { ensureChain, uniqueName } from './factories.ts';
+export { deliveredOutcome, ensureChain, uniqueName } from './factories.ts';
 export { createTestDatabase, type TestDatabase } from './test-database.ts';
