@@ -32,14 +32,12 @@ test.describe('sign-in rate limit', () => {
         },
       });
       req.on('response', (res) =>
-        res
-          .resume()
-          .on('end', () =>
-            resolve({
-              status: res.statusCode!,
-              retryAfter: res.headers['x-retry-after'] as string | undefined,
-            }),
-          ),
+        res.resume().on('end', () =>
+          resolve({
+            status: res.statusCode!,
+            retryAfter: res.headers['x-retry-after'] as string | undefined,
+          }),
+        ),
       );
       req.on('error', reject).end(JSON.stringify({ email: 'nobody@example.com', password: 'x' }));
     });
