@@ -16,6 +16,9 @@
  * (the create at RCPT), the raw body (its PUT), a JSON envelope with the body inline (the
  * output's create) and a GET (the long-poll), each answered with a small JSON transaction.
  *
+ * It is one process, so one core bounds its rate: on a machine of several cores compare its CPU
+ * per message with Postfix's, not its messages per second.
+ *
  * Usage: node --import tsx bench/node-floor.ts <port> <sinkPort> <sessions> <hops> [databaseUrl]
  * Prints `listening` once it takes connections; SIGTERM stops it.
  */
