@@ -192,12 +192,15 @@ try {
 
 /** `bench/node-floor.ts` on `ports.floor` with `hops` HTTP exchanges a message, durable on `databaseUrl` when given. */
 async function startFloor(hops: number, databaseUrl: string | undefined) {
-  const args = ['--import', 'tsx', 'bench/node-floor.ts', String(ports.floor), String(ports.sink)];
-  args.push(String(sessions), String(hops));
-  const child = spawn(process.execPath, [...args, ...(databaseUrl ? [databaseUrl] : [])], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const args = [ports.floor, ports.sink, sessions, hops, ...(databaseUrl ? [databaseUrl] : [])];
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'bench/node-floor.ts', ...args.map(String)],
+    {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let listening = false;
   child.stdout.on('data', (d: Buffer) => {
     if (String(d).includes('listening')) listening = true;
