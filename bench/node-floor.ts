@@ -19,7 +19,11 @@
  * It is one process, so one core bounds its rate: on a machine of several cores compare its CPU
  * per message with Postfix's, not its messages per second.
  *
- * Usage: node --import tsx bench/node-floor.ts <port> <sinkPort> <sessions> <hops> [databaseUrl]
+ * With the store `koukan` (a database migrated to Koukan's schema) the insert and the delete
+ * give way to the rows Koukan's data model keeps for the message, in two statements
+ * (`bench/floor-rows.ts`): the floor of Koukan's storage rather than of any MTA's.
+ *
+ * Usage: node --import tsx bench/node-floor.ts <port> <sinkPort> <sessions> <hops> [databaseUrl [queue|koukan]]
  * Prints `listening` once it takes connections; SIGTERM stops it.
  */
 import Fastify from 'fastify';
@@ -27,6 +31,7 @@ import nodemailer from 'nodemailer';
 import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
 import { Agent, request } from 'undici';
+import { type FloorRows, koukanRows } from './floor-rows.ts';
 
 const [port, sinkPort, sessions, hops] = process.argv.slice(2, 6).map(Number) as [
   number,
@@ -35,6 +40,8 @@ const [port, sinkPort, sessions, hops] = process.argv.slice(2, 6).map(Number) as
   number,
 ];
 const databaseUrl = process.argv[6];
+const store = process.argv[7] ?? 'queue';
+if (store !== 'queue' && store !== 'koukan') throw new Error(`unknown store ${store}`);
 
 const api = Fastify({ logger: false, bodyLimit: 16 * 1024 * 1024 });
 api.addContentTypeParser('message/rfc822', { parseAs: 'buffer' }, (_req, body, done) =>
@@ -70,7 +77,9 @@ async function hop(i: number, from: string, to: string[], raw: Buffer): Promise<
 }
 
 const pool = databaseUrl ? new pg.Pool({ connectionString: databaseUrl, max: sessions }) : null;
-await pool?.query(`create table if not exists floor_queue (
+const rows: FloorRows | undefined = pool && store === 'koukan' ? await koukanRows(pool) : undefined;
+if (!rows)
+  await pool?.query(`create table if not exists floor_queue (
   id bigint generated always as identity primary key,
   mail_from text not null, rcpt_to text[] not null, body bytea not null,
   accepted_at timestamptz not null default now())`);
@@ -87,6 +96,11 @@ const upstream = nodemailer.createTransport({
 
 async function relay(from: string, to: string[], raw: Buffer): Promise<void> {
   for (let i = 0; i < hops; i++) await hop(i, from, to, raw);
+  if (rows) {
+    const ids = await rows.accept(from, to, raw);
+    await upstream.sendMail({ envelope: { from, to }, raw });
+    return rows.done(ids);
+  }
   const stored = await pool?.query<{ id: string }>({
     name: 'floor-insert',
     text: 'insert into floor_queue (mail_from, rcpt_to, body) values ($1, $2, $3) returning id',

@@ -136,13 +136,27 @@ try {
 
   // The floor: Koukan's parts with nothing between them, then with the least durable storage
   const floor: Run[] = [];
-  for (const [name, hops, url] of [
+  // (and Koukan's own rows for each message, on a database of their own with Koukan's schema)
+  const rowsDb = await createTestDatabase();
+  for (const [name, hops, url, store] of [
     ['node floor (smtp-server → nodemailer, nothing stored), connection reuse', 0, undefined],
     ['node floor + PostgreSQL (an insert and a delete per message), connection reuse', 0, db.url],
     ['node floor + PostgreSQL + 2 HTTP exchanges per message, connection reuse', 2, db.url],
     ['node floor + PostgreSQL + 4 HTTP exchanges per message, connection reuse', 4, db.url],
+    [
+      "node floor + Koukan's rows (2 statements per message), connection reuse",
+      0,
+      rowsDb.url,
+      'koukan',
+    ],
+    [
+      "node floor + Koukan's rows + 4 HTTP exchanges per message, connection reuse",
+      4,
+      rowsDb.url,
+      'koukan',
+    ],
   ] as const) {
-    const relay = await startFloor(hops, url);
+    const relay = await startFloor(hops, url, store);
     try {
       await warm(name, ports.floor);
       floor.push(await relayRun(name, ports.floor, true));
@@ -151,6 +165,7 @@ try {
     }
   }
   await db.pool.query('drop table if exists floor_queue');
+  await rowsDb.destroy();
 
   // Koukan
   const env = koukanEnv({ dir, databaseUrl: db.url, ports, domain: DOMAIN, sessions });
@@ -190,9 +205,13 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** `bench/node-floor.ts` on `ports.floor` with `hops` HTTP exchanges a message, durable on `databaseUrl` when given. */
-async function startFloor(hops: number, databaseUrl: string | undefined) {
+/**
+ * `bench/node-floor.ts` on `ports.floor` with `hops` HTTP exchanges a message, durable on
+ * `databaseUrl` when given: an insert and a delete, or Koukan's rows with the store `koukan`.
+ */
+async function startFloor(hops: number, databaseUrl?: string, store?: 'koukan') {
   const args = [ports.floor, ports.sink, sessions, hops, ...(databaseUrl ? [databaseUrl] : [])];
+  if (store) args.push(store);
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', 'bench/node-floor.ts', ...args.map(String)],

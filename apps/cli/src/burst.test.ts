@@ -1,5 +1,7 @@
+import { createTestDatabase } from '@koukan/db/testing';
 import { describe, expect, it } from 'vitest';
-import { writeRelayConfig } from '../../../bench/smtp-koukan.ts';
+import { koukanRows, messageFootprint } from '../../../bench/floor-rows.ts';
+import { mxTransport, writeRelayConfig } from '../../../bench/smtp-koukan.ts';
 import { smtpBurst } from './testing/smtp-burst.ts';
 import { freePort, postTransaction, stackSuite } from './testing/stack.ts';
 
@@ -15,7 +17,7 @@ const BURST = 500;
  * and every message must be delivered; a REST message created meanwhile is delivered too.
  */
 describe('a burst of inbound SMTP mail', () => {
-  const { sink, stack } = stackSuite(
+  const { sink, stack, db } = stackSuite(
     async ({ sink, dir }) => {
       const gatewayPort = await freePort();
       const ports = { gateway: gatewayPort, sink: sink.port };
@@ -68,4 +70,44 @@ describe('a burst of inbound SMTP mail', () => {
     const delivered = new Set(sink.received.flatMap((r) => r.to));
     for (let i = 0; i < BURST; i++) expect(delivered.has(`user${i}@burst.test`)).toBe(true);
   }, 300_000);
+
+  // bench:smtp's floor "Koukan's rows" (bench/floor-rows.ts) claims to write what this relay
+  // keeps for a message; it is measured against Postfix, so it must not drift from the real path.
+  it("leaves for one relayed message the rows bench:smtp's floor writes for it", async () => {
+    const raw = 'Subject: footprint\r\nMessage-ID: <footprint@example.net>\r\n\r\nrows\r\n';
+    const envelope = { from: 'sender@example.net', to: ['footprint@burst.test'] };
+    await mxTransport(stack.ports.mx).sendMail({ envelope, raw });
+    const downstream = async () =>
+      (
+        await db.pool.query<{ id: string }>(
+          `select id from transactions where subject = 'footprint' and parent_id is null`,
+        )
+      ).rows[0]?.id;
+    const final = async () => {
+      const id = await downstream();
+      if (!id) return false;
+      const rows = await messageFootprint(db.pool, id);
+      return (
+        rows.length === 2 &&
+        rows.every((r) => r.status === 'delivered' && r.events.includes('final'))
+      );
+    };
+    await expect.poll(final, { timeout: 30_000 }).toBe(true);
+    const koukan = await messageFootprint(db.pool, (await downstream())!);
+
+    const floorDb = await createTestDatabase();
+    try {
+      const rows = await koukanRows(floorDb.pool);
+      const ids = await rows.accept(envelope.from, envelope.to, Buffer.from(raw));
+      await rows.done(ids);
+      const floor = await messageFootprint(floorDb.pool, ids[0]!);
+      expect(floor).toEqual(koukan);
+      // what it compares: both transactions, their attempts, the whole timeline, the body
+      expect(koukan.map((r) => r.sender)).toEqual(['smtp-mx', 'smtp-mx-output']);
+      expect(koukan.flatMap((r) => r.events)).toHaveLength(16);
+      expect(koukan[0]!.blob).toEqual({ status: 'finalized', ref_count: 2, chunks: 1 });
+    } finally {
+      await floorDb.destroy();
+    }
+  }, 60_000);
 });
