@@ -8,8 +8,10 @@
  * Postfix, and the peak RSS of each Koukan process. Between the two, the floor of a relay on
  * Koukan's parts (`bench/node-floor.ts`: smtp-server in, nodemailer out, nothing between; then
  * with one insert and one delete per message on the same database; then with two and with four
- * HTTP exchanges a message as well, in the shapes of Koukan's) gets the same load with reuse,
- * so the run shows how much of the gap to Postfix the platform itself leaves.
+ * HTTP exchanges a message as well, in the shapes of Koukan's; then with the rows Koukan's data
+ * model keeps for a message, `bench/floor-rows.ts`, alone and with the four exchanges) gets the
+ * same load with reuse, so the run shows how much of the gap to Postfix the platform itself
+ * leaves, and how much the design's storage does.
  * Usage: DATABASE_URL=postgres://… npm run bench:smtp [-- messages sessions size portBase warmup]
  * (default 5000 × 4096 bytes over 20 sessions; ports from 15000: router, +1 gateway, +4 MX,
  * +5 MSA, +10 Postfix, +11 smtp-sink, +12 the floor). Before its measured runs each MTA relays
