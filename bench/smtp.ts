@@ -140,34 +140,37 @@ try {
   const floor: Run[] = [];
   // (and Koukan's own rows for each message, on a database of their own with Koukan's schema)
   const rowsDb = await createTestDatabase();
-  for (const [name, hops, url, store] of [
-    ['node floor (smtp-server → nodemailer, nothing stored), connection reuse', 0, undefined],
-    ['node floor + PostgreSQL (an insert and a delete per message), connection reuse', 0, db.url],
-    ['node floor + PostgreSQL + 2 HTTP exchanges per message, connection reuse', 2, db.url],
-    ['node floor + PostgreSQL + 4 HTTP exchanges per message, connection reuse', 4, db.url],
-    [
-      "node floor + Koukan's rows (2 statements per message), connection reuse",
-      0,
-      rowsDb.url,
-      'koukan',
-    ],
-    [
-      "node floor + Koukan's rows + 4 HTTP exchanges per message, connection reuse",
-      4,
-      rowsDb.url,
-      'koukan',
-    ],
-  ] as const) {
-    const relay = await startFloor(hops, url, store);
-    try {
-      await warm(name, ports.floor);
-      floor.push(await relayRun(name, ports.floor, true));
-    } finally {
-      await relay.stop();
+  try {
+    for (const [name, hops, url, store] of [
+      ['node floor (smtp-server → nodemailer, nothing stored), connection reuse', 0, undefined],
+      ['node floor + PostgreSQL (an insert and a delete per message), connection reuse', 0, db.url],
+      ['node floor + PostgreSQL + 2 HTTP exchanges per message, connection reuse', 2, db.url],
+      ['node floor + PostgreSQL + 4 HTTP exchanges per message, connection reuse', 4, db.url],
+      [
+        "node floor + Koukan's rows (2 statements per message), connection reuse",
+        0,
+        rowsDb.url,
+        'koukan',
+      ],
+      [
+        "node floor + Koukan's rows + 4 HTTP exchanges per message, connection reuse",
+        4,
+        rowsDb.url,
+        'koukan',
+      ],
+    ] as const) {
+      const relay = await startFloor(hops, url, store);
+      try {
+        await warm(name, ports.floor);
+        floor.push(await relayRun(name, ports.floor, true));
+      } finally {
+        await relay.stop();
+      }
     }
+  } finally {
+    await rowsDb.destroy();
   }
   await db.pool.query('drop table if exists floor_queue');
-  await rowsDb.destroy();
 
   // Koukan
   const env = koukanEnv({ dir, databaseUrl: db.url, ports, domain: DOMAIN, sessions });
