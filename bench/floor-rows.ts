@@ -11,6 +11,7 @@
  * blob reference counts, reply keys) all run. What it leaves out is Koukan's path, not its
  * data: the create at RCPT, the claim, the journal entries as separate commits.
  */
+import { bodyHeaderFields } from '@koukan/services/header-fields';
 import type pg from 'pg';
 
 const EVENTS_BEFORE = [
@@ -68,8 +69,8 @@ const ACCEPT = `
     select case e.who when 'd' then da.transaction_id else ua.transaction_id end,
       case e.who when 'd' then da.id else ua.id end, e.type, jsonb_build_object('at', e.type)
     from da, ua, (values ${eventRows(EVENTS_BEFORE)}) as e(who, type))
-  select da.transaction_id as down, ua.transaction_id as up, da.id as down_attempt,
-    ua.id as up_attempt
+  select da.transaction_id as down, ua.transaction_id as up, da.id as "downAttempt",
+    ua.id as "upAttempt"
   from da, ua`;
 
 const DONE = `
@@ -90,11 +91,19 @@ const DONE = `
     from (values ${eventRows(EVENTS_AFTER)}) as e(who, type))
   select (select count(*) from t) as t, (select count(*) from a) as a`;
 
+/** A stored message's rows: its two transactions and their attempts. */
+export interface FloorIds {
+  down: string;
+  up: string;
+  downAttempt: string;
+  upAttempt: string;
+}
+
 export interface FloorRows {
-  /** Before relaying: the message is stored; returns what `done` needs, the downstream first. */
-  accept(from: string, to: string[], raw: Buffer): Promise<string[]>;
+  /** Before relaying: the message is stored. */
+  accept(from: string, to: string[], raw: Buffer): Promise<FloorIds>;
   /** After the upstream accepted it. */
-  done(ids: string[]): Promise<void>;
+  done(ids: FloorIds): Promise<void>;
 }
 
 /** On a database migrated to Koukan's schema: two senders of its own, then the two statements. */
@@ -108,10 +117,8 @@ export async function koukanRows(pool: pg.Pool): Promise<FloorRows> {
   const ok = { code: 250, enhanced: '2.0.0', message: 'OK' };
   return {
     async accept(from, to, raw) {
-      const head = raw.subarray(0, 2000).toString('latin1');
-      const subject = /^Subject: (.*)$/m.exec(head)?.[1] ?? null;
-      const messageId = /^Message-ID: (.*)$/im.exec(head)?.[1] ?? null;
-      const r = await pool.query({
+      const { messageId, subject } = bodyHeaderFields(raw);
+      const r = await pool.query<FloorIds>({
         name: 'floor-rows-accept',
         text: ACCEPT,
         values: [
@@ -127,14 +134,20 @@ export async function koukanRows(pool: pg.Pool): Promise<FloorRows> {
           owner,
         ],
       });
-      const row = r.rows[0];
-      return [row.down, row.up, row.down_attempt, row.up_attempt];
+      return r.rows[0]!;
     },
     async done(ids) {
       const r = await pool.query({
         name: 'floor-rows-done',
         text: DONE,
-        values: [...ids, JSON.stringify(ok), JSON.stringify([ok])],
+        values: [
+          ids.down,
+          ids.up,
+          ids.downAttempt,
+          ids.upAttempt,
+          JSON.stringify(ok),
+          JSON.stringify([ok]),
+        ],
       });
       if (Number(r.rows[0].t) !== 2 || Number(r.rows[0].a) !== 2) {
         throw new Error(

@@ -100,7 +100,7 @@ describe('a burst of inbound SMTP mail', () => {
       const rows = await koukanRows(floorDb.pool);
       const ids = await rows.accept(envelope.from, envelope.to, Buffer.from(raw));
       await rows.done(ids);
-      const floor = await messageFootprint(floorDb.pool, ids[0]!);
+      const floor = await messageFootprint(floorDb.pool, ids.down);
       expect(floor).toEqual(koukan);
       // what it compares: both transactions, their attempts, the whole timeline, the body
       expect(koukan.map((r) => r.sender)).toEqual(['smtp-mx', 'smtp-mx-output']);
